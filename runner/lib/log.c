@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *program = "rtr";
+static const char *container;
+static int verbose;
+
+void log_init(const char *p)
+{
+	program = p;
+}
+
+void log_set_container(const char *name)
+{
+	container = name;
+}
+
+void log_set_verbose(int level)
+{
+	verbose = level;
+}
+
+int log_get_verbose(void)
+{
+	return verbose;
+}
+
+int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
+{
+	if (code < 0)
+		code = -code;
+	if (code == 0)
+		code = EINVAL;
+	if (e) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+		e->code = code;
+	}
+	return -code;
+}
+
+static void vlog(const char *level, const char *fmt, va_list ap)
+{
+	char buf[2048];
+	int n = 0;
+
+	/* One write() per message so lines from supervisor and container don't interleave. */
+	n += snprintf(buf + n, sizeof(buf) - n, "%s: ", program);
+	if (container)
+		n += snprintf(buf + n, sizeof(buf) - n, "%s: ", container);
+	if (level)
+		n += snprintf(buf + n, sizeof(buf) - n, "%s", level);
+	if (n < (int)sizeof(buf))
+		n += vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (n >= (int)sizeof(buf) - 1)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	fwrite(buf, 1, n, stderr);
+	fflush(stderr);
+}
+
+#define LOG_FN(name, level, min)                                                                   \
+	void name(const char *fmt, ...)                                                            \
+	{                                                                                          \
+		va_list ap;                                                                        \
+		int saved = errno;                                                                 \
+		if (verbose < (min))                                                               \
+			return;                                                                    \
+		va_start(ap, fmt);                                                                 \
+		vlog(level, fmt, ap);                                                              \
+		va_end(ap);                                                                        \
+		errno = saved;                                                                     \
+	}
+
+LOG_FN(log_error, NULL, -1)
+LOG_FN(log_warn, "warning: ", -1)
+LOG_FN(log_info, NULL, 1)
+LOG_FN(log_debug, "debug: ", 2)
+
+int log_errno(int r, const char *fmt, ...)
+{
+	char what[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	log_error("%s: %s", what, strerror(r < 0 ? -r : r));
+	return r;
+}
+
+int log_err(const struct rtr_err *e, int r)
+{
+	if (e && e->code && e->msg[0])
+		log_error("%s", e->msg);
+	else
+		log_error("%s", strerror(r < 0 ? -r : r));
+	return r;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The error contract of rtr.
+ *
+ *  - Functions return 0 (or a positive count) on success and a negative errno on
+ *    failure: `int r = f(); if (r < 0) return r;`.
+ *  - Library code never prints.  Where a bare errno would not tell the user what went
+ *    wrong, the function fills a `struct rtr_err` (the input and the cause) and returns
+ *    the negative errno; the caller that decides logs once, with log_err().
+ *  - Only main() exits.  A child past clone() reports through the sync socket
+ *    (runner/sync.h) and _exit()s.
+ *  - Messages read "PROGRAM: CONTAINER: INPUT: CAUSE", e.g.
+ *    "rtr-run: web: config.json: .process.args: expected an array of strings".
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#define RTR_ERR_MSG_MAX 512
+
+struct rtr_err {
+	int code; /* positive errno */
+	char msg[RTR_ERR_MSG_MAX];
+};
+
+/* Fill @e (may be NULL) and return -code.  The message names the input and the cause. */
+int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Program name ("rtr-run") and, once known, the container name used as prefix. */
+void log_init(const char *program);
+void log_set_container(const char *name);
+void log_set_verbose(int level);
+int log_get_verbose(void);
+
+void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Log "@what: strerror(-r)" or the message held in @e when it is set; returns r. */
+int log_errno(int r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int log_err(const struct rtr_err *e, int r);

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Command line of `rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...]`, parsed by options.c with
+ * getopt_long into plain fields.  Values stay strings here; the module that owns a
+ * setting validates and converts it in its *_apply_options(), which writes the result
+ * into struct rtr_spec (command line > bundle > config.h).  Repeatable options are
+ * NULL-terminated string vectors in command-line order.
+ */
+
+#include <stdbool.h>
+
+struct rtr_opts {
+	char *bundle;
+	char **cmd; /* after "--"; NULL = keep process.args (minus the entrypoint part) */
+	int verbose;
+
+	/* core (options.c) */
+	char *name;
+	char *hostname;
+	char **env;      /* K=V */
+	char **env_file; /* files of K=V lines */
+	char **mounts;   /* SRC:DST[:ro] */
+	char *workdir;
+	char *entrypoint;
+	char *user; /* UID[:GID] */
+	bool read_only;
+	bool init;
+	char *log_file;
+	char *stop_signal;
+	char *stop_timeout;
+	char *restart;
+	char *health_cmd;
+	char *health_interval;
+	char **ulimits; /* nofile=SOFT[:HARD] */
+	char *shm_size;
+
+	/* security (caps.c, seccomp.c, userns, devices) */
+	char **cap_add;
+	char **cap_drop;
+	char *seccomp; /* FILE | "default" | "unconfined" */
+	bool no_new_privileges;
+	char *userns; /* HOSTUID:COUNT | "auto" */
+	bool privileged;
+	char **devices; /* HOST[:CONTAINER][:rwm] */
+	bool print_default_seccomp;
+
+	/* cgroup limits (cgroup.c) */
+	char *memory;
+	char *memory_high;
+	char *memory_swap;
+	char *memory_reservation;
+	char *pids_limit;
+	char *cpus;
+	char *cpu_shares;
+	char *cpu_list;
+	char *cpu_mems;
+	char *io_weight;
+	char **device_read_bps;   /* DEV:RATE */
+	char **device_write_bps;
+	char **device_read_iops;
+	char **device_write_iops;
+	char *cgroup_parent;
+
+	/* network (net.c) */
+	char *network; /* veth | none | host | ns:PATH */
+	char *veth;
+	char *veth_peer;
+	char **addresses;
+	char *gateway;
+	char *gateway6;
+	char *mac;
+	char *mtu;
+	char *bridge;
+	char **host_addresses;
+	char **dns;
+	char **dns_search;
+	char **add_hosts;
+};
+
+/* Parses argv.  Returns 0, or -EINVAL after printing one specific line;
+ * 1 when the caller should exit 0 (--help, --version printed). */
+int opts_parse(int argc, char **argv, struct rtr_opts *ret);
+void opts_free(struct rtr_opts *o);

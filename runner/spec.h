@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The OCI runtime configuration as plain C.  spec.c fills these from config.json (and is
+ * the only runner file that sees yajl); everything else reads them.  Conventions:
+ *   - arrays are a pointer plus n_<name>; strings are NULL when absent;
+ *   - optional scalars carry a `bool <name>_set` beside them;
+ *   - rtr extensions with no OCI field (network, dns, logging, restart, health) live in
+ *     `struct rtr_ext`, filled from `org.rtr.*` annotations and then from the command line.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "lib/log.h"
+
+struct rtr_kv {
+	char *key;
+	char *value;
+};
+
+struct rtr_rlimit {
+	int resource; /* RLIMIT_* resolved at parse time */
+	char *type;   /* "RLIMIT_NOFILE" as written */
+	uint64_t soft, hard;
+};
+
+struct rtr_caps {
+	/* Capability numbers (CAP_*), resolved through libcap at parse time. */
+	int *bounding, *effective, *inheritable, *permitted, *ambient;
+	size_t n_bounding, n_effective, n_inheritable, n_permitted, n_ambient;
+};
+
+struct rtr_user {
+	uint32_t uid, gid;
+	bool umask_set;
+	uint32_t umask;
+	uint32_t *additional_gids;
+	size_t n_additional_gids;
+	char *username; /* Windows only in OCI; kept for completeness */
+};
+
+struct rtr_process {
+	bool terminal;
+	bool console_size_set;
+	unsigned console_height, console_width;
+	struct rtr_user user;
+	char **args; /* NULL-terminated */
+	char **env;  /* NULL-terminated, "K=V" */
+	char *cwd;
+	struct rtr_caps caps;
+	bool caps_set; /* "capabilities" present at all */
+	struct rtr_rlimit *rlimits;
+	size_t n_rlimits;
+	bool no_new_privileges;
+	char *apparmor_profile;
+	char *selinux_label;
+	bool oom_score_adj_set;
+	int oom_score_adj;
+	bool io_priority_set;
+	int io_priority_class, io_priority_level;
+};
+
+struct rtr_mount {
+	char *destination;
+	char *type;
+	char *source;
+	char **options; /* as written */
+	/* Derived from options at parse time: */
+	unsigned long flags;       /* MS_* set */
+	unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
+	unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (+MS_REC) */
+	char *data;                /* remaining options joined with ',' for mount(2) data */
+	bool bind;                 /* "bind" or "rbind" option, or type "bind" */
+	struct rtr_idmap *uid_mappings, *gid_mappings; /* idmapped mounts */
+	size_t n_uid_mappings, n_gid_mappings;
+};
+
+struct rtr_hook {
+	char *path;
+	char **args;
+	char **env;
+	bool timeout_set;
+	int timeout_s;
+};
+
+enum rtr_hook_kind {
+	RTR_HOOK_PRESTART,
+	RTR_HOOK_CREATE_RUNTIME,
+	RTR_HOOK_CREATE_CONTAINER,
+	RTR_HOOK_START_CONTAINER,
+	RTR_HOOK_POSTSTART,
+	RTR_HOOK_POSTSTOP,
+	_RTR_HOOK_MAX,
+};
+
+enum rtr_ns_type {
+	RTR_NS_PID,
+	RTR_NS_NET,
+	RTR_NS_MNT,
+	RTR_NS_IPC,
+	RTR_NS_UTS,
+	RTR_NS_USER,
+	RTR_NS_CGROUP,
+	RTR_NS_TIME,
+	_RTR_NS_MAX,
+};
+
+struct rtr_namespace {
+	bool enabled; /* listed in linux.namespaces */
+	char *path;   /* join instead of create */
+};
+
+struct rtr_idmap {
+	uint32_t container_id, host_id, size;
+};
+
+struct rtr_device {
+	char *path;
+	char type; /* 'c', 'b', 'u', 'p' */
+	int64_t major, minor;
+	bool file_mode_set;
+	uint32_t file_mode;
+	bool uid_set, gid_set;
+	uint32_t uid, gid;
+};
+
+struct rtr_device_rule {
+	bool allow;
+	char type; /* 'a', 'c', 'b' */
+	int64_t major, minor; /* -1 = wildcard */
+	char access[4];       /* subset of "rwm" */
+};
+
+struct rtr_throttle {
+	int64_t major, minor;
+	uint64_t rate;
+};
+
+struct rtr_weight_device {
+	int64_t major, minor;
+	bool weight_set, leaf_weight_set;
+	uint16_t weight, leaf_weight;
+};
+
+struct rtr_hugepage_limit {
+	char *page_size; /* "2MB" */
+	uint64_t limit;
+};
+
+struct rtr_resources {
+	struct rtr_device_rule *devices;
+	size_t n_devices;
+
+	struct {
+		bool limit_set, reservation_set, swap_set, kernel_set, kernel_tcp_set;
+		bool swappiness_set, disable_oom_killer_set, use_hierarchy_set, check_before_update_set;
+		int64_t limit, reservation, swap, kernel, kernel_tcp; /* -1 = unlimited */
+		uint64_t swappiness;
+		bool disable_oom_killer, use_hierarchy, check_before_update;
+	} memory;
+
+	struct {
+		bool shares_set, quota_set, burst_set, period_set, realtime_runtime_set,
+			realtime_period_set, idle_set;
+		uint64_t shares, burst, period, realtime_period;
+		int64_t quota, realtime_runtime, idle;
+		char *cpus, *mems;
+	} cpu;
+
+	struct {
+		bool limit_set;
+		int64_t limit; /* <= 0 = unlimited */
+	} pids;
+
+	struct {
+		bool weight_set, leaf_weight_set;
+		uint16_t weight, leaf_weight;
+		struct rtr_weight_device *weight_device;
+		size_t n_weight_device;
+		struct rtr_throttle *read_bps, *write_bps, *read_iops, *write_iops;
+		size_t n_read_bps, n_write_bps, n_read_iops, n_write_iops;
+	} block_io;
+
+	struct rtr_hugepage_limit *hugepage_limits;
+	size_t n_hugepage_limits;
+
+	struct rtr_kv *unified; /* cgroup v2 raw key/values */
+	size_t n_unified;
+};
+
+struct rtr_seccomp_arg {
+	unsigned index;
+	uint64_t value, value_two;
+	int op; /* enum scmp_compare, resolved at parse time */
+};
+
+struct rtr_seccomp_syscall {
+	char **names; /* NULL-terminated */
+	uint32_t action; /* SCMP_ACT_* base, resolved at parse time */
+	bool errno_ret_set;
+	uint32_t errno_ret;
+	struct rtr_seccomp_arg *args;
+	size_t n_args;
+};
+
+struct rtr_seccomp {
+	uint32_t default_action;
+	bool default_errno_ret_set;
+	uint32_t default_errno_ret;
+	char **architectures; /* "SCMP_ARCH_X86_64", NULL-terminated */
+	char **flags;         /* "SECCOMP_FILTER_FLAG_LOG", NULL-terminated */
+	char *listener_path;
+	char *listener_metadata;
+	struct rtr_seccomp_syscall *syscalls;
+	size_t n_syscalls;
+};
+
+struct rtr_linux {
+	struct rtr_namespace ns[_RTR_NS_MAX];
+	bool namespaces_set;
+	struct rtr_idmap *uid_mappings, *gid_mappings;
+	size_t n_uid_mappings, n_gid_mappings;
+	struct rtr_device *devices;
+	size_t n_devices;
+	bool resources_set;
+	struct rtr_resources resources;
+	char *cgroups_path;
+	struct rtr_kv *sysctl;
+	size_t n_sysctl;
+	struct rtr_seccomp *seccomp; /* NULL = none in the bundle */
+	char *rootfs_propagation;
+	unsigned long rootfs_propagation_flags; /* MS_* resolved at parse time, 0 = default */
+	char **masked_paths;   /* NULL = absent (default applies), empty = none */
+	char **readonly_paths; /* same */
+	bool masked_paths_set, readonly_paths_set;
+	char *mount_label;
+	bool personality_set;
+	char *personality_domain; /* "LINUX" or "LINUX32" */
+};
+
+/* rtr extensions (org.rtr.* annotations, then overridden by the command line). */
+struct rtr_ext {
+	/* network (issue: veth) */
+	char *network;    /* "veth", "none", "host", "ns:PATH"; NULL = derive */
+	char *veth;       /* host end name */
+	char *veth_peer;  /* container end name, default eth0 */
+	char **addresses; /* "A/P" */
+	char *gateway, *gateway6;
+	char *mac;
+	uint32_t mtu;
+	char *bridge;
+	char **host_addresses;
+	char **dns;
+	char **dns_search;
+	char **add_hosts; /* "NAME:IP" */
+	/* supervision */
+	char *stop_signal;   /* "SIGTERM" or number; from the image's StopSignal */
+	bool stop_timeout_set;
+	unsigned stop_timeout_s;
+	char *log_path;      /* container output also written here */
+	char *restart;       /* "no", "on-failure[:N]", "always" */
+	char *health_cmd;
+	bool init;           /* --init reaper as PID 1 */
+};
+
+struct rtr_spec {
+	char *oci_version;
+	char *root_path; /* as written, relative to the bundle or absolute */
+	bool root_readonly;
+	char *hostname;
+	char *domainname;
+	bool process_set;
+	struct rtr_process process;
+	struct rtr_mount *mounts;
+	size_t n_mounts;
+	struct rtr_hook *hooks[_RTR_HOOK_MAX];
+	size_t n_hooks[_RTR_HOOK_MAX];
+	struct rtr_kv *annotations;
+	size_t n_annotations;
+	bool linux_set;
+	struct rtr_linux lx; /* "linux" (a predefined macro in GNU C) */
+	struct rtr_ext ext;
+};
+
+/*
+ * Parse and validate a config.json buffer.  On error returns -EINVAL (or -ENOMEM) and
+ * fills @err with "JSON-PATH: reason", e.g. ".process.args[1]: expected a string".
+ */
+int spec_parse(const char *buf, size_t len, struct rtr_spec **ret, struct rtr_err *err);
+/* Read BUNDLE/config.json (size limit from config.h) and parse it. */
+int spec_load(int bundle_dirfd, struct rtr_spec **ret, struct rtr_err *err);
+void spec_free(struct rtr_spec *s);
+
+/* Annotation lookup; NULL when absent. */
+const char *spec_annotation(const struct rtr_spec *s, const char *key);
+
+/* Namespace helpers: names as in OCI ("pid", "network", ...), CLONE_* flags. */
+const char *spec_ns_name(enum rtr_ns_type t);
+int spec_ns_clone_flag(enum rtr_ns_type t);
+/* Hook names as in OCI ("prestart", ...). */
+const char *spec_hook_name(enum rtr_hook_kind k);
