@@ -33,6 +33,8 @@ int security_write_idmaps(const struct rtr_container *c, struct rtr_err *err);
 int security_apply_paths(const struct rtr_container *c, struct rtr_err *err);
 
 /* caps.c (libcap) */
+/* "CAP_NET_ADMIN" -> CAP_NET_ADMIN; -EINVAL for an unknown name.  Used by spec.c. */
+int caps_from_name(const char *name, int *ret_cap);
 int caps_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);
 int caps_prepare(struct rtr_container *c, struct rtr_err *err);
 /* child, after setuid/setgid: all five sets; keeps what exec needs. */
@@ -40,6 +42,11 @@ int caps_apply(const struct rtr_container *c, struct rtr_err *err);
 void caps_free(struct rtr_container *c);
 
 /* seccomp.c (libseccomp): the filter is compiled before clone and loaded last. */
+/* Name resolution for spec.c; -EINVAL for an unknown name. */
+int seccomp_action_from_name(const char *name, uint32_t *ret_action); /* SCMP_ACT_* base */
+int seccomp_op_from_name(const char *name, int *ret_op);              /* SCMP_CMP_* */
+int seccomp_arch_from_name(const char *name, uint32_t *ret_arch);     /* SCMP_ARCH_* */
+bool seccomp_syscall_known(const char *name);
 int seccomp_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);
 int seccomp_prepare(struct rtr_container *c, struct rtr_err *err);
 int seccomp_load(const struct rtr_container *c, struct rtr_err *err);
