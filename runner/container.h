@@ -6,13 +6,13 @@
  * the modules share while the container is created, supervised and torn down.
  *
  * Order (container.c):
- *   before clone   caps_prepare, seccomp_prepare, net_prepare (validation, nothing created)
+ *   before clone   caps_prepare, filter_prepare, net_prepare (validation, nothing created)
  *   clone          child waits on the sync socket
  *   parent         cgroup_setup + cgroup_enter(pid), userns maps, net_setup_host,
  *                  prestart/createRuntime hooks, release child
  *   child          mount_setup (rootfs, mounts, /dev, pivot_root), net_setup_child,
  *                  security_apply_paths (masked/readonly), hostname, sysctl, rlimits,
- *                  createContainer hooks, user, caps_apply, no_new_privs, seccomp_load,
+ *                  createContainer hooks, user, caps_apply, no_new_privs, filter_load,
  *                  startContainer hooks, execve
  *   parent         poststart hooks, supervise, cgroup_report_oom, net_teardown,
  *                  cgroup_destroy, poststop hooks

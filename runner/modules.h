@@ -41,17 +41,18 @@ int caps_prepare(struct rtr_container *c, struct rtr_err *err);
 int caps_apply(const struct rtr_container *c, struct rtr_err *err);
 void caps_free(struct rtr_container *c);
 
-/* seccomp.c (libseccomp): the filter is compiled before clone and loaded last. */
+/* seccomp.c (libseccomp): the filter is compiled before clone and loaded last.
+ * Prefixed filter_ because libseccomp owns seccomp_. */
 /* Name resolution for spec.c; -EINVAL for an unknown name. */
-int seccomp_action_from_name(const char *name, uint32_t *ret_action); /* SCMP_ACT_* base */
-int seccomp_op_from_name(const char *name, int *ret_op);              /* SCMP_CMP_* */
-int seccomp_arch_from_name(const char *name, uint32_t *ret_arch);     /* SCMP_ARCH_* */
-bool seccomp_syscall_known(const char *name);
-int seccomp_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);
-int seccomp_prepare(struct rtr_container *c, struct rtr_err *err);
-int seccomp_load(const struct rtr_container *c, struct rtr_err *err);
-void seccomp_free(struct rtr_container *c);
-int seccomp_print_default(void); /* --print-default-seccomp */
+int filter_action_from_name(const char *name, uint32_t *ret_action); /* SCMP_ACT_* base */
+int filter_op_from_name(const char *name, int *ret_op);              /* SCMP_CMP_* */
+int filter_arch_from_name(const char *name, uint32_t *ret_arch);     /* SCMP_ARCH_* */
+bool filter_syscall_known(const char *name);
+int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);
+int filter_prepare(struct rtr_container *c, struct rtr_err *err);
+int filter_load(const struct rtr_container *c, struct rtr_err *err);
+void filter_free(struct rtr_container *c);
+int filter_print_default(void); /* --print-default-seccomp */
 
 /* cgroup.c: v1, v2 and hybrid hosts. */
 int cgroup_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);

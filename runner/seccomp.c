@@ -31,7 +31,7 @@ static const struct {
 	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
-int seccomp_action_from_name(const char *name, uint32_t *ret_action)
+int filter_action_from_name(const char *name, uint32_t *ret_action)
 {
 	for (size_t i = 0; i < ELEMENTSOF(actions); i++)
 		if (streq(name, actions[i].name)) {
@@ -41,7 +41,7 @@ int seccomp_action_from_name(const char *name, uint32_t *ret_action)
 	return -EINVAL;
 }
 
-int seccomp_op_from_name(const char *name, int *ret_op)
+int filter_op_from_name(const char *name, int *ret_op)
 {
 	for (size_t i = 0; i < ELEMENTSOF(ops); i++)
 		if (streq(name, ops[i].name)) {
@@ -51,7 +51,7 @@ int seccomp_op_from_name(const char *name, int *ret_op)
 	return -EINVAL;
 }
 
-int seccomp_arch_from_name(const char *name, uint32_t *ret_arch)
+int filter_arch_from_name(const char *name, uint32_t *ret_arch)
 {
 	_cleanup_free_ char *lower = NULL;
 	const char *a = name ? startswith(name, "SCMP_ARCH_") : NULL;
@@ -71,7 +71,7 @@ int seccomp_arch_from_name(const char *name, uint32_t *ret_arch)
 	return 0;
 }
 
-bool seccomp_syscall_known(const char *name)
+bool filter_syscall_known(const char *name)
 {
 	return name && seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
 }
