@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The test probe: a static program copied into test rootfs as /probe.  It prints what the
+ * container sees as key=value lines, one command per run:
+ *
+ *   probe uid              uid, gid, euid, egid, groups
+ *   probe caps             Cap*, NoNewPrivs, Seccomp lines of /proc/self/status
+ *   probe fds              open fds of the probe (fds=0,1,2)
+ *   probe pid              pid, ppid, sid, pgid
+ *   probe env              the environment, one K=V a line
+ *   probe cwd              cwd=
+ *   probe umask            umask=0022
+ *   probe hostname         hostname=, domainname=
+ *   probe cat FILE...      the files' contents
+ *   probe stat PATH...     PATH type=c mode=0666 uid= gid= rdev=MAJ:MIN (lstat)
+ *   probe write PATH       write=ok or write=EROFS (O_WRONLY|O_CREAT|O_TRUNC)
+ *   probe open PATH        open=ok or open=ENOENT (O_RDONLY)
+ *   probe readlink PATH    readlink=TARGET or readlink=ERRNO
+ *   probe tty              isatty0/1/2, ttyname, ctty (TIOCGPGRP ok)
+ *   probe signals N        prints ready, then signal=NAME for each of N caught signals
+ *   probe exit N           exits N
+ *   probe kill SIG         kills itself with SIG (number)
+ *   probe sleep SECONDS    sleeps
+ *
+ * Error names are printed as E* symbols so tests can match them exactly.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static const struct {
+	int e;
+	const char *name;
+} errnos[] = {
+	{ EPERM, "EPERM" },   { ENOENT, "ENOENT" }, { EACCES, "EACCES" }, { EROFS, "EROFS" },
+	{ EEXIST, "EEXIST" }, { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOTDIR, "ENOTDIR" },
+	{ EISDIR, "EISDIR" }, { ENOSYS, "ENOSYS" }, { EBUSY, "EBUSY" },   { ELOOP, "ELOOP" },
+	{ ENXIO, "ENXIO" },   { ENODEV, "ENODEV" }, { EXDEV, "EXDEV" },   { ESRCH, "ESRCH" },
+	{ ENOTTY, "ENOTTY" }, { EIO, "EIO" },	    { EBADF, "EBADF" },   { EFAULT, "EFAULT" },
+};
+
+static const char *errname(int e)
+{
+	static char buf[16];
+
+	for (size_t i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++)
+		if (errnos[i].e == e)
+			return errnos[i].name;
+	snprintf(buf, sizeof(buf), "E%d", e);
+	return buf;
+}
+
+static void cat(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("%s: %s\n", path, errname(errno));
+		return;
+	}
+	fflush(stdout);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(1, buf, n) != n)
+			break;
+	close(fd);
+}
+
+static void status_lines(const char *const *keys)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		for (size_t i = 0; keys[i]; i++)
+			if (strncmp(line, keys[i], strlen(keys[i])) == 0 && line[strlen(keys[i])] == ':') {
+				char *v = line + strlen(keys[i]) + 1;
+				v += strspn(v, " \t");
+				printf("%s=%s", keys[i], v);
+			}
+	fclose(f);
+}
+
+static const char *signame(int s)
+{
+	static char buf[16];
+
+	switch (s) {
+	case SIGTERM: return "TERM";
+	case SIGINT: return "INT";
+	case SIGHUP: return "HUP";
+	case SIGQUIT: return "QUIT";
+	case SIGUSR1: return "USR1";
+	case SIGUSR2: return "USR2";
+	case SIGWINCH: return "WINCH";
+	}
+	snprintf(buf, sizeof(buf), "%d", s);
+	return buf;
+}
+
+static char ftype(mode_t m)
+{
+	return S_ISREG(m) ? 'f' : S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISCHR(m) ? 'c' :
+	       S_ISBLK(m) ? 'b' : S_ISFIFO(m) ? 'p' : S_ISSOCK(m) ? 's' : '?';
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "uid")) {
+		gid_t g[256];
+		int n = getgroups(256, g);
+
+		printf("uid=%u\ngid=%u\neuid=%u\negid=%u\ngroups=", getuid(), getgid(), geteuid(),
+		       getegid());
+		for (int i = 0; i < n; i++)
+			printf("%s%u", i ? "," : "", g[i]);
+		printf("\n");
+	} else if (!strcmp(cmd, "caps")) {
+		static const char *const keys[] = { "CapInh", "CapPrm", "CapEff", "CapBnd",
+						    "CapAmb", "NoNewPrivs", "Seccomp", NULL };
+		status_lines(keys);
+	} else if (!strcmp(cmd, "fds")) {
+		DIR *d = opendir("/proc/self/fd");
+		struct dirent *de;
+		int first = 1;
+
+		if (!d) {
+			printf("fds=%s\n", errname(errno));
+			return 1;
+		}
+		printf("fds=");
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.' && atoi(de->d_name) != dirfd(d)) {
+				printf("%s%s", first ? "" : ",", de->d_name);
+				first = 0;
+			}
+		printf("\n");
+		closedir(d);
+	} else if (!strcmp(cmd, "pid")) {
+		printf("pid=%d\nppid=%d\nsid=%d\npgid=%d\n", getpid(), getppid(), getsid(0),
+		       getpgid(0));
+	} else if (!strcmp(cmd, "env")) {
+		for (char **e = environ; *e; e++)
+			printf("%s\n", *e);
+	} else if (!strcmp(cmd, "cwd")) {
+		char buf[4096];
+		printf("cwd=%s\n", getcwd(buf, sizeof(buf)) ? buf : errname(errno));
+	} else if (!strcmp(cmd, "umask")) {
+		mode_t m = umask(0);
+		printf("umask=%04o\n", (unsigned)m);
+	} else if (!strcmp(cmd, "hostname")) {
+		char h[256] = "", d[256] = "";
+		gethostname(h, sizeof(h) - 1);
+		getdomainname(d, sizeof(d) - 1);
+		printf("hostname=%s\ndomainname=%s\n", h, d);
+	} else if (!strcmp(cmd, "cat")) {
+		for (int i = 2; i < argc; i++)
+			cat(argv[i]);
+	} else if (!strcmp(cmd, "stat")) {
+		for (int i = 2; i < argc; i++) {
+			struct stat st;
+			if (lstat(argv[i], &st) < 0) {
+				printf("%s %s\n", argv[i], errname(errno));
+				continue;
+			}
+			printf("%s type=%c mode=%04o uid=%u gid=%u rdev=%u:%u\n", argv[i],
+			       ftype(st.st_mode), (unsigned)(st.st_mode & 07777), st.st_uid,
+			       st.st_gid, major(st.st_rdev), minor(st.st_rdev));
+		}
+	} else if (!strcmp(cmd, "write") && argc > 2) {
+		int fd = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		printf("write=%s\n", fd < 0 ? errname(errno) : "ok");
+		if (fd >= 0)
+			close(fd);
+	} else if (!strcmp(cmd, "open") && argc > 2) {
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+		printf("open=%s\n", fd < 0 ? errname(errno) : "ok");
+		if (fd >= 0)
+			close(fd);
+	} else if (!strcmp(cmd, "readlink") && argc > 2) {
+		char buf[4096];
+		ssize_t n = readlink(argv[2], buf, sizeof(buf) - 1);
+		if (n >= 0)
+			buf[n] = 0;
+		printf("readlink=%s\n", n < 0 ? errname(errno) : buf);
+	} else if (!strcmp(cmd, "tty")) {
+		pid_t pg;
+		for (int i = 0; i < 3; i++)
+			printf("isatty%d=%d\n", i, isatty(i));
+		printf("ttyname=%s\n", ttyname(0) ? ttyname(0) : errname(errno));
+		printf("ctty=%s\n", ioctl(0, TIOCGPGRP, &pg) == 0 ? "yes" : errname(errno));
+	} else if (!strcmp(cmd, "signals")) {
+		int n = argc > 2 ? atoi(argv[2]) : 1, s;
+		sigset_t set;
+		sigemptyset(&set);
+		for (int i = 1; i < 32; i++)
+			if (i != SIGKILL && i != SIGSTOP && i != SIGCHLD)
+				sigaddset(&set, i);
+		sigprocmask(SIG_BLOCK, &set, NULL);
+		printf("ready\n");
+		while (n-- > 0 && sigwait(&set, &s) == 0)
+			printf("signal=%s\n", signame(s));
+	} else if (!strcmp(cmd, "exit") && argc > 2) {
+		return atoi(argv[2]);
+	} else if (!strcmp(cmd, "kill") && argc > 2) {
+		signal(atoi(argv[2]), SIG_DFL);
+		kill(getpid(), atoi(argv[2]));
+		pause();
+	} else if (!strcmp(cmd, "sleep") && argc > 2) {
+		sleep(atoi(argv[2]));
+	} else {
+		fprintf(stderr, "probe: unknown command '%s'\n", cmd);
+		return 2;
+	}
+	return 0;
+}
