@@ -1,3 +1,715 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder until its module lands */
+/*
+ * The command line of rtr-run: getopt_long into struct rtr_opts (strings only), and
+ * core_apply_options(), which folds the core options into the spec.  Other modules fold
+ * theirs in their own *_apply_options().
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 #include "modules.h"
+
+enum opt_kind { OPT_STR, OPT_STRV, OPT_BOOL, OPT_COUNT, OPT_HELP, OPT_VERSION };
+
+struct opt_def {
+	const char *name;
+	int short_name; /* 0: long only */
+	enum opt_kind kind;
+	size_t offset;
+	const char *arg; /* NULL: takes no argument */
+};
+
+#define S(n, f, a) { n, 0, OPT_STR, offsetof(struct rtr_opts, f), a }
+#define V(n, f, a) { n, 0, OPT_STRV, offsetof(struct rtr_opts, f), a }
+#define B(n, f) { n, 0, OPT_BOOL, offsetof(struct rtr_opts, f), NULL }
+
+static const struct opt_def defs[] = {
+	{ "help", 'h', OPT_HELP, 0, NULL },
+	{ "version", 'V', OPT_VERSION, 0, NULL },
+	{ "verbose", 'v', OPT_COUNT, offsetof(struct rtr_opts, verbose), NULL },
+	/* core */
+	S("name", name, "NAME"),
+	S("hostname", hostname, "NAME"),
+	{ "env", 'e', OPT_STRV, offsetof(struct rtr_opts, env), "KEY=VALUE" },
+	V("env-file", env_file, "FILE"),
+	V("mount", mounts, "SRC:DST[:ro]"),
+	{ "workdir", 'w', OPT_STR, offsetof(struct rtr_opts, workdir), "DIR" },
+	S("entrypoint", entrypoint, "PATH"),
+	{ "user", 'u', OPT_STR, offsetof(struct rtr_opts, user), "UID[:GID]" },
+	B("read-only", read_only),
+	B("init", init),
+	S("log-file", log_file, "FILE"),
+	S("stop-signal", stop_signal, "SIGNAL"),
+	S("stop-timeout", stop_timeout, "SECONDS"),
+	S("restart", restart, "POLICY"),
+	S("health-cmd", health_cmd, "CMD"),
+	S("health-interval", health_interval, "SECONDS"),
+	V("ulimit", ulimits, "NAME=SOFT[:HARD]"),
+	S("shm-size", shm_size, "SIZE"),
+	/* security */
+	V("cap-add", cap_add, "CAP"),
+	V("cap-drop", cap_drop, "CAP"),
+	S("seccomp", seccomp, "FILE|default|unconfined"),
+	B("no-new-privileges", no_new_privileges),
+	S("userns", userns, "HOSTUID:COUNT|auto"),
+	B("privileged", privileged),
+	V("device", devices, "HOST[:CONTAINER][:rwm]"),
+	B("print-default-seccomp", print_default_seccomp),
+	/* cgroup */
+	{ "memory", 'm', OPT_STR, offsetof(struct rtr_opts, memory), "SIZE" },
+	S("memory-high", memory_high, "SIZE"),
+	S("memory-swap", memory_swap, "SIZE"),
+	S("memory-reservation", memory_reservation, "SIZE"),
+	S("pids-limit", pids_limit, "N"),
+	S("cpus", cpus, "N"),
+	S("cpu-shares", cpu_shares, "N"),
+	S("cpu-list", cpu_list, "LIST"),
+	S("cpu-mems", cpu_mems, "LIST"),
+	S("io-weight", io_weight, "N"),
+	V("device-read-bps", device_read_bps, "DEV:RATE"),
+	V("device-write-bps", device_write_bps, "DEV:RATE"),
+	V("device-read-iops", device_read_iops, "DEV:RATE"),
+	V("device-write-iops", device_write_iops, "DEV:RATE"),
+	S("cgroup-parent", cgroup_parent, "PATH"),
+	/* network */
+	S("network", network, "veth|none|host|ns:PATH"),
+	S("veth", veth, "NAME"),
+	S("veth-peer", veth_peer, "NAME"),
+	V("address", addresses, "A/P"),
+	S("gateway", gateway, "IP"),
+	S("gateway6", gateway6, "IP"),
+	S("mac", mac, "XX:XX:XX:XX:XX:XX"),
+	S("mtu", mtu, "N"),
+	S("bridge", bridge, "BRIDGE"),
+	V("host-address", host_addresses, "A/P"),
+	V("dns", dns, "IP"),
+	V("dns-search", dns_search, "DOMAIN"),
+	V("add-host", add_hosts, "NAME:IP"),
+};
+
+#undef S
+#undef V
+#undef B
+
+static void usage(void)
+{
+	static const char head[] =
+		"Usage: rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...]\n"
+		"       rtr-run VERB [ARGS...]   (ps, stats, ... see rtr-run(1))\n"
+		"Run the OCI bundle BUNDLE (config.json + rootfs) in the foreground.\n\n"
+		"Options:\n";
+	char line[128];
+
+	write_all(STDOUT_FILENO, head, sizeof(head) - 1);
+	for (size_t i = 0; i < ELEMENTSOF(defs); i++) {
+		int n;
+
+		if (defs[i].short_name)
+			n = snprintf(line, sizeof(line), "  -%c, --%s", defs[i].short_name,
+				     defs[i].name);
+		else
+			n = snprintf(line, sizeof(line), "      --%s", defs[i].name);
+		if (defs[i].arg)
+			n += snprintf(line + n, sizeof(line) - n, " %s", defs[i].arg);
+		n += snprintf(line + n, sizeof(line) - n, "%s\n",
+			      defs[i].kind == OPT_STRV ? "  (repeatable)" : "");
+		write_all(STDOUT_FILENO, line, n);
+	}
+}
+
+int opts_parse(int argc, char **argv, struct rtr_opts *ret)
+{
+	struct option longopts[ELEMENTSOF(defs) + 1];
+	char shortopts[64] = "+:";
+	size_t ns = 2;
+	int c, idx = -1;
+
+	memset(ret, 0, sizeof(*ret));
+	memset(longopts, 0, sizeof(longopts));
+	for (size_t i = 0; i < ELEMENTSOF(defs); i++) {
+		longopts[i] = (struct option){ defs[i].name,
+					       defs[i].arg ? required_argument : no_argument,
+					       NULL, 0x100 + (int)i };
+		if (defs[i].short_name) {
+			shortopts[ns++] = (char)defs[i].short_name;
+			if (defs[i].arg)
+				shortopts[ns++] = ':';
+		}
+	}
+	shortopts[ns] = 0;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
+		const struct opt_def *d = NULL;
+		char *base = (char *)ret;
+
+		if (c == ':') {
+			log_error("%s: missing argument", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (c == '?') {
+			if (optopt > 0 && optopt < 0x100)
+				log_error("-%c: unknown option", optopt);
+			else if (optopt >= 0x100)
+				log_error("%s: takes no argument", argv[optind - 1]);
+			else
+				log_error("%s: unknown option", argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (c >= 0x100)
+			d = &defs[c - 0x100];
+		else
+			for (size_t i = 0; i < ELEMENTSOF(defs); i++)
+				if (defs[i].short_name == c)
+					d = &defs[i];
+		if (!d)
+			return -EINVAL;
+
+		switch (d->kind) {
+		case OPT_HELP:
+			usage();
+			return 1;
+		case OPT_VERSION:
+			write_all(STDOUT_FILENO, "rtr-run " RTR_VERSION "\n",
+				  strlen("rtr-run " RTR_VERSION "\n"));
+			return 1;
+		case OPT_COUNT:
+			(*(int *)(base + d->offset))++;
+			break;
+		case OPT_BOOL:
+			*(bool *)(base + d->offset) = true;
+			break;
+		case OPT_STR: {
+			char **p = (char **)(base + d->offset);
+			free(*p);
+			*p = strdup(optarg);
+			if (!*p)
+				return -ENOMEM;
+			break;
+		}
+		case OPT_STRV:
+			if (strv_push((char ***)(base + d->offset), optarg) < 0)
+				return -ENOMEM;
+			break;
+		}
+	}
+
+	if (ret->print_default_seccomp)
+		return 0;
+	if (optind >= argc) {
+		log_error("missing BUNDLE (see rtr-run --help)");
+		return -EINVAL;
+	}
+	ret->bundle = strdup(argv[optind++]);
+	if (!ret->bundle)
+		return -ENOMEM;
+	if (optind < argc && streq(argv[optind], "--"))
+		optind++;
+	if (optind < argc) {
+		ret->cmd = strv_copy(argv + optind);
+		if (!ret->cmd)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void opts_free(struct rtr_opts *o)
+{
+	if (!o)
+		return;
+	free(o->bundle);
+	strv_free(o->cmd);
+	for (size_t i = 0; i < ELEMENTSOF(defs); i++) {
+		char *base = (char *)o;
+
+		if (defs[i].kind == OPT_STR)
+			free(*(char **)(base + defs[i].offset));
+		else if (defs[i].kind == OPT_STRV)
+			strv_free(*(char ***)(base + defs[i].offset));
+	}
+	memset(o, 0, sizeof(*o));
+}
+
+bool opts_name_valid(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n > RTR_NAME_MAX || !isalnum((unsigned char)name[0]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("_.-", name[i]))
+			return false;
+	return true;
+}
+
+int opts_resolve_name(const struct rtr_opts *o, char **ret_name, struct rtr_err *err)
+{
+	_cleanup_free_ char *copy = NULL;
+	const char *name = o->name;
+
+	if (!name) {
+		char *p;
+
+		copy = strdup(o->bundle);
+		if (!copy)
+			return -ENOMEM;
+		while ((p = strrchr(copy, '/')) && p != copy && p[1] == 0)
+			*p = 0;
+		p = strrchr(copy, '/');
+		name = p ? p + 1 : copy;
+		if (!opts_name_valid(name))
+			return rtr_err_set(err, EINVAL,
+					   "%s: bundle directory name is not a valid container "
+					   "name, give one with --name",
+					   o->bundle);
+	} else if (!opts_name_valid(name)) {
+		return rtr_err_set(err, EINVAL,
+				   "--name %s: use letters, digits, '_', '.', '-', starting with a "
+				   "letter or digit, at most %d characters",
+				   name, RTR_NAME_MAX);
+	}
+	*ret_name = strdup(name);
+	return *ret_name ? 0 : -ENOMEM;
+}
+
+/* ---- applying the core options --------------------------------------------------------- */
+
+static int env_set(char ***env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+	char **v = *env;
+
+	for (size_t i = 0; v && v[i]; i++)
+		if (strncmp(v[i], kv, klen) == 0 && v[i][klen] == '=') {
+			char *n = strdup(kv);
+			if (!n)
+				return -ENOMEM;
+			free(v[i]);
+			v[i] = n;
+			return 0;
+		}
+	return strv_push(env, kv);
+}
+
+static bool env_key_valid(const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	return eq && eq != kv && !memchr(kv, 0, eq - kv);
+}
+
+static int apply_env_entry(char ***env, const char *what, const char *entry, struct rtr_err *err)
+{
+	if (!strchr(entry, '=')) {
+		/* "--env KEY": docker takes the value from the caller's environment. */
+		const char *val = getenv(entry);
+		_cleanup_free_ char *kv = NULL;
+
+		if (!*entry)
+			return rtr_err_set(err, EINVAL, "%s: empty variable name", what);
+		if (!val)
+			return 0;
+		kv = xasprintf("%s=%s", entry, val);
+		if (!kv)
+			return -ENOMEM;
+		return env_set(env, kv);
+	}
+	if (!env_key_valid(entry))
+		return rtr_err_set(err, EINVAL, "%s %s: expected KEY=VALUE", what, entry);
+	return env_set(env, entry);
+}
+
+static int apply_env_file(char ***env, const char *path, struct rtr_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+	unsigned lineno = 0;
+	int r;
+
+	r = read_file_at(AT_FDCWD, path, RTR_CONFIG_MAX_BYTES, &buf, NULL);
+	if (r < 0)
+		return rtr_err_set(err, -r, "--env-file %s: %s", path, strerror(-r));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char what[PATH_MAX + 32];
+		size_t n;
+
+		lineno++;
+		while (isspace((unsigned char)*line))
+			line++;
+		n = strlen(line);
+		while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = 0;
+		if (!*line || *line == '#')
+			continue;
+		snprintf(what, sizeof(what), "--env-file %s:%u:", path, lineno);
+		r = apply_env_entry(env, what, line, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int append_bind(struct rtr_spec *s, const char *spec_str, struct rtr_err *err)
+{
+	_cleanup_free_ char *copy = strdup(spec_str);
+	_cleanup_free_ char *src = NULL;
+	char *dst, *mode;
+	struct rtr_mount *m, *nm;
+	bool ro = false;
+	struct stat st;
+
+	if (!copy)
+		return -ENOMEM;
+	dst = strchr(copy, ':');
+	if (!dst || dst == copy)
+		return rtr_err_set(err, EINVAL, "--mount %s: expected SRC:DST[:ro]", spec_str);
+	*dst++ = 0;
+	mode = strchr(dst, ':');
+	if (mode) {
+		*mode++ = 0;
+		if (streq(mode, "ro"))
+			ro = true;
+		else if (!streq(mode, "rw"))
+			return rtr_err_set(err, EINVAL, "--mount %s: unknown mode '%s' (ro or rw)",
+					   spec_str, mode);
+	}
+	if (dst[0] != '/')
+		return rtr_err_set(err, EINVAL, "--mount %s: destination must be absolute",
+				   spec_str);
+	src = realpath(copy, NULL);
+	if (!src || stat(src, &st) < 0)
+		return rtr_err_set(err, errno, "--mount %s: %s: %s", spec_str, copy,
+				   strerror(errno));
+
+	nm = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*nm));
+	if (!nm)
+		return -ENOMEM;
+	s->mounts = nm;
+	m = &nm[s->n_mounts];
+	memset(m, 0, sizeof(*m));
+	m->destination = strdup(dst);
+	m->type = strdup("bind");
+	m->source = TAKE_PTR(src);
+	if (!m->destination || !m->type ||
+	    strv_push(&m->options, "rbind") < 0 || (ro && strv_push(&m->options, "ro") < 0)) {
+		free(m->destination);
+		free(m->type);
+		free(m->source);
+		strv_free(m->options);
+		return -ENOMEM;
+	}
+	m->bind = true;
+	m->flags = MS_BIND | MS_REC | (ro ? MS_RDONLY : 0);
+	s->n_mounts++;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{ "cpu", RLIMIT_CPU },		{ "fsize", RLIMIT_FSIZE },
+	{ "data", RLIMIT_DATA },	{ "stack", RLIMIT_STACK },
+	{ "core", RLIMIT_CORE },	{ "rss", RLIMIT_RSS },
+	{ "nproc", RLIMIT_NPROC },	{ "nofile", RLIMIT_NOFILE },
+	{ "memlock", RLIMIT_MEMLOCK },	{ "as", RLIMIT_AS },
+	{ "locks", RLIMIT_LOCKS },	{ "sigpending", RLIMIT_SIGPENDING },
+	{ "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },
+	{ "rtprio", RLIMIT_RTPRIO },	{ "rttime", RLIMIT_RTTIME },
+};
+
+static int parse_rlim_value(const char *s, uint64_t *ret)
+{
+	if (streq(s, "unlimited") || streq(s, "-1")) {
+		*ret = UINT64_MAX;
+		return 0;
+	}
+	return parse_u64(s, UINT64_MAX - 1, ret);
+}
+
+static int apply_ulimit(struct rtr_spec *s, const char *arg, struct rtr_err *err)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *val, *hard;
+	uint64_t soft_v, hard_v;
+	int res = -1;
+	struct rtr_process *p = &s->process;
+	struct rtr_rlimit *nr;
+	_cleanup_free_ char *type = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	val = strchr(copy, '=');
+	if (!val)
+		return rtr_err_set(err, EINVAL, "--ulimit %s: expected NAME=SOFT[:HARD]", arg);
+	*val++ = 0;
+	for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
+		if (streq(copy, rlimit_names[i].name))
+			res = rlimit_names[i].resource;
+	if (res < 0)
+		return rtr_err_set(err, EINVAL, "--ulimit %s: unknown limit '%s'", arg, copy);
+	hard = strchr(val, ':');
+	if (hard)
+		*hard++ = 0;
+	if (parse_rlim_value(val, &soft_v) < 0 || parse_rlim_value(hard ? hard : val, &hard_v) < 0)
+		return rtr_err_set(err, EINVAL, "--ulimit %s: bad number", arg);
+	if (soft_v > hard_v)
+		return rtr_err_set(err, EINVAL, "--ulimit %s: soft limit above hard limit", arg);
+
+	for (size_t i = 0; i < p->n_rlimits; i++)
+		if (p->rlimits[i].resource == res) {
+			p->rlimits[i].soft = soft_v;
+			p->rlimits[i].hard = hard_v;
+			return 0;
+		}
+	type = xasprintf("RLIMIT_%s", copy);
+	if (!type)
+		return -ENOMEM;
+	for (char *c = type; *c; c++)
+		*c = (char)toupper((unsigned char)*c);
+	nr = realloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*nr));
+	if (!nr)
+		return -ENOMEM;
+	p->rlimits = nr;
+	nr[p->n_rlimits++] = (struct rtr_rlimit){ .resource = res, .type = TAKE_PTR(type),
+						  .soft = soft_v, .hard = hard_v };
+	return 0;
+}
+
+static int apply_user(struct rtr_spec *s, const char *arg, struct rtr_err *err)
+{
+	_cleanup_free_ char *copy = strdup(arg);
+	char *g;
+	uint64_t uid, gid;
+
+	if (!copy)
+		return -ENOMEM;
+	g = strchr(copy, ':');
+	if (g)
+		*g++ = 0;
+	if (parse_u64(copy, UINT32_MAX - 1, &uid) < 0 || (g && parse_u64(g, UINT32_MAX - 1, &gid) < 0))
+		return rtr_err_set(err, EINVAL, "--user %s: expected numeric UID[:GID]", arg);
+	s->process.user.uid = (uint32_t)uid;
+	if (g)
+		s->process.user.gid = (uint32_t)gid;
+	return 0;
+}
+
+/* "SIGTERM", "TERM", "15" -> 15. */
+int opts_parse_signal(const char *s)
+{
+	static const struct {
+		const char *name;
+		int sig;
+	} sigs[] = {
+		{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "TERM", SIGTERM }, { "ALRM", SIGALRM },
+		{ "CONT", SIGCONT }, { "STOP", SIGSTOP },   { "WINCH", SIGWINCH }, { "PWR", SIGPWR },
+		{ "ABRT", SIGABRT }, { "PIPE", SIGPIPE },   { "TSTP", SIGTSTP }, { "XCPU", SIGXCPU },
+	};
+	uint64_t n;
+
+	if (!s)
+		return -EINVAL;
+	if (parse_u64(s, 64, &n) == 0)
+		return n >= 1 ? (int)n : -EINVAL;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+		if (strcasecmp(s, sigs[i].name) == 0)
+			return sigs[i].sig;
+	return -EINVAL;
+}
+
+static int set_str(char **field, const char *v)
+{
+	char *n = strdup(v);
+
+	if (!n)
+		return -ENOMEM;
+	free(*field);
+	*field = n;
+	return 0;
+}
+
+static int apply_shm_size(struct rtr_spec *s, const char *arg, struct rtr_err *err)
+{
+	uint64_t bytes;
+	_cleanup_free_ char *data = NULL;
+	struct rtr_mount *m = NULL, *nm;
+
+	if (parse_size(arg, &bytes) < 0 || bytes == 0)
+		return rtr_err_set(err, EINVAL, "--shm-size %s: expected a size like 64M", arg);
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (streq(s->mounts[i].destination, "/dev/shm") && streq(s->mounts[i].type, "tmpfs"))
+			m = &s->mounts[i];
+	if (m) {
+		/* Keep the other data options (mode=...), replace size=. */
+		_cleanup_free_ char *old = m->data ? strdup(m->data) : NULL;
+		char *tok, *save = NULL;
+		size_t n = 0;
+
+		data = malloc((old ? strlen(old) : 0) + 32);
+		if (!data)
+			return -ENOMEM;
+		data[0] = 0;
+		for (tok = old ? strtok_r(old, ",", &save) : NULL; tok;
+		     tok = strtok_r(NULL, ",", &save))
+			if (!startswith(tok, "size="))
+				n += sprintf(data + n, "%s,", tok);
+		sprintf(data + n, "size=%llu", (unsigned long long)bytes);
+		free(m->data);
+		m->data = TAKE_PTR(data);
+		return 0;
+	}
+	nm = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*nm));
+	if (!nm)
+		return -ENOMEM;
+	s->mounts = nm;
+	m = &nm[s->n_mounts];
+	memset(m, 0, sizeof(*m));
+	m->destination = strdup("/dev/shm");
+	m->type = strdup("tmpfs");
+	m->source = strdup("shm");
+	m->data = xasprintf("mode=1777,size=%llu", (unsigned long long)bytes);
+	m->flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	s->n_mounts++;
+	if (!m->destination || !m->type || !m->source || !m->data)
+		return -ENOMEM;
+	return 0;
+}
+
+int core_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+{
+	struct rtr_process *p = &s->process;
+	const char *a;
+	int r;
+
+	/* Annotations first, the command line overrides them. */
+	if (!s->ext.stop_signal && (a = spec_annotation(s, "org.rtr.stop-signal"))) {
+		if (opts_parse_signal(a) < 0)
+			return rtr_err_set(err, EINVAL,
+					   "config.json: annotation org.rtr.stop-signal: unknown "
+					   "signal '%s'", a);
+		if (set_str(&s->ext.stop_signal, a) < 0)
+			return -ENOMEM;
+	}
+	if (!s->ext.stop_timeout_set && (a = spec_annotation(s, "org.rtr.stop-timeout"))) {
+		uint64_t t;
+		if (parse_u64(a, 86400, &t) < 0)
+			return rtr_err_set(err, EINVAL,
+					   "config.json: annotation org.rtr.stop-timeout: expected "
+					   "seconds, got '%s'", a);
+		s->ext.stop_timeout_s = (unsigned)t;
+		s->ext.stop_timeout_set = true;
+	}
+
+	if (o->restart)
+		return rtr_err_set(err, ENOTSUP, "--restart: not supported by this version");
+	if (o->health_cmd || o->health_interval)
+		return rtr_err_set(err, ENOTSUP, "--health-cmd: not supported by this version");
+
+	if (o->hostname) {
+		if (!*o->hostname || strlen(o->hostname) > 64)
+			return rtr_err_set(err, EINVAL, "--hostname %s: 1 to 64 characters",
+					   o->hostname);
+		if (set_str(&s->hostname, o->hostname) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; o->env_file && o->env_file[i]; i++) {
+		r = apply_env_file(&p->env, o->env_file[i], err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; o->env && o->env[i]; i++) {
+		r = apply_env_entry(&p->env, "--env", o->env[i], err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; o->mounts && o->mounts[i]; i++) {
+		r = append_bind(s, o->mounts[i], err);
+		if (r < 0)
+			return r;
+	}
+	if (o->workdir) {
+		if (o->workdir[0] != '/')
+			return rtr_err_set(err, EINVAL, "--workdir %s: must be an absolute path",
+					   o->workdir);
+		if (set_str(&p->cwd, o->workdir) < 0)
+			return -ENOMEM;
+	}
+	if (o->entrypoint || o->cmd) {
+		_cleanup_strv_free_ char **args = NULL;
+
+		if (o->entrypoint) {
+			if (!*o->entrypoint)
+				return rtr_err_set(err, EINVAL, "--entrypoint: empty");
+			if (strv_push(&args, o->entrypoint) < 0)
+				return -ENOMEM;
+		}
+		for (size_t i = 0; o->cmd && o->cmd[i]; i++)
+			if (strv_push(&args, o->cmd[i]) < 0)
+				return -ENOMEM;
+		strv_free(p->args);
+		p->args = TAKE_PTR(args);
+	}
+	if (o->user) {
+		r = apply_user(s, o->user, err);
+		if (r < 0)
+			return r;
+	}
+	if (o->read_only)
+		s->root_readonly = true;
+	for (size_t i = 0; o->ulimits && o->ulimits[i]; i++) {
+		r = apply_ulimit(s, o->ulimits[i], err);
+		if (r < 0)
+			return r;
+	}
+	if (o->init)
+		s->ext.init = true;
+	if (o->log_file && set_str(&s->ext.log_path, o->log_file) < 0)
+		return -ENOMEM;
+	if (o->stop_signal) {
+		if (opts_parse_signal(o->stop_signal) < 0)
+			return rtr_err_set(err, EINVAL, "--stop-signal %s: unknown signal",
+					   o->stop_signal);
+		if (set_str(&s->ext.stop_signal, o->stop_signal) < 0)
+			return -ENOMEM;
+	}
+	if (o->stop_timeout) {
+		uint64_t t;
+		if (parse_u64(o->stop_timeout, 86400, &t) < 0)
+			return rtr_err_set(err, EINVAL, "--stop-timeout %s: expected seconds",
+					   o->stop_timeout);
+		s->ext.stop_timeout_s = (unsigned)t;
+		s->ext.stop_timeout_set = true;
+	}
+	if (o->shm_size) {
+		r = apply_shm_size(s, o->shm_size, err);
+		if (r < 0)
+			return r;
+	}
+
+	if (!p->args || !p->args[0])
+		return rtr_err_set(err, EINVAL,
+				   "config.json: .process.args: no command to run (give one after --)");
+	if (!p->cwd && set_str(&p->cwd, "/") < 0)
+		return -ENOMEM;
+	return 0;
+}

@@ -11,6 +11,8 @@
 
 #include <stdbool.h>
 
+#include "lib/log.h"
+
 struct rtr_opts {
 	char *bundle;
 	char **cmd; /* after "--"; NULL = keep process.args (minus the entrypoint part) */
@@ -83,3 +85,10 @@ struct rtr_opts {
  * 1 when the caller should exit 0 (--help, --version printed). */
 int opts_parse(int argc, char **argv, struct rtr_opts *ret);
 void opts_free(struct rtr_opts *o);
+
+/* Container name: --name or the bundle's basename, validated ([A-Za-z0-9][A-Za-z0-9_.-]*,
+ * at most RTR_NAME_MAX). */
+int opts_resolve_name(const struct rtr_opts *o, char **ret_name, struct rtr_err *err);
+bool opts_name_valid(const char *name);
+/* "SIGTERM", "TERM" or "15" -> 15; -EINVAL when unknown. */
+int opts_parse_signal(const char *s);
