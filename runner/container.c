@@ -1,3 +1,961 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder until its module lands */
+/*
+ * The process model of rtr-run (see container.h for the order of the steps):
+ *
+ *   rtr-run ──clone(new namespaces)──▶ child ──(join ns paths)──▶ READY
+ *      │ cgroup_enter, id maps, veth, prestart/createRuntime hooks
+ *      └──────────────────────── RELEASE(host pid) ──▶ mounts, pivot_root, ..., execve
+ *      ◀── ERROR{errno, exit code, message} or EOF (the sync socket is O_CLOEXEC: EOF
+ *          means execve succeeded)
+ *
+ * The sync socket is a SOCK_SEQPACKET pair, one fixed-size struct per message, so the
+ * child never allocates to talk to the parent.  rtr-run never executes itself in the
+ * container (CVE-2019-5736); the pre-exec child is non-dumpable and every fd above 2 is
+ * close-on-exec before execve (CVE-2024-21626).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 #include "modules.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+enum sync_type {
+	SYNC_READY = 1, /* child: namespaces joined, waiting */
+	SYNC_RELEASE,   /* parent: go on; carries the host pid */
+	SYNC_ERROR,     /* child: failed, exits with exit_code */
+	SYNC_PTY,       /* child: the pty master rides along as SCM_RIGHTS */
+};
+
+struct sync_msg {
+	uint32_t type;
+	int32_t err;       /* positive errno */
+	int32_t exit_code; /* 125, 126, 127 */
+	int32_t pid;
+	char msg[RTR_ERR_MSG_MAX];
+};
+
+/* What the child needs, resolved before clone so the child only consumes it. */
+struct prep {
+	pid_t parent_pid;
+	int sync_child; /* child's end */
+	int ns_fd[_RTR_NS_MAX];
+	int unshare_flags; /* namespaces to create after joining a user namespace by path */
+	sigset_t old_mask;
+	int out_pipe[2], err_pipe[2]; /* --log-file relays; -1 when unused */
+};
+
+static const int forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+					 SIGUSR1, SIGUSR2, SIGWINCH };
+
+/* ---- the sync socket ------------------------------------------------------------------ */
+
+static int sync_send(int fd, const struct sync_msg *m, int pass_fd)
+{
+	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (pass_fd >= 0) {
+		struct cmsghdr *cm;
+
+		memset(&u, 0, sizeof(u));
+		mh.msg_control = u.buf;
+		mh.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &pass_fd, sizeof(int));
+	}
+	for (;;) {
+		ssize_t n = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (n >= 0)
+			return 0;
+		if (errno != EINTR)
+			return -errno;
+	}
+}
+
+/* Returns 1 with a message, 0 on EOF, negative errno. */
+static int sync_recv(int fd, struct sync_msg *m, int *ret_fd)
+{
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof(u.buf) };
+	ssize_t n;
+
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == ECONNRESET ? 0 : -errno;
+	if (n == 0)
+		return 0;
+	if (n != sizeof(*m))
+		return -EBADMSG;
+	m->msg[sizeof(m->msg) - 1] = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+			int f;
+			memcpy(&f, CMSG_DATA(cm), sizeof(int));
+			if (ret_fd && *ret_fd < 0)
+				*ret_fd = f;
+			else
+				close(f);
+		}
+	return 1;
+}
+
+/* Child: report and leave.  Never returns. */
+static _Noreturn void child_fail(int fd, int exit_code, int r, const struct rtr_err *err,
+				 const char *what)
+{
+	struct sync_msg m = { .type = SYNC_ERROR, .err = r < 0 ? -r : r, .exit_code = exit_code };
+
+	if (err && err->code && err->msg[0])
+		snprintf(m.msg, sizeof(m.msg), "%s", err->msg);
+	else
+		snprintf(m.msg, sizeof(m.msg), "%s: %s", what, strerror(m.err ? m.err : EINVAL));
+	sync_send(fd, &m, -1);
+	_exit(exit_code);
+}
+
+/* ---- clone --------------------------------------------------------------------------- */
+
+struct clone3_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+/* fork()-like clone with namespace flags: clone3 when the kernel has it, else clone. */
+static pid_t clone_ns(unsigned long flags)
+{
+	pid_t pid = -1;
+
+#ifdef SYS_clone3
+	struct clone3_args a = { .flags = flags, .exit_signal = SIGCHLD };
+	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EPERM))
+		return pid;
+#endif
+	/* All pointer arguments are NULL, so the per-arch argument order does not matter. */
+	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	return pid;
+}
+
+/* ---- child-side steps ------------------------------------------------------------------ */
+
+static int child_join_namespaces(struct prep *p)
+{
+	/* The user namespace first: the others are owned by it. */
+	if (p->ns_fd[RTR_NS_USER] >= 0) {
+		if (setns(p->ns_fd[RTR_NS_USER], CLONE_NEWUSER) < 0)
+			return -errno;
+		close(p->ns_fd[RTR_NS_USER]);
+		p->ns_fd[RTR_NS_USER] = -1;
+	}
+	for (int t = 0; t < _RTR_NS_MAX; t++) {
+		if (p->ns_fd[t] < 0 || t == RTR_NS_PID)
+			continue;
+		if (setns(p->ns_fd[t], spec_ns_clone_flag(t)) < 0)
+			return -errno;
+		close(p->ns_fd[t]);
+		p->ns_fd[t] = -1;
+	}
+	if (p->unshare_flags && unshare(p->unshare_flags) < 0)
+		return -errno;
+	return 0;
+}
+
+static int child_sysctl(const struct rtr_spec *s, struct rtr_err *err)
+{
+	for (size_t i = 0; i < s->lx.n_sysctl; i++) {
+		char path[PATH_MAX];
+		const char *k = s->lx.sysctl[i].key;
+		int n, r;
+
+		if (!k || !*k || strstr(k, "..") || k[0] == '/' || k[0] == '.')
+			return rtr_err_set(err, EINVAL, "sysctl %s: bad name", k ? k : "");
+		n = snprintf(path, sizeof(path), "/proc/sys/%s", k);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return rtr_err_set(err, ENAMETOOLONG, "sysctl %s: name too long", k);
+		for (char *c = path + 10; *c; c++)
+			if (*c == '.')
+				*c = '/';
+		r = write_string_at(AT_FDCWD, path, s->lx.sysctl[i].value);
+		if (r < 0)
+			return rtr_err_set(err, -r, "sysctl %s=%s: %s", k, s->lx.sysctl[i].value,
+					   strerror(-r));
+	}
+	return 0;
+}
+
+static int child_rlimits(const struct rtr_spec *s, struct rtr_err *err)
+{
+	for (size_t i = 0; i < s->process.n_rlimits; i++) {
+		const struct rtr_rlimit *l = &s->process.rlimits[i];
+		struct rlimit rl = {
+			.rlim_cur = l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
+			.rlim_max = l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard,
+		};
+
+		if (setrlimit(l->resource, &rl) < 0)
+			return rtr_err_set(err, errno, "rlimit %s: %s", l->type ? l->type : "?",
+					   strerror(errno));
+	}
+	return 0;
+}
+
+static int child_user(const struct rtr_spec *s, bool userns, struct rtr_err *err)
+{
+	const struct rtr_user *u = &s->process.user;
+
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return rtr_err_set(err, errno, "prctl(PR_SET_KEEPCAPS): %s", strerror(errno));
+	if (u->n_additional_gids > 0 || !userns) {
+		gid_t g[NGROUPS_MAX > 65536 ? 65536 : NGROUPS_MAX];
+		size_t n = u->n_additional_gids;
+
+		if (n > ELEMENTSOF(g))
+			return rtr_err_set(err, E2BIG, "process.user.additionalGids: too many");
+		for (size_t i = 0; i < n; i++)
+			g[i] = u->additional_gids[i];
+		if (setgroups(n, g) < 0 && !(userns && errno == EPERM && n == 0))
+			return rtr_err_set(err, errno, "setgroups: %s", strerror(errno));
+	}
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return rtr_err_set(err, errno, "setgid %u: %s", u->gid, strerror(errno));
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return rtr_err_set(err, errno, "setuid %u: %s", u->uid, strerror(errno));
+	return 0;
+}
+
+static const char *env_get(char *const *env, const char *key)
+{
+	size_t k = strlen(key);
+
+	for (size_t i = 0; env && env[i]; i++)
+		if (strncmp(env[i], key, k) == 0 && env[i][k] == '=')
+			return env[i] + k + 1;
+	return NULL;
+}
+
+/* execvp-like lookup in the container's PATH.  Fills @buf; returns 0 or -ENOENT/-EACCES. */
+static int resolve_exec(const char *arg0, char *const *env, char *buf, size_t n)
+{
+	const char *path = env_get(env, "PATH");
+	int r = -ENOENT;
+
+	if (strchr(arg0, '/')) {
+		if ((size_t)snprintf(buf, n, "%s", arg0) >= n)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	if (!path)
+		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	while (*path) {
+		size_t l = strcspn(path, ":");
+		struct stat st;
+
+		if ((size_t)snprintf(buf, n, "%.*s/%s", (int)l, l ? path : ".", arg0) < n &&
+		    stat(buf, &st) == 0 && !S_ISDIR(st.st_mode)) {
+			if (access(buf, X_OK) == 0)
+				return 0;
+			r = -EACCES;
+		}
+		path += l;
+		if (*path == ':')
+			path++;
+	}
+	return r;
+}
+
+static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err *err)
+{
+	_cleanup_close_ int master = -1;
+	int slave, unlock = 0;
+	unsigned ptn;
+	char path[64];
+	struct sync_msg m = { .type = SYNC_PTY };
+	int r;
+
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return rtr_err_set(err, errno,
+				   "process.terminal: open /dev/ptmx in the container: %s (is "
+				   "/dev/pts mounted?)", strerror(errno));
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0)
+		return rtr_err_set(err, errno, "process.terminal: /dev/ptmx: %s", strerror(errno));
+	snprintf(path, sizeof(path), "/dev/pts/%u", ptn);
+	slave = open(path, O_RDWR | O_NOCTTY);
+	if (slave < 0)
+		return rtr_err_set(err, errno, "process.terminal: %s: %s", path, strerror(errno));
+	if (s->process.console_size_set) {
+		struct winsize ws = { .ws_row = s->process.console_height,
+				      .ws_col = s->process.console_width };
+		ioctl(slave, TIOCSWINSZ, &ws);
+	}
+	r = sync_send(sync_fd, &m, master);
+	if (r < 0)
+		return rtr_err_set(err, -r, "process.terminal: passing the pty: %s", strerror(-r));
+	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
+		return rtr_err_set(err, errno, "process.terminal: controlling terminal: %s",
+				   strerror(errno));
+	if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
+		return rtr_err_set(err, errno, "process.terminal: dup2: %s", strerror(errno));
+	if (slave > 2)
+		close(slave);
+	return 0;
+}
+
+/* --init: PID 1 stays here, forwards signals to the entrypoint (PID 2) and reaps every
+ * orphan.  It is a fork of rtr-run, so nothing is needed in the image; it is
+ * non-dumpable, so its /proc/1/exe cannot be opened from the container. */
+static _Noreturn void init_reaper(pid_t worker, int sync_fd)
+{
+	sigset_t all;
+	int status = 0;
+
+	close(sync_fd);
+	for (int fd = 3; fd < 1024; fd++)
+		close(fd);
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	for (;;) {
+		siginfo_t si;
+		pid_t p;
+		int sig = sigwaitinfo(&all, &si);
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			/* A tty-generated ^C already reached the whole foreground group. */
+			if (si.si_code == SI_KERNEL)
+				continue;
+			kill(worker, sig);
+			continue;
+		}
+		while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+			if (p == worker)
+				_exit(WIFEXITED(status) ? WEXITSTATUS(status)
+							: 128 + WTERMSIG(status));
+	}
+}
+
+static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
+{
+	const struct rtr_spec *s = c->spec;
+	struct rtr_err err = { 0 };
+	struct sync_msg m = { .type = SYNC_READY };
+	char exe[PATH_MAX];
+	int fd = p->sync_child, r;
+	bool userns = s->lx.ns[RTR_NS_USER].enabled;
+
+	/* The container never outlives its supervisor. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (getppid() != p->parent_pid)
+		_exit(125);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	r = child_join_namespaces(p);
+	if (r < 0)
+		child_fail(fd, 125, r, NULL, "joining namespaces");
+	if (sync_send(fd, &m, -1) < 0)
+		_exit(125);
+	r = sync_recv(fd, &m, NULL);
+	if (r <= 0 || m.type != SYNC_RELEASE)
+		_exit(125); /* the parent failed and says so itself */
+	c->pid = m.pid;
+
+	if (userns && s->lx.ns[RTR_NS_USER].path == NULL) {
+		/* Become the mapped root of the new user namespace. */
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			child_fail(fd, 125, -errno, NULL, "user namespace: becoming root");
+	}
+	if (p->out_pipe[1] >= 0 && (dup2(p->out_pipe[1], 1) < 0 || dup2(p->err_pipe[1], 2) < 0))
+		child_fail(fd, 125, -errno, NULL, "--log-file: dup2");
+
+	r = mount_setup(c, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "mounts");
+	r = net_setup_child(c, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "network");
+	r = hooks_run(c, RTR_HOOK_CREATE_CONTAINER, "created", &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "createContainer hook");
+	r = mount_pivot(c, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "pivot_root");
+
+	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
+		child_fail(fd, 125, -errno, NULL, "sethostname");
+	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
+		child_fail(fd, 125, -errno, NULL, "setdomainname");
+	r = child_sysctl(s, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "sysctl");
+	r = security_apply_paths(c, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "masked and readonly paths");
+	r = child_rlimits(s, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "rlimits");
+	if (s->process.terminal) {
+		r = child_terminal(fd, s, &err);
+		if (r < 0)
+			child_fail(fd, 125, r, &err, "terminal");
+	}
+	if (chdir(s->process.cwd) < 0)
+		child_fail(fd, 125, -errno, NULL, s->process.cwd);
+	r = hooks_run(c, RTR_HOOK_START_CONTAINER, "created", &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "startContainer hook");
+
+	if (s->ext.init) {
+		pid_t w = fork();
+		if (w < 0)
+			child_fail(fd, 125, -errno, NULL, "--init: fork");
+		if (w > 0)
+			init_reaper(w, fd);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	}
+
+	if (s->process.user.umask_set)
+		umask(s->process.user.umask);
+	else
+		umask(022);
+	r = child_user(s, userns, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "user");
+	r = caps_apply(c, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "capabilities");
+	if (s->process.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(fd, 125, -errno, NULL, "no_new_privs");
+
+	/* After setuid, so the lookup sees what the user may execute. */
+	r = resolve_exec(s->process.args[0], s->process.env, exe, sizeof(exe));
+	if (r < 0)
+		child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
+
+	/* No host fd survives execve (the sync socket is already O_CLOEXEC). */
+	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int i = 3; i < 4096; i++)
+			if (i != fd)
+				fcntl(i, F_SETFD, FD_CLOEXEC);
+	sigprocmask(SIG_SETMASK, &p->old_mask, NULL);
+
+	r = filter_load(c, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "seccomp");
+	execve(exe, s->process.args, s->process.env ? s->process.env : (char *[]){ NULL });
+	r = -errno;
+	child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
+}
+
+/* ---- the parent ------------------------------------------------------------------------- */
+
+static void prep_close(struct prep *p)
+{
+	for (int t = 0; t < _RTR_NS_MAX; t++)
+		if (p->ns_fd[t] >= 0) {
+			close(p->ns_fd[t]);
+			p->ns_fd[t] = -1;
+		}
+	for (int i = 0; i < 2; i++) {
+		if (p->out_pipe[i] >= 0)
+			close(p->out_pipe[i]);
+		if (p->err_pipe[i] >= 0)
+			close(p->err_pipe[i]);
+		p->out_pipe[i] = p->err_pipe[i] = -1;
+	}
+	if (p->sync_child >= 0)
+		close(p->sync_child);
+	p->sync_child = -1;
+}
+
+static int prepare_namespaces(const struct rtr_spec *s, struct prep *p, unsigned long *ret_flags,
+			      struct rtr_err *err)
+{
+	unsigned long flags = 0;
+	bool join_user = s->lx.ns[RTR_NS_USER].enabled && s->lx.ns[RTR_NS_USER].path;
+
+	for (int t = 0; t < _RTR_NS_MAX; t++) {
+		const struct rtr_namespace *ns = &s->lx.ns[t];
+
+		if (!ns->enabled)
+			continue;
+		if (ns->path) {
+			p->ns_fd[t] = open(ns->path, O_RDONLY | O_CLOEXEC);
+			if (p->ns_fd[t] < 0)
+				return rtr_err_set(err, errno, "linux.namespaces: %s %s: %s",
+						   spec_ns_name(t), ns->path, strerror(errno));
+			continue;
+		}
+		if (join_user && t != RTR_NS_PID)
+			p->unshare_flags |= spec_ns_clone_flag(t); /* after setns(user) */
+		else
+			flags |= spec_ns_clone_flag(t);
+	}
+	/* A pid namespace is entered by the children of whoever joins it: join it here, in
+	 * rtr-run, which has no other children in it. */
+	if (p->ns_fd[RTR_NS_PID] >= 0) {
+		if (setns(p->ns_fd[RTR_NS_PID], CLONE_NEWPID) < 0)
+			return rtr_err_set(err, errno, "linux.namespaces: pid %s: %s",
+					   s->lx.ns[RTR_NS_PID].path, strerror(errno));
+		close(p->ns_fd[RTR_NS_PID]);
+		p->ns_fd[RTR_NS_PID] = -1;
+	}
+	if (s->hostname && !s->lx.ns[RTR_NS_UTS].enabled)
+		return rtr_err_set(err, EINVAL,
+				   "hostname: needs a uts namespace (linux.namespaces has none)");
+	*ret_flags = flags;
+	return 0;
+}
+
+static unsigned stop_timeout(const struct rtr_spec *s)
+{
+	const char *e = getenv("RTR_STOP_TIMEOUT_S");
+	uint64_t v;
+
+	if (s->ext.stop_timeout_set)
+		return s->ext.stop_timeout_s;
+	if (e && parse_u64(e, 86400, &v) == 0)
+		return (unsigned)v;
+	return RTR_STOP_TIMEOUT_S;
+}
+
+/* ---- supervision ------------------------------------------------------------------------- */
+
+struct relay {
+	int master;  /* pty master or -1 */
+	int out, err; /* --log-file pipes (read ends) or -1 */
+	int log;     /* log file or -1 */
+	bool stdin_open;
+	bool raw;
+	struct termios saved;
+};
+
+static void copy_winsize(int from, int to)
+{
+	struct winsize ws;
+
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+		ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* Moves what is readable on @from to @to (and the log); returns false at EOF/EIO. */
+static bool pump(int from, int to, int log)
+{
+	char buf[4096];
+	ssize_t n = read(from, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return true;
+	if (n <= 0)
+		return false;
+	if (to >= 0)
+		write_all(to, buf, n);
+	if (log >= 0)
+		write_all(log, buf, n);
+	return true;
+}
+
+static int supervise(struct rtr_container *c, struct relay *rl, int *ret_status)
+{
+	const struct rtr_spec *s = c->spec;
+	sigset_t mask;
+	_cleanup_close_ int sfd = -1, tfd = -1;
+	int stop_sig = s->ext.stop_signal ? opts_parse_signal(s->ext.stop_signal) : SIGTERM;
+	int stops = 0, status = 0;
+	bool exited = false;
+
+	if (stop_sig <= 0)
+		stop_sig = SIGTERM;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+		sigaddset(&mask, forwarded_signals[i]);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		return -errno;
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (tfd < 0)
+		return -errno;
+
+	while (!exited || rl->master >= 0 || rl->out >= 0 || rl->err >= 0) {
+		struct pollfd pfd[6];
+		int n = 0, pr, i_sig, i_tim, i_in = -1, i_m = -1, i_o = -1, i_e = -1;
+
+		pfd[i_sig = n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		pfd[i_tim = n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
+		if (rl->master >= 0) {
+			pfd[i_m = n++] = (struct pollfd){ .fd = rl->master, .events = POLLIN };
+			if (rl->stdin_open && !exited)
+				pfd[i_in = n++] = (struct pollfd){ .fd = 0, .events = POLLIN };
+		}
+		if (rl->out >= 0)
+			pfd[i_o = n++] = (struct pollfd){ .fd = rl->out, .events = POLLIN };
+		if (rl->err >= 0)
+			pfd[i_e = n++] = (struct pollfd){ .fd = rl->err, .events = POLLIN };
+		/* Once the init is gone, drain the relays without blocking forever. */
+		pr = poll(pfd, n, exited ? 100 : -1);
+		if (pr < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pr == 0)
+			break;
+
+		if (pfd[i_sig].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+
+				if (sig == SIGCHLD) {
+					pid_t p;
+					int st;
+
+					while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+						if (p == c->pid) {
+							status = st;
+							exited = true;
+						}
+					continue;
+				}
+				if (exited)
+					continue;
+				if (sig == SIGWINCH && rl->master >= 0)
+					copy_winsize(0, rl->master);
+				if (sig == SIGTERM || sig == SIGINT) {
+					if (++stops > 1) {
+						kill(c->pid, SIGKILL);
+						continue;
+					}
+					struct itimerspec its = { .it_value.tv_sec = stop_timeout(s) };
+					if (its.it_value.tv_sec == 0)
+						its.it_value.tv_nsec = 1;
+					timerfd_settime(tfd, 0, &its, NULL);
+					if (sig == SIGTERM)
+						sig = stop_sig;
+				}
+				kill(c->pid, sig);
+			}
+		}
+		if (pfd[i_tim].revents & POLLIN) {
+			uint64_t x;
+			if (read(tfd, &x, sizeof(x)) > 0 && !exited) {
+				log_warn("did not stop within %u s, killing it", stop_timeout(s));
+				kill(c->pid, SIGKILL);
+			}
+		}
+		if (i_m >= 0 && pfd[i_m].revents && !pump(rl->master, 1, rl->log)) {
+			close(rl->master);
+			rl->master = -1;
+		}
+		if (i_in >= 0 && pfd[i_in].revents) {
+			char buf[4096];
+			ssize_t k = read(0, buf, sizeof(buf));
+
+			if (k > 0) {
+				write_all(rl->master, buf, k);
+			} else if (k == 0 || (errno != EINTR && errno != EAGAIN)) {
+				/* End of input: what ^D would do on a terminal. */
+				rl->stdin_open = false;
+				if (!rl->raw)
+					write_all(rl->master, "\x04", 1);
+			}
+		}
+		if (i_o >= 0 && pfd[i_o].revents && !pump(rl->out, 1, rl->log)) {
+			close(rl->out);
+			rl->out = -1;
+		}
+		if (i_e >= 0 && pfd[i_e].revents && !pump(rl->err, 2, rl->log)) {
+			close(rl->err);
+			rl->err = -1;
+		}
+	}
+	*ret_status = status;
+	return 0;
+}
+
+static void relay_restore(struct relay *rl)
+{
+	if (rl->raw) {
+		tcsetattr(0, TCSAFLUSH, &rl->saved);
+		rl->raw = false;
+	}
+	if (rl->master >= 0)
+		close(rl->master);
+	if (rl->out >= 0)
+		close(rl->out);
+	if (rl->err >= 0)
+		close(rl->err);
+	if (rl->log >= 0)
+		close(rl->log);
+	rl->master = rl->out = rl->err = rl->log = -1;
+}
+
+static int status_to_exit(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 125;
+}
+
+int container_run(struct rtr_container *c, struct rtr_err *err)
+{
+	struct rtr_spec *s = c->spec;
+	struct prep p = { .sync_child = -1 };
+	struct relay rl = { .master = -1, .out = -1, .err = -1, .log = -1 };
+	struct sync_msg m;
+	int sp[2] = { -1, -1 }, r, status = 0, exit_code = 125;
+	unsigned long flags = 0;
+	sigset_t block;
+	bool cgroup_made = false, net_made = false, child_released = false;
+
+	for (int t = 0; t < _RTR_NS_MAX; t++)
+		p.ns_fd[t] = -1;
+	p.out_pipe[0] = p.out_pipe[1] = p.err_pipe[0] = p.err_pipe[1] = -1;
+	p.parent_pid = getpid();
+	c->pid = -1;
+	c->sync_fd = -1;
+
+	/* Before clone: everything that can fail without creating anything. */
+	r = caps_prepare(c, err);
+	if (r < 0)
+		return 125;
+	r = filter_prepare(c, err);
+	if (r < 0)
+		goto out;
+	r = net_prepare(c, err);
+	if (r < 0)
+		goto out;
+	r = prepare_namespaces(s, &p, &flags, err);
+	if (r < 0)
+		goto out;
+	if (s->ext.log_path) {
+		rl.log = open(s->ext.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY,
+			      0640);
+		if (rl.log < 0) {
+			r = rtr_err_set(err, errno, "--log-file %s: %s", s->ext.log_path,
+					strerror(errno));
+			goto out;
+		}
+		if (!s->process.terminal &&
+		    (pipe2(p.out_pipe, O_CLOEXEC) < 0 || pipe2(p.err_pipe, O_CLOEXEC) < 0)) {
+			r = rtr_err_set(err, errno, "--log-file: pipe: %s", strerror(errno));
+			goto out;
+		}
+	}
+	r = cgroup_setup(c, err);
+	if (r < 0)
+		goto out;
+	cgroup_made = true;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
+		r = rtr_err_set(err, errno, "socketpair: %s", strerror(errno));
+		goto out;
+	}
+	c->sync_fd = sp[0];
+	p.sync_child = sp[1];
+
+	/* Signals wait in the signalfd from now on; the child restores the mask before exec. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGPIPE); /* a closed stdout gives EPIPE, never kills the supervisor */
+	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+		sigaddset(&block, forwarded_signals[i]);
+	sigprocmask(SIG_BLOCK, &block, &p.old_mask);
+
+	c->pid = clone_ns(flags);
+	if (c->pid < 0) {
+		r = rtr_err_set(err, errno, "clone: %s", strerror(errno));
+		goto out;
+	}
+	if (c->pid == 0) {
+		close(sp[0]);
+		child_main(c, &p);
+	}
+	close(p.sync_child);
+	p.sync_child = -1;
+	if (p.out_pipe[1] >= 0) {
+		close(p.out_pipe[1]);
+		close(p.err_pipe[1]);
+		p.out_pipe[1] = p.err_pipe[1] = -1;
+		rl.out = TAKE_FD(p.out_pipe[0]);
+		rl.err = TAKE_FD(p.err_pipe[0]);
+	}
+
+	r = sync_recv(c->sync_fd, &m, NULL);
+	if (r <= 0 || m.type != SYNC_READY) {
+		if (r > 0 && m.type == SYNC_ERROR)
+			r = rtr_err_set(err, m.err, "%s", m.msg);
+		else
+			r = rtr_err_set(err, EPIPE, "container init died while starting");
+		goto out;
+	}
+
+	/* Parent side: the child waits while its cgroup, id maps and network are made. */
+	r = cgroup_enter(c, c->pid, err);
+	if (r < 0)
+		goto out;
+	r = security_write_idmaps(c, err);
+	if (r < 0)
+		goto out;
+	if (s->process.oom_score_adj_set) {
+		/* From here: the non-dumpable child's /proc files belong to the host's root. */
+		char path[64], v[16];
+
+		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)c->pid);
+		snprintf(v, sizeof(v), "%d", s->process.oom_score_adj);
+		r = write_string_at(AT_FDCWD, path, v);
+		if (r < 0) {
+			r = rtr_err_set(err, -r, "process.oomScoreAdj %s: %s", v, strerror(-r));
+			goto out;
+		}
+	}
+	r = net_setup_host(c, err);
+	if (r < 0)
+		goto out;
+	net_made = true;
+	r = hooks_run(c, RTR_HOOK_PRESTART, "created", err);
+	if (r < 0)
+		goto out;
+	r = hooks_run(c, RTR_HOOK_CREATE_RUNTIME, "creating", err);
+	if (r < 0)
+		goto out;
+
+	memset(&m, 0, sizeof(m));
+	m.type = SYNC_RELEASE;
+	m.pid = c->pid;
+	r = sync_send(c->sync_fd, &m, -1);
+	if (r < 0) {
+		r = rtr_err_set(err, -r, "releasing the container: %s", strerror(-r));
+		goto out;
+	}
+	child_released = true;
+
+	/* Until EOF (execve closed the child's O_CLOEXEC end) or an error report. */
+	for (;;) {
+		int pty = -1;
+
+		r = sync_recv(c->sync_fd, &m, &pty);
+		if (r <= 0)
+			break;
+		if (m.type == SYNC_PTY && pty >= 0) {
+			rl.master = pty;
+			continue;
+		}
+		if (pty >= 0)
+			close(pty);
+		if (m.type == SYNC_ERROR) {
+			exit_code = m.exit_code;
+			r = rtr_err_set(err, m.err, "%s", m.msg);
+			goto out;
+		}
+	}
+	if (r < 0) {
+		r = rtr_err_set(err, -r, "sync socket: %s", strerror(-r));
+		goto out;
+	}
+	close(c->sync_fd);
+	c->sync_fd = -1;
+
+	if (rl.master >= 0) {
+		struct termios t;
+
+		if (isatty(0) && tcgetattr(0, &rl.saved) == 0) {
+			t = rl.saved;
+			cfmakeraw(&t);
+			if (tcsetattr(0, TCSANOW, &t) == 0)
+				rl.raw = true;
+			copy_winsize(0, rl.master);
+		}
+		rl.stdin_open = true;
+	}
+
+	r = hooks_run(c, RTR_HOOK_POSTSTART, "running", err);
+	if (r < 0) {
+		log_warn("%s", err->msg);
+		memset(err, 0, sizeof(*err));
+	}
+
+	r = supervise(c, &rl, &status);
+	relay_restore(&rl);
+	if (r < 0) {
+		r = rtr_err_set(err, -r, "supervising: %s", strerror(-r));
+		goto out;
+	}
+	c->pid = -1;
+	exit_code = status_to_exit(status);
+	{
+		char desc[128] = "";
+		if (cgroup_oom_killed(c, desc, sizeof(desc)))
+			log_error("killed by the kernel: out of memory (%s)", desc[0] ? desc : "limit");
+	}
+	r = 0;
+
+out:
+	relay_restore(&rl);
+	if (c->pid > 0) {
+		/* Failed start: the child may still wait for RELEASE or be past it. */
+		kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		c->pid = -1;
+	}
+	if (c->sync_fd >= 0)
+		close(c->sync_fd);
+	c->sync_fd = -1;
+	prep_close(&p);
+	if (net_made || r < 0)
+		net_teardown(c);
+	if (cgroup_made)
+		cgroup_destroy(c);
+	if (child_released || r == 0) {
+		struct rtr_err herr = { 0 };
+		int hr = hooks_run(c, RTR_HOOK_POSTSTOP, "stopped", &herr);
+		if (hr < 0)
+			log_warn("%s", herr.msg);
+	}
+	caps_free(c);
+	filter_free(c);
+	return exit_code;
+}

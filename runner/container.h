@@ -6,14 +6,16 @@
  * the modules share while the container is created, supervised and torn down.
  *
  * Order (container.c):
- *   before clone   caps_prepare, filter_prepare, net_prepare (validation, nothing created)
+ *   before clone   caps_prepare, filter_prepare, net_prepare (validation, nothing created),
+ *                  cgroup_setup
  *   clone          child waits on the sync socket
- *   parent         cgroup_setup + cgroup_enter(pid), userns maps, net_setup_host,
+ *   parent         cgroup_enter(pid), userns maps, oomScoreAdj, net_setup_host,
  *                  prestart/createRuntime hooks, release child
- *   child          mount_setup (rootfs, mounts, /dev, pivot_root), net_setup_child,
- *                  security_apply_paths (masked/readonly), hostname, sysctl, rlimits,
- *                  createContainer hooks, user, caps_apply, no_new_privs, filter_load,
- *                  startContainer hooks, execve
+ *   child          mount_setup (rootfs, mounts, /dev; tree at c->rootfs), net_setup_child,
+ *                  createContainer hooks, mount_pivot (pivot_root, root.readonly),
+ *                  hostname, sysctl, security_apply_paths (masked/readonly), rlimits,
+ *                  terminal, cwd, startContainer hooks, [--init fork], umask, user,
+ *                  caps_apply, no_new_privs, fds CLOEXEC, filter_load, execve
  *   parent         poststart hooks, supervise, cgroup_report_oom, net_teardown,
  *                  cgroup_destroy, poststop hooks
  */
@@ -45,3 +47,10 @@ struct rtr_container {
 	struct rtr_seccomp_filter *seccomp;
 	struct rtr_caps_state *caps;
 };
+
+/*
+ * Runs the container to its end (container.c): creates it, supervises it, tears it down.
+ * Returns the exit code rtr-run should exit with: the container's (N, 128+signal), or
+ * 125/126/127 with @err filled (runtime error, not executable, not found).
+ */
+int container_run(struct rtr_container *c, struct rtr_err *err);

@@ -1,3 +1,192 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder until its module lands */
+/*
+ * OCI hooks: each hook is executed with its args and env, the container state on stdin
+ * ({"ociVersion","id","status","pid","bundle","annotations"}) and a timeout (the hook's
+ * or RTR_HOOK_TIMEOUT_S).  The first failing hook stops the run of its kind; whether
+ * that aborts the start is the caller's decision (prestart .. startContainer do,
+ * poststart and poststop only warn).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 #include "modules.h"
+
+struct buf {
+	char *p;
+	size_t n, cap;
+	bool oom;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		size_t nc = (b->cap ? b->cap * 2 : 512) + n;
+		char *np = realloc(b->p, nc);
+		if (!np) {
+			b->oom = true;
+			return;
+		}
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = 0;
+}
+
+static void buf_str(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void buf_json_str(struct buf *b, const char *s)
+{
+	buf_add(b, "\"", 1);
+	for (; s && *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char e[8];
+
+		if (ch == '"' || ch == '\\') {
+			e[0] = '\\';
+			e[1] = (char)ch;
+			buf_add(b, e, 2);
+		} else if (ch < 0x20) {
+			snprintf(e, sizeof(e), "\\u%04x", ch);
+			buf_add(b, e, 6);
+		} else {
+			buf_add(b, s, 1);
+		}
+	}
+	buf_add(b, "\"", 1);
+}
+
+/* The state of the container as the runtime spec defines it. */
+static char *state_json(const struct rtr_container *c, const char *status)
+{
+	const struct rtr_spec *s = c->spec;
+	struct buf b = { 0 };
+	char num[32];
+
+	buf_str(&b, "{\"ociVersion\":");
+	buf_json_str(&b, s->oci_version ? s->oci_version : "1.0.2");
+	buf_str(&b, ",\"id\":");
+	buf_json_str(&b, c->name);
+	buf_str(&b, ",\"status\":");
+	buf_json_str(&b, status);
+	if (c->pid > 0) {
+		snprintf(num, sizeof(num), ",\"pid\":%d", (int)c->pid);
+		buf_str(&b, num);
+	}
+	buf_str(&b, ",\"bundle\":");
+	buf_json_str(&b, c->bundle);
+	buf_str(&b, ",\"annotations\":{");
+	for (size_t i = 0; i < s->n_annotations; i++) {
+		if (i)
+			buf_str(&b, ",");
+		buf_json_str(&b, s->annotations[i].key);
+		buf_str(&b, ":");
+		buf_json_str(&b, s->annotations[i].value);
+	}
+	buf_str(&b, "}}");
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	return b.p;
+}
+
+static int run_one(const struct rtr_hook *h, const char *kind, const char *state,
+		   struct rtr_err *err)
+{
+	int sp[2], status;
+	unsigned timeout = h->timeout_set && h->timeout_s > 0 ? (unsigned)h->timeout_s
+							      : RTR_HOOK_TIMEOUT_S;
+	struct timespec start, now, nap = { 0, 1000000 };
+	pid_t pid, w;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return rtr_err_set(err, errno, "%s hook %s: socketpair: %s", kind, h->path,
+				   strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(sp[0]);
+		close(sp[1]);
+		return rtr_err_set(err, e, "%s hook %s: fork: %s", kind, h->path, strerror(e));
+	}
+	if (pid == 0) {
+		sigset_t none;
+		char *argv0[] = { h->path, NULL };
+
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(sp[1], 0) < 0)
+			_exit(126);
+		execve(h->path, h->args && h->args[0] ? h->args : argv0,
+		       h->env ? h->env : (char *[]){ NULL });
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	close(sp[1]);
+	/* Stream socket: a hook that never reads stdin gets EPIPE, not us a SIGPIPE. */
+	(void)!send(sp[0], state, strlen(state), MSG_NOSIGNAL);
+	close(sp[0]);
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return rtr_err_set(err, errno, "%s hook %s: wait: %s", kind, h->path,
+					   strerror(errno));
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start.tv_sec >= (time_t)timeout) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return rtr_err_set(err, ETIMEDOUT, "%s hook %s: timed out after %u s", kind,
+					   h->path, timeout);
+		}
+		nanosleep(&nap, NULL);
+		if (nap.tv_nsec < 50000000)
+			nap.tv_nsec *= 2;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		return rtr_err_set(err, EIO, "%s hook %s: exited with status %d%s", kind, h->path,
+				   WEXITSTATUS(status),
+				   WEXITSTATUS(status) == 127 ? " (not found)" : "");
+	return rtr_err_set(err, EIO, "%s hook %s: killed by signal %d", kind, h->path,
+			   WTERMSIG(status));
+}
+
+int hooks_run(const struct rtr_container *c, enum rtr_hook_kind kind, const char *status,
+	      struct rtr_err *err)
+{
+	const struct rtr_spec *s = c->spec;
+	_cleanup_free_ char *state = NULL;
+
+	if (!s || s->n_hooks[kind] == 0)
+		return 0;
+	state = state_json(c, status);
+	if (!state)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_hooks[kind]; i++) {
+		int r = run_one(&s->hooks[kind][i], spec_hook_name(kind), state, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}

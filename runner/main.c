@@ -1,3 +1,155 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * rtr-run: run an OCI bundle in the foreground.  The recipe:
+ *   verbs (ps, stats, ...) | --print-default-seccomp | options -> name -> bundle ->
+ *   config.json -> command line folded into the spec -> run -> exit with its status.
+ * Exit codes: the container's N or 128+signal; 125 runtime error; 126 not executable;
+ * 127 not found.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/cleanup.h"
 #include "lib/log.h"
-int main(void) { return 0; }
+#include "lib/util.h"
+#include "modules.h"
+
+#define EXIT_RUNTIME 125
+
+static int fail(const struct rtr_err *err, int r)
+{
+	log_err(err, r);
+	return EXIT_RUNTIME;
+}
+
+/* "config.json: " prefix unless the parser's message already names the file. */
+static int fail_config(struct rtr_err *err, int r)
+{
+	if (err->code && err->msg[0] && !startswith(err->msg, "config.json")) {
+		char msg[RTR_ERR_MSG_MAX];
+
+		memcpy(msg, err->msg, sizeof(msg));
+		snprintf(err->msg, sizeof(err->msg), "config.json: %.*s", (int)sizeof(msg) - 14, msg);
+	} else if (!err->code || !err->msg[0]) {
+		rtr_err_set(err, r, "config.json: %s", strerror(r < 0 ? -r : r));
+	}
+	return fail(err, r);
+}
+
+/* Root filesystem: root.path, absolute or relative to the bundle. */
+static int resolve_rootfs(const char *bundle, const struct rtr_spec *s, char **ret,
+			  struct rtr_err *err)
+{
+	_cleanup_free_ char *joined = NULL;
+	struct stat st;
+	char *real;
+
+	if (!s->root_path || !*s->root_path)
+		return rtr_err_set(err, EINVAL, "config.json: .root.path: missing");
+	joined = s->root_path[0] == '/' ? strdup(s->root_path)
+					: xasprintf("%s/%s", bundle, s->root_path);
+	if (!joined)
+		return -ENOMEM;
+	real = realpath(joined, NULL);
+	if (!real || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		int e = real ? ENOTDIR : errno;
+		free(real);
+		return rtr_err_set(err, e, "rootfs %s: %s", joined, strerror(e));
+	}
+	if (streq(real, "/")) {
+		free(real);
+		return rtr_err_set(err, EINVAL, "rootfs %s: the host's / cannot be a rootfs", joined);
+	}
+	*ret = real;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct rtr_opts o;
+	struct rtr_err err = { 0 };
+	struct rtr_container c = { .bundle_fd = -1, .sync_fd = -1, .pid = -1 };
+	_cleanup_free_ char *name = NULL;
+	int r, code;
+
+	log_init("rtr-run");
+	if (argc > 1 && verb_known(argv[1]))
+		return verb_main(argv[1], argc - 1, argv + 1);
+
+	r = opts_parse(argc, argv, &o);
+	if (r != 0) {
+		opts_free(&o);
+		return r > 0 ? 0 : EXIT_RUNTIME;
+	}
+	log_set_verbose(o.verbose);
+	if (o.print_default_seccomp) {
+		r = filter_print_default();
+		opts_free(&o);
+		return r < 0 ? log_errno(r, "--print-default-seccomp"), EXIT_RUNTIME : 0;
+	}
+
+	r = opts_resolve_name(&o, &name, &err);
+	if (r < 0) {
+		opts_free(&o);
+		return fail(&err, r);
+	}
+	log_set_container(name);
+	c.name = name;
+	c.opts = &o;
+
+	c.bundle = realpath(o.bundle, NULL);
+	if (!c.bundle) {
+		log_errno(-errno, "bundle %s", o.bundle);
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	c.bundle_fd = open(c.bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (c.bundle_fd < 0) {
+		log_errno(-errno, "bundle %s", o.bundle);
+		code = EXIT_RUNTIME;
+		goto out;
+	}
+	r = spec_load(c.bundle_fd, &c.spec, &err);
+	if (r < 0) {
+		code = fail_config(&err, r);
+		goto out;
+	}
+
+	/* Command line > bundle > config.h, one module at a time. */
+	if ((r = core_apply_options(&o, c.spec, &err)) < 0 ||
+	    (r = security_apply_options(&o, c.spec, &err)) < 0 ||
+	    (r = caps_apply_options(&o, c.spec, &err)) < 0 ||
+	    (r = filter_apply_options(&o, c.spec, &err)) < 0 ||
+	    (r = cgroup_apply_options(&o, c.spec, &err)) < 0 ||
+	    (r = net_apply_options(&o, c.spec, &err)) < 0) {
+		code = fail(&err, r);
+		goto out;
+	}
+	r = resolve_rootfs(c.bundle, c.spec, &c.rootfs, &err);
+	if (r < 0) {
+		code = fail(&err, r);
+		goto out;
+	}
+
+	/* Nothing in the container may open this process's /proc files (exe, mem, fds). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	code = container_run(&c, &err);
+	if (err.code)
+		log_err(&err, -err.code);
+
+out:
+	if (c.bundle_fd >= 0)
+		close(c.bundle_fd);
+	spec_free(c.spec);
+	free(c.rootfs);
+	free(c.bundle);
+	opts_free(&o);
+	return code;
+}

@@ -17,8 +17,11 @@
  * -- CMD, --user, --read-only, --ulimit, --init, --log-file, --stop-*, --restart. */
 int core_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);
 
-/* mount.c (child): rootfs, config mounts, /dev, pivot_root, root.readonly. */
+/* mount.c (child): rootfs, config mounts, /dev; the new tree is then reachable at
+ * c->rootfs.  net_setup_child and createContainer hooks run between the two. */
 int mount_setup(const struct rtr_container *c, struct rtr_err *err);
+/* mount.c (child): pivot_root into c->rootfs, root.readonly. */
+int mount_pivot(const struct rtr_container *c, struct rtr_err *err);
 
 /* hooks.c: run every hook of @kind with the state JSON on stdin. */
 int hooks_run(const struct rtr_container *c, enum rtr_hook_kind kind, const char *status,

@@ -1,3 +1,637 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder until its module lands */
+/*
+ * The container's mount tree, built in the child's new mount namespace:
+ *   1. "/" recursively private (or linux.rootfsPropagation), the rootfs bound on itself;
+ *   2. a /dev tmpfs when the spec has no /dev mount;
+ *   3. every spec mount, its destination resolved *inside* the rootfs (symlinks in the
+ *      image cannot point it at the host) and mounted through /proc/self/fd/N of an
+ *      O_PATH fd, so swapping a path component for a symlink afterwards changes nothing;
+ *   4. the default devices, spec devices, /dev links;
+ *   5. mount_pivot(): pivot_root(".", ".") and a lazy unmount of the old root (MS_MOVE +
+ *      chroot on an initramfs, where pivot_root is not allowed), root.readonly.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 #include "modules.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+#ifndef RESOLVE_NO_MAGICLINKS
+#define RESOLVE_NO_MAGICLINKS 0x02
+#endif
+#ifndef RESOLVE_IN_ROOT
+#define RESOLVE_IN_ROOT 0x10
+#endif
+
+struct open_how_compat {
+	uint64_t flags, mode, resolve;
+};
+
+#define FDPATH_MAX 32
+
+static void fd_path(int fd, char buf[FDPATH_MAX])
+{
+	snprintf(buf, FDPATH_MAX, "/proc/self/fd/%d", fd);
+}
+
+/* Emulates RESOLVE_IN_ROOT for kernels before 5.6: walks component by component with
+ * O_NOFOLLOW, expanding symlinks by hand relative to @rootfd; ".." stops at the root. */
+static int walk_in_root(int rootfd, const char *path, int *ret_fd)
+{
+	char *rest = NULL, *buf = NULL;
+	struct stat rst, st;
+	int cur = -1, links = 0, r;
+
+	if (fstat(rootfd, &rst) < 0)
+		return -errno;
+	buf = strdup(path);
+	if (!buf)
+		return -ENOMEM;
+	cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0) {
+		r = -errno;
+		goto fail;
+	}
+	rest = buf;
+	while (rest && *rest) {
+		char *comp = rest, *slash = strchr(rest, '/');
+		int next;
+
+		if (slash) {
+			*slash = 0;
+			rest = slash + 1;
+		} else {
+			rest = NULL;
+		}
+		if (!*comp || streq(comp, "."))
+			continue;
+		if (streq(comp, "..")) {
+			if (fstat(cur, &st) < 0) {
+				r = -errno;
+				goto fail;
+			}
+			if (st.st_dev == rst.st_dev && st.st_ino == rst.st_ino)
+				continue;
+		}
+		next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			r = -errno;
+			goto fail;
+		}
+		if (fstat(next, &st) < 0) {
+			r = -errno;
+			close(next);
+			goto fail;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			char target[PATH_MAX];
+			ssize_t n = readlinkat(next, "", target, sizeof(target) - 1);
+			char *nb;
+
+			close(next);
+			if (n < 0) {
+				r = -errno;
+				goto fail;
+			}
+			target[n] = 0;
+			if (++links > 40) {
+				r = -ELOOP;
+				goto fail;
+			}
+			nb = xasprintf("%s/%s", target, rest ? rest : "");
+			if (!nb) {
+				r = -ENOMEM;
+				goto fail;
+			}
+			free(buf);
+			buf = rest = nb;
+			if (target[0] == '/') {
+				close(cur);
+				cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+				if (cur < 0) {
+					r = -errno;
+					goto fail;
+				}
+			}
+			continue;
+		}
+		close(cur);
+		cur = next;
+	}
+	free(buf);
+	*ret_fd = cur;
+	return 0;
+fail:
+	free(buf);
+	if (cur >= 0)
+		close(cur);
+	return r;
+}
+
+/* O_PATH fd of @path resolved inside @rootfd (openat2 RESOLVE_IN_ROOT, or the walk). */
+static int open_in_root(int rootfd, const char *path, int *ret_fd)
+{
+	static int have_openat2 = -1;
+	struct open_how_compat how = { .flags = O_PATH | O_CLOEXEC,
+				       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	int fd;
+
+	if (have_openat2 != 0 && !getenv("RTR_NO_OPENAT2")) {
+#ifdef SYS_openat2
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd >= 0) {
+			have_openat2 = 1;
+			*ret_fd = fd;
+			return 0;
+		}
+		if (errno != ENOSYS) {
+			have_openat2 = 1;
+			return -errno;
+		}
+#endif
+		have_openat2 = 0;
+	}
+	return walk_in_root(rootfd, path, ret_fd);
+}
+
+/* Creates @path below @rootfd like mkdir -p (the last component a file when @file) and
+ * returns an O_PATH fd of it; every prefix is resolved inside the root before a component
+ * is created in it, so a symlink in the image cannot lead the creation outside. */
+static int mkdir_in_root(int rootfd, const char *path, bool file, int *ret_fd)
+{
+	_cleanup_free_ char *p = strdup(path);
+	char *s;
+	int r;
+
+	if (!p)
+		return -ENOMEM;
+	r = open_in_root(rootfd, p, ret_fd);
+	if (r != -ENOENT)
+		return r;
+
+	for (s = p;;) {
+		char *end, save;
+		bool last;
+		int fd = -1;
+
+		while (*s == '/')
+			s++;
+		if (!*s)
+			return -ENOENT;
+		end = s + strcspn(s, "/");
+		last = end[strspn(end, "/")] == 0;
+		save = *end;
+		*end = 0;
+		r = open_in_root(rootfd, p, &fd);
+		if (r == -ENOENT) {
+			_cleanup_close_ int parent = -1, dfd = -1;
+			char c0 = *s, fp[FDPATH_MAX];
+
+			*s = 0;
+			r = open_in_root(rootfd, *p ? p : ".", &parent);
+			*s = c0;
+			if (r < 0)
+				return r;
+			fd_path(parent, fp);
+			dfd = open(fp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+			if (dfd < 0)
+				return -errno;
+			if (last && file) {
+				int f = openat(dfd, s, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
+							      O_CLOEXEC, 0644);
+				if (f < 0 && errno != EEXIST)
+					return -errno;
+				if (f >= 0)
+					close(f);
+			} else if (mkdirat(dfd, s, 0755) < 0 && errno != EEXIST) {
+				return -errno;
+			}
+			r = open_in_root(rootfd, p, &fd);
+		}
+		if (r < 0)
+			return r;
+		if (last) {
+			*ret_fd = fd;
+			return 0;
+		}
+		close(fd);
+		*end = save;
+		s = end;
+	}
+}
+
+static unsigned long statfs_to_ms(unsigned long f)
+{
+	unsigned long ms = 0;
+
+	if (f & ST_RDONLY)
+		ms |= MS_RDONLY;
+	if (f & ST_NOSUID)
+		ms |= MS_NOSUID;
+	if (f & ST_NODEV)
+		ms |= MS_NODEV;
+	if (f & ST_NOEXEC)
+		ms |= MS_NOEXEC;
+	if (f & ST_NOATIME)
+		ms |= MS_NOATIME;
+	if (f & ST_NODIRATIME)
+		ms |= MS_NODIRATIME;
+	if (f & ST_RELATIME)
+		ms |= MS_RELATIME;
+	return ms;
+}
+
+/* Read-only (or other flag) remount of a bind mount, keeping flags a user namespace
+ * locked (nosuid/nodev/noexec of the source), which the kernel refuses to clear. */
+static int remount_bind(const char *target, unsigned long flags, unsigned long clear)
+{
+	struct statvfs sv;
+	unsigned long keep = 0;
+
+	if (statvfs(target, &sv) == 0)
+		keep = statfs_to_ms(sv.f_flag) & (MS_NOSUID | MS_NODEV | MS_NOEXEC) & ~clear;
+	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags | keep, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+#define MS_PROPAGATION (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
+
+static int mount_cgroup(const char *target, const struct rtr_mount *m, struct rtr_err *err)
+{
+	struct statfs sf;
+	unsigned long fl = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[1024];
+
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+		if (mount("cgroup2", target, "cgroup2", fl, NULL) < 0)
+			return rtr_err_set(err, errno, "mount %s (cgroup2): %s", m->destination,
+					   strerror(errno));
+		return 0;
+	}
+	/* v1 or hybrid: a tmpfs holding one mount per hierarchy, as runc does. */
+	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
+		return rtr_err_set(err, errno, "mount %s (tmpfs for cgroup v1): %s",
+				   m->destination, strerror(errno));
+	f = fopen("/proc/self/cgroup", "re");
+	if (!f)
+		return rtr_err_set(err, errno, "/proc/self/cgroup: %s", strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char *ctrl = strchr(line, ':'), *end, dir[PATH_MAX];
+		const char *type = "cgroup", *sub, *opts;
+
+		if (!ctrl)
+			continue;
+		ctrl++;
+		end = strchr(ctrl, ':');
+		if (!end)
+			continue;
+		*end = 0;
+		if (!*ctrl) {
+			type = "cgroup2";
+			sub = "unified";
+			opts = NULL;
+		} else if ((sub = startswith(ctrl, "name="))) {
+			opts = ctrl;
+		} else {
+			sub = ctrl;
+			opts = ctrl;
+		}
+		if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", target, sub) >= sizeof(dir))
+			continue;
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			return rtr_err_set(err, errno, "mkdir %s/%s: %s", m->destination, sub,
+					   strerror(errno));
+		if (mount("cgroup", dir, type, fl, opts) < 0)
+			return rtr_err_set(err, errno, "mount %s/%s: %s", m->destination, sub,
+					   strerror(errno));
+		/* cpu,cpuacct -> links cpu and cpuacct, as on the host */
+		if (opts && strchr(sub, ',')) {
+			char *save = NULL, *c = strdup(sub), *tok;
+			for (tok = c ? strtok_r(c, ",", &save) : NULL; tok;
+			     tok = strtok_r(NULL, ",", &save)) {
+				char l[PATH_MAX];
+				if ((size_t)snprintf(l, sizeof(l), "%s/%s", target, tok) < sizeof(l))
+					symlink(sub, l);
+			}
+			free(c);
+		}
+	}
+	if (fl & MS_RDONLY)
+		mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		      "mode=755");
+	return 0;
+}
+
+static int mount_one(int rootfd, const struct rtr_mount *m, struct rtr_err *err)
+{
+	_cleanup_close_ int target_fd = -1;
+	char target[FDPATH_MAX];
+	bool is_file = false;
+	int r;
+
+	if (!m->destination || m->destination[0] != '/')
+		return rtr_err_set(err, EINVAL, "mount %s: destination must be absolute",
+				   m->destination ? m->destination : "(none)");
+	if (m->bind) {
+		struct stat st;
+		if (!m->source || stat(m->source, &st) < 0)
+			return rtr_err_set(err, errno, "mount %s: source %s: %s", m->destination,
+					   m->source ? m->source : "(none)", strerror(errno));
+		is_file = !S_ISDIR(st.st_mode);
+	}
+	r = mkdir_in_root(rootfd, m->destination, is_file, &target_fd);
+	if (r < 0)
+		return rtr_err_set(err, -r, "mount %s: creating the destination in the rootfs: %s",
+				   m->destination, strerror(-r));
+	fd_path(target_fd, target);
+
+	if (m->bind) {
+		unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_PROPAGATION);
+
+		if (mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
+			return rtr_err_set(err, errno, "mount %s on %s: %s", m->source,
+					   m->destination, strerror(errno));
+		/* Re-open: the mount now sits on top of the fd's dentry. */
+		close(target_fd);
+		target_fd = -1;
+		r = open_in_root(rootfd, m->destination, &target_fd);
+		if (r < 0)
+			return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
+		fd_path(target_fd, target);
+		if (extra) {
+			r = remount_bind(target, extra, m->clear_flags);
+			if (r < 0)
+				return rtr_err_set(err, -r, "mount %s: remount (ro/nosuid/...): %s",
+						   m->destination, strerror(-r));
+		}
+	} else if (streq(m->type, "cgroup") || streq(m->type, "cgroup2")) {
+		r = mount_cgroup(target, m, err);
+		if (r < 0)
+			return r;
+	} else {
+		const char *type = m->type ? m->type : "none";
+		unsigned long fl = m->flags & ~(MS_PROPAGATION | MS_BIND | MS_REC);
+
+		if (mount(m->source ? m->source : type, target, type, fl, m->data) < 0) {
+			int e = errno;
+			/* sysfs needs a network namespace we own; fall back to the host's, ro. */
+			if (streq(type, "sysfs") && (e == EPERM || e == EBUSY)) {
+				if (mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) == 0 &&
+				    remount_bind(target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+						 0) == 0)
+					goto propagation;
+			}
+			return rtr_err_set(err, e, "mount %s (%s%s%s): %s", m->destination, type,
+					   m->data ? ", " : "", m->data ? m->data : "", strerror(e));
+		}
+	}
+propagation:
+	if (m->propagation) {
+		close(target_fd);
+		target_fd = -1;
+		r = open_in_root(rootfd, m->destination, &target_fd);
+		if (r < 0)
+			return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
+		fd_path(target_fd, target);
+		if (mount(NULL, target, NULL, m->propagation, NULL) < 0)
+			return rtr_err_set(err, errno, "mount %s: propagation: %s", m->destination,
+					   strerror(errno));
+	}
+	return 0;
+}
+
+static const struct rtr_mount *spec_mount_at(const struct rtr_spec *s, const char *dest)
+{
+	const struct rtr_mount *found = NULL;
+
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (streq(s->mounts[i].destination, dest))
+			found = &s->mounts[i];
+	return found;
+}
+
+/* One device node in the container's /dev: mknod, or a bind mount of the host's node
+ * where mknod is not allowed (user namespace). */
+static int make_device(int rootfd, const char *path, char type, unsigned maj, unsigned min,
+		       mode_t mode, uid_t uid, gid_t gid, bool set_owner, struct rtr_err *err)
+{
+	_cleanup_close_ int dirfd = -1, fd = -1;
+	_cleanup_free_ char *dir = strdup(path);
+	char *name, fp[FDPATH_MAX];
+	mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	name = strrchr(dir, '/');
+	if (!name || !name[1])
+		return rtr_err_set(err, EINVAL, "device %s: bad path", path);
+	*name++ = 0;
+	r = mkdir_in_root(rootfd, *dir ? dir : "/", false, &fd);
+	if (r < 0)
+		return rtr_err_set(err, -r, "device %s: %s", path, strerror(-r));
+	fd_path(fd, fp);
+	dirfd = open(fp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	if (dirfd < 0)
+		return rtr_err_set(err, errno, "device %s: %s", path, strerror(errno));
+	unlinkat(dirfd, name, 0);
+	if (mknodat(dirfd, name, kind | (mode & 07777), makedev(maj, min)) == 0) {
+		if (fchmodat(dirfd, name, mode & 07777, 0) < 0 ||
+		    (set_owner && fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0))
+			return rtr_err_set(err, errno, "device %s: %s", path, strerror(errno));
+		return 0;
+	}
+	if (errno != EPERM)
+		return rtr_err_set(err, errno, "device %s: mknod: %s", path, strerror(errno));
+
+	/* Bind the host's node (same path) onto an empty file. */
+	{
+		_cleanup_close_ int f = -1, t = -1;
+		char host[PATH_MAX];
+		struct stat st;
+
+		snprintf(host, sizeof(host), "%s", path);
+		if (stat(host, &st) < 0 || (st.st_mode & S_IFMT) != kind ||
+		    major(st.st_rdev) != maj || minor(st.st_rdev) != min)
+			return rtr_err_set(err, EPERM,
+					   "device %s: mknod not permitted and the host has no "
+					   "matching %s", path, host);
+		f = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (f < 0)
+			return rtr_err_set(err, errno, "device %s: %s", path, strerror(errno));
+		t = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (t < 0)
+			return rtr_err_set(err, errno, "device %s: %s", path, strerror(errno));
+		fd_path(t, fp);
+		if (mount(host, fp, NULL, MS_BIND, NULL) < 0)
+			return rtr_err_set(err, errno, "device %s: bind from the host: %s", path,
+					   strerror(errno));
+	}
+	return 0;
+}
+
+static int setup_dev(int rootfd, const struct rtr_spec *s, bool own_dev, struct rtr_err *err)
+{
+	static const struct {
+		const char *path;
+		unsigned maj, min;
+	} defaults[] = {
+		{ "/dev/null", 1, 3 },	  { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
+		{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+	};
+	static const struct {
+		const char *target, *name;
+	} links[] = {
+		{ "pts/ptmx", "ptmx" },		  { "/proc/self/fd", "fd" },
+		{ "/proc/self/fd/0", "stdin" },	  { "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd/2", "stderr" },
+	};
+	_cleanup_close_ int devfd = -1;
+	int r;
+
+	if (own_dev) {
+		char fp[FDPATH_MAX];
+		_cleanup_close_ int p = -1;
+
+		for (size_t i = 0; i < ELEMENTSOF(defaults); i++) {
+			r = make_device(rootfd, defaults[i].path, 'c', defaults[i].maj,
+					defaults[i].min, 0666, 0, 0, false, err);
+			if (r < 0)
+				return r;
+		}
+		r = open_in_root(rootfd, "/dev", &p);
+		if (r < 0)
+			return rtr_err_set(err, -r, "/dev: %s", strerror(-r));
+		fd_path(p, fp);
+		devfd = open(fp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+		if (devfd < 0)
+			return rtr_err_set(err, errno, "/dev: %s", strerror(errno));
+		for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+			/* ptmx: a node may exist when /dev/pts is absent; keep the symlink only */
+			unlinkat(devfd, links[i].name, 0);
+			if (symlinkat(links[i].target, devfd, links[i].name) < 0)
+				return rtr_err_set(err, errno, "/dev/%s: %s", links[i].name,
+						   strerror(errno));
+		}
+	}
+	for (size_t i = 0; i < s->lx.n_devices; i++) {
+		const struct rtr_device *d = &s->lx.devices[i];
+
+		r = make_device(rootfd, d->path, d->type == 'u' ? 'c' : d->type, (unsigned)d->major,
+				(unsigned)d->minor, d->file_mode_set ? d->file_mode : 0666,
+				d->uid_set ? d->uid : 0, d->gid_set ? d->gid : 0,
+				d->uid_set || d->gid_set, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int mount_setup(const struct rtr_container *c, struct rtr_err *err)
+{
+	const struct rtr_spec *s = c->spec;
+	const struct rtr_mount *devm = spec_mount_at(s, "/dev");
+	_cleanup_close_ int rootfd = -1;
+	unsigned long prop = s->lx.rootfs_propagation_flags ? s->lx.rootfs_propagation_flags
+							     : MS_PRIVATE;
+	bool own_dev;
+	int r;
+
+	if (!s->lx.ns[RTR_NS_MNT].enabled || s->lx.ns[RTR_NS_MNT].path)
+		return rtr_err_set(err, EINVAL,
+				   "linux.namespaces: rtr-run needs a new mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
+		return rtr_err_set(err, errno, "making / %s: %s",
+				   s->lx.rootfs_propagation ? s->lx.rootfs_propagation : "rprivate",
+				   strerror(errno));
+	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return rtr_err_set(err, errno, "bind %s: %s", c->rootfs, strerror(errno));
+	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return rtr_err_set(err, errno, "%s: %s", c->rootfs, strerror(errno));
+
+	/* Our own /dev unless the spec binds one from the host. */
+	own_dev = !devm || !devm->bind;
+	if (!devm) {
+		struct rtr_mount d = { .destination = "/dev", .type = "tmpfs", .source = "tmpfs",
+				       .flags = MS_NOSUID | MS_STRICTATIME };
+		char data[64];
+
+		snprintf(data, sizeof(data), "mode=755,size=%d", RTR_DEV_TMPFS_BYTES);
+		d.data = data;
+		r = mount_one(rootfd, &d, err);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		r = mount_one(rootfd, &s->mounts[i], err);
+		if (r < 0)
+			return r;
+	}
+	if (!devm) {
+		char shm[64];
+		struct rtr_mount pts = { .destination = "/dev/pts", .type = "devpts",
+					 .source = "devpts", .flags = MS_NOSUID | MS_NOEXEC,
+					 .data = "newinstance,ptmxmode=0666,mode=0620" };
+		struct rtr_mount sh = { .destination = "/dev/shm", .type = "tmpfs", .source = "shm",
+					.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC, .data = shm };
+
+		snprintf(shm, sizeof(shm), "mode=1777,size=%llu", (unsigned long long)RTR_SHM_BYTES);
+		if (!spec_mount_at(s, "/dev/pts") && (r = mount_one(rootfd, &pts, err)) < 0)
+			return r;
+		if (!spec_mount_at(s, "/dev/shm") && (r = mount_one(rootfd, &sh, err)) < 0)
+			return r;
+	}
+	return setup_dev(rootfd, s, own_dev, err);
+}
+
+int mount_pivot(const struct rtr_container *c, struct rtr_err *err)
+{
+	const struct rtr_spec *s = c->spec;
+
+	if (chdir(c->rootfs) < 0)
+		return rtr_err_set(err, errno, "chdir %s: %s", c->rootfs, strerror(errno));
+	if (syscall(SYS_pivot_root, ".", ".") == 0) {
+		/* The old root is stacked under the new one: detach it without propagating
+		 * the unmount anywhere. */
+		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+			return rtr_err_set(err, errno, "pivot_root: old root rslave: %s",
+					   strerror(errno));
+		if (umount2(".", MNT_DETACH) < 0)
+			return rtr_err_set(err, errno, "pivot_root: unmounting the old root: %s",
+					   strerror(errno));
+	} else if (errno == EINVAL) {
+		/* initramfs: pivot_root is not allowed, move the tree over / and chroot. */
+		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0)
+			return rtr_err_set(err, errno, "moving the root (no pivot_root): %s",
+					   strerror(errno));
+	} else {
+		return rtr_err_set(err, errno, "pivot_root %s: %s", c->rootfs, strerror(errno));
+	}
+	if (chdir("/") < 0)
+		return rtr_err_set(err, errno, "chdir /: %s", strerror(errno));
+	if (s->root_readonly) {
+		int r = remount_bind("/", MS_RDONLY, 0);
+		if (r < 0)
+			return rtr_err_set(err, -r, "root.readonly: %s", strerror(-r));
+	}
+	return 0;
+}
