@@ -24,3 +24,32 @@
 #define RTR_HOOK_TIMEOUT_S 30
 /* Longest container name. */
 #define RTR_NAME_MAX 64
+
+/* ---- rtr-pull: registries (pull/http.c, pull/registry.c, pull/cache.c) ---- */
+/* Registry used for references that name none (RouterOS's registry-url). */
+#define RTR_REGISTRY_DEFAULT "docker.io"
+/* Blob cache directory when --cache-dir is not given. */
+#define RTR_CACHE_DIR "/var/cache/rtr"
+/* Largest manifest, manifest list or index accepted, bytes. */
+#define RTR_MANIFEST_MAX_BYTES (4 * 1024 * 1024)
+/* Largest image config blob accepted, bytes. */
+#define RTR_IMAGE_CONFIG_MAX_BYTES (8 * 1024 * 1024)
+/* Largest token-server answer and auth file accepted, bytes. */
+#define RTR_TOKEN_MAX_BYTES (256 * 1024)
+/* Seconds to wait for a TCP/TLS connection. */
+#define RTR_HTTP_CONNECT_TIMEOUT_S 15
+/* A transfer slower than RTR_HTTP_LOW_SPEED_BPS for this many seconds is aborted. */
+#define RTR_HTTP_LOW_SPEED_TIME_S 30
+#define RTR_HTTP_LOW_SPEED_BPS 512
+/* Retries after the first attempt on connection errors, timeouts, 429 and 5xx. */
+#define RTR_HTTP_RETRIES 4
+/* First retry delay, milliseconds; doubled on each further retry. */
+#define RTR_HTTP_BACKOFF_MS 500
+/* Longest Retry-After honoured, seconds. */
+#define RTR_HTTP_RETRY_AFTER_MAX_S 30
+/* Redirects followed per request. */
+#define RTR_HTTP_MAX_REDIRECTS 8
+/* Bytes of an error response body kept for the message. */
+#define RTR_HTTP_ERROR_BODY_MAX 4096
+/* Exit status of `rtr-pull --check` when the registry has a newer image. */
+#define RTR_PULL_EXIT_NEWER 10

@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "config.h"
+#include "pull/reference.h"
+#include "runner/lib/cleanup.h"
+#include "runner/lib/util.h"
+
+struct http_client {
+	struct http_opts o;
+	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+/* State of one attempt plus what carries over between attempts of one request. */
+struct xfer {
+	const struct http_req *q;
+	struct http_resp *resp;
+	CURL *curl;
+	uint64_t delivered;  /* bytes handed to the sink so far (all attempts) */
+	uint64_t skip;       /* bytes to drop: the server ignored our Range */
+	uint64_t range_from; /* the offset this attempt asked for, or 0 */
+	int sink_err;
+	bool decided, to_sink;
+	size_t limit;
+	char *buf;
+	size_t len;
+	char *location;
+	char *retry_after;
+	char *content_range;
+};
+
+static void curl_init_once(void)
+{
+	static bool done;
+	if (!done) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		done = true;
+	}
+}
+
+int http_client_new(const struct http_opts *o, struct http_client **ret, struct rtr_err *e)
+{
+	struct http_client *c;
+
+	curl_init_once();
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->o = *o;
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		free(c);
+		return rtr_err_set(e, ENOMEM, "cannot initialise libcurl");
+	}
+	*ret = c;
+	return 0;
+}
+
+void http_client_free(struct http_client *c)
+{
+	if (!c)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+void http_resp_done(struct http_resp *r)
+{
+	free(r->www_authenticate);
+	free(r->content_type);
+	free(r->docker_digest);
+	free(r->body);
+	*r = (struct http_resp){};
+}
+
+char *http_escape(const char *s)
+{
+	char *t = curl_easy_escape(NULL, s, 0);
+	char *r = t ? strdup(t) : NULL;
+	curl_free(t);
+	return r;
+}
+
+static void set_str(char **dst, const char *v, size_t n)
+{
+	free(*dst);
+	while (n && (*v == ' ' || *v == '\t'))
+		v++, n--;
+	while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+		n--;
+	*dst = strndup(v, n);
+}
+
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+	struct {
+		const char *name;
+		char **dst;
+	} h[] = {
+		{ "www-authenticate:", &x->resp->www_authenticate },
+		{ "content-type:", &x->resp->content_type },
+		{ "docker-content-digest:", &x->resp->docker_digest },
+		{ "location:", &x->location },
+		{ "retry-after:", &x->retry_after },
+		{ "content-range:", &x->content_range },
+	};
+
+	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
+		/* A new response (e.g. after "100 Continue"): forget the previous headers. */
+		for (size_t i = 0; i < ELEMENTSOF(h); i++) {
+			free(*h[i].dst);
+			*h[i].dst = NULL;
+		}
+		return n;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(h); i++) {
+		size_t l = strlen(h[i].name);
+		if (n > l && strncasecmp(p, h[i].name, l) == 0) {
+			/* Only the first WWW-Authenticate counts. */
+			if (h[i].dst == &x->resp->www_authenticate && *h[i].dst)
+				break;
+			set_str(h[i].dst, p + l, n - l);
+			break;
+		}
+	}
+	return n;
+}
+
+static int buffer_append(struct xfer *x, const char *p, size_t n, bool truncate)
+{
+	if (x->len + n > x->limit) {
+		if (!truncate)
+			return -EFBIG;
+		n = x->limit - x->len;
+	}
+	char *b = realloc(x->buf, x->len + n + 1);
+	if (!b)
+		return -ENOMEM;
+	memcpy(b + x->len, p, n);
+	x->len += n;
+	b[x->len] = 0;
+	x->buf = b;
+	return 0;
+}
+
+static uint64_t content_range_start(const char *cr)
+{
+	/* "bytes 100-199/200" */
+	const char *p = cr ? startswith(cr, "bytes ") : NULL;
+	return p ? strtoull(p, NULL, 10) : UINT64_MAX;
+}
+
+static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
+{
+	struct xfer *x = ud;
+	size_t n = size * nmemb;
+	int r;
+
+	if (!x->decided) {
+		long st = 0;
+		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &st);
+		x->decided = true;
+		x->to_sink = x->q->sink && st >= 200 && st < 300;
+		x->limit = (st >= 200 && st < 300) ? x->q->max_body : RTR_HTTP_ERROR_BODY_MAX;
+		if (x->to_sink && x->range_from > 0) {
+			if (st == 206) {
+				if (content_range_start(x->content_range) != x->range_from) {
+					x->sink_err = -EPROTO;
+					return 0;
+				}
+			} else
+				x->skip = x->delivered; /* a full body again: drop what we have */
+		}
+	}
+	if (!x->to_sink) {
+		long st = 0;
+		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &st);
+		r = buffer_append(x, p, n, !(st >= 200 && st < 300));
+		if (r < 0) {
+			x->sink_err = r;
+			return 0;
+		}
+		return n;
+	}
+	size_t off = 0;
+	if (x->skip) {
+		off = x->skip < n ? x->skip : n;
+		x->skip -= off;
+	}
+	if (off < n) {
+		r = x->q->sink(x->q->ud, p + off, n - off);
+		if (r < 0) {
+			x->sink_err = r;
+			return 0;
+		}
+		x->delivered += n - off;
+	}
+	return n;
+}
+
+static bool curl_retryable(CURLcode cc)
+{
+	switch (cc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* "scheme://host:port" of @url, lowercased by libcurl; malloc'ed or NULL. */
+static char *url_origin(const char *url, char **ret_host)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *o = NULL;
+
+	if (!u)
+		return NULL;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK) {
+		o = xasprintf("%s://%s:%s", scheme, host, port);
+		if (ret_host)
+			*ret_host = strdup(host);
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	return o;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void xfer_reset(struct xfer *x)
+{
+	free(x->buf);
+	free(x->location);
+	free(x->retry_after);
+	free(x->content_range);
+	x->buf = x->location = x->retry_after = x->content_range = NULL;
+	x->len = 0;
+	x->decided = x->to_sink = false;
+	x->skip = 0;
+	x->sink_err = 0;
+}
+
+static int perform_one(struct http_client *c, struct xfer *x, const char *url, bool with_auth,
+		       CURLcode *ret_cc, struct rtr_err *e)
+{
+	const struct http_req *q = x->q;
+	struct curl_slist *hl = NULL;
+	_cleanup_free_ char *acc = NULL, *auth = NULL, *range = NULL;
+	CURL *h = c->curl;
+	CURLcode cc;
+
+	curl_easy_reset(h);
+	c->errbuf[0] = 0;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "rtr-pull/" RTR_VERSION);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, c->o.connect_timeout_s);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, (long)RTR_HTTP_LOW_SPEED_BPS);
+	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, c->o.low_speed_time_s);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	if (q->head)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	if (c->o.ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->o.ca_file);
+	if (c->o.insecure) {
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (q->accept) {
+		acc = xasprintf("Accept: %s", q->accept);
+		hl = curl_slist_append(hl, acc);
+	}
+	if (with_auth && q->authorization) {
+		auth = xasprintf("Authorization: %s", q->authorization);
+		hl = curl_slist_append(hl, auth);
+	}
+	x->range_from = 0;
+	if (q->sink && x->delivered > 0) {
+		x->range_from = x->delivered;
+		range = xasprintf("Range: bytes=%" PRIu64 "-", x->delivered);
+		hl = curl_slist_append(hl, range);
+	}
+	if (hl)
+		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hl);
+
+	cc = curl_easy_perform(h);
+	curl_slist_free_all(hl);
+	if (auth)
+		explicit_bzero(auth, strlen(auth));
+	*ret_cc = cc;
+	if (x->sink_err)
+		return x->sink_err;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->resp->status);
+	return 0;
+}
+
+int http_request(struct http_client *c, const struct http_req *q, struct http_resp *ret,
+		 struct rtr_err *e)
+{
+	_cleanup_free_ char *origin = NULL, *url = NULL, *why = NULL;
+	struct xfer x = { .q = q, .resp = ret, .curl = c->curl, .delivered = q->offset };
+	int attempt = 0, redirects = 0, r;
+
+	*ret = (struct http_resp){};
+	origin = url_origin(q->url, NULL);
+	url = strdup(q->url);
+	if (!origin || !url)
+		return rtr_err_set(e, EINVAL, "%s: not a valid URL", q->url);
+
+	for (;;) {
+		_cleanup_free_ char *o = NULL, *host = NULL;
+		CURLcode cc;
+		bool same_origin;
+
+		o = url_origin(url, &host);
+		if (!o) {
+			r = rtr_err_set(e, EINVAL, "%s: not a valid URL", url);
+			goto out;
+		}
+		if (startswith(o, "http://") && !c->o.plain_http && !ref_host_is_loopback(host)) {
+			r = rtr_err_set(e, EPERM, "%s: plain HTTP to a non-loopback host refused "
+						  "(use --plain-http)", url);
+			goto out;
+		}
+		same_origin = streq(o, origin);
+		if (!same_origin)
+			ret->auth_dropped = true;
+
+		free(ret->www_authenticate);
+		free(ret->content_type);
+		free(ret->docker_digest);
+		ret->www_authenticate = ret->content_type = ret->docker_digest = NULL;
+		xfer_reset(&x);
+		r = perform_one(c, &x, url, same_origin, &cc, e);
+		if (r < 0) {
+			if (r == -EPROTO)
+				rtr_err_set(e, EPROTO, "%s: server answered a Range request with the "
+						       "wrong range", url);
+			else if (r == -EFBIG)
+				rtr_err_set(e, EFBIG, "%s: response larger than %zu bytes", url,
+					    q->max_body);
+			else if (!e || !e->code)
+				rtr_err_set(e, -r, "%s: %s", url, strerror(-r));
+			goto out;
+		}
+
+		free(why);
+		why = NULL;
+		if (cc != CURLE_OK) {
+			if (!curl_retryable(cc)) {
+				r = rtr_err_set(e, cc == CURLE_PEER_FAILED_VERIFICATION ? EPERM : EIO,
+						"%s: %s", url,
+						c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+				goto out;
+			}
+			why = xasprintf("%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+		} else if (ret->status >= 300 && ret->status < 400 && x.location && !q->head) {
+			char *next = NULL;
+			if (++redirects > RTR_HTTP_MAX_REDIRECTS) {
+				r = rtr_err_set(e, ELOOP, "%s: too many redirects", q->url);
+				goto out;
+			}
+			curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &next);
+			if (!next) {
+				r = rtr_err_set(e, EPROTO, "%s: redirect without a usable Location", url);
+				goto out;
+			}
+			free(url);
+			url = strdup(next);
+			if (!url) {
+				r = -ENOMEM;
+				goto out;
+			}
+			ret->redirects++;
+			continue;
+		} else if (ret->status == 429 || ret->status >= 500) {
+			why = xasprintf("HTTP %ld", ret->status);
+		} else
+			break;
+
+		if (attempt >= c->o.retries) {
+			r = rtr_err_set(e, cc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO,
+					"%s: %s (gave up after %d attempts)", url, why, attempt + 1);
+			goto out;
+		}
+		long delay = c->o.backoff_ms << (attempt < 6 ? attempt : 6);
+		if (x.retry_after) {
+			long ra = strtol(x.retry_after, NULL, 10);
+			if (ra > 0 && ra <= RTR_HTTP_RETRY_AFTER_MAX_S)
+				delay = ra * 1000;
+		}
+		attempt++;
+		if (c->o.on_retry)
+			c->o.on_retry(c->o.ud, url, why, attempt);
+		sleep_ms(delay);
+		if (q->sink && x.delivered > q->offset)
+			ret->resumes++;
+		/* Start over from the original URL: a redirect target may have been signed with
+		 * an expiry, the registry hands out a fresh one. */
+		free(url);
+		url = strdup(q->url);
+		if (!url) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+
+	ret->body = TAKE_PTR(x.buf);
+	ret->body_len = x.len;
+	if (!ret->body && !q->sink) {
+		ret->body = strdup("");
+		if (!ret->body) {
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	ret->delivered = x.delivered - q->offset;
+	xfer_reset(&x);
+	return r;
+}
+
+int http_pick_scheme(struct http_client *c, const char *host, bool want_plain,
+		     const char **ret_scheme, struct rtr_err *e)
+{
+	_cleanup_free_ char *url = NULL;
+	struct http_resp resp = {};
+	struct http_req q = { .max_body = RTR_HTTP_ERROR_BODY_MAX };
+	struct http_opts saved = c->o;
+	int r;
+
+	if (want_plain || c->o.plain_http) {
+		*ret_scheme = "http";
+		return 0;
+	}
+	if (!ref_host_is_loopback(host)) {
+		*ret_scheme = "https";
+		return 0;
+	}
+	/* Loopback: TLS when the registry speaks it, plain HTTP otherwise (like Docker's
+	 * implicit insecure 127.0.0.0/8).  A certificate failure is never downgraded. */
+	url = xasprintf("https://%s/v2/", host);
+	q.url = url;
+	c->o.retries = 0;
+	r = http_request(c, &q, &resp, NULL);
+	c->o = saved;
+	http_resp_done(&resp);
+	if (r == -EIO && strstr(c->errbuf, "wrong version number")) {
+		*ret_scheme = "http";
+		return 0;
+	}
+	if (r == -EIO && (strstr(c->errbuf, "SSL") || strstr(c->errbuf, "TLS")) &&
+	    !strstr(c->errbuf, "certificate")) {
+		*ret_scheme = "http";
+		return 0;
+	}
+	(void)e;
+	*ret_scheme = "https";
+	return 0;
+}
