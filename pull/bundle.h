@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The bundle writer: a temporary sibling directory that becomes BUNDLE atomically.
+ *
+ *	struct bundle *b;
+ *	r = bundle_create_tmp(&b, "/srv/web", force, err); // "/srv/.web.tmp-XXXXXX", 0700
+ *	int rootfs = bundle_rootfs_fd(b);                  // unpack layers here
+ *	r = bundle_write_config(b, &image, &presets, err); // config.json from image config
+ *	r = bundle_commit(b, err);                         // rename into place
+ *	bundle_free(b);            // removes the temporary directory unless committed
+ *
+ * Without @force an existing BUNDLE is refused (-EEXIST) up front and again at commit
+ * (renameat2 RENAME_NOREPLACE).  With @force an existing BUNDLE is swapped out with
+ * renameat2(RENAME_EXCHANGE) and the old tree removed afterwards, so BUNDLE always names
+ * either the old or the new bundle.  The temporary directory is registered so that
+ * bundle_abort_all() (called from main on SIGINT/SIGTERM after the pull loop noticed
+ * unpack_interrupted) can remove it.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "runner/lib/log.h"
+
+struct bundle;
+
+/* Information about the image written into config.json annotations. */
+struct bundle_image {
+	const char *config_json; /* the image config blob (application/vnd.oci.image.config...) */
+	size_t config_len;
+	const char *config_digest;   /* "sha256:..", may be NULL */
+	const char *manifest_digest; /* "sha256:..", the image digest; may be NULL */
+	const char *ref_name;        /* tag or reference as given ("alpine:3.19"), may be NULL */
+	const char *source;          /* "docker-archive:/x.tar", "docker://host/repo:tag" */
+};
+
+/* What the user pre-sets on the command line; every field optional. */
+struct bundle_presets {
+	const char *name;     /* org.rtr.name annotation; default hostname */
+	const char *hostname; /* default: name, else the bundle's base name */
+	char **env;           /* "K=V" added after the image's Env (same key replaces) */
+	char **mounts;        /* "SRC:DST[:ro]" bind mounts */
+	const char *workdir;  /* overrides WorkingDir */
+	const char *user;     /* overrides User ("uid[:gid]" or names) */
+	char **entrypoint;    /* overrides Entrypoint (then Cmd is dropped unless cmd set) */
+	char **cmd;           /* overrides Cmd */
+};
+
+int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct rtr_err *err);
+int bundle_rootfs_fd(const struct bundle *b);
+/* Directory fd of the temporary bundle itself. */
+int bundle_dir_fd(const struct bundle *b);
+const char *bundle_tmp_path(const struct bundle *b);
+
+int bundle_write_config(struct bundle *b, const struct bundle_image *img,
+			const struct bundle_presets *p, struct rtr_err *err);
+int bundle_commit(struct bundle *b, struct rtr_err *err);
+/* Remove the temporary directory now (idempotent; bundle_free() does it too). */
+void bundle_abort(struct bundle *b);
+void bundle_free(struct bundle *b);
+static inline void bundle_freep(struct bundle **b)
+{
+	bundle_free(*b);
+}
+#define _cleanup_bundle_ __attribute__((cleanup(bundle_freep)))
+
+/* Remove a directory tree below @dirfd without following symlinks (used for temporary
+ * and replaced bundles).  Not an error if @name is absent. */
+int bundle_rm_rf_at(int dirfd, const char *name);

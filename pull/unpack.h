@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Applying tar entries to a rootfs, safely.
+ *
+ * Every path is resolved relative to the rootfs directory fd with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): ".." and absolute symlinks are
+ * clamped to the root, so no entry can reach outside it.  Where openat2 is missing
+ * (kernels before 5.6: -ENOSYS) or RTR_PULL_NO_OPENAT2=1 is set, a component-by-component
+ * O_NOFOLLOW walk does the same: symlinks met on the way are followed by hand, clamped at
+ * the root, with a hop limit.  The last component is never followed.
+ *
+ * Layer semantics (OCI image spec, "Applying changesets"): ".wh.NAME" removes NAME,
+ * ".wh..wh..opq" empties its directory of what earlier layers put there; an entry
+ * replaces what is at its path (a directory over a directory is kept and its metadata
+ * updated); hardlinks only to regular files already inside the rootfs; device nodes and
+ * FIFOs' cousins (char/block) only with allow_devices, else skipped with a warning.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runner/lib/log.h"
+
+struct unpack_opts {
+	bool allow_devices;
+	uint64_t max_bytes;   /* unpacked file content, across layers; 0 = config.h default */
+	uint64_t max_entries; /* tar entries, across layers; 0 = config.h default */
+	/* Non-fatal events ("skipping device node dev/sda"); NULL ignores them. */
+	void (*warn)(void *userdata, const char *msg);
+	void *userdata;
+	/* Counters, updated as entries are applied (read them for progress). */
+	uint64_t bytes;
+	uint64_t entries;
+	uint64_t warnings;
+};
+
+/* A tar entry as the tar reader hands it over (pull/tar.h fills it). */
+enum unpack_type {
+	UNPACK_REG,
+	UNPACK_DIR,
+	UNPACK_SYMLINK,
+	UNPACK_HARDLINK,
+	UNPACK_CHAR,
+	UNPACK_BLOCK,
+	UNPACK_FIFO,
+};
+
+struct unpack_xattr {
+	char *name;
+	char *value;
+	size_t len;
+};
+
+struct unpack_entry {
+	enum unpack_type type;
+	char *path;     /* as in the archive, not yet cleaned */
+	char *linkname; /* symlink target / hardlink source path */
+	mode_t mode;    /* permission bits incl. setuid/setgid/sticky */
+	uid_t uid;
+	gid_t gid;
+	int64_t mtime;
+	uint32_t mtime_nsec;
+	uint64_t size; /* content bytes of a regular file */
+	dev_t rdev;
+	struct unpack_xattr *xattrs;
+	size_t n_xattrs;
+};
+
+/* Set by the SIGINT/SIGTERM handler installed with unpack_signals_install(); checked by
+ * layer_feed() and unpack_*, which then fail with -EINTR so the caller cleans up. */
+extern volatile sig_atomic_t unpack_interrupted;
+/* Install SIGINT/SIGTERM/SIGHUP handlers that set unpack_interrupted (no SA_RESTART, so
+ * blocking reads return EINTR). */
+int unpack_signals_install(void);
+
+/* Is the openat2 path in use (false: forced or detected fallback)? */
+bool unpack_use_openat2(void);
+
+struct unpack;
+
+int unpack_new(struct unpack **ret, int rootfs_fd, struct unpack_opts *opts);
+void unpack_free(struct unpack *u);
+
+/* Begin applying @e.  For a regular file with size > 0, unpack_data() follows with
+ * exactly e->size bytes in any chunking, then unpack_finish(). Other types need only
+ * unpack_finish() (which may be called right away).  An entry that must be skipped
+ * (device without allow_devices, whiteout-only effect) swallows its data silently. */
+int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err *err);
+int unpack_data(struct unpack *u, const void *buf, size_t len, struct rtr_err *err);
+int unpack_finish(struct unpack *u, struct rtr_err *err);
+/* After the last entry of a layer: apply deferred directory times. */
+int unpack_end_layer(struct unpack *u, struct rtr_err *err);
+
+/* fd-relative open of @path inside the root (read only), O_NOFOLLOW on the last
+ * component; used by the bundle writer to read the image's /etc/passwd. */
+int unpack_open_in_root(int rootfs_fd, const char *path, int flags, struct rtr_err *err);
