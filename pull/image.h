@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "runner/lib/log.h"
+#include "platform.h"
 
 #define IMAGE_MT_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define IMAGE_MT_OCI_INDEX "application/vnd.oci.image.index.v1+json"
@@ -21,25 +22,11 @@
 #define IMAGE_MT_DOCKER_V1 "application/vnd.docker.distribution.manifest.v1+json"
 #define IMAGE_MT_DOCKER_V1_SIGNED "application/vnd.docker.distribution.manifest.v1+prettyjws"
 
-struct image_platform {
-	char os[32];
-	char arch[32];
-	char variant[16]; /* "" when none */
-};
-
-/* The platform this binary runs on (GOARCH names: amd64, arm64, arm + v7, 386, ...). */
-void image_platform_host(struct image_platform *ret);
-/* "os/arch[/variant]"; also RouterOS arch names "arm" (linux/arm/v7), "arm64", "x86"
- * (linux/amd64) when @s has no '/'.  -EINVAL with a message otherwise. */
-int image_platform_parse(const char *s, struct image_platform *ret, struct rtr_err *err);
-/* "linux/arm/v7" */
-void image_platform_format(const struct image_platform *p, char *buf, size_t n);
-
 struct image_desc {
 	char *media_type;
 	char *digest; /* validated "sha256:.." */
 	uint64_t size;
-	struct image_platform platform; /* index entries only */
+	struct rtr_platform platform; /* index entries only */
 	bool has_platform;
 	char *ref_name; /* annotations["org.opencontainers.image.ref.name"] (index entries) */
 };
@@ -71,12 +58,11 @@ int image_index_parse(const char *buf, size_t len, struct image_index *ret,
 		      struct rtr_err *err);
 void image_index_done(struct image_index *ix);
 
-/* Choose the manifest for @want (NULL: the host platform).  Variant: an exact match wins;
- * an entry without a variant matches any wanted variant; arm64 accepts "" and "v8".
- * Entries without a platform (attestations have "unknown/unknown") are skipped unless the
+/* Choose the manifest for @want (NULL: the host platform), by platform_match() with an
+ * exact variant match preferred.  Entries without a platform (attestations have "unknown/unknown") are skipped unless the
  * index holds only one entry.  -ENOENT with "no image for linux/mips; the image has:
  * linux/amd64, linux/arm64/v8" when nothing matches. */
-int image_index_choose(const struct image_index *ix, const struct image_platform *want,
+int image_index_choose(const struct image_index *ix, const struct rtr_platform *want,
 		       const struct image_desc **ret, struct rtr_err *err);
 /* Entry whose ref.name annotation equals @ref (oci:DIR:REF). -ENOENT listing the names. */
 int image_index_find_ref(const struct image_index *ix, const char *ref,
