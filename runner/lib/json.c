@@ -1,2 +1,929 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * JSON for rtr: a tree parser on top of yajl's event parser (so depth, NUL bytes, UTF-8
+ * and numbers are under our control; yajl_tree offers none of that), path-aware typed
+ * getters, and a hand-written writer.  See json.h for the contracts.
+ */
 #include "json.h"
+#include "cleanup.h"
+#include "util.h"
+
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_parse.h>
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+/* ---- UTF-8 ---- */
+
+/* Length of the well-formed UTF-8 sequence at @p (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), 0 when there is none. */
+static size_t utf8_char(const unsigned char *p, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		if (p[0] == 0xe0)
+			lo = 0xa0;
+		else if (p[0] == 0xed)
+			hi = 0x9f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		if (p[0] == 0xf0)
+			lo = 0x90;
+		else if (p[0] == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n < len || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+static bool utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (n > 0) {
+		size_t l = utf8_char(p, n);
+		if (l == 0)
+			return false;
+		p += l;
+		n -= l;
+	}
+	return true;
+}
+
+/* ---- tree ---- */
+
+void json_free(struct json *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->n; i++) {
+		if (j->keys)
+			free(j->keys[i]);
+		json_free(j->items[i]);
+	}
+	free(j->keys);
+	free(j->items);
+	free(j->str);
+	free(j);
+}
+
+struct parser {
+	struct json *root;
+	struct json *stack[RTR_JSON_MAX_DEPTH];
+	char *key[RTR_JSON_MAX_DEPTH]; /* pending member name per open object */
+	size_t depth;
+	int error;          /* errno set by a callback, 0 = yajl's own error */
+	const char *reason; /* with error */
+};
+
+static int parser_fail(struct parser *p, int error, const char *reason)
+{
+	p->error = error;
+	p->reason = reason;
+	return 0; /* makes yajl stop with yajl_status_client_canceled */
+}
+
+/* Append @v to the open container (or make it the root); takes @v. */
+static int parser_add(struct parser *p, struct json *v)
+{
+	struct json *top;
+	size_t n;
+
+	if (!v)
+		return parser_fail(p, ENOMEM, "out of memory");
+	if (p->depth == 0) {
+		p->root = v;
+		return 1;
+	}
+	top = p->stack[p->depth - 1];
+	n = top->n;
+	/* Capacity is the next power of two >= 4, so grow when n hits one. */
+	if (n == 0 || (n >= 4 && (n & (n - 1)) == 0)) {
+		size_t cap = n == 0 ? 4 : 2 * n;
+		struct json **items = realloc(top->items, cap * sizeof(*items));
+		if (!items)
+			goto oom;
+		top->items = items;
+		if (top->type == JSON_OBJECT) {
+			char **keys = realloc(top->keys, cap * sizeof(*keys));
+			if (!keys)
+				goto oom;
+			top->keys = keys;
+		}
+	}
+	if (top->type == JSON_OBJECT)
+		top->keys[n] = TAKE_PTR(p->key[p->depth - 1]);
+	top->items[n] = v;
+	top->n++;
+	return 1;
+oom:
+	json_free(v);
+	return parser_fail(p, ENOMEM, "out of memory");
+}
+
+static struct json *node_new(enum json_type t)
+{
+	struct json *j = calloc(1, sizeof(*j));
+	if (j)
+		j->type = t;
+	return j;
+}
+
+static struct json *node_text(enum json_type t, const char *s, size_t l)
+{
+	struct json *j = node_new(t);
+	if (!j)
+		return NULL;
+	j->str = strndup(s, l);
+	if (!j->str) {
+		free(j);
+		return NULL;
+	}
+	j->len = l;
+	return j;
+}
+
+static int check_text(struct parser *p, const unsigned char *s, size_t l)
+{
+	if (memchr(s, 0, l))
+		return parser_fail(p, EINVAL, "NUL character (\\u0000) in a string");
+	/* yajl's own check lets overlong forms such as C0 80 through. */
+	if (!utf8_valid((const char *)s, l))
+		return parser_fail(p, EINVAL, "invalid UTF-8 in a string");
+	return 1;
+}
+
+static int cb_null(void *ctx)
+{
+	return parser_add(ctx, node_new(JSON_NULL));
+}
+
+static int cb_boolean(void *ctx, int b)
+{
+	struct json *j = node_new(JSON_BOOL);
+	if (j)
+		j->boolean = b;
+	return parser_add(ctx, j);
+}
+
+static int cb_number(void *ctx, const char *s, size_t l)
+{
+	return parser_add(ctx, node_text(JSON_NUMBER, s, l));
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t l)
+{
+	if (!check_text(ctx, s, l))
+		return 0;
+	return parser_add(ctx, node_text(JSON_STRING, (const char *)s, l));
+}
+
+static int open_container(struct parser *p, enum json_type t)
+{
+	struct json *j;
+
+	if (p->depth >= RTR_JSON_MAX_DEPTH)
+		return parser_fail(p, EINVAL, "nesting too deep (limit "
+					      STRINGIFY(RTR_JSON_MAX_DEPTH) ")");
+	j = node_new(t);
+	if (!parser_add(p, j))
+		return 0;
+	p->stack[p->depth++] = j;
+	return 1;
+}
+
+static int cb_start_map(void *ctx)
+{
+	return open_container(ctx, JSON_OBJECT);
+}
+
+static int cb_start_array(void *ctx)
+{
+	return open_container(ctx, JSON_ARRAY);
+}
+
+static int cb_end(void *ctx)
+{
+	struct parser *p = ctx;
+	p->depth--;
+	return 1;
+}
+
+static int cb_map_key(void *ctx, const unsigned char *s, size_t l)
+{
+	struct parser *p = ctx;
+	char **k = &p->key[p->depth - 1];
+
+	if (!check_text(p, s, l))
+		return 0;
+	free(*k);
+	*k = strndup((const char *)s, l);
+	return *k ? 1 : parser_fail(p, ENOMEM, "out of memory");
+}
+
+static const yajl_callbacks callbacks = {
+	.yajl_null = cb_null,
+	.yajl_boolean = cb_boolean,
+	.yajl_number = cb_number,
+	.yajl_string = cb_string,
+	.yajl_start_map = cb_start_map,
+	.yajl_map_key = cb_map_key,
+	.yajl_end_map = cb_end,
+	.yajl_start_array = cb_start_array,
+	.yajl_end_array = cb_end,
+};
+
+static int error_at(const char *buf, size_t len, size_t off, struct rtr_err *err, int code,
+		    const char *reason)
+{
+	size_t line = 1, col = 1;
+
+	if (off > len)
+		off = len;
+	for (size_t i = 0; i < off; i++) {
+		if (buf[i] == '\n') {
+			line++;
+			col = 1;
+		} else
+			col++;
+	}
+	return rtr_err_set(err, code, "line %zu, column %zu: %s", line, col, reason);
+}
+
+/* yajl's message without its "lexical error: " prefix and trailing ".\n". */
+static void yajl_reason(yajl_handle h, char *out, size_t n)
+{
+	unsigned char *e = yajl_get_error(h, 0, NULL, 0);
+	const char *s = (const char *)e, *colon;
+	size_t l;
+
+	if (!s) {
+		snprintf(out, n, "syntax error");
+		return;
+	}
+	colon = strstr(s, "error: ");
+	if (colon)
+		s = colon + strlen("error: ");
+	l = strcspn(s, "\n");
+	while (l > 0 && (s[l - 1] == '.' || s[l - 1] == ' '))
+		l--;
+	snprintf(out, n, "syntax error: %.*s", (int)l, s);
+	yajl_free_error(h, e);
+}
+
+int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
+	       struct rtr_err *err)
+{
+	struct parser p = { 0 };
+	yajl_handle h;
+	yajl_status st;
+	const char *nul;
+	char reason[128];
+	size_t off;
+	int r = 0;
+
+	if (len > max_bytes)
+		return rtr_err_set(err, EFBIG, "larger than the limit of %zu bytes", max_bytes);
+	if (len == 0)
+		return rtr_err_set(err, EINVAL, "empty file");
+	nul = memchr(buf, 0, len);
+	if (nul)
+		return error_at(buf, len, nul - buf, err, EINVAL, "NUL byte in the input");
+
+	h = yajl_alloc(&callbacks, NULL, &p);
+	if (!h)
+		return -ENOMEM;
+	st = yajl_parse(h, (const unsigned char *)buf, len);
+	off = yajl_get_bytes_consumed(h);
+	if (st == yajl_status_ok) {
+		st = yajl_complete_parse(h);
+		off = len;
+	}
+	if (st != yajl_status_ok) {
+		if (p.error)
+			r = error_at(buf, len, off, err, p.error, p.reason);
+		else {
+			yajl_reason(h, reason, sizeof(reason));
+			r = error_at(buf, len, off, err, EINVAL, reason);
+		}
+	} else if (!p.root)
+		r = rtr_err_set(err, EINVAL, "no JSON value");
+	yajl_free(h);
+	for (size_t i = 0; i < p.depth; i++)
+		free(p.key[i]);
+	if (r < 0) {
+		json_free(p.root);
+		return r;
+	}
+	*ret = p.root;
+	return 0;
+}
+
+/* ---- cursors ---- */
+
+struct json_cur json_root(const struct json *root)
+{
+	return (struct json_cur){ .node = root };
+}
+
+struct json_cur json_member(const struct json_cur *obj, const char *key)
+{
+	struct json_cur c = { .parent = obj, .key = key };
+	const struct json *o = obj->node;
+
+	if (o && o->type == JSON_OBJECT)
+		for (size_t i = o->n; i > 0; i--) /* the last duplicate wins */
+			if (strcmp(o->keys[i - 1], key) == 0) {
+				c.node = o->items[i - 1];
+				break;
+			}
+	return c;
+}
+
+struct json_cur json_item(const struct json_cur *arr, size_t i)
+{
+	struct json_cur c = { .parent = arr, .index = i };
+
+	if (arr->node && arr->node->type == JSON_ARRAY && i < arr->node->n)
+		c.node = arr->node->items[i];
+	return c;
+}
+
+struct json_cur json_member_at(const struct json_cur *obj, size_t i)
+{
+	struct json_cur c = { .parent = obj, .index = i };
+
+	if (obj->node && obj->node->type == JSON_OBJECT && i < obj->node->n) {
+		c.node = obj->node->items[i];
+		c.key = obj->node->keys[i];
+	} else
+		c.key = "";
+	return c;
+}
+
+bool json_present(struct json_cur c)
+{
+	return c.node && c.node->type != JSON_NULL;
+}
+
+static bool key_is_identifier(const char *k)
+{
+	if (!*k || isdigit((unsigned char)*k))
+		return false;
+	for (; *k; k++)
+		if (!isalnum((unsigned char)*k) && *k != '_')
+			return false;
+	return true;
+}
+
+static size_t path_append(const struct json_cur *c, char *buf, size_t n, size_t at)
+{
+	int w;
+
+	if (!c->parent)
+		return at;
+	at = path_append(c->parent, buf, n, at);
+	if (at >= n)
+		return at;
+	if (!c->key)
+		w = snprintf(buf + at, n - at, "[%zu]", c->index);
+	else if (key_is_identifier(c->key))
+		w = snprintf(buf + at, n - at, ".%.64s", c->key);
+	else {
+		/* Quote like jq; long or odd keys are shortened, json_error() masks
+		 * control bytes. */
+		size_t kl = strlen(c->key);
+		w = snprintf(buf + at, n - at, "[\"%.*s%s\"]", (int)(kl > 64 ? 61 : kl), c->key,
+			     kl > 64 ? "..." : "");
+	}
+	return w < 0 ? n : at + (size_t)w;
+}
+
+void json_path(struct json_cur c, char *buf, size_t n)
+{
+	size_t at;
+
+	if (n == 0)
+		return;
+	buf[0] = 0;
+	at = path_append(&c, buf, n, 0);
+	if (at == 0)
+		snprintf(buf, n, ".");
+}
+
+int json_error(struct json_cur c, struct rtr_err *err, const char *fmt, ...)
+{
+	char msg[RTR_ERR_MSG_MAX];
+	size_t at;
+	va_list ap;
+
+	json_path(c, msg, sizeof(msg));
+	at = strlen(msg);
+	if (at + 2 < sizeof(msg)) {
+		memcpy(msg + at, ": ", 3);
+		at += 2;
+		va_start(ap, fmt);
+		vsnprintf(msg + at, sizeof(msg) - at, fmt, ap);
+		va_end(ap);
+	}
+	for (char *m = msg; *m; m++)
+		if ((unsigned char)*m < 0x20 || *m == 0x7f)
+			*m = '?';
+	return rtr_err_set(err, EINVAL, "%s", msg);
+}
+
+int json_require(struct json_cur c, struct rtr_err *err)
+{
+	if (!json_present(c))
+		return json_error(c, err, "missing");
+	return 0;
+}
+
+static const char *type_name(enum json_type t)
+{
+	static const char *const names[] = {
+		[JSON_NULL] = "null",	    [JSON_BOOL] = "a boolean", [JSON_NUMBER] = "a number",
+		[JSON_STRING] = "a string", [JSON_ARRAY] = "an array", [JSON_OBJECT] = "an object",
+	};
+	return names[t];
+}
+
+/* 1 when @c holds type @t, 0 when absent or null, -EINVAL otherwise. */
+static int want(struct json_cur c, enum json_type t, const char *what, struct rtr_err *err)
+{
+	if (!json_present(c))
+		return 0;
+	if (c.node->type != t)
+		return json_error(c, err, "expected %s, got %s", what, type_name(c.node->type));
+	return 1;
+}
+
+int json_str(struct json_cur c, const char **ret, struct rtr_err *err)
+{
+	int r = want(c, JSON_STRING, "a string", err);
+	if (r > 0)
+		*ret = c.node->str;
+	return r;
+}
+
+int json_strdup(struct json_cur c, char **ret, struct rtr_err *err)
+{
+	const char *s;
+	char *d;
+	int r = json_str(c, &s, err);
+
+	if (r <= 0)
+		return r;
+	d = strdup(s);
+	if (!d)
+		return -ENOMEM;
+	free(*ret);
+	*ret = d;
+	return 1;
+}
+
+int json_bool(struct json_cur c, bool *ret, struct rtr_err *err)
+{
+	int r = want(c, JSON_BOOL, "a boolean", err);
+	if (r > 0)
+		*ret = c.node->boolean;
+	return r;
+}
+
+static int want_integer(struct json_cur c, struct rtr_err *err)
+{
+	int r = want(c, JSON_NUMBER, "an integer", err);
+	if (r > 0 && strpbrk(c.node->str, ".eE"))
+		return json_error(c, err, "expected an integer, got %.32s", c.node->str);
+	return r;
+}
+
+int json_i64(struct json_cur c, int64_t min, int64_t max, int64_t *ret, struct rtr_err *err)
+{
+	long long v;
+	int r = want_integer(c, err);
+
+	if (r <= 0)
+		return r;
+	errno = 0;
+	v = strtoll(c.node->str, NULL, 10);
+	if (errno == ERANGE || v < min || v > max)
+		return json_error(c, err, "%.32s is out of range [%" PRId64 ", %" PRId64 "]",
+				  c.node->str, min, max);
+	*ret = v;
+	return 1;
+}
+
+int json_u64(struct json_cur c, uint64_t max, uint64_t *ret, struct rtr_err *err)
+{
+	unsigned long long v;
+	int r = want_integer(c, err);
+
+	if (r <= 0)
+		return r;
+	errno = 0;
+	v = strtoull(c.node->str, NULL, 10);
+	/* strtoull() wraps "-1" around; only "-0" is a non-negative negative. */
+	if (errno == ERANGE || v > max || (c.node->str[0] == '-' && v != 0))
+		return json_error(c, err, "%.32s is out of range [0, %" PRIu64 "]", c.node->str,
+				  max);
+	*ret = v;
+	return 1;
+}
+
+int json_double(struct json_cur c, double *ret, struct rtr_err *err)
+{
+	double v;
+	int r = want(c, JSON_NUMBER, "a number", err);
+
+	if (r <= 0)
+		return r;
+	errno = 0;
+	v = strtod(c.node->str, NULL);
+	if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL))
+		return json_error(c, err, "%.32s is out of range", c.node->str);
+	*ret = v;
+	return 1;
+}
+
+int json_array(struct json_cur c, size_t *ret_n, struct rtr_err *err)
+{
+	int r = want(c, JSON_ARRAY, "an array", err);
+	if (r > 0)
+		*ret_n = c.node->n;
+	return r;
+}
+
+int json_object(struct json_cur c, size_t *ret_n, struct rtr_err *err)
+{
+	int r = want(c, JSON_OBJECT, "an object", err);
+	if (r > 0)
+		*ret_n = c.node->n;
+	return r;
+}
+
+int json_strv(struct json_cur c, char ***ret, struct rtr_err *err)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	size_t n;
+	int r = json_array(c, &n, err);
+
+	if (r <= 0)
+		return r;
+	v = calloc(n + 1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r = json_strdup(json_item(&c, i), &v[i], err);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return json_error(json_item(&c, i), err, "expected a string, got null");
+	}
+	strv_free(*ret);
+	*ret = TAKE_PTR(v);
+	return 1;
+}
+
+/* ---- writer ---- */
+
+struct json_writer {
+	char *buf;
+	size_t len, cap;
+	bool pretty;
+	bool oom, bad;
+	bool after_key;
+	bool done; /* the top-level value is complete */
+	unsigned depth;
+	char kind[RTR_JSON_MAX_DEPTH];      /* 'o' or 'a' per open container */
+	bool has_items[RTR_JSON_MAX_DEPTH]; /* a comma is needed before the next item */
+};
+
+struct json_writer *json_writer_new(bool pretty)
+{
+	struct json_writer *w = calloc(1, sizeof(*w));
+	if (w)
+		w->pretty = pretty;
+	return w;
+}
+
+void json_writer_free(struct json_writer *w)
+{
+	if (!w)
+		return;
+	free(w->buf);
+	free(w);
+}
+
+static void put(struct json_writer *w, const char *s, size_t n)
+{
+	if (w->oom)
+		return;
+	if (w->len + n + 1 > w->cap) {
+		size_t cap = w->cap ? w->cap : 256;
+		char *b;
+		while (cap < w->len + n + 1)
+			cap *= 2;
+		b = realloc(w->buf, cap);
+		if (!b) {
+			w->oom = true;
+			return;
+		}
+		w->buf = b;
+		w->cap = cap;
+	}
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+	w->buf[w->len] = 0;
+}
+
+static void puts_(struct json_writer *w, const char *s)
+{
+	put(w, s, strlen(s));
+}
+
+static void newline(struct json_writer *w, unsigned depth)
+{
+	if (!w->pretty)
+		return;
+	put(w, "\n", 1);
+	for (unsigned i = 0; i < depth; i++)
+		put(w, "\t", 1);
+}
+
+/* Separator before an array element, a member name or a top-level value. */
+static void separate(struct json_writer *w)
+{
+	if (w->depth == 0) {
+		if (w->done)
+			w->bad = true;
+		return;
+	}
+	if (w->has_items[w->depth - 1])
+		put(w, ",", 1);
+	w->has_items[w->depth - 1] = true;
+	newline(w, w->depth);
+}
+
+static bool before_value(struct json_writer *w)
+{
+	if (!w)
+		return false;
+	if (w->after_key)
+		w->after_key = false;
+	else if (w->depth > 0 && w->kind[w->depth - 1] == 'o')
+		w->bad = true; /* a member value without its name */
+	else
+		separate(w);
+	if (w->depth == 0)
+		w->done = true;
+	return true;
+}
+
+static void write_escaped(struct json_writer *w, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	put(w, "\"", 1);
+	while (n > 0) {
+		size_t run = 0, l;
+		char esc[8];
+
+		/* Copy the longest stretch that needs no escaping in one go. */
+		while (run < n && p[run] >= 0x20 && p[run] != '"' && p[run] != '\\' &&
+		       p[run] < 0x80)
+			run++;
+		put(w, (const char *)p, run);
+		p += run;
+		n -= run;
+		if (n == 0)
+			break;
+		if (*p >= 0x80) {
+			l = utf8_char(p, n);
+			if (l)
+				put(w, (const char *)p, l);
+			else {
+				puts_(w, "\\ufffd");
+				l = 1;
+			}
+			p += l;
+			n -= l;
+			continue;
+		}
+		switch (*p) {
+		case '"': puts_(w, "\\\""); break;
+		case '\\': puts_(w, "\\\\"); break;
+		case '\b': puts_(w, "\\b"); break;
+		case '\f': puts_(w, "\\f"); break;
+		case '\n': puts_(w, "\\n"); break;
+		case '\r': puts_(w, "\\r"); break;
+		case '\t': puts_(w, "\\t"); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			puts_(w, esc);
+		}
+		p++;
+		n--;
+	}
+	put(w, "\"", 1);
+}
+
+static void open_(struct json_writer *w, char kind)
+{
+	if (!before_value(w))
+		return;
+	if (w->depth >= RTR_JSON_MAX_DEPTH) {
+		w->bad = true;
+		return;
+	}
+	put(w, kind == 'o' ? "{" : "[", 1);
+	w->kind[w->depth] = kind;
+	w->has_items[w->depth] = false;
+	w->depth++;
+}
+
+static void close_(struct json_writer *w, char kind)
+{
+	if (!w)
+		return;
+	if (w->depth == 0 || w->kind[w->depth - 1] != kind || w->after_key) {
+		w->bad = true;
+		return;
+	}
+	w->depth--;
+	if (w->has_items[w->depth])
+		newline(w, w->depth);
+	put(w, kind == 'o' ? "}" : "]", 1);
+}
+
+void json_w_begin_object(struct json_writer *w)
+{
+	open_(w, 'o');
+}
+
+void json_w_end_object(struct json_writer *w)
+{
+	close_(w, 'o');
+}
+
+void json_w_begin_array(struct json_writer *w)
+{
+	open_(w, 'a');
+}
+
+void json_w_end_array(struct json_writer *w)
+{
+	close_(w, 'a');
+}
+
+void json_w_key(struct json_writer *w, const char *key)
+{
+	if (!w)
+		return;
+	if (w->depth == 0 || w->kind[w->depth - 1] != 'o' || w->after_key || !key) {
+		w->bad = true;
+		return;
+	}
+	separate(w);
+	write_escaped(w, key);
+	puts_(w, w->pretty ? ": " : ":");
+	w->after_key = true;
+}
+
+void json_w_string(struct json_writer *w, const char *s)
+{
+	if (!s) {
+		json_w_null(w);
+		return;
+	}
+	if (before_value(w))
+		write_escaped(w, s);
+}
+
+void json_w_int(struct json_writer *w, int64_t v)
+{
+	char b[32];
+
+	if (!before_value(w))
+		return;
+	snprintf(b, sizeof(b), "%" PRId64, v);
+	puts_(w, b);
+}
+
+void json_w_uint(struct json_writer *w, uint64_t v)
+{
+	char b[32];
+
+	if (!before_value(w))
+		return;
+	snprintf(b, sizeof(b), "%" PRIu64, v);
+	puts_(w, b);
+}
+
+void json_w_double(struct json_writer *w, double v)
+{
+	char b[40];
+
+	if (!before_value(w))
+		return;
+	if (!isfinite(v)) {
+		puts_(w, "null"); /* JSON has no NaN or infinity */
+		return;
+	}
+	snprintf(b, sizeof(b), "%.17g", v);
+	puts_(w, b);
+}
+
+void json_w_bool(struct json_writer *w, bool v)
+{
+	if (before_value(w))
+		puts_(w, v ? "true" : "false");
+}
+
+void json_w_null(struct json_writer *w)
+{
+	if (before_value(w))
+		puts_(w, "null");
+}
+
+void json_w_member_string(struct json_writer *w, const char *key, const char *s)
+{
+	json_w_key(w, key);
+	json_w_string(w, s);
+}
+
+void json_w_member_int(struct json_writer *w, const char *key, int64_t v)
+{
+	json_w_key(w, key);
+	json_w_int(w, v);
+}
+
+void json_w_member_uint(struct json_writer *w, const char *key, uint64_t v)
+{
+	json_w_key(w, key);
+	json_w_uint(w, v);
+}
+
+void json_w_member_bool(struct json_writer *w, const char *key, bool v)
+{
+	json_w_key(w, key);
+	json_w_bool(w, v);
+}
+
+int json_writer_finish(struct json_writer *w, char **ret, size_t *ret_len)
+{
+	int r = 0;
+
+	if (!w)
+		return -ENOMEM;
+	if (w->pretty)
+		put(w, "\n", 1);
+	else
+		put(w, "", 0); /* make sure there is a buffer to return */
+	if (w->oom)
+		r = -ENOMEM;
+	else if (w->bad || w->depth > 0 || w->after_key || !w->done)
+		r = -EINVAL;
+	if (r == 0) {
+		*ret = TAKE_PTR(w->buf);
+		if (ret_len)
+			*ret_len = w->len;
+	}
+	json_writer_free(w);
+	return r;
+}
+
+int json_writer_write_fd(struct json_writer *w, int fd)
+{
+	_cleanup_free_ char *s = NULL;
+	size_t n;
+	int r = json_writer_finish(w, &s, &n);
+
+	if (r < 0)
+		return r;
+	return write_all(fd, s, n);
+}
