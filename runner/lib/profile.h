@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * rtr's default security profile, in one place: what a bare bundle gets from rtr-run and
+ * what rtr-pull writes into every bundle it makes.  It matches what Docker users expect:
+ * Docker's default capability set, masked and read-only /proc and /sys paths, a device
+ * cgroup allowlist and a seccomp allowlist equivalent to Docker's default profile.
+ *
+ * The tables hold names (as OCI writes them), not libcap/libseccomp numbers, so this file
+ * links into rtr-pull without those libraries; runner/caps.c and runner/seccomp.c resolve
+ * them.  Seccomp rules may depend on the container's capabilities (e.g. ptrace only with
+ * CAP_SYS_PTRACE, clone with namespace flags only with CAP_SYS_ADMIN); OCI JSON has no
+ * such conditions, so the profile is resolved against a capability mask (bit N = CAP
+ * number N) when it is written or applied.
+ *
+ * Deliberate differences from Docker (each safer): ptrace, process_vm_readv/writev need
+ * CAP_SYS_PTRACE (Docker allows them on kernels >= 4.8); the device cgroup allowlist has
+ * no "b *:* m" (mknod of block devices is refused) and no /dev/net/tun (pass it with
+ * --device).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct json_writer;
+
+/* NULL-terminated lists. */
+extern const char *const profile_caps[];           /* "CAP_CHOWN", ... */
+extern const char *const profile_masked_paths[];   /* "/proc/kcore", ... */
+extern const char *const profile_readonly_paths[]; /* "/proc/sys", ... */
+
+/* linux.resources.devices: deny all, then allow the default devices. */
+struct profile_device_rule {
+	bool allow;
+	char type;            /* 'a', 'c', 'b' */
+	int64_t major, minor; /* -1 = wildcard */
+	const char *access;
+};
+extern const struct profile_device_rule profile_device_rules[];
+extern const size_t profile_n_device_rules;
+
+/* ---- seccomp ---- */
+
+#define PROFILE_SECCOMP_DEFAULT_ACTION "SCMP_ACT_ERRNO"
+#define PROFILE_SECCOMP_DEFAULT_ERRNO 1 /* EPERM */
+
+struct profile_seccomp_arg {
+	unsigned index;
+	uint64_t value, value_two;
+	const char *op; /* "SCMP_CMP_MASKED_EQ", ... */
+};
+
+struct profile_seccomp_rule {
+	const char *names;  /* space-separated syscall names */
+	const char *action; /* "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO" */
+	uint32_t errno_ret; /* for SCMP_ACT_ERRNO; 0 = none */
+	int if_cap;         /* CAP number + 1: only when the mask has it; 0 = always */
+	int unless_cap;     /* CAP number + 1: only when the mask lacks it; 0 = always */
+	unsigned n_args;
+	struct profile_seccomp_arg args[1];
+};
+extern const struct profile_seccomp_rule profile_seccomp_rules[];
+extern const size_t profile_n_seccomp_rules;
+
+/* Does @r apply to a container whose bounding set is @caps_mask? */
+bool profile_seccomp_rule_applies(const struct profile_seccomp_rule *r, uint64_t caps_mask);
+
+/*
+ * Seccomp architectures for a Go-style architecture name ("amd64", "arm64", "arm", "386",
+ * "riscv64", "ppc64le", "s390x", "mips", "mipsle", "mips64", "mips64le"); NULL = the
+ * host's.  NULL-terminated "SCMP_ARCH_*" names: the native one first, then the compat
+ * ones the kernel also runs (so a 32-bit syscall entry cannot bypass the filter).
+ * Returns NULL for an unknown name.
+ */
+const char *const *profile_seccomp_arches(const char *goarch);
+
+/* Bit mask of profile_caps (bit N = capability number N). */
+uint64_t profile_caps_mask(void);
+/* "CAP_SYS_ADMIN" -> 21 from the kernel's numbering; -1 when unknown. */
+int profile_cap_number(const char *name);
+
+/* ---- OCI JSON, written as values (the caller writes the key) ---- */
+
+/* process.capabilities: the default set in bounding/effective/permitted, empty
+ * inheritable and ambient. */
+void profile_write_capabilities(struct json_writer *w);
+void profile_write_masked_paths(struct json_writer *w);
+void profile_write_readonly_paths(struct json_writer *w);
+/* linux.resources.devices */
+void profile_write_device_rules(struct json_writer *w);
+/* linux.seccomp resolved for @caps_mask and @goarch (NULL = host).  -EINVAL for an
+ * unknown architecture (nothing written). */
+int profile_write_seccomp(struct json_writer *w, uint64_t caps_mask, const char *goarch);
+/* Convenience for bundle writers: inside an open "linux" object, the members
+ * "maskedPaths", "readonlyPaths" and "seccomp" (for the default capability set). */
+int profile_write_linux_members(struct json_writer *w, const char *goarch);
