@@ -53,3 +53,21 @@
 #define RTR_HTTP_ERROR_BODY_MAX 4096
 /* Exit status of `rtr-pull --check` when the registry has a newer image. */
 #define RTR_PULL_EXIT_NEWER 10
+
+/* ---- rtr-pull: unpacking (pull/tar.c, pull/unpack.c, pull/layer.c) ---- */
+/* Most file content bytes unpacked from one image (all layers), bytes. */
+#define RTR_PULL_MAX_UNPACKED_BYTES (16ULL * 1024 * 1024 * 1024)
+/* Most tar entries in one image (all layers). */
+#define RTR_PULL_MAX_ENTRIES 1000000
+/* Longest path or link target of a tar entry, bytes. */
+#define RTR_PULL_MAX_PATH 4096
+/* Largest PAX extended header or GNU long name/link data, bytes. */
+#define RTR_PULL_MAX_PAX_BYTES (1024 * 1024)
+/* Most extended attributes on one entry. */
+#define RTR_PULL_MAX_XATTRS 128
+/* Symlinks followed while resolving one path inside a rootfs (as the kernel's 40). */
+#define RTR_PULL_MAX_SYMLINK_HOPS 40
+/* Largest manifest.json / index.json / config read from an archive, bytes. */
+#define RTR_PULL_MAX_ARCHIVE_JSON_BYTES (4 * 1024 * 1024)
+/* Buffer of the streaming layer pipeline (read and inflate), bytes. */
+#define RTR_PULL_BUF_BYTES (64 * 1024)
