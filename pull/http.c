@@ -210,6 +210,12 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	struct http_client *c = ud;
+	return c->o.interrupted && *c->o.interrupted ? 1 : 0;
+}
+
 static bool curl_retryable(CURLcode cc)
 {
 	switch (cc) {
@@ -297,6 +303,9 @@ static int perform_one(struct http_client *c, struct xfer *x, const char *url, b
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	if (q->head)
 		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 	if (c->o.ca_file)
@@ -385,6 +394,11 @@ int http_request(struct http_client *c, const struct http_req *q, struct http_re
 
 		free(why);
 		why = NULL;
+		if (cc == CURLE_ABORTED_BY_CALLBACK ||
+		    (c->o.interrupted && *c->o.interrupted)) {
+			r = rtr_err_set(e, EINTR, "%s: interrupted", url);
+			goto out;
+		}
 		if (cc != CURLE_OK) {
 			if (!curl_retryable(cc)) {
 				r = rtr_err_set(e, cc == CURLE_PEER_FAILED_VERIFICATION ? EPERM : EIO,

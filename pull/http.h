@@ -14,6 +14,7 @@
  *   byte exactly once, in order, so a digest and a decompressor can carry on across it.
  */
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +32,8 @@ struct http_opts {
 	/* Called before each retry (may be NULL): what failed and the attempt number. */
 	void (*on_retry)(void *ud, const char *url, const char *why, int attempt);
 	void *ud;
+	/* When it becomes non-zero (a signal handler), the transfer stops with -EINTR. */
+	volatile sig_atomic_t *interrupted;
 };
 
 struct http_client;
