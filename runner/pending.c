@@ -96,27 +96,6 @@ int filter_print_default(void)
 	return -ENOSYS;
 }
 
-/* cgroup.c (cgroup engineer) */
-int cgroup_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
-{
-	return 0;
-}
-int cgroup_setup(struct rtr_container *c, struct rtr_err *err)
-{
-	return 0;
-}
-int cgroup_enter(struct rtr_container *c, pid_t pid, struct rtr_err *err)
-{
-	return 0;
-}
-bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n)
-{
-	return false;
-}
-void cgroup_destroy(struct rtr_container *c)
-{
-}
-
 /* net.c (network engineer) */
 int net_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
 {
@@ -136,14 +115,4 @@ int net_setup_child(const struct rtr_container *c, struct rtr_err *err)
 }
 void net_teardown(struct rtr_container *c)
 {
-}
-
-/* verbs.c (cgroup engineer) */
-int verb_main(const char *verb, int argc, char **argv)
-{
-	return 125;
-}
-bool verb_known(const char *verb)
-{
-	return false;
 }

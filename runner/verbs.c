@@ -1,3 +1,595 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder until its module lands */
+/*
+ * Management verbs: rtr-run ps | stats | stop | kill | pause | resume.
+ *
+ * There is no daemon and no state directory: a container is running when its cgroup
+ * <parent>/<name> (see cgroup-internal.h) has processes.  The supervising rtr-run stores
+ * the bundle path, the init's pid and the stop signal/timeout as trusted.rtr.* xattrs on
+ * the primary hierarchy's directory; uptime comes from the init's /proc/PID/stat and
+ * every figure from the cgroup's own files.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup-internal.h"
+#include "config.h"
+#include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/util.h"
 #include "modules.h"
+
+struct cinfo {
+	char name[RTR_NAME_MAX + 1];
+	pid_t pid;
+	char bundle[4096];
+	uint64_t uptime_s;
+	bool uptime_set;
+	uint64_t mem, mem_peak, mem_limit, cpu_usec, pids, pids_limit, io_read, io_write, ooms;
+	bool mem_set, mem_peak_set, cpu_set, pids_set, io_set;
+};
+
+static const char *const verbs[] = { "ps", "stats", "stop", "kill", "pause", "resume" };
+
+bool verb_known(const char *verb)
+{
+	for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+		if (streq(verb, verbs[i]))
+			return true;
+	return false;
+}
+
+static int open_ctrl(const struct cg_host *h, int ctrl, const char *rel)
+{
+	char path[4096];
+	int where = (h->v1 & (1u << ctrl)) ? ctrl : h->v2_root ? CG_V2 : -2;
+
+	if (where == -2 || cg_path(h, where, rel, path, sizeof(path)) < 0)
+		return -1;
+	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+static bool ctrl_is_v2(const struct cg_host *h, int ctrl)
+{
+	return !(h->v1 & (1u << ctrl)) && h->v2_root;
+}
+
+/* Seconds since @pid started, from /proc/PID/stat field 22 and /proc/uptime. */
+static int proc_uptime(pid_t pid, uint64_t *ret)
+{
+	char path[64], buf[1024], *p;
+	_cleanup_free_ char *up = NULL;
+	unsigned long long start;
+	double now;
+	long hz = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p)
+		return -EIO;
+	/* after ")": state is field 3; starttime is field 22 */
+	for (int f = 2; f < 22 && p; f++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &start) != 1)
+		return -EIO;
+	if (read_file_at(AT_FDCWD, "/proc/uptime", 256, &up, NULL) < 0 ||
+	    sscanf(up, "%lf", &now) != 1)
+		return -EIO;
+	now -= (double)start / (double)(hz > 0 ? hz : 100);
+	*ret = now > 0 ? (uint64_t)now : 0;
+	return 0;
+}
+
+/* Sums "Read N"/"Write N" (v1 blkio) or "rbytes=N wbytes=N" (v2 io.stat). */
+static int io_bytes(int dfd, bool v2, uint64_t *rd, uint64_t *wr)
+{
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+
+	*rd = *wr = 0;
+	if (read_file_at(dfd, v2 ? "io.stat" : "blkio.throttle.io_service_bytes_recursive",
+			 1 << 20, &buf, NULL) < 0)
+		return -ENOENT;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long v;
+		char *p;
+
+		if (v2) {
+			if ((p = strstr(line, "rbytes=")) && sscanf(p + 7, "%llu", &v) == 1)
+				*rd += v;
+			if ((p = strstr(line, "wbytes=")) && sscanf(p + 7, "%llu", &v) == 1)
+				*wr += v;
+		} else if ((p = strstr(line, " Read ")) && sscanf(p + 6, "%llu", &v) == 1) {
+			*rd += v;
+		} else if ((p = strstr(line, " Write ")) && sscanf(p + 7, "%llu", &v) == 1) {
+			*wr += v;
+		}
+	}
+	return 0;
+}
+
+/* Fills @ci for container @name; -ESRCH when it is not running. */
+static int collect(const struct cg_host *h, const char *parent, const char *name, bool full,
+		   struct cinfo *ci)
+{
+	char rel[1024], buf[32];
+	_cleanup_close_ int pfd = -1, mfd = -1;
+	int prim = cg_primary(h), fd;
+	uint64_t v;
+	ssize_t n;
+
+	memset(ci, 0, sizeof(*ci));
+	if (strlen(name) > RTR_NAME_MAX || cg_rel_for_name(parent, name, rel, sizeof(rel)) < 0)
+		return -EINVAL;
+	snprintf(ci->name, sizeof(ci->name), "%s", name);
+	{
+		char path[4096];
+
+		if (cg_path(h, prim, rel, path, sizeof(path)) == 0)
+			pfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	if (pfd < 0 || !cg_populated(pfd, prim == CG_V2))
+		return -ESRCH;
+	n = fgetxattr(pfd, CG_XATTR_PID, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		ci->pid = (pid_t)atoi(buf);
+	}
+	if (ci->pid <= 0 || kill(ci->pid, 0) < 0)
+		ci->pid = cg_first_pid(pfd);
+	n = fgetxattr(pfd, CG_XATTR_BUNDLE, ci->bundle, sizeof(ci->bundle) - 1);
+	ci->bundle[n > 0 ? n : 0] = 0;
+	ci->uptime_set = ci->pid > 0 && proc_uptime(ci->pid, &ci->uptime_s) == 0;
+
+	mfd = open_ctrl(h, CG_MEMORY, rel);
+	if (mfd >= 0) {
+		bool v2 = ctrl_is_v2(h, CG_MEMORY);
+
+		ci->mem_set = cg_read_u64(mfd, v2 ? "memory.current" : "memory.usage_in_bytes",
+					  NULL, &ci->mem) == 0;
+		ci->mem_peak_set = cg_read_u64(mfd, v2 ? "memory.peak" : "memory.max_usage_in_bytes",
+					       NULL, &ci->mem_peak) == 0;
+		if (cg_read_u64(mfd, v2 ? "memory.max" : "memory.limit_in_bytes", NULL, &v) == 0)
+			ci->mem_limit = v >= (1ULL << 62) ? UINT64_MAX : v; /* v1: huge = none */
+		else
+			ci->mem_limit = UINT64_MAX;
+		cg_read_u64(mfd, v2 ? "memory.events" : "memory.oom_control", "oom_kill", &ci->ooms);
+	}
+	if (!full)
+		return 0;
+	fd = open_ctrl(h, CG_CPUACCT, rel);
+	if (fd >= 0) {
+		if (ctrl_is_v2(h, CG_CPUACCT) || !(h->v1 & (1u << CG_CPUACCT)))
+			ci->cpu_set = cg_read_u64(fd, "cpu.stat", "usage_usec", &ci->cpu_usec) == 0;
+		else if (cg_read_u64(fd, "cpuacct.usage", NULL, &v) == 0) {
+			ci->cpu_usec = v / 1000;
+			ci->cpu_set = true;
+		}
+		close(fd);
+	}
+	fd = open_ctrl(h, CG_PIDS, rel);
+	if (fd >= 0) {
+		ci->pids_set = cg_read_u64(fd, "pids.current", NULL, &ci->pids) == 0;
+		if (cg_read_u64(fd, "pids.max", NULL, &ci->pids_limit) < 0)
+			ci->pids_limit = UINT64_MAX;
+		close(fd);
+	}
+	fd = open_ctrl(h, CG_BLKIO, rel);
+	if (fd >= 0) {
+		ci->io_set = io_bytes(fd, ctrl_is_v2(h, CG_BLKIO), &ci->io_read, &ci->io_write) == 0;
+		close(fd);
+	}
+	return 0;
+}
+
+static void fmt_bytes(uint64_t b, char *buf, size_t n)
+{
+	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	size_t i = 0;
+
+	if (b == UINT64_MAX) {
+		snprintf(buf, n, "max");
+		return;
+	}
+	while (v >= 1024 && i + 1 < ELEMENTSOF(u)) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, n, "%llu B", (unsigned long long)b);
+	else
+		snprintf(buf, n, "%.1f %s", v, u[i]);
+}
+
+static void fmt_duration(uint64_t s, char *buf, size_t n)
+{
+	if (s < 60)
+		snprintf(buf, n, "%llus", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(buf, n, "%llum%02llus", (unsigned long long)s / 60,
+			 (unsigned long long)s % 60);
+	else if (s < 86400)
+		snprintf(buf, n, "%lluh%02llum", (unsigned long long)s / 3600,
+			 (unsigned long long)(s % 3600) / 60);
+	else
+		snprintf(buf, n, "%llud%02lluh", (unsigned long long)s / 86400,
+			 (unsigned long long)(s % 86400) / 3600);
+}
+
+static void w_limit(struct json_writer *w, const char *key, uint64_t v)
+{
+	json_w_key(w, key);
+	if (v == UINT64_MAX)
+		json_w_null(w);
+	else
+		json_w_uint(w, v);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+struct verb_args {
+	bool json;
+	const char *parent;
+	const char *time;
+	const char *signal;
+	int first; /* index of the first operand */
+};
+
+static int parse_args(int argc, char **argv, struct verb_args *a)
+{
+	static const struct option lo[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "cgroup-parent", required_argument, NULL, 'p' },
+		{ "time", required_argument, NULL, 't' },
+		{ "signal", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+jp:t:s:h", lo, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			a->json = true;
+			break;
+		case 'p':
+			a->parent = optarg;
+			break;
+		case 't':
+			a->time = optarg;
+			break;
+		case 's':
+			a->signal = optarg;
+			break;
+		case 'h':
+			printf("usage: rtr-run ps [--json]\n"
+			       "       rtr-run stats NAME [--json]\n"
+			       "       rtr-run stop [-t SECONDS] NAME\n"
+			       "       rtr-run kill [-s SIGNAL] NAME [SIGNAL]\n"
+			       "       rtr-run pause NAME | resume NAME\n"
+			       "every verb takes --cgroup-parent PATH (default " RTR_CGROUP_PARENT ")\n");
+			return 1;
+		default:
+			log_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	a->first = optind;
+	return 0;
+}
+
+static int verb_ps(const struct cg_host *h, const struct verb_args *a)
+{
+	char rel[1024], path[4096];
+	_cleanup_strv_free_ char **names = NULL;
+	struct json_writer *w = NULL;
+	struct cinfo ci;
+	DIR *d;
+	struct dirent *de;
+	size_t n;
+
+	if (cg_rel_for_name(a->parent, "", rel, sizeof(rel)) < 0 ||
+	    cg_path(h, cg_primary(h), rel, path, sizeof(path)) < 0) {
+		log_error("ps: bad --cgroup-parent");
+		return 125;
+	}
+	d = opendir(path);
+	if (d) {
+		while ((de = readdir(d)))
+			if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
+			    opts_name_valid(de->d_name) && strv_push(&names, de->d_name) < 0)
+				break;
+		closedir(d);
+	}
+	n = strv_length(names);
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	if (a->json) {
+		w = json_writer_new(true);
+		json_w_begin_array(w);
+	} else {
+		printf("%-20s %8s %10s %8s  %s\n", "NAME", "PID", "MEMORY", "UPTIME", "BUNDLE");
+	}
+	for (size_t i = 0; i < n; i++) {
+		char mem[32] = "-", up[32] = "-";
+
+		if (collect(h, a->parent, names[i], false, &ci) < 0)
+			continue;
+		if (w) {
+			json_w_begin_object(w);
+			json_w_member_string(w, "name", ci.name);
+			json_w_member_int(w, "pid", ci.pid);
+			json_w_key(w, "memory");
+			if (ci.mem_set)
+				json_w_uint(w, ci.mem);
+			else
+				json_w_null(w);
+			json_w_key(w, "uptime_s");
+			if (ci.uptime_set)
+				json_w_uint(w, ci.uptime_s);
+			else
+				json_w_null(w);
+			json_w_key(w, "bundle");
+			if (ci.bundle[0])
+				json_w_string(w, ci.bundle);
+			else
+				json_w_null(w);
+			json_w_end_object(w);
+			continue;
+		}
+		if (ci.mem_set)
+			fmt_bytes(ci.mem, mem, sizeof(mem));
+		if (ci.uptime_set)
+			fmt_duration(ci.uptime_s, up, sizeof(up));
+		printf("%-20s %8d %10s %8s  %s\n", ci.name, (int)ci.pid, mem, up,
+		       ci.bundle[0] ? ci.bundle : "-");
+	}
+	if (w) {
+		json_w_end_array(w);
+		if (json_writer_write_fd(w, STDOUT_FILENO) < 0)
+			return 125;
+	}
+	return 0;
+}
+
+static int verb_stats(const struct cg_host *h, const struct verb_args *a, const char *name)
+{
+	struct cinfo ci;
+	int r = collect(h, a->parent, name, true, &ci);
+
+	if (r < 0) {
+		log_error("stats: %s: no such running container", name);
+		return 1;
+	}
+	if (a->json) {
+		struct json_writer *w = json_writer_new(true);
+
+		json_w_begin_object(w);
+		json_w_member_string(w, "name", ci.name);
+		json_w_member_int(w, "pid", ci.pid);
+		json_w_key(w, "memory");
+		json_w_begin_object(w);
+		json_w_member_uint(w, "current", ci.mem);
+		json_w_member_uint(w, "peak", ci.mem_peak);
+		w_limit(w, "limit", ci.mem_limit);
+		json_w_member_uint(w, "oom_kills", ci.ooms);
+		json_w_end_object(w);
+		json_w_key(w, "cpu");
+		json_w_begin_object(w);
+		json_w_member_uint(w, "usage_usec", ci.cpu_usec);
+		json_w_end_object(w);
+		json_w_key(w, "pids");
+		json_w_begin_object(w);
+		json_w_member_uint(w, "current", ci.pids);
+		w_limit(w, "limit", ci.pids_limit);
+		json_w_end_object(w);
+		json_w_key(w, "io");
+		json_w_begin_object(w);
+		json_w_member_uint(w, "read_bytes", ci.io_read);
+		json_w_member_uint(w, "write_bytes", ci.io_write);
+		json_w_end_object(w);
+		json_w_end_object(w);
+		return json_writer_write_fd(w, STDOUT_FILENO) < 0 ? 125 : 0;
+	}
+	{
+		char cur[32], peak[32], lim[32], rd[32], wr[32], pl[32] = "max";
+
+		fmt_bytes(ci.mem, cur, sizeof(cur));
+		fmt_bytes(ci.mem_peak, peak, sizeof(peak));
+		fmt_bytes(ci.mem_limit, lim, sizeof(lim));
+		fmt_bytes(ci.io_read, rd, sizeof(rd));
+		fmt_bytes(ci.io_write, wr, sizeof(wr));
+		if (ci.pids_limit != UINT64_MAX)
+			snprintf(pl, sizeof(pl), "%llu", (unsigned long long)ci.pids_limit);
+		printf("NAME      %s\n", ci.name);
+		printf("PID       %d\n", (int)ci.pid);
+		printf("MEMORY    %s / %s (peak %s, oom kills %llu)\n", cur, lim,
+		       ci.mem_peak_set ? peak : "-", (unsigned long long)ci.ooms);
+		printf("CPU       %llu.%06llus\n", (unsigned long long)ci.cpu_usec / 1000000,
+		       (unsigned long long)ci.cpu_usec % 1000000);
+		printf("PIDS      %llu / %s\n", (unsigned long long)ci.pids, pl);
+		printf("IO        read %s, write %s\n", rd, wr);
+	}
+	return 0;
+}
+
+static pid_t parent_of(pid_t pid, char *comm, size_t n)
+{
+	char path[64], buf[32], *p;
+	_cleanup_free_ char *st = NULL;
+	ssize_t len;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (read_file_at(AT_FDCWD, path, 1 << 16, &st, NULL) < 0)
+		return 0;
+	p = strstr(st, "\nPPid:");
+	if (!p)
+		return 0;
+	pid = (pid_t)atoi(p + 6);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	comm[0] = 0;
+	if (fd >= 0) {
+		len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len > 0) {
+			buf[len] = 0;
+			buf[strcspn(buf, "\n")] = 0;
+			snprintf(comm, n, "%.31s", buf);
+		}
+	}
+	return pid;
+}
+
+static bool still_running(const struct cg_host *h, const char *parent, const char *name)
+{
+	struct cinfo ci;
+
+	return collect(h, parent, name, false, &ci) == 0;
+}
+
+static int verb_stop(const struct cg_host *h, const struct verb_args *a, const char *name)
+{
+	char rel[1024], path[4096], stop[48] = "", comm[32];
+	_cleanup_close_ int fd = -1;
+	struct cinfo ci;
+	uint64_t timeout = RTR_STOP_TIMEOUT_S;
+	int sig = opts_parse_signal(RTR_STOP_SIGNAL_DEFAULT);
+	pid_t sup;
+	ssize_t n;
+
+	if (collect(h, a->parent, name, false, &ci) < 0) {
+		log_error("stop: %s: no such running container", name);
+		return 1;
+	}
+	cg_rel_for_name(a->parent, name, rel, sizeof(rel));
+	if (cg_path(h, cg_primary(h), rel, path, sizeof(path)) == 0)
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	n = fd >= 0 ? fgetxattr(fd, CG_XATTR_STOP, stop, sizeof(stop) - 1) : -1;
+	if (n > 0) {
+		char *sp;
+
+		stop[n] = 0;
+		sp = strchr(stop, ' ');
+		if (sp) {
+			*sp = 0;
+			parse_u64(sp + 1, 86400, &timeout);
+		}
+		if (stop[0] && opts_parse_signal(stop) > 0)
+			sig = opts_parse_signal(stop);
+	}
+	if (a->time && parse_u64(a->time, 86400, &timeout) < 0) {
+		log_error("stop: -t %s: expected seconds", a->time);
+		return 125;
+	}
+	/* The supervisor forwards the usual signals and then cleans up; anything else goes
+	 * straight to the init. */
+	sup = parent_of(ci.pid, comm, sizeof(comm));
+	if (sup > 1 && streq(comm, "rtr-run") &&
+	    (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT || sig == SIGUSR1 ||
+	     sig == SIGUSR2))
+		kill(sup, sig);
+	else
+		kill(ci.pid, sig);
+	for (uint64_t i = 0; i < timeout * 20 && still_running(h, a->parent, name); i++)
+		usleep(50000);
+	if (still_running(h, a->parent, name))
+		cg_kill_rel(h, rel, 5000);
+	/* Give the supervisor a moment to remove the cgroup. */
+	for (int i = 0; i < 100 && fd >= 0 && access(path, F_OK) == 0; i++)
+		usleep(20000);
+	return 0;
+}
+
+int verb_main(const char *verb, int argc, char **argv)
+{
+	struct cg_host h;
+	struct verb_args a;
+	const char *name;
+	int r;
+
+	r = parse_args(argc, argv, &a);
+	if (r != 0)
+		return r > 0 ? 0 : 125;
+	if (cg_host_detect(&h) < 0) {
+		log_error("%s: no cgroup filesystem at " CG_ROOT, verb);
+		return 125;
+	}
+	if (streq(verb, "ps"))
+		return verb_ps(&h, &a);
+	if (a.first >= argc) {
+		log_error("%s: missing container NAME", verb);
+		return 125;
+	}
+	name = argv[a.first];
+	if (!opts_name_valid(name)) {
+		log_error("%s: %s: bad container name", verb, name);
+		return 125;
+	}
+	if (streq(verb, "stats"))
+		return verb_stats(&h, &a, name);
+	if (streq(verb, "stop"))
+		return verb_stop(&h, &a, name);
+	if (streq(verb, "kill")) {
+		const char *s = a.signal ? a.signal : a.first + 1 < argc ? argv[a.first + 1] : "SIGKILL";
+		int sig = opts_parse_signal(s);
+		struct cinfo ci;
+
+		if (sig <= 0) {
+			log_error("kill: %s: unknown signal", s);
+			return 125;
+		}
+		if (collect(&h, a.parent, name, false, &ci) < 0 || ci.pid <= 0) {
+			log_error("kill: %s: no such running container", name);
+			return 1;
+		}
+		if (kill(ci.pid, sig) < 0) {
+			log_error("kill: %s: pid %d: %s", name, (int)ci.pid, strerror(errno));
+			return 1;
+		}
+		return 0;
+	}
+	/* pause / resume */
+	{
+		char rel[1024];
+		struct cinfo ci;
+
+		if (collect(&h, a.parent, name, false, &ci) < 0) {
+			log_error("%s: %s: no such running container", verb, name);
+			return 1;
+		}
+		cg_rel_for_name(a.parent, name, rel, sizeof(rel));
+		r = cg_freeze_rel(&h, rel, streq(verb, "pause"));
+		if (r < 0) {
+			log_error("%s: %s: %s", verb, name, strerror(-r));
+			return 1;
+		}
+	}
+	return 0;
+}
