@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Benchmark: pull + unpack of a ~100 MB image from a loopback docker-registry, one gzip
+# layer and a 5-layer variant: rtr-pull (cold cache, and --no-cache) against
+# `skopeo copy docker://… oci:… && umoci unpack`.  Prints medians (hyperfine), the ratio,
+# rtr-pull's peak RSS (VmHWM) and its peak extra disk use with --no-cache.
+#   RTR_BUILDDIR=build tests/bench/pull-registry.sh [RUNS]
+set -euo pipefail
+: "${RTR_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$RTR_SRCDIR/tests/lib.sh"
+. "$RTR_SRCDIR/tests/fixtures/registry-lib.sh"
+require_root
+require_cmd docker-registry skopeo umoci hyperfine jq
+RUNS=${1:-5}
+rtr_tmpdir
+trap 'reg_stop_all; _rtr_cleanup' EXIT
+
+# ~100 MB of real files (python's stdlib and friends: many small files, like a minbase).
+SRC=$T/src
+mkdir -p "$SRC/usr/lib"
+cp -a /usr/lib/python3.11 /usr/lib/python3 "$SRC/usr/lib/" 2>/dev/null || true
+cp -a /usr/sbin "$SRC/usr/"
+size=$(du -sb "$SRC" | cut -f1)
+files=$(find "$SRC" | wc -l)
+echo "# image: $((size / 1048576)) MiB unpacked, $files entries"
+
+L=$T/lay
+oci_layout_init "$L"
+oci_image "$L" one amd64 '{}' "$SRC" >/dev/null
+# 5 layers: the top entries spread round-robin.
+i=0
+for d in 1 2 3 4 5; do mkdir -p "$T/l$d/usr/lib/python3.11"; done
+for e in "$SRC"/usr/lib/python3.11/* "$SRC"/usr/lib/python3 "$SRC"/usr/sbin; do
+	n=$((i % 5 + 1))
+	rel=${e#"$SRC"/}
+	mkdir -p "$T/l$n/$(dirname "$rel")"
+	cp -a "$e" "$T/l$n/$rel"
+	i=$((i + 1))
+done
+oci_image "$L" five amd64 '{}' "$T/l1" "$T/l2" "$T/l3" "$T/l4" "$T/l5" >/dev/null
+
+P=$(reg_free_port)
+reg_start bench "$P"
+R=127.0.0.1:$P
+reg_push "$L" one "$R/bench/one:1"
+reg_push "$L" five "$R/bench/five:1"
+
+median() { jq -r ".results[$1].median" "$T/h.json"; }
+for img in one five; do
+	hyperfine -N -w 1 -r "$RUNS" --export-json "$T/h.json" \
+		-p "rm -rf $T/out $T/cache $T/oci" -n "rtr-pull (cold cache)" \
+		"$RTR_PULL --cache-dir $T/cache $R/bench/$img:1 $T/out" \
+		-p "rm -rf $T/out $T/cache $T/oci" -n "rtr-pull --no-cache" \
+		"$RTR_PULL --no-cache $R/bench/$img:1 $T/out" \
+		-p "rm -rf $T/out $T/cache $T/oci" -n "rtr-pull (warm cache)" \
+		"$RTR_PULL --cache-dir $T/warm $R/bench/$img:1 $T/out" \
+		-p "rm -rf $T/out $T/cache $T/oci" -n "skopeo copy + umoci unpack" \
+		"bash -c 'skopeo copy -q --src-tls-verify=false docker://$R/bench/$img:1 oci:$T/oci:x && umoci unpack --image $T/oci:x $T/out >/dev/null'" \
+		>/dev/null
+	a=$(median 0) n=$(median 1) w=$(median 2) s=$(median 3)
+	printf '# %-5s rtr-pull cold %.3f s, --no-cache %.3f s, warm cache %.3f s; skopeo+umoci %.3f s; ratio cold/skopeo %.2f (target <= 0.5)\n' \
+		"$img" "$a" "$n" "$w" "$s" "$(echo "$a / $s" | bc -l)"
+
+	# Peak RSS and peak extra disk use of one --no-cache pull.
+	rm -rf "$T/out"
+	used0=$(df -B1 --output=used "$T" | tail -1)
+	peak=0
+	/usr/bin/time -f '%M' -o "$T/rss" "$RTR_PULL" --no-cache "$R/bench/$img:1" "$T/out" &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		u=$(df -B1 --output=used "$T" | tail -1)
+		((u - used0 > peak)) && peak=$((u - used0))
+		sleep 0.05
+	done
+	wait "$pid"
+	final=$(($(df -B1 --output=used "$T" | tail -1) - used0))
+	printf '# %-5s rtr-pull peak RSS %d KiB (target < 8192); --no-cache disk: peak %d MiB, bundle %d MiB\n' \
+		"$img" "$(cat "$T/rss")" $((peak / 1048576)) $((final / 1048576))
+done
