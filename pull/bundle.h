@@ -65,7 +65,3 @@ static inline void bundle_freep(struct bundle **b)
 	bundle_free(*b);
 }
 #define _cleanup_bundle_ __attribute__((cleanup(bundle_freep)))
-
-/* Remove a directory tree below @dirfd without following symlinks (used for temporary
- * and replaced bundles).  Not an error if @name is absent. */
-int bundle_rm_rf_at(int dirfd, const char *name);

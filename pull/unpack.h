@@ -95,6 +95,9 @@ int unpack_finish(struct unpack *u, struct rtr_err *err);
 /* After the last entry of a layer: apply deferred directory times. */
 int unpack_end_layer(struct unpack *u, struct rtr_err *err);
 
+/* Remove @name below @dirfd recursively without following symlinks; absent is fine. */
+int unpack_rm_rf_at(int dirfd, const char *name);
+
 /* fd-relative open of @path inside the root (read only), O_NOFOLLOW on the last
  * component; used by the bundle writer to read the image's /etc/passwd. */
 int unpack_open_in_root(int rootfs_fd, const char *path, int flags, struct rtr_err *err);

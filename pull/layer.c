@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zlib.h>
+
+#include "config.h"
+#include "digest.h"
+#include "layer.h"
+#include "runner/lib/util.h"
+#include "tar.h"
+
+struct layer {
+	enum layer_compression comp;
+	char *expected;
+	uint64_t expected_size;
+	struct digest *blob;    /* of the stored bytes */
+	struct digest *diff;    /* of the tar stream */
+	char diff_id[DIGEST_STR_MAX];
+	z_stream z;
+	bool z_init;
+	bool z_done;            /* end of the gzip stream(s) seen */
+	bool decided;           /* compression known, sniff buffer pushed */
+	unsigned char sniff[4]; /* first bytes while the compression is unknown */
+	size_t n_sniff;
+	unsigned char *out;
+	struct tar *tar;
+	struct unpack *unpack;
+	uint64_t offset;
+	bool failed;
+};
+
+static int h_entry(void *ud, const struct unpack_entry *e, struct rtr_err *err)
+{
+	return unpack_begin(ud, e, err);
+}
+
+static int h_data(void *ud, const void *buf, size_t len, struct rtr_err *err)
+{
+	return unpack_data(ud, buf, len, err);
+}
+
+static int h_end(void *ud, struct rtr_err *err)
+{
+	return unpack_finish(ud, err);
+}
+
+static const struct tar_handler handler = {
+	.entry = h_entry,
+	.data = h_data,
+	.entry_end = h_end,
+};
+
+int layer_compression_from_media_type(const char *mt, enum layer_compression *ret,
+				      struct rtr_err *err)
+{
+	if (!mt) {
+		*ret = LAYER_COMP_AUTO;
+		return 0;
+	}
+	if (strstr(mt, "zstd"))
+		*ret = LAYER_COMP_ZSTD;
+	else if (strstr(mt, "gzip"))
+		*ret = LAYER_COMP_GZIP;
+	else if (strstr(mt, ".tar") || strstr(mt, "layer"))
+		*ret = strstr(mt, "docker") ? LAYER_COMP_AUTO : LAYER_COMP_NONE;
+	else
+		return rtr_err_set(err, EINVAL, "media type %s is not a layer", mt);
+	return 0;
+}
+
+int layer_begin(struct layer **ret, int rootfs_fd, const char *expected_digest,
+		uint64_t expected_size, enum layer_compression comp, struct unpack_opts *opts,
+		struct rtr_err *err)
+{
+	struct layer *l;
+	int r;
+
+	if (expected_digest) {
+		r = digest_validate(expected_digest, "layer", err);
+		if (r < 0)
+			return r;
+	}
+	if (comp == LAYER_COMP_ZSTD)
+		return rtr_err_set(err, ENOTSUP, "layer %s: zstd layers are not supported",
+				   expected_digest ? expected_digest : "");
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return rtr_err_set(err, ENOMEM, "out of memory");
+	l->comp = comp;
+	l->expected_size = expected_size;
+	if ((expected_digest && !(l->expected = strdup(expected_digest))) ||
+	    digest_new(&l->blob) < 0 || digest_new(&l->diff) < 0 ||
+	    !(l->out = malloc(RTR_PULL_BUF_BYTES)) || unpack_new(&l->unpack, rootfs_fd, opts) < 0 ||
+	    tar_new(&l->tar, &handler, l->unpack) < 0) {
+		layer_free(l);
+		return rtr_err_set(err, ENOMEM, "out of memory");
+	}
+	*ret = l;
+	return 0;
+}
+
+void layer_free(struct layer *l)
+{
+	if (!l)
+		return;
+	if (l->z_init)
+		inflateEnd(&l->z);
+	free(l->expected);
+	digest_free(l->blob);
+	digest_free(l->diff);
+	free(l->out);
+	tar_free(l->tar);
+	unpack_free(l->unpack);
+	free(l);
+}
+
+static const char *name(const struct layer *l)
+{
+	return l->expected ? l->expected : "layer";
+}
+
+static int tar_in(struct layer *l, const void *buf, size_t len, struct rtr_err *err)
+{
+	int r = digest_update(l->diff, buf, len);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: hashing failed", name(l));
+	return tar_feed(l->tar, buf, len, err);
+}
+
+static int inflate_in(struct layer *l, const unsigned char *buf, size_t len, struct rtr_err *err)
+{
+	l->z.next_in = (unsigned char *)buf;
+	l->z.avail_in = (uInt)len;
+	while (l->z.avail_in > 0) {
+		int zr;
+		if (l->z_done) {
+			/* gzip allows concatenated members; anything else after the end is junk */
+			if (inflateReset(&l->z) != Z_OK)
+				return rtr_err_set(err, EBADMSG, "%s: gzip: reset failed", name(l));
+			l->z_done = false;
+		}
+		l->z.next_out = l->out;
+		l->z.avail_out = RTR_PULL_BUF_BYTES;
+		zr = inflate(&l->z, Z_NO_FLUSH);
+		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
+			return rtr_err_set(err, EBADMSG, "%s: corrupt gzip data (%s)", name(l),
+					   l->z.msg ? l->z.msg : "inflate error");
+		if (l->z.next_out != l->out) {
+			int r = tar_in(l, l->out, l->z.next_out - l->out, err);
+			if (r < 0)
+				return r;
+		}
+		if (zr == Z_STREAM_END)
+			l->z_done = true;
+		else if (zr == Z_BUF_ERROR && l->z.avail_out != 0)
+			break;
+	}
+	return 0;
+}
+
+static int decide(struct layer *l, struct rtr_err *err)
+{
+	const unsigned char *s = l->sniff;
+	if (l->comp == LAYER_COMP_AUTO) {
+		if (l->n_sniff >= 2 && s[0] == 0x1f && s[1] == 0x8b)
+			l->comp = LAYER_COMP_GZIP;
+		else if (l->n_sniff >= 4 && s[0] == 0x28 && s[1] == 0xb5 && s[2] == 0x2f &&
+			 s[3] == 0xfd)
+			l->comp = LAYER_COMP_ZSTD;
+		else
+			l->comp = LAYER_COMP_NONE;
+	}
+	if (l->comp == LAYER_COMP_ZSTD)
+		return rtr_err_set(err, ENOTSUP, "%s: zstd layers are not supported", name(l));
+	if (l->comp == LAYER_COMP_GZIP) {
+		/* 16 + MAX_WBITS: gzip wrapper only */
+		if (inflateInit2(&l->z, 16 + MAX_WBITS) != Z_OK)
+			return rtr_err_set(err, ENOMEM, "%s: inflateInit failed", name(l));
+		l->z_init = true;
+	}
+	return 0;
+}
+
+static int push(struct layer *l, const unsigned char *buf, size_t len, struct rtr_err *err)
+{
+	if (l->comp == LAYER_COMP_GZIP)
+		return inflate_in(l, buf, len, err);
+	return tar_in(l, buf, len, err);
+}
+
+int layer_feed(struct layer *l, const void *buf, size_t len, struct rtr_err *err)
+{
+	const unsigned char *p = buf;
+	int r;
+
+	if (l->failed)
+		return rtr_err_set(err, EINVAL, "%s: fed after an error", name(l));
+	if (unpack_interrupted) {
+		l->failed = true;
+		return rtr_err_set(err, EINTR, "interrupted");
+	}
+	if (len == 0)
+		return 0;
+	if (l->expected_size != UINT64_MAX && len > l->expected_size - l->offset) {
+		l->failed = true;
+		return rtr_err_set(err, EBADMSG, "%s: more data than the %llu bytes announced",
+				   name(l), (unsigned long long)l->expected_size);
+	}
+	r = digest_update(l->blob, buf, len);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: hashing failed", name(l));
+	l->offset += len;
+
+	if (!l->decided) {
+		size_t n = 0;
+		if (l->comp == LAYER_COMP_AUTO) {
+			n = sizeof(l->sniff) - l->n_sniff;
+			if (n > len)
+				n = len;
+			memcpy(l->sniff + l->n_sniff, p, n);
+			l->n_sniff += n;
+			p += n;
+			len -= n;
+			if (l->n_sniff < sizeof(l->sniff))
+				return 0;
+		}
+		l->decided = true;
+		r = decide(l, err);
+		if (r >= 0)
+			r = push(l, l->sniff, l->n_sniff, err);
+		if (r < 0) {
+			l->failed = true;
+			return r;
+		}
+	}
+	r = push(l, p, len, err);
+	if (r < 0)
+		l->failed = true;
+	return r;
+}
+
+int layer_end(struct layer *l, struct rtr_err *err)
+{
+	int r;
+
+	if (l->failed)
+		return rtr_err_set(err, EINVAL, "%s: ended after an error", name(l));
+	l->failed = true; /* one end only */
+	if (!l->decided) {
+		/* fewer than 4 bytes in all */
+		l->decided = true;
+		r = decide(l, err);
+		if (r >= 0)
+			r = push(l, l->sniff, l->n_sniff, err);
+		if (r < 0)
+			return r;
+	}
+	if (l->expected_size != UINT64_MAX && l->offset != l->expected_size)
+		return rtr_err_set(err, EBADMSG, "%s: size mismatch: expected %llu bytes, got %llu",
+				   name(l), (unsigned long long)l->expected_size,
+				   (unsigned long long)l->offset);
+	if (l->expected) {
+		r = digest_check(l->blob, l->expected, name(l), err);
+		if (r < 0)
+			return r;
+	}
+	if (l->z_init && !l->z_done)
+		return rtr_err_set(err, EBADMSG, "%s: gzip stream is truncated", name(l));
+	r = tar_end(l->tar, err);
+	if (r < 0)
+		return r;
+	r = digest_final(l->diff, l->diff_id);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: hashing failed", name(l));
+	return unpack_end_layer(l->unpack, err);
+}
+
+uint64_t layer_offset(const struct layer *l)
+{
+	return l->offset;
+}
+
+const char *layer_diff_id(const struct layer *l)
+{
+	return l->diff_id[0] ? l->diff_id : NULL;
+}

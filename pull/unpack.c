@@ -1,0 +1,851 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "runner/lib/cleanup.h"
+#include "runner/lib/util.h"
+#include "unpack.h"
+
+#ifndef RESOLVE_IN_ROOT
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_IN_ROOT 0x10
+#endif
+
+struct rtr_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+volatile sig_atomic_t unpack_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	unpack_interrupted = 1;
+}
+
+int unpack_signals_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
+	    sigaction(SIGHUP, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+/* -1 unknown, 0 fallback, 1 openat2 */
+static int openat2_state = -1;
+
+bool unpack_use_openat2(void)
+{
+	if (openat2_state < 0) {
+		const char *e = getenv("RTR_PULL_NO_OPENAT2");
+		openat2_state = e && *e && !streq(e, "0") ? 0 : 1;
+	}
+	return openat2_state == 1;
+}
+
+struct dirtime {
+	char *path;
+	int64_t sec;
+	uint32_t nsec;
+};
+
+struct unpack {
+	int root;
+	struct unpack_opts *o;
+	bool is_root;
+
+	/* current entry */
+	int fd;          /* regular file being written */
+	bool skip;       /* data of this entry is swallowed */
+	uint64_t left;   /* content bytes still expected */
+	char *cur;       /* cleaned path, for messages */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	int64_t mtime;
+	uint32_t mtime_nsec;
+
+	/* per layer: hashes of the paths this layer created (for opaque whiteouts) */
+	uint64_t *set;
+	size_t set_cap, set_n;
+	struct dirtime *dirs;
+	size_t n_dirs;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t hash_path(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h ? h : 1;
+}
+
+static int set_grow(struct unpack *u)
+{
+	size_t cap = u->set_cap ? u->set_cap * 2 : 1024;
+	uint64_t *n = calloc(cap, sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->set_cap; i++) {
+		if (!u->set[i])
+			continue;
+		size_t j = u->set[i] & (cap - 1);
+		while (n[j])
+			j = (j + 1) & (cap - 1);
+		n[j] = u->set[i];
+	}
+	free(u->set);
+	u->set = n;
+	u->set_cap = cap;
+	return 0;
+}
+
+static int set_add(struct unpack *u, const char *path)
+{
+	uint64_t h = hash_path(path, strlen(path));
+	size_t j;
+	if ((u->set_n + 1) * 2 > u->set_cap) {
+		int r = set_grow(u);
+		if (r < 0)
+			return r;
+	}
+	j = h & (u->set_cap - 1);
+	while (u->set[j]) {
+		if (u->set[j] == h)
+			return 0;
+		j = (j + 1) & (u->set_cap - 1);
+	}
+	u->set[j] = h;
+	u->set_n++;
+	return 0;
+}
+
+static bool set_has(const struct unpack *u, const char *path)
+{
+	uint64_t h = hash_path(path, strlen(path));
+	if (!u->set_cap)
+		return false;
+	for (size_t j = h & (u->set_cap - 1); u->set[j]; j = (j + 1) & (u->set_cap - 1))
+		if (u->set[j] == h)
+			return true;
+	return false;
+}
+
+static void warn(struct unpack *u, const char *fmt, const char *arg)
+{
+	char buf[512];
+	u->o->warnings++;
+	if (!u->o->warn)
+		return;
+	snprintf(buf, sizeof(buf), fmt, arg);
+	u->o->warn(u->o->userdata, buf);
+}
+
+/*
+ * Clean an archive path: drop leading "/" and "./", empty and "." components; refuse ".."
+ * components (no legitimate layer has them, and refusing is clearer than clamping).
+ * Returns a new string, "" for the root itself.
+ */
+static int clean_path(const char *in, char **ret)
+{
+	size_t n = strlen(in);
+	char *out = malloc(n + 1), *o = out;
+	const char *p = in;
+
+	if (!out)
+		return -ENOMEM;
+	while (*p) {
+		const char *s;
+		size_t l;
+		while (*p == '/')
+			p++;
+		s = p;
+		while (*p && *p != '/')
+			p++;
+		l = p - s;
+		if (l == 0 || (l == 1 && s[0] == '.'))
+			continue;
+		if (l == 2 && s[0] == '.' && s[1] == '.') {
+			free(out);
+			return -EPERM;
+		}
+		if (l > NAME_MAX) {
+			free(out);
+			return -ENAMETOOLONG;
+		}
+		if (o != out)
+			*o++ = '/';
+		memcpy(o, s, l);
+		o += l;
+	}
+	*o = 0;
+	*ret = out;
+	return 0;
+}
+
+static int open_how(int dirfd, const char *path, int flags, uint64_t resolve)
+{
+	struct rtr_open_how how = { .flags = (uint64_t)flags, .resolve = resolve };
+	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/*
+ * The fallback resolver: walk @path below @root one component at a time with O_NOFOLLOW,
+ * following symlinks by hand with ".." and absolute targets clamped at the root, the
+ * way RESOLVE_IN_ROOT does.  Returns an O_PATH fd of the directory.  @create makes
+ * missing directories (0755).
+ */
+static int walk_fallback(int root, const char *path, bool create)
+{
+	_cleanup_free_ char *rest = strdup(path);
+	_cleanup_free_ int *stack = NULL;
+	size_t depth = 0, cap = 0;
+	int hops = 0, cur, r = 0;
+
+	if (!rest)
+		return -ENOMEM;
+	cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return -errno;
+
+	while (rest[0]) {
+		char *comp = rest, *slash = strchr(rest, '/');
+		struct stat st;
+		int fd;
+
+		if (unpack_interrupted) {
+			r = -EINTR;
+			goto out;
+		}
+		if (slash)
+			*slash = 0;
+		if (comp[0] == 0 || streq(comp, ".")) {
+			/* nothing */
+		} else if (streq(comp, "..")) {
+			if (depth > 0) {
+				close(cur);
+				cur = stack[--depth];
+			}
+		} else {
+			fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 && errno == ENOENT && create) {
+				if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
+					r = -errno;
+					goto out;
+				}
+				fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			}
+			if (fd < 0) {
+				r = -errno;
+				goto out;
+			}
+			if (fstat(fd, &st) < 0) {
+				r = -errno;
+				close(fd);
+				goto out;
+			}
+			if (S_ISLNK(st.st_mode)) {
+				char target[PATH_MAX + 1];
+				ssize_t tl = readlinkat(fd, "", target, PATH_MAX);
+				char *nrest;
+				close(fd);
+				if (tl < 0) {
+					r = -errno;
+					goto out;
+				}
+				target[tl] = 0;
+				if (++hops > RTR_PULL_MAX_SYMLINK_HOPS) {
+					r = -ELOOP;
+					goto out;
+				}
+				if (target[0] == '/') {
+					/* absolute: restart at the root */
+					while (depth > 0)
+						close(stack[--depth]), (void)0;
+					close(cur);
+					cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+					if (cur < 0) {
+						r = -errno;
+						goto out;
+					}
+				}
+				nrest = xasprintf("%s/%s", target, slash ? slash + 1 : "");
+				if (!nrest) {
+					r = -ENOMEM;
+					goto out;
+				}
+				free(rest);
+				rest = nrest;
+				continue;
+			}
+			if (!S_ISDIR(st.st_mode)) {
+				close(fd);
+				r = -ENOTDIR;
+				goto out;
+			}
+			if (depth == cap) {
+				size_t nc = cap ? cap * 2 : 16;
+				int *ns = realloc(stack, nc * sizeof(*ns));
+				if (!ns) {
+					close(fd);
+					r = -ENOMEM;
+					goto out;
+				}
+				stack = ns;
+				cap = nc;
+			}
+			stack[depth++] = cur;
+			cur = fd;
+		}
+		if (!slash)
+			break;
+		memmove(rest, slash + 1, strlen(slash + 1) + 1);
+	}
+out:
+	while (depth > 0)
+		close(stack[--depth]);
+	if (r < 0) {
+		close(cur);
+		return r;
+	}
+	return cur;
+}
+
+/* O_PATH fd of directory @path (cleaned, "" = root) resolved inside @root. */
+static int open_dir_in_root(int root, const char *path, bool create)
+{
+	const uint64_t res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	int fd;
+
+	if (unpack_use_openat2()) {
+		fd = open_how(root, path[0] ? path : ".", O_PATH | O_DIRECTORY | O_CLOEXEC, res);
+		if (fd == -ENOSYS) {
+			openat2_state = 0; /* kernel before 5.6 */
+		} else if (fd == -ENOENT && create) {
+			/* Create what is missing, one component at a time, each parent resolved
+			 * in the root again (a component may be a symlink). */
+			_cleanup_free_ char *p = strdup(path);
+			char *s = p;
+			int parent = -1;
+			if (!p)
+				return -ENOMEM;
+			parent = open_how(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, res);
+			while (parent >= 0) {
+				char *slash = strchr(s, '/');
+				char save = 0;
+				if (slash) {
+					save = *slash;
+					*slash = 0;
+				}
+				fd = open_how(root, p, O_PATH | O_DIRECTORY | O_CLOEXEC, res);
+				if (fd == -ENOENT) {
+					if (mkdirat(parent, s, 0755) < 0 && errno != EEXIST) {
+						fd = -errno;
+					} else {
+						fd = open_how(root, p, O_PATH | O_DIRECTORY | O_CLOEXEC,
+							      res);
+					}
+				}
+				close(parent);
+				parent = fd;
+				if (!slash || fd < 0)
+					break;
+				*slash = save;
+				s = slash + 1;
+			}
+			return parent;
+		} else
+			return fd;
+	}
+	return walk_fallback(root, path, create);
+}
+
+int unpack_open_in_root(int rootfs_fd, const char *path, int flags, struct rtr_err *err)
+{
+	_cleanup_free_ char *cur = strdup(path);
+	int fd;
+
+	if (!cur)
+		return -ENOMEM;
+	if (unpack_use_openat2()) {
+		fd = open_how(rootfs_fd, path, flags | O_CLOEXEC,
+			      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+		if (fd != -ENOSYS)
+			return fd < 0 ? rtr_err_set(err, -fd, "%s: %s", path, strerror(-fd)) : fd;
+		openat2_state = 0;
+	}
+	/* Fallback: resolve the directory by the walk (which clamps ".." and absolute
+	 * targets at the root), then follow a final symlink by hand. */
+	for (int hops = 0; hops <= RTR_PULL_MAX_SYMLINK_HOPS; hops++) {
+		_cleanup_close_ int dfd = -1;
+		char target[PATH_MAX + 1], *slash = strrchr(cur, '/'), *next;
+		const char *dir = "", *base = cur;
+		ssize_t tl;
+
+		if (slash) {
+			*slash = 0;
+			dir = cur;
+			base = slash + 1;
+		}
+		dfd = walk_fallback(rootfs_fd, dir, false);
+		if (dfd < 0)
+			return rtr_err_set(err, -dfd, "%s: %s", path, strerror(-dfd));
+		if (!base[0] || streq(base, ".") || streq(base, ".."))
+			base = ".";
+		fd = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno != ELOOP)
+			return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
+		tl = readlinkat(dfd, base, target, PATH_MAX);
+		if (tl < 0)
+			return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
+		target[tl] = 0;
+		next = target[0] == '/' ? strdup(target) : xasprintf("%s/%s", dir, target);
+		if (!next)
+			return -ENOMEM;
+		free(cur);
+		cur = next;
+	}
+	return rtr_err_set(err, ELOOP, "%s: too many levels of symbolic links", path);
+}
+
+/* Remove @name below @dirfd, recursing into directories without following symlinks. */
+static int rm_rf_at(int dfd, const char *name, int depth)
+{
+	_cleanup_close_ int fd = -1;
+	DIR *d;
+	struct dirent *de;
+	int r = 0;
+
+	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	if (depth > PATH_MAX / 2)
+		return -ELOOP;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d)
+		return -errno;
+	fd = -1;
+	while ((de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		r = rm_rf_at(dirfd(d), de->d_name, depth + 1);
+		if (r < 0)
+			break;
+	}
+	closedir(d);
+	if (r < 0)
+		return r;
+	if (unlinkat(dfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+int unpack_rm_rf_at(int dirfd, const char *name)
+{
+	return rm_rf_at(dirfd, name, 0);
+}
+
+/* ---- lifecycle ---- */
+
+int unpack_new(struct unpack **ret, int rootfs_fd, struct unpack_opts *opts)
+{
+	struct unpack *u = calloc(1, sizeof(*u));
+	if (!u)
+		return -ENOMEM;
+	u->root = rootfs_fd;
+	u->o = opts;
+	u->fd = -1;
+	u->is_root = geteuid() == 0;
+	if (!opts->max_bytes)
+		opts->max_bytes = RTR_PULL_MAX_UNPACKED_BYTES;
+	if (!opts->max_entries)
+		opts->max_entries = RTR_PULL_MAX_ENTRIES;
+	*ret = u;
+	return 0;
+}
+
+static void dirs_clear(struct unpack *u)
+{
+	for (size_t i = 0; i < u->n_dirs; i++)
+		free(u->dirs[i].path);
+	free(u->dirs);
+	u->dirs = NULL;
+	u->n_dirs = 0;
+}
+
+void unpack_free(struct unpack *u)
+{
+	if (!u)
+		return;
+	if (u->fd >= 0)
+		close(u->fd);
+	free(u->cur);
+	free(u->set);
+	dirs_clear(u);
+	free(u);
+}
+
+/* ---- applying entries ---- */
+
+static int fail(struct unpack *u, struct rtr_err *err, int r, const char *what)
+{
+	return rtr_err_set(err, -r, "%s: %s: %s", u->cur && u->cur[0] ? u->cur : "/", what,
+			   strerror(-r));
+}
+
+/* Ownership, mode, xattrs and times on an open fd (not O_PATH). */
+static int set_meta_fd(struct unpack *u, int fd, const struct unpack_entry *e, bool times,
+		       struct rtr_err *err)
+{
+	for (size_t i = 0; i < e->n_xattrs; i++) {
+		if (fsetxattr(fd, e->xattrs[i].name, e->xattrs[i].value, e->xattrs[i].len, 0) < 0) {
+			if (errno != ENOTSUP && errno != EPERM && errno != EOPNOTSUPP &&
+			    errno != EINVAL)
+				return fail(u, err, -errno, "setting an extended attribute");
+			warn(u, "%s: extended attribute not supported here, skipped", u->cur);
+		}
+	}
+	if (fchown(fd, e->uid, e->gid) < 0 && (u->is_root || errno != EPERM))
+		return fail(u, err, -errno, "chown");
+	/* after chown, which clears setuid/setgid */
+	if (fchmod(fd, e->mode & 07777) < 0)
+		return fail(u, err, -errno, "chmod");
+	if (times) {
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT },
+					  { .tv_sec = e->mtime, .tv_nsec = e->mtime_nsec } };
+		if (futimens(fd, ts) < 0)
+			return fail(u, err, -errno, "setting times");
+	}
+	return 0;
+}
+
+/* Make room for a new entry at @base: remove what is there unless both are dirs.
+ * Returns 1 when an existing directory is to be kept. */
+static int clear_target(struct unpack *u, int pfd, const char *base, bool new_is_dir,
+			struct rtr_err *err)
+{
+	struct stat st;
+	int r;
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return fail(u, err, -errno, "stat");
+	}
+	if (new_is_dir && S_ISDIR(st.st_mode))
+		return 1;
+	r = rm_rf_at(pfd, base, 0);
+	if (r < 0)
+		return fail(u, err, r, "removing the previous entry");
+	return 0;
+}
+
+static void split(char *path, char **dir, char **base)
+{
+	char *slash = strrchr(path, '/');
+	if (slash) {
+		*slash = 0;
+		*dir = path;
+		*base = slash + 1;
+	} else {
+		*dir = (char *)"";
+		*base = path;
+	}
+}
+
+static int whiteout(struct unpack *u, const char *dir, const char *base, struct rtr_err *err)
+{
+	_cleanup_close_ int pfd = -1;
+	int r;
+
+	pfd = open_dir_in_root(u->root, dir, false);
+	if (pfd == -ENOENT || pfd == -ENOTDIR)
+		return 0; /* nothing to remove */
+	if (pfd < 0)
+		return fail(u, err, pfd, "resolving the whiteout's directory");
+
+	if (streq(base, ".wh..wh..opq")) {
+		/* Opaque: remove what earlier layers put in @dir, keep this layer's. */
+		_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		DIR *d;
+		struct dirent *de;
+		if (dfd < 0)
+			return fail(u, err, -errno, "opening the opaque directory");
+		d = fdopendir(dfd);
+		if (!d)
+			return fail(u, err, -errno, "reading the opaque directory");
+		dfd = -1;
+		r = 0;
+		while ((de = readdir(d))) {
+			_cleanup_free_ char *child = NULL;
+			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+				continue;
+			child = dir[0] ? xasprintf("%s/%s", dir, de->d_name) : strdup(de->d_name);
+			if (!child) {
+				r = -ENOMEM;
+				break;
+			}
+			if (set_has(u, child))
+				continue;
+			r = rm_rf_at(dirfd(d), de->d_name, 0);
+			if (r < 0)
+				break;
+		}
+		closedir(d);
+		return r < 0 ? fail(u, err, r, "applying the opaque whiteout") : 0;
+	}
+	base += strlen(".wh.");
+	if (!base[0] || streq(base, ".") || streq(base, ".."))
+		return rtr_err_set(err, EPERM, "%s: invalid whiteout", u->cur);
+	r = rm_rf_at(pfd, base, 0);
+	return r < 0 ? fail(u, err, r, "applying the whiteout") : 0;
+}
+
+int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err *err)
+{
+	_cleanup_close_ int pfd = -1;
+	_cleanup_free_ char *path = NULL;
+	char *dir, *base;
+	int r;
+
+	if (unpack_interrupted)
+		return rtr_err_set(err, EINTR, "interrupted");
+	free(u->cur);
+	u->cur = NULL;
+	u->skip = false;
+	u->left = e->type == UNPACK_REG ? e->size : 0;
+
+	r = clean_path(e->path, &u->cur);
+	if (r < 0) {
+		char p[128];
+		snprintf(p, sizeof(p), "%.100s", e->path);
+		return rtr_err_set(err, -r, "%s: %s", p,
+				   r == -EPERM ? "path leaves the root (\"..\"), refused" :
+						 strerror(-r));
+	}
+	if (++u->o->entries > u->o->max_entries)
+		return rtr_err_set(err, EFBIG, "%s: more than %llu entries, refusing", u->cur,
+				   (unsigned long long)u->o->max_entries);
+	if (e->type == UNPACK_REG && e->size > u->o->max_bytes - u->o->bytes)
+		return rtr_err_set(err, EFBIG,
+				   "%s: unpacked size would exceed the limit of %llu bytes",
+				   u->cur, (unsigned long long)u->o->max_bytes);
+
+	path = strdup(u->cur);
+	if (!path)
+		return -ENOMEM;
+	split(path, &dir, &base);
+
+	if (!base[0]) {
+		/* The root itself ("./"): take its metadata, nothing else. */
+		if (e->type != UNPACK_DIR)
+			return rtr_err_set(err, EPERM, "/: a non-directory for the root, refused");
+		_cleanup_close_ int rfd = openat(u->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (rfd < 0)
+			return fail(u, err, -errno, "open");
+		return set_meta_fd(u, rfd, e, false, err);
+	}
+
+	if (startswith(base, ".wh.")) {
+		u->skip = true;
+		return whiteout(u, dir, base, err);
+	}
+
+	if ((e->type == UNPACK_CHAR || e->type == UNPACK_BLOCK) && !u->o->allow_devices) {
+		warn(u, "%s: device node skipped (use --allow-devices)", u->cur);
+		u->skip = true;
+		return 0;
+	}
+
+	pfd = open_dir_in_root(u->root, dir, true);
+	if (pfd < 0)
+		return fail(u, err, pfd, "resolving the parent directory");
+
+	r = clear_target(u, pfd, base, e->type == UNPACK_DIR, err);
+	if (r < 0)
+		return r;
+	r = set_add(u, u->cur);
+	if (r < 0)
+		return rtr_err_set(err, ENOMEM, "out of memory");
+
+	switch (e->type) {
+	case UNPACK_REG: {
+		int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return fail(u, err, -errno, "create");
+		u->fd = fd;
+		u->mode = e->mode;
+		u->uid = e->uid;
+		u->gid = e->gid;
+		u->mtime = e->mtime;
+		u->mtime_nsec = e->mtime_nsec;
+		/* xattrs now: the tar reader lends them for this call only */
+		for (size_t i = 0; i < e->n_xattrs; i++)
+			if (fsetxattr(fd, e->xattrs[i].name, e->xattrs[i].value, e->xattrs[i].len,
+				      0) < 0)
+				warn(u, "%s: extended attribute not supported here, skipped",
+				     u->cur);
+		return 0;
+	}
+	case UNPACK_DIR: {
+		_cleanup_close_ int fd = -1;
+		struct dirtime *dt;
+		if (r == 0 && mkdirat(pfd, base, 0700) < 0)
+			return fail(u, err, -errno, "mkdir");
+		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return fail(u, err, -errno, "open");
+		r = set_meta_fd(u, fd, e, false, err);
+		if (r < 0)
+			return r;
+		/* times last, after the children are in (they change the mtime) */
+		dt = realloc(u->dirs, (u->n_dirs + 1) * sizeof(*dt));
+		if (!dt)
+			return -ENOMEM;
+		u->dirs = dt;
+		dt[u->n_dirs] = (struct dirtime){ strdup(u->cur), e->mtime, e->mtime_nsec };
+		if (dt[u->n_dirs].path)
+			u->n_dirs++;
+		return 0;
+	}
+	case UNPACK_SYMLINK: {
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT },
+					  { .tv_sec = e->mtime, .tv_nsec = e->mtime_nsec } };
+		if (symlinkat(e->linkname, pfd, base) < 0)
+			return fail(u, err, -errno, "symlink");
+		if (fchownat(pfd, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+		    (u->is_root || errno != EPERM))
+			return fail(u, err, -errno, "chown");
+		if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+			return fail(u, err, -errno, "setting times");
+		return 0;
+	}
+	case UNPACK_HARDLINK: {
+		_cleanup_free_ char *t = NULL;
+		_cleanup_close_ int tfd = -1;
+		char *tdir, *tbase;
+		struct stat st;
+		r = clean_path(e->linkname, &t);
+		if (r < 0)
+			return rtr_err_set(err, EPERM, "%s: hard link target leaves the root, refused",
+					   u->cur);
+		split(t, &tdir, &tbase);
+		if (!tbase[0])
+			return rtr_err_set(err, EPERM, "%s: hard link to the root, refused", u->cur);
+		tfd = open_dir_in_root(u->root, tdir, false);
+		if (tfd < 0)
+			return fail(u, err, tfd, "resolving the hard link target");
+		if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return fail(u, err, -errno, "hard link target");
+		if (S_ISDIR(st.st_mode))
+			return rtr_err_set(err, EPERM, "%s: hard link to a directory, refused", u->cur);
+		if (linkat(tfd, tbase, pfd, base, 0) < 0)
+			return fail(u, err, -errno, "link");
+		return 0;
+	}
+	case UNPACK_CHAR:
+	case UNPACK_BLOCK:
+	case UNPACK_FIFO: {
+		mode_t t = e->type == UNPACK_CHAR ? S_IFCHR : e->type == UNPACK_BLOCK ? S_IFBLK :
+											  S_IFIFO;
+		_cleanup_close_ int fd = -1;
+		if (mknodat(pfd, base, t | 0600, e->type == UNPACK_FIFO ? 0 : e->rdev) < 0)
+			return fail(u, err, -errno, "mknod");
+		fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return fail(u, err, -errno, "open");
+		if (fchownat(fd, "", e->uid, e->gid, AT_EMPTY_PATH) < 0 &&
+		    (u->is_root || errno != EPERM))
+			return fail(u, err, -errno, "chown");
+		if (fchmodat(pfd, base, e->mode & 07777, 0) < 0)
+			return fail(u, err, -errno, "chmod");
+		return 0;
+	}
+	}
+	return 0;
+}
+
+int unpack_data(struct unpack *u, const void *buf, size_t len, struct rtr_err *err)
+{
+	const char *p = buf;
+	if (len > u->left)
+		return rtr_err_set(err, EINVAL, "%s: more data than the entry's size", u->cur);
+	u->left -= len;
+	u->o->bytes += len;
+	if (u->skip || u->fd < 0)
+		return 0;
+	while (len > 0) {
+		ssize_t n = write(u->fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR && !unpack_interrupted)
+				continue;
+			return fail(u, err, -errno, "write");
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int unpack_finish(struct unpack *u, struct rtr_err *err)
+{
+	int r = 0;
+	if (u->fd >= 0) {
+		struct unpack_entry e = { .mode = u->mode, .uid = u->uid, .gid = u->gid,
+					  .mtime = u->mtime, .mtime_nsec = u->mtime_nsec };
+		if (u->left)
+			r = rtr_err_set(err, EBADMSG, "%s: truncated", u->cur);
+		else
+			r = set_meta_fd(u, u->fd, &e, true, err);
+		close(u->fd);
+		u->fd = -1;
+	}
+	return r;
+}
+
+int unpack_end_layer(struct unpack *u, struct rtr_err *err)
+{
+	/* deepest first does not matter: setting a dir's times touches no parent */
+	for (size_t i = 0; i < u->n_dirs; i++) {
+		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT },
+					  { .tv_sec = u->dirs[i].sec, .tv_nsec = u->dirs[i].nsec } };
+		char *dir, *base;
+		_cleanup_close_ int pfd = -1;
+		split(u->dirs[i].path, &dir, &base);
+		pfd = open_dir_in_root(u->root, dir, false);
+		if (pfd < 0)
+			continue; /* removed by a later entry */
+		(void)utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW);
+	}
+	dirs_clear(u);
+	free(u->set);
+	u->set = NULL;
+	u->set_cap = u->set_n = 0;
+	return 0;
+}
