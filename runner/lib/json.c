@@ -572,7 +572,7 @@ int json_double(struct json_cur c, double *ret, struct rtr_err *err)
 int json_array(struct json_cur c, size_t *ret_n, struct rtr_err *err)
 {
 	int r = want(c, JSON_ARRAY, "an array", err);
-	if (r > 0)
+	if (r > 0 && ret_n)
 		*ret_n = c.node->n;
 	return r;
 }
@@ -580,7 +580,7 @@ int json_array(struct json_cur c, size_t *ret_n, struct rtr_err *err)
 int json_object(struct json_cur c, size_t *ret_n, struct rtr_err *err)
 {
 	int r = want(c, JSON_OBJECT, "an object", err);
-	if (r > 0)
+	if (r > 0 && ret_n)
 		*ret_n = c.node->n;
 	return r;
 }

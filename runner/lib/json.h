@@ -107,7 +107,7 @@ int json_i64(struct json_cur c, int64_t min, int64_t max, int64_t *ret,
 	     struct rtr_err *err);
 int json_u64(struct json_cur c, uint64_t max, uint64_t *ret, struct rtr_err *err);
 int json_double(struct json_cur c, double *ret, struct rtr_err *err);
-/* Check the type and give the element / member count. */
+/* Check the type and give the element / member count (@ret_n may be NULL). */
 int json_array(struct json_cur c, size_t *ret_n, struct rtr_err *err);
 int json_object(struct json_cur c, size_t *ret_n, struct rtr_err *err);
 /* Array of strings -> NULL-terminated vector (an empty array gives an empty vector). */
