@@ -11,9 +11,9 @@
 
 static void set(struct rtr_platform *p, const char *os, const char *arch, const char *variant)
 {
-	snprintf(p->os, sizeof(p->os), "%s", os);
-	snprintf(p->arch, sizeof(p->arch), "%s", arch);
-	snprintf(p->variant, sizeof(p->variant), "%s", variant ? variant : "");
+	snprintf(p->os, sizeof(p->os), "%.31s", os);
+	snprintf(p->arch, sizeof(p->arch), "%.31s", arch);
+	snprintf(p->variant, sizeof(p->variant), "%.15s", variant ? variant : "");
 }
 
 void platform_host(struct rtr_platform *ret)
