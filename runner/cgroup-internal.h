@@ -64,3 +64,39 @@ int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms);
 int cg_freeze_rel(const struct cg_host *h, const char *rel, bool freeze);
 /* The relative path of container @name under the default or given parent. */
 int cg_rel_for_name(const char *parent, const char *name, char *buf, size_t n);
+
+/* ---- between cgroup.c, cgroup-limits.c and cgroup-devices.c ---- */
+
+#include <sys/types.h>
+
+#include "modules.h"
+
+#define CG_NONE (-2)
+#define CG_CPU_PERIOD_US 100000 /* docker's --cpus period */
+
+struct rtr_cgroup {
+	struct cg_host h;
+	char rel[PATH_MAX / 4];
+	int fd[_CG_MAX]; /* v1 container directories, -1 when absent */
+	int v2fd;        /* the unified tree's container directory, -1 when absent */
+	int lock_fd;     /* primary directory, flock()ed while the container lives */
+	bool owned;      /* we created the directories: destroy removes them */
+	bool mem_limit_set;
+	uint64_t mem_limit;
+};
+
+const char *cg_ctrl_name(int c);
+/* Where controller @c lives: its v1 hierarchy, CG_V2, or CG_NONE. */
+int cg_where(const struct cg_host *h, int c);
+ssize_t cg_read_small(int dfd, const char *file, char *buf, size_t n);
+/* Appends "a//b/" to @buf as "a/b"; refuses "." and ".." components. */
+int cg_rel_append(char *buf, size_t n, const char *part);
+int cg_dir_fd(const struct rtr_cgroup *cg, int where);
+/* Writes @val to @file of the container's directory in hierarchy @where; @what names the
+ * setting (OCI field and option) for the message. */
+int cg_set(struct rtr_cgroup *cg, int where, const char *file, const char *val,
+	   const char *what, struct rtr_err *err);
+bool cg_has_file(const struct rtr_cgroup *cg, int where, const char *file);
+int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct rtr_err *err);
+int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err);
+int cg_apply_devices(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err);

@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cgroup limits: the command-line options folded into linux.resources, the check that
+ * the host's layout can honour every setting, and the writes to v1 or v2 files.
+ * Conversions follow what runc, crun and systemd agree on (cpu.shares -> cpu.weight,
+ * blkio weight -> io.weight, --memory-swap as memory plus swap).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "cgroup-internal.h"
+#include "config.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "modules.h"
+
+/* ---- options ------------------------------------------------------------------------------ */
+
+/* "0-3,5" against the online set in @online_file; fills @ret_first_bad. */
+static int cpulist_check(const char *list, const char *online_file, long *ret_bad)
+{
+	char buf[256];
+	unsigned char online[1024] = { 0 };
+	const char *p;
+	char *end;
+
+	if (cg_read_small(AT_FDCWD, online_file, buf, sizeof(buf)) > 0) {
+		for (p = buf; *p && *p != '\n';) {
+			long a = strtol(p, &end, 10), b = a;
+
+			if (end == p)
+				break;
+			if (*end == '-')
+				b = strtol(end + 1, &end, 10);
+			for (long i = a; i <= b && i >= 0 && i < 1024; i++)
+				online[i] = 1;
+			p = *end == ',' ? end + 1 : end;
+		}
+	} else {
+		online[0] = 1;
+	}
+	if (!*list)
+		return -EINVAL;
+	for (p = list; *p;) {
+		long a, b;
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		a = b = strtol(p, &end, 10);
+		if (*end == '-') {
+			if (end[1] < '0' || end[1] > '9')
+				return -EINVAL;
+			b = strtol(end + 1, &end, 10);
+		}
+		if (b < a || b >= 1024)
+			return -EINVAL;
+		for (long i = a; i <= b; i++)
+			if (!online[i]) {
+				*ret_bad = i;
+				return -ENXIO;
+			}
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			return -EINVAL;
+		p = end;
+	}
+	return 0;
+}
+
+static long online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
+}
+
+static int push_throttle(struct rtr_throttle **v, size_t *n, const char *opt, const char *arg,
+			 bool bytes, struct rtr_err *err)
+{
+	_cleanup_free_ char *dev = strdup(arg);
+	char *colon = dev ? strrchr(dev, ':') : NULL;
+	struct rtr_throttle *nv;
+	struct stat st;
+	uint64_t rate;
+	int r;
+
+	if (!dev)
+		return -ENOMEM;
+	if (!colon || colon == dev || !colon[1])
+		return rtr_err_set(err, EINVAL, "%s %s: expected DEVICE:RATE", opt, arg);
+	*colon = 0;
+	r = bytes ? parse_size(colon + 1, &rate) : parse_u64(colon + 1, UINT64_MAX, &rate);
+	if (r < 0 || rate == 0)
+		return rtr_err_set(err, EINVAL, "%s %s: bad rate '%s'", opt, arg, colon + 1);
+	if (stat(dev, &st) < 0)
+		return rtr_err_set(err, errno, "%s %s: %s", opt, dev, strerror(errno));
+	if (!S_ISBLK(st.st_mode))
+		return rtr_err_set(err, ENOTBLK, "%s %s: not a block device", opt, dev);
+	nv = realloc(*v, (*n + 1) * sizeof(**v));
+	if (!nv)
+		return -ENOMEM;
+	nv[*n] = (struct rtr_throttle){ major(st.st_rdev), minor(st.st_rdev), rate };
+	*v = nv;
+	(*n)++;
+	return 0;
+}
+
+static int replace_str(char **dst, const char *src)
+{
+	char *s = strdup(src);
+
+	if (!s)
+		return -ENOMEM;
+	free(*dst);
+	*dst = s;
+	return 0;
+}
+
+int cgroup_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+{
+	struct rtr_resources *res = &s->lx.resources;
+	uint64_t v;
+	int64_t i;
+	long bad = -1;
+	int r;
+
+	if (o->memory) {
+		if (parse_size(o->memory, &v) < 0 || v == 0 || v > INT64_MAX)
+			return rtr_err_set(err, EINVAL, "--memory %s: expected a size like 64M",
+					   o->memory);
+		res->memory.limit = (int64_t)v;
+		res->memory.limit_set = s->lx.resources_set = true;
+	}
+	if (o->memory_reservation) {
+		if (parse_size(o->memory_reservation, &v) < 0 || v > INT64_MAX)
+			return rtr_err_set(err, EINVAL,
+					   "--memory-reservation %s: expected a size like 32M",
+					   o->memory_reservation);
+		res->memory.reservation = (int64_t)v;
+		res->memory.reservation_set = s->lx.resources_set = true;
+	}
+	if (o->memory_swap) {
+		if (streq(o->memory_swap, "-1"))
+			res->memory.swap = -1;
+		else if (parse_size(o->memory_swap, &v) == 0 && v > 0 && v <= INT64_MAX)
+			res->memory.swap = (int64_t)v;
+		else
+			return rtr_err_set(err, EINVAL,
+					   "--memory-swap %s: expected a size (memory plus swap) or -1",
+					   o->memory_swap);
+		res->memory.swap_set = s->lx.resources_set = true;
+	}
+	if (res->memory.swap_set && res->memory.swap >= 0) {
+		if (!res->memory.limit_set || res->memory.limit < 0)
+			return rtr_err_set(err, EINVAL,
+					   "--memory-swap needs --memory (it is memory plus swap)");
+		if (res->memory.swap < res->memory.limit)
+			return rtr_err_set(err, EINVAL,
+					   "--memory-swap must be at least --memory (it is memory "
+					   "plus swap)");
+	}
+	if (o->memory_high && !streq(o->memory_high, "max") &&
+	    (parse_size(o->memory_high, &v) < 0 || v == 0))
+		return rtr_err_set(err, EINVAL, "--memory-high %s: expected a size or max",
+				   o->memory_high);
+	if (o->pids_limit) {
+		if (parse_i64(o->pids_limit, -1, INT64_MAX, &i) < 0)
+			return rtr_err_set(err, EINVAL,
+					   "--pids-limit %s: expected a number (0 or -1: unlimited)",
+					   o->pids_limit);
+		res->pids.limit = i;
+		res->pids.limit_set = s->lx.resources_set = true;
+	}
+	if (o->cpus) {
+		char *end;
+		double c = strtod(o->cpus, &end);
+		long n = online_cpus();
+
+		if (end == o->cpus || *end || !(c >= 0.01) || c > (double)n)
+			return rtr_err_set(err, EINVAL,
+					   "--cpus %s: expected a number of CPUs from 0.01 to %ld",
+					   o->cpus, n);
+		res->cpu.period = CG_CPU_PERIOD_US;
+		res->cpu.quota = (int64_t)(c * CG_CPU_PERIOD_US + 0.5);
+		res->cpu.period_set = res->cpu.quota_set = s->lx.resources_set = true;
+	}
+	if (o->cpu_shares) {
+		if (parse_u64(o->cpu_shares, 262144, &v) < 0 || v < 2)
+			return rtr_err_set(err, EINVAL, "--cpu-shares %s: expected 2 to 262144",
+					   o->cpu_shares);
+		res->cpu.shares = v;
+		res->cpu.shares_set = s->lx.resources_set = true;
+	}
+	if (o->cpu_list) {
+		r = cpulist_check(o->cpu_list, "/sys/devices/system/cpu/online", &bad);
+		if (r == -ENXIO)
+			return rtr_err_set(err, EINVAL, "--cpu-list %s: CPU %ld is not online",
+					   o->cpu_list, bad);
+		if (r < 0)
+			return rtr_err_set(err, EINVAL,
+					   "--cpu-list %s: expected CPU numbers like 0-1,3",
+					   o->cpu_list);
+		if (replace_str(&res->cpu.cpus, o->cpu_list) < 0)
+			return -ENOMEM;
+		s->lx.resources_set = true;
+	}
+	if (o->cpu_mems) {
+		r = cpulist_check(o->cpu_mems, "/sys/devices/system/node/online", &bad);
+		if (r == -ENXIO)
+			return rtr_err_set(err, EINVAL, "--cpu-mems %s: memory node %ld is not online",
+					   o->cpu_mems, bad);
+		if (r < 0)
+			return rtr_err_set(err, EINVAL,
+					   "--cpu-mems %s: expected node numbers like 0-1", o->cpu_mems);
+		if (replace_str(&res->cpu.mems, o->cpu_mems) < 0)
+			return -ENOMEM;
+		s->lx.resources_set = true;
+	}
+	if (o->io_weight) {
+		if (parse_u64(o->io_weight, 1000, &v) < 0 || v < 10)
+			return rtr_err_set(err, EINVAL, "--io-weight %s: expected 10 to 1000",
+					   o->io_weight);
+		res->block_io.weight = (uint16_t)v;
+		res->block_io.weight_set = s->lx.resources_set = true;
+	}
+	for (size_t k = 0; o->device_read_bps && o->device_read_bps[k]; k++)
+		if ((r = push_throttle(&res->block_io.read_bps, &res->block_io.n_read_bps,
+				       "--device-read-bps", o->device_read_bps[k], true, err)) < 0)
+			return r;
+	for (size_t k = 0; o->device_write_bps && o->device_write_bps[k]; k++)
+		if ((r = push_throttle(&res->block_io.write_bps, &res->block_io.n_write_bps,
+				       "--device-write-bps", o->device_write_bps[k], true, err)) < 0)
+			return r;
+	for (size_t k = 0; o->device_read_iops && o->device_read_iops[k]; k++)
+		if ((r = push_throttle(&res->block_io.read_iops, &res->block_io.n_read_iops,
+				       "--device-read-iops", o->device_read_iops[k], false, err)) < 0)
+			return r;
+	for (size_t k = 0; o->device_write_iops && o->device_write_iops[k]; k++)
+		if ((r = push_throttle(&res->block_io.write_iops, &res->block_io.n_write_iops,
+				       "--device-write-iops", o->device_write_iops[k], false, err)) < 0)
+			return r;
+	if (res->block_io.n_read_bps || res->block_io.n_write_bps || res->block_io.n_read_iops ||
+	    res->block_io.n_write_iops)
+		s->lx.resources_set = true;
+	if (o->cgroup_parent) {
+		char buf[PATH_MAX / 4] = "";
+
+		if (cg_rel_append(buf, sizeof(buf), o->cgroup_parent) < 0 || !buf[0])
+			return rtr_err_set(err, EINVAL, "--cgroup-parent %s: bad cgroup path",
+					   o->cgroup_parent);
+	}
+	return 0;
+}
+
+static void fmt_i64(char *buf, size_t n, int64_t v, const char *unlimited)
+{
+	if (v < 0)
+		snprintf(buf, n, "%s", unlimited);
+	else
+		snprintf(buf, n, "%lld", (long long)v);
+}
+
+/* v1 memory.{limit,memsw,soft_limit} or v2 memory.{max,swap.max,low,high}. */
+static int apply_memory(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
+{
+	const struct rtr_resources *res = &c->spec->lx.resources;
+	const char *high = c->opts ? c->opts->memory_high : NULL;
+	int w = cg_where(&cg->h, CG_MEMORY), r = 0;
+	char v[32];
+
+	if (res->memory.limit_set) {
+		cg->mem_limit_set = res->memory.limit >= 0;
+		cg->mem_limit = (uint64_t)res->memory.limit;
+	}
+	if (w == CG_V2) {
+		if (res->memory.limit_set) {
+			fmt_i64(v, sizeof(v), res->memory.limit, "max");
+			r = cg_set(cg, w, "memory.max", v, "memory.limit (--memory)", err);
+		}
+		if (r == 0 && res->memory.swap_set) {
+			int64_t sw = res->memory.swap;
+
+			if (sw >= 0 && res->memory.limit_set && res->memory.limit >= 0)
+				sw -= res->memory.limit;
+			fmt_i64(v, sizeof(v), sw, "max");
+			r = cg_set(cg, w, "memory.swap.max", v, "memory.swap (--memory-swap)", err);
+		}
+		if (r == 0 && res->memory.reservation_set) {
+			fmt_i64(v, sizeof(v), res->memory.reservation, "max");
+			r = cg_set(cg, w, "memory.low", v,
+				   "memory.reservation (--memory-reservation)", err);
+		}
+		if (r == 0 && high) {
+			uint64_t b;
+
+			if (streq(high, "max"))
+				snprintf(v, sizeof(v), "max");
+			else if (parse_size(high, &b) == 0)
+				snprintf(v, sizeof(v), "%llu", (unsigned long long)b);
+			r = cg_set(cg, w, "memory.high", v, "--memory-high", err);
+		}
+		return r;
+	}
+	if (res->memory.limit_set) {
+		fmt_i64(v, sizeof(v), res->memory.limit, "-1");
+		r = cg_set(cg, w, "memory.limit_in_bytes", v, "memory.limit (--memory)", err);
+	}
+	if (r == 0 && res->memory.swap_set) {
+		fmt_i64(v, sizeof(v), res->memory.swap, "-1");
+		r = cg_set(cg, w, "memory.memsw.limit_in_bytes", v, "memory.swap (--memory-swap)",
+			   err);
+	}
+	if (r == 0 && res->memory.reservation_set) {
+		fmt_i64(v, sizeof(v), res->memory.reservation, "-1");
+		r = cg_set(cg, w, "memory.soft_limit_in_bytes", v,
+			   "memory.reservation (--memory-reservation)", err);
+	}
+	if (r == 0 && res->memory.swappiness_set) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->memory.swappiness);
+		r = cg_set(cg, w, "memory.swappiness", v, "linux.resources.memory.swappiness", err);
+	}
+	if (r == 0 && res->memory.disable_oom_killer_set && res->memory.disable_oom_killer)
+		r = cg_set(cg, w, "memory.oom_control", "1",
+			   "linux.resources.memory.disableOOMKiller", err);
+	return r;
+}
+
+static int apply_cpu(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
+{
+	const struct rtr_resources *res = &c->spec->lx.resources;
+	int w = cg_where(&cg->h, CG_CPU), r = 0;
+	char v[64];
+
+	if (w == CG_V2) {
+		if (res->cpu.shares_set) {
+			uint64_t s = res->cpu.shares < 2 ? 2 : res->cpu.shares > 262144 ? 262144 : res->cpu.shares;
+
+			/* the conversion runc, crun and systemd agree on: [2, 262144] -> [1, 10000] */
+			snprintf(v, sizeof(v), "%llu",
+				 (unsigned long long)(1 + ((s - 2) * 9999) / 262142));
+			r = cg_set(cg, w, "cpu.weight", v, "cpu.shares (--cpu-shares)", err);
+		}
+		if (r == 0 && (res->cpu.quota_set || res->cpu.period_set)) {
+			uint64_t period = res->cpu.period_set ? res->cpu.period : CG_CPU_PERIOD_US;
+
+			if (res->cpu.quota_set && res->cpu.quota > 0)
+				snprintf(v, sizeof(v), "%lld %llu", (long long)res->cpu.quota,
+					 (unsigned long long)period);
+			else
+				snprintf(v, sizeof(v), "max %llu", (unsigned long long)period);
+			r = cg_set(cg, w, "cpu.max", v, "cpu.quota/period (--cpus)", err);
+		}
+		if (r == 0 && res->cpu.burst_set) {
+			snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.burst);
+			r = cg_set(cg, w, "cpu.max.burst", v, "linux.resources.cpu.burst", err);
+		}
+		if (r == 0 && res->cpu.idle_set) {
+			snprintf(v, sizeof(v), "%lld", (long long)res->cpu.idle);
+			r = cg_set(cg, w, "cpu.idle", v, "linux.resources.cpu.idle", err);
+		}
+		return r;
+	}
+	if (res->cpu.shares_set) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.shares);
+		r = cg_set(cg, w, "cpu.shares", v, "cpu.shares (--cpu-shares)", err);
+	}
+	if (r == 0 && res->cpu.period_set) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.period);
+		r = cg_set(cg, w, "cpu.cfs_period_us", v, "cpu.period (--cpus)", err);
+	}
+	if (r == 0 && res->cpu.quota_set) {
+		fmt_i64(v, sizeof(v), res->cpu.quota > 0 ? res->cpu.quota : -1, "-1");
+		r = cg_set(cg, w, "cpu.cfs_quota_us", v, "cpu.quota (--cpus)", err);
+	}
+	if (r == 0 && res->cpu.burst_set) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.burst);
+		r = cg_set(cg, w, "cpu.cfs_burst_us", v, "linux.resources.cpu.burst", err);
+	}
+	if (r == 0 && res->cpu.realtime_period_set) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.realtime_period);
+		r = cg_set(cg, w, "cpu.rt_period_us", v, "linux.resources.cpu.realtimePeriod",
+			   err);
+	}
+	if (r == 0 && res->cpu.realtime_runtime_set) {
+		snprintf(v, sizeof(v), "%lld", (long long)res->cpu.realtime_runtime);
+		r = cg_set(cg, w, "cpu.rt_runtime_us", v, "linux.resources.cpu.realtimeRuntime",
+			   err);
+	}
+	if (r == 0 && res->cpu.idle_set) {
+		snprintf(v, sizeof(v), "%lld", (long long)res->cpu.idle);
+		r = cg_set(cg, w, "cpu.idle", v, "linux.resources.cpu.idle", err);
+	}
+	return r;
+}
+
+static int v2_io_weight(uint16_t w)
+{
+	/* blkio [10, 1000] -> io.weight [1, 10000], as runc and crun convert */
+	return 1 + ((int)w - 10) * 9999 / 990;
+}
+
+static int apply_throttles(struct rtr_cgroup *cg, int w, const struct rtr_throttle *t, size_t n,
+			   const char *v1file, const char *v2key, const char *what,
+			   struct rtr_err *err)
+{
+	char v[96];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (w == CG_V2)
+			snprintf(v, sizeof(v), "%lld:%lld %s=%llu", (long long)t[i].major,
+				 (long long)t[i].minor, v2key, (unsigned long long)t[i].rate);
+		else
+			snprintf(v, sizeof(v), "%lld:%lld %llu", (long long)t[i].major,
+				 (long long)t[i].minor, (unsigned long long)t[i].rate);
+		r = cg_set(cg, w, w == CG_V2 ? "io.max" : v1file, v, what, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int apply_blkio(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
+{
+	const struct rtr_resources *res = &c->spec->lx.resources;
+	int w = cg_where(&cg->h, CG_BLKIO), r = 0;
+	bool v2 = w == CG_V2;
+	const char *wfile;
+	char v[64];
+
+	if (res->block_io.weight_set) {
+		if (v2 ? cg_has_file(cg, w, "io.bfq.weight") : cg_has_file(cg, w, "blkio.bfq.weight")) {
+			wfile = v2 ? "io.bfq.weight" : "blkio.bfq.weight";
+			snprintf(v, sizeof(v), "%u", res->block_io.weight);
+		} else if (v2) {
+			wfile = "io.weight";
+			snprintf(v, sizeof(v), "default %d", v2_io_weight(res->block_io.weight));
+		} else {
+			wfile = "blkio.weight";
+			snprintf(v, sizeof(v), "%u", res->block_io.weight);
+		}
+		r = cg_set(cg, w, wfile, v, "blockIO.weight (--io-weight)", err);
+	}
+	if (r == 0 && res->block_io.leaf_weight_set) {
+		if (v2)
+			return rtr_err_set(err, EOPNOTSUPP,
+					   "linux.resources.blockIO.leafWeight: not supported by "
+					   "cgroup v2");
+		snprintf(v, sizeof(v), "%u", res->block_io.leaf_weight);
+		r = cg_set(cg, w, "blkio.leaf_weight", v, "linux.resources.blockIO.leafWeight",
+			   err);
+	}
+	for (size_t i = 0; r == 0 && i < res->block_io.n_weight_device; i++) {
+		const struct rtr_weight_device *d = &res->block_io.weight_device[i];
+
+		if (!d->weight_set)
+			continue;
+		wfile = v2 ? "io.weight" : cg_has_file(cg, w, "blkio.weight_device") ?
+				   "blkio.weight_device" : "blkio.bfq.weight_device";
+		snprintf(v, sizeof(v), "%lld:%lld %d", (long long)d->major, (long long)d->minor,
+			 v2 ? v2_io_weight(d->weight) : d->weight);
+		r = cg_set(cg, w, wfile, v, "linux.resources.blockIO.weightDevice", err);
+	}
+	if (r == 0)
+		r = apply_throttles(cg, w, res->block_io.read_bps, res->block_io.n_read_bps,
+				    "blkio.throttle.read_bps_device", "rbps",
+				    "blockIO.throttleReadBpsDevice (--device-read-bps)", err);
+	if (r == 0)
+		r = apply_throttles(cg, w, res->block_io.write_bps, res->block_io.n_write_bps,
+				    "blkio.throttle.write_bps_device", "wbps",
+				    "blockIO.throttleWriteBpsDevice (--device-write-bps)", err);
+	if (r == 0)
+		r = apply_throttles(cg, w, res->block_io.read_iops, res->block_io.n_read_iops,
+				    "blkio.throttle.read_iops_device", "riops",
+				    "blockIO.throttleReadIOPSDevice (--device-read-iops)", err);
+	if (r == 0)
+		r = apply_throttles(cg, w, res->block_io.write_iops, res->block_io.n_write_iops,
+				    "blkio.throttle.write_iops_device", "wiops",
+				    "blockIO.throttleWriteIOPSDevice (--device-write-iops)", err);
+	return r;
+}
+
+/* Device nodes every container gets (the OCI default devices, /dev/pts, /dev/net/tun). */
+int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
+{
+	const struct rtr_resources *res = &c->spec->lx.resources;
+	char v[64], file[96];
+	int r, w;
+
+	r = apply_memory(c, cg, err);
+	if (r == 0 && res->pids.limit_set) {
+		fmt_i64(v, sizeof(v), res->pids.limit > 0 ? res->pids.limit : -1, "max");
+		r = cg_set(cg, cg_where(&cg->h, CG_PIDS), "pids.max", v, "pids.limit (--pids-limit)",
+			   err);
+	}
+	if (r == 0)
+		r = apply_cpu(c, cg, err);
+	if (r == 0 && res->cpu.cpus && *res->cpu.cpus)
+		r = cg_set(cg, cg_where(&cg->h, CG_CPUSET), "cpuset.cpus", res->cpu.cpus,
+			   "cpu.cpus (--cpu-list)", err);
+	if (r == 0 && res->cpu.mems && *res->cpu.mems)
+		r = cg_set(cg, cg_where(&cg->h, CG_CPUSET), "cpuset.mems", res->cpu.mems,
+			   "cpu.mems (--cpu-mems)", err);
+	if (r == 0)
+		r = apply_blkio(c, cg, err);
+	w = cg_where(&cg->h, CG_HUGETLB);
+	for (size_t i = 0; r == 0 && i < res->n_hugepage_limits; i++) {
+		const struct rtr_hugepage_limit *l = &res->hugepage_limits[i];
+
+		if (!l->page_size || strchr(l->page_size, '/'))
+			return rtr_err_set(err, EINVAL, "linux.resources.hugepageLimits: bad pageSize");
+		snprintf(file, sizeof(file), "hugetlb.%s.%s", l->page_size,
+			 w == CG_V2 ? "max" : "limit_in_bytes");
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->limit);
+		r = cg_set(cg, w, file, v, "linux.resources.hugepageLimits", err);
+	}
+	for (size_t i = 0; r == 0 && i < res->n_unified; i++) {
+		const char *k = res->unified[i].key;
+
+		if (!k || !*k || strchr(k, '/') || k[0] == '.')
+			return rtr_err_set(err, EINVAL, "linux.resources.unified: bad key '%s'",
+					   k ? k : "");
+		snprintf(file, sizeof(file), "linux.resources.unified %s", k);
+		r = cg_set(cg, CG_V2, k, res->unified[i].value ? res->unified[i].value : "", file,
+			   err);
+	}
+	if (r == 0)
+		r = cg_apply_devices(c, cg, err);
+	return r;
+}
+
+/* Refuses, before anything is created, settings whose controller the host lacks. */
+int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct rtr_err *err)
+{
+	const struct rtr_resources *res = &c->spec->lx.resources;
+	const char *high = c->opts ? c->opts->memory_high : NULL;
+	const char *l = cg_layout_name(h->layout);
+	struct {
+		bool set;
+		int ctrl;
+		const char *what;
+	} need[] = {
+		{ res->memory.limit_set || res->memory.reservation_set || res->memory.swap_set ||
+			  res->memory.swappiness_set || res->memory.disable_oom_killer_set || high,
+		  CG_MEMORY, "linux.resources.memory (--memory...)" },
+		{ res->pids.limit_set, CG_PIDS, "linux.resources.pids (--pids-limit)" },
+		{ res->cpu.shares_set || res->cpu.quota_set || res->cpu.period_set ||
+			  res->cpu.burst_set || res->cpu.realtime_runtime_set ||
+			  res->cpu.realtime_period_set || res->cpu.idle_set,
+		  CG_CPU, "linux.resources.cpu (--cpus, --cpu-shares)" },
+		{ (res->cpu.cpus && *res->cpu.cpus) || (res->cpu.mems && *res->cpu.mems), CG_CPUSET,
+		  "linux.resources.cpu.cpus/mems (--cpu-list, --cpu-mems)" },
+		{ res->block_io.weight_set || res->block_io.leaf_weight_set ||
+			  res->block_io.n_weight_device || res->block_io.n_read_bps ||
+			  res->block_io.n_write_bps || res->block_io.n_read_iops ||
+			  res->block_io.n_write_iops,
+		  CG_BLKIO, "linux.resources.blockIO (--io-weight, --device-*-bps/iops)" },
+		{ res->n_hugepage_limits > 0, CG_HUGETLB, "linux.resources.hugepageLimits" },
+	};
+	int mw = cg_where(h, CG_MEMORY);
+
+	for (size_t i = 0; i < ELEMENTSOF(need); i++)
+		if (need[i].set && cg_where(h, need[i].ctrl) == CG_NONE)
+			return rtr_err_set(err, EOPNOTSUPP,
+					   "%s: this host (%s) has no %s cgroup controller",
+					   need[i].what, l, cg_ctrl_name(need[i].ctrl));
+	if (res->memory.kernel_set || res->memory.kernel_tcp_set)
+		return rtr_err_set(err, EOPNOTSUPP,
+				   "linux.resources.memory.kernel/kernelTCP: kernel memory limits "
+				   "are not supported (the kernel deprecated them)");
+	if (res->memory.use_hierarchy_set && !res->memory.use_hierarchy)
+		return rtr_err_set(err, EOPNOTSUPP,
+				   "linux.resources.memory.useHierarchy false: not supported by "
+				   "current kernels");
+	if (high && mw != CG_V2)
+		return rtr_err_set(err, EOPNOTSUPP,
+				   "--memory-high: needs the memory controller on cgroup v2; this "
+				   "host (%s) has it on v1 (use --memory)",
+				   l);
+	if (mw == CG_V2 && res->memory.swappiness_set)
+		return rtr_err_set(err, EOPNOTSUPP,
+				   "linux.resources.memory.swappiness: not supported by cgroup v2");
+	if (mw == CG_V2 && res->memory.disable_oom_killer_set && res->memory.disable_oom_killer)
+		return rtr_err_set(err, EOPNOTSUPP,
+				   "linux.resources.memory.disableOOMKiller: not supported by "
+				   "cgroup v2");
+	if (cg_where(h, CG_CPU) == CG_V2 &&
+	    (res->cpu.realtime_runtime_set || res->cpu.realtime_period_set))
+		return rtr_err_set(err, EOPNOTSUPP,
+				   "linux.resources.cpu.realtimeRuntime/Period: not supported by "
+				   "cgroup v2");
+	if (res->n_unified && !h->v2_root)
+		return rtr_err_set(err, EOPNOTSUPP,
+				   "linux.resources.unified: needs a cgroup v2 tree; this host has %s",
+				   l);
+	return 0;
+}
+
+/* Path relative to every hierarchy's root: --cgroup-parent/NAME, linux.cgroupsPath
+ * (absolute: from the root; relative: under the parent) or RTR_CGROUP_PARENT/NAME,
+ * below a delegated systemd unit's cgroup on v2 hosts. */
