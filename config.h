@@ -71,3 +71,21 @@
 #define RTR_PULL_MAX_ARCHIVE_JSON_BYTES (4 * 1024 * 1024)
 /* Buffer of the streaming layer pipeline (read and inflate), bytes. */
 #define RTR_PULL_BUF_BYTES (64 * 1024)
+
+/* ---- rtr-run: network (runner/net.c) ---- */
+/* Most --address, --host-address and --dns values each (RouterOS takes one or two). */
+#define RTR_NET_ADDR_MAX 16
+/* Most --add-host and --dns-search entries each. */
+#define RTR_NET_LIST_MAX 256
+/* Container end's name when --veth-peer is not given. */
+#define RTR_NET_PEER_DEFAULT "eth0"
+/* Host end's name when --veth is not given: this prefix + the container name, cut to 15. */
+#define RTR_NET_VETH_PREFIX "veth-"
+/* Size of the per-run tmpfs holding the container's resolv.conf and hosts, bytes. */
+#define RTR_NET_FILES_BYTES (64 * 1024)
+
+/* ---- rtr-run: security (runner/security.c, runner/lib/profile.c) ---- */
+/* --userns auto without a "root" line in /etc/subuid: first host uid/gid of the range. */
+#define RTR_USERNS_AUTO_HOSTID 100000
+/* --userns auto: ids mapped (container 0..N-1), at most this many from /etc/subuid. */
+#define RTR_USERNS_AUTO_SIZE 65536

@@ -96,23 +96,3 @@ int filter_print_default(void)
 	return -ENOSYS;
 }
 
-/* net.c (network engineer) */
-int net_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
-{
-	return 0;
-}
-int net_prepare(struct rtr_container *c, struct rtr_err *err)
-{
-	return 0;
-}
-int net_setup_host(struct rtr_container *c, struct rtr_err *err)
-{
-	return 0;
-}
-int net_setup_child(const struct rtr_container *c, struct rtr_err *err)
-{
-	return 0;
-}
-void net_teardown(struct rtr_container *c)
-{
-}
