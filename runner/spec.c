@@ -1,3 +1,1045 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* placeholder until its module lands */
+/*
+ * config.json -> struct rtr_spec.  Parse and validate, never apply: the only system call
+ * made here is reading the file.  The JSON tree comes from lib/json.c (limits on size,
+ * depth, NUL bytes, UTF-8); this file walks it with path-aware cursors, so every error
+ * reads ".process.rlimits[2].soft: ..." and names the field and the reason.
+ *
+ * Rules, after the OCI runtime spec: unknown members are ignored, wrong types are
+ * errors, JSON null counts as absent, any ociVersion 1.x is accepted.  Names are resolved
+ * here (capabilities, rlimits, mount options, namespaces, seccomp actions, operators and
+ * architectures) so the apply steps only read numbers; unknown syscall names are kept
+ * because whether they matter depends on the kernel, and seccomp.c warns about them.
+ *
+ * The top level, process, mounts, hooks, annotations and org.rtr.* extensions live here;
+ * the "linux" object is in spec-linux.c.
+ */
+#include "spec.h"
+#include "spec-parse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include "config.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
 #include "modules.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+/* ---- generic helpers (also used by spec-linux.c) ---- */
+
+static int field_int(struct json_cur c, const struct spec_field *f, void *p, struct rtr_err *err)
+{
+	bool is_signed = f->kind == SPEC_INT || f->kind == SPEC_I64;
+	int64_t i = 0;
+	uint64_t u = 0;
+	int r;
+
+	if (is_signed)
+		r = json_i64(c, f->min, (int64_t)f->max, &i, err);
+	else if (f->min > 0) {
+		r = json_u64(c, f->max, &u, err);
+		if (r > 0 && u < (uint64_t)f->min)
+			return json_error(c, err, "%" PRIu64 " is out of range [%" PRId64
+					  ", %" PRIu64 "]", u, f->min, f->max);
+	} else
+		r = json_u64(c, f->max, &u, err);
+	if (r <= 0)
+		return r;
+	switch (f->kind) {
+	case SPEC_INT: *(int *)p = (int)i; break;
+	case SPEC_I64: *(int64_t *)p = i; break;
+	case SPEC_UINT: *(unsigned *)p = (unsigned)u; break;
+	case SPEC_U64: *(uint64_t *)p = u; break;
+	case SPEC_U32: *(uint32_t *)p = (uint32_t)u; break;
+	case SPEC_U16: *(uint16_t *)p = (uint16_t)u; break;
+	default: return -EINVAL;
+	}
+	return 1;
+}
+
+int spec_fields(struct json_cur obj, const struct spec_field *f, size_t n, void *base,
+		struct rtr_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct json_cur c = json_member(&obj, f[i].key);
+		char *p = (char *)base + f[i].off;
+		int r;
+
+		if (f[i].required && !json_present(c))
+			return json_error(c, err, "missing");
+		if (f[i].kind == SPEC_BOOL)
+			r = json_bool(c, (bool *)p, err);
+		else if (f[i].kind == SPEC_STR)
+			r = json_strdup(c, (char **)p, err);
+		else
+			r = field_int(c, &f[i], p, err);
+		if (r < 0)
+			return r;
+		if (r > 0 && f[i].set)
+			*((bool *)((char *)base + f[i].set - 1)) = true;
+	}
+	return 0;
+}
+
+int spec_objects(struct json_cur c, size_t elem_size, void **ret, size_t *ret_n,
+		 spec_item_fn fn, struct rtr_err *err)
+{
+	size_t n;
+	char *a;
+	int r = json_array(c, &n, err);
+
+	if (r <= 0)
+		return r;
+	a = calloc(n ? n : 1, elem_size);
+	if (!a)
+		return -ENOMEM;
+	*ret = a;
+	*ret_n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct json_cur item = json_item(&c, i);
+		size_t unused;
+
+		r = json_object(item, &unused, err);
+		if (r == 0)
+			return json_error(item, err, "expected an object, got null");
+		if (r < 0)
+			return r;
+		r = fn(item, a + i * elem_size, err);
+		if (r < 0)
+			return r;
+	}
+	return 1;
+}
+
+void spec_kv_free(struct rtr_kv *kv, size_t n)
+{
+	for (size_t i = 0; kv && i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+int spec_kv(struct json_cur c, struct rtr_kv **ret, size_t *ret_n,
+	    int (*check)(struct json_cur member, struct rtr_err *err), struct rtr_err *err)
+{
+	size_t n;
+	int r = json_object(c, &n, err);
+
+	if (r <= 0)
+		return r;
+	*ret = calloc(n ? n : 1, sizeof(struct rtr_kv));
+	if (!*ret)
+		return -ENOMEM;
+	*ret_n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct json_cur m = json_member_at(&c, i);
+
+		if (check) {
+			r = check(m, err);
+			if (r < 0)
+				return r;
+		}
+		r = json_strdup(m, &(*ret)[i].value, err);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return json_error(m, err, "expected a string, got null");
+		(*ret)[i].key = strdup(m.key);
+		if (!(*ret)[i].key)
+			return -ENOMEM;
+	}
+	return 1;
+}
+
+int spec_abs_path(struct json_cur c, char **ret, struct rtr_err *err)
+{
+	const char *s;
+	int r = json_str(c, &s, err);
+
+	if (r <= 0)
+		return r;
+	if (s[0] != '/')
+		return json_error(c, err, "\"%.128s\" is not an absolute path", s);
+	return json_strdup(c, ret, err);
+}
+
+int spec_abs_paths(struct json_cur c, char ***ret, struct rtr_err *err)
+{
+	int r = json_strv(c, ret, err);
+
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; (*ret)[i]; i++)
+		if ((*ret)[i][0] != '/')
+			return json_error(json_item(&c, i), err, "\"%.128s\" is not an absolute path",
+					  (*ret)[i]);
+	return 1;
+}
+
+static int parse_idmap(struct json_cur c, void *elem, struct rtr_err *err)
+{
+	static const struct spec_field f[] = {
+		{ .key = "containerID", .kind = SPEC_U32, .off = offsetof(struct rtr_idmap,
+		  container_id), .max = UINT32_MAX, .required = true },
+		{ .key = "hostID", .kind = SPEC_U32, .off = offsetof(struct rtr_idmap, host_id),
+		  .max = UINT32_MAX, .required = true },
+		{ .key = "size", .kind = SPEC_U32, .off = offsetof(struct rtr_idmap, size),
+		  .min = 1, .max = UINT32_MAX, .required = true },
+	};
+	struct rtr_idmap *m = elem;
+	int r = spec_fields(c, f, ELEMENTSOF(f), m, err);
+
+	if (r < 0)
+		return r;
+	/* Both ranges must fit in 32 bits; the kernel rejects wrapping maps anyway, but
+	 * with a far less helpful EINVAL. */
+	if ((uint64_t)m->container_id + m->size > (uint64_t)UINT32_MAX + 1 ||
+	    (uint64_t)m->host_id + m->size > (uint64_t)UINT32_MAX + 1)
+		return json_error(c, err, "range %u+%u or %u+%u exceeds 2^32", m->container_id,
+				  m->size, m->host_id, m->size);
+	return 0;
+}
+
+int spec_idmaps(struct json_cur c, struct rtr_idmap **ret, size_t *ret_n, struct rtr_err *err)
+{
+	return spec_objects(c, sizeof(**ret), (void **)ret, ret_n, parse_idmap, err);
+}
+
+static const struct {
+	const char *name;
+	unsigned long flags;
+} propagations[] = {
+	{ "private", MS_PRIVATE },	  { "rprivate", MS_PRIVATE | MS_REC },
+	{ "shared", MS_SHARED },	  { "rshared", MS_SHARED | MS_REC },
+	{ "slave", MS_SLAVE },		  { "rslave", MS_SLAVE | MS_REC },
+	{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+int spec_propagation(const char *name, unsigned long *ret)
+{
+	for (size_t i = 0; i < ELEMENTSOF(propagations); i++)
+		if (streq(name, propagations[i].name)) {
+			*ret = propagations[i].flags;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* ---- process ---- */
+
+static int parse_caps_set(struct json_cur c, int **ret, size_t *ret_n, struct rtr_err *err)
+{
+	size_t n;
+	int r = json_array(c, &n, err);
+
+	if (r <= 0)
+		return r;
+	*ret = calloc(n ? n : 1, sizeof(int));
+	if (!*ret)
+		return -ENOMEM;
+	*ret_n = n;
+	for (size_t i = 0; i < n; i++) {
+		struct json_cur item = json_item(&c, i);
+		const char *name = NULL;
+
+		r = json_str(item, &name, err);
+		if (r < 0)
+			return r;
+		if (r == 0 || caps_from_name(name, &(*ret)[i]) < 0)
+			return json_error(item, err, "unknown capability \"%.64s\"",
+					  name ? name : "null");
+	}
+	return 1;
+}
+
+static int parse_caps(struct json_cur c, struct rtr_caps *caps, struct rtr_err *err)
+{
+	struct {
+		const char *key;
+		int **set;
+		size_t *n;
+	} sets[] = {
+		{ "bounding", &caps->bounding, &caps->n_bounding },
+		{ "effective", &caps->effective, &caps->n_effective },
+		{ "inheritable", &caps->inheritable, &caps->n_inheritable },
+		{ "permitted", &caps->permitted, &caps->n_permitted },
+		{ "ambient", &caps->ambient, &caps->n_ambient },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+		int r = parse_caps_set(json_member(&c, sets[i].key), sets[i].set, sets[i].n, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int resource;
+} rlimit_names[] = {
+	{ "RLIMIT_AS", RLIMIT_AS },		{ "RLIMIT_CORE", RLIMIT_CORE },
+	{ "RLIMIT_CPU", RLIMIT_CPU },		{ "RLIMIT_DATA", RLIMIT_DATA },
+	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
+	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+	{ "RLIMIT_NICE", RLIMIT_NICE },		{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
+	{ "RLIMIT_NPROC", RLIMIT_NPROC },	{ "RLIMIT_RSS", RLIMIT_RSS },
+	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
+	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int parse_rlimit(struct json_cur c, void *elem, struct rtr_err *err)
+{
+	static const struct spec_field f[] = {
+		{ .key = "type", .kind = SPEC_STR, .off = offsetof(struct rtr_rlimit, type),
+		  .required = true },
+		{ .key = "soft", .kind = SPEC_U64, .off = offsetof(struct rtr_rlimit, soft),
+		  .max = UINT64_MAX, .required = true },
+		{ .key = "hard", .kind = SPEC_U64, .off = offsetof(struct rtr_rlimit, hard),
+		  .max = UINT64_MAX, .required = true },
+	};
+	struct rtr_rlimit *rl = elem;
+	int r = spec_fields(c, f, ELEMENTSOF(f), rl, err);
+
+	if (r < 0)
+		return r;
+	rl->resource = -1;
+	for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
+		if (streq(rl->type, rlimit_names[i].name))
+			rl->resource = rlimit_names[i].resource;
+	if (rl->resource < 0)
+		return json_error(json_member(&c, "type"), err, "unknown rlimit \"%.64s\"",
+				  rl->type);
+	if (rl->soft > rl->hard)
+		return json_error(json_member(&c, "soft"), err,
+				  "%" PRIu64 " is above the hard limit %" PRIu64, rl->soft,
+				  rl->hard);
+	return 0;
+}
+
+static int parse_rlimits(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
+{
+	int r = spec_objects(c, sizeof(*p->rlimits), (void **)&p->rlimits, &p->n_rlimits,
+			     parse_rlimit, err);
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; i < p->n_rlimits; i++)
+		for (size_t j = 0; j < i; j++)
+			if (p->rlimits[i].resource == p->rlimits[j].resource) {
+				struct json_cur item = json_item(&c, i);
+				return json_error(json_member(&item, "type"), err,
+						  "%s given twice", p->rlimits[i].type);
+			}
+	return 0;
+}
+
+static int parse_io_priority(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
+{
+	static const char *const classes[] = { "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
+					       "IOPRIO_CLASS_IDLE" };
+	struct json_cur cl = json_member(&c, "class");
+	const char *name = NULL;
+	int64_t level = 0;
+	size_t n;
+	int r;
+
+	r = json_object(c, &n, err);
+	if (r <= 0)
+		return r;
+	r = json_str(cl, &name, err);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return json_error(cl, err, "missing");
+	p->io_priority_class = 0;
+	for (size_t i = 0; i < ELEMENTSOF(classes); i++)
+		if (streq(name, classes[i]))
+			p->io_priority_class = (int)i + 1; /* IOPRIO_CLASS_RT is 1 */
+	if (p->io_priority_class == 0)
+		return json_error(cl, err, "unknown class \"%.64s\"", name);
+	r = json_i64(json_member(&c, "priority"), 0, 7, &level, err);
+	if (r < 0)
+		return r;
+	p->io_priority_level = (int)level;
+	p->io_priority_set = true;
+	return 0;
+}
+
+static int parse_user(struct json_cur c, struct rtr_user *u, struct rtr_err *err)
+{
+	static const struct spec_field f[] = {
+		{ .key = "uid", .kind = SPEC_U32, .off = offsetof(struct rtr_user, uid),
+		  .max = UINT32_MAX - 1 },
+		{ .key = "gid", .kind = SPEC_U32, .off = offsetof(struct rtr_user, gid),
+		  .max = UINT32_MAX - 1 },
+		{ .key = "umask", .kind = SPEC_U32, .off = offsetof(struct rtr_user, umask),
+		  .set = SPEC_SET(struct rtr_user, umask_set), .max = 0777 },
+		{ .key = "username", .kind = SPEC_STR, .off = offsetof(struct rtr_user, username) },
+	};
+	struct json_cur ag = json_member(&c, "additionalGids");
+	size_t n;
+	int r = json_object(c, &n, err);
+
+	if (r <= 0)
+		return r;
+	r = spec_fields(c, f, ELEMENTSOF(f), u, err);
+	if (r < 0)
+		return r;
+	r = json_array(ag, &n, err);
+	if (r <= 0)
+		return r;
+	u->additional_gids = calloc(n ? n : 1, sizeof(uint32_t));
+	if (!u->additional_gids)
+		return -ENOMEM;
+	u->n_additional_gids = n;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+		struct json_cur item = json_item(&ag, i);
+
+		/* (uid_t)-1 means "unchanged" to the kernel, never a real group. */
+		r = json_u64(item, UINT32_MAX - 1, &v, err);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return json_error(item, err, "expected an integer, got null");
+		u->additional_gids[i] = (uint32_t)v;
+	}
+	return 0;
+}
+
+static int parse_env(struct json_cur c, char ***ret, struct rtr_err *err)
+{
+	int r = json_strv(c, ret, err);
+
+	if (r <= 0)
+		return r;
+	for (size_t i = 0; (*ret)[i]; i++)
+		if (!strchr((*ret)[i], '=') || (*ret)[i][0] == '=')
+			return json_error(json_item(&c, i), err, "\"%.64s\" is not KEY=VALUE",
+					  (*ret)[i]);
+	return 1;
+}
+
+static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
+{
+	static const struct spec_field f[] = {
+		{ .key = "terminal", .kind = SPEC_BOOL, .off = offsetof(struct rtr_process,
+		  terminal) },
+		{ .key = "noNewPrivileges", .kind = SPEC_BOOL, .off = offsetof(struct rtr_process,
+		  no_new_privileges) },
+		{ .key = "apparmorProfile", .kind = SPEC_STR, .off = offsetof(struct rtr_process,
+		  apparmor_profile) },
+		{ .key = "selinuxLabel", .kind = SPEC_STR, .off = offsetof(struct rtr_process,
+		  selinux_label) },
+		{ .key = "oomScoreAdj", .kind = SPEC_INT, .off = offsetof(struct rtr_process,
+		  oom_score_adj), .set = SPEC_SET(struct rtr_process, oom_score_adj_set),
+		  .min = -1000, .max = 1000 },
+	};
+	static const struct spec_field console[] = {
+		{ .key = "height", .kind = SPEC_UINT, .off = offsetof(struct rtr_process,
+		  console_height), .max = UINT16_MAX, .required = true },
+		{ .key = "width", .kind = SPEC_UINT, .off = offsetof(struct rtr_process,
+		  console_width), .max = UINT16_MAX, .required = true },
+	};
+	struct json_cur args = json_member(&c, "args"), cs = json_member(&c, "consoleSize"),
+			caps = json_member(&c, "capabilities");
+	size_t n;
+	int r;
+
+	r = spec_fields(c, f, ELEMENTSOF(f), p, err);
+	if (r < 0)
+		return r;
+	r = json_object(cs, &n, err);
+	if (r > 0) {
+		r = spec_fields(cs, console, ELEMENTSOF(console), p, err);
+		p->console_size_set = true;
+	}
+	if (r < 0)
+		return r;
+	r = parse_user(json_member(&c, "user"), &p->user, err);
+	if (r < 0)
+		return r;
+
+	r = json_strv(args, &p->args, err);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return json_error(args, err, "missing");
+	if (!p->args[0])
+		return json_error(args, err, "must not be empty");
+	if (!p->args[0][0])
+		return json_error(json_item(&args, 0), err, "empty program name");
+
+	r = parse_env(json_member(&c, "env"), &p->env, err);
+	if (r < 0)
+		return r;
+	if (!p->env) {
+		p->env = calloc(1, sizeof(char *));
+		if (!p->env)
+			return -ENOMEM;
+	}
+	r = spec_abs_path(json_member(&c, "cwd"), &p->cwd, err);
+	if (r < 0)
+		return r;
+	if (!p->cwd) {
+		/* REQUIRED in the spec; "/" is what every runtime assumes when missing. */
+		p->cwd = strdup("/");
+		if (!p->cwd)
+			return -ENOMEM;
+	}
+
+	r = json_object(caps, &n, err);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		p->caps_set = true;
+		r = parse_caps(caps, &p->caps, err);
+		if (r < 0)
+			return r;
+	}
+	r = parse_rlimits(json_member(&c, "rlimits"), p, err);
+	if (r < 0)
+		return r;
+	return parse_io_priority(json_member(&c, "ioPriority"), p, err);
+}
+
+/* ---- mounts ---- */
+
+enum mopt_kind { MOPT_SET, MOPT_CLEAR, MOPT_BIND, MOPT_IGNORE };
+
+static const struct {
+	const char *name;
+	enum mopt_kind kind;
+	unsigned long flag;
+} mount_opts[] = {
+	{ "defaults", MOPT_SET, 0 },
+	{ "ro", MOPT_SET, MS_RDONLY },		{ "rw", MOPT_CLEAR, MS_RDONLY },
+	{ "nosuid", MOPT_SET, MS_NOSUID },	{ "suid", MOPT_CLEAR, MS_NOSUID },
+	{ "nodev", MOPT_SET, MS_NODEV },	{ "dev", MOPT_CLEAR, MS_NODEV },
+	{ "noexec", MOPT_SET, MS_NOEXEC },	{ "exec", MOPT_CLEAR, MS_NOEXEC },
+	{ "sync", MOPT_SET, MS_SYNCHRONOUS },	{ "async", MOPT_CLEAR, MS_SYNCHRONOUS },
+	{ "dirsync", MOPT_SET, MS_DIRSYNC },	{ "remount", MOPT_SET, MS_REMOUNT },
+	{ "mand", MOPT_SET, MS_MANDLOCK },		{ "nomand", MOPT_CLEAR, MS_MANDLOCK },
+	{ "noatime", MOPT_SET, MS_NOATIME },	{ "atime", MOPT_CLEAR, MS_NOATIME },
+	{ "nodiratime", MOPT_SET, MS_NODIRATIME }, { "diratime", MOPT_CLEAR, MS_NODIRATIME },
+	{ "relatime", MOPT_SET, MS_RELATIME },	{ "norelatime", MOPT_CLEAR, MS_RELATIME },
+	{ "strictatime", MOPT_SET, MS_STRICTATIME }, { "nostrictatime", MOPT_CLEAR, MS_STRICTATIME },
+	{ "lazytime", MOPT_SET, MS_LAZYTIME },	{ "nolazytime", MOPT_CLEAR, MS_LAZYTIME },
+	{ "iversion", MOPT_SET, MS_I_VERSION },	{ "noiversion", MOPT_CLEAR, MS_I_VERSION },
+	{ "silent", MOPT_SET, MS_SILENT },	{ "loud", MOPT_CLEAR, MS_SILENT },
+	{ "nosymfollow", MOPT_SET, MS_NOSYMFOLLOW }, { "symfollow", MOPT_CLEAR, MS_NOSYMFOLLOW },
+	{ "bind", MOPT_BIND, MS_BIND },		{ "rbind", MOPT_BIND, MS_BIND | MS_REC },
+	/* tmpcopyup (copy the image's directory into a new tmpfs) is a runc/crun extension
+	 * rtr does not implement; it is dropped rather than handed to the filesystem as
+	 * data, where tmpfs would refuse the whole mount.  idmap/ridmap only mark the
+	 * mount as idmapped, the mappings themselves come from uidMappings/gidMappings. */
+	{ "tmpcopyup", MOPT_IGNORE, 0 },	{ "idmap", MOPT_IGNORE, 0 },
+	{ "ridmap", MOPT_IGNORE, 0 },
+};
+
+static int mount_option(struct rtr_mount *m, const char *o, char ***data)
+{
+	unsigned long prop;
+
+	if (spec_propagation(o, &prop) == 0) {
+		m->propagation = prop;
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(mount_opts); i++) {
+		if (!streq(o, mount_opts[i].name))
+			continue;
+		switch (mount_opts[i].kind) {
+		case MOPT_SET:
+			m->flags |= mount_opts[i].flag;
+			m->clear_flags &= ~mount_opts[i].flag;
+			break;
+		case MOPT_CLEAR:
+			m->flags &= ~mount_opts[i].flag;
+			m->clear_flags |= mount_opts[i].flag;
+			break;
+		case MOPT_BIND:
+			m->flags |= mount_opts[i].flag;
+			m->bind = true;
+			break;
+		case MOPT_IGNORE:
+			break;
+		}
+		return 0;
+	}
+	/* Everything else is filesystem data: size=, mode=, newinstance, ptmxmode=... */
+	return strv_push(data, o) < 0 ? -ENOMEM : 0;
+}
+
+static bool fstype_valid(const char *t)
+{
+	size_t l = strlen(t);
+
+	if (l == 0 || l > 64)
+		return false;
+	for (; *t; t++)
+		if (!(*t >= 'a' && *t <= 'z') && !(*t >= 'A' && *t <= 'Z') &&
+		    !(*t >= '0' && *t <= '9') && !strchr("._-", *t))
+			return false;
+	return true;
+}
+
+static char *strv_join_comma(char **v)
+{
+	size_t len = 1;
+	char *s, *p;
+
+	for (size_t i = 0; v[i]; i++)
+		len += strlen(v[i]) + 1;
+	s = p = malloc(len);
+	if (!s)
+		return NULL;
+	for (size_t i = 0; v[i]; i++)
+		p = stpcpy(stpcpy(p, i ? "," : ""), v[i]);
+	*p = 0;
+	return s;
+}
+
+static int parse_mount(struct json_cur c, void *elem, struct rtr_err *err)
+{
+	static const struct spec_field f[] = {
+		{ .key = "type", .kind = SPEC_STR, .off = offsetof(struct rtr_mount, type) },
+		{ .key = "source", .kind = SPEC_STR, .off = offsetof(struct rtr_mount, source) },
+	};
+	struct rtr_mount *m = elem;
+	struct json_cur dst = json_member(&c, "destination"), opts = json_member(&c, "options");
+	_cleanup_strv_free_ char **data = NULL;
+	int r;
+
+	r = spec_abs_path(dst, &m->destination, err);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return json_error(dst, err, "missing");
+	r = spec_fields(c, f, ELEMENTSOF(f), m, err);
+	if (r < 0)
+		return r;
+	if (m->type && !fstype_valid(m->type))
+		return json_error(json_member(&c, "type"), err, "invalid filesystem type \"%.64s\"",
+				  m->type);
+	if (streq(m->type, "bind") || streq(m->type, "rbind")) {
+		m->bind = true;
+		m->flags |= MS_BIND | (streq(m->type, "rbind") ? MS_REC : 0);
+	}
+
+	r = json_strv(opts, &m->options, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; m->options && m->options[i]; i++) {
+		if (!m->options[i][0])
+			return json_error(json_item(&opts, i), err, "empty mount option");
+		r = mount_option(m, m->options[i], &data);
+		if (r < 0)
+			return r;
+	}
+	if (data) {
+		m->data = strv_join_comma(data);
+		if (!m->data)
+			return -ENOMEM;
+	}
+	if (!m->type && !m->bind)
+		return json_error(json_member(&c, "type"), err,
+				  "missing (only bind mounts may omit it)");
+	if (m->bind && !m->source)
+		return json_error(json_member(&c, "source"), err, "missing for a bind mount");
+
+	r = spec_idmaps(json_member(&c, "uidMappings"), &m->uid_mappings, &m->n_uid_mappings,
+			err);
+	if (r < 0)
+		return r;
+	return spec_idmaps(json_member(&c, "gidMappings"), &m->gid_mappings, &m->n_gid_mappings,
+			   err);
+}
+
+/* ---- hooks ---- */
+
+static const char *const hook_names[_RTR_HOOK_MAX] = {
+	[RTR_HOOK_PRESTART] = "prestart",
+	[RTR_HOOK_CREATE_RUNTIME] = "createRuntime",
+	[RTR_HOOK_CREATE_CONTAINER] = "createContainer",
+	[RTR_HOOK_START_CONTAINER] = "startContainer",
+	[RTR_HOOK_POSTSTART] = "poststart",
+	[RTR_HOOK_POSTSTOP] = "poststop",
+};
+
+static int parse_hook(struct json_cur c, void *elem, struct rtr_err *err)
+{
+	static const struct spec_field f[] = {
+		{ .key = "timeout", .kind = SPEC_INT, .off = offsetof(struct rtr_hook, timeout_s),
+		  .set = SPEC_SET(struct rtr_hook, timeout_set), .min = 1, .max = INT_MAX },
+	};
+	struct rtr_hook *h = elem;
+	struct json_cur path = json_member(&c, "path");
+	int r;
+
+	r = spec_abs_path(path, &h->path, err);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return json_error(path, err, "missing");
+	r = json_strv(json_member(&c, "args"), &h->args, err);
+	if (r < 0)
+		return r;
+	r = parse_env(json_member(&c, "env"), &h->env, err);
+	if (r < 0)
+		return r;
+	return spec_fields(c, f, ELEMENTSOF(f), h, err);
+}
+
+static int parse_hooks(struct json_cur c, struct rtr_spec *s, struct rtr_err *err)
+{
+	size_t n;
+	int r = json_object(c, &n, err);
+
+	if (r <= 0)
+		return r;
+	for (size_t k = 0; k < _RTR_HOOK_MAX; k++) {
+		r = spec_objects(json_member(&c, hook_names[k]), sizeof(struct rtr_hook),
+				 (void **)&s->hooks[k], &s->n_hooks[k], parse_hook, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- top level ---- */
+
+static int parse_version(struct json_cur c, struct rtr_spec *s, struct rtr_err *err)
+{
+	int r = json_strdup(c, &s->oci_version, err);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return json_error(c, err, "missing");
+	/* Any 1.x: minor versions only add fields, and unknown fields are ignored. */
+	if (!startswith(s->oci_version, "1.") || !(s->oci_version[2] >= '0' &&
+						     s->oci_version[2] <= '9'))
+		return json_error(c, err, "unsupported version \"%.32s\" (1.x expected)",
+				  s->oci_version);
+	return 0;
+}
+
+static int parse_root(struct json_cur c, struct rtr_spec *s, struct rtr_err *err)
+{
+	struct json_cur path = json_member(&c, "path");
+	size_t n;
+	int r = json_object(c, &n, err);
+
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return json_error(c, err, "missing");
+	r = json_strdup(path, &s->root_path, err);
+	if (r < 0)
+		return r;
+	if (r == 0 || !s->root_path[0])
+		return json_error(path, err, "missing");
+	r = json_bool(json_member(&c, "readonly"), &s->root_readonly, err);
+	return r < 0 ? r : 0;
+}
+
+/* ---- org.rtr.* annotations ---- */
+
+static int ext_bool(struct json_cur c, const char *v, bool *ret, struct rtr_err *err)
+{
+	if (streq(v, "true") || streq(v, "1") || streq(v, "yes"))
+		*ret = true;
+	else if (streq(v, "false") || streq(v, "0") || streq(v, "no"))
+		*ret = false;
+	else
+		return json_error(c, err, "expected true or false, got \"%.32s\"", v);
+	return 0;
+}
+
+static int ext_restart(struct json_cur c, const char *v, struct rtr_err *err)
+{
+	const char *n;
+	uint64_t max;
+
+	if (streq(v, "no") || streq(v, "always") || streq(v, "on-failure"))
+		return 0;
+	n = startswith(v, "on-failure:");
+	if (n && parse_u64(n, UINT32_MAX, &max) == 0)
+		return 0;
+	return json_error(c, err, "expected no, always or on-failure[:N], got \"%.32s\"", v);
+}
+
+static int parse_ext(struct json_cur ann, struct rtr_spec *s, struct rtr_err *err)
+{
+	struct rtr_ext *e = &s->ext;
+	size_t n = 0;
+	int r;
+
+	if (json_object(ann, &n, err) <= 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_cur c = json_member_at(&ann, i);
+		const char *v = c.node->str;
+		char **dst = NULL;
+		uint64_t u;
+
+		if (streq(c.key, "org.rtr.stop-signal"))
+			dst = &e->stop_signal;
+		else if (streq(c.key, "org.rtr.log"))
+			dst = &e->log_path;
+		else if (streq(c.key, "org.rtr.health-cmd"))
+			dst = &e->health_cmd;
+		else if (streq(c.key, "org.rtr.restart")) {
+			r = ext_restart(c, v, err);
+			if (r < 0)
+				return r;
+			dst = &e->restart;
+		} else if (streq(c.key, "org.rtr.init")) {
+			r = ext_bool(c, v, &e->init, err);
+			if (r < 0)
+				return r;
+		} else if (streq(c.key, "org.rtr.stop-timeout")) {
+			if (parse_u64(v, 24 * 3600, &u) < 0)
+				return json_error(c, err, "expected seconds (0..86400), got \"%.32s\"",
+						  v);
+			e->stop_timeout_s = (unsigned)u;
+			e->stop_timeout_set = true;
+		}
+		if (dst) {
+			if (!*v)
+				return json_error(c, err, "must not be empty");
+			free(*dst);
+			*dst = strdup(v);
+			if (!*dst)
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static int parse_top(struct json_cur root, struct rtr_spec *s, struct rtr_err *err)
+{
+	static const struct spec_field f[] = {
+		{ .key = "hostname", .kind = SPEC_STR, .off = offsetof(struct rtr_spec, hostname) },
+		{ .key = "domainname", .kind = SPEC_STR, .off = offsetof(struct rtr_spec,
+		  domainname) },
+	};
+	struct json_cur proc = json_member(&root, "process"), lx = json_member(&root, "linux"),
+			ann = json_member(&root, "annotations");
+	size_t n;
+	int r;
+
+	r = json_object(root, &n, err);
+	if (r == 0)
+		return json_error(root, err, "expected an object, got null");
+	if (r < 0)
+		return r;
+	r = parse_version(json_member(&root, "ociVersion"), s, err);
+	if (r < 0)
+		return r;
+	r = parse_root(json_member(&root, "root"), s, err);
+	if (r < 0)
+		return r;
+	r = spec_fields(root, f, ELEMENTSOF(f), s, err);
+	if (r < 0)
+		return r;
+	if (s->hostname && strlen(s->hostname) > 64)
+		return json_error(json_member(&root, "hostname"), err, "longer than 64 bytes");
+
+	r = json_object(proc, &n, err);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		s->process_set = true;
+		r = parse_process(proc, &s->process, err);
+		if (r < 0)
+			return r;
+	}
+	r = spec_objects(json_member(&root, "mounts"), sizeof(*s->mounts), (void **)&s->mounts,
+			 &s->n_mounts, parse_mount, err);
+	if (r < 0)
+		return r;
+	r = parse_hooks(json_member(&root, "hooks"), s, err);
+	if (r < 0)
+		return r;
+	r = spec_kv(ann, &s->annotations, &s->n_annotations, NULL, err);
+	if (r < 0)
+		return r;
+	r = json_object(lx, &n, err);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		s->linux_set = true;
+		r = spec_parse_linux(lx, &s->lx, err);
+		if (r < 0)
+			return r;
+	}
+	return parse_ext(ann, s, err);
+}
+
+int spec_parse(const char *buf, size_t len, struct rtr_spec **ret, struct rtr_err *err)
+{
+	_cleanup_json_ struct json *tree = NULL;
+	struct rtr_spec *s;
+	int r;
+
+	r = json_parse(buf, len, RTR_CONFIG_MAX_BYTES, &tree, err);
+	if (r < 0)
+		return r;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return rtr_err_set(err, ENOMEM, "out of memory");
+	r = parse_top(json_root(tree), s, err);
+	if (r < 0) {
+		spec_free(s);
+		if (r == -ENOMEM)
+			return rtr_err_set(err, ENOMEM, "out of memory");
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int spec_load(int bundle_dirfd, struct rtr_spec **ret, struct rtr_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = read_file_at(bundle_dirfd, "config.json", RTR_CONFIG_MAX_BYTES, &buf, &len);
+	if (r == -EFBIG)
+		return rtr_err_set(err, EFBIG, "config.json: larger than the limit of %d bytes",
+				   RTR_CONFIG_MAX_BYTES);
+	if (r < 0)
+		return rtr_err_set(err, -r, "config.json: %s", strerror(-r));
+	return spec_parse(buf, len, ret, err);
+}
+
+/* ---- freeing and small lookups ---- */
+
+static void caps_free_sets(struct rtr_caps *c)
+{
+	free(c->bounding);
+	free(c->effective);
+	free(c->inheritable);
+	free(c->permitted);
+	free(c->ambient);
+}
+
+static void process_free(struct rtr_process *p)
+{
+	free(p->user.additional_gids);
+	free(p->user.username);
+	strv_free(p->args);
+	strv_free(p->env);
+	free(p->cwd);
+	caps_free_sets(&p->caps);
+	for (size_t i = 0; p->rlimits && i < p->n_rlimits; i++)
+		free(p->rlimits[i].type);
+	free(p->rlimits);
+	free(p->apparmor_profile);
+	free(p->selinux_label);
+}
+
+static void ext_free(struct rtr_ext *e)
+{
+	free(e->network);
+	free(e->veth);
+	free(e->veth_peer);
+	strv_free(e->addresses);
+	free(e->gateway);
+	free(e->gateway6);
+	free(e->mac);
+	free(e->bridge);
+	strv_free(e->host_addresses);
+	strv_free(e->dns);
+	strv_free(e->dns_search);
+	strv_free(e->add_hosts);
+	free(e->stop_signal);
+	free(e->log_path);
+	free(e->restart);
+	free(e->health_cmd);
+}
+
+void spec_free(struct rtr_spec *s)
+{
+	if (!s)
+		return;
+	free(s->oci_version);
+	free(s->root_path);
+	free(s->hostname);
+	free(s->domainname);
+	process_free(&s->process);
+	for (size_t i = 0; s->mounts && i < s->n_mounts; i++) {
+		struct rtr_mount *m = &s->mounts[i];
+		free(m->destination);
+		free(m->type);
+		free(m->source);
+		strv_free(m->options);
+		free(m->data);
+		free(m->uid_mappings);
+		free(m->gid_mappings);
+	}
+	free(s->mounts);
+	for (size_t k = 0; k < _RTR_HOOK_MAX; k++) {
+		for (size_t i = 0; s->hooks[k] && i < s->n_hooks[k]; i++) {
+			free(s->hooks[k][i].path);
+			strv_free(s->hooks[k][i].args);
+			strv_free(s->hooks[k][i].env);
+		}
+		free(s->hooks[k]);
+	}
+	spec_kv_free(s->annotations, s->n_annotations);
+	spec_linux_free(&s->lx);
+	ext_free(&s->ext);
+	free(s);
+}
+
+const char *spec_annotation(const struct rtr_spec *s, const char *key)
+{
+	/* Like json_member(): the last of duplicate keys wins. */
+	for (size_t i = s->n_annotations; i > 0; i--)
+		if (streq(s->annotations[i - 1].key, key))
+			return s->annotations[i - 1].value;
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	int flag;
+} namespaces[_RTR_NS_MAX] = {
+	[RTR_NS_PID] = { "pid", CLONE_NEWPID },	      [RTR_NS_NET] = { "network", CLONE_NEWNET },
+	[RTR_NS_MNT] = { "mount", CLONE_NEWNS },      [RTR_NS_IPC] = { "ipc", CLONE_NEWIPC },
+	[RTR_NS_UTS] = { "uts", CLONE_NEWUTS },	      [RTR_NS_USER] = { "user", CLONE_NEWUSER },
+	[RTR_NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP }, [RTR_NS_TIME] = { "time", CLONE_NEWTIME },
+};
+
+const char *spec_ns_name(enum rtr_ns_type t)
+{
+	return (unsigned)t < _RTR_NS_MAX ? namespaces[t].name : NULL;
+}
+
+int spec_ns_clone_flag(enum rtr_ns_type t)
+{
+	return (unsigned)t < _RTR_NS_MAX ? namespaces[t].flag : 0;
+}
+
+const char *spec_hook_name(enum rtr_hook_kind k)
+{
+	return (unsigned)k < _RTR_HOOK_MAX ? hook_names[k] : NULL;
+}

@@ -265,6 +265,9 @@ struct rtr_ext {
 	char *restart;       /* "no", "on-failure[:N]", "always" */
 	char *health_cmd;
 	bool init;           /* --init reaper as PID 1 */
+	/* security (security.c): a bare bundle (no process.capabilities, no linux.seccomp)
+	 * gets rtr's default profile (lib/profile.h). */
+	bool default_profile;
 };
 
 struct rtr_spec {
@@ -294,6 +297,10 @@ int spec_parse(const char *buf, size_t len, struct rtr_spec **ret, struct rtr_er
 /* Read BUNDLE/config.json (size limit from config.h) and parse it. */
 int spec_load(int bundle_dirfd, struct rtr_spec **ret, struct rtr_err *err);
 void spec_free(struct rtr_spec *s);
+/* Parse one linux.seccomp object (e.g. a Docker seccomp profile file for --seccomp FILE);
+ * errors name the JSON path inside that object. */
+int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret,
+		       struct rtr_err *err);
 
 /* Annotation lookup; NULL when absent. */
 const char *spec_annotation(const struct rtr_spec *s, const char *key);
