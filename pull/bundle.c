@@ -1,1 +1,660 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "config.h"
+#include "runner/lib/cleanup.h"
+#include "runner/lib/json.h"
+#include "runner/lib/profile.h"
+#include "runner/lib/util.h"
+#include "unpack.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+struct bundle {
+	int parent_fd;
+	int dir_fd;
+	int rootfs_fd;
+	char *path;     /* as given */
+	char *base;     /* final name in the parent */
+	char *tmp_name; /* temporary name in the parent */
+	char *tmp_path;
+	bool force;
+	bool committed;
+};
+
+static int rename2(int ofd, const char *o, int nfd, const char *n, unsigned flags)
+{
+	return syscall(SYS_renameat2, ofd, o, nfd, n, flags) < 0 ? -errno : 0;
+}
+
+int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct rtr_err *err)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	struct bundle *b;
+	char *slash, *dir, *base;
+	struct stat st;
+
+	if (!copy)
+		return -ENOMEM;
+	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
+		copy[strlen(copy) - 1] = 0;
+	slash = strrchr(copy, '/');
+	if (slash) {
+		*slash = 0;
+		dir = slash == copy ? (char *)"/" : copy;
+		base = slash + 1;
+	} else {
+		dir = (char *)".";
+		base = copy;
+	}
+	if (!base[0] || streq(base, ".") || streq(base, ".."))
+		return rtr_err_set(err, EINVAL, "%s: not a usable bundle path", path);
+	if (strlen(base) > NAME_MAX - 20)
+		return rtr_err_set(err, ENAMETOOLONG, "%s: name too long", path);
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->parent_fd = b->dir_fd = b->rootfs_fd = -1;
+	b->force = force;
+	b->path = strdup(path);
+	b->base = strdup(base);
+	if (!b->path || !b->base) {
+		bundle_free(b);
+		return -ENOMEM;
+	}
+	b->parent_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (b->parent_fd < 0) {
+		int r = rtr_err_set(err, errno, "%s: %s", dir, strerror(errno));
+		bundle_free(b);
+		return r;
+	}
+	if (!force && fstatat(b->parent_fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		bundle_free(b);
+		return rtr_err_set(err, EEXIST, "%s: already exists (use --force to replace it)",
+				   path);
+	}
+	for (int i = 0; i < 100; i++) {
+		uint32_t rnd = 0;
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (uint32_t)getpid() * 2654435761u + (uint32_t)i;
+		free(b->tmp_name);
+		b->tmp_name = xasprintf(".%s.tmp-%08x", base, rnd);
+		if (!b->tmp_name) {
+			bundle_free(b);
+			return -ENOMEM;
+		}
+		if (mkdirat(b->parent_fd, b->tmp_name, 0700) == 0)
+			break;
+		if (errno != EEXIST) {
+			int r = rtr_err_set(err, errno, "%s: creating the temporary bundle: %s", dir,
+					    strerror(errno));
+			free(b->tmp_name);
+			b->tmp_name = NULL;
+			bundle_free(b);
+			return r;
+		}
+	}
+	b->tmp_path = xasprintf("%s/%s", dir, b->tmp_name);
+	b->dir_fd = openat(b->parent_fd, b->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				      O_CLOEXEC);
+	if (!b->tmp_path || b->dir_fd < 0 || mkdirat(b->dir_fd, "rootfs", 0755) < 0 ||
+	    (b->rootfs_fd = openat(b->dir_fd, "rootfs",
+				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		int r = rtr_err_set(err, errno ? errno : ENOMEM, "%s: %s", b->tmp_name,
+				    strerror(errno ? errno : ENOMEM));
+		bundle_free(b);
+		return r;
+	}
+	/* 0700 regardless of the umask: host users must not reach setuid files inside */
+	(void)fchmod(b->dir_fd, 0700);
+	*ret = b;
+	return 0;
+}
+
+int bundle_rootfs_fd(const struct bundle *b)
+{
+	return b->rootfs_fd;
+}
+
+int bundle_dir_fd(const struct bundle *b)
+{
+	return b->dir_fd;
+}
+
+const char *bundle_tmp_path(const struct bundle *b)
+{
+	return b->tmp_path;
+}
+
+void bundle_abort(struct bundle *b)
+{
+	if (!b || b->committed || !b->tmp_name || b->parent_fd < 0)
+		return;
+	if (b->rootfs_fd >= 0) {
+		close(b->rootfs_fd);
+		b->rootfs_fd = -1;
+	}
+	(void)unpack_rm_rf_at(b->parent_fd, b->tmp_name);
+	free(b->tmp_name);
+	b->tmp_name = NULL;
+}
+
+void bundle_free(struct bundle *b)
+{
+	if (!b)
+		return;
+	bundle_abort(b);
+	if (b->rootfs_fd >= 0)
+		close(b->rootfs_fd);
+	if (b->dir_fd >= 0)
+		close(b->dir_fd);
+	if (b->parent_fd >= 0)
+		close(b->parent_fd);
+	free(b->path);
+	free(b->base);
+	free(b->tmp_name);
+	free(b->tmp_path);
+	free(b);
+}
+
+int bundle_commit(struct bundle *b, struct rtr_err *err)
+{
+	int r;
+
+	if (unpack_interrupted)
+		return rtr_err_set(err, EINTR, "interrupted");
+	/* The rootfs must be on disk before the name points at it (power loss on a router). */
+	if (syncfs(b->dir_fd) < 0)
+		return rtr_err_set(err, errno, "%s: syncfs: %s", b->tmp_path, strerror(errno));
+	r = rename2(b->parent_fd, b->tmp_name, b->parent_fd, b->base, RENAME_NOREPLACE);
+	if (r == -EEXIST && b->force) {
+		r = rename2(b->parent_fd, b->tmp_name, b->parent_fd, b->base, RENAME_EXCHANGE);
+		if (r == 0) {
+			/* the old bundle now has the temporary name */
+			b->committed = true;
+			r = unpack_rm_rf_at(b->parent_fd, b->tmp_name);
+			free(b->tmp_name);
+			b->tmp_name = NULL;
+			if (r < 0)
+				return rtr_err_set(err, -r, "%s: removing the replaced bundle: %s",
+						   b->path, strerror(-r));
+			return fsync(b->parent_fd) < 0 ? -errno : 0;
+		}
+	}
+	if (r == -EEXIST)
+		return rtr_err_set(err, EEXIST, "%s: already exists (use --force to replace it)",
+				   b->path);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: rename into place: %s", b->path, strerror(-r));
+	b->committed = true;
+	free(b->tmp_name);
+	b->tmp_name = NULL;
+	(void)fsync(b->parent_fd);
+	return 0;
+}
+
+/* ---- config.json ---- */
+
+/* The whole of a small file (NUL-terminated). */
+static int read_fd(int fd, char **ret)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+		if (len + 1 >= cap) {
+			char *nb;
+			if (cap >= 1024 * 1024) {
+				free(buf);
+				return -EFBIG;
+			}
+			nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			free(buf);
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	buf[len] = 0;
+	*ret = buf;
+	return 0;
+}
+
+/* Find a passwd/group line whose field 0 (name) or field 2 (id) equals @key. */
+static int lookup_db(int rootfs_fd, const char *file, const char *key, bool by_name,
+		     unsigned long *ret_id, unsigned long *ret_gid, struct rtr_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+	int r;
+
+	fd = unpack_open_in_root(rootfs_fd, file, O_RDONLY, NULL);
+	if (fd < 0)
+		return rtr_err_set(err, ENOENT, "user \"%s\": the image has no %s", key, file);
+	r = read_fd(fd, &buf);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[4] = { 0 };
+		char *p = line;
+		int i;
+		for (i = 0; i < 4 && p; i++) {
+			f[i] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = 0;
+		}
+		if (i < 4 || !f[2] || !f[3])
+			continue;
+		if (by_name ? streq(f[0], key) : streq(f[2], key)) {
+			char *end;
+			*ret_id = strtoul(f[2], &end, 10);
+			if (ret_gid)
+				*ret_gid = strtoul(f[3], &end, 10);
+			return 0;
+		}
+	}
+	return rtr_err_set(err, ENOENT, "user \"%s\": not found in the image's %s", key, file);
+}
+
+/* Supplementary groups: /etc/group lines listing @user as a member. */
+static int lookup_groups(int rootfs_fd, const char *user, unsigned long gid,
+			 unsigned long **ret, size_t *ret_n)
+{
+	_cleanup_close_ int fd = unpack_open_in_root(rootfs_fd, "/etc/group", O_RDONLY, NULL);
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+	size_t n = 0;
+	unsigned long *v = NULL;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (fd < 0 || !user)
+		return 0;
+	if (read_fd(fd, &buf) < 0)
+		return 0;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[4] = { 0 }, *q = line, *m, *ms = NULL;
+		int i;
+		for (i = 0; i < 4 && q; i++) {
+			f[i] = q;
+			q = strchr(q, ':');
+			if (q)
+				*q++ = 0;
+		}
+		if (i < 4 || !f[3])
+			continue;
+		for (m = strtok_r(f[3], ",", &ms); m; m = strtok_r(NULL, ",", &ms)) {
+			unsigned long g = strtoul(f[2], NULL, 10);
+			if (!streq(m, user) || g == gid || n >= 32)
+				continue;
+			unsigned long *nv = realloc(v, (n + 1) * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+			v[n++] = g;
+		}
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* Docker's User: "", "name", "uid", "name:group", "uid:gid" (and mixed). */
+static int resolve_user(int rootfs_fd, const char *spec, unsigned long *uid, unsigned long *gid,
+			unsigned long **groups, size_t *n_groups, struct rtr_err *err)
+{
+	_cleanup_free_ char *u = NULL;
+	char *g;
+	bool have_gid = false;
+	int r;
+
+	*uid = *gid = 0;
+	*groups = NULL;
+	*n_groups = 0;
+	if (!spec || !spec[0])
+		return 0;
+	u = strdup(spec);
+	if (!u)
+		return -ENOMEM;
+	g = strchr(u, ':');
+	if (g)
+		*g++ = 0;
+	if (all_digits(u)) {
+		*uid = strtoul(u, NULL, 10);
+		/* the primary group of a numeric uid comes from passwd when present */
+		if (!g && lookup_db(rootfs_fd, "/etc/passwd", u, false, uid, gid, NULL) < 0)
+			*gid = 0;
+	} else {
+		r = lookup_db(rootfs_fd, "/etc/passwd", u, true, uid, gid, err);
+		if (r < 0)
+			return r;
+		lookup_groups(rootfs_fd, u, *gid, groups, n_groups);
+	}
+	if (g && g[0]) {
+		have_gid = true;
+		if (all_digits(g))
+			*gid = strtoul(g, NULL, 10);
+		else {
+			r = lookup_db(rootfs_fd, "/etc/group", g, true, gid, NULL, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	(void)have_gid;
+	if (*uid >= UINT32_MAX || *gid >= UINT32_MAX)
+		return rtr_err_set(err, ERANGE, "user \"%s\": id out of range", spec);
+	return 0;
+}
+
+static void w_strv(struct json_writer *w, char **v)
+{
+	json_w_begin_array(w);
+	for (size_t i = 0; v && v[i]; i++)
+		json_w_string(w, v[i]);
+	json_w_end_array(w);
+}
+
+static void w_mount(struct json_writer *w, const char *dst, const char *type, const char *src,
+		    const char *const *opts)
+{
+	json_w_begin_object(w);
+	json_w_member_string(w, "destination", dst);
+	json_w_member_string(w, "type", type);
+	json_w_member_string(w, "source", src);
+	json_w_key(w, "options");
+	json_w_begin_array(w);
+	for (size_t i = 0; opts[i]; i++)
+		json_w_string(w, opts[i]);
+	json_w_end_array(w);
+	json_w_end_object(w);
+}
+
+/* Merge "K=V" @add into @env: same key replaces. */
+static int env_set(char ***env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
+	for (size_t i = 0; *env && (*env)[i]; i++)
+		if (strncmp((*env)[i], kv, kl) == 0 && ((*env)[i][kl] == '=' || !(*env)[i][kl])) {
+			char *n = strdup(kv);
+			if (!n)
+				return -ENOMEM;
+			free((*env)[i]);
+			(*env)[i] = n;
+			return 0;
+		}
+	return strv_push(env, kv);
+}
+
+static const char *goarch_of(const char *a)
+{
+	return a && a[0] ? a : NULL;
+}
+
+int bundle_write_config(struct bundle *b, const struct bundle_image *img,
+			const struct bundle_presets *p, struct rtr_err *err)
+{
+	static const struct bundle_presets none;
+	_cleanup_json_ struct json *j = NULL;
+	_cleanup_strv_free_ char **entry = NULL, **cmd = NULL, **env = NULL, **args = NULL;
+	_cleanup_free_ char *user = NULL, *workdir = NULL, *stop = NULL, *arch = NULL;
+	_cleanup_free_ unsigned long *groups = NULL;
+	_cleanup_free_ char *text = NULL;
+	_cleanup_close_ int fd = -1;
+	struct json_cur root, cfg, labels;
+	struct json_writer *w;
+	unsigned long uid, gid;
+	size_t n_groups = 0, n_labels = 0, len;
+	const char *hostname;
+	bool have_path = false;
+	int r;
+
+	if (!p)
+		p = &none;
+	r = json_parse(img->config_json, img->config_len, RTR_IMAGE_CONFIG_MAX_BYTES, &j, err);
+	if (r < 0)
+		return rtr_err_set(err, -r, "image config: %s", err ? err->msg : "invalid");
+	root = json_root(j);
+	cfg = json_member(&root, "config");
+	if ((r = json_strdup(json_member(&root, "architecture"), &arch, err)) < 0 ||
+	    (r = json_strv(json_member(&cfg, "Entrypoint"), &entry, err)) < 0 ||
+	    (r = json_strv(json_member(&cfg, "Cmd"), &cmd, err)) < 0 ||
+	    (r = json_strv(json_member(&cfg, "Env"), &env, err)) < 0 ||
+	    (r = json_strdup(json_member(&cfg, "User"), &user, err)) < 0 ||
+	    (r = json_strdup(json_member(&cfg, "WorkingDir"), &workdir, err)) < 0 ||
+	    (r = json_strdup(json_member(&cfg, "StopSignal"), &stop, err)) < 0)
+		return rtr_err_set(err, -r, "image config: %s", err ? err->msg : "invalid");
+	labels = json_member(&cfg, "Labels");
+	if (json_present(labels) && (r = json_object(labels, &n_labels, err)) < 0)
+		return rtr_err_set(err, -r, "image config: %s", err ? err->msg : "invalid");
+
+	/* presets */
+	if (p->entrypoint) {
+		strv_free(entry);
+		entry = strv_copy(p->entrypoint);
+		if (!p->cmd) {
+			strv_free(cmd);
+			cmd = NULL;
+		}
+	}
+	if (p->cmd) {
+		strv_free(cmd);
+		cmd = strv_copy(p->cmd);
+	}
+	for (size_t i = 0; entry && entry[i]; i++)
+		if ((r = strv_push(&args, entry[i])) < 0)
+			return r;
+	for (size_t i = 0; cmd && cmd[i]; i++)
+		if ((r = strv_push(&args, cmd[i])) < 0)
+			return r;
+	if (!args || !args[0])
+		return rtr_err_set(err, EINVAL,
+				   "image config: no Entrypoint or Cmd (give one with --entrypoint/--cmd)");
+	for (size_t i = 0; p->env && p->env[i]; i++)
+		if ((r = env_set(&env, p->env[i])) < 0)
+			return r;
+	for (size_t i = 0; env && env[i]; i++)
+		if (startswith(env[i], "PATH="))
+			have_path = true;
+	if (!have_path &&
+	    (r = strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")) <
+		    0)
+		return r;
+	if (p->user) {
+		free(user);
+		user = strdup(p->user);
+	}
+	if (p->workdir) {
+		free(workdir);
+		workdir = strdup(p->workdir);
+	}
+	r = resolve_user(b->rootfs_fd, user, &uid, &gid, &groups, &n_groups, err);
+	if (r < 0)
+		return r;
+	hostname = p->hostname ? p->hostname : p->name ? p->name : b->base;
+
+	w = json_writer_new(true);
+	json_w_begin_object(w);
+	json_w_member_string(w, "ociVersion", "1.0.2");
+	json_w_key(w, "process");
+	json_w_begin_object(w);
+	json_w_member_bool(w, "terminal", false);
+	json_w_key(w, "user");
+	json_w_begin_object(w);
+	json_w_member_uint(w, "uid", uid);
+	json_w_member_uint(w, "gid", gid);
+	if (n_groups) {
+		json_w_key(w, "additionalGids");
+		json_w_begin_array(w);
+		for (size_t i = 0; i < n_groups; i++)
+			json_w_uint(w, groups[i]);
+		json_w_end_array(w);
+	}
+	json_w_end_object(w);
+	json_w_key(w, "args");
+	w_strv(w, args);
+	json_w_key(w, "env");
+	w_strv(w, env);
+	json_w_member_string(w, "cwd", workdir && workdir[0] == '/' ? workdir : "/");
+	json_w_key(w, "capabilities");
+	profile_write_capabilities(w);
+	json_w_key(w, "rlimits");
+	json_w_begin_array(w);
+	json_w_begin_object(w);
+	json_w_member_string(w, "type", "RLIMIT_NOFILE");
+	json_w_member_uint(w, "hard", 1024);
+	json_w_member_uint(w, "soft", 1024);
+	json_w_end_object(w);
+	json_w_end_array(w);
+	json_w_member_bool(w, "noNewPrivileges", true);
+	json_w_end_object(w);
+
+	json_w_key(w, "root");
+	json_w_begin_object(w);
+	json_w_member_string(w, "path", "rootfs");
+	json_w_member_bool(w, "readonly", false);
+	json_w_end_object(w);
+	json_w_member_string(w, "hostname", hostname);
+
+	json_w_key(w, "mounts");
+	json_w_begin_array(w);
+	w_mount(w, "/proc", "proc", "proc", (const char *[]){ "nosuid", "noexec", "nodev", NULL });
+	w_mount(w, "/dev", "tmpfs", "tmpfs",
+		(const char *[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL });
+	w_mount(w, "/dev/pts", "devpts", "devpts",
+		(const char *[]){ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
+				  "gid=5", NULL });
+	w_mount(w, "/dev/shm", "tmpfs", "shm",
+		(const char *[]){ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL });
+	w_mount(w, "/dev/mqueue", "mqueue", "mqueue",
+		(const char *[]){ "nosuid", "noexec", "nodev", NULL });
+	w_mount(w, "/sys", "sysfs", "sysfs",
+		(const char *[]){ "nosuid", "noexec", "nodev", "ro", NULL });
+	w_mount(w, "/sys/fs/cgroup", "cgroup", "cgroup",
+		(const char *[]){ "nosuid", "noexec", "nodev", "relatime", "ro", NULL });
+	for (size_t i = 0; p->mounts && p->mounts[i]; i++) {
+		_cleanup_free_ char *m = strdup(p->mounts[i]);
+		char *dst, *mode;
+		if (!m)
+			return -ENOMEM;
+		dst = strchr(m, ':');
+		if (!dst || m[0] != '/' || dst[1] != '/') {
+			json_writer_free(w);
+			return rtr_err_set(err, EINVAL, "--mount %s: expected /SRC:/DST[:ro|rw]",
+					   p->mounts[i]);
+		}
+		*dst++ = 0;
+		mode = strchr(dst, ':');
+		if (mode)
+			*mode++ = 0;
+		if (mode && !streq(mode, "ro") && !streq(mode, "rw")) {
+			json_writer_free(w);
+			return rtr_err_set(err, EINVAL, "--mount %s: mode must be ro or rw",
+					   p->mounts[i]);
+		}
+		w_mount(w, dst, "bind", m,
+			streq(mode, "ro") ? (const char *[]){ "rbind", "ro", NULL } :
+					    (const char *[]){ "rbind", NULL });
+	}
+	json_w_end_array(w);
+
+	json_w_key(w, "annotations");
+	json_w_begin_object(w);
+	for (size_t i = 0; i < n_labels; i++) {
+		struct json_cur l = json_member_at(&labels, i);
+		const char *v;
+		if (json_str(l, &v, NULL) > 0)
+			json_w_member_string(w, l.key, v);
+	}
+	if (img->ref_name)
+		json_w_member_string(w, "org.opencontainers.image.ref.name", img->ref_name);
+	if (img->manifest_digest) {
+		json_w_member_string(w, "org.opencontainers.image.base.digest",
+				     img->manifest_digest);
+		json_w_member_string(w, "org.rtr.image.digest", img->manifest_digest);
+	}
+	if (img->config_digest)
+		json_w_member_string(w, "org.rtr.image.config-digest", img->config_digest);
+	if (img->source)
+		json_w_member_string(w, "org.rtr.image.source", img->source);
+	if (stop && stop[0])
+		json_w_member_string(w, "org.rtr.stop-signal", stop);
+	if (p->name)
+		json_w_member_string(w, "org.rtr.name", p->name);
+	json_w_end_object(w);
+
+	json_w_key(w, "linux");
+	json_w_begin_object(w);
+	json_w_key(w, "namespaces");
+	json_w_begin_array(w);
+	for (const char *const *ns = (const char *const[]){ "pid", "network", "ipc", "uts", "mount",
+							      "cgroup", NULL };
+	     *ns; ns++) {
+		json_w_begin_object(w);
+		json_w_member_string(w, "type", *ns);
+		json_w_end_object(w);
+	}
+	json_w_end_array(w);
+	json_w_key(w, "resources");
+	json_w_begin_object(w);
+	json_w_key(w, "devices");
+	profile_write_device_rules(w);
+	json_w_end_object(w);
+	json_w_key(w, "maskedPaths");
+	profile_write_masked_paths(w);
+	json_w_key(w, "readonlyPaths");
+	profile_write_readonly_paths(w);
+	json_w_key(w, "seccomp");
+	r = profile_write_seccomp(w, profile_caps_mask(), goarch_of(arch));
+	if (r < 0) /* an architecture the profile does not know: the host's */
+		r = profile_write_seccomp(w, profile_caps_mask(), NULL);
+	json_w_end_object(w);
+	json_w_end_object(w);
+	r = json_writer_finish(w, &text, &len);
+	if (r < 0)
+		return rtr_err_set(err, -r, "config.json: writing failed");
+	r = write_file_atomic_at(b->dir_fd, "config.json", text, len, 0600);
+	if (r < 0)
+		return rtr_err_set(err, -r, "config.json: %s", strerror(-r));
+	return 0;
+}
