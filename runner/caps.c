@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
+#include <sys/prctl.h>
 
+#include "lib/cleanup.h"
+#include "lib/util.h"
 #include "modules.h"
 
 int caps_from_name(const char *name, int *ret_cap)
@@ -14,4 +21,276 @@ int caps_from_name(const char *name, int *ret_cap)
 		return -EINVAL;
 	*ret_cap = v;
 	return 0;
+}
+
+/* ---- command line ----------------------------------------------------------------------- */
+
+static int cap_from_option(const char *opt, const char *arg, int *ret_cap, struct rtr_err *err)
+{
+	_cleanup_free_ char *name = NULL;
+
+	name = strncasecmp(arg, "CAP_", 4) == 0 ? strdup(arg) : xasprintf("CAP_%s", arg);
+	if (!name)
+		return -ENOMEM;
+	if (caps_from_name(name, ret_cap) < 0)
+		return rtr_err_set(err, EINVAL, "%s %s: unknown capability", opt, arg);
+	return 0;
+}
+
+static bool set_has(const int *v, size_t n, int cap)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == cap)
+			return true;
+	return false;
+}
+
+static int set_add(int **v, size_t *n, int cap)
+{
+	int *nv;
+
+	if (set_has(*v, *n, cap))
+		return 0;
+	nv = realloc(*v, (*n + 1) * sizeof(int));
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = cap;
+	*v = nv;
+	return 0;
+}
+
+static void set_del(int *v, size_t *n, int cap)
+{
+	for (size_t i = 0; i < *n;)
+		if (v[i] == cap)
+			v[i] = v[--*n];
+		else
+			i++;
+}
+
+/* Highest capability the running kernel knows.  Read before clone: the container's /proc
+ * may differ. */
+static int caps_last_cap(void)
+{
+	static int last = -1;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	int v;
+
+	if (last >= 0)
+		return last;
+	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 32, &buf, &len) == 0 &&
+	    sscanf(buf, "%d", &v) == 1 && v > 0 && v < 64)
+		last = v;
+	else
+		last = CAP_LAST_CAP;
+	return last;
+}
+
+static int caps_fill_all(struct rtr_caps *k)
+{
+	int last = caps_last_cap(), r;
+
+	for (int cap = 0; cap <= last; cap++)
+		if ((r = set_add(&k->bounding, &k->n_bounding, cap)) < 0 ||
+		    (r = set_add(&k->effective, &k->n_effective, cap)) < 0 ||
+		    (r = set_add(&k->permitted, &k->n_permitted, cap)) < 0)
+			return r;
+	return 0;
+}
+
+static int caps_edit(struct rtr_caps *k, const char *opt, char **list, bool add,
+		     struct rtr_err *err)
+{
+	int cap, r;
+
+	/* --cap-add/--cap-drop edit bounding, effective and permitted; inheritable is never
+	 * filled behind the user's back (CVE-2022-27650 class). */
+	for (size_t i = 0; list && list[i]; i++) {
+		if (strcasecmp(list[i], "ALL") == 0) {
+			if (add) {
+				r = caps_fill_all(k);
+				if (r < 0)
+					return r;
+			} else {
+				k->n_bounding = k->n_effective = k->n_permitted = 0;
+				k->n_inheritable = k->n_ambient = 0;
+			}
+			continue;
+		}
+		r = cap_from_option(opt, list[i], &cap, err);
+		if (r < 0)
+			return r;
+		if (add) {
+			if ((r = set_add(&k->bounding, &k->n_bounding, cap)) < 0 ||
+			    (r = set_add(&k->effective, &k->n_effective, cap)) < 0 ||
+			    (r = set_add(&k->permitted, &k->n_permitted, cap)) < 0)
+				return r;
+		} else {
+			set_del(k->bounding, &k->n_bounding, cap);
+			set_del(k->effective, &k->n_effective, cap);
+			set_del(k->permitted, &k->n_permitted, cap);
+			set_del(k->inheritable, &k->n_inheritable, cap);
+			set_del(k->ambient, &k->n_ambient, cap);
+		}
+	}
+	return 0;
+}
+
+int caps_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+{
+	struct rtr_caps *k = &s->process.caps;
+	int r;
+
+	/* Docker's order: drops first, then adds, so "--cap-drop ALL --cap-add NET_ADMIN"
+	 * leaves exactly NET_ADMIN. */
+	r = caps_edit(k, "--cap-drop", o->cap_drop, false, err);
+	if (r < 0)
+		return r;
+	r = caps_edit(k, "--cap-add", o->cap_add, true, err);
+	if (r < 0)
+		return r;
+	if (o->cap_add || o->cap_drop)
+		s->process.caps_set = true;
+	return 0;
+}
+
+/* ---- apply ------------------------------------------------------------------------------ */
+
+struct rtr_caps_state {
+	cap_t final;           /* effective, permitted, inheritable */
+	uint64_t bounding;     /* bit mask */
+	uint64_t ambient;      /* bit mask */
+	int last_cap;
+	bool sys_admin;        /* CAP_SYS_ADMIN stays effective */
+};
+
+static uint64_t to_mask(const int *v, size_t n)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i] >= 0 && v[i] < 64)
+			m |= UINT64_C(1) << v[i];
+	return m;
+}
+
+static int set_flags(cap_t t, cap_flag_t flag, const int *v, size_t n, const char *set,
+		     struct rtr_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		cap_value_t cv = v[i];
+
+		if (cap_set_flag(t, flag, 1, &cv, CAP_SET) < 0)
+			return rtr_err_set(err, EINVAL, "process.capabilities.%s: capability %d "
+					   "unknown to this system", set, v[i]);
+	}
+	return 0;
+}
+
+int caps_prepare(struct rtr_container *c, struct rtr_err *err)
+{
+	const struct rtr_caps *k = &c->spec->process.caps;
+	struct rtr_caps_state *st;
+	int r;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	c->caps = st;
+	st->last_cap = caps_last_cap();
+	st->final = cap_init();
+	if (!st->final)
+		return -ENOMEM;
+	if ((r = set_flags(st->final, CAP_EFFECTIVE, k->effective, k->n_effective, "effective",
+			   err)) < 0 ||
+	    (r = set_flags(st->final, CAP_PERMITTED, k->permitted, k->n_permitted, "permitted",
+			   err)) < 0 ||
+	    (r = set_flags(st->final, CAP_INHERITABLE, k->inheritable, k->n_inheritable,
+			   "inheritable", err)) < 0)
+		return r;
+	st->bounding = to_mask(k->bounding, k->n_bounding);
+	st->ambient = to_mask(k->ambient, k->n_ambient);
+	st->sys_admin = set_has(k->effective, k->n_effective, CAP_SYS_ADMIN);
+	/* The kernel refuses an ambient capability that is not both permitted and
+	 * inheritable; say so now instead of failing inside the container. */
+	for (size_t i = 0; i < k->n_ambient; i++)
+		if (!set_has(k->permitted, k->n_permitted, k->ambient[i]) ||
+		    !set_has(k->inheritable, k->n_inheritable, k->ambient[i])) {
+			_cleanup_(cap_free) char *name = cap_to_name(k->ambient[i]);
+
+			return rtr_err_set(err, EINVAL,
+					   "process.capabilities.ambient: %s must also be permitted "
+					   "and inheritable", name ? name : "?");
+		}
+	return 0;
+}
+
+int caps_apply(const struct rtr_container *c, struct rtr_err *err)
+{
+	struct rtr_caps_state *st = c->caps;
+	cap_t cur;
+	int r;
+
+	if (!st)
+		return 0;
+	/* After setuid with KEEPCAPS the effective set is empty; dropping from the
+	 * bounding set needs CAP_SETPCAP effective, so raise what is permitted first. */
+	cur = cap_get_proc();
+	if (!cur)
+		return rtr_err_set(err, errno, "capget: %s", strerror(errno));
+	for (int cap = 0; cap <= st->last_cap; cap++) {
+		cap_value_t cv = cap;
+		cap_flag_value_t v = CAP_CLEAR;
+
+		cap_get_flag(cur, cv, CAP_PERMITTED, &v);
+		cap_set_flag(cur, CAP_EFFECTIVE, 1, &cv, v);
+	}
+	r = cap_set_proc(cur);
+	cap_free(cur);
+	if (r < 0)
+		return rtr_err_set(err, errno, "capset: %s", strerror(errno));
+
+	for (int cap = 0; cap <= st->last_cap; cap++) {
+		if (st->bounding & (UINT64_C(1) << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return rtr_err_set(err, errno, "dropping capability %d from the bounding "
+					   "set: %s", cap, strerror(errno));
+	}
+
+	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: load it while we
+	 * still hold it (as runc does); the rest of the start path is capset, prctl,
+	 * close_range, sigprocmask and execve. */
+	if (!c->spec->process.no_new_privileges && !st->sys_admin) {
+		r = filter_load(c, err);
+		if (r < 0)
+			return r;
+	}
+
+	if (cap_set_proc(st->final) < 0)
+		return rtr_err_set(err, errno, "capset: %s", strerror(errno));
+
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && st->ambient &&
+	    errno != EINVAL)
+		return rtr_err_set(err, errno, "clearing ambient capabilities: %s",
+				   strerror(errno));
+	for (int cap = 0; cap <= st->last_cap; cap++) {
+		if (!(st->ambient & (UINT64_C(1) << cap)))
+			continue;
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return rtr_err_set(err, errno, "raising ambient capability %d: %s", cap,
+					   strerror(errno));
+	}
+	return 0;
+}
+
+void caps_free(struct rtr_container *c)
+{
+	if (!c->caps)
+		return;
+	if (c->caps->final)
+		cap_free(c->caps->final);
+	free(c->caps);
+	c->caps = NULL;
 }

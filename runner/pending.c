@@ -9,55 +9,42 @@
 
 #include "modules.h"
 
-/* security.c (security engineer) */
-int security_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+/* spec.c (spec engineer) */
+int spec_parse(const char *buf, size_t len, struct rtr_spec **ret, struct rtr_err *err)
 {
-	return 0;
+	return rtr_err_set(err, ENOSYS, "config.json parser not built yet");
 }
-int security_write_idmaps(const struct rtr_container *c, struct rtr_err *err)
+int spec_load(int bundle_dirfd, struct rtr_spec **ret, struct rtr_err *err)
 {
-	return 0;
+	return rtr_err_set(err, ENOSYS, "config.json parser not built yet");
 }
-int security_apply_paths(const struct rtr_container *c, struct rtr_err *err)
-{
-	return 0;
-}
-
-/* caps.c (security engineer) */
-int caps_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
-{
-	return 0;
-}
-int caps_prepare(struct rtr_container *c, struct rtr_err *err)
-{
-	return 0;
-}
-int caps_apply(const struct rtr_container *c, struct rtr_err *err)
-{
-	return 0;
-}
-void caps_free(struct rtr_container *c)
+void spec_free(struct rtr_spec *s)
 {
 }
-
-/* seccomp.c (security engineer) */
-int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+const char *spec_annotation(const struct rtr_spec *s, const char *key)
 {
-	return 0;
+	return NULL;
 }
-int filter_prepare(struct rtr_container *c, struct rtr_err *err)
+const char *spec_ns_name(enum rtr_ns_type t)
 {
-	return 0;
+	static const char *const n[] = { "pid", "network", "mount", "ipc", "uts", "user", "cgroup",
+					 "time" };
+	return (unsigned)t < _RTR_NS_MAX ? n[t] : NULL;
 }
-int filter_load(const struct rtr_container *c, struct rtr_err *err)
+int spec_ns_clone_flag(enum rtr_ns_type t)
 {
-	return 0;
+	static const int f[] = { 0x20000000, 0x40000000, 0x00020000, 0x08000000,
+				 0x04000000, 0x10000000, 0x02000000, 0x00000080 };
+	return (unsigned)t < _RTR_NS_MAX ? f[t] : 0;
 }
-void filter_free(struct rtr_container *c)
+const char *spec_hook_name(enum rtr_hook_kind k)
 {
+	static const char *const n[] = { "prestart", "createRuntime", "createContainer",
+					 "startContainer", "poststart", "poststop" };
+	return (unsigned)k < _RTR_HOOK_MAX ? n[k] : NULL;
 }
-int filter_print_default(void)
+int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret,
+		       struct rtr_err *err)
 {
-	return -ENOSYS;
+	return rtr_err_set(err, ENOSYS, "seccomp profile parser not built yet");
 }
-

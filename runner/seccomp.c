@@ -1,8 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include "config.h"
 #include "lib/cleanup.h"
+#include "lib/json.h"
+#include "lib/profile.h"
 #include "lib/util.h"
 #include "modules.h"
 
@@ -74,4 +87,394 @@ int filter_arch_from_name(const char *name, uint32_t *ret_arch)
 bool filter_syscall_known(const char *name)
 {
 	return name && seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+}
+
+/* ---- the filter ------------------------------------------------------------------------ */
+
+struct rtr_seccomp_filter {
+	struct sock_filter *insns;
+	unsigned short n_insns;
+	unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
+	bool loaded;
+};
+
+static const struct {
+	const char *name;
+	unsigned int flag;
+} filter_flags[] = {
+	{ "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+	{ "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+};
+
+/* Frees a struct rtr_seccomp the way spec.c builds it (every string and array malloc'd). */
+static void seccomp_spec_free(struct rtr_seccomp *sc)
+{
+	if (!sc)
+		return;
+	strv_free(sc->architectures);
+	strv_free(sc->flags);
+	free(sc->listener_path);
+	free(sc->listener_metadata);
+	for (size_t i = 0; i < sc->n_syscalls; i++) {
+		strv_free(sc->syscalls[i].names);
+		free(sc->syscalls[i].args);
+	}
+	free(sc->syscalls);
+	free(sc);
+}
+
+static void seccomp_spec_freep(struct rtr_seccomp **sc)
+{
+	seccomp_spec_free(*sc);
+}
+
+/* Splits space-separated names into a vector. */
+static int split_names(const char *names, char ***ret)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	int r;
+
+	v = calloc(1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	for (const char *p = names; *p;) {
+		size_t n = strcspn(p, " ");
+
+		if (n > 0) {
+			r = strv_consume(&v, strndup(p, n));
+			if (r < 0)
+				return r;
+		}
+		p += n;
+		p += strspn(p, " ");
+	}
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+/* The default profile as spec structs, resolved for the bounding set in @caps_mask. */
+static int default_seccomp(uint64_t caps_mask, struct rtr_seccomp **ret)
+{
+	_cleanup_(seccomp_spec_freep) struct rtr_seccomp *sc = NULL;
+	const char *const *arches = profile_seccomp_arches(NULL);
+	int r;
+
+	sc = calloc(1, sizeof(*sc));
+	if (!sc)
+		return -ENOMEM;
+	r = filter_action_from_name(PROFILE_SECCOMP_DEFAULT_ACTION, &sc->default_action);
+	if (r < 0)
+		return r;
+	sc->default_errno_ret_set = true;
+	sc->default_errno_ret = PROFILE_SECCOMP_DEFAULT_ERRNO;
+	sc->architectures = strv_copy((char *const *)(arches ? arches : (const char *const[]){ NULL }));
+	sc->syscalls = calloc(profile_n_seccomp_rules, sizeof(*sc->syscalls));
+	if (!sc->architectures || !sc->syscalls)
+		return -ENOMEM;
+	for (size_t i = 0; i < profile_n_seccomp_rules; i++) {
+		const struct profile_seccomp_rule *pr = &profile_seccomp_rules[i];
+		struct rtr_seccomp_syscall *sy = &sc->syscalls[sc->n_syscalls];
+
+		if (!profile_seccomp_rule_applies(pr, caps_mask))
+			continue;
+		r = split_names(pr->names, &sy->names);
+		if (r < 0)
+			return r;
+		/* Names this host's libseccomp does not know are dropped here, so the
+		 * default profile never warns; user profiles do. */
+		for (size_t k = 0, j = 0;; k++) {
+			if (!sy->names[k]) {
+				sy->names[j] = NULL;
+				break;
+			}
+			if (filter_syscall_known(sy->names[k]))
+				sy->names[j++] = sy->names[k];
+			else
+				free(sy->names[k]);
+		}
+		sc->n_syscalls++;
+		r = filter_action_from_name(pr->action, &sy->action);
+		if (r < 0)
+			return r;
+		sy->errno_ret_set = pr->errno_ret != 0;
+		sy->errno_ret = pr->errno_ret;
+		if (pr->n_args == 0)
+			continue;
+		sy->args = calloc(pr->n_args, sizeof(*sy->args));
+		if (!sy->args)
+			return -ENOMEM;
+		sy->n_args = pr->n_args;
+		for (unsigned a = 0; a < pr->n_args; a++) {
+			sy->args[a].index = pr->args[a].index;
+			sy->args[a].value = pr->args[a].value;
+			sy->args[a].value_two = pr->args[a].value_two;
+			r = filter_op_from_name(pr->args[a].op, &sy->args[a].op);
+			if (r < 0)
+				return r;
+		}
+	}
+	*ret = TAKE_PTR(sc);
+	return 0;
+}
+
+static uint64_t bounding_mask(const struct rtr_spec *s)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < s->process.caps.n_bounding; i++)
+		if (s->process.caps.bounding[i] >= 0 && s->process.caps.bounding[i] < 64)
+			m |= UINT64_C(1) << s->process.caps.bounding[i];
+	return m;
+}
+
+int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+{
+	_cleanup_(seccomp_spec_freep) struct rtr_seccomp *sc = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
+	bool want_default;
+	int r;
+
+	if (o->seccomp && streq(o->seccomp, "unconfined")) {
+		seccomp_spec_free(s->lx.seccomp);
+		s->lx.seccomp = NULL;
+		return 0;
+	}
+	if (o->seccomp && !streq(o->seccomp, "default")) {
+		r = read_file_at(AT_FDCWD, o->seccomp, RTR_CONFIG_MAX_BYTES, &buf, &len);
+		if (r < 0)
+			return rtr_err_set(err, -r, "--seccomp %s: %s", o->seccomp, strerror(-r));
+		r = spec_parse_seccomp(buf, len, &sc, err);
+		if (r < 0) {
+			char msg[RTR_ERR_MSG_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", err ? err->msg : "invalid");
+			return rtr_err_set(err, -r, "--seccomp %s: %s", o->seccomp, msg);
+		}
+		seccomp_spec_free(s->lx.seccomp);
+		s->lx.seccomp = TAKE_PTR(sc);
+		return 0;
+	}
+
+	/* --privileged runs without a filter unless --seccomp asks for one. */
+	want_default = streq(o->seccomp, "default") ||
+		       (s->ext.default_profile && !s->lx.seccomp && !o->privileged);
+	if (!want_default)
+		return 0;
+	r = default_seccomp(bounding_mask(s), &sc);
+	if (r < 0)
+		return rtr_err_set(err, -r, "default seccomp profile: %s", strerror(-r));
+	seccomp_spec_free(s->lx.seccomp);
+	s->lx.seccomp = TAKE_PTR(sc);
+	return 0;
+}
+
+static uint32_t rule_action(uint32_t action, bool errno_set, uint32_t errno_ret)
+{
+	/* OCI: SCMP_ACT_ERRNO and SCMP_ACT_TRACE without errnoRet return EPERM. */
+	if (action == SCMP_ACT_ERRNO(0))
+		return SCMP_ACT_ERRNO(errno_set ? errno_ret : EPERM);
+	if (action == SCMP_ACT_TRACE(0))
+		return SCMP_ACT_TRACE(errno_set ? errno_ret : EPERM);
+	return action;
+}
+
+static int add_rule(scmp_filter_ctx ctx, const char *name, int nr, uint32_t act,
+		    const struct rtr_seccomp_syscall *sy, struct rtr_err *err)
+{
+	struct scmp_arg_cmp cmp[6];
+	unsigned count[6] = { 0 };
+	bool same_index = false;
+	int r;
+
+	if (sy->n_args > ELEMENTSOF(cmp))
+		return rtr_err_set(err, EINVAL, "seccomp: %s: more than 6 args", name);
+	for (size_t i = 0; i < sy->n_args; i++) {
+		const struct rtr_seccomp_arg *a = &sy->args[i];
+
+		if (a->index >= ELEMENTSOF(cmp))
+			return rtr_err_set(err, EINVAL, "seccomp: %s: arg index %u out of range",
+					   name, a->index);
+		cmp[i] = (struct scmp_arg_cmp){ .arg = a->index,
+						.op = (enum scmp_compare)a->op,
+						.datum_a = a->value,
+						.datum_b = a->value_two };
+		if (++count[a->index] > 1)
+			same_index = true;
+	}
+	/* Like runc: several comparisons of one argument cannot all hold (libseccomp
+	 * refuses them in one rule), so each becomes a rule of its own (OR). */
+	if (same_index) {
+		for (size_t i = 0; i < sy->n_args; i++) {
+			r = seccomp_rule_add_array(ctx, act, nr, 1, &cmp[i]);
+			if (r < 0)
+				goto fail;
+		}
+		return 0;
+	}
+	r = seccomp_rule_add_array(ctx, act, nr, (unsigned)sy->n_args, cmp);
+	if (r < 0)
+		goto fail;
+	return 0;
+fail:
+	return rtr_err_set(err, -r, "seccomp: rule for %s: %s", name, strerror(-r));
+}
+
+static int export_bpf(scmp_filter_ctx ctx, struct rtr_seccomp_filter *f, struct rtr_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	fd = (int)syscall(SYS_memfd_create, "rtr-seccomp", MFD_CLOEXEC);
+	if (fd < 0)
+		return rtr_err_set(err, errno, "seccomp: memfd_create: %s", strerror(errno));
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		return rtr_err_set(err, -r, "seccomp: exporting the filter: %s", strerror(-r));
+	if (fstat(fd, &st) < 0)
+		return rtr_err_set(err, errno, "seccomp: %s", strerror(errno));
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
+	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
+		return rtr_err_set(err, E2BIG, "seccomp: filter of %lld bytes is too large",
+				   (long long)st.st_size);
+	f->insns = malloc((size_t)st.st_size);
+	if (!f->insns)
+		return -ENOMEM;
+	n = pread(fd, f->insns, (size_t)st.st_size, 0);
+	if (n != st.st_size)
+		return rtr_err_set(err, EIO, "seccomp: reading the exported filter back");
+	f->n_insns = (unsigned short)(st.st_size / sizeof(struct sock_filter));
+	return 0;
+}
+
+static void ctx_releasep(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+int filter_prepare(struct rtr_container *c, struct rtr_err *err)
+{
+	const struct rtr_seccomp *sc = c->spec->lx.seccomp;
+	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
+	struct rtr_seccomp_filter *f;
+	uint32_t def;
+	int r;
+
+	c->seccomp = NULL;
+	if (!sc)
+		return 0;
+	if (sc->listener_path || sc->default_action == SCMP_ACT_NOTIFY)
+		return rtr_err_set(err, ENOTSUP,
+				   "linux.seccomp: SCMP_ACT_NOTIFY and listenerPath are not supported");
+	def = rule_action(sc->default_action, sc->default_errno_ret_set, sc->default_errno_ret);
+	ctx = seccomp_init(def);
+	if (!ctx)
+		return rtr_err_set(err, EINVAL, "linux.seccomp.defaultAction: not accepted");
+	/* A binary tree beats a linear list once there are hundreds of rules. */
+	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	c->seccomp = f;
+
+	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++) {
+		uint32_t arch;
+
+		r = filter_arch_from_name(sc->architectures[i], &arch);
+		if (r < 0)
+			return rtr_err_set(err, EINVAL, "linux.seccomp.architectures: unknown %s",
+					   sc->architectures[i]);
+		r = seccomp_arch_add(ctx, arch);
+		if (r < 0 && r != -EEXIST)
+			return rtr_err_set(err, -r, "linux.seccomp.architectures: %s: %s",
+					   sc->architectures[i], strerror(-r));
+	}
+	for (size_t i = 0; sc->flags && sc->flags[i]; i++) {
+		size_t k;
+
+		for (k = 0; k < ELEMENTSOF(filter_flags); k++)
+			if (streq(sc->flags[i], filter_flags[k].name))
+				break;
+		if (k == ELEMENTSOF(filter_flags))
+			return rtr_err_set(err, EINVAL, "linux.seccomp.flags: unsupported %s",
+					   sc->flags[i]);
+		f->flags |= filter_flags[k].flag;
+	}
+
+	for (size_t i = 0; i < sc->n_syscalls; i++) {
+		const struct rtr_seccomp_syscall *sy = &sc->syscalls[i];
+		uint32_t act = rule_action(sy->action, sy->errno_ret_set, sy->errno_ret);
+
+		if (sy->action == SCMP_ACT_NOTIFY)
+			return rtr_err_set(err, ENOTSUP,
+					   "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY is not supported",
+					   i);
+		/* libseccomp refuses rules that repeat the default action; they are no-ops. */
+		if (act == def)
+			continue;
+		for (size_t k = 0; sy->names && sy->names[k]; k++) {
+			int nr = seccomp_syscall_resolve_name(sy->names[k]);
+
+			if (nr == __NR_SCMP_ERROR) {
+				/* Profiles list syscalls of newer kernels and other
+				 * architectures; the OCI spec lets a runtime skip them. */
+				log_warn("seccomp: skipping unknown syscall %s", sy->names[k]);
+				continue;
+			}
+			r = add_rule(ctx, sy->names[k], nr, act, sy, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	return export_bpf(ctx, f, err);
+}
+
+int filter_load(const struct rtr_container *c, struct rtr_err *err)
+{
+	struct rtr_seccomp_filter *f = c->seccomp;
+	struct sock_fprog prog;
+
+	if (!f || f->loaded)
+		return 0;
+	prog = (struct sock_fprog){ .len = f->n_insns, .filter = f->insns };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &prog) < 0) {
+		if (errno == ENOSYS && f->flags == 0 &&
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
+			goto done;
+		if (errno == EACCES)
+			return rtr_err_set(err, EACCES,
+					   "seccomp: loading the filter needs noNewPrivileges or "
+					   "CAP_SYS_ADMIN");
+		return rtr_err_set(err, errno, "seccomp: loading the filter: %s", strerror(errno));
+	}
+done:
+	f->loaded = true;
+	return 0;
+}
+
+void filter_free(struct rtr_container *c)
+{
+	if (!c->seccomp)
+		return;
+	free(c->seccomp->insns);
+	free(c->seccomp);
+	c->seccomp = NULL;
+}
+
+int filter_print_default(void)
+{
+	struct json_writer *w = json_writer_new(true);
+	int r;
+
+	r = profile_write_seccomp(w, profile_caps_mask(), NULL);
+	if (r < 0) {
+		json_writer_free(w);
+		return r;
+	}
+	return json_writer_write_fd(w, STDOUT_FILENO);
 }
