@@ -21,6 +21,9 @@
  *   probe exit N           exits N
  *   probe kill SIG         kills itself with SIG (number)
  *   probe sleep SECONDS    sleeps
+ *   probe syscall NAME [ARG]  tries one privileged operation, prints NAME=ok or NAME=EPERM
+ *                          (names: see probe_syscall())
+ *   probe read PATH        read=BYTES (whole file) or read=ERRNO
  *
  * Error names are printed as E* symbols so tests can match them exactly.
  */
@@ -32,7 +35,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
@@ -117,6 +125,91 @@ static char ftype(mode_t m)
 {
 	return S_ISREG(m) ? 'f' : S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISCHR(m) ? 'c' :
 	       S_ISBLK(m) ? 'b' : S_ISFIFO(m) ? 'p' : S_ISSOCK(m) ? 's' : '?';
+}
+
+/* One privileged operation, done with raw syscalls so no libc fallback hides the errno. */
+static int probe_syscall(const char *name, const char *arg)
+{
+	long r = -1;
+
+	errno = 0;
+	if (!strcmp(name, "mount"))
+		r = syscall(SYS_mount, "none", "/tmp", "tmpfs", 0UL, NULL);
+	else if (!strcmp(name, "umount"))
+		r = syscall(SYS_umount2, arg ? arg : "/proc", 0);
+	else if (!strcmp(name, "unshare-mnt"))
+		r = syscall(SYS_unshare, 0x00020000 /* CLONE_NEWNS */);
+	else if (!strcmp(name, "unshare-user"))
+		r = syscall(SYS_unshare, 0x10000000 /* CLONE_NEWUSER */);
+	else if (!strcmp(name, "clone-newns")) {
+		/* fork-like clone asking for a new mount namespace */
+		r = syscall(SYS_clone, 0x00020000 | SIGCHLD, 0, 0, 0, 0);
+		if (r == 0)
+			_exit(0);
+		if (r > 0)
+			waitpid((pid_t)r, NULL, 0);
+	} else if (!strcmp(name, "fork")) {
+		pid_t p = fork();
+		if (p == 0)
+			_exit(0);
+		r = p < 0 ? -1 : waitpid(p, NULL, 0);
+	} else if (!strcmp(name, "pivot_root"))
+		r = syscall(SYS_pivot_root, "/", "/");
+	else if (!strcmp(name, "keyctl"))
+		r = syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0);
+	else if (!strcmp(name, "add_key"))
+		r = syscall(SYS_add_key, "user", "rtr", "x", 1, -3);
+	else if (!strcmp(name, "bpf")) {
+		char attr[128] = { 0 };
+		r = syscall(SYS_bpf, 0 /* BPF_MAP_CREATE */, attr, sizeof(attr));
+	} else if (!strcmp(name, "ptrace"))
+		r = syscall(SYS_ptrace, 16 /* PTRACE_ATTACH */, arg ? atoi(arg) : 1, 0, 0);
+	else if (!strcmp(name, "kexec_load"))
+		r = syscall(SYS_kexec_load, 0, 0, NULL, 0);
+	else if (!strcmp(name, "init_module"))
+		r = syscall(SYS_init_module, "", 0, "");
+	else if (!strcmp(name, "finit_module"))
+		r = syscall(SYS_finit_module, 0, "", 0);
+	else if (!strcmp(name, "mknod-blk")) {
+		r = syscall(SYS_mknodat, AT_FDCWD, arg ? arg : "/tmp/blk", S_IFBLK | 0600,
+			    makedev(7, 0));
+	} else if (!strcmp(name, "mknod-chr"))
+		r = syscall(SYS_mknodat, AT_FDCWD, arg ? arg : "/tmp/chr", S_IFCHR | 0600,
+			    makedev(1, 3));
+	else if (!strcmp(name, "sethostname"))
+		r = syscall(SYS_sethostname, arg ? arg : "pwned", strlen(arg ? arg : "pwned"));
+	else if (!strcmp(name, "setrlimit")) {
+		/* raise the hard limit of open files above what it is */
+		struct rlimit rl;
+		getrlimit(RLIMIT_NOFILE, &rl);
+		rl.rlim_max += 1;
+		r = setrlimit(RLIMIT_NOFILE, &rl);
+	} else if (!strcmp(name, "setns"))
+		r = syscall(SYS_setns, -1, 0);
+	else if (!strcmp(name, "open_by_handle_at"))
+		r = syscall(SYS_open_by_handle_at, AT_FDCWD, NULL, 0);
+	else if (!strcmp(name, "userfaultfd"))
+		r = syscall(SYS_userfaultfd, 0);
+	else if (!strcmp(name, "perf_event_open"))
+		r = syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0);
+	else if (!strcmp(name, "reboot"))
+		r = syscall(SYS_reboot, 0, 0, 0, NULL); /* bad magic: EINVAL if allowed */
+	else if (!strcmp(name, "chroot"))
+		r = syscall(SYS_chroot, "/");
+	else if (!strcmp(name, "mkdir"))
+		r = syscall(SYS_mkdirat, AT_FDCWD, arg ? arg : "/tmp/probe-dir", 0755);
+	else if (!strcmp(name, "personality-bad"))
+		r = syscall(SYS_personality, 0x0040000 /* ADDR_NO_RANDOMIZE */);
+	else if (!strcmp(name, "socket-vsock"))
+		r = syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0);
+	else if (!strcmp(name, "socket-inet"))
+		r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	else {
+		fprintf(stderr, "probe: unknown syscall '%s'\n", name);
+		return 2;
+	}
+	printf("%s=%s\n", name, r < 0 ? errname(errno) : "ok");
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -226,6 +319,24 @@ int main(int argc, char **argv)
 		pause();
 	} else if (!strcmp(cmd, "sleep") && argc > 2) {
 		sleep(atoi(argv[2]));
+	} else if (!strcmp(cmd, "syscall") && argc > 2) {
+		return probe_syscall(argv[2], argc > 3 ? argv[3] : NULL);
+	} else if (!strcmp(cmd, "read") && argc > 2) {
+		char buf[4096];
+		long total = 0;
+		ssize_t n;
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0) {
+			printf("read=%s\n", errname(errno));
+			return 0;
+		}
+		while ((n = read(fd, buf, sizeof(buf))) > 0 && total < (1L << 20))
+			total += n;
+		printf("read=%s\n", n < 0 ? errname(errno) : "");
+		if (n >= 0)
+			printf("bytes=%ld\n", total);
+		close(fd);
 	} else {
 		fprintf(stderr, "probe: unknown command '%s'\n", cmd);
 		return 2;

@@ -63,6 +63,14 @@ const size_t profile_n_device_rules = ELEMENTSOF(profile_device_rules);
 #define UNLESS(c) .unless_cap = (c) + 1
 #define ARG(i, v, v2, o) .n_args = 1, .args = { { (i), (v), (v2), (o) } }
 
+#define S_IFMT_BITS 0170000
+#define MKNOD(type)                                                                                \
+	{ .action = ALLOW, .names = "mknod", ARG(1, S_IFMT_BITS, (type), "SCMP_CMP_MASKED_EQ") },  \
+	{                                                                                          \
+		.action = ALLOW, .names = "mknodat",                                               \
+		ARG(2, S_IFMT_BITS, (type), "SCMP_CMP_MASKED_EQ")                                  \
+	}
+
 /* CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|
  * CLONE_NEWNET: clone() creating any namespace needs CAP_SYS_ADMIN. */
 #define CLONE_NS_FLAGS 0x7E020000ULL
@@ -71,7 +79,7 @@ const size_t profile_n_device_rules = ELEMENTSOF(profile_device_rules);
 
 /*
  * The syscall allowlist.  Anything not allowed here fails with EPERM: among others
- * keyctl, add_key, request_key, bpf, mount, umount2, unshare, setns, pivot_root,
+ * keyctl, add_key, request_key, bpf, mount, mknod of block devices, umount2, unshare, setns, pivot_root,
  * kexec_load, init_module, open_by_handle_at, userfaultfd, perf_event_open, ptrace,
  * clock_settime, reboot, swapon.  Names unknown to the host's libseccomp are skipped
  * when the filter is built.
@@ -100,7 +108,7 @@ const struct profile_seccomp_rule profile_seccomp_rules[] = {
 		   "landlock_create_ruleset landlock_restrict_self lchown lchown32 lgetxattr link "
 		   "linkat listen listxattr llistxattr _llseek lremovexattr lseek lsetxattr lstat "
 		   "lstat64 madvise map_shadow_stack membarrier memfd_create memfd_secret mincore "
-		   "mkdir mkdirat mknod mknodat mlock mlock2 mlockall mmap mmap2 mprotect "
+		   "mkdir mkdirat mlock mlock2 mlockall mmap mmap2 mprotect "
 		   "mq_getsetattr mq_notify mq_open mq_timedreceive mq_timedreceive_time64 "
 		   "mq_timedsend mq_timedsend_time64 mq_unlink mremap msgctl msgget msgrcv msgsnd "
 		   "msync munlock munlockall munmap name_to_handle_at nanosleep newfstatat "
@@ -141,6 +149,11 @@ const struct profile_seccomp_rule profile_seccomp_rules[] = {
 	{ .action = ALLOW, .names = "personality", ARG(0, 0x20000, 0, "SCMP_CMP_EQ") },
 	{ .action = ALLOW, .names = "personality", ARG(0, 0x20008, 0, "SCMP_CMP_EQ") },
 	{ .action = ALLOW, .names = "personality", ARG(0, 0xffffffff, 0, "SCMP_CMP_EQ") },
+	/* mknod: files, FIFOs, sockets and character devices (the device cgroup still
+	 * decides which can be opened), never block devices.  Docker allows those to be
+	 * created; rtr refuses them outright. */
+	MKNOD(0), MKNOD(0100000 /* S_IFREG */), MKNOD(0020000 /* S_IFCHR */),
+	MKNOD(0010000 /* S_IFIFO */), MKNOD(0140000 /* S_IFSOCK */),
 	/* Threads and fork yes, new namespaces no. */
 	{ .action = ALLOW, .names = "clone", UNLESS(CAP_SYS_ADMIN),
 	  ARG(0, CLONE_NS_FLAGS, 0, "SCMP_CMP_MASKED_EQ") },

@@ -15,9 +15,9 @@
  * number N) when it is written or applied.
  *
  * Deliberate differences from Docker (each safer): ptrace, process_vm_readv/writev need
- * CAP_SYS_PTRACE (Docker allows them on kernels >= 4.8); the device cgroup allowlist has
- * no "b *:* m" (mknod of block devices is refused) and no /dev/net/tun (pass it with
- * --device).
+ * CAP_SYS_PTRACE (Docker allows them on kernels >= 4.8); mknod/mknodat of block devices
+ * is refused by seccomp; the device cgroup allowlist has no "b *:* m" and no /dev/net/tun
+ * (pass it with --device).
  */
 
 #include <stdbool.h>
