@@ -615,3 +615,22 @@ int tar_end(struct tar *t, struct rtr_err *err)
 	}
 	return rtr_err_set(err, EBADMSG, "tar: archive is truncated");
 }
+
+int tar_parse_header(const void *block, struct tar_header *ret)
+{
+	const unsigned char *h = block;
+	bool gnu = memcmp(h + 257, "ustar  ", 8) == 0;
+
+	if (all_zero(h))
+		return 0;
+	if (!checksum_ok(h) || parse_num(h + 124, 12, &ret->size) < 0)
+		return -EBADMSG;
+	ret->type = (char)h[156];
+	if (!gnu && memcmp(h + 257, "ustar", 5) == 0 && h[345])
+		snprintf(ret->name, sizeof(ret->name), "%.155s/%.100s", (const char *)h + 345,
+			 (const char *)h);
+	else
+		snprintf(ret->name, sizeof(ret->name), "%.100s", (const char *)h);
+	snprintf(ret->linkname, sizeof(ret->linkname), "%.100s", (const char *)h + 157);
+	return 1;
+}

@@ -12,6 +12,7 @@
  */
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "runner/lib/log.h"
 #include "unpack.h"
@@ -32,3 +33,14 @@ void tar_free(struct tar *t);
 int tar_feed(struct tar *t, const void *buf, size_t len, struct rtr_err *err);
 /* The input ended: -EBADMSG if it ended inside an entry or header. */
 int tar_end(struct tar *t, struct rtr_err *err);
+
+/* One header of a seekable outer archive (docker save, oci-archive), for indexing
+ * without reading the data.  @name: ustar name with prefix; type as in the header. */
+struct tar_header {
+	char type;
+	uint64_t size;
+	char name[257];
+	char linkname[101];
+};
+/* 1 for a header, 0 for a zero (end) block, -EBADMSG for a bad checksum or field. */
+int tar_parse_header(const void *block, struct tar_header *ret);
