@@ -91,11 +91,16 @@ static int caps_fill_all(struct rtr_caps *k)
 {
 	int last = caps_last_cap(), r;
 
-	for (int cap = 0; cap <= last; cap++)
+	/* ALL means all this runtime holds: a capability missing from rtr-run's own
+	 * bounding set (a restricted host, a container) cannot be given. */
+	for (int cap = 0; cap <= last; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			continue;
 		if ((r = set_add(&k->bounding, &k->n_bounding, cap)) < 0 ||
 		    (r = set_add(&k->effective, &k->n_effective, cap)) < 0 ||
 		    (r = set_add(&k->permitted, &k->n_permitted, cap)) < 0)
 			return r;
+	}
 	return 0;
 }
 
@@ -209,6 +214,22 @@ int caps_prepare(struct rtr_container *c, struct rtr_err *err)
 	    (r = set_flags(st->final, CAP_INHERITABLE, k->inheritable, k->n_inheritable,
 			   "inheritable", err)) < 0)
 		return r;
+	for (int cap = 0; cap <= st->last_cap; cap++) {
+		uint64_t bit = UINT64_C(1) << cap;
+		uint64_t any = to_mask(k->bounding, k->n_bounding) |
+			       to_mask(k->effective, k->n_effective) |
+			       to_mask(k->permitted, k->n_permitted) |
+			       to_mask(k->inheritable, k->n_inheritable);
+
+		if ((any & bit) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) {
+			_cleanup_(cap_free) char *name = cap_to_name(cap);
+
+			return rtr_err_set(err, EPERM,
+					   "process.capabilities: %s is not in rtr-run's own "
+					   "bounding set, so it cannot be given to the container",
+					   name ? name : "?");
+		}
+	}
 	st->bounding = to_mask(k->bounding, k->n_bounding);
 	st->ambient = to_mask(k->ambient, k->n_ambient);
 	st->sys_admin = set_has(k->effective, k->n_effective, CAP_SYS_ADMIN);

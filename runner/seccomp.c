@@ -422,7 +422,11 @@ int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 
 			if (nr == __NR_SCMP_ERROR) {
 				/* Profiles list syscalls of newer kernels and other
-				 * architectures; the OCI spec lets a runtime skip them. */
+				 * architectures; the OCI spec lets a runtime skip them.  The
+				 * names of rtr's own default (in every pulled bundle) are
+				 * skipped quietly. */
+				if (profile_seccomp_lists(sy->names[k]))
+					continue;
 				log_warn("seccomp: skipping unknown syscall %s", sy->names[k]);
 				continue;
 			}

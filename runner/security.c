@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -95,6 +96,7 @@ static int all_caps(struct rtr_caps *k)
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	int *sets[3];
+	size_t n = 0;
 
 	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 32, &buf, &len) == 0 &&
 	    sscanf(buf, "%d", &v) == 1 && v > 0 && v < 64)
@@ -107,13 +109,19 @@ static int all_caps(struct rtr_caps *k)
 				free(sets[i]);
 			return -ENOMEM;
 		}
-		for (int cap = 0; cap <= last; cap++)
-			sets[i][cap] = cap;
+	}
+	/* All that rtr-run itself holds (a restricted host lacks some). */
+	for (int cap = 0; cap <= last; cap++) {
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			continue;
+		for (int i = 0; i < 3; i++)
+			sets[i][n] = cap;
+		n++;
 	}
 	k->bounding = sets[0];
 	k->effective = sets[1];
 	k->permitted = sets[2];
-	k->n_bounding = k->n_effective = k->n_permitted = (size_t)last + 1;
+	k->n_bounding = k->n_effective = k->n_permitted = n;
 	return 0;
 }
 

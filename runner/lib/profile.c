@@ -199,6 +199,18 @@ bool profile_seccomp_rule_applies(const struct profile_seccomp_rule *r, uint64_t
 	return true;
 }
 
+bool profile_seccomp_lists(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	for (size_t i = 0; n > 0 && i < profile_n_seccomp_rules; i++)
+		for (const char *p = profile_seccomp_rules[i].names; (p = strstr(p, name)); p += n)
+			if ((p == profile_seccomp_rules[i].names || p[-1] == ' ') &&
+			    (p[n] == ' ' || p[n] == 0))
+				return true;
+	return false;
+}
+
 static const struct {
 	const char *goarch;
 	const char *const arches[4];

@@ -64,6 +64,9 @@ struct profile_seccomp_rule {
 extern const struct profile_seccomp_rule profile_seccomp_rules[];
 extern const size_t profile_n_seccomp_rules;
 
+/* Is @name one of the syscalls the default profile lists (for any condition)? */
+bool profile_seccomp_lists(const char *name);
+
 /* Does @r apply to a container whose bounding set is @caps_mask? */
 bool profile_seccomp_rule_applies(const struct profile_seccomp_rule *r, uint64_t caps_mask);
 
