@@ -382,10 +382,9 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	int fd = p->sync_child, r;
 	bool userns = s->lx.ns[RTR_NS_USER].enabled;
 
-	/* The container never outlives its supervisor. */
+	/* The container never outlives its supervisor.  (If the parent died before this
+	 * line, the sync socket below reads EOF and the child leaves.) */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (getppid() != p->parent_pid)
-		_exit(125);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
 	r = child_join_namespaces(p);
@@ -436,6 +435,10 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 		r = child_terminal(fd, s, &err);
 		if (r < 0)
 			child_fail(fd, 125, r, &err, "terminal");
+	} else {
+		/* Out of rtr-run's process group: a ^C or a kill of the group reaches the
+		 * container once, forwarded by the supervisor. */
+		setsid();
 	}
 	if (chdir(s->process.cwd) < 0)
 		child_fail(fd, 125, -errno, NULL, s->process.cwd);

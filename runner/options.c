@@ -266,7 +266,9 @@ int opts_resolve_name(const struct rtr_opts *o, char **ret_name, struct rtr_err 
 	if (!name) {
 		char *p;
 
-		copy = strdup(o->bundle);
+		copy = realpath(o->bundle, NULL);
+		if (!copy)
+			copy = strdup(o->bundle);
 		if (!copy)
 			return -ENOMEM;
 		while ((p = strrchr(copy, '/')) && p != copy && p[1] == 0)
