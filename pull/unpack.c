@@ -86,6 +86,8 @@ struct unpack {
 	/* per layer: hashes of the paths this layer created (for opaque whiteouts) */
 	uint64_t *set;
 	size_t set_cap, set_n;
+	uint64_t *pset; /* parents whose times were noted */
+	size_t pset_cap, pset_n;
 	struct dirtime *dirs;
 	size_t n_dirs;
 };
@@ -100,55 +102,101 @@ static uint64_t hash_path(const char *s, size_t n)
 	return h ? h : 1;
 }
 
-static int set_grow(struct unpack *u)
+/* Open-addressing sets of path hashes (a collision costs at most a missed opaque
+ * removal or a directory time; 64-bit FNV makes that practically impossible). */
+static int hset_grow(uint64_t **set, size_t *cap_p)
 {
-	size_t cap = u->set_cap ? u->set_cap * 2 : 1024;
+	size_t cap = *cap_p ? *cap_p * 2 : 1024;
 	uint64_t *n = calloc(cap, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	for (size_t i = 0; i < u->set_cap; i++) {
-		if (!u->set[i])
+	for (size_t i = 0; i < *cap_p; i++) {
+		if (!(*set)[i])
 			continue;
-		size_t j = u->set[i] & (cap - 1);
+		size_t j = (*set)[i] & (cap - 1);
 		while (n[j])
 			j = (j + 1) & (cap - 1);
-		n[j] = u->set[i];
+		n[j] = (*set)[i];
 	}
-	free(u->set);
-	u->set = n;
-	u->set_cap = cap;
+	free(*set);
+	*set = n;
+	*cap_p = cap;
 	return 0;
+}
+
+/* 1 added, 0 already there */
+static int hset_add(uint64_t **set, size_t *cap, size_t *n, const char *path)
+{
+	uint64_t h = hash_path(path, strlen(path));
+	size_t j;
+	if ((*n + 1) * 2 > *cap) {
+		int r = hset_grow(set, cap);
+		if (r < 0)
+			return r;
+	}
+	j = h & (*cap - 1);
+	while ((*set)[j]) {
+		if ((*set)[j] == h)
+			return 0;
+		j = (j + 1) & (*cap - 1);
+	}
+	(*set)[j] = h;
+	(*n)++;
+	return 1;
+}
+
+static bool hset_has(const uint64_t *set, size_t cap, const char *path)
+{
+	uint64_t h = hash_path(path, strlen(path));
+	if (!cap)
+		return false;
+	for (size_t j = h & (cap - 1); set[j]; j = (j + 1) & (cap - 1))
+		if (set[j] == h)
+			return true;
+	return false;
 }
 
 static int set_add(struct unpack *u, const char *path)
 {
-	uint64_t h = hash_path(path, strlen(path));
-	size_t j;
-	if ((u->set_n + 1) * 2 > u->set_cap) {
-		int r = set_grow(u);
-		if (r < 0)
-			return r;
-	}
-	j = h & (u->set_cap - 1);
-	while (u->set[j]) {
-		if (u->set[j] == h)
-			return 0;
-		j = (j + 1) & (u->set_cap - 1);
-	}
-	u->set[j] = h;
-	u->set_n++;
-	return 0;
+	int r = hset_add(&u->set, &u->set_cap, &u->set_n, path);
+	return r < 0 ? r : 0;
 }
 
 static bool set_has(const struct unpack *u, const char *path)
 {
-	uint64_t h = hash_path(path, strlen(path));
-	if (!u->set_cap)
-		return false;
-	for (size_t j = h & (u->set_cap - 1); u->set[j]; j = (j + 1) & (u->set_cap - 1))
-		if (u->set[j] == h)
-			return true;
-	return false;
+	return hset_has(u->set, u->set_cap, path);
+}
+
+static int dirs_push(struct unpack *u, const char *path, int64_t sec, uint32_t nsec)
+{
+	struct dirtime *dt = realloc(u->dirs, (u->n_dirs + 1) * sizeof(*dt));
+	if (!dt)
+		return -ENOMEM;
+	u->dirs = dt;
+	dt[u->n_dirs].path = strdup(path);
+	if (!dt[u->n_dirs].path)
+		return -ENOMEM;
+	dt[u->n_dirs].sec = sec;
+	dt[u->n_dirs].nsec = nsec;
+	u->n_dirs++;
+	return 0;
+}
+
+/* An entry is about to change directory @dir (open as @pfd): remember its mtime so the
+ * end of the layer restores it, as umoci and Docker do.  Directories this layer
+ * created carry their own time from the header. */
+static int note_parent(struct unpack *u, const char *dir, int pfd)
+{
+	struct stat st;
+	int r;
+	if (set_has(u, dir))
+		return 0;
+	r = hset_add(&u->pset, &u->pset_cap, &u->pset_n, dir);
+	if (r <= 0)
+		return r;
+	if (fstat(pfd, &st) < 0)
+		return 0;
+	return dirs_push(u, dir, st.st_mtim.tv_sec, (uint32_t)st.st_mtim.tv_nsec);
 }
 
 static void warn(struct unpack *u, const char *fmt, const char *arg)
@@ -508,6 +556,7 @@ void unpack_free(struct unpack *u)
 		close(u->fd);
 	free(u->cur);
 	free(u->set);
+	free(u->pset);
 	dirs_clear(u);
 	free(u);
 }
@@ -589,6 +638,8 @@ static int whiteout(struct unpack *u, const char *dir, const char *base, struct 
 		return 0; /* nothing to remove */
 	if (pfd < 0)
 		return fail(u, err, pfd, "resolving the whiteout's directory");
+	if (note_parent(u, dir, pfd) < 0)
+		return rtr_err_set(err, ENOMEM, "out of memory");
 
 	if (streq(base, ".wh..wh..opq")) {
 		/* Opaque: remove what earlier layers put in @dir, keep this layer's. */
@@ -632,6 +683,7 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 	_cleanup_close_ int pfd = -1;
 	_cleanup_free_ char *path = NULL;
 	char *dir, *base;
+	bool keep_dir;
 	int r;
 
 	if (unpack_interrupted)
@@ -687,11 +739,13 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 	if (pfd < 0)
 		return fail(u, err, pfd, "resolving the parent directory");
 
+	if (note_parent(u, dir, pfd) < 0)
+		return rtr_err_set(err, ENOMEM, "out of memory");
 	r = clear_target(u, pfd, base, e->type == UNPACK_DIR, err);
 	if (r < 0)
 		return r;
-	r = set_add(u, u->cur);
-	if (r < 0)
+	keep_dir = r == 1;
+	if (set_add(u, u->cur) < 0)
 		return rtr_err_set(err, ENOMEM, "out of memory");
 
 	switch (e->type) {
@@ -715,8 +769,7 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 	}
 	case UNPACK_DIR: {
 		_cleanup_close_ int fd = -1;
-		struct dirtime *dt;
-		if (r == 0 && mkdirat(pfd, base, 0700) < 0)
+		if (!keep_dir && mkdirat(pfd, base, 0700) < 0)
 			return fail(u, err, -errno, "mkdir");
 		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
@@ -725,13 +778,8 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 		if (r < 0)
 			return r;
 		/* times last, after the children are in (they change the mtime) */
-		dt = realloc(u->dirs, (u->n_dirs + 1) * sizeof(*dt));
-		if (!dt)
-			return -ENOMEM;
-		u->dirs = dt;
-		dt[u->n_dirs] = (struct dirtime){ strdup(u->cur), e->mtime, e->mtime_nsec };
-		if (dt[u->n_dirs].path)
-			u->n_dirs++;
+		if (dirs_push(u, u->cur, e->mtime, e->mtime_nsec) < 0)
+			return rtr_err_set(err, ENOMEM, "out of memory");
 		return 0;
 	}
 	case UNPACK_SYMLINK: {
@@ -785,6 +833,12 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 			return fail(u, err, -errno, "chown");
 		if (fchmodat(pfd, base, e->mode & 07777, 0) < 0)
 			return fail(u, err, -errno, "chmod");
+		{
+			struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT },
+						  { .tv_sec = e->mtime, .tv_nsec = e->mtime_nsec } };
+			if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+				return fail(u, err, -errno, "setting times");
+		}
 		return 0;
 	}
 	}
@@ -847,5 +901,8 @@ int unpack_end_layer(struct unpack *u, struct rtr_err *err)
 	free(u->set);
 	u->set = NULL;
 	u->set_cap = u->set_n = 0;
+	free(u->pset);
+	u->pset = NULL;
+	u->pset_cap = u->pset_n = 0;
 	return 0;
 }
