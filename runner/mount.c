@@ -600,7 +600,18 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 		if (!spec_mount_at(s, "/dev/shm") && (r = mount_one(rootfd, &sh, err)) < 0)
 			return r;
 	}
-	return setup_dev(rootfd, s, own_dev, err);
+	r = setup_dev(rootfd, s, own_dev, err);
+	if (r < 0)
+		return r;
+	if (s->process.cwd && !streq(s->process.cwd, "/")) {
+		/* A missing working directory is created, as docker does. */
+		_cleanup_close_ int cwd = -1;
+		r = mkdir_in_root(rootfd, s->process.cwd, false, &cwd);
+		if (r < 0)
+			return rtr_err_set(err, -r, "process.cwd %s: %s", s->process.cwd,
+					   strerror(-r));
+	}
+	return 0;
 }
 
 int mount_pivot(const struct rtr_container *c, struct rtr_err *err)

@@ -1,0 +1,380 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# rtr-run's core: real containers from a busybox bundle, checked from inside with /probe.
+set -euo pipefail
+. "${RTR_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+
+require_root
+require_cmd jq busybox
+rtr_tmpdir
+
+B=$T/rc-core
+make_bundle "$B" /probe uid
+R() { run "$RTR_RUN" --name rc-core "$@"; }
+
+# ---- exit codes ------------------------------------------------------------------------
+
+R "$B" -- /probe exit 0
+is "$rc" 0 "exit 0 is 0"
+R "$B" -- /probe exit 3
+is "$rc" 3 "exit 3 is 3"
+R "$B" -- /etc/passwd
+is "$rc" 126 "a file that is not executable gives 126"
+like "$err" "rc-core: /etc/passwd: Permission denied" "  and says why"
+R "$B" -- /no/such/program
+is "$rc" 127 "a missing program gives 127"
+like "$err" "rc-core: /no/such/program: No such file or directory" "  and says why"
+R "$B" -- no-such-command
+is "$rc" 127 "a command not in PATH gives 127"
+R "$B" -- sh -c 'exit 42'
+is "$rc" 42 "a command found through the container's PATH runs (exit 42)"
+
+mkdir -p "$T/rc-empty"
+R "$T/rc-empty"
+is "$rc" 125 "a bundle without config.json gives 125"
+like "$err" "config.json" "  and names config.json"
+mkdir -p "$T/rc-bad" && cp -a "$B/rootfs" "$T/rc-bad/" && echo '{"ociVersion": "1.0.2", "process": {' >"$T/rc-bad/config.json"
+R "$T/rc-bad"
+is "$rc" 125 "a truncated config.json gives 125"
+like "$err" "^rtr-run: rc-core: config.json: " "  with the rtr-run: NAME: config.json: prefix"
+R "$T/no-such-bundle"
+is "$rc" 125 "a missing bundle gives 125"
+run "$RTR_RUN" --no-such-option "$B"
+is "$rc" 125 "an unknown option gives 125"
+is "$(wc -l <<<"$err")" 1 "  with one line"
+like "$err" "no-such-option" "  naming the option"
+run "$RTR_RUN" --name 'bad/name' "$B"
+is "$rc" 125 "an invalid --name gives 125"
+run "$RTR_RUN" --help
+is "$rc" 0 "--help exits 0"
+like "$out" "--env-file" "  and lists the options"
+run "$RTR_RUN" --version
+like "$out" "^rtr-run [0-9]" "--version prints the version"
+
+# Killed by a signal: 128+S.  The container's init gets SIGKILL from the host.
+"$RTR_RUN" --name rc-core "$B" /probe sleep 30 >/dev/null 2>&1 &
+pid=$!
+RTR_PIDS="$RTR_PIDS $pid"
+if wait_for 5 pgrep -P "$pid"; then
+	kill -KILL "$(pgrep -P "$pid")"
+fi
+rc=0
+wait "$pid" || rc=$?
+is "$rc" 137 "init killed by SIGKILL gives 137"
+
+# ---- supervision -----------------------------------------------------------------------
+
+"$RTR_RUN" --name rc-core "$B" /probe signals 3 >"$T/sig.out" 2>&1 &
+pid=$!
+RTR_PIDS="$RTR_PIDS $pid"
+wait_for 5 grep -q ready "$T/sig.out" || true
+kill -TERM "$pid"
+wait_for 2 grep -q TERM "$T/sig.out" || true
+kill -USR1 "$pid"
+wait_for 2 grep -q USR1 "$T/sig.out" || true
+kill -HUP "$pid"
+rc=0
+wait "$pid" || rc=$?
+is "$rc" 0 "the container ended normally after its signals"
+is "$(grep signal= "$T/sig.out" | tr '\n' ' ')" "signal=TERM signal=USR1 signal=HUP " \
+	"SIGTERM, SIGUSR1, SIGHUP to rtr-run reach the container in order"
+
+# pid 1 without a handler ignores SIGTERM: the stop timeout ends it with SIGKILL.
+start=$(date +%s%N)
+"$RTR_RUN" --name rc-core --stop-timeout 1 "$B" /probe sleep 30 >/dev/null 2>"$T/stop.err" &
+pid=$!
+RTR_PIDS="$RTR_PIDS $pid"
+wait_for 5 pgrep -P "$pid" || true
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+is "$rc" 137 "--stop-timeout 1: SIGKILL after the timeout (137)"
+like "$(cat "$T/stop.err")" "did not stop within 1 s" "  and says so"
+if ((ms < 5000)); then ok "  within the timeout (${ms} ms)"; else not_ok "  took ${ms} ms"; fi
+
+# A second SIGTERM kills at once.
+"$RTR_RUN" --name rc-core "$B" /probe sleep 30 >/dev/null 2>&1 &
+pid=$!
+RTR_PIDS="$RTR_PIDS $pid"
+wait_for 5 pgrep -P "$pid" || true
+kill -TERM "$pid"
+sleep 0.1
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+is "$rc" 137 "a second SIGTERM kills the container"
+
+# ---- what the container sees ------------------------------------------------------------
+
+R "$B" -- /probe pid
+like "$out" "^pid=1$" "the entrypoint is pid 1"
+R --init "$B" -- /probe pid
+like "$out" "^pid=2$" "--init: the entrypoint is pid 2"
+like "$out" "^ppid=1$" "  under the reaper"
+R --init "$B" -- sh -c '(sleep 0.2 &) ; sleep 0.5; ps -o pid,stat,comm'
+unlike "$out" " Z " "--init reaps orphaned zombies"
+R --init "$B" -- /probe exit 7
+is "$rc" 7 "--init passes the exit code through"
+
+R "$B" -- /probe hostname
+like "$out" "^hostname=rtr-test$" "hostname from config.json"
+R --hostname web1 "$B" -- /probe hostname
+like "$out" "^hostname=web1$" "--hostname overrides it"
+is "$(hostname)" "$(cat /proc/sys/kernel/hostname)" "the host's hostname is untouched"
+
+bundle_jq "$B" '.process.env += ["FOO=bar", "KEEP=1"] | .process.cwd = "/etc"'
+R "$B" -- /probe env
+like "$out" "^FOO=bar$" "env from config.json"
+R "$B" -- /probe cwd
+like "$out" "^cwd=/etc$" "cwd from config.json"
+printf '# comment\nFILE1=one\n\nFOO=from-file\n' >"$T/env.list"
+R --env-file "$T/env.list" --env FOO=cli --env NEW=x "$B" -- /probe env
+like "$out" "^FOO=cli$" "--env overrides config.json and --env-file"
+like "$out" "^FILE1=one$" "--env-file adds variables"
+like "$out" "^NEW=x$" "--env adds variables"
+like "$out" "^KEEP=1$" "  and keeps the others"
+is "$(grep -c '^FOO=' <<<"$out")" 1 "  with one FOO"
+R --workdir /tmp "$B" -- /probe cwd
+like "$out" "^cwd=/tmp$" "--workdir"
+R --workdir /new/dir "$B" -- /probe cwd
+like "$out" "^cwd=/new/dir$" "a missing working directory is created (as docker does)"
+rm -rf "$B/rootfs/new"
+R --entrypoint /probe "$B" -- hostname
+like "$out" "^hostname=" "--entrypoint with -- CMD"
+R "$B" /probe exit 9
+is "$rc" 9 "CMD after the bundle (without --) replaces process.args"
+
+R "$B" -- /probe uid
+like "$out" "^uid=0$" "root by default"
+R --user 1000:1000 "$B" -- /probe uid
+like "$out" "^uid=1000$" "--user UID"
+like "$out" "^gid=1000$" "--user UID:GID"
+bundle_jq "$B" '.process.user = {"uid": 65534, "gid": 65534, "additionalGids": [10, 20], "umask": 63}'
+R "$B" -- /probe uid
+like "$out" "^uid=65534$" "process.user.uid"
+like "$out" "^gid=65534$" "process.user.gid"
+like "$out" "^groups=10,20$" "process.user.additionalGids"
+R "$B" -- /probe umask
+like "$out" "^umask=0077$" "process.user.umask"
+bundle_jq "$B" '.process.user = {"uid": 0, "gid": 0}'
+
+# ---- mounts -------------------------------------------------------------------------------
+
+mkdir -p "$T/data" "$T/rodata"
+echo hello >"$T/rodata/file"
+R --mount "$T/data:/data" --mount "$T/rodata:/ro:ro" "$B" -- /probe write /data/new
+like "$out" "^write=ok$" "--mount SRC:DST is writable"
+check "  the file appears on the host" test -f "$T/data/new"
+R --mount "$T/data:/data" --mount "$T/rodata:/ro:ro" "$B" -- /probe write /ro/new
+like "$out" "^write=EROFS$" "--mount SRC:DST:ro is read-only"
+R --mount "$T/rodata:/ro:ro" "$B" -- /probe cat /ro/file
+like "$out" "^hello$" "  and readable"
+R --mount "$T/rodata/file:/etc/deep/file.txt:ro" "$B" -- /probe cat /etc/deep/file.txt
+like "$out" "^hello$" "a file bind mount creates its destination"
+
+# Symlinks in the image cannot redirect a mount destination to the host.
+ln -s / "$B/rootfs/escape"
+ln -s ../../../../../../../tmp "$B/rootfs/escape2"
+R --mount "$T/data:/escape/rc-core-evil" "$B" -- /probe stat /escape/rc-core-evil
+check "a destination through a symlink to / stays in the rootfs" test ! -e /rc-core-evil
+check "  (created inside the rootfs instead)" test -d "$B/rootfs/rc-core-evil"
+R --mount "$T/data:/escape2/rc-core-evil2" "$B" -- /probe stat /escape2/rc-core-evil2
+check "a destination through ../.. symlinks stays in the rootfs" test ! -e /tmp/rc-core-evil2
+rm -rf "$B/rootfs/escape" "$B/rootfs/escape2" "$B/rootfs/rc-core-evil" "$B/rootfs/tmp/rc-core-evil2"
+
+bundle_jq "$B" '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
+	"options": ["nosuid", "nodev", "noexec", "size=1m", "mode=0700"]}]'
+R "$B" -- /probe cat /proc/self/mountinfo
+line=$(grep ' /scratch ' <<<"$out" || true)
+like "$line" "size=1024k" "tmpfs size option"
+like "$line" "mode=700" "tmpfs mode option"
+like "$line" "nosuid,nodev,noexec" "tmpfs nosuid,nodev,noexec"
+R "$B" -- /probe stat /scratch
+like "$out" "type=d mode=0700" "  the mount point has mode 0700"
+bundle_jq "$B" 'del(.mounts[-1])'
+
+R "$B" -- /probe stat /dev/null /dev/zero /dev/full /dev/random /dev/urandom /dev/tty /dev/ptmx /dev/fd /dev/stdin
+like "$out" "^/dev/null type=c mode=0666 uid=0 gid=0 rdev=1:3$" "/dev/null"
+like "$out" "^/dev/zero type=c mode=0666 .* rdev=1:5$" "/dev/zero"
+like "$out" "^/dev/full type=c .* rdev=1:7$" "/dev/full"
+like "$out" "^/dev/random type=c .* rdev=1:8$" "/dev/random"
+like "$out" "^/dev/urandom type=c .* rdev=1:9$" "/dev/urandom"
+like "$out" "^/dev/tty type=c .* rdev=5:0$" "/dev/tty"
+like "$out" "^/dev/ptmx type=l" "/dev/ptmx is a link"
+like "$out" "^/dev/fd type=l" "/dev/fd is a link"
+like "$out" "^/dev/stdin type=l" "/dev/stdin is a link"
+R "$B" -- /probe readlink /dev/ptmx
+like "$out" "^readlink=pts/ptmx$" "  /dev/ptmx -> pts/ptmx"
+R "$B" -- /probe cat /proc/self/mountinfo
+like "$out" " /dev/pts .* devpts " "/dev/pts is a devpts"
+like "$out" " /dev/shm .* tmpfs " "/dev/shm is a tmpfs"
+like "$out" " /dev/mqueue .* mqueue " "/dev/mqueue"
+like "$out" " /sys .* sysfs " "/sys is a sysfs"
+like "$out" " /proc .* proc " "/proc is a proc"
+unlike "$out" " $B" "no host path of the bundle is visible in the container"
+R --shm-size 2m "$B" -- /probe cat /proc/self/mountinfo
+like "$(grep ' /dev/shm ' <<<"$out")" "size=2048k" "--shm-size sets the /dev/shm size"
+R "$B" -- ls /proc/1
+like "$out" "^status$" "/proc shows the container's pid namespace"
+R "$B" -- sh -c 'ls /proc | grep -c "^[0-9]"'
+is "$out" "2" "  with only the container's processes"
+
+# A spec without a /dev mount gets rtr's default /dev.
+bundle_jq "$B" '.mounts |= map(select(.destination | startswith("/dev") | not))'
+R "$B" -- /probe stat /dev/null /dev/pts/ptmx /dev/shm
+like "$out" "^/dev/null type=c mode=0666 .* rdev=1:3$" "no /dev in the spec: default /dev with null"
+like "$out" "^/dev/pts/ptmx type=c" "  and /dev/pts"
+like "$out" "^/dev/shm type=d mode=1777" "  and /dev/shm"
+make_bundle "$B" /probe uid
+
+# ---- rlimits, read-only root, sysctl, oomScoreAdj ----------------------------------------
+
+bundle_jq "$B" '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1000, "hard": 2000}]'
+R "$B" -- /probe cat /proc/self/limits
+like "$out" "^Max open files +1000 +2000 " "process.rlimits RLIMIT_NOFILE"
+R --ulimit nofile=512:1024 --ulimit nproc=100 "$B" -- /probe cat /proc/self/limits
+like "$out" "^Max open files +512 +1024 " "--ulimit overrides it"
+like "$out" "^Max processes +100 +100 " "--ulimit nproc=100"
+bundle_jq "$B" 'del(.process.rlimits)'
+
+R --read-only "$B" -- /probe write /newfile
+like "$out" "^write=EROFS$" "--read-only: root is read-only"
+R --read-only "$B" -- /probe write /dev/shm/x
+like "$out" "^write=ok$" "  /dev/shm stays writable"
+bundle_jq "$B" '.root.readonly = true'
+R "$B" -- /probe write /newfile
+like "$out" "^write=EROFS$" "root.readonly"
+bundle_jq "$B" '.root.readonly = false'
+R "$B" -- /probe write /newfile
+like "$out" "^write=ok$" "root is writable by default"
+
+host_fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+want=$((1 - host_fwd))
+bundle_jq "$B" '.linux.sysctl = {"net.ipv4.ip_forward": $v, "kernel.msgmax": "4242"}' --arg v "$want"
+R "$B" -- /probe cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/msgmax
+like "$out" "^$want$" "sysctl net.ipv4.ip_forward in the container's netns"
+like "$out" "^4242$" "sysctl kernel.msgmax in the container's ipc ns"
+is "$(cat /proc/sys/net/ipv4/ip_forward)" "$host_fwd" "  the host's value is untouched"
+bundle_jq "$B" 'del(.linux.sysctl)'
+
+bundle_jq "$B" '.process.oomScoreAdj = 500'
+R "$B" -- /probe cat /proc/self/oom_score_adj
+is "$out" "500" "process.oomScoreAdj"
+bundle_jq "$B" 'del(.process.oomScoreAdj)'
+
+# ---- hooks ----------------------------------------------------------------------------------
+
+mkdir -p "$T/hooklog" "$B/rootfs/hooks"
+cat >"$T/hook.sh" <<'EOF'
+#!/bin/sh
+# $1: hook kind; writes "kind <state json>" to the log
+state=$(cat)
+echo "$1 $state" >>"$HOOKLOG"
+EOF
+chmod +x "$T/hook.sh"
+cat >"$B/rootfs/hooks/start.sh" <<'EOF'
+#!/bin/sh
+state=$(cat)
+echo "startContainer $state" >>/hooklog/log
+EOF
+chmod +x "$B/rootfs/hooks/start.sh"
+h() { jq -n --arg p "$T/hook.sh" --arg k "$1" --arg l "$T/hooklog/log" \
+	'{path: $p, args: ["hook.sh", $k], env: ["HOOKLOG=" + $l]}'; }
+bundle_jq "$B" '.hooks = {prestart: [$a], createRuntime: [$b], createContainer: [$c],
+	startContainer: [{path: "/hooks/start.sh"}], poststart: [$e], poststop: [$f]}
+	| .annotations = {"org.example.x": "y"}' \
+	--argjson a "$(h prestart)" --argjson b "$(h createRuntime)" \
+	--argjson c "$(h createContainer)" --argjson e "$(h poststart)" --argjson f "$(h poststop)"
+R --mount "$T/hooklog:/hooklog" "$B" -- /probe exit 0
+is "$rc" 0 "a container with every kind of hook runs"
+is "$(cut -d' ' -f1 "$T/hooklog/log" 2>/dev/null | tr '\n' ' ')" \
+	"prestart createRuntime createContainer startContainer poststart poststop " \
+	"the hooks ran in the spec's order"
+bad=0
+while read -r kind state; do
+	if ! jq -e --arg b "$B" '.ociVersion and .id == "rc-core" and .bundle == $b
+			and (.status | type == "string") and .annotations["org.example.x"] == "y"' \
+			<<<"$state" >/dev/null; then
+		bad=1
+		diag "bad state for $kind: $state"
+	fi
+	if [[ $kind != poststop ]] && ! jq -e '.pid > 0' <<<"$state" >/dev/null; then
+		bad=1
+		diag "no pid for $kind: $state"
+	fi
+done <"$T/hooklog/log"
+is "$bad" 0 "  each got valid state JSON (ociVersion, id, status, pid, bundle, annotations)"
+like "$(grep '^poststart' "$T/hooklog/log" || true)" '"status":"running"' "  poststart sees status running"
+like "$(grep '^poststop' "$T/hooklog/log" || true)" '"status":"stopped"' "  poststop sees status stopped"
+
+rm -f "$T/hooklog/log"
+cat >"$T/fail.sh" <<'EOF'
+#!/bin/sh
+exit 3
+EOF
+chmod +x "$T/fail.sh"
+bundle_jq "$B" '.hooks.prestart = [{path: $p}]' --arg p "$T/fail.sh"
+R --mount "$T/hooklog:/hooklog" "$B" -- /probe write /hooklog/ran
+is "$rc" 125 "a failing prestart hook aborts the start (125)"
+like "$err" "prestart hook $T/fail.sh: exited with status 3" "  naming the hook and its status"
+check "  the container process never ran" test ! -e "$T/hooklog/ran"
+like "$(cat "$T/hooklog/log" 2>/dev/null || true)" "^poststop" "  poststop hooks still run"
+bundle_jq "$B" '.hooks = {poststart: [{path: $p}]}' --arg p "$T/fail.sh"
+R "$B" -- /probe exit 5
+is "$rc" 5 "a failing poststart hook is only a warning"
+like "$err" "warning: poststart hook" "  printed as a warning"
+printf '#!/bin/sh\nsleep 10\n' >"$T/slow.sh" && chmod +x "$T/slow.sh"
+bundle_jq "$B" '.hooks = {createRuntime: [{path: $p, timeout: 1}]}' --arg p "$T/slow.sh"
+R "$B" -- /probe exit 0
+is "$rc" 125 "a hook over its timeout aborts the start"
+like "$err" "timed out after 1 s" "  and says so"
+bundle_jq "$B" 'del(.hooks)'
+
+# ---- file descriptors, the runtime binary, terminal ---------------------------------------
+
+exec 7<"$RTR_RUN" 8>"$T/leak"
+R "$B" -- /probe fds
+exec 7<&- 8>&-
+is "$out" "fds=0,1,2" "no fd of rtr-run leaks into the container"
+R --init "$B" -- /probe fds
+is "$out" "fds=0,1,2" "  nor with --init"
+
+sum=$(sha256sum "$RTR_RUN" | cut -d' ' -f1)
+R "$B" -- sh -c 'ls -l /proc/*/exe 2>&1'
+unlike "$out" "rtr-run" "no process in the container runs rtr-run"
+R --init "$B" -- sh -c '/probe write /proc/1/exe; /probe open /proc/1/exe'
+unlike "$out" "=ok" "--init: the reaper's /proc/1/exe cannot be opened"
+# Without a pid namespace the supervisor is visible: its exe must stay closed too.
+bundle_jq "$B" '.linux.namespaces |= map(select(.type != "pid"))'
+R "$B" -- sh -c '/probe write /proc/$PPID/exe; /probe readlink /proc/$PPID/exe'
+like "$out" "^write=(EACCES|ETXTBSY|EPERM)$" "host pid namespace: rtr-run's /proc/PID/exe is not writable"
+bundle_jq "$B" '.linux.namespaces += [{"type": "pid"}]'
+is "$(sha256sum "$RTR_RUN" | cut -d' ' -f1)" "$sum" "  rtr-run's binary is unchanged"
+
+bundle_jq "$B" '.process.terminal = true'
+if command -v script >/dev/null; then
+	run script -qec "$RTR_RUN --name rc-core $B /probe tty" /dev/null
+	is "$rc" 0 "process.terminal under script(1)"
+	like "$out" "isatty0=1" "  stdin is a terminal"
+	like "$out" "ttyname=/dev/pts/0" "  a pty of the container's devpts"
+	like "$out" "ctty=yes" "  which is the controlling terminal"
+else
+	skip "process.terminal under script(1)" "script(1) not installed"
+fi
+RUN_STDIN=<(printf 'echo in-$((6*7))\nexit 4\n') R "$B" -- /bin/sh
+is "$rc" 4 "process.terminal with a pipe as stdin still relays"
+like "$out" "in-42" "  the container read stdin and wrote to stdout"
+bundle_jq "$B" '.process.terminal = false'
+
+R --log-file "$T/c.log" "$B" -- sh -c 'echo to-out; echo to-err >&2'
+like "$out" "^to-out$" "--log-file: stdout still reaches rtr-run's stdout"
+like "$err" "^to-err$" "  stderr its stderr"
+like "$(cat "$T/c.log")" "to-out" "  and both are in the log file"
+
+# ---- nothing left behind -------------------------------------------------------------------
+
+is "$(host_mounts_under "$T" | wc -l)" 0 "no mount of any container is left on the host"
+is "$(pgrep -f "rtr-run --name rc-core" | wc -l)" 0 "no rtr-run process is left"
+
+done_testing
