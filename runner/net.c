@@ -550,6 +550,7 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 		nl_close(&nl);
 		return rtr_err_set(err, -r, "--veth %s: %s", n->host, strerror(-r));
 	}
+	r = 0;
 	if (x->bridge) {
 		r = nl_link_get(&nl, x->bridge, kind, sizeof(kind));
 		if (r == -ENODEV)

@@ -394,6 +394,8 @@ int nl_addr_parse(const char *s, int default_prefix, struct nl_addr *ret)
 	}
 	if (prefix < 0)
 		return -EINVAL;
+	if (!slash && prefix > max)
+		prefix = max;
 	if (prefix > max)
 		return -ERANGE;
 	ret->prefixlen = (uint8_t)prefix;

@@ -60,8 +60,8 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct nl_addr *a);
 /* Default route of @gw's family via @gw on @ifindex. */
 int nl_route_default(struct nl *nl, int ifindex, const struct nl_addr *gw);
 
-/* "10.0.0.2/24", "fd00::2/64", "10.0.0.1" (prefix @default_prefix, -1 = required):
- * 0 or -EINVAL. */
+/* "10.0.0.2/24", "fd00::2/64", "10.0.0.1" (prefix @default_prefix capped at the
+ * family's length; -1 = a prefix is required): 0, -EINVAL, or -ERANGE for a long prefix. */
 int nl_addr_parse(const char *s, int default_prefix, struct nl_addr *ret);
 /* true when @ip is inside @net's prefix (same family). */
 bool nl_addr_in_subnet(const struct nl_addr *net, const struct nl_addr *ip);

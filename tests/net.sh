@@ -1,0 +1,249 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# rtr-run networking: veth pairs over rtnetlink, bridge and routed mode, addresses, MAC,
+# MTU, IPv6, resolv.conf and hosts, the host end's lifetime, errors before anything is
+# created.  Only namespaces, links and private test subnets (10.231.x.0/24,
+# fd00:231::/64) this script creates; never an outside address.
+set -euo pipefail
+. "$RTR_SRCDIR/tests/lib.sh"
+require_root
+require_cmd ip jq busybox curl
+rtr_tmpdir
+
+BR=ntbr0
+LINKS="$BR nt-a nt-b nt-r nt-x nt-k nt-kr nt-dup veth-nt-derived nt-ann nt-host"
+net_cleanup() {
+	local l
+	for l in $LINKS; do
+		ip link del "$l" 2>/dev/null || true
+	done
+}
+trap 'net_cleanup; _rtr_cleanup' EXIT
+net_cleanup
+
+make_bundle "$T/b" /bin/true
+# The image's own resolv.conf and hosts, to check they stay untouched.
+printf 'nameserver 192.0.2.53\n' >"$T/b/rootfs/etc/resolv.conf"
+printf '127.0.0.1 image-localhost\n' >"$T/b/rootfs/etc/hosts"
+cp "$T/b/rootfs/etc/resolv.conf" "$T/resolv.orig"
+cp "$T/b/rootfs/etc/hosts" "$T/hosts.orig"
+mkdir -p "$T/b/rootfs/www"
+echo "hello from the container" >"$T/b/rootfs/www/index.html"
+
+# sh_bundle DIR SCRIPT: a copy of the base bundle running /bin/sh -c SCRIPT.
+sh_bundle() {
+	[[ -d "$1" ]] || { mkdir -p "$1" && cp -a "$T/b/." "$1/"; }
+	jq --arg s "$2" '.process.args = ["/bin/sh", "-c", $s]' "$T/b/config.json" >"$1/config.json"
+}
+
+# bg NAME OUTFILE ARGS...: rtr-run in the background; sets $bgpid.
+bg() {
+	local name=$1 outf=$2
+	shift 2
+	"$RTR_RUN" --name "$name" "$@" >"$outf" 2>&1 </dev/null &
+	bgpid=$!
+	RTR_PIDS="$RTR_PIDS $bgpid"
+}
+
+link_exists() { ip link show "$1" >/dev/null 2>&1; }
+link_gone() { ! ip link show "$1" >/dev/null 2>&1; }
+
+# --- --network none (the default) and host ------------------------------------------
+sh_bundle "$T/none" 'echo $(ls /sys/class/net); cat /sys/class/net/lo/flags'
+run "$RTR_RUN" --name nt-none "$T/none"
+is "$rc" 0 "default network runs"
+is "$(sed -n 1p <<<"$out")" "lo" "default is a new namespace with only lo"
+like "$out" '^0x[0-9a-f]*9$' "lo is up in a new namespace"
+run "$RTR_RUN" --name nt-none --network none "$T/none"
+is "$(sed -n 1p <<<"$out")" "lo" "--network none has only lo"
+
+ip link add nt-host type bridge
+sh_bundle "$T/host" 'ls /sys/class/net'
+run "$RTR_RUN" --name nt-hostnet --network host "$T/host"
+like "$out" '^nt-host$' "--network host sees the host's interfaces"
+ip link del nt-host
+
+# --- two containers on one bridge ---------------------------------------------------
+ip link add "$BR" type bridge
+ip addr add 10.231.10.1/24 dev "$BR"
+ip link set "$BR" up
+
+sh_bundle "$T/a" 'httpd -f -p 8080 -h /www'
+bg nt-a "$T/a.out" --stop-signal KILL --veth nt-a --bridge "$BR" --address 10.231.10.2/24 \
+	--gateway 10.231.10.1 --cap-add NET_RAW "$T/a"
+apid=$bgpid
+if wait_for 10 link_exists nt-a; then ok "host end named as asked (--veth nt-a)"; else
+	not_ok "host end named as asked (--veth nt-a)" "$(cat "$T/a.out")"; fi
+is "$(cat /sys/class/net/nt-a/master/uevent 2>/dev/null | sed -n 's/^INTERFACE=//p')" "$BR" \
+	"host end is enslaved to --bridge"
+if wait_for 10 curl -sf -m 1 -o "$T/got" http://10.231.10.2:8080/index.html; then
+	is "$(cat "$T/got")" "hello from the container" "host reaches the container's TCP port through the bridge"
+else
+	not_ok "host reaches the container's TCP port through the bridge" "$(cat "$T/a.out")"
+fi
+
+# (busybox-static's wget crashes on Debian 12; nc speaks HTTP/1.0 well enough)
+sh_bundle "$T/bb" 'ping -c 1 -W 2 10.231.10.2 && ping -c 1 -W 2 10.231.10.1 &&
+	printf "GET /index.html HTTP/1.0\r\n\r\n" | nc -w 2 10.231.10.2 8080'
+run "$RTR_RUN" --name nt-b --veth nt-b --bridge "$BR" --address 10.231.10.3/24 \
+	--gateway 10.231.10.1 --cap-add NET_RAW "$T/bb"
+is "$rc" 0 "second container on the bridge pings the first and its gateway"
+like "$out" 'hello from the container' "containers on one bridge talk TCP"
+if wait_for 5 link_gone nt-b; then ok "host end gone after the container exited"; else
+	not_ok "host end gone after the container exited"; fi
+
+# --- a taken veth name -----------------------------------------------------------------
+run "$RTR_RUN" --name nt-dup --veth nt-a --address 10.231.10.9/24 "$T/none"
+is "$rc" 125 "a taken veth name fails with 125"
+like "$err" '^rtr-run: nt-dup: --veth nt-a: an interface with that name already exists$' \
+	"a taken veth name is named in the message"
+check "the first container's veth is untouched" link_exists nt-a
+check "the first container still answers" curl -sf -m 2 -o /dev/null \
+	http://10.231.10.2:8080/index.html
+
+kill -TERM "$apid"
+wait "$apid" 2>/dev/null || true
+if wait_for 5 link_gone nt-a; then ok "host end gone after the container was stopped"; else
+	not_ok "host end gone after the container was stopped"; fi
+
+# --- routed mode ---------------------------------------------------------------------
+bg nt-r "$T/r.out" --stop-signal KILL --veth nt-r --host-address 10.231.11.1/24 --address 10.231.11.2/24 \
+	--gateway 10.231.11.1 "$T/a"
+rpid=$bgpid
+if wait_for 10 curl -sf -m 1 -o "$T/got" http://10.231.11.2:8080/index.html; then
+	is "$(cat "$T/got")" "hello from the container" "host reaches the container's TCP port in routed mode"
+else
+	not_ok "host reaches the container's TCP port in routed mode" "$(cat "$T/r.out")"
+fi
+like "$(ip -4 -o addr show dev nt-r 2>/dev/null)" 'inet 10\.231\.11\.1/24' \
+	"--host-address is on the host end"
+kill -TERM "$rpid"
+wait "$rpid" 2>/dev/null || true
+
+# --- MAC, MTU, IPv6, gateways, resolv.conf, hosts --------------------------------------
+sh_bundle "$T/x" 'cat /sys/class/net/lan0/address /sys/class/net/lan0/mtu; ip -6 addr show dev lan0;
+	ip route; ip -6 route; echo ---; cat /etc/resolv.conf; echo ---; cat /etc/hosts;
+	ping -c 1 -W 2 10.231.12.1 >/dev/null && echo gw4-ok; ping -c 1 -W 2 fd00:231:12::1 >/dev/null && echo gw6-ok'
+run "$RTR_RUN" --name nt-x --hostname web --veth nt-x --veth-peer lan0 \
+	--host-address 10.231.12.1/24 --host-address fd00:231:12::1/64 \
+	--address 10.231.12.2/24 --address fd00:231:12::2/64 --gateway 10.231.12.1 \
+	--gateway6 fd00:231:12::1 --mac 02:31:00:00:12:02 --mtu 1400 \
+	--dns 10.231.12.53 --dns fd00:231:12::53 --dns-search lab.test --dns-search corp.test \
+	--add-host db:10.231.12.9 --add-host db6:fd00:231:12::9 --cap-add NET_RAW "$T/x"
+is "$rc" 0 "container with --veth-peer, MAC, MTU, IPv6 and DNS options runs"
+[[ "$rc" == 0 ]] || diag "$err"
+is "$(sed -n 1p <<<"$out")" "02:31:00:00:12:02" "--mac is the container end's address"
+is "$(sed -n 2p <<<"$out")" "1400" "--mtu is the container end's MTU"
+like "$out" 'inet6 fd00:231:12::2/64' "IPv6 address as asked"
+like "$out" '^default via 10\.231\.12\.1 dev lan0' "IPv4 default route via --gateway"
+like "$out" '^default via fd00:231:12::1 dev lan0' "IPv6 default route via --gateway6"
+like "$out" '^gw4-ok$' "the container reaches its IPv4 gateway"
+like "$out" '^gw6-ok$' "the container reaches its IPv6 gateway"
+resolv=$(awk '/^---$/ { n++; next } n == 1' <<<"$out")
+hosts=$(awk '/^---$/ { n++; next } n == 2' <<<"$out")
+like "$resolv" '^nameserver 10\.231\.12\.53$' "resolv.conf has the first --dns"
+like "$resolv" '^nameserver fd00:231:12::53$' "resolv.conf has the second --dns"
+like "$resolv" '^search lab\.test corp\.test$' "resolv.conf has --dns-search"
+unlike "$resolv" '192\.0\.2\.53' "resolv.conf replaces the image's"
+like "$hosts" '^127\.0\.0\.1[[:space:]]+localhost$' "hosts has localhost"
+like "$hosts" '^10\.231\.12\.2[[:space:]]+web$' "hosts has the hostname with the container's address"
+like "$hosts" '^fd00:231:12::2[[:space:]]+web$' "hosts has the hostname with the IPv6 address"
+like "$hosts" '^10\.231\.12\.9[[:space:]]+db$' "hosts has --add-host"
+like "$hosts" '^fd00:231:12::9[[:space:]]+db6$' "hosts has an IPv6 --add-host"
+check "the image's resolv.conf is unmodified" cmp "$T/resolv.orig" "$T/x/rootfs/etc/resolv.conf"
+check "the image's hosts is unmodified" cmp "$T/hosts.orig" "$T/x/rootfs/etc/hosts"
+check "no mount left behind on the host" test -z "$(host_mounts_under "$T/x")"
+
+# --- annotations and the derived host end name -----------------------------------------
+sh_bundle "$T/ann" 'cat /sys/class/net/eth0/mtu; ip -4 addr show dev eth0; cat /etc/resolv.conf'
+bundle_jq "$T/ann" '.annotations = {"org.rtr.net.veth": "nt-ann",
+	"org.rtr.net.address": "10.231.13.2/24", "org.rtr.net.mtu": "1300",
+	"org.rtr.net.dns": "10.231.13.53, 10.231.13.54"}'
+run "$RTR_RUN" --name nt-ann "$T/ann"
+is "$rc" 0 "network from org.rtr.net.* annotations"
+is "$(sed -n 1p <<<"$out")" "1300" "org.rtr.net.mtu applies"
+like "$out" 'inet 10\.231\.13\.2/24' "org.rtr.net.address applies"
+like "$out" '^nameserver 10\.231\.13\.54$' "org.rtr.net.dns list applies"
+run "$RTR_RUN" --name nt-ann --mtu 1280 "$T/ann"
+is "$(sed -n 1p <<<"$out")" "1280" "the command line overrides the annotation"
+
+sh_bundle "$T/d" 'trap "exit 0" TERM; sleep 30 & wait'
+bg nt-derived "$T/d.out" --address 10.231.14.2/24 "$T/d"
+dpid=$bgpid
+if wait_for 10 link_exists veth-nt-derived; then
+	ok "host end named veth-NAME (cut to 15) when only --address is given"
+else
+	not_ok "host end named veth-NAME (cut to 15) when only --address is given" "$(ip -br link)"
+fi
+kill -TERM "$dpid"
+wait "$dpid" 2>/dev/null || true
+
+# --- lifetime: SIGKILL of the container, SIGKILL of rtr-run -----------------------------
+bg nt-k "$T/k.out" --veth nt-k --address 10.231.15.2/24 "$T/d"
+kpid=$bgpid
+wait_for 10 link_exists nt-k || true
+cpid=$(pgrep -P "$kpid" | head -1 || true)
+if [[ -n "$cpid" ]]; then
+	kill -KILL "$cpid"
+	rc=0
+	wait "$kpid" 2>/dev/null || rc=$?
+	is "$rc" 137 "rtr-run exits 137 after SIGKILL of the container"
+	if wait_for 5 link_gone nt-k; then ok "host end gone after SIGKILL of the container"; else
+		not_ok "host end gone after SIGKILL of the container"; fi
+else
+	not_ok "container process found" "$(cat "$T/k.out")"
+fi
+
+bg nt-kr "$T/kr.out" --veth nt-kr --address 10.231.16.2/24 "$T/d"
+kpid=$bgpid
+if wait_for 10 link_exists nt-kr; then
+	kill -KILL "$kpid"
+	wait "$kpid" 2>/dev/null || true
+	if wait_for 10 link_gone nt-kr; then ok "host end gone after SIGKILL of rtr-run"; else
+		not_ok "host end gone after SIGKILL of rtr-run" "$(ip -br link show nt-kr)"; fi
+else
+	not_ok "host end gone after SIGKILL of rtr-run" "never appeared: $(cat "$T/kr.out")"
+fi
+
+# --- errors before anything is created ------------------------------------------------
+bad() {
+	local want=$1 desc=$2
+	shift 2
+	run "$RTR_RUN" --name nt-bad "$@" "$T/none"
+	if [[ "$rc" == 125 ]] && grep -Eq -- "$want" <<<"$err"; then
+		ok "$desc"
+	else
+		not_ok "$desc" "rc=$rc" "stderr: $err"
+	fi
+}
+bad '--address 10\.231\.20\.300/24: expected ADDRESS/PREFIX' "bad IPv4 address rejected" \
+	--veth nt-bad --address 10.231.20.300/24
+bad '--address 10\.231\.20\.2/33: prefix length out of range' "prefix too long rejected" \
+	--veth nt-bad --address 10.231.20.2/33
+bad '--address 10\.231\.20\.2: expected ADDRESS/PREFIX' "address without prefix rejected" \
+	--veth nt-bad --address 10.231.20.2
+bad '--address fd00:231::zz/64' "bad IPv6 address rejected" --veth nt-bad --address fd00:231::zz/64
+bad '--gateway 10\.231\.21\.1: not in the subnet' "gateway outside every subnet rejected" \
+	--veth nt-bad --address 10.231.20.2/24 --gateway 10.231.21.1
+bad '--gateway6 10\.231\.20\.1: expected an IPv6 address' "IPv4 --gateway6 rejected" \
+	--veth nt-bad --address 10.231.20.2/24 --gateway6 10.231.20.1
+bad '--mac 01:00:5e:00:00:01: expected a unicast MAC' "multicast MAC rejected" \
+	--veth nt-bad --address 10.231.20.2/24 --mac 01:00:5e:00:00:01
+bad '--mac 02:00:00:00:00: expected' "short MAC rejected" \
+	--veth nt-bad --address 10.231.20.2/24 --mac 02:00:00:00:00
+bad '--mtu 50: expected a number from 68 to 65535' "MTU out of range rejected" \
+	--veth nt-bad --address 10.231.20.2/24 --mtu 50
+bad '--bridge ntbr-missing: no such interface' "missing bridge rejected" \
+	--veth nt-bad --bridge ntbr-missing --address 10.231.20.2/24
+bad '--bridge lo: not a bridge' "non-bridge --bridge rejected" \
+	--veth nt-bad --bridge lo --address 10.231.20.2/24
+bad '--veth nt-much-too-long-name: not an interface name' "too long --veth rejected" \
+	--veth nt-much-too-long-name
+bad '--network bogus: expected veth, none, host' "unknown --network rejected" --network bogus
+bad 'need --network veth' "--address with --network none rejected" \
+	--network none --address 10.231.20.2/24
+bad '--dns 10\.231\.20: expected an IP address' "bad --dns rejected" --dns 10.231.20
+bad '--add-host db: expected NAME:IP' "bad --add-host rejected" --add-host db
+check "nothing was created by the rejected runs" link_gone nt-bad
+
+done_testing
