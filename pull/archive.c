@@ -344,12 +344,12 @@ static int diff_ids(struct archive *a, struct rtr_err *err)
 
 	r = json_parse(a->config, a->config_len, RTR_IMAGE_CONFIG_MAX_BYTES, &j, err);
 	if (r < 0)
-		return rtr_err_set(err, -r, "image config: %s", err ? err->msg : "invalid");
+		return pull_err_wrap(err, -r, "image config");
 	root = json_root(j);
 	rootfs = json_member(&root, "rootfs");
 	r = json_strv(json_member(&rootfs, "diff_ids"), &ids, err);
 	if (r < 0)
-		return rtr_err_set(err, -r, "image config: %s", err ? err->msg : "invalid");
+		return pull_err_wrap(err, -r, "image config");
 	if (r == 0)
 		return 0;
 	if (strv_length(ids) != a->n_layers)
@@ -419,7 +419,7 @@ static int open_docker(struct archive *a, struct rtr_err *err)
 		return r;
 	r = json_parse(buf, len, RTR_PULL_MAX_ARCHIVE_JSON_BYTES, &j, err);
 	if (r < 0)
-		return rtr_err_set(err, -r, "%s: manifest.json: %s", a->source, err->msg);
+		return pull_err_wrap(err, -r, "%s: manifest.json", a->source);
 	root = json_root(j);
 	r = json_array(root, &n, err);
 	if (r <= 0 || n == 0)
@@ -431,7 +431,7 @@ static int open_docker(struct archive *a, struct rtr_err *err)
 		_cleanup_strv_free_ char **t = NULL;
 		r = json_strv(json_member(&e, "RepoTags"), &t, err);
 		if (r < 0)
-			return rtr_err_set(err, EINVAL, "%s: manifest.json: %s", a->source, err->msg);
+			return pull_err_wrap(err, EINVAL, "%s: manifest.json", a->source);
 		for (size_t k = 0; t && t[k]; k++) {
 			if (a->o->tag && tag_matches(t[k], a->o->tag) && !img.node) {
 				img = e;
@@ -519,14 +519,14 @@ static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
 		return r;
 	r = image_index_parse(buf, len, &ix, err);
 	if (r < 0)
-		return rtr_err_set(err, -r, "%s: index.json: %s", a->source, err->msg);
+		return pull_err_wrap(err, -r, "%s: index.json", a->source);
 	if (ref)
 		r = image_index_find_ref(&ix, ref, &d, err);
 	else
 		r = image_index_choose(&ix, a->o->platform, &d, err);
 	if (r < 0) {
 		image_index_done(&ix);
-		return rtr_err_set(err, -r, "%s: %s", a->source, err->msg);
+		return pull_err_wrap(err, -r, "%s", a->source);
 	}
 	a->ref_name = d->ref_name ? strdup(d->ref_name) : ref ? strdup(ref) : NULL;
 	desc_digest = strdup(d->digest);
@@ -563,7 +563,7 @@ static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
 			r = image_index_choose(&ix, a->o->platform, &d, err);
 		if (r < 0) {
 			image_index_done(&ix);
-			r = rtr_err_set(err, -r, "%s: %s", a->source, err->msg);
+			r = pull_err_wrap(err, -r, "%s", a->source);
 			goto out;
 		}
 		free(desc_digest);
@@ -575,7 +575,7 @@ static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
 	}
 	r = image_manifest_parse(mbuf, mlen, &m, err);
 	if (r < 0) {
-		r = rtr_err_set(err, -r, "%s: manifest %s: %s", a->source, desc_digest, err->msg);
+		r = pull_err_wrap(err, -r, "%s: manifest %s", a->source, desc_digest);
 		goto out;
 	}
 	a->manifest_digest = TAKE_PTR(desc_digest);
@@ -605,7 +605,7 @@ static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
 		}
 		r = layer_compression_from_media_type(m.layers[i].media_type, &l->comp, err);
 		if (r < 0) {
-			r = rtr_err_set(err, -r, "%s: layer %zu: %s", a->source, i + 1, err->msg);
+			r = pull_err_wrap(err, -r, "%s: layer %zu", a->source, i + 1);
 			goto out;
 		}
 	}

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,20 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 	b->tmp_name = NULL;
 	(void)fsync(b->parent_fd);
 	return 0;
+}
+
+int pull_err_wrap(struct rtr_err *err, int code, const char *fmt, ...)
+{
+	char saved[RTR_ERR_MSG_MAX], pre[RTR_ERR_MSG_MAX];
+	va_list ap;
+
+	if (!err)
+		return -code;
+	snprintf(saved, sizeof(saved), "%s", err->msg);
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	return rtr_err_set(err, code, "%s: %s", pre, saved);
 }
 
 /* ---- config.json ---- */
@@ -453,7 +468,7 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 		p = &none;
 	r = json_parse(img->config_json, img->config_len, RTR_IMAGE_CONFIG_MAX_BYTES, &j, err);
 	if (r < 0)
-		return rtr_err_set(err, -r, "image config: %s", err ? err->msg : "invalid");
+		return pull_err_wrap(err, -r, "image config");
 	root = json_root(j);
 	cfg = json_member(&root, "config");
 	if ((r = json_strdup(json_member(&root, "architecture"), &arch, err)) < 0 ||
@@ -463,10 +478,10 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 	    (r = json_strdup(json_member(&cfg, "User"), &user, err)) < 0 ||
 	    (r = json_strdup(json_member(&cfg, "WorkingDir"), &workdir, err)) < 0 ||
 	    (r = json_strdup(json_member(&cfg, "StopSignal"), &stop, err)) < 0)
-		return rtr_err_set(err, -r, "image config: %s", err ? err->msg : "invalid");
+		return pull_err_wrap(err, -r, "image config");
 	labels = json_member(&cfg, "Labels");
 	if (json_present(labels) && (r = json_object(labels, &n_labels, err)) < 0)
-		return rtr_err_set(err, -r, "image config: %s", err ? err->msg : "invalid");
+		return pull_err_wrap(err, -r, "image config");
 
 	/* presets */
 	if (p->entrypoint) {

@@ -65,3 +65,8 @@ static inline void bundle_freep(struct bundle **b)
 	bundle_free(*b);
 }
 #define _cleanup_bundle_ __attribute__((cleanup(bundle_freep)))
+
+/* Prefix the message already in @err: "PREFIX: old message" (the sources of rtr-pull
+ * add the input they were reading); @err may be NULL.  Returns -code. */
+int pull_err_wrap(struct rtr_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));

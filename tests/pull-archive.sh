@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# rtr-pull from docker-archive, oci-archive and oci: sources: the unpacked tree equals what
+# umoci unpacks from the same image (type, mode, owner, content, link target, mtime), the
+# config.json follows the image config, the bundle runs under runc and rtr-run, and the
+# bundle appears atomically.  Run with openat2 and with the forced O_NOFOLLOW walk.
+set -euo pipefail
+. "$RTR_SRCDIR/tests/lib.sh"
+require_root
+require_cmd python3 jq skopeo umoci
+rtr_tmpdir
+
+FIX="$RTR_SRCDIR/tests/fixtures"
+cd "$T"
+python3 "$FIX/pull-images.py" docker-single single.tar
+python3 "$FIX/pull-images.py" docker-multi multi.tar
+python3 "$FIX/pull-images.py" docker-two two.tar
+
+# RouterOS's documented layout: manifest.json, <config>.json, <id>/layer.tar, plain tar.
+listing=$(tar tf single.tar)
+like "$listing" '^[0-9a-f]{64}/layer\.tar$' "single-layer fixture has <id>/layer.tar"
+like "$listing" '^manifest\.json$' "single-layer fixture has manifest.json"
+
+# Reference trees from umoci, through skopeo's docker-archive -> OCI conversion.
+skopeo copy -q docker-archive:multi.tar oci:oci-multi:multi
+skopeo copy -q docker-archive:single.tar oci:oci-single:busybox
+umoci unpack --image oci-multi:multi umoci-multi >/dev/null
+umoci unpack --image oci-single:busybox umoci-single >/dev/null
+tar -C oci-multi -cf oci-multi.tar .
+python3 "$FIX/tree-list.py" umoci-multi/rootfs >ref-multi.txt
+python3 "$FIX/tree-list.py" umoci-single/rootfs >ref-single.txt
+
+compare() { # DESC BUNDLE REF
+	local got
+	got=$(python3 "$FIX/tree-list.py" "$2/rootfs")
+	if [[ "$got" == "$(cat "$3")" ]]; then
+		ok "$1"
+	else
+		not_ok "$1" "$(diff <(echo "$got") "$3" | head -20)"
+	fi
+}
+
+no_leftovers() { # DESC DIR
+	local left
+	left=$(find "$2" -maxdepth 1 -name '.*.tmp-*' | head -5)
+	if [[ -z "$left" ]]; then ok "$1"; else not_ok "$1" "$left"; fi
+}
+
+for mode in openat2 fallback; do
+	if [[ $mode == fallback ]]; then export RTR_PULL_NO_OPENAT2=1; else unset RTR_PULL_NO_OPENAT2; fi
+	o="$T/out-$mode"
+	mkdir -p "$o"
+
+	run "$RTR_PULL" single.tar "$o/single"
+	is "$rc" 0 "$mode: plain single-layer docker save tarball" || diag "$err"
+	compare "$mode: single-layer tree equals umoci's" "$o/single" ref-single.txt
+
+	run "$RTR_PULL" --allow-devices "docker-archive:$T/multi.tar" "$o/multi"
+	is "$rc" 0 "$mode: multi-layer gzip docker archive" || diag "$err"
+	compare "$mode: multi-layer tree (whiteouts, opaque, hardlinks, setuid, long names, PAX) equals umoci's" \
+		"$o/multi" ref-multi.txt
+
+	run "$RTR_PULL" --allow-devices "oci:$T/oci-multi:multi" "$o/oci"
+	is "$rc" 0 "$mode: oci:DIR:REF layout" || diag "$err"
+	compare "$mode: OCI layout tree equals umoci's" "$o/oci" ref-multi.txt
+
+	run "$RTR_PULL" --allow-devices "oci-archive:$T/oci-multi.tar" "$o/ocia"
+	is "$rc" 0 "$mode: oci-archive:FILE" || diag "$err"
+	compare "$mode: oci-archive tree equals umoci's" "$o/ocia" ref-multi.txt
+	no_leftovers "$mode: no temporary directories left" "$o"
+done
+unset RTR_PULL_NO_OPENAT2
+o="$T/out-openat2"
+
+# ---- details of the unpacked tree ----
+r="$o/multi/rootfs"
+is "$(stat -c %a "$r/usr/bin/suid")" 4755 "setuid bit kept"
+is "$(stat -c %a:%g "$r/usr/bin/sgid")" 2755:50 "setgid bit and group kept"
+is "$(stat -c %u:%g "$r/pax/big-uid")" 3000000:3000001 "PAX uid/gid beyond the ustar range"
+is "$(stat -c %Y "$r/pax/p"*/q*.bin)" 1600000000 "PAX mtime"
+is "$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.rtr").decode())' "$r/pax/xattr.txt" 2>&1)" \
+	hello "SCHILY.xattr.user.rtr applied"
+is "$(stat -c %i "$r/data/hard-src.txt")" "$(stat -c %i "$r/data/hard-src.txt")" "hard link source exists"
+is "$(stat -c %h "$r/pax/hard-to-long")" 2 "hard link to a GNU long name"
+[[ ! -e "$r/data/gone.txt" && ! -e "$r/gonedir" ]] && ok "whiteouts removed file and directory" ||
+	not_ok "whiteouts removed file and directory"
+[[ ! -e "$r/opq/lower.txt" && ! -e "$r/opq/sub" && -e "$r/opq/new.txt" && -e "$r/opq/new-before.txt" ]] &&
+	ok "opaque directory hides lower layers only" || not_ok "opaque directory hides lower layers only"
+[[ ! -e "$r/data/.wh.gone.txt" && ! -e "$r/opq/.wh..wh..opq" ]] && ok "whiteout markers not created" ||
+	not_ok "whiteout markers not created"
+is "$(stat -c %a "$o/multi")" 700 "bundle directory is 0700"
+
+# device node: created with --allow-devices, skipped with a warning without
+is "$(stat -c %F "$r/dev-null-copy")" "character special file" "--allow-devices creates device nodes"
+run "$RTR_PULL" multi.tar "$T/nodev"
+is "$rc" 0 "pull without --allow-devices succeeds"
+like "$err" 'dev-null-copy: device node skipped' "warning names the skipped device"
+[[ ! -e "$T/nodev/rootfs/dev-null-copy" ]] && ok "device node not created" || not_ok "device node not created"
+
+# ---- config.json ----
+c="$o/single/config.json"
+is "$(jq -r '.process.args | join(" ")' "$c")" "/bin/sh" "args from Cmd"
+is "$(jq -r '.process.cwd' "$c")" "/home/app" "cwd from WorkingDir"
+is "$(jq -c '.process.user' "$c")" '{"uid":1000,"gid":1000,"additionalGids":[10,50]}' \
+	"User name resolved through the image's /etc/passwd and /etc/group"
+is "$(jq -r '.annotations["org.rtr.stop-signal"]' "$c")" SIGQUIT "StopSignal annotation"
+is "$(jq -r '.annotations["org.example.label"]' "$c")" single "Labels become annotations"
+is "$(jq -r '.annotations["org.opencontainers.image.ref.name"]' "$c")" busybox:latest "ref.name annotation"
+like "$(jq -r '.annotations["org.rtr.image.config-digest"]' "$c")" '^sha256:[0-9a-f]{64}$' "image id annotation"
+is "$(jq -r '.ociVersion' "$c")" 1.0.2 "ociVersion"
+is "$(jq -r '.process.noNewPrivileges' "$c")" true "noNewPrivileges"
+is "$(jq -r '[.linux.namespaces[].type] | sort | join(",")' "$c")" cgroup,ipc,mount,network,pid,uts "namespaces"
+like "$(jq -r '.process.capabilities.bounding | join(" ")' "$c")" 'CAP_NET_BIND_SERVICE' "default capabilities"
+unlike "$(jq -r '.process.capabilities.bounding | join(" ")' "$c")" 'CAP_SYS_ADMIN' "no CAP_SYS_ADMIN"
+like "$(jq -r '.linux.maskedPaths | join(" ")' "$c")" '/proc/kcore' "masked paths"
+is "$(jq -r '.linux.seccomp.defaultAction' "$c")" SCMP_ACT_ERRNO "seccomp default profile"
+is "$(jq -r '[.mounts[].destination] | join(" ")' "$c")" "/proc /dev /dev/pts /dev/shm /dev/mqueue /sys /sys/fs/cgroup" "default mounts"
+c="$o/multi/config.json"
+is "$(jq -r '.process.args | join("|")' "$c")" "/bin/sh|-c|echo hello" "args = Entrypoint + Cmd"
+is "$(jq -c '.process.user' "$c")" '{"uid":1000,"gid":50}' "numeric User uid:gid"
+like "$(jq -r '.annotations["org.opencontainers.image.base.digest"]' "$o/oci/config.json")" '^sha256:' \
+	"OCI source: manifest digest annotation"
+
+# presets
+run "$RTR_PULL" --name web --hostname h1 -e A=1 -e PATH=/bin --mount /srv:/data:ro \
+	--workdir /tmp --user nobody single.tar "$T/preset"
+is "$rc" 0 "presets accepted" || diag "$err"
+c="$T/preset/config.json"
+is "$(jq -r '.hostname' "$c")" h1 "--hostname"
+is "$(jq -r '.annotations["org.rtr.name"]' "$c")" web "--name annotation"
+is "$(jq -r '.process.env | join(" ")' "$c")" "PATH=/bin IMAGE=yes A=1" "--env adds and replaces"
+is "$(jq -c '.mounts[-1]' "$c")" '{"destination":"/data","type":"bind","source":"/srv","options":["rbind","ro"]}' "--mount"
+is "$(jq -r '.process.cwd' "$c")" /tmp "--workdir"
+is "$(jq -c '.process.user' "$c")" '{"uid":65534,"gid":65534}' "--user name"
+
+# ---- choosing images ----
+run "$RTR_PULL" two.tar "$T/two"
+isnt "$rc" 0 "several images without --tag refused"
+like "$err" 'a:1, b:2' "error lists the tags"
+run "$RTR_PULL" --tag b:2 two.tar "$T/two"
+is "$rc" 0 "--tag picks an image"
+is "$(cat "$T/two/rootfs/which")" b "the right image"
+run "$RTR_PULL" --tag c:3 two.tar "$T/two-c"
+like "$err" 'no image tagged "c:3"' "unknown tag: clear error"
+[[ ! -e "$T/two-c" ]] && ok "no bundle after an error" || not_ok "no bundle after an error"
+
+# multi-platform OCI index: host's platform by default, --platform otherwise
+python3 "$FIX/pull-images.py" oci-multiarch multiarch
+run "$RTR_PULL" oci:multiarch "$T/plat-host"
+is "$rc" 0 "multi-arch index: host platform" || diag "$err"
+is "$(cat "$T/plat-host/rootfs/arch")" "$(python3 "$FIX/pull-images.py" host-arch)" "host's platform chosen"
+run "$RTR_PULL" --platform linux/arm64 oci:multiarch "$T/plat-arm64"
+is "$(cat "$T/plat-arm64/rootfs/arch")" arm64 "--platform linux/arm64"
+run "$RTR_PULL" --platform linux/arm/v7 oci:multiarch "$T/plat-arm"
+is "$(cat "$T/plat-arm/rootfs/arch")" arm-v7 "--platform linux/arm/v7 picks the variant"
+run "$RTR_PULL" --platform linux/mips64le oci:multiarch "$T/plat-none"
+like "$err" 'no image for linux/mips64le; the image has: linux/amd64, linux/arm64, linux/arm/v6, linux/arm/v7' \
+	"no match: error lists the platforms"
+
+# ---- atomicity ----
+run "$RTR_PULL" single.tar "$o/single"
+isnt "$rc" 0 "existing bundle refused"
+like "$err" 'already exists.*--force' "error suggests --force"
+ino=$(stat -c %i "$o/single")
+run "$RTR_PULL" --force multi.tar "$o/single"
+is "$rc" 0 "--force replaces" || diag "$err"
+isnt "$(stat -c %i "$o/single")" "$ino" "replaced by a new directory"
+[[ -e "$o/single/rootfs/opq/new.txt" ]] && ok "replacement has the new content" || not_ok "replacement has the new content"
+no_leftovers "no temporary directory after --force" "$o"
+
+# SIGTERM in the middle of a pull leaves nothing
+head -c $((24 << 20)) /dev/urandom >big.bin
+python3 -c '
+import tarfile, json, hashlib, io
+lay = io.BytesIO()
+with tarfile.open(fileobj=lay, mode="w") as t:
+    for i in range(4):
+        t.add("big.bin", arcname="big%d" % i)
+lb = lay.getvalue()
+cfg = json.dumps({"architecture":"amd64","os":"linux","config":{"Cmd":["/x"]},
+    "rootfs":{"type":"layers","diff_ids":["sha256:"+hashlib.sha256(lb).hexdigest()]}}).encode()
+with tarfile.open("slow.tar", "w") as t:
+    for n, d in (("c.json", cfg), ("l/layer.tar", lb),
+                 ("manifest.json", json.dumps([{"Config":"c.json","RepoTags":["s:1"],"Layers":["l/layer.tar"]}]).encode())):
+        i = tarfile.TarInfo(n); i.size = len(d); t.addfile(i, io.BytesIO(d))
+'
+rm -f big.bin
+mkdir -p "$T/sig"
+"$RTR_PULL" slow.tar "$T/sig/b" 2>"$T/sig.err" &
+pid=$!
+wait_for 10 bash -c "ls -d $T/sig/.b.tmp-* >/dev/null 2>&1" || true
+sleep 0.2
+kill -TERM $pid 2>/dev/null || true
+set +e
+wait $pid
+src=$?
+set -e
+if [[ $src -eq 0 ]]; then
+	skip "SIGTERM removes the temporary bundle" "pull finished before the signal"
+else
+	is "$src" 130 "SIGTERM: exit 130"
+	is "$(ls -A "$T/sig")" "" "SIGTERM: nothing left behind"
+fi
+
+# ---- the bundle runs ----
+run runc run -b "$o/multi" pull-archive-runc
+is "$rc" 0 "runc runs the bundle" || diag "$err"
+is "$out" hello "runc: output of Entrypoint + Cmd"
+run runc run -b "$o/oci" pull-archive-runc2
+is "$out" hello "runc runs the OCI-layout bundle"
+if [[ -x "$RTR_RUN" ]]; then
+	run "$RTR_RUN" "$o/multi"
+	if [[ $rc -eq 0 ]]; then
+		is "$out" hello "rtr-run runs the bundle"
+	else
+		not_ok "rtr-run runs the bundle" "$err"
+	fi
+else
+	skip "rtr-run runs the bundle" "rtr-run not built"
+fi
+
+done_testing
