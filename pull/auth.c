@@ -302,9 +302,9 @@ int auth_respond(struct http_client *c, const char *www_authenticate,
 	if (strcasecmp(ch.scheme, "Basic") == 0) {
 		challenge_done(&ch);
 		if (!creds)
-			return rtr_err_set(e, EACCES, "%s: 401 Unauthorized: the registry wants a "
-						      "user name and password (--creds, "
-						      "--password-stdin or an auth file)", what);
+			return rtr_err_set(e, EACCES, "%s: 401 Unauthorized: the registry wants "
+						      "credentials (--creds, --password-stdin or "
+						      "an auth file)", what);
 		*ret_header = basic_header(creds);
 		return *ret_header ? 0 : -ENOMEM;
 	}

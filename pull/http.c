@@ -406,7 +406,12 @@ int http_request(struct http_client *c, const struct http_req *q, struct http_re
 						c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
 				goto out;
 			}
-			why = xasprintf("%s", c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+			if (cc == CURLE_OPERATION_TIMEDOUT)
+				why = xasprintf("timed out (%s)",
+						c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
+			else
+				why = xasprintf("%s",
+						c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
 		} else if (ret->status >= 300 && ret->status < 400 && x.location && !q->head) {
 			char *next = NULL;
 			if (++redirects > RTR_HTTP_MAX_REDIRECTS) {

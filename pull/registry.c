@@ -355,6 +355,11 @@ struct blob_sink {
 	bool caching;
 	uint64_t bytes;
 	struct rtr_err *e;
+	/* A layer's own sha256, so that corrupt data is reported as what it is (the blob does
+	 * not match its digest) even when the decompressor trips over it first. */
+	struct digest *own;
+	int layer_err;
+	struct rtr_err layer_e;
 };
 
 static int blob_sink(void *ud, const void *p, size_t n)
@@ -368,9 +373,20 @@ static int blob_sink(void *ud, const void *p, size_t n)
 			return r;
 	}
 	if (s->layer) {
-		r = layer_feed(s->layer, p, n, s->e);
-		if (r < 0)
-			return r;
+		if (s->bytes + n > s->max)
+			return rtr_err_set(s->e, EFBIG, "more than the %zu bytes the manifest says",
+					   s->max);
+		digest_update(s->own, p, n);
+		if (!s->layer_err) {
+			r = layer_feed(s->layer, p, n, &s->layer_e);
+			if (r == -EBADMSG)
+				s->layer_err = r; /* drain the rest: is it the blob or the image? */
+			else if (r < 0) {
+				if (s->e)
+					*s->e = s->layer_e;
+				return r;
+			}
+		}
 	} else {
 		if (s->len + n > s->max)
 			return rtr_err_set(s->e, EFBIG, "image config larger than %zu bytes",
@@ -504,6 +520,12 @@ static int pull_layer(struct reg *g, int rootfs_fd, const struct image_desc *d,
 	r = layer_begin(&s.layer, rootfs_fd, d->digest, d->size, comp, g->o->unpack, e);
 	if (r < 0)
 		return r;
+	s.max = d->size;
+	r = digest_new(&s.own);
+	if (r < 0) {
+		layer_free(s.layer);
+		return r;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &g->t_layer);
 	g->layer_digest = d->digest;
 	g->layer_size = d->size;
@@ -516,6 +538,18 @@ static int pull_layer(struct reg *g, int rootfs_fd, const struct image_desc *d,
 		json_event_emit(w);
 	}
 	r = blob_fetch(g, d, &s, &cached, e);
+	if (r >= 0 || s.layer_err) {
+		_cleanup_free_ char *what = xasprintf("%s: blob %s", g->refstr, d->digest);
+		int k = digest_check(s.own, d->digest, what ? what : d->digest, e);
+		if (k < 0)
+			r = k;
+		else if (s.layer_err) {
+			r = s.layer_err;
+			if (e)
+				rtr_err_set(e, -r, "%s: blob %s: %s", g->refstr, d->digest,
+					    s.layer_e.msg);
+		}
+	}
 	if (r >= 0)
 		r = layer_end(s.layer, e);
 	if (r < 0 && cached) {
@@ -533,6 +567,7 @@ static int pull_layer(struct reg *g, int rootfs_fd, const struct image_desc *d,
 	}
 	blob_finish(g, &s, d, cached, r >= 0, NULL);
 	layer_free(s.layer);
+	digest_free(s.own);
 	if (r < 0)
 		return r;
 	progress(g, s.bytes, true);
@@ -788,4 +823,104 @@ int registry_check(const struct registry_opts *o, const char *source, const char
 	image_manifest_done(&m);
 	reg_done(&g);
 	return r;
+}
+
+void registry_opts_init(struct registry_opts *o)
+{
+	*o = (struct registry_opts){ .retries = -1 };
+}
+
+int registry_option(struct registry_opts *o, int opt, const char *arg, struct rtr_err *e)
+{
+	uint64_t v;
+	int r;
+
+	switch (opt) {
+	case REGISTRY_OPT_REGISTRY_URL:
+		o->registry_url = arg;
+		break;
+	case REGISTRY_OPT_CREDS:
+		o->creds = arg;
+		break;
+	case REGISTRY_OPT_PASSWORD_STDIN:
+		o->password_stdin = true;
+		break;
+	case REGISTRY_OPT_CA_FILE:
+		if (access(arg, R_OK) < 0)
+			return rtr_err_set(e, errno, "--ca-file %s: %s", arg, strerror(errno));
+		o->ca_file = arg;
+		break;
+	case REGISTRY_OPT_INSECURE:
+		o->insecure = true;
+		break;
+	case REGISTRY_OPT_PLAIN_HTTP:
+		o->plain_http = true;
+		break;
+	case REGISTRY_OPT_ARCH: {
+		struct rtr_platform p;
+		r = platform_from_arch(arg, &p, e);
+		if (r < 0)
+			return r;
+		o->arch = arg;
+		break;
+	}
+	case REGISTRY_OPT_CACHE_DIR:
+		o->cache_dir = arg;
+		break;
+	case REGISTRY_OPT_NO_CACHE:
+		o->no_cache = true;
+		break;
+	case REGISTRY_OPT_TIMEOUT:
+		if (parse_u64(arg, 86400, &v) < 0 || v == 0)
+			return rtr_err_set(e, EINVAL, "--timeout %s: expected seconds (1-86400)", arg);
+		o->timeout_s = (long)v;
+		break;
+	case REGISTRY_OPT_RETRIES:
+		if (parse_u64(arg, 100, &v) < 0)
+			return rtr_err_set(e, EINVAL, "--retries %s: expected a count (0-100)", arg);
+		o->retries = (int)v;
+		break;
+	case REGISTRY_OPT_JSON:
+		o->json = true;
+		break;
+	case REGISTRY_OPT_CHECK:
+		o->check = true;
+		break;
+	case REGISTRY_OPT_UPDATE:
+		o->update = true;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+int registry_main(const struct registry_opts *o, const char *source, const char *bundle,
+		  struct rtr_err *e)
+{
+	struct registry_opts oo = *o;
+	bool newer = false;
+	int r;
+
+	if (o->check && o->update)
+		return rtr_err_set(e, EINVAL, "--check and --update exclude each other");
+	if (o->check || (o->update && access(bundle, F_OK) == 0)) {
+		r = registry_check(o, source, bundle, &newer, e);
+		if (r < 0)
+			return r;
+		if (o->check) {
+			if (!o->json)
+				log_info("%s: %s", bundle, newer ? "the registry has a newer image" :
+								   "up to date");
+			return newer ? RTR_PULL_EXIT_NEWER : 0;
+		}
+		if (!newer) {
+			if (!o->json)
+				log_info("%s: up to date", bundle);
+			return 0;
+		}
+		oo.force = true;
+	}
+	r = registry_pull(&oo, source, bundle, e);
+	return r < 0 ? r : 0;
 }

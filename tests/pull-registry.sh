@@ -16,7 +16,9 @@ PY=/usr/bin/python3
 FIX=$RTR_SRCDIR/tests/fixtures
 export RUN_TIMEOUT=120
 # No auth file of the machine's user may leak into these tests.
-export HOME=$T/home REGISTRY_AUTH_FILE= XDG_RUNTIME_DIR= DOCKER_CONFIG=
+export HOME=$T/home
+# (not exported empty: docker-registry reads REGISTRY_* variables as configuration)
+unset REGISTRY_AUTH_FILE XDG_RUNTIME_DIR DOCKER_CONFIG
 mkdir -p "$HOME"
 
 # ---- images -----------------------------------------------------------------------------
