@@ -1,0 +1,305 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Secure by default: capabilities, seccomp, masked and read-only paths, no_new_privs,
+# user namespaces and devices, checked from inside real containers as root.
+set -euo pipefail
+. "${RTR_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+require_root
+require_cmd jq
+rtr_tmpdir
+
+# Docker's default capability set as /proc/self/status prints it.
+DOCKER_CAPS=00000000a80425fb
+HOST_BND=$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)
+
+B=$T/sec-b
+make_bundle "$B"
+bundle_jq "$B" '.process.args = ["/bin/true"]'
+
+# field KEY: the value of KEY=... in $out.
+field() {
+	sed -n "s/^$1=//p" <<<"$out" | head -1
+}
+
+# bundle_copy NAME: $T/NAME, a copy of $B's config sharing its rootfs.
+bundle_copy() {
+	mkdir -p "$T/$1"
+	cp "$B/config.json" "$T/$1/config.json"
+	ln -sfn "$B/rootfs" "$T/$1/rootfs"
+	echo "$T/$1"
+}
+
+# ---- the default profile --------------------------------------------------------------
+
+run "$RTR_RUN" "$B" -- /probe caps
+is "$rc" 0 "bare bundle runs"
+is "$(field CapEff)" "$DOCKER_CAPS" "CapEff is Docker's default set"
+is "$(field CapPrm)" "$DOCKER_CAPS" "CapPrm is Docker's default set"
+is "$(field CapBnd)" "$DOCKER_CAPS" "CapBnd is Docker's default set"
+is "$(field CapInh)" 0000000000000000 "CapInh is empty"
+is "$(field CapAmb)" 0000000000000000 "CapAmb is empty"
+is "$(field NoNewPrivs)" 1 "no_new_privs is set"
+is "$(field Seccomp)" 2 "a seccomp filter is loaded"
+
+# Every privileged operation from inside, as root inside; one container for all.
+host_pid=$$
+host_hostname=$(hostname)
+run "$RTR_RUN" "$B" -- /bin/sh -c '
+	for s in mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key \
+		bpf kexec_load init_module finit_module mknod-blk sethostname setns \
+		open_by_handle_at userfaultfd perf_event_open reboot personality-bad \
+		socket-vsock setrlimit fork socket-inet mknod-chr; do
+		/probe syscall $s
+	done
+	/probe syscall ptrace '"$host_pid"'
+	/probe syscall umount /proc
+	/bin/hostname
+'
+is "$rc" 0 "syscall probe ran"
+# The errno each must fail with: seccomp's EPERM for what the allowlist lacks, EPERM
+# from the kernel for setrlimit (no CAP_SYS_RESOURCE).
+for s in mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key bpf \
+	kexec_load init_module finit_module mknod-blk sethostname setns open_by_handle_at \
+	userfaultfd perf_event_open reboot personality-bad socket-vsock setrlimit ptrace; do
+	is "$(field "$s")" EPERM "$s fails with EPERM"
+done
+# Controls: the filter is an allowlist, not a wall.
+is "$(field fork)" ok "fork (clone without namespace flags) works"
+is "$(field socket-inet)" ok "an AF_INET socket works"
+is "$(field mknod-chr)" ok "mknod of a character device is allowed (the device cgroup decides)"
+like "$out" '^rtr-test$' "the container's hostname is its own"
+is "$(hostname)" "$host_hostname" "host hostname untouched"
+
+# Masked and read-only paths.
+masked=""
+for p in /proc/kcore /proc/keys /proc/timer_list /proc/sched_debug; do
+	[[ -e $p ]] && masked="$masked $p"
+done
+run "$RTR_RUN" "$B" -- /bin/sh -c '
+	for p in '"$masked"'; do echo "== $p"; /probe read $p; done
+	echo "== fw"; ls -A /sys/firmware | wc -l
+	/probe write /proc/sys/kernel/domainname
+	echo "== sysrq"; /probe write /proc/sysrq-trigger
+	cat /proc/self/mountinfo
+'
+for p in $masked; do
+	got=$(sed -n "\#^== $p\$#,/^bytes=/p" <<<"$out" | tail -1)
+	is "$got" "bytes=0" "$p reads empty (masked with /dev/null)"
+done
+[[ -n $masked ]] || skip "masked /proc files" "this kernel has none of them"
+like "$out" ' /sys/firmware ro,.* - tmpfs ' "/sys/firmware is a read-only tmpfs"
+like "$out" ' /proc/sys ro,' "/proc/sys is mounted read-only"
+is "$(field write)" EROFS "writing /proc/sys/kernel/domainname fails with EROFS"
+if [[ -e /proc/sysrq-trigger ]]; then
+	like "$(sed -n '/^== sysrq/{n;p}' <<<"$out")" '^write=EROFS$' \
+		"writing /proc/sysrq-trigger fails with EROFS"
+else
+	skip "writing /proc/sysrq-trigger" "this kernel has no /proc/sysrq-trigger"
+fi
+isnt "$(cat /proc/sys/kernel/domainname)" "" "host domainname readable (untouched)"
+
+# no_new_privs: a setuid-root binary gains nothing.
+cp "$RTR_PROBE" "$B/rootfs/suid-probe"
+chown 0:0 "$B/rootfs/suid-probe"
+chmod 4755 "$B/rootfs/suid-probe"
+run "$RTR_RUN" --user 1000:1000 "$B" -- /suid-probe uid
+is "$(field euid)" 1000 "setuid binary under no_new_privs: euid stays 1000"
+# Control, so the check above can fail: the same without no_new_privs.
+C=$(bundle_copy sec-nonnp)
+bundle_jq "$C" '.process.capabilities = {"bounding": ["CAP_SETUID", "CAP_SETGID"]}
+	| .process.noNewPrivileges = false'
+run "$RTR_RUN" --user 1000:1000 "$C" -- /suid-probe uid
+is "$(field euid)" 0 "control: without no_new_privs the setuid bit works"
+run "$RTR_RUN" --no-new-privileges --user 1000:1000 "$C" -- /suid-probe uid
+is "$(field euid)" 1000 "--no-new-privileges on a bundle without it"
+
+# ---- capabilities -----------------------------------------------------------------------
+
+run "$RTR_RUN" --cap-drop ALL "$B" -- /probe caps
+is "$(field CapEff):$(field CapBnd)" 0000000000000000:0000000000000000 "--cap-drop ALL"
+run "$RTR_RUN" --cap-drop all --cap-add net_admin --cap-add CAP_Sys_Ptrace "$B" -- /probe caps
+is "$(field CapBnd)" 0000000000081000 "--cap-drop ALL --cap-add NET_ADMIN,SYS_PTRACE (any case, CAP_ optional)"
+run "$RTR_RUN" --cap-add ALL "$B" -- /probe caps
+is "$(field CapBnd)" "$HOST_BND" "--cap-add ALL gives every capability rtr-run holds"
+is "$(field CapInh)" 0000000000000000 "--cap-add ALL leaves inheritable empty"
+run "$RTR_RUN" --cap-drop CHOWN "$B" -- /probe caps
+is "$(field CapBnd)" 00000000a80425fa "--cap-drop CHOWN removes bit 0"
+run "$RTR_RUN" --cap-add NOT_A_CAP "$B" -- /bin/true
+is "$rc" 125 "unknown --cap-add name: exit 125"
+like "$err" '--cap-add NOT_A_CAP: unknown capability' "the message names the option"
+
+# All five sets from config.json; ambient carries a capability to uid 1000.
+C=$(bundle_copy sec-five)
+bundle_jq "$C" '.process.user = {"uid": 1000, "gid": 1000}
+	| .process.capabilities = {
+		"bounding": ["CAP_NET_BIND_SERVICE", "CAP_CHOWN"],
+		"effective": ["CAP_NET_BIND_SERVICE"],
+		"permitted": ["CAP_NET_BIND_SERVICE"],
+		"inheritable": ["CAP_NET_BIND_SERVICE"],
+		"ambient": ["CAP_NET_BIND_SERVICE"]}'
+run "$RTR_RUN" "$C" -- /probe caps
+is "$(field CapBnd)" 0000000000000401 "config.json bounding set"
+is "$(field CapAmb)" 0000000000000400 "config.json ambient set survives exec as uid 1000"
+is "$(field CapEff)" 0000000000000400 "effective = ambient after exec as uid 1000"
+is "$(field CapInh)" 0000000000000400 "config.json inheritable set"
+is "$(field Seccomp)" 0 "a bundle with capabilities but no seccomp gets no filter"
+bundle_jq "$C" '.process.capabilities.ambient = ["CAP_CHOWN"]'
+run "$RTR_RUN" "$C" -- /bin/true
+is "$rc" 125 "ambient capability not permitted+inheritable: exit 125"
+like "$err" 'ambient: CAP_CHOWN|ambient: cap_chown' "the message names it"
+bundle_jq "$C" '.process.capabilities.bounding = ["CAP_NOT_REAL"]'
+run "$RTR_RUN" "$C" -- /bin/true
+is "$rc" 125 "unknown capability in config.json: exit 125"
+like "$err" 'capabilities\.bounding' "the message names the field"
+
+# ---- privileged ---------------------------------------------------------------------------
+
+run "$RTR_RUN" --privileged "$B" -- /bin/sh -c '/probe caps; /probe stat /dev/loop0;
+	grep -c " /proc/keys \| /proc/sys " /proc/self/mountinfo || true'
+is "$(field CapBnd)" "$HOST_BND" "--privileged: full bounding set"
+is "$(field CapEff)" "$HOST_BND" "--privileged: full effective set"
+is "$(field Seccomp)" 0 "--privileged: no seccomp filter"
+like "$out" '^0$' "--privileged: no masked or read-only /proc paths"
+if [[ -b /dev/loop0 ]]; then
+	like "$out" '^/dev/loop0 type=b' "--privileged: host devices present"
+else
+	skip "--privileged: host devices" "no /dev/loop0 on this host"
+fi
+
+# ---- seccomp ------------------------------------------------------------------------------
+
+cat >"$T/mkdir-enospc.json" <<'EOF'
+{
+	"defaultAction": "SCMP_ACT_ALLOW",
+	"architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+	"syscalls": [
+		{ "names": ["mkdir", "mkdirat", "rtr_no_such_syscall"], "action": "SCMP_ACT_ERRNO",
+		  "errnoRet": 28 },
+		{ "names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+		  "args": [ { "index": 0, "value": 2, "op": "SCMP_CMP_EQ" } ] }
+	]
+}
+EOF
+run "$RTR_RUN" --seccomp "$T/mkdir-enospc.json" "$B" -- /bin/sh -c \
+	'/probe syscall mkdir /tmp/sec-dir; /probe syscall socket-inet; /probe syscall mount; /probe caps'
+is "$(field mkdir)" ENOSPC "--seccomp FILE: mkdir fails with ENOSPC (errnoRet 28)"
+is "$(field socket-inet)" EPERM "--seccomp FILE: args comparison (socket AF_INET denied)"
+is "$(field mount)" EPERM "--seccomp FILE: default caps still deny mount"
+is "$(field Seccomp)" 2 "--seccomp FILE: filter loaded"
+like "$err" 'skipping unknown syscall rtr_no_such_syscall' "unknown syscall name warned about"
+C=$(bundle_copy sec-file)
+bundle_jq "$C" '.linux.seccomp = $p[0] | .process.capabilities = {"bounding": ["CAP_SYS_ADMIN"],
+	"effective": ["CAP_SYS_ADMIN"], "permitted": ["CAP_SYS_ADMIN"]}' \
+	--slurpfile p "$T/mkdir-enospc.json"
+run "$RTR_RUN" "$C" -- /probe syscall mkdir /tmp/sec-dir2
+is "$(field mkdir)" ENOSPC "linux.seccomp from config.json (no no_new_privs, CAP_SYS_ADMIN)"
+bundle_jq "$C" '.process.capabilities = {"bounding": ["CAP_CHOWN"]}'
+run "$RTR_RUN" "$C" -- /probe syscall mkdir /tmp/sec-dir3
+is "$(field mkdir)" ENOSPC "linux.seccomp without no_new_privs nor CAP_SYS_ADMIN still loads"
+run "$RTR_RUN" --seccomp unconfined "$B" -- /bin/sh -c '/probe caps; /probe syscall keyctl'
+is "$(field Seccomp)" 0 "--seccomp unconfined: no filter"
+is "$(field keyctl)" ok "--seccomp unconfined: keyctl allowed"
+run "$RTR_RUN" --seccomp default "$C" -- /bin/sh -c '/probe caps; /probe syscall mkdir /tmp/sec-dir4'
+is "$(field Seccomp):$(field mkdir)" 2:ok "--seccomp default replaces the bundle's profile"
+run "$RTR_RUN" --cap-add SYS_ADMIN "$B" -- /bin/sh -c '/probe syscall unshare-mnt'
+is "$(field unshare-mnt)" ok "default profile follows the caps: CAP_SYS_ADMIN allows unshare"
+echo '{"defaultAction": "SCMP_ACT_NOPE"}' >"$T/bad.json"
+run "$RTR_RUN" --seccomp "$T/bad.json" "$B" -- /bin/true
+is "$rc" 125 "--seccomp with a bad profile: exit 125"
+like "$err" 'bad.json: .defaultAction' "the message names the file and field"
+echo '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/x.sock"}' >"$T/notify.json"
+run "$RTR_RUN" --seccomp "$T/notify.json" "$B" -- /bin/true
+is "$rc" 125 "seccomp listenerPath: exit 125"
+like "$err" 'not supported' "listenerPath: clear message"
+run "$RTR_RUN" --print-default-seccomp
+is "$rc" 0 "--print-default-seccomp"
+is "$(jq -r '.defaultAction + " " + (.defaultErrnoRet|tostring)' <<<"$out")" "SCMP_ACT_ERRNO 1" \
+	"default action ERRNO(EPERM)"
+is "$(jq -r '[.syscalls[] | select(.action == "SCMP_ACT_ALLOW") | .names[]]
+	| (index("read") != null) and (index("mount") == null) and (index("ptrace") == null)' \
+	<<<"$out")" true "allowlist has read, not mount or ptrace"
+
+# ---- apparmor / selinux ---------------------------------------------------------------------
+
+C=$(bundle_copy sec-lsm)
+bundle_jq "$C" '.process.apparmorProfile = "docker-default"'
+run "$RTR_RUN" "$C" -- /bin/true
+is "$rc" 125 "apparmorProfile: exit 125 (not applied by rtr-run)"
+like "$err" 'apparmorProfile docker-default: AppArmor' "apparmorProfile: clear message"
+bundle_jq "$C" 'del(.process.apparmorProfile) | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
+run "$RTR_RUN" "$C" -- /bin/true
+is "$rc" 125 "selinuxLabel: exit 125"
+
+# ---- /dev/null swap (CVE-2025-31133 class) ----------------------------------------------------
+
+# A createContainer hook (in the container's mount namespace, before pivot_root) swaps the
+# container's /dev/null for a symlink to a host-sensitive file, as a racing container
+# sharing the /dev could.  Masking must refuse it, not bind that file over masked paths.
+C=$(bundle_copy sec-devnull)
+printf '%s\n' '#!/bin/sh' 'b=$(jq -r .bundle)' \
+	'rm -f "$b/rootfs/dev/null" && ln -s /proc/sys/kernel/core_pattern "$b/rootfs/dev/null"' \
+	>"$T/swap-devnull"
+chmod 755 "$T/swap-devnull"
+bundle_jq "$C" '.hooks.createContainer = [{"path": $h}]' --arg h "$T/swap-devnull"
+core_pattern=$(cat /proc/sys/kernel/core_pattern)
+run "$RTR_RUN" "$C" -- /probe read /proc/timer_list
+is "$rc" 125 "a /dev/null swapped for a symlink is refused for masking"
+like "$err" 'no usable /dev/null' "the message says /dev/null"
+is "$(cat /proc/sys/kernel/core_pattern)" "$core_pattern" "host core_pattern untouched"
+
+# ---- user namespace ---------------------------------------------------------------------------
+
+U=$T/sec-userns
+mkdir -p "$U" "$T/data"
+cp -a "$B/rootfs" "$U/rootfs"
+cp "$B/config.json" "$U/config.json"
+chown -R 300000:300000 "$U/rootfs"
+chmod 777 "$T/data"
+run "$RTR_RUN" --userns 300000:65536 --mount "$T/data:/data" "$U" -- /bin/sh -c \
+	'/probe uid; touch /data/made-inside; cat /proc/self/uid_map /proc/self/gid_map; /probe caps'
+is "$rc" 0 "--userns 300000:65536 runs"
+is "$(field uid):$(field euid)" 0:0 "uid 0 inside the user namespace"
+like "$out" '^ +0 +300000 +65536$' "uid_map maps 0 to 300000 for 65536 ids"
+is "$(stat -c %u:%g "$T/data/made-inside" 2>/dev/null)" 300000:300000 \
+	"a file created inside is owned by the mapped host uid"
+is "$(field CapEff)" "$DOCKER_CAPS" "default caps inside the user namespace"
+run "$RTR_RUN" --userns auto "$U" -- /bin/sh -c 'cat /proc/self/uid_map'
+auto_host=100000
+if [[ -r /etc/subuid ]] && grep -q '^root:' /etc/subuid; then
+	auto_host=$(awk -F: '/^root:/ { print $2; exit }' /etc/subuid)
+fi
+like "$out" "^ +0 +$auto_host " "--userns auto maps 0 to $auto_host"
+run "$RTR_RUN" --userns 300000 "$U" -- /bin/true
+is "$rc" 125 "--userns without a count: exit 125"
+
+# ---- devices ----------------------------------------------------------------------------------
+
+if [[ -c /dev/net/tun ]]; then
+	run "$RTR_RUN" --device /dev/net/tun "$B" -- /bin/sh -c '/probe stat /dev/net/tun; /probe open /dev/net/tun'
+	like "$out" '^/dev/net/tun type=c .*rdev=10:200$' "--device /dev/net/tun: node created"
+	is "$(field open)" ok "--device /dev/net/tun: opened inside"
+else
+	skip "--device /dev/net/tun" "no /dev/net/tun on this host"
+	skip "--device /dev/net/tun open" "no /dev/net/tun on this host"
+fi
+if [[ -b /dev/loop0 ]]; then
+	run "$RTR_RUN" --device /dev/loop0:/dev/xloop:r "$B" -- /bin/sh -c '/probe stat /dev/xloop; /probe read /dev/xloop'
+	like "$out" '^/dev/xloop type=b .*rdev=7:0$' "--device HOST:CONTAINER:r renames the node"
+	is "$(field read)" "" "--device /dev/loop0: read inside works"
+	run "$RTR_RUN" "$B" -- /probe stat /dev/loop0
+	like "$out" '^/dev/loop0 ENOENT$' "an unlisted device is absent"
+else
+	skip "--device loop" "no /dev/loop0"
+	skip "--device loop read" "no /dev/loop0"
+	skip "unlisted device absent" "no /dev/loop0"
+fi
+# An unlisted character device made inside (mknod c is allowed) cannot be opened.
+run "$RTR_RUN" "$B" -- /bin/sh -c 'rm -f /tmp/mem; mknod /tmp/mem c 1 1 && /probe open /tmp/mem'
+is "$(field open)" EPERM "the device cgroup refuses an unlisted device (c 1:1) with EPERM"
+run "$RTR_RUN" --device /etc/passwd "$B" -- /bin/true
+is "$rc" 125 "--device of a regular file: exit 125"
+like "$err" 'not a character or block device' "--device: clear message"
+run "$RTR_RUN" --device /dev/null:/dev/x:rwz "$B" -- /bin/true
+is "$rc" 125 "--device with bad permissions: exit 125"
+
+done_testing
