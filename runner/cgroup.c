@@ -654,11 +654,9 @@ static int v2_enable(const struct cg_host *h, const char *rel, unsigned mask, st
 		return 0;
 	memcpy(path, h->v2_root, len + 1);
 	for (;;) {
-		const char *e = strchr(p, '/');
+		const char *e;
 		int r;
 
-		if (!e)
-			break; /* the container's own directory enables nothing */
 		if (snprintf(path + len, sizeof(path) - len, "/cgroup.subtree_control") >=
 		    (int)(sizeof(path) - len))
 			return -ENAMETOOLONG;
@@ -666,6 +664,9 @@ static int v2_enable(const struct cg_host *h, const char *rel, unsigned mask, st
 		if (r < 0)
 			return rtr_err_set(err, -r, "cgroup v2: enabling %s in %s: %s", want, path,
 					   strerror(-r));
+		e = strchr(p, '/');
+		if (!e)
+			break; /* the container's own directory enables nothing */
 		path[len] = '/';
 		memcpy(path + len + 1, p, (size_t)(e - p));
 		len += (size_t)(e - p) + 1;

@@ -508,15 +508,16 @@ static int verb_stop(const struct cg_host *h, const struct verb_args *a, const c
 		log_error("stop: -t %s: expected seconds", a->time);
 		return 125;
 	}
-	/* The supervisor forwards the usual signals and then cleans up; anything else goes
-	 * straight to the init. */
+	/* SIGTERM to the supervisor is its stop: the stop signal to the container, SIGKILL
+	 * after its timeout, then cleanup.  Without a supervisor: the stop signal to the
+	 * init.  Either way SIGKILL to the whole cgroup when the time is up. */
 	sup = parent_of(ci.pid, comm, sizeof(comm));
-	if (sup > 1 && streq(comm, "rtr-run") &&
-	    (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT || sig == SIGUSR1 ||
-	     sig == SIGUSR2))
-		kill(sup, sig);
-	else
+	if (sup > 1 && streq(comm, "rtr-run") && !a->time) {
+		kill(sup, SIGTERM);
+		timeout += 2;
+	} else {
 		kill(ci.pid, sig);
+	}
 	for (uint64_t i = 0; i < timeout * 20 && still_running(h, a->parent, name); i++)
 		usleep(50000);
 	if (still_running(h, a->parent, name))

@@ -1,0 +1,321 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# cgroup limits, OOM reports, teardown and the ps/stats/stop/kill/pause verbs, on this
+# host's real cgroups (v1, v2 or hybrid).  Container names start with "cgt-".
+set -euo pipefail
+. "$RTR_SRCDIR/tests/lib.sh"
+require_root
+require_cmd jq
+rtr_tmpdir
+
+# ---- the host's layout ----------------------------------------------------------------
+V2ROOT=
+if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
+	V2ROOT=/sys/fs/cgroup
+	LAYOUT=v2
+elif [[ -d /sys/fs/cgroup/unified && $(stat -f -c %T /sys/fs/cgroup/unified) == cgroup2fs ]]; then
+	V2ROOT=/sys/fs/cgroup/unified
+	LAYOUT=hybrid
+else
+	LAYOUT=v1
+fi
+diag "cgroup layout: $LAYOUT"
+v1_has() { [[ $(stat -f -c %T "/sys/fs/cgroup/$1" 2>/dev/null) == cgroupfs ]]; }
+v2_has() { [[ -n $V2ROOT ]] && ! v1_has "$1" && grep -qw "$1" "$V2ROOT/cgroup.controllers"; }
+# cg CTRL NAME: the directory holding CTRL's files for container NAME
+cg() {
+	local c=$1
+	[[ $c == io ]] && c=blkio
+	if v1_has "$c"; then echo "/sys/fs/cgroup/$c/rtr/$2"; else echo "$V2ROOT/rtr/$2"; fi
+}
+prim() { if [[ -n $V2ROOT ]]; then echo "$V2ROOT/rtr/$1"; else echo "/sys/fs/cgroup/pids/rtr/$1"; fi; }
+cg_dirs() { ls -d /sys/fs/cgroup/*/rtr/"$1" ${V2ROOT:+"$V2ROOT/rtr/$1"} 2>/dev/null | sort -u || true; }
+running() { [[ -n $(cat "$(prim "$1")/cgroup.procs" 2>/dev/null) ]]; }
+# gone_or_zombie PID: the process no longer runs (a killed orphan may wait to be reaped)
+gone_or_zombie() { [[ ! -e /proc/$1/stat || $(awk '{ print $3 }' "/proc/$1/stat") == Z ]]; }
+
+make_bundle "$T/b" /bin/true
+bundle_jq "$T/b" '.process.args = ["/bin/true"]'
+B=$T/b
+NCPU=$(nproc)
+
+# bg NAME ARGS...: starts rtr-run in the background; $BGPID, output in $T/NAME.{out,err}
+bg() {
+	local n=$1
+	shift
+	"$RTR_RUN" --name "$n" "$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
+	BGPID=$!
+	RTR_PIDS="$RTR_PIDS $BGPID"
+	wait_for 10 running "$n" || diag "$n did not start: $(cat "$T/$n.err")"
+}
+# finish PID: waits for a background rtr-run; sets $rc
+finish() {
+	rc=0
+	wait "$1" || rc=$?
+}
+
+# ---- exit, limits written -------------------------------------------------------------
+run "$RTR_RUN" --name cgt-exit --memory 32M --pids-limit 20 --cpus 0.5 "$B" -- /probe cat /proc/self/cgroup
+is "$rc" 0 "runs with memory, pids and cpu limits"
+like "$out" "memory:/rtr/cgt-exit|^0::/rtr/cgt-exit" "the container is in its cgroup"
+is "$(cg_dirs cgt-exit)" "" "cgroup gone after exit"
+
+bg cgt-lim --memory 48M --memory-reservation 16M --pids-limit 33 --cpus 0.5 --cpu-shares 512 \
+	"$B" -- sleep 30
+if v1_has memory; then
+	is "$(cat "$(cg memory cgt-lim)/memory.limit_in_bytes")" $((48 << 20)) "memory.limit_in_bytes"
+	is "$(cat "$(cg memory cgt-lim)/memory.soft_limit_in_bytes")" $((16 << 20)) \
+		"reservation in memory.soft_limit_in_bytes"
+else
+	is "$(cat "$(cg memory cgt-lim)/memory.max")" $((48 << 20)) "memory.max"
+	is "$(cat "$(cg memory cgt-lim)/memory.low")" $((16 << 20)) "reservation in memory.low"
+fi
+is "$(cat "$(cg pids cgt-lim)/pids.max")" 33 "pids.max"
+if v1_has cpu; then
+	is "$(cat "$(cg cpu cgt-lim)/cpu.cfs_quota_us") $(cat "$(cg cpu cgt-lim)/cpu.cfs_period_us")" \
+		"50000 100000" "--cpus 0.5 in cpu.cfs_quota_us / cpu.cfs_period_us"
+	is "$(cat "$(cg cpu cgt-lim)/cpu.shares")" 512 "cpu.shares"
+else
+	is "$(cat "$(cg cpu cgt-lim)/cpu.max")" "50000 100000" "--cpus 0.5 in cpu.max"
+	is "$(cat "$(cg cpu cgt-lim)/cpu.weight")" 20 "cpu.shares 512 -> cpu.weight 20"
+fi
+
+# ---- duplicate name, ps, stats, pause ---------------------------------------------------
+run "$RTR_RUN" --name cgt-lim "$B" -- true
+is "$rc" 125 "a second container with a running one's name is refused"
+like "$err" "cgt-lim: a container named cgt-lim is already running \(pid [0-9]+\)" \
+	"the refusal names the running one's pid"
+is "$(cat "$(cg memory cgt-lim)/memory.limit_in_bytes" 2>/dev/null || cat "$(cg memory cgt-lim)/memory.max")" \
+	$((48 << 20)) "the running container's cgroup is untouched"
+
+run "$RTR_RUN" ps
+like "$out" "^cgt-lim +[0-9]+ +[0-9.]+ [KM]iB +[0-9]+s +$B\$" "ps lists the running container"
+run "$RTR_RUN" ps --json
+is "$(jq -r '.[] | select(.name == "cgt-lim") | .bundle' <<<"$out")" "$B" "ps --json: bundle"
+is "$(jq -r '.[] | select(.name == "cgt-lim") | (.pid > 1 and .memory > 0)' <<<"$out")" true \
+	"ps --json: pid and memory"
+run "$RTR_RUN" stats cgt-lim
+like "$out" "^MEMORY .* / 48.0 MiB" "stats: memory and its limit"
+like "$out" "^PIDS +[0-9]+ / 33" "stats: pids and the limit"
+run "$RTR_RUN" stats --json cgt-lim
+is "$(jq -c '[.memory.limit, .pids.limit, (.memory.current > 0), (.cpu.usage_usec >= 0), (.io.read_bytes >= 0)]' <<<"$out")" \
+	"[$((48 << 20)),33,true,true,true]" "stats --json: memory, pids, cpu, io"
+
+run "$RTR_RUN" pause cgt-lim
+if [[ -n $V2ROOT ]]; then
+	like "$(cat "$(prim cgt-lim)/cgroup.events")" "^frozen 1" "pause freezes the cgroup"
+else
+	is "$(cat "$(cg freezer cgt-lim)/freezer.state")" FROZEN "pause freezes the cgroup"
+fi
+run "$RTR_RUN" resume cgt-lim
+if [[ -n $V2ROOT ]]; then
+	like "$(cat "$(prim cgt-lim)/cgroup.events")" "^frozen 0" "resume thaws it"
+else
+	is "$(cat "$(cg freezer cgt-lim)/freezer.state")" THAWED "resume thaws it"
+fi
+
+# stop: SIGTERM to the supervisor, which has sleep (PID 1, no handler) killed after 1 s
+run "$RTR_RUN" stop -t 1 cgt-lim
+is "$rc" 0 "stop"
+finish "$BGPID"
+is "$rc" 137 "the stopped container was killed after the stop timeout"
+is "$(cg_dirs cgt-lim)" "" "cgroup gone after stop"
+run "$RTR_RUN" ps
+unlike "$out" "^cgt-lim " "ps no longer lists it"
+run "$RTR_RUN" stats cgt-lim
+is "$rc" 1 "stats of a container that is gone fails"
+like "$err" "cgt-lim: no such running container" "and says so"
+
+# ---- OOM -------------------------------------------------------------------------------
+# tail keeps the last lines; /dev/zero has no line end, so it grows until killed
+run "$RTR_RUN" --name cgt-oom --memory 16M --memory-swap 16M "$B" -- tail /dev/zero
+is "$rc" 137 "allocating beyond --memory is OOM-killed: exit 137"
+like "$err" "^rtr-run: cgt-oom: killed by the kernel: out of memory \(limit 16.0 MiB\)$" \
+	"the OOM kill is reported with the limit"
+is "$(cg_dirs cgt-oom)" "" "cgroup gone after the OOM kill"
+
+# ---- pids ------------------------------------------------------------------------------
+# the inner shell forks until it cannot and dies; the outer one then execs (no fork)
+bg cgt-pids --pids-limit 10 "$B" -- sh -c 'sh -c "while :; do sleep 3 & done"; exec sleep 2'
+sleep 0.5
+n=$(cat "$(cg pids cgt-pids)/pids.current" 2>/dev/null || echo 0)
+if ((n > 0 && n <= 10)); then ok "pids limit stops a fork loop at 10 ($n)"; else not_ok "pids limit stops a fork loop" "pids.current=$n"; fi
+finish "$BGPID"
+like "$(cat "$T/cgt-pids.err")" "can't fork|Resource temporarily unavailable" "fork fails with EAGAIN inside"
+
+# ---- cpu quota throttles a busy loop ----------------------------------------------------
+bg cgt-cpu --cpus 0.5 "$B" -- sh -c 'while :; do :; done'
+usage() {
+	if v1_has cpuacct; then
+		echo $(($(cat "$(cg cpuacct cgt-cpu)/cpuacct.usage") / 1000))
+	else
+		awk '$1 == "usage_usec" { print $2 }' "$(cg cpu cgt-cpu)/cpu.stat"
+	fi
+}
+u0=$(usage)
+t0=$(date +%s%N)
+sleep 2
+u1=$(usage)
+t1=$(date +%s%N)
+share=$(((u1 - u0) * 1000 / ((t1 - t0) / 1000)))
+diag "busy loop at --cpus 0.5: ${share}/1000 of a CPU"
+if ((share <= 600 && share >= 50)); then ok "--cpus 0.5 throttles a busy loop (${share}/1000 of a CPU)"; else not_ok "--cpus 0.5 throttles a busy loop" "${share}/1000"; fi
+run "$RTR_RUN" kill cgt-cpu
+is "$rc" 0 "kill"
+finish "$BGPID"
+is "$rc" 137 "the killed container exits 137"
+is "$(cg_dirs cgt-cpu)" "" "cgroup gone after kill"
+
+# ---- cpuset ----------------------------------------------------------------------------
+cpu=$((NCPU - 1))
+run "$RTR_RUN" --name cgt-cpuset --cpu-list "$cpu" "$B" -- /probe cat /proc/self/status
+like "$out" "^Cpus_allowed_list:[[:space:]]+$cpu$" "--cpu-list $cpu pins the container to CPU $cpu"
+run "$RTR_RUN" --name cgt-cpuset --cpu-list "$NCPU" "$B" -- true
+is "$rc" 125 "--cpu-list naming an offline CPU is refused"
+like "$err" "--cpu-list $NCPU: CPU $NCPU is not online" "and the message names it"
+
+# ---- io weight -------------------------------------------------------------------------
+bg cgt-io --io-weight 300 "$B" -- sleep 30
+d=$(cg io cgt-io)
+if [[ -e $d/blkio.bfq.weight ]]; then
+	is "$(cat "$d/blkio.bfq.weight")" 300 "--io-weight in blkio.bfq.weight"
+elif [[ -e $d/blkio.weight ]]; then
+	is "$(cat "$d/blkio.weight")" 300 "--io-weight in blkio.weight"
+elif [[ -e $d/io.bfq.weight ]]; then
+	like "$(cat "$d/io.bfq.weight")" "default 300" "--io-weight in io.bfq.weight"
+elif [[ -e $d/io.weight ]]; then
+	like "$(cat "$d/io.weight")" "default 2991" "--io-weight 300 in io.weight (2991)"
+else
+	skip "--io-weight written" "no blkio/io weight file on this kernel (no BFQ)"
+fi
+kill -9 "$(cat "$(prim cgt-io)/cgroup.procs" | head -1)"
+finish "$BGPID"
+is "$rc" 137 "SIGKILL of the container's init: rtr-run exits 137"
+is "$(cg_dirs cgt-io)" "" "cgroup gone after SIGKILL of the container"
+
+# ---- teardown paths --------------------------------------------------------------------
+# SIGTERM of rtr-run: the container (sh with a TERM trap) stops, the cgroup goes
+bg cgt-term "$B" -- sh -c 'trap "exit 3" TERM; sleep 30 & wait'
+kill -TERM "$BGPID"
+finish "$BGPID"
+is "$rc" 3 "SIGTERM of rtr-run stops the container"
+is "$(cg_dirs cgt-term)" "" "cgroup gone after SIGTERM of rtr-run"
+
+# no pid namespace: the init exits and leaves a process behind; destroy kills it
+make_bundle "$T/nopid" /bin/true
+bundle_jq "$T/nopid" '.process.args = ["/bin/true"]'
+bundle_jq "$T/nopid" '.linux.namespaces |= map(select(.type != "pid"))'
+run "$RTR_RUN" --name cgt-orphan "$T/nopid" -- sh -c 'sleep 60 & echo $!'
+orphan=$out
+is "$rc" 0 "init exits, leaving a background process (no pid namespace)"
+if [[ -n $orphan ]] && gone_or_zombie "$orphan"; then ok "the left-over process was killed"; else not_ok "the left-over process was killed" "pid $orphan"; fi
+is "$(cg_dirs cgt-orphan)" "" "cgroup gone although a process was left"
+
+# a leftover empty cgroup of a crashed run is removed and the name reused
+mkdir -p "$(prim cgt-stale)" "$(cg memory cgt-stale)" "$(cg pids cgt-stale)"
+run "$RTR_RUN" --name cgt-stale --memory 20M "$B" -- /probe exit 0
+is "$rc" 0 "a stale empty cgroup of the same name is cleaned up"
+is "$(cg_dirs cgt-stale)" "" "and removed at exit"
+
+# --cgroup-parent
+run "$RTR_RUN" --name cgt-par --cgroup-parent cgt-parent/sub "$B" -- /probe cat /proc/self/cgroup
+like "$out" "/cgt-parent/sub/cgt-par$" "--cgroup-parent nests the container"
+for d in /sys/fs/cgroup/*/cgt-parent ${V2ROOT:+$V2ROOT/cgt-parent}; do
+	[[ -d $d ]] && rmdir "$d/sub" "$d" 2>/dev/null || true
+done
+
+# ---- clear errors ----------------------------------------------------------------------
+for bad in "--memory lots" "--cpus 0" "--cpus $((NCPU + 1))" "--pids-limit x" "--io-weight 5" \
+	"--memory-swap 8M --memory 16M" "--device-read-bps /nonexistent:1M" "--cpu-shares 1"; do
+	# shellcheck disable=SC2086
+	run "$RTR_RUN" --name cgt-bad $bad "$B" -- true
+	opt=${bad%% *}
+	if [[ $rc == 125 && $err == *"$opt"* ]]; then ok "$bad: refused naming $opt"; else not_ok "$bad: refused naming $opt" "rc=$rc err=$err"; fi
+done
+is "$(cg_dirs cgt-bad)" "" "refused options leave no cgroup"
+
+if ! v2_has memory; then
+	run "$RTR_RUN" --name cgt-high --memory-high 10M "$B" -- true
+	is "$rc" 125 "--memory-high without a v2 memory controller is an error"
+	like "$err" "--memory-high: needs the memory controller on cgroup v2" "which says why"
+	is "$(cg_dirs cgt-high)" "" "and leaves nothing behind"
+else
+	bundle_jq "$B" '.linux.resources.memory.swappiness = 10'
+	run "$RTR_RUN" --name cgt-high "$B" -- true
+	is "$rc" 125 "memory.swappiness on cgroup v2 is an error"
+	like "$err" "swappiness: not supported by cgroup v2" "which says why"
+	is "$(cg_dirs cgt-high)" "" "and leaves nothing behind"
+	bundle_jq "$B" 'del(.linux.resources.memory.swappiness)'
+fi
+if v1_has blkio && [[ ! -e /sys/fs/cgroup/blkio/rtr/blkio.weight && ! -e /sys/fs/cgroup/blkio/rtr/blkio.bfq.weight ]]; then
+	run "$RTR_RUN" --name cgt-iow --io-weight 100 "$B" -- true
+	is "$rc" 125 "--io-weight without a weight file is an error"
+	is "$(cg_dirs cgt-iow)" "" "and leaves nothing behind"
+fi
+
+# ---- device rules ----------------------------------------------------------------------
+# /dev/loop-control (10:237) is not a default device: denied by the devices controller
+# (v1) or by the BPF program (v2; on hybrid hosts with RTR_CGROUP_BPF_DEVICES=1).
+if [[ -e /dev/loop-control ]]; then
+	make_bundle "$T/dev" /bin/true
+	bundle_jq "$T/dev" '.process.args = ["/bin/true"]'
+	bundle_jq "$T/dev" '.mounts += [{"destination": "/lc", "type": "bind", "source": "/dev/loop-control", "options": ["bind"]}]'
+	run "$RTR_RUN" --name cgt-dev "$T/dev" -- sh -c 'exec 3</lc && echo open=ok'
+	like "$err" "Operation not permitted|can't open" "a non-default device is denied"
+	run "$RTR_RUN" --name cgt-dev "$T/dev" -- sh -c 'exec 3</dev/null && echo open=ok'
+	is "$out" "open=ok" "a default device is allowed"
+	if [[ -n $V2ROOT ]]; then
+		# lift the v1 rules (hybrid) so only the BPF program decides
+		check_bpf() {
+			bg cgt-bpf "$T/dev" -- sh -c 'sleep 0.5; exec 3</lc && echo open=ok' >&2
+			if v1_has devices; then echo a >"$(cg devices cgt-bpf)/devices.allow"; fi
+			finish "$BGPID"
+			cat "$T/cgt-bpf.out"
+		}
+		got=$(RTR_CGROUP_BPF_DEVICES=1 check_bpf)
+		is "$got" "" "v2 BPF device program denies a non-default device"
+		if v1_has devices; then
+			got=$(check_bpf)
+			is "$got" "open=ok" "control: without the program the device opens"
+		fi
+		bundle_jq "$T/dev" '.linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 10, "minor": 237, "access": "r"}]'
+		got=$(RTR_CGROUP_BPF_DEVICES=1 check_bpf)
+		is "$got" "open=ok" "v2 BPF device program allows a device the spec allows"
+	fi
+fi
+
+# ---- v2 controllers --------------------------------------------------------------------
+if v2_has memory && v2_has pids && v2_has cpu; then
+	bg cgt-v2 --memory 40M --memory-high 30M --memory-swap 50M --pids-limit 12 --cpus 1 \
+		--cpu-shares 1024 "$B" -- sleep 30
+	d=$V2ROOT/rtr/cgt-v2
+	is "$(cat "$d/memory.max") $(cat "$d/memory.high")" "$((40 << 20)) $((30 << 20))" "v2: memory.max and memory.high"
+	is "$(cat "$d/memory.swap.max" 2>/dev/null || echo none)" "$((10 << 20))" "v2: memory.swap.max is swap minus memory"
+	is "$(cat "$d/pids.max")" 12 "v2: pids.max"
+	is "$(cat "$d/cpu.max")" "100000 100000" "v2: cpu.max"
+	is "$(cat "$d/cpu.weight")" 39 "v2: cpu.shares 1024 -> cpu.weight 39"
+	"$RTR_RUN" kill cgt-v2
+	finish "$BGPID"
+	is "$(cg_dirs cgt-v2)" "" "v2: cgroup gone"
+	run "$RTR_RUN" --name cgt-v2oom --memory 16M --memory-swap 16M "$B" -- tail /dev/zero
+	is "$rc" 137 "v2: OOM kill exits 137"
+	like "$err" "killed by the kernel: out of memory \(limit 16.0 MiB\)" "v2: OOM reported from memory.events"
+else
+	skip "v2: memory.max, memory.high, memory.swap.max, pids.max, cpu.max, cpu.weight, OOM from memory.events" \
+		"no cgroup v2 controllers on this host"
+fi
+if v2_has hugetlb && [[ -d /sys/kernel/mm/hugepages/hugepages-2048kB ]]; then
+	make_bundle "$T/huge" /bin/true
+	bundle_jq "$T/huge" '.process.args = ["/bin/true"]'
+	bundle_jq "$T/huge" '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'
+	bg cgt-huge "$T/huge" -- sleep 30
+	is "$(cat "$V2ROOT/rtr/cgt-huge/hugetlb.2MB.max" 2>/dev/null || echo missing)" 4194304 \
+		"v2 hugetlb controller: hugetlb.2MB.max"
+	"$RTR_RUN" kill cgt-huge
+	finish "$BGPID"
+	is "$(cg_dirs cgt-huge)" "" "v2 hugetlb: cgroup gone"
+else
+	skip "v2 hugetlb controller: hugetlb.2MB.max" "no v2 hugetlb controller or 2 MB pages on this host"
+fi
+
+done_testing
