@@ -135,21 +135,26 @@ line 1, column 170: nesting too deep (limit 64)	{@V, @R, @P, "x": @DEEP}
 EOF
 )
 
+# One bundle for every row, and no subshells in the loop: the table stays fast even on a
+# loaded machine.
+b="$T/spec-invalid"
+mkdir -p "$b/rootfs"
 n=0
 while IFS=$'\t' read -r want text; do
 	n=$((n + 1))
-	b="$T/spec-invalid-$n"
-	mkdir -p "$b/rootfs"
 	text=${text//@V/$V}
 	text=${text//@R/$R}
 	text=${text//@P/$P}
 	text=${text//@A/$A}
 	text=${text//@DEEP/$deep}
 	printf '%b' "$text" >"$b/config.json"
-	run "$RTR_RUN" "$b"
+	rc=0
+	timeout -k 5 20 "$RTR_RUN" "$b" </dev/null >/dev/null 2>"$T/err" || rc=$?
+	err=
+	IFS= read -r -d '' err <"$T/err" || true
 	# The message is "rtr-run: NAME: config.json: WANT..." (printf %b also turns the
 	# expected text's \\u0000 into the literal \u0000 the parser prints).
-	want=$(printf '%b' "$want")
+	printf -v want '%b' "$want"
 	if [[ $rc == 125 && $err == *"config.json: $want"* ]]; then
 		ok "row $n: exit 125, \"$want\""
 	else
@@ -211,9 +216,19 @@ like "$out" '^ext.stop=SIGINT:3 restart=on-failure:5 init=1$' "org.rtr.* annotat
 
 # And the same parser through rtr-run: a valid bundle runs (so 125 above is not just
 # "rtr-run always fails").
-make_bundle "$T/spec-invalid-ok"
-bundle_jq "$T/spec-invalid-ok" '.process.args = ["/bin/true"]'
-run "$RTR_RUN" "$T/spec-invalid-ok"
-is "$rc" 0 "a valid bundle runs" || diag "$err"
+# A one-binary rootfs keeps this quick (make_bundle links every busybox applet).
+b="$T/spec-invalid-ok"
+mkdir -p "$b/rootfs/bin"
+bb=$(command -v busybox || echo /bin/busybox)
+if [[ -x "$bb" ]] && file_is_static "$bb"; then
+	cp "$bb" "$b/rootfs/bin/busybox"
+	printf '%s\n' "{$V, $R, \"process\": {\"args\": [\"/bin/busybox\", \"true\"], \"cwd\": \"/\"}," \
+		'"linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "uts"}]}}' \
+		>"$b/config.json"
+	run "$RTR_RUN" "$b"
+	is "$rc" 0 "a valid bundle runs" || diag "$err"
+else
+	skip "a valid bundle runs" "needs busybox-static"
+fi
 
 done_testing
