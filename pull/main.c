@@ -21,6 +21,7 @@
 #include "bundle.h"
 #include "config.h"
 #include "platform.h"
+#include "registry.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/log.h"
 #include "runner/lib/util.h"
@@ -39,6 +40,7 @@ struct pull_opts {
 	int verbose;
 	bool quiet;
 	struct bundle_presets presets;
+	struct registry_opts reg; /* registry SOURCE: pull/registry.h */
 };
 
 enum {
@@ -76,6 +78,7 @@ static const struct option options[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	REGISTRY_LONG_OPTIONS,
 	{ 0 },
 };
 
@@ -84,6 +87,7 @@ static void usage(FILE *f)
 	fputs("Usage: rtr-pull [OPTIONS] SOURCE BUNDLE\n"
 	      "\n"
 	      "SOURCE: docker-archive:FILE, oci-archive:FILE[:REF], oci:DIR[:REF], or a path\n"
+	      "        or a registry image: [docker://][HOST[:PORT]/]REPO[:TAG][@sha256:HEX]\n"
 	      "\n"
 	      "  -t, --tag TAG            image to take from a docker save archive\n"
 	      "      --platform OS/ARCH[/VARIANT]  platform to take from an index\n"
@@ -101,6 +105,16 @@ static void usage(FILE *f)
 	      "      --max-entries N      limit of archive entries\n"
 	      "  -v, --verbose            progress and details even when not on a terminal\n"
 	      "  -q, --quiet              no progress\n"
+	      "      --registry-url URL   registry for names without one (default docker.io)\n"
+	      "      --creds USER[:PASS]  registry credentials; --password-stdin reads PASS\n"
+	      "      --ca-file FILE       CA certificates for TLS; --insecure: no verification\n"
+	      "      --plain-http         allow http:// to non-loopback registries\n"
+	      "      --arch ARCH          platform by arch: arm, arm64, x86 or OCI names\n"
+	      "      --cache-dir DIR      blob cache (default " RTR_CACHE_DIR "); --no-cache\n"
+	      "      --timeout S          abort transfers stalled for S seconds; --retries N\n"
+	      "      --check              exit 0 when BUNDLE is up to date, 10 when newer\n"
+	      "      --update             pull only when the registry has a newer image\n"
+	      "      --json               JSON progress events on stdout\n"
 	      "  -h, --help               this text\n"
 	      "      --version            version\n",
 	      f);
@@ -111,6 +125,7 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 	struct rtr_err err = { 0 };
 	int c, r;
 
+	registry_opts_init(&o->reg);
 	while ((c = getopt_long(argc, argv, "t:e:vqh", options, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -121,6 +136,7 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 			if (r < 0)
 				return log_err(&err, r);
 			o->platform_set = true;
+			o->reg.platform = optarg;
 			break;
 		case OPT_NAME:
 			o->presets.name = optarg;
@@ -191,6 +207,11 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 			printf("rtr-pull %s\n", RTR_VERSION);
 			exit(0);
 		default:
+			r = registry_option(&o->reg, c, optarg, &err);
+			if (r < 0)
+				return log_err(&err, r);
+			if (r > 0)
+				break;
 			fputs("Try 'rtr-pull --help'.\n", stderr);
 			return -EINVAL;
 		}
@@ -264,6 +285,23 @@ int main(int argc, char **argv)
 	r = unpack_signals_install();
 	if (r < 0)
 		return log_errno(r, "installing signal handlers"), 1;
+
+	if (registry_is_source(o.source)) {
+		uo.allow_devices = o.allow_devices;
+		uo.max_bytes = o.max_bytes;
+		uo.max_entries = o.max_entries;
+		uo.warn = warn_cb;
+		o.reg.force = o.force;
+		o.reg.unpack = &uo;
+		o.reg.presets = &o.presets;
+		o.reg.progress = prog.on && prog.tty && !o.reg.json;
+		r = registry_main(&o.reg, o.source, o.bundle, &err);
+		if (r < 0 && o.reg.json)
+			registry_json_error(err.msg);
+		if (r < 0)
+			log_err(&err, r);
+		return r >= 0 ? r : unpack_interrupted ? 130 : 1;
+	}
 
 	r = bundle_create_tmp(&b, o.bundle, o.force, &err);
 	if (r < 0)

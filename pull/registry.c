@@ -66,9 +66,15 @@ static double ts_s(const struct timespec *ts)
 
 bool registry_is_source(const char *s)
 {
-	return startswith(s, "docker://") ||
-	       !(startswith(s, "docker-archive:") || startswith(s, "oci-archive:") ||
-		 startswith(s, "oci:"));
+	if (startswith(s, "docker://"))
+		return true;
+	if (startswith(s, "docker-archive:") || startswith(s, "oci-archive:") ||
+	    startswith(s, "oci:"))
+		return false;
+	/* A plain path is a docker-archive: absolute or ./ paths, anything that exists. */
+	if (*s == '/' || startswith(s, "./") || startswith(s, "../") || access(s, F_OK) == 0)
+		return false;
+	return true;
 }
 
 /* ---- --json events ---- */

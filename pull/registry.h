@@ -4,8 +4,9 @@
 /*
  * Images from OCI / Docker registries (distribution API v2) into bundles.
  *
- * A SOURCE is a registry reference when it starts with docker:// or has none of the
- * docker-archive:, oci-archive:, oci: prefixes (see pull/reference.h for the names).
+ * A SOURCE is a registry reference when it starts with docker://, or has none of the
+ * docker-archive:, oci-archive:, oci: prefixes and is not a path (absolute, ./, ../, or an
+ * existing file: those are docker-archive tarballs).  Names: pull/reference.h.
  *
  * --json progress events go to stdout, one JSON object per line (documented in
  * rtr-pull(1)); the human progress line goes to stderr, only on a terminal.
