@@ -246,7 +246,7 @@ make_bundle() {
 	(($# > 0)) || set -- /bin/true
 	make_busybox_rootfs "$dir/rootfs"
 	local args
-	args=$(printf '%s\0' "$@" | jq -Rsc 'split("\u0000") | .[:-1]')
+	args=$(jq -nc '$ARGS.positional' --args -- "$@")
 	cat >"$dir/config.json" <<EOF
 {
 	"ociVersion": "1.0.2",
@@ -300,7 +300,9 @@ bundle_jq() {
 bundle_args() {
 	local dir=$1
 	shift
-	bundle_jq "$dir" '.process.args = $ARGS.positional' --args "$@"
+	local args
+	args=$(jq -nc '$ARGS.positional' --args -- "$@")
+	bundle_jq "$dir" '.process.args = $a' --argjson a "$args"
 }
 
 # ---- probing the host -----------------------------------------------------------------
