@@ -751,7 +751,7 @@ int container_run(struct rtr_container *c, struct rtr_err *err)
 	int sp[2] = { -1, -1 }, r, status = 0, exit_code = 125;
 	unsigned long flags = 0;
 	sigset_t block;
-	bool cgroup_made = false, net_made = false, child_released = false;
+	bool cgroup_made = false, net_made = false, created = false;
 
 	for (int t = 0; t < _RTR_NS_MAX; t++)
 		p.ns_fd[t] = -1;
@@ -816,6 +816,7 @@ int container_run(struct rtr_container *c, struct rtr_err *err)
 		close(sp[0]);
 		child_main(c, &p);
 	}
+	created = true; /* from here on, poststop hooks run whatever happens */
 	close(p.sync_child);
 	p.sync_child = -1;
 	if (p.out_pipe[1] >= 0) {
@@ -873,7 +874,6 @@ int container_run(struct rtr_container *c, struct rtr_err *err)
 		r = rtr_err_set(err, -r, "releasing the container: %s", strerror(-r));
 		goto out;
 	}
-	child_released = true;
 
 	/* Until EOF (execve closed the child's O_CLOEXEC end) or an error report. */
 	for (;;) {
@@ -952,7 +952,7 @@ out:
 		net_teardown(c);
 	if (cgroup_made)
 		cgroup_destroy(c);
-	if (child_released || r == 0) {
+	if (created) {
 		struct rtr_err herr = { 0 };
 		int hr = hooks_run(c, RTR_HOOK_POSTSTOP, "stopped", &herr);
 		if (hr < 0)

@@ -212,13 +212,13 @@ like "$out" " /dev/shm .* tmpfs " "/dev/shm is a tmpfs"
 like "$out" " /dev/mqueue .* mqueue " "/dev/mqueue"
 like "$out" " /sys .* sysfs " "/sys is a sysfs"
 like "$out" " /proc .* proc " "/proc is a proc"
-unlike "$out" " $B" "no host path of the bundle is visible in the container"
+unlike "$(awk '{ print $5 }' <<<"$out")" "^$B" "no host path of the bundle is a mount point in the container"
 R --shm-size 2m "$B" -- /probe cat /proc/self/mountinfo
 like "$(grep ' /dev/shm ' <<<"$out")" "size=2048k" "--shm-size sets the /dev/shm size"
 R "$B" -- ls /proc/1
 like "$out" "^status$" "/proc shows the container's pid namespace"
-R "$B" -- sh -c 'ls /proc | grep -c "^[0-9]"'
-is "$out" "2" "  with only the container's processes"
+R "$B" -- sh -c 'ls -d /proc/[0-9]*'
+is "$out" "/proc/1" "  with only the container's processes"
 
 # A spec without a /dev mount gets rtr's default /dev.
 bundle_jq "$B" '.mounts |= map(select(.destination | startswith("/dev") | not))'
