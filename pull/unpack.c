@@ -391,38 +391,9 @@ static int open_dir_in_root(int root, const char *path, bool create)
 		if (fd == -ENOSYS) {
 			openat2_state = 0; /* kernel before 5.6 */
 		} else if (fd == -ENOENT && create) {
-			/* Create what is missing, one component at a time, each parent resolved
-			 * in the root again (a component may be a symlink). */
-			_cleanup_free_ char *p = strdup(path);
-			char *s = p;
-			int parent = -1;
-			if (!p)
-				return -ENOMEM;
-			parent = open_how(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, res);
-			while (parent >= 0) {
-				char *slash = strchr(s, '/');
-				char save = 0;
-				if (slash) {
-					save = *slash;
-					*slash = 0;
-				}
-				fd = open_how(root, p, O_PATH | O_DIRECTORY | O_CLOEXEC, res);
-				if (fd == -ENOENT) {
-					if (mkdirat(parent, s, 0755) < 0 && errno != EEXIST) {
-						fd = -errno;
-					} else {
-						fd = open_how(root, p, O_PATH | O_DIRECTORY | O_CLOEXEC,
-							      res);
-					}
-				}
-				close(parent);
-				parent = fd;
-				if (!slash || fd < 0)
-					break;
-				*slash = save;
-				s = slash + 1;
-			}
-			return parent;
+			/* Something is missing: the walk creates it, following symlinks (even
+			 * dangling ones) inside the root exactly as the resolution above does. */
+			return walk_fallback(root, path, true);
 		} else
 			return fd;
 	}
