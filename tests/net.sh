@@ -17,6 +17,7 @@ net_cleanup() {
 	for l in $LINKS; do
 		ip link del "$l" 2>/dev/null || true
 	done
+	ip netns del nt-join 2>/dev/null || true
 }
 trap 'net_cleanup; _rtr_cleanup' EXIT
 net_cleanup
@@ -62,6 +63,18 @@ sh_bundle "$T/host" 'ls /sys/class/net'
 run "$RTR_RUN" --name nt-hostnet --network host "$T/host"
 like "$out" '^nt-host$' "--network host sees the host's interfaces"
 ip link del nt-host
+
+ip netns add nt-join
+ip -n nt-join link add ntj0 type bridge
+run "$RTR_RUN" --name nt-join --network ns:/run/netns/nt-join "$T/host"
+like "$out" '^ntj0$' "--network ns:PATH joins that namespace"
+unlike "$out" '^eth0$' "--network ns:PATH does not see the host's interfaces"
+bundle_jq "$T/host" '(.linux.namespaces[] | select(.type == "network")) += {"path": "/run/netns/nt-join"}'
+run "$RTR_RUN" --name nt-join "$T/host"
+like "$out" '^ntj0$' "a bundle's network namespace path is joined"
+run "$RTR_RUN" --name nt-join --network none "$T/host"
+is "$out" "lo" "--network none overrides the bundle's namespace path"
+ip netns del nt-join
 
 # --- two containers on one bridge ---------------------------------------------------
 ip link add "$BR" type bridge
