@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Start-to-exit time of rtr-run, crun and runc on one busybox bundle running /bin/true
+# with the same namespaces (pid, net, ipc, uts, mount), side by side, and the memory of
+# rtr-run's resident supervisor while a container sleeps.
+#
+#   tests/bench/startup.sh [RUNS]        (root; RTR_BUILDDIR defaults to ./build)
+#
+# Two bundles: "plain" (no seccomp; rtr-run gets --seccomp unconfined so that it does not
+# add its default) and "seccomp" (rtr's default profile, from --print-default-seccomp,
+# written into config.json for all three).  crun refuses hybrid cgroup hosts, so every
+# runtime is timed inside one `unshare -m` with /sys/fs/cgroup/unified unmounted; rtr-run
+# is also timed on the real host layout.
+set -euo pipefail
+. "${RTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
+require_root
+require_cmd hyperfine jq
+rtr_tmpdir
+RUNS=${1:-50}
+
+make_bundle "$T/plain" /bin/true
+make_bundle "$T/seccomp" /bin/true
+"$RTR_RUN" --print-default-seccomp >"$T/profile.json"
+bundle_jq "$T/seccomp" '.linux.seccomp = $p[0]' --slurpfile p "$T/profile.json"
+# Same capabilities for everyone: Docker's default set.
+caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP_NET_RAW",
+ "CAP_SETGID","CAP_SETUID","CAP_SETFCAP","CAP_SETPCAP","CAP_NET_BIND_SERVICE","CAP_SYS_CHROOT",
+ "CAP_KILL","CAP_AUDIT_WRITE"]'
+for b in plain seccomp; do
+	bundle_jq "$T/$b" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c}
+		| .process.noNewPrivileges = true' --argjson c "$caps"
+done
+
+have() { command -v "$1" >/dev/null 2>&1; }
+cmds=()
+names=()
+add() { names+=("$1"); cmds+=("$2"); }
+add "rtr-run plain" "$RTR_RUN --name bench-rtr --seccomp unconfined $T/plain"
+add "rtr-run seccomp" "$RTR_RUN --name bench-rtr $T/seccomp"
+have crun && add "crun plain" "crun run -b $T/plain bench-crun"
+have crun && add "crun seccomp" "crun run -b $T/seccomp bench-crun"
+have runc && add "runc plain" "runc run -b $T/plain bench-runc"
+have runc && add "runc seccomp" "runc run -b $T/seccomp bench-runc"
+
+args=()
+for i in "${!cmds[@]}"; do
+	args+=(-n "${names[$i]}" "${cmds[$i]}")
+done
+
+echo "# timing inside unshare -m without the cgroup v2 mount (crun refuses hybrid hosts)"
+unshare -m -- sh -c 'umount /sys/fs/cgroup/unified 2>/dev/null || true; exec "$@"' sh \
+	hyperfine -N -w 5 -r "$RUNS" --export-json "$T/ns.json" "${args[@]}" >"$T/ns.txt" 2>&1 || {
+	cat "$T/ns.txt"
+	exit 1
+}
+echo "# rtr-run on the host's real (hybrid) cgroup layout"
+hyperfine -N -w 5 -r "$RUNS" --export-json "$T/host.json" \
+	-n "rtr-run plain (host layout)" "${cmds[0]}" \
+	-n "rtr-run seccomp (host layout)" "${cmds[1]}" >"$T/host.txt" 2>&1 || {
+	cat "$T/host.txt"
+	exit 1
+}
+
+jq -s -r '[.[].results[]] as $r
+	| ($r[] | "\(.command): median \(.median * 1000 | . * 100 | round / 100) ms (min \(.min * 1000 | . * 100 | round / 100) ms, \(.times | length) runs)"),
+	"",
+	([$r[] | {key: .command, value: .median}] | from_entries) as $m
+	| (["plain", "seccomp"][] as $k
+	   | (if $m["crun " + $k] then "ratio rtr-run/crun  \($k): \($m["rtr-run " + $k] / $m["crun " + $k] * 100 | round / 100)" else empty end),
+	     (if $m["runc " + $k] then "ratio rtr-run/runc  \($k): \($m["rtr-run " + $k] / $m["runc " + $k] * 100 | round / 100)" else empty end))' \
+	"$T/ns.json" "$T/host.json"
+
+# ---- memory of the resident supervisor -----------------------------------------------------
+mem() { # PID LABEL
+	local hwm rss priv
+	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$1/status")
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$1/status")
+	priv=$(awk '/^Private_(Clean|Dirty)/ { s += $2 } END { print s }' "/proc/$1/smaps_rollup")
+	echo "$2: VmHWM ${hwm} KiB, VmRSS ${rss} KiB, private ${priv} KiB"
+}
+echo
+make_bundle "$T/sleep" /bin/sleep 3
+"$RTR_RUN" --name bench-rtr-mem "$T/sleep" &
+pid=$!
+RTR_PIDS="$RTR_PIDS $pid"
+wait_for 5 pgrep -P "$pid" || true
+sleep 0.5
+mem "$pid" "rtr-run supervisor (default seccomp)"
+wait "$pid" || true
+"$RTR_RUN" --name bench-rtr-mem --seccomp unconfined "$T/sleep" &
+pid=$!
+wait_for 5 pgrep -P "$pid" || true
+sleep 0.5
+mem "$pid" "rtr-run supervisor (unconfined)"
+wait "$pid" || true
+if have runc; then
+	runc run -b "$T/sleep" bench-runc-mem &
+	pid=$!
+	sleep 1
+	mem "$pid" "runc run (for comparison)"
+	wait "$pid" || true
+fi
