@@ -18,6 +18,11 @@
 #include "lib/profile.h"
 #include "lib/util.h"
 #include "modules.h"
+#ifndef RTR_SECCOMP_GEN
+#include "seccomp-default.h" /* generated: the default profile compiled at build time */
+#else
+#define RTR_SECCOMP_PRECOMPILED 0
+#endif
 
 static const struct {
 	const char *name;
@@ -218,7 +223,7 @@ static int default_seccomp(uint64_t caps_mask, struct rtr_seccomp **ret)
 	return 0;
 }
 
-static uint64_t bounding_mask(const struct rtr_spec *s)
+static __attribute__((unused)) uint64_t bounding_mask(const struct rtr_spec *s)
 {
 	uint64_t m = 0;
 
@@ -228,6 +233,7 @@ static uint64_t bounding_mask(const struct rtr_spec *s)
 	return m;
 }
 
+#ifndef RTR_SECCOMP_GEN /* the generator has no spec parser */
 int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
 {
 	_cleanup_(seccomp_spec_freep) struct rtr_seccomp *sc = NULL;
@@ -269,6 +275,8 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 	s->lx.seccomp = TAKE_PTR(sc);
 	return 0;
 }
+
+#endif
 
 static uint32_t rule_action(uint32_t action, bool errno_set, uint32_t errno_ret)
 {
@@ -356,31 +364,42 @@ static void ctx_releasep(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
-int filter_prepare(struct rtr_container *c, struct rtr_err *err)
+static int filter_flags_of(const struct rtr_seccomp *sc, unsigned int *ret, struct rtr_err *err)
 {
-	const struct rtr_seccomp *sc = c->spec->lx.seccomp;
+	unsigned int flags = 0;
+
+	for (size_t i = 0; sc->flags && sc->flags[i]; i++) {
+		size_t k;
+
+		for (k = 0; k < ELEMENTSOF(filter_flags); k++)
+			if (streq(sc->flags[i], filter_flags[k].name))
+				break;
+		if (k == ELEMENTSOF(filter_flags))
+			return rtr_err_set(err, EINVAL, "linux.seccomp.flags: unsupported %s",
+					   sc->flags[i]);
+		flags |= filter_flags[k].flag;
+	}
+	*ret = flags;
+	return 0;
+}
+
+/* libseccomp builds and exports the filter (the slow part: milliseconds per architecture). */
+static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filter *f,
+			  struct rtr_err *err)
+{
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
-	struct rtr_seccomp_filter *f;
 	uint32_t def;
 	int r;
 
-	c->seccomp = NULL;
-	if (!sc)
-		return 0;
-	if (sc->listener_path || sc->default_action == SCMP_ACT_NOTIFY)
-		return rtr_err_set(err, ENOTSUP,
-				   "linux.seccomp: SCMP_ACT_NOTIFY and listenerPath are not supported");
 	def = rule_action(sc->default_action, sc->default_errno_ret_set, sc->default_errno_ret);
 	ctx = seccomp_init(def);
 	if (!ctx)
 		return rtr_err_set(err, EINVAL, "linux.seccomp.defaultAction: not accepted");
-	/* A binary tree beats a linear list once there are hundreds of rules. */
+#ifdef RTR_SECCOMP_GEN
+	/* A binary tree: fewer instructions run per syscall with hundreds of rules.  It
+	 * costs several times libseccomp's compile time, so only the build pays it. */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-
-	f = calloc(1, sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	c->seccomp = f;
+#endif
 
 	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++) {
 		uint32_t arch;
@@ -394,26 +413,11 @@ int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 			return rtr_err_set(err, -r, "linux.seccomp.architectures: %s: %s",
 					   sc->architectures[i], strerror(-r));
 	}
-	for (size_t i = 0; sc->flags && sc->flags[i]; i++) {
-		size_t k;
-
-		for (k = 0; k < ELEMENTSOF(filter_flags); k++)
-			if (streq(sc->flags[i], filter_flags[k].name))
-				break;
-		if (k == ELEMENTSOF(filter_flags))
-			return rtr_err_set(err, EINVAL, "linux.seccomp.flags: unsupported %s",
-					   sc->flags[i]);
-		f->flags |= filter_flags[k].flag;
-	}
 
 	for (size_t i = 0; i < sc->n_syscalls; i++) {
 		const struct rtr_seccomp_syscall *sy = &sc->syscalls[i];
 		uint32_t act = rule_action(sy->action, sy->errno_ret_set, sy->errno_ret);
 
-		if (sy->action == SCMP_ACT_NOTIFY)
-			return rtr_err_set(err, ENOTSUP,
-					   "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY is not supported",
-					   i);
 		/* libseccomp refuses rules that repeat the default action; they are no-ops. */
 		if (act == def)
 			continue;
@@ -425,9 +429,8 @@ int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 				 * architectures; the OCI spec lets a runtime skip them.  The
 				 * names of rtr's own default (in every pulled bundle) are
 				 * skipped quietly. */
-				if (profile_seccomp_lists(sy->names[k]))
-					continue;
-				log_warn("seccomp: skipping unknown syscall %s", sy->names[k]);
+				if (!profile_seccomp_lists(sy->names[k]))
+					log_warn("seccomp: skipping unknown syscall %s", sy->names[k]);
 				continue;
 			}
 			r = add_rule(ctx, sy->names[k], nr, act, sy, err);
@@ -436,6 +439,95 @@ int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 		}
 	}
 	return export_bpf(ctx, f, err);
+}
+
+/* FNV-1a over everything that shapes the filter; names this libseccomp does not know are
+ * left out (they add nothing to the filter).  Equal hashes: the precompiled default fits. */
+static void hash_bytes(uint64_t *h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		*h ^= b[i];
+		*h *= UINT64_C(0x100000001b3);
+	}
+}
+
+static void hash_str(uint64_t *h, const char *s)
+{
+	hash_bytes(h, s, strlen(s) + 1);
+}
+
+static uint64_t filter_hash(const struct rtr_seccomp *sc)
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325), v;
+
+	hash_bytes(&h, &sc->default_action, sizeof(sc->default_action));
+	v = sc->default_errno_ret_set ? sc->default_errno_ret : UINT64_MAX;
+	hash_bytes(&h, &v, sizeof(v));
+	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
+		hash_str(&h, sc->architectures[i]);
+	hash_str(&h, "|");
+	for (size_t i = 0; sc->flags && sc->flags[i]; i++)
+		hash_str(&h, sc->flags[i]);
+	hash_str(&h, "|");
+	for (size_t i = 0; i < sc->n_syscalls; i++) {
+		const struct rtr_seccomp_syscall *sy = &sc->syscalls[i];
+
+		for (size_t k = 0; sy->names && sy->names[k]; k++)
+			if (filter_syscall_known(sy->names[k]))
+				hash_str(&h, sy->names[k]);
+		hash_bytes(&h, &sy->action, sizeof(sy->action));
+		v = sy->errno_ret_set ? sy->errno_ret : UINT64_MAX;
+		hash_bytes(&h, &v, sizeof(v));
+		for (size_t k = 0; k < sy->n_args; k++) {
+			uint64_t a[4] = { sy->args[k].index, sy->args[k].value, sy->args[k].value_two,
+					  (uint64_t)sy->args[k].op };
+			hash_bytes(&h, a, sizeof(a));
+		}
+		hash_str(&h, ";");
+	}
+	return h;
+}
+
+int filter_prepare(struct rtr_container *c, struct rtr_err *err)
+{
+	const struct rtr_seccomp *sc = c->spec->lx.seccomp;
+	struct rtr_seccomp_filter *f;
+	int r;
+
+	c->seccomp = NULL;
+	if (!sc)
+		return 0;
+	if (sc->listener_path || sc->default_action == SCMP_ACT_NOTIFY)
+		return rtr_err_set(err, ENOTSUP,
+				   "linux.seccomp: SCMP_ACT_NOTIFY and listenerPath are not supported");
+	for (size_t i = 0; i < sc->n_syscalls; i++)
+		if (sc->syscalls[i].action == SCMP_ACT_NOTIFY)
+			return rtr_err_set(err, ENOTSUP,
+					   "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY is not supported",
+					   i);
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	c->seccomp = f;
+	r = filter_flags_of(sc, &f->flags, err);
+	if (r < 0)
+		return r;
+#if RTR_SECCOMP_PRECOMPILED
+	/* The default profile (bare bundles and every bundle rtr-pull writes) was compiled
+	 * at build time: the start path skips libseccomp's milliseconds. */
+	if (filter_hash(sc) == rtr_seccomp_default_hash) {
+		f->insns = malloc(sizeof(rtr_seccomp_default_bpf));
+		if (!f->insns)
+			return -ENOMEM;
+		memcpy(f->insns, rtr_seccomp_default_bpf, sizeof(rtr_seccomp_default_bpf));
+		f->n_insns = ELEMENTSOF(rtr_seccomp_default_bpf);
+		return 0;
+	}
+#endif
+	return filter_compile(sc, f, err);
 }
 
 int filter_load(const struct rtr_container *c, struct rtr_err *err)
@@ -482,3 +574,40 @@ int filter_print_default(void)
 	}
 	return json_writer_write_fd(w, STDOUT_FILENO);
 }
+
+#ifdef RTR_SECCOMP_GEN
+/* Build-time generator of seccomp-default.h: the default profile for Docker's capability
+ * set on this architecture, compiled by the same code as at run time. */
+int main(int argc, char **argv)
+{
+	_cleanup_(seccomp_spec_freep) struct rtr_seccomp *sc = NULL;
+	struct rtr_seccomp_filter f = { 0 };
+	struct rtr_err err = { 0 };
+	FILE *out;
+	int r;
+
+	if (argc != 2)
+		return 2;
+	r = default_seccomp(profile_caps_mask(), &sc);
+	if (r >= 0)
+		r = filter_compile(sc, &f, &err);
+	if (r < 0) {
+		fprintf(stderr, "rtr-seccomp-gen: %s\n", err.code ? err.msg : strerror(-r));
+		return 1;
+	}
+	out = fopen(argv[1], "we");
+	if (!out)
+		return 1;
+	fprintf(out, "/* Generated by rtr-seccomp-gen from runner/lib/profile.c: do not edit. */\n"
+		     "#pragma once\n#define RTR_SECCOMP_PRECOMPILED 1\n"
+		     "static const uint64_t rtr_seccomp_default_hash = UINT64_C(0x%016llx);\n"
+		     "static const struct sock_filter rtr_seccomp_default_bpf[] = {\n",
+		(unsigned long long)filter_hash(sc));
+	for (unsigned i = 0; i < f.n_insns; i++)
+		fprintf(out, "\t{ 0x%04x, %u, %u, 0x%08x },\n", f.insns[i].code, f.insns[i].jt,
+			f.insns[i].jf, f.insns[i].k);
+	fprintf(out, "};\n");
+	free(f.insns);
+	return fclose(out) == 0 ? 0 : 1;
+}
+#endif
