@@ -28,10 +28,10 @@ static const struct rtr_device_rule default_devices[] = {
 	{ true, 'c', 5, 2, "rwm" },  { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
 };
 
-static int v1_device_rule(struct rtr_cgroup *cg, const struct rtr_device_rule *d,
-			  struct rtr_err *err)
+static int v1_device_rule(int fd, const struct rtr_device_rule *d, struct rtr_err *err)
 {
 	char v[64], maj[24] = "*", min[24] = "*";
+	int r;
 
 	if (d->type == 'a') {
 		snprintf(v, sizeof(v), "a");
@@ -43,8 +43,12 @@ static int v1_device_rule(struct rtr_cgroup *cg, const struct rtr_device_rule *d
 		snprintf(v, sizeof(v), "%c %s:%s %s", d->type, maj, min,
 			 d->access[0] ? d->access : "rwm");
 	}
-	return cg_set(cg, CG_DEVICES, d->allow ? "devices.allow" : "devices.deny", v,
-		      "linux.resources.devices", err);
+	/* one rule per write(2): the file stays open across rules */
+	r = write_all(fd, v, strlen(v));
+	if (r < 0)
+		return rtr_err_set(err, -r, "linux.resources.devices: devices.%s '%s': %s",
+				   d->allow ? "allow" : "deny", v, strerror(-r));
+	return 0;
 }
 
 /* ---- cgroup v2: a BPF_PROG_TYPE_CGROUP_DEVICE program ---------------------------------- */
@@ -191,44 +195,48 @@ static int v2_devices(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr
 	return 0; /* the attachment keeps the program; it goes with the cgroup */
 }
 
-/* v1: the same rules as devices.deny / devices.allow writes. */
+/* v1: the same rules as devices.allow / devices.deny writes, from the last "a" rule on
+ * (a write of "a" resets the list, so the rules before it have no effect). */
 int cg_apply_devices(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
 {
-	const struct rtr_resources *res = &c->spec->lx.resources;
 	const struct rtr_linux *lx = &c->spec->lx;
-	struct rtr_device_rule deny_all = { false, 'a', -1, -1, "rwm" };
-	bool all_allowed = false;
-	const char *e;
-	int r = 0;
+	size_t max = 1 + lx->resources.n_devices + lx->n_devices + ELEMENTSOF(default_devices);
+	_cleanup_free_ struct rtr_device_rule *rules = NULL;
+	_cleanup_close_ int allow = -1, deny = -1;
+	const char *e = getenv("RTR_CGROUP_BPF_DEVICES");
+	bool v1 = cg_where(&cg->h, CG_DEVICES) == CG_DEVICES;
+	size_t n, first = 0;
+	int r;
 
-	for (size_t i = 0; i < res->n_devices; i++)
-		if (res->devices[i].type == 'a')
-			all_allowed = res->devices[i].allow;
-	/* Hybrid hosts: the v1 controller rules; the BPF program may be added on request
-	 * (RTR_CGROUP_BPF_DEVICES=1) as a second, independent check. */
-	e = getenv("RTR_CGROUP_BPF_DEVICES");
-	if (cg->v2fd >= 0 && (cg_where(&cg->h, CG_DEVICES) != CG_DEVICES || (e && streq(e, "1")))) {
+	/* No v1 controller: the BPF program.  Hybrid hosts: v1 rules, and on request
+	 * (RTR_CGROUP_BPF_DEVICES=1) the program as well, as an independent second check. */
+	if (cg->v2fd >= 0 && (!v1 || (e && streq(e, "1")))) {
 		r = v2_devices(c, cg, err);
-		if (r < 0 || cg_where(&cg->h, CG_DEVICES) != CG_DEVICES)
+		if (r < 0 || !v1)
 			return r;
 	}
-	if (cg_where(&cg->h, CG_DEVICES) != CG_DEVICES)
+	if (!v1)
 		return rtr_err_set(err, EOPNOTSUPP,
 				   "linux.resources.devices: no devices controller and no cgroup "
 				   "v2 tree on this host");
-	r = v1_device_rule(cg, &deny_all, err);
-	for (size_t i = 0; r == 0 && i < res->n_devices; i++)
-		r = v1_device_rule(cg, &res->devices[i], err);
-	for (size_t i = 0; r == 0 && i < lx->n_devices; i++) {
-		const struct rtr_device *d = &lx->devices[i];
-		struct rtr_device_rule rule = { true, d->type == 'u' ? 'c' : d->type, d->major,
-						d->minor, "rwm" };
-
-		if (d->type == 'p')
-			continue;
-		r = v1_device_rule(cg, &rule, err);
+	if (max > 4096)
+		return rtr_err_set(err, E2BIG, "linux.resources.devices: too many rules");
+	rules = calloc(max, sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	n = effective_rules(c, rules, max);
+	for (size_t i = 0; i < n; i++)
+		if (rules[i].type == 'a')
+			first = i;
+	allow = openat(cg->fd[CG_DEVICES], "devices.allow", O_WRONLY | O_CLOEXEC);
+	deny = openat(cg->fd[CG_DEVICES], "devices.deny", O_WRONLY | O_CLOEXEC);
+	if (allow < 0 || deny < 0)
+		return rtr_err_set(err, errno, "linux.resources.devices: devices.allow/deny: %s",
+				   strerror(errno));
+	for (size_t i = first; i < n; i++) {
+		r = v1_device_rule(rules[i].allow ? allow : deny, &rules[i], err);
+		if (r < 0)
+			return r;
 	}
-	for (size_t i = 0; r == 0 && !all_allowed && i < ELEMENTSOF(default_devices); i++)
-		r = v1_device_rule(cg, &default_devices[i], err);
-	return r;
+	return 0;
 }

@@ -83,6 +83,8 @@ ssize_t cg_read_small(int dfd, const char *file, char *buf, size_t n)
 		if (len == 0)
 			break;
 		total += len;
+		if ((size_t)len < n - 1 - (size_t)(total - len))
+			break; /* short read: cgroupfs and procfs hand a small file over at once */
 	}
 	buf[total] = 0;
 	return total;
