@@ -113,18 +113,27 @@ static int parse_ip(const char *what, const char *s, int family, struct nl_addr 
 	return 0;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 static int parse_mac(const char *s, uint8_t mac[6])
 {
-	unsigned v[6];
-	char end;
-
-	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
-				      &v[4], &v[5], &end) != 6)
+	if (strlen(s) != 17)
 		return -EINVAL;
 	for (int i = 0; i < 6; i++) {
-		if (s[i * 3] == ' ' || s[i * 3] == '+' || s[i * 3] == '-')
+		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
 			return -EINVAL;
-		mac[i] = (uint8_t)v[i];
+		mac[i] = (uint8_t)(hi << 4 | lo);
 	}
 	if (mac[0] & 1) /* multicast */
 		return -EINVAL;
@@ -229,8 +238,8 @@ static int net_parse(const struct rtr_spec *s, const struct rtr_opts *o, struct 
 		return rtr_err_set(err, EINVAL, "%s %s: not an interface name",
 				   label(o && o->bridge, "--bridge", "org.rtr.net.bridge"), x->bridge);
 
-	/* A gateway outside every address's subnet is refused: the kernel would reject
-	 * the route (network unreachable) after the pair exists. */
+	/* A gateway outside every address's subnet is refused (an IPv6 link-local one is
+	 * fine): the kernel would reject the route after the pair exists. */
 	for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
 		const char *g = fam == AF_INET ? x->gateway : x->gateway6;
 		const char *w = fam == AF_INET ? label(o && o->gateway, "--gateway",
@@ -247,6 +256,9 @@ static int net_parse(const struct rtr_spec *s, const struct rtr_opts *o, struct 
 			return r;
 		for (size_t i = 0; i < n->n_addrs; i++)
 			inside |= nl_addr_in_subnet(&n->addrs[i], ga);
+		/* fe80::/10 is on every link: IPv6 routers often announce only that. */
+		if (fam == AF_INET6 && ga->a.b[0] == 0xfe && (ga->a.b[1] & 0xc0) == 0x80)
+			inside = true;
 		if (!inside)
 			return rtr_err_set(err, EINVAL,
 					   "%s %s: not in the subnet of any --address of the "
