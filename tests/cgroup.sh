@@ -195,7 +195,8 @@ is "$(cg_dirs cgt-io)" "" "cgroup gone after SIGKILL of the container"
 
 # ---- teardown paths --------------------------------------------------------------------
 # SIGTERM of rtr-run: the container (sh with a TERM trap) stops, the cgroup goes
-bg cgt-term "$B" -- sh -c 'trap "exit 3" TERM; sleep 30 & wait'
+bg cgt-term "$B" -- sh -c 'trap "exit 3" TERM; echo ready; sleep 30 & wait'
+wait_for 10 grep -q ready "$T/cgt-term.out" || diag "cgt-term: no trap set"
 kill -TERM "$BGPID"
 finish "$BGPID"
 is "$rc" 3 "SIGTERM of rtr-run stops the container"
@@ -267,8 +268,8 @@ if [[ -e /dev/loop-control ]]; then
 	if [[ -n $V2ROOT ]]; then
 		# lift the v1 rules (hybrid) so only the BPF program decides
 		check_bpf() {
-			bg cgt-bpf "$T/dev" -- sh -c 'sleep 0.5; exec 3</lc && echo open=ok' >&2
-			if v1_has devices; then echo a >"$(cg devices cgt-bpf)/devices.allow"; fi
+			bg cgt-bpf "$T/dev" -- sh -c 'sleep 1; exec 3</lc && echo open=ok' >&2
+			if v1_has devices; then echo a >"$(cg devices cgt-bpf)/devices.allow" || true; fi
 			finish "$BGPID"
 			cat "$T/cgt-bpf.out"
 		}
