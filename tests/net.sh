@@ -258,5 +258,16 @@ bad 'need --network veth' "--address with --network none rejected" \
 bad '--dns 10\.231\.20: expected an IP address' "bad --dns rejected" --dns 10.231.20
 bad '--add-host db: expected NAME:IP' "bad --add-host rejected" --add-host db
 check "nothing was created by the rejected runs" link_gone nt-bad
+# Valid one by one, refused by the kernel once the pair exists: rolled back.
+run "$RTR_RUN" --name nt-bad --veth nt-bad --address 10.231.20.2/24 --address 10.231.20.2/24 \
+	"$T/none"
+is "$rc" 125 "a kernel error after the pair exists fails with 125"
+like "$err" '--address 10\.231\.20\.2/24: File exists' "... naming the address"
+check "... and the pair is deleted again" link_gone nt-bad
+
+sh_bundle "$T/h" 'cat /etc/hosts; cat /etc/resolv.conf'
+run "$RTR_RUN" --name nt-hosts --hostname box "$T/h"
+like "$out" '^127\.0\.1\.1[[:space:]]+box$' "--network none: hosts names the hostname"
+like "$out" '^nameserver 192\.0\.2\.53$' "without --dns the image's resolv.conf is used"
 
 done_testing

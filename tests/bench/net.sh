@@ -39,13 +39,16 @@ hyperfine -N -w 3 -r "$RUNS" --export-json "$T/h.json" \
 	"$RTR_RUN --name nb-none --network none $T/b" \
 	-n "systemd-nspawn --network-veth" \
 	"$NSPAWN --network-veth /bin/true" \
+	-n "systemd-nspawn --private-network" \
+	"$NSPAWN --private-network /bin/true" \
 	>/dev/null 2>"$T/hf.err" || { cat "$T/hf.err"; exit 1; }
 
 ms() { jq -r ".results[$1].median * 1000" "$T/h.json"; }
-v=$(ms 0) n=$(ms 1) s=$(ms 2)
-printf '%-32s %8.2f ms\n' "rtr-run --veth --address" "$v" "rtr-run --network none" "$n" \
-	"systemd-nspawn --network-veth" "$s"
-awk -v v="$v" -v n="$n" -v s="$s" 'BEGIN {
-	printf "ratio rtr-run veth / nspawn veth: %.3f (target <= 0.3)\n", v / s
-	printf "veth cost (veth - none):         %.2f ms (target <= 5 ms)\n", v - n
+v=$(ms 0) n=$(ms 1) s=$(ms 2) p=$(ms 3)
+printf '%-34s %8.2f ms\n' "rtr-run --veth --address" "$v" "rtr-run --network none" "$n" \
+	"systemd-nspawn --network-veth" "$s" "systemd-nspawn --private-network" "$p"
+awk -v v="$v" -v n="$n" -v s="$s" -v p="$p" 'BEGIN {
+	printf "ratio rtr-run veth / nspawn veth:   %.3f (target <= 0.3)\n", v / s
+	printf "veth cost, rtr-run (veth - none):   %.2f ms (target <= 5 ms)\n", v - n
+	printf "veth cost, nspawn (veth - private): %.2f ms\n", s - p
 }'
