@@ -293,18 +293,17 @@ static int parse_resources(struct json_cur c, struct rtr_resources *res, struct 
 {
 	struct json_cur mem = json_member(&c, "memory"), cpu = json_member(&c, "cpu"),
 			pids = json_member(&c, "pids"), bio = json_member(&c, "blockIO");
-	size_t n;
 	int r;
 
 	r = spec_objects(json_member(&c, "devices"), sizeof(struct rtr_device_rule),
 			 (void **)&res->devices, &res->n_devices, parse_device_rule, err);
 	if (r < 0)
 		return r;
-	if ((r = json_object(mem, &n, err)) < 0 ||
-	    (r > 0 && (r = spec_fields(mem, memory_fields, ELEMENTSOF(memory_fields), res, err)) < 0))
+	r = spec_fields(mem, memory_fields, ELEMENTSOF(memory_fields), res, err);
+	if (r < 0)
 		return r;
-	if ((r = json_object(cpu, &n, err)) < 0 ||
-	    (r > 0 && (r = spec_fields(cpu, cpu_fields, ELEMENTSOF(cpu_fields), res, err)) < 0))
+	r = spec_fields(cpu, cpu_fields, ELEMENTSOF(cpu_fields), res, err);
+	if (r < 0)
 		return r;
 	r = check_cpu_list(json_member(&cpu, "cpus"), res->cpu.cpus, err);
 	if (r < 0)
@@ -312,10 +311,13 @@ static int parse_resources(struct json_cur c, struct rtr_resources *res, struct 
 	r = check_cpu_list(json_member(&cpu, "mems"), res->cpu.mems, err);
 	if (r < 0)
 		return r;
-	if ((r = json_object(pids, &n, err)) < 0 ||
-	    (r > 0 && (r = spec_fields(pids, pids_fields, ELEMENTSOF(pids_fields), res, err)) < 0))
+	r = spec_fields(pids, pids_fields, ELEMENTSOF(pids_fields), res, err);
+	if (r < 0)
 		return r;
-	if ((r = json_object(bio, &n, err)) < 0 || (r > 0 && (r = parse_block_io(bio, res, err)) < 0))
+	r = json_object(bio, NULL, err);
+	if (r > 0)
+		r = parse_block_io(bio, res, err);
+	if (r < 0)
 		return r;
 	r = spec_objects(json_member(&c, "hugepageLimits"), sizeof(struct rtr_hugepage_limit),
 			 (void **)&res->hugepage_limits, &res->n_hugepage_limits, parse_hugepage,
@@ -459,8 +461,8 @@ static int parse_seccomp(struct json_cur c, struct rtr_seccomp *sc, struct rtr_e
 		return r;
 	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
 		if (filter_arch_from_name(sc->architectures[i], &unused) < 0)
-			return json_error(json_item(&arch, i), err, "unknown architecture \"%.64s\"",
-					  sc->architectures[i]);
+			return json_error(json_item(&arch, i), err,
+					  "unknown architecture \"%.64s\"", sc->architectures[i]);
 	r = json_strv(flags, &sc->flags, err);
 	if (r < 0)
 		return r;

@@ -74,10 +74,13 @@ static int field_int(struct json_cur c, const struct spec_field *f, void *p, str
 int spec_fields(struct json_cur obj, const struct spec_field *f, size_t n, void *base,
 		struct rtr_err *err)
 {
+	int r = json_object(obj, NULL, err);
+
+	if (r <= 0)
+		return r; /* an absent object has no missing members */
 	for (size_t i = 0; i < n; i++) {
 		struct json_cur c = json_member(&obj, f[i].key);
 		char *p = (char *)base + f[i].off;
-		int r;
 
 		if (f[i].required && !json_present(c))
 			return json_error(c, err, "missing");
@@ -186,8 +189,8 @@ int spec_abs_paths(struct json_cur c, char ***ret, struct rtr_err *err)
 		return r;
 	for (size_t i = 0; (*ret)[i]; i++)
 		if ((*ret)[i][0] != '/')
-			return json_error(json_item(&c, i), err, "\"%.128s\" is not an absolute path",
-					  (*ret)[i]);
+			return json_error(json_item(&c, i), err,
+					  "\"%.128s\" is not an absolute path", (*ret)[i]);
 	return 1;
 }
 
@@ -538,7 +541,8 @@ static const struct {
 	{ "noatime", MOPT_SET, MS_NOATIME },	{ "atime", MOPT_CLEAR, MS_NOATIME },
 	{ "nodiratime", MOPT_SET, MS_NODIRATIME }, { "diratime", MOPT_CLEAR, MS_NODIRATIME },
 	{ "relatime", MOPT_SET, MS_RELATIME },	{ "norelatime", MOPT_CLEAR, MS_RELATIME },
-	{ "strictatime", MOPT_SET, MS_STRICTATIME }, { "nostrictatime", MOPT_CLEAR, MS_STRICTATIME },
+	{ "strictatime", MOPT_SET, MS_STRICTATIME },
+	{ "nostrictatime", MOPT_CLEAR, MS_STRICTATIME },
 	{ "lazytime", MOPT_SET, MS_LAZYTIME },	{ "nolazytime", MOPT_CLEAR, MS_LAZYTIME },
 	{ "iversion", MOPT_SET, MS_I_VERSION },	{ "noiversion", MOPT_CLEAR, MS_I_VERSION },
 	{ "silent", MOPT_SET, MS_SILENT },	{ "loud", MOPT_CLEAR, MS_SILENT },
@@ -815,8 +819,8 @@ static int parse_ext(struct json_cur ann, struct rtr_spec *s, struct rtr_err *er
 				return r;
 		} else if (streq(c.key, "org.rtr.stop-timeout")) {
 			if (parse_u64(v, 24 * 3600, &u) < 0)
-				return json_error(c, err, "expected seconds (0..86400), got \"%.32s\"",
-						  v);
+				return json_error(c, err,
+						  "expected seconds (0..86400), got \"%.32s\"", v);
 			e->stop_timeout_s = (unsigned)u;
 			e->stop_timeout_set = true;
 		}

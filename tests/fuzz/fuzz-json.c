@@ -78,7 +78,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	b = roundtrip(a, n1, pretty, &n2);
 	if (!b || n1 != n2 || memcmp(a, b, n1) != 0)
-		abort(); /* the writer produced something the parser refuses or reads back differently */
+		abort(); /* written text the parser refuses or reads back differently */
 	free(a);
 	free(b);
 	return 0;
