@@ -103,6 +103,8 @@ line 1, column 170: nesting too deep (limit 64)	{@V, @R, @P, "x": @DEEP}
 .linux.devices[0].fileMode: 65535 is out of range	{@V, @R, @P, "linux": {"devices": [{"path": "/dev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 65535}]}}
 .linux.resources.devices[0].allow: missing	{@V, @R, @P, "linux": {"resources": {"devices": [{"access": "rwm"}]}}}
 .linux.resources.devices[0].access: "rwx" is not a subset of "rwm"	{@V, @R, @P, "linux": {"resources": {"devices": [{"allow": true, "access": "rwx"}]}}}
+.linux.resources.memory: expected an object, got a number	{@V, @R, @P, "linux": {"resources": {"memory": 64}}}
+.process.user: expected an object, got a string	{@V, @R, "process": {@A, "user": "root"}}
 .linux.resources.memory.limit: -2 is out of range	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": -2}}}}
 .linux.resources.memory.limit: expected an integer, got a string	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": "64M"}}}}
 .linux.resources.memory.swappiness: 101 is out of range [0, 100]	{@V, @R, @P, "linux": {"resources": {"memory": {"swappiness": 101}}}}
