@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Benchmark: start-to-exit of /bin/true on one busybox rootfs with a veth pair and an
 # address: rtr-run against `systemd-nspawn --network-veth`, and rtr-run's veth against
-# --network none (what the veth costs).  Prints medians (hyperfine) and the ratios.
+# --network none (what the veth costs).  Prints medians and the ratios.
 # Targets: rtr-run veth <= 0.3 x nspawn; veth - none <= 5 ms.
 #   RTR_BUILDDIR=build tests/bench/net.sh [RUNS]
 #
@@ -13,7 +13,7 @@ set -euo pipefail
 : "${RTR_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$RTR_SRCDIR/tests/lib.sh"
 require_root
-require_cmd hyperfine jq systemd-nspawn ip
+require_cmd jq systemd-nspawn ip
 RUNS=${1:-30}
 rtr_tmpdir
 trap 'ip link del nb-veth 2>/dev/null || true; _rtr_cleanup' EXIT
@@ -32,21 +32,29 @@ else
 		"using --register=no --keep-unit"
 fi
 
-hyperfine -N -w 3 -r "$RUNS" --export-json "$T/h.json" \
-	-n "rtr-run --veth --address" \
-	"$RTR_RUN --name nb-veth --veth nb-veth --address 10.231.40.2/24 $T/b" \
-	-n "rtr-run --network none" \
-	"$RTR_RUN --name nb-none --network none $T/b" \
-	-n "systemd-nspawn --network-veth" \
-	"$NSPAWN --network-veth /bin/true" \
-	-n "systemd-nspawn --private-network" \
-	"$NSPAWN --private-network /bin/true" \
-	>/dev/null 2>"$T/hf.err" || { cat "$T/hf.err"; exit 1; }
-
-ms() { jq -r ".results[$1].median * 1000" "$T/h.json"; }
+# Interleaved rounds rather than one batch per command: on a busy 2-core machine the load
+# drifts, and batches would charge the drift to whichever command ran then.
+names=("rtr-run --veth --address" "rtr-run --network none" "systemd-nspawn --network-veth"
+	"systemd-nspawn --private-network")
+cmds=("$RTR_RUN --name nb-veth --veth nb-veth --address 10.231.40.2/24 $T/b"
+	"$RTR_RUN --name nb-none --network none $T/b"
+	"$NSPAWN --network-veth /bin/true"
+	"$NSPAWN --private-network /bin/true")
+for ((r = -3; r < RUNS; r++)); do # 3 warm-up rounds
+	for ((k = 0; k < ${#cmds[@]}; k++)); do
+		i=$(((k + r + 3) % ${#cmds[@]}))
+		t0=$EPOCHREALTIME
+		${cmds[i]} >/dev/null 2>"$T/err" || { echo "# ${names[i]} failed: $(cat "$T/err")"; exit 1; }
+		t1=$EPOCHREALTIME
+		((r < 0)) || echo "${t0/./} ${t1/./}" >>"$T/t.$i"
+	done
+done
+# microseconds -> median in ms
+ms() { awk '{ print ($2 - $1) / 1000 }' "$T/t.$1" | sort -n | awk '{ a[NR] = $1 }
+	END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 v=$(ms 0) n=$(ms 1) s=$(ms 2) p=$(ms 3)
-printf '%-34s %8.2f ms\n' "rtr-run --veth --address" "$v" "rtr-run --network none" "$n" \
-	"systemd-nspawn --network-veth" "$s" "systemd-nspawn --private-network" "$p"
+echo "# medians of $RUNS interleaved rounds, start to exit of /bin/true"
+printf '%-34s %8.2f ms\n' "${names[0]}" "$v" "${names[1]}" "$n" "${names[2]}" "$s" "${names[3]}" "$p"
 awk -v v="$v" -v n="$n" -v s="$s" -v p="$p" 'BEGIN {
 	printf "ratio rtr-run veth / nspawn veth:   %.3f (target <= 0.3)\n", v / s
 	printf "veth cost, rtr-run (veth - none):   %.2f ms (target <= 5 ms)\n", v - n
