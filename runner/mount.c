@@ -273,9 +273,13 @@ static int remount_bind(const char *target, unsigned long flags, unsigned long c
 
 #define MS_PROPAGATION (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)
 
-static int mount_cgroup(const char *target, const struct rtr_mount *m, struct rtr_err *err)
+static int mount_cgroup(int rootfd, const char *target, const struct rtr_mount *m,
+			struct rtr_err *err)
 {
+	_cleanup_close_ int top = -1;
+	char topp[FDPATH_MAX];
 	struct statfs sf;
+	int r;
 	unsigned long fl = m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
 	_cleanup_fclose_ FILE *f = NULL;
 	char line[1024];
@@ -290,6 +294,12 @@ static int mount_cgroup(const char *target, const struct rtr_mount *m, struct rt
 	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
 		return rtr_err_set(err, errno, "mount %s (tmpfs for cgroup v1): %s",
 				   m->destination, strerror(errno));
+	/* The fd still points under the new tmpfs: resolve the destination again. */
+	r = open_in_root(rootfd, m->destination, &top);
+	if (r < 0)
+		return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
+	fd_path(top, topp);
+	target = topp;
 	f = fopen("/proc/self/cgroup", "re");
 	if (!f)
 		return rtr_err_set(err, errno, "/proc/self/cgroup: %s", strerror(errno));
@@ -383,7 +393,7 @@ static int mount_one(int rootfd, const struct rtr_mount *m, struct rtr_err *err)
 						   m->destination, strerror(-r));
 		}
 	} else if (streq(m->type, "cgroup") || streq(m->type, "cgroup2")) {
-		r = mount_cgroup(target, m, err);
+		r = mount_cgroup(rootfd, target, m, err);
 		if (r < 0)
 			return r;
 	} else {

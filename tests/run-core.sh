@@ -181,7 +181,14 @@ check "a destination through a symlink to / stays in the rootfs" test ! -e /rc-c
 check "  (created inside the rootfs instead)" test -d "$B/rootfs/rc-core-evil"
 R --mount "$T/data:/escape2/rc-core-evil2" "$B" -- /probe stat /escape2/rc-core-evil2
 check "a destination through ../.. symlinks stays in the rootfs" test ! -e /tmp/rc-core-evil2
-rm -rf "$B/rootfs/escape" "$B/rootfs/escape2" "$B/rootfs/rc-core-evil" "$B/rootfs/tmp/rc-core-evil2"
+rm -rf "$B/rootfs/rc-core-evil" "$B/rootfs/tmp/rc-core-evil2"
+# The same with the walk used on kernels without openat2.
+RTR_NO_OPENAT2=1 R --mount "$T/data:/escape/rc-core-evil3" "$B" -- /probe stat /escape/rc-core-evil3
+is "$rc" 0 "without openat2: a mount through a symlink to / works"
+check "  and stays in the rootfs" test ! -e /rc-core-evil3 -a -d "$B/rootfs/rc-core-evil3"
+RTR_NO_OPENAT2=1 R --mount "$T/data:/escape2/rc-core-evil4" "$B" -- /probe stat /escape2/rc-core-evil4
+check "without openat2: ../.. symlinks stay in the rootfs" test ! -e /tmp/rc-core-evil4 -a -d "$B/rootfs/tmp/rc-core-evil4"
+rm -rf "$B/rootfs/escape" "$B/rootfs/escape2" "$B/rootfs/rc-core-evil3" "$B/rootfs/tmp/rc-core-evil4"
 
 bundle_jq "$B" '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
 	"options": ["nosuid", "nodev", "noexec", "size=1m", "mode=0700"]}]'
@@ -227,6 +234,41 @@ like "$out" "^/dev/null type=c mode=0666 .* rdev=1:3$" "no /dev in the spec: def
 like "$out" "^/dev/pts/ptmx type=c" "  and /dev/pts"
 like "$out" "^/dev/shm type=d mode=1777" "  and /dev/shm"
 make_bundle "$B" /probe uid
+
+# cgroup mount: the container's own cgroup namespace view.
+bundle_jq "$B" '.linux.namespaces += [{"type": "cgroup"}]
+	| .mounts += [{"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+		"options": ["nosuid", "noexec", "nodev", "relatime", "ro"]}]'
+R "$B" -- sh -c 'ls /sys/fs/cgroup; cat /proc/self/cgroup'
+is "$rc" 0 "a cgroup mount in a cgroup namespace"
+like "$out" "^(memory|cgroup.procs)$" "  shows the cgroup tree"
+R "$B" -- /probe write /sys/fs/cgroup/rc-core-x
+unlike "$out" "=ok" "  read-only"
+make_bundle "$B" /probe uid
+
+# Joining namespaces by path: a second container in the first one's uts and net namespaces.
+"$RTR_RUN" --name rc-core-a --hostname rc-core-a "$B" /probe sleep 20 >/dev/null 2>&1 &
+pida=$!
+RTR_PIDS="$RTR_PIDS $pida"
+if wait_for 5 pgrep -P "$pida"; then
+	cpid=$(pgrep -P "$pida")
+	cp -a "$B" "$T/rc-join"
+	bundle_jq "$T/rc-join" 'del(.hostname) | .linux.namespaces |= map(
+		if .type == "uts" then .path = $u elif .type == "network" then .path = $n else . end)' \
+		--arg u "/proc/$cpid/ns/uts" --arg n "/proc/$cpid/ns/net"
+	run "$RTR_RUN" --name rc-core-b "$T/rc-join" -- /probe hostname
+	like "$out" "^hostname=rc-core-a$" "a namespace joined by path (uts)"
+	run "$RTR_RUN" --name rc-core-b "$T/rc-join" -- /probe readlink /proc/self/ns/net
+	is "$out" "readlink=$(readlink "/proc/$cpid/ns/net")" "a namespace joined by path (network)"
+	bundle_jq "$T/rc-join" '.linux.namespaces |= map(if .type == "ipc" then .path = "/nonexistent/ns" else . end)'
+	run "$RTR_RUN" --name rc-core-b "$T/rc-join" -- /probe hostname
+	is "$rc" 125 "a namespace path that does not exist gives 125"
+	like "$err" "/nonexistent/ns" "  naming the path"
+else
+	not_ok "first container for the namespace-join test did not start"
+fi
+kill -KILL "$(pgrep -P "$pida")" 2>/dev/null || true
+wait "$pida" || true
 
 # ---- rlimits, read-only root, sysctl, oomScoreAdj ----------------------------------------
 
