@@ -170,6 +170,12 @@ struct rtr_caps_state {
 	bool sys_admin;        /* CAP_SYS_ADMIN stays effective */
 };
 
+static void cap_name_freep(char **p)
+{
+	if (*p)
+		cap_free(*p);
+}
+
 static uint64_t to_mask(const int *v, size_t n)
 {
 	uint64_t m = 0;
@@ -193,7 +199,7 @@ static int set_flags(cap_t t, cap_flag_t flag, const int *v, size_t n, const cha
 	return 0;
 }
 
-int caps_prepare(struct rtr_container *c, struct rtr_err *err)
+static int caps_prepare_state(struct rtr_container *c, struct rtr_err *err)
 {
 	const struct rtr_caps *k = &c->spec->process.caps;
 	struct rtr_caps_state *st;
@@ -222,7 +228,7 @@ int caps_prepare(struct rtr_container *c, struct rtr_err *err)
 			       to_mask(k->inheritable, k->n_inheritable);
 
 		if ((any & bit) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) {
-			_cleanup_(cap_free) char *name = cap_to_name(cap);
+			_cleanup_(cap_name_freep) char *name = cap_to_name(cap);
 
 			return rtr_err_set(err, EPERM,
 					   "process.capabilities: %s is not in rtr-run's own "
@@ -238,13 +244,22 @@ int caps_prepare(struct rtr_container *c, struct rtr_err *err)
 	for (size_t i = 0; i < k->n_ambient; i++)
 		if (!set_has(k->permitted, k->n_permitted, k->ambient[i]) ||
 		    !set_has(k->inheritable, k->n_inheritable, k->ambient[i])) {
-			_cleanup_(cap_free) char *name = cap_to_name(k->ambient[i]);
+			_cleanup_(cap_name_freep) char *name = cap_to_name(k->ambient[i]);
 
 			return rtr_err_set(err, EINVAL,
 					   "process.capabilities.ambient: %s must also be permitted "
 					   "and inheritable", name ? name : "?");
 		}
 	return 0;
+}
+
+int caps_prepare(struct rtr_container *c, struct rtr_err *err)
+{
+	int r = caps_prepare_state(c, err);
+
+	if (r < 0)
+		caps_free(c); /* the caller returns without cleaning up */
+	return r;
 }
 
 int caps_apply(const struct rtr_container *c, struct rtr_err *err)
