@@ -207,6 +207,8 @@ like "$out" '^mount=/data type=- flags=0x5d01 clear=0 prop=0x44000 bind=1 data=-
 	"rbind mount flags and recursive propagation"
 like "$out" '^mount=/rw type=bind flags=0x201090 clear=0xf prop=0x104000 bind=1 data=-$' \
 	"rw/suid/dev/exec recorded as cleared flags"
+like "$out" '^mount=/none type=none flags=0x1000 clear=0 prop=0 bind=1 data=-$' \
+	"type \"none\" with a bind option is a bind mount"
 like "$out" '^hooks.poststop=2$' "hooks"
 like "$out" '^ns=time:0x80:/proc/1/ns/time$' "a joined namespace keeps its path"
 like "$out" '^memory.limit=67108864 pids=64 cpu.quota=50000 cpus=0-1$' "resources"
