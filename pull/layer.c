@@ -208,9 +208,11 @@ int layer_feed(struct layer *l, const void *buf, size_t len, struct rtr_err *err
 		return rtr_err_set(err, EBADMSG, "%s: more data than the %llu bytes announced",
 				   name(l), (unsigned long long)l->expected_size);
 	}
-	r = digest_update(l->blob, buf, len);
-	if (r < 0)
-		return rtr_err_set(err, -r, "%s: hashing failed", name(l));
+	if (l->expected) {
+		r = digest_update(l->blob, buf, len);
+		if (r < 0)
+			return rtr_err_set(err, -r, "%s: hashing failed", name(l));
+	}
 	l->offset += len;
 
 	if (!l->decided) {

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Unpacking a large image (~130 MB unpacked, one gzip layer, a docker save tarball) with
+#   rtr-pull docker-archive:IMG BUNDLE
+#   skopeo copy docker-archive:IMG oci:DIR + umoci unpack       (the usual toolchain)
+#   tar -xzf LAYER                                              (the floor)
+# Prints medians (hyperfine), the ratios and rtr-pull's peak RSS (VmHWM of the process).
+# The tree is a system tree standing in for a debootstrap minbase (no network here).
+# Targets (issue): <= 0.5 x skopeo+umoci, <= 1.3 x tar -xzf, peak RSS < 8 MiB.
+#
+#   RTR_PULL=build/pull/rtr-pull tests/bench/pull-archive.sh [RUNS]
+set -euo pipefail
+
+: "${RTR_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${RTR_PULL:=$RTR_SRCDIR/build/pull/rtr-pull}"
+RUNS=${1:-5}
+for c in hyperfine skopeo umoci python3 jq; do
+	command -v $c >/dev/null || { echo "missing $c" >&2; exit 77; }
+done
+
+W=$(mktemp -d /var/tmp/rtr-bench-pull.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+mkdir "$W/src"
+dirs=()
+for d in usr/lib/python3.11 usr/share/perl usr/lib/x86_64-linux-gnu/perl usr/share/zoneinfo \
+	etc usr/sbin usr/lib/python3; do
+	[[ -d /$d ]] && dirs+=("$d")
+done
+tar -C / -cf - "${dirs[@]}" 2>/dev/null | tar -C "$W/src" -xf -
+FIX="$RTR_SRCDIR/tests/fixtures"
+python3 "$FIX/pull-images.py" layer-tar "$W/layer.tar.gz" "$W/src"
+python3 "$FIX/pull-images.py" docker-from-layer "$W/img.tar" "$W/layer.tar.gz"
+rm -rf "$W/src"
+unpacked=$(gzip -dc "$W/layer.tar.gz" | wc -c)
+entries=$(tar -tzf "$W/layer.tar.gz" | wc -l)
+echo "image: one gzip layer, $(($(stat -c %s "$W/layer.tar.gz") >> 20)) MiB compressed," \
+	"$((unpacked >> 20)) MiB tar, $entries entries"
+
+hyperfine --runs "$RUNS" --warmup 1 -N --export-json "$W/h.json" \
+	--prepare "rm -rf $W/o1 $W/o2 $W/o3 $W/o4" \
+	-n rtr-pull "$RTR_PULL -q docker-archive:$W/img.tar $W/o1" \
+	-n skopeo+umoci "sh -c 'skopeo copy -q docker-archive:$W/img.tar oci:$W/o2:x && umoci unpack --image $W/o2:x $W/o3 >/dev/null'" \
+	-n tar-xzf "sh -c 'mkdir $W/o4 && tar -xzf $W/layer.tar.gz -C $W/o4'" >/dev/null
+
+med() { jq -r --arg n "$1" '.results[] | select(.command == $n) | .median' "$W/h.json"; }
+r=$(med rtr-pull)
+s=$(med skopeo+umoci)
+t=$(med tar-xzf)
+printf '%-14s %8.3f s\n' rtr-pull "$r" skopeo+umoci "$s" "tar -xzf" "$t"
+printf 'rtr-pull / skopeo+umoci = %.2f (target <= 0.50)\n' "$(echo "$r / $s" | bc -l)"
+printf 'rtr-pull / tar -xzf     = %.2f (target <= 1.30)\n' "$(echo "$r / $t" | bc -l)"
+
+# Peak RSS: the kernel's high-water mark of the process, via wait4's rusage.
+rm -rf "$W/o1"
+hwm=$(python3 - "$RTR_PULL" "$W/img.tar" "$W/o1" <<'PY'
+import os, resource, subprocess, sys
+subprocess.run([sys.argv[1], "-q", "docker-archive:" + sys.argv[2], sys.argv[3]], check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+PY
+)
+printf 'rtr-pull peak RSS (VmHWM) = %d KiB (target < 8192)\n' "$hwm"
+rm -rf "$W/o4" && mkdir "$W/o4"
+thwm=$(python3 - "$W/layer.tar.gz" "$W/o4" <<'PY'
+import resource, subprocess, sys
+subprocess.run(["tar", "-xzf", sys.argv[1], "-C", sys.argv[2]], check=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+PY
+)
+printf 'tar -xzf peak RSS (largest of tar, gzip) = %d KiB\n' "$thwm"
