@@ -243,6 +243,34 @@ int spec_propagation(const char *name, unsigned long *ret)
 	return -EINVAL;
 }
 
+/* Remember that @c is present but not implemented (spec->unsupported). */
+static int note_unsupported(struct json_cur c, char ***list)
+{
+	char path[256];
+
+	if (!json_present(c))
+		return 0;
+	json_path(c, path, sizeof(path));
+	return strv_push(list, path) < 0 ? -ENOMEM : 0;
+}
+
+/* OCI settings rtr parses past without applying them. */
+static const char *const unsupported_process[] = { "scheduler", "execCPUAffinity" };
+static const char *const unsupported_linux[] = { "intelRdt", "timeOffsets", "memoryPolicy",
+						 "netDevices", "rdt" };
+static const char *const unsupported_resources[] = { "network", "rdma" };
+
+static int note_unsupported_members(struct json_cur obj, const char *const *keys, size_t n,
+				    char ***list)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r = note_unsupported(json_member(&obj, keys[i]), list);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* ---- process ---- */
 
 static int parse_caps_set(struct json_cur c, int **ret, size_t *ret_n, struct rtr_err *err)
@@ -550,7 +578,7 @@ static const struct {
 	{ "bind", MOPT_BIND, MS_BIND },		{ "rbind", MOPT_BIND, MS_BIND | MS_REC },
 	/* tmpcopyup (copy the image's directory into a new tmpfs) is a runc/crun extension
 	 * rtr does not implement; it is dropped rather than handed to the filesystem as
-	 * data, where tmpfs would refuse the whole mount.  idmap/ridmap only mark the
+	 * data, where tmpfs would refuse the whole mount, and listed in spec->unsupported.  idmap/ridmap only mark the
 	 * mount as idmapped, the mappings themselves come from uidMappings/gidMappings. */
 	{ "tmpcopyup", MOPT_IGNORE, 0 },	{ "idmap", MOPT_IGNORE, 0 },
 	{ "ridmap", MOPT_IGNORE, 0 },
@@ -836,6 +864,30 @@ static int parse_ext(struct json_cur ann, struct rtr_spec *s, struct rtr_err *er
 	return 0;
 }
 
+static int note_all_unsupported(struct json_cur root, struct rtr_spec *s)
+{
+	struct json_cur proc = json_member(&root, "process"), lx = json_member(&root, "linux"),
+			res = json_member(&lx, "resources"), mounts = json_member(&root, "mounts");
+	int r;
+
+	r = note_unsupported_members(proc, unsupported_process, ELEMENTSOF(unsupported_process),
+				     &s->unsupported);
+	if (r >= 0)
+		r = note_unsupported_members(lx, unsupported_linux, ELEMENTSOF(unsupported_linux),
+					     &s->unsupported);
+	if (r >= 0)
+		r = note_unsupported_members(res, unsupported_resources,
+					     ELEMENTSOF(unsupported_resources), &s->unsupported);
+	for (size_t i = 0; r >= 0 && i < s->n_mounts; i++) {
+		struct json_cur m = json_item(&mounts, i), opts = json_member(&m, "options");
+
+		for (size_t j = 0; r >= 0 && s->mounts[i].options && s->mounts[i].options[j]; j++)
+			if (streq(s->mounts[i].options[j], "tmpcopyup"))
+				r = note_unsupported(json_item(&opts, j), &s->unsupported);
+	}
+	return r;
+}
+
 static int parse_top(struct json_cur root, struct rtr_spec *s, struct rtr_err *err)
 {
 	static const struct spec_field f[] = {
@@ -893,7 +945,10 @@ static int parse_top(struct json_cur root, struct rtr_spec *s, struct rtr_err *e
 		if (r < 0)
 			return r;
 	}
-	return parse_ext(ann, s, err);
+	r = parse_ext(ann, s, err);
+	if (r < 0)
+		return r;
+	return note_all_unsupported(root, s);
 }
 
 int spec_parse(const char *buf, size_t len, struct rtr_spec **ret, struct rtr_err *err)
@@ -1011,6 +1066,7 @@ void spec_free(struct rtr_spec *s)
 	spec_kv_free(s->annotations, s->n_annotations);
 	spec_linux_free(&s->lx);
 	ext_free(&s->ext);
+	strv_free(s->unsupported);
 	free(s);
 }
 

@@ -287,6 +287,10 @@ struct rtr_spec {
 	bool linux_set;
 	struct rtr_linux lx; /* "linux" (a predefined macro in GNU C) */
 	struct rtr_ext ext;
+	/* JSON paths of OCI settings present in config.json that rtr does not implement
+	 * (".linux.intelRdt", ".mounts[3].options[2]" for tmpcopyup, ...), NULL-terminated
+	 * or NULL; main() warns about each, so nothing is dropped silently. */
+	char **unsupported;
 };
 
 /*

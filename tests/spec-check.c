@@ -72,6 +72,7 @@ static void dump(const struct rtr_spec *s)
 	       l->rootfs_propagation_flags, strv_length(l->masked_paths),
 	       strv_length(l->readonly_paths),
 	       l->personality_domain ? l->personality_domain : "-");
+	print_strv("unsupported", s->unsupported);
 	printf("ext.stop=%s:%u restart=%s init=%d\n", s->ext.stop_signal ? s->ext.stop_signal : "-",
 	       s->ext.stop_timeout_s, s->ext.restart ? s->ext.restart : "-", s->ext.init);
 }
