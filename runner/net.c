@@ -848,11 +848,22 @@ void net_teardown(struct rtr_container *c)
 
 	if (!n)
 		return;
-	/* Normally gone with the namespace already; delete it only if the name still
-	 * belongs to the link this run created. */
+	/*
+	 * The pair dies with the container's namespace, which the kernel frees a moment
+	 * after the container's last process (asynchronously).  Deleting it here would
+	 * hold rtr-run's exit for an unregister of ~20 ms (RCU grace periods); instead the
+	 * host end is set down and renamed, which frees its name at once for a restart,
+	 * and the kernel deletes it with the namespace.  Only a link that still carries
+	 * the name this run gave it is touched; if the rename fails, it is deleted.
+	 */
 	if (n->host_ifindex > 0 && nl_open(&nl) == 0) {
-		if (nl_link_get(&nl, n->host, NULL, 0) == n->host_ifindex)
-			nl_link_del(&nl, n->host_ifindex);
+		if (nl_link_get(&nl, n->host, NULL, 0) == n->host_ifindex) {
+			char gone[IFNAMSIZ];
+
+			snprintf(gone, sizeof(gone), "rtrgone%x", (unsigned)n->host_ifindex);
+			if (nl_link_rename_down(&nl, n->host_ifindex, gone) < 0)
+				nl_link_del(&nl, n->host_ifindex);
+		}
 		nl_close(&nl);
 	}
 	net_free(n);

@@ -307,6 +307,18 @@ int nl_link_up(struct nl *nl, int ifindex)
 	return nl_talk(nl, &q, 0, NULL);
 }
 
+int nl_link_rename_down(struct nl *nl, int ifindex, const char *name)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_change = IFF_UP };
+	union nl_buf buf;
+	struct nl_req q;
+
+	req_init(&q, &buf, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	if (!req_str(&q, IFLA_IFNAME, name))
+		return -ENOBUFS;
+	return nl_talk(nl, &q, 0, NULL);
+}
+
 int nl_link_del(struct nl *nl, int ifindex)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };

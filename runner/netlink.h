@@ -54,6 +54,8 @@ int nl_veth_create(struct nl *nl, const struct nl_veth *v);
 
 int nl_link_up(struct nl *nl, int ifindex);
 int nl_link_del(struct nl *nl, int ifindex);
+/* Sets the link down and renames it (frees its name without waiting for an unregister). */
+int nl_link_rename_down(struct nl *nl, int ifindex, const char *name);
 /* Adds @a on @ifindex; IPv6 addresses skip duplicate address detection (IFA_F_NODAD):
  * they are static and usable at once. */
 int nl_addr_add(struct nl *nl, int ifindex, const struct nl_addr *a);

@@ -264,6 +264,9 @@ run "$RTR_RUN" --name nt-bad --veth nt-bad --address 10.231.20.2/24 --address 10
 is "$rc" 125 "a kernel error after the pair exists fails with 125"
 like "$err" '--address 10\.231\.20\.2/24: File exists' "... naming the address"
 check "... and the pair is deleted again" link_gone nt-bad
+no_gone_links() { ! ip -o link | grep -q ': rtrgone'; }
+if wait_for 5 no_gone_links; then ok "no released host end is left behind"; else
+	not_ok "no released host end is left behind" "$(ip -br link | grep rtrgone)"; fi
 
 sh_bundle "$T/h" 'cat /etc/hosts; cat /etc/resolv.conf'
 run "$RTR_RUN" --name nt-hosts --hostname box "$T/h"
