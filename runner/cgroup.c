@@ -591,22 +591,39 @@ static const char *delegated_base(const struct cg_host *h, char *buf, size_t n)
 	return buf;
 }
 
-static void cpuset_inherit(const char *dir)
+/* An empty v1 cpuset.cpus/mems takes its parent's, the parent's first when it is empty
+ * too (a parent made by another tool); the hierarchy's root is never empty. */
+static void cpuset_inherit_fd(int fd, int depth)
 {
 	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
-	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), pfd = -1;
+	_cleanup_close_ int pfd = -1;
 	char buf[256];
 
-	for (size_t i = 0; fd >= 0 && i < ELEMENTSOF(files); i++) {
+	for (size_t i = 0; depth < 16 && i < ELEMENTSOF(files); i++) {
 		ssize_t n = cg_read_small(fd, files[i], buf, sizeof(buf));
 
 		if (n < 0 || (n > 0 && buf[0] != '\n'))
 			continue;
 		if (pfd < 0)
 			pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (pfd >= 0 && cg_read_small(pfd, files[i], buf, sizeof(buf)) > 0)
+		if (pfd < 0)
+			return;
+		n = cg_read_small(pfd, files[i], buf, sizeof(buf));
+		if (n >= 0 && (n == 0 || buf[0] == '\n')) {
+			cpuset_inherit_fd(pfd, depth + 1);
+			n = cg_read_small(pfd, files[i], buf, sizeof(buf));
+		}
+		if (n > 0)
 			write_string_at(fd, files[i], buf);
 	}
+}
+
+static void cpuset_inherit(const char *dir)
+{
+	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		cpuset_inherit_fd(fd, 0);
 }
 
 /* mkdir -p; 1 when @path was created, 0 when it existed.  New v1 cpuset directories
