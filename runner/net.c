@@ -853,15 +853,20 @@ void net_teardown(struct rtr_container *c)
 	 * after the container's last process (asynchronously).  Deleting it here would
 	 * hold rtr-run's exit for an unregister of ~20 ms (RCU grace periods); instead the
 	 * host end is set down and renamed, which frees its name at once for a restart,
-	 * and the kernel deletes it with the namespace.  Only a link that still carries
-	 * the name this run gave it is touched; if the rename fails, it is deleted.
+	 * and the kernel deletes it with the namespace.  Without a pid namespace of its
+	 * own, processes of the container may outlive its init and keep the namespace:
+	 * then the pair is deleted.  Only a link that still carries the name this run
+	 * gave it is touched; if the rename fails, it is deleted.
 	 */
 	if (n->host_ifindex > 0 && nl_open(&nl) == 0) {
+		const struct rtr_namespace *pidns = &c->spec->lx.ns[RTR_NS_PID];
+
 		if (nl_link_get(&nl, n->host, NULL, 0) == n->host_ifindex) {
 			char gone[IFNAMSIZ];
 
 			snprintf(gone, sizeof(gone), "rtrgone%x", (unsigned)n->host_ifindex);
-			if (nl_link_rename_down(&nl, n->host_ifindex, gone) < 0)
+			if (!pidns->enabled || pidns->path ||
+			    nl_link_rename_down(&nl, n->host_ifindex, gone) < 0)
 				nl_link_del(&nl, n->host_ifindex);
 		}
 		nl_close(&nl);
