@@ -13,7 +13,7 @@ set -euo pipefail
 
 : "${RTR_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${RTR_PULL:=$RTR_SRCDIR/build/pull/rtr-pull}"
-RUNS=${1:-5}
+RUNS=${1:-3}
 for c in hyperfine skopeo umoci python3 jq; do
 	command -v $c >/dev/null || { echo "missing $c" >&2; exit 77; }
 done
@@ -50,20 +50,24 @@ printf '%-14s %8.3f s\n' rtr-pull "$r" skopeo+umoci "$s" "tar -xzf" "$t"
 printf 'rtr-pull / skopeo+umoci = %.2f (target <= 0.50)\n' "$(echo "$r / $s" | bc -l)"
 printf 'rtr-pull / tar -xzf     = %.2f (target <= 1.30)\n' "$(echo "$r / $t" | bc -l)"
 
-# Peak RSS: the kernel's high-water mark of the process, via wait4's rusage.
+# Peak RSS: VmHWM sampled from /proc while it runs (the last sample before exit is the
+# process's high-water mark), and Private_Clean+Private_Dirty (its own memory, without
+# the shared library pages).
+peak() { # CMD...: prints "VmHWM_KiB Private_KiB" of the command
+	"$@" &
+	local pid=$! hwm=0 priv=0 h p
+	while kill -0 $pid 2>/dev/null; do
+		h=$(awk '/^VmHWM/{print $2}' /proc/$pid/status 2>/dev/null || true)
+		p=$(awk '/^Private_(Clean|Dirty)/{s+=$2} END{print s+0}' /proc/$pid/smaps_rollup 2>/dev/null || true)
+		[[ -n "$h" && $h -gt $hwm ]] && hwm=$h
+		[[ -n "$p" && $p -gt $priv ]] && priv=$p
+		sleep 0.02
+	done
+	wait $pid
+	echo "$hwm $priv"
+}
 rm -rf "$W/o1"
-hwm=$(python3 - "$RTR_PULL" "$W/img.tar" "$W/o1" <<'PY'
-import os, resource, subprocess, sys
-subprocess.run([sys.argv[1], "-q", "docker-archive:" + sys.argv[2], sys.argv[3]], check=True)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-PY
-)
-printf 'rtr-pull peak RSS (VmHWM) = %d KiB (target < 8192)\n' "$hwm"
-rm -rf "$W/o4" && mkdir "$W/o4"
-thwm=$(python3 - "$W/layer.tar.gz" "$W/o4" <<'PY'
-import resource, subprocess, sys
-subprocess.run(["tar", "-xzf", sys.argv[1], "-C", sys.argv[2]], check=True)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-PY
-)
-printf 'tar -xzf peak RSS (largest of tar, gzip) = %d KiB\n' "$thwm"
+read -r hwm priv < <(peak "$RTR_PULL" -q "docker-archive:$W/img.tar" "$W/o1")
+printf 'rtr-pull peak RSS: VmHWM %d KiB (target < 8192), private %d KiB\n' "$hwm" "$priv"
+printf 'rtr-pull max RSS (GNU time): %s KiB\n' \
+	"$(rm -rf "$W/o1"; /usr/bin/time -f %M "$RTR_PULL" -q "docker-archive:$W/img.tar" "$W/o1" 2>&1 >/dev/null | tail -1)"
