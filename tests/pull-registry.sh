@@ -350,6 +350,27 @@ else
 	skip "blob redirect to another host" "no 127.0.0.2"
 fi
 
+# ---- manifests the client must refuse -----------------------------------------------------
+proxy tamper
+pull --no-cache "127.0.0.1:$PP/lab/one@sha256:$dig" "$B/tamper"
+if [[ $rc != 0 && "$err" == *"digest mismatch"* && ! -e "$B/tamper" ]]; then
+	ok "digest pull: a manifest that does not match the digest is refused"
+else
+	not_ok "digest pull: tampered manifest refused" "rc=$rc" "$err"
+fi
+pull --no-cache "127.0.0.1:$PP/lab/one:1" "$B/tamper-tag"
+like "$err" "digest mismatch" "tag pull: content not matching Docker-Content-Digest is refused"
+proxy schema1
+pull "127.0.0.1:$PP/lab/one:1" "$B/schema1"
+like "$err" "[Ss]chema 1" "Docker schema 1 manifest: clear error"
+proxy bigmanifest
+pull "127.0.0.1:$PP/lab/one:1" "$B/bigmanifest"
+if [[ $rc != 0 && "$err" == *"larger than"* ]]; then
+	ok "a manifest over the size limit is refused"
+else
+	not_ok "a manifest over the size limit is refused" "rc=$rc" "$err"
+fi
+
 # ---- kill -9 during a pull --------------------------------------------------------------
 proxy slow
 C3=$T/cache3
