@@ -35,6 +35,10 @@
 #include "modules.h"
 #include "netlink.h"
 
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
 enum net_mode { NET_NONE, NET_VETH, NET_HOST, NET_JOIN };
 
 struct rtr_net {
@@ -48,7 +52,7 @@ struct rtr_net {
 	uint8_t mac[6];
 	uint32_t mtu;
 	int bridge_ifindex;
-	int host_ifindex; /* > 0 once the pair exists */
+	int host_ifindex;     /* > 0 once the pair exists */
 	char *resolv, *hosts; /* generated files, NULL = keep the image's */
 };
 
@@ -79,16 +83,11 @@ static bool addr_unspecified(const struct nl_addr *a)
 	return true;
 }
 
-/* A host address "A/P" (or "A" when @prefix_optional, full length). */
-static int parse_cidr(const char *what, const char *s, bool prefix_optional, struct nl_addr *ret,
-		      struct rtr_err *err)
+/* A host address "A/P"; the prefix is required. */
+static int parse_cidr(const char *what, const char *s, struct nl_addr *ret, struct rtr_err *err)
 {
-	int r = nl_addr_parse(s, prefix_optional ? 128 : -1, ret);
+	int r = nl_addr_parse(s, -1, ret);
 
-	if (r == 0 && prefix_optional && !strchr(s, '/'))
-		ret->prefixlen = ret->family == AF_INET ? 32 : 128;
-	if (r == 0 && !strchr(s, '/') && !prefix_optional)
-		r = -EINVAL;
 	if (r == -ERANGE)
 		return rtr_err_set(err, EINVAL, "%s %s: prefix length out of range", what, s);
 	if (r < 0)
@@ -103,8 +102,8 @@ static int parse_cidr(const char *what, const char *s, bool prefix_optional, str
 static int parse_ip(const char *what, const char *s, int family, struct nl_addr *ret,
 		    struct rtr_err *err)
 {
-	if (strchr(s, '/') || nl_addr_parse(s, 128, ret) < 0 ||
-	    (family && ret->family != family) || addr_unspecified(ret))
+	if (strchr(s, '/') || nl_addr_parse(s, 128, ret) < 0 || (family && ret->family != family) ||
+	    addr_unspecified(ret))
 		return rtr_err_set(err, EINVAL, "%s %s: expected an %saddress", what, s,
 				   family == AF_INET	? "IPv4 "
 				   : family == AF_INET6 ? "IPv6 "
@@ -178,8 +177,7 @@ static int net_parse(const struct rtr_spec *s, const struct rtr_opts *o, struct 
 	else if (startswith(x->network, "ns:") && x->network[3] == '/')
 		n->mode = NET_JOIN;
 	else
-		return rtr_err_set(err, EINVAL,
-				   "%s %s: expected veth, none, host or ns:/PATH",
+		return rtr_err_set(err, EINVAL, "%s %s: expected veth, none, host or ns:/PATH",
 				   label(o && o->network, "--network", "org.rtr.net.network"),
 				   x->network);
 	if (veth_opts && n->mode != NET_VETH)
@@ -194,17 +192,17 @@ static int net_parse(const struct rtr_spec *s, const struct rtr_opts *o, struct 
 			return rtr_err_set(err, EINVAL,
 					   "%s %s: not an interface name (1 to %d characters, no "
 					   "'/', ':' or spaces)",
-					   label(o && o->veth, "--veth", "org.rtr.net.veth"), x->veth,
-					   IFNAMSIZ - 1);
+					   label(o && o->veth, "--veth", "org.rtr.net.veth"),
+					   x->veth, IFNAMSIZ - 1);
 		snprintf(n->host, sizeof(n->host), "%s", x->veth);
 	}
 	snprintf(n->peer, sizeof(n->peer), "%s", RTR_NET_PEER_DEFAULT);
 	if (x->veth_peer) {
 		if (!ifname_valid(x->veth_peer) || streq(x->veth_peer, "lo"))
-			return rtr_err_set(err, EINVAL, "%s %s: not an interface name",
-					   label(o && o->veth_peer, "--veth-peer",
-						 "org.rtr.net.veth-peer"),
-					   x->veth_peer);
+			return rtr_err_set(
+			    err, EINVAL, "%s %s: not an interface name",
+			    label(o && o->veth_peer, "--veth-peer", "org.rtr.net.veth-peer"),
+			    x->veth_peer);
 		snprintf(n->peer, sizeof(n->peer), "%s", x->veth_peer);
 	}
 
@@ -214,18 +212,18 @@ static int net_parse(const struct rtr_spec *s, const struct rtr_opts *o, struct 
 		if (n->n_addrs == RTR_NET_ADDR_MAX)
 			return rtr_err_set(err, E2BIG, "%s: more than %d addresses", w,
 					   RTR_NET_ADDR_MAX);
-		r = parse_cidr(w, *a, false, &n->addrs[n->n_addrs++], err);
+		r = parse_cidr(w, *a, &n->addrs[n->n_addrs++], err);
 		if (r < 0)
 			return r;
 	}
 	for (char **a = x->host_addresses; a && *a; a++) {
 		const char *w =
-			label(o && o->host_addresses, "--host-address", "org.rtr.net.host-address");
+		    label(o && o->host_addresses, "--host-address", "org.rtr.net.host-address");
 
 		if (n->n_host_addrs == RTR_NET_ADDR_MAX)
 			return rtr_err_set(err, E2BIG, "%s: more than %d addresses", w,
 					   RTR_NET_ADDR_MAX);
-		r = parse_cidr(w, *a, false, &n->host_addrs[n->n_host_addrs++], err);
+		r = parse_cidr(w, *a, &n->host_addrs[n->n_host_addrs++], err);
 		if (r < 0)
 			return r;
 	}
@@ -236,16 +234,16 @@ static int net_parse(const struct rtr_spec *s, const struct rtr_opts *o, struct 
 				   x->bridge);
 	if (x->bridge && !ifname_valid(x->bridge))
 		return rtr_err_set(err, EINVAL, "%s %s: not an interface name",
-				   label(o && o->bridge, "--bridge", "org.rtr.net.bridge"), x->bridge);
+				   label(o && o->bridge, "--bridge", "org.rtr.net.bridge"),
+				   x->bridge);
 
 	/* A gateway outside every address's subnet is refused (an IPv6 link-local one is
 	 * fine): the kernel would reject the route after the pair exists. */
 	for (int fam = AF_INET; fam; fam = fam == AF_INET ? AF_INET6 : 0) {
 		const char *g = fam == AF_INET ? x->gateway : x->gateway6;
-		const char *w = fam == AF_INET ? label(o && o->gateway, "--gateway",
-						       "org.rtr.net.gateway")
-					       : label(o && o->gateway6, "--gateway6",
-						       "org.rtr.net.gateway6");
+		const char *w = fam == AF_INET
+				    ? label(o && o->gateway, "--gateway", "org.rtr.net.gateway")
+				    : label(o && o->gateway6, "--gateway6", "org.rtr.net.gateway6");
 		struct nl_addr *ga = fam == AF_INET ? &n->gw : &n->gw6;
 		bool inside = false;
 
@@ -297,10 +295,10 @@ static int net_parse(const struct rtr_spec *s, const struct rtr_opts *o, struct 
 				   RTR_NET_LIST_MAX);
 	for (char **d = x->dns_search; d && *d; d++)
 		if (!hostname_valid(*d))
-			return rtr_err_set(err, EINVAL, "%s %s: not a domain name",
-					   label(o && o->dns_search, "--dns-search",
-						 "org.rtr.net.dns-search"),
-					   *d);
+			return rtr_err_set(
+			    err, EINVAL, "%s %s: not a domain name",
+			    label(o && o->dns_search, "--dns-search", "org.rtr.net.dns-search"),
+			    *d);
 	if (strv_length(x->add_hosts) > RTR_NET_LIST_MAX)
 		return rtr_err_set(err, E2BIG, "--add-host: more than %d entries",
 				   RTR_NET_LIST_MAX);
@@ -357,7 +355,8 @@ static int set_strv(char ***field, char **cli, const struct rtr_spec *s, const c
 
 		if (!buf)
 			return -ENOMEM;
-		for (char *t = strtok_r(buf, ", \t\n", &save); t; t = strtok_r(NULL, ", \t\n", &save)) {
+		for (char *t = strtok_r(buf, ", \t\n", &save); t;
+		     t = strtok_r(NULL, ", \t\n", &save)) {
 			r = strv_push(&v, t);
 			if (r < 0)
 				return r;
@@ -388,7 +387,7 @@ int net_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_e
 	    (r = set_str(&x->bridge, o->bridge, s, "org.rtr.net.bridge")) < 0 ||
 	    (r = set_strv(&x->addresses, o->addresses, s, "org.rtr.net.address")) < 0 ||
 	    (r = set_strv(&x->host_addresses, o->host_addresses, s, "org.rtr.net.host-address")) <
-		    0 ||
+		0 ||
 	    (r = set_strv(&x->dns, o->dns, s, "org.rtr.net.dns")) < 0 ||
 	    (r = set_strv(&x->dns_search, o->dns_search, s, "org.rtr.net.dns-search")) < 0 ||
 	    (r = set_strv(&x->add_hosts, o->add_hosts, s, "org.rtr.net.add-host")) < 0)
@@ -405,9 +404,9 @@ int net_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_e
 	}
 
 	/* A bundle that joins a namespace keeps doing so unless told otherwise. */
-	if (!x->network && bundle_joins && !(x->veth || x->veth_peer || x->addresses ||
-					    x->gateway || x->gateway6 || x->mac || x->mtu ||
-					    x->bridge || x->host_addresses)) {
+	if (!x->network && bundle_joins &&
+	    !(x->veth || x->veth_peer || x->addresses || x->gateway || x->gateway6 || x->mac ||
+	      x->mtu || x->bridge || x->host_addresses)) {
 		x->network = xasprintf("ns:%s", ns->path);
 		if (!x->network)
 			return rtr_err_set(err, ENOMEM, "network options: %s", strerror(ENOMEM));
@@ -552,11 +551,11 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 	r = nl_link_get(&nl, n->host, NULL, 0);
 	if (r >= 0) {
 		nl_close(&nl);
-		return rtr_err_set(err, EEXIST,
-				   "--veth %s: an interface with that name already exists%s", n->host,
-				   n->host_derived ? " (name derived from the container's; choose "
-						     "one with --veth)"
-						   : "");
+		return rtr_err_set(
+		    err, EEXIST, "--veth %s: an interface with that name already exists%s", n->host,
+		    n->host_derived ? " (name derived from the container's; choose "
+				      "one with --veth)"
+				    : "");
 	}
 	if (r != -ENODEV) {
 		nl_close(&nl);
@@ -658,16 +657,16 @@ int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 		return rtr_err_set(err, -r, "network: rtnetlink socket: %s", strerror(-r));
 
 	r = nl_veth_create(&nl, &(struct nl_veth){
-					.name = n->host,
-					.peer = n->peer,
-					.peer_netns_fd = netns_fd,
-					.peer_mac = n->mac_set ? n->mac : NULL,
-					.mtu = n->mtu,
-					.master = n->bridge_ifindex,
+				    .name = n->host,
+				    .peer = n->peer,
+				    .peer_netns_fd = netns_fd,
+				    .peer_mac = n->mac_set ? n->mac : NULL,
+				    .mtu = n->mtu,
+				    .master = n->bridge_ifindex,
 				});
 	if (r == -EEXIST) {
-		r = rtr_err_set(err, EEXIST, "--veth %s: an interface with that name already exists",
-				n->host);
+		r = rtr_err_set(err, EEXIST,
+				"--veth %s: an interface with that name already exists", n->host);
 		goto out;
 	}
 	if (r < 0) {
@@ -707,13 +706,37 @@ out:
 
 /* ---- net_setup_child ---------------------------------------------------------------- */
 
+/* @path ("etc" or "etc/NAME") resolved inside the rootfs.  Before Linux 5.6 (no
+ * openat2) symlinks are refused instead of being followed inside the root. */
 static int open_in_root(int rootfd, const char *path, int flags)
 {
 	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
 				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
 	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+	const char *slash;
+	int dir, r;
 
-	return fd < 0 ? -errno : (int)fd;
+	if (fd >= 0)
+		return (int)fd;
+	if (errno != ENOSYS)
+		return -errno;
+	slash = strchr(path, '/');
+	if (!slash) {
+		fd = openat(rootfd, path, flags | O_NOFOLLOW | O_CLOEXEC);
+		return fd < 0 ? -errno : (int)fd;
+	}
+	{
+		char first[64];
+
+		snprintf(first, sizeof(first), "%.*s", (int)(slash - path), path);
+		dir = openat(rootfd, first, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (dir < 0)
+		return -errno;
+	fd = openat(dir, slash + 1, flags | O_NOFOLLOW | O_CLOEXEC);
+	r = fd < 0 ? -errno : (int)fd;
+	close(dir);
+	return r;
 }
 
 /* O_PATH fd of the regular file /etc/NAME in the rootfs, created empty when absent (the
@@ -736,10 +759,10 @@ static int mount_point(int rootfd, const char *name, struct rtr_err *err)
 					   strerror(-etc));
 		fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0)
-			return rtr_err_set(err, errno,
-					   "/etc/%s: creating the mount point: %s%s", name,
-					   strerror(errno),
-					   errno == EEXIST ? " (a dangling symlink in the image)" : "");
+			return rtr_err_set(err, errno, "/etc/%s: creating the mount point: %s%s",
+					   name, strerror(errno),
+					   errno == EEXIST ? " (a dangling symlink in the image)"
+							   : "");
 		close(fd);
 		fd = openat(etc, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
@@ -817,8 +840,7 @@ int net_setup_child(const struct rtr_container *c, struct rtr_err *err)
 	snprintf(devpath, sizeof(devpath), "/proc/self/fd/%d", dev);
 	snprintf(opts, sizeof(opts), "size=%u,mode=0755", (unsigned)RTR_NET_FILES_BYTES);
 	if (mount("rtr-net", devpath, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
-		return rtr_err_set(err, errno, "resolv.conf and hosts: tmpfs: %s",
-				   strerror(errno));
+		return rtr_err_set(err, errno, "resolv.conf and hosts: tmpfs: %s", strerror(errno));
 	tmp = openat(rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tmp < 0) {
 		r = rtr_err_set(err, errno, "resolv.conf and hosts: tmpfs: %s", strerror(errno));

@@ -298,7 +298,9 @@ int nl_veth_create(struct nl *nl, const struct nl_veth *v)
 
 int nl_link_up(struct nl *nl, int ifindex)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_flags = IFF_UP,
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+				 .ifi_index = ifindex,
+				 .ifi_flags = IFF_UP,
 				 .ifi_change = IFF_UP };
 	union nl_buf buf;
 	struct nl_req q;
@@ -309,7 +311,9 @@ int nl_link_up(struct nl *nl, int ifindex)
 
 int nl_link_rename_down(struct nl *nl, int ifindex, const char *name)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_change = IFF_UP };
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
+				 .ifi_index = ifindex,
+				 .ifi_change = IFF_UP };
 	union nl_buf buf;
 	struct nl_req q;
 
@@ -336,7 +340,8 @@ static size_t addr_len(int family)
 
 int nl_addr_add(struct nl *nl, int ifindex, const struct nl_addr *a)
 {
-	struct ifaddrmsg ifa = { .ifa_family = (uint8_t)a->family, .ifa_prefixlen = a->prefixlen,
+	struct ifaddrmsg ifa = { .ifa_family = (uint8_t)a->family,
+				 .ifa_prefixlen = a->prefixlen,
 				 .ifa_index = (uint32_t)ifindex };
 	size_t len = addr_len(a->family);
 	union nl_buf buf;
@@ -359,8 +364,10 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct nl_addr *a)
 
 int nl_route_default(struct nl *nl, int ifindex, const struct nl_addr *gw)
 {
-	struct rtmsg rt = { .rtm_family = (uint8_t)gw->family, .rtm_table = RT_TABLE_MAIN,
-			    .rtm_protocol = RTPROT_BOOT, .rtm_scope = RT_SCOPE_UNIVERSE,
+	struct rtmsg rt = { .rtm_family = (uint8_t)gw->family,
+			    .rtm_table = RT_TABLE_MAIN,
+			    .rtm_protocol = RTPROT_BOOT,
+			    .rtm_scope = RT_SCOPE_UNIVERSE,
 			    .rtm_type = RTN_UNICAST };
 	union nl_buf buf;
 	struct nl_req q;

@@ -42,12 +42,12 @@ void nl_close(struct nl *nl);
 int nl_link_get(struct nl *nl, const char *name, char *ret_kind, size_t kind_size);
 
 struct nl_veth {
-	const char *name;      /* host end, in nl's namespace */
-	const char *peer;      /* the other end, created directly in peer_netns_fd */
+	const char *name; /* host end, in nl's namespace */
+	const char *peer; /* the other end, created directly in peer_netns_fd */
 	int peer_netns_fd;
 	const uint8_t *peer_mac; /* 6 bytes or NULL */
-	uint32_t mtu;          /* 0 = kernel default */
-	int master;            /* bridge ifindex or 0 */
+	uint32_t mtu;		 /* 0 = kernel default */
+	int master;		 /* bridge ifindex or 0 */
 };
 /* Creates the pair, both ends down.  -EEXIST when @name is taken. */
 int nl_veth_create(struct nl *nl, const struct nl_veth *v);
