@@ -244,6 +244,16 @@ static void w_limit(struct json_writer *w, const char *key, uint64_t v)
 		json_w_uint(w, v);
 }
 
+/* null for a figure the host's cgroups do not provide */
+static void w_opt(struct json_writer *w, const char *key, bool set, uint64_t v)
+{
+	json_w_key(w, key);
+	if (set)
+		json_w_uint(w, v);
+	else
+		json_w_null(w);
+}
+
 static int name_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -394,24 +404,24 @@ static int verb_stats(const struct cg_host *h, const struct verb_args *a, const 
 		json_w_member_int(w, "pid", ci.pid);
 		json_w_key(w, "memory");
 		json_w_begin_object(w);
-		json_w_member_uint(w, "current", ci.mem);
-		json_w_member_uint(w, "peak", ci.mem_peak);
+		w_opt(w, "current", ci.mem_set, ci.mem);
+		w_opt(w, "peak", ci.mem_peak_set, ci.mem_peak);
 		w_limit(w, "limit", ci.mem_limit);
 		json_w_member_uint(w, "oom_kills", ci.ooms);
 		json_w_end_object(w);
 		json_w_key(w, "cpu");
 		json_w_begin_object(w);
-		json_w_member_uint(w, "usage_usec", ci.cpu_usec);
+		w_opt(w, "usage_usec", ci.cpu_set, ci.cpu_usec);
 		json_w_end_object(w);
 		json_w_key(w, "pids");
 		json_w_begin_object(w);
-		json_w_member_uint(w, "current", ci.pids);
+		w_opt(w, "current", ci.pids_set, ci.pids);
 		w_limit(w, "limit", ci.pids_limit);
 		json_w_end_object(w);
 		json_w_key(w, "io");
 		json_w_begin_object(w);
-		json_w_member_uint(w, "read_bytes", ci.io_read);
-		json_w_member_uint(w, "write_bytes", ci.io_write);
+		w_opt(w, "read_bytes", ci.io_set, ci.io_read);
+		w_opt(w, "write_bytes", ci.io_set, ci.io_write);
 		json_w_end_object(w);
 		json_w_end_object(w);
 		return json_writer_write_fd(w, STDOUT_FILENO) < 0 ? 125 : 0;

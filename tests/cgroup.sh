@@ -319,4 +319,106 @@ else
 	skip "v2 hugetlb controller: hugetlb.2MB.max" "no v2 hugetlb controller or 2 MB pages on this host"
 fi
 
+# ---- pure v1 and pure v2 layouts, simulated ---------------------------------------------
+# In a private mount namespace /sys/fs/cgroup is rebuilt from this host's own hierarchies:
+# a tmpfs with only the v1 hierarchies (pure v1), or the cgroup2 tree alone (pure v2,
+# with whatever controllers v2 holds here).  The layout code paths run for real: primary
+# hierarchy, locking, freezing, cgroup.kill or the freezer kill loop, the BPF device
+# program as the only device control.
+cat >"$T/layout.sh" <<'EOF'
+set -uo pipefail
+. "$RTR_SRCDIR/tests/lib.sh"
+L=$1 B=$2 NP=$3
+mkdir -p "$T/cgsave"
+mount --rbind /sys/fs/cgroup "$T/cgsave"
+if [[ $L == v2 ]]; then
+	mount --bind "$T/cgsave/$4" /sys/fs/cgroup
+	P=/sys/fs/cgroup/rtr
+else
+	mount -t tmpfs tmpfs /sys/fs/cgroup
+	for c in $4; do
+		mkdir "/sys/fs/cgroup/$c"
+		mount --bind "$T/cgsave/$c" "/sys/fs/cgroup/$c"
+	done
+	P=/sys/fs/cgroup/pids/rtr
+fi
+umount -l "$T/cgsave"
+r() { echo "R|$1|$rc|$(tr '\n' ' ' <<<"$out $err")"; }
+n=cgt-$L
+run "$RTR_RUN" --name $n-run "$B" -- cat /proc/self/cgroup; r run
+"$RTR_RUN" --name $n-bg "$B" -- sleep 30 >/dev/null 2>&1 &
+pid=$!
+wait_for 10 grep -q . "$P/$n-bg/cgroup.procs"
+run "$RTR_RUN" --name $n-bg "$B" -- true; r dup
+run "$RTR_RUN" ps; r ps
+run "$RTR_RUN" stats --json $n-bg; r stats
+run "$RTR_RUN" pause $n-bg
+out=$(cat "$P/$n-bg/cgroup.events" /sys/fs/cgroup/freezer/rtr/$n-bg/freezer.state 2>/dev/null); r pause
+run "$RTR_RUN" resume $n-bg
+out=$(cat "$P/$n-bg/cgroup.events" /sys/fs/cgroup/freezer/rtr/$n-bg/freezer.state 2>/dev/null); r resume
+"$RTR_RUN" kill $n-bg
+rc=0
+wait $pid || rc=$?
+out=$(ls -d /sys/fs/cgroup/rtr/$n-bg /sys/fs/cgroup/*/rtr/$n-bg 2>/dev/null) err=; r killed
+run "$RTR_RUN" --name $n-orphan "$NP" -- sh -c 'sleep 60 & echo $!'
+o=$out
+sleep 0.2
+out="$(awk '{ print $3 }' /proc/$o/stat 2>/dev/null || echo gone) $(ls -d /sys/fs/cgroup/rtr/$n-orphan /sys/fs/cgroup/*/rtr/$n-orphan 2>/dev/null)"
+err=; r orphan
+mkdir -p "$P/$n-stale"
+run "$RTR_RUN" --name $n-stale "$B" -- true; r stale
+run "$RTR_RUN" --name $n-mem --memory 32M "$B" -- true
+out="$out $(ls -d /sys/fs/cgroup/rtr/$n-mem /sys/fs/cgroup/*/rtr/$n-mem 2>/dev/null)"; r mem
+if [[ -e /dev/loop-control ]]; then
+	run "$RTR_RUN" --name $n-dev "$B.dev" -- sh -c 'exec 3</lc && echo open=ok'; r devdeny
+	run "$RTR_RUN" --name $n-dev "$B.dev" -- sh -c 'exec 3</dev/null && echo open=ok'; r devnull
+fi
+EOF
+make_bundle "$T/sim" /bin/true
+bundle_jq "$T/sim" '.process.args = ["/bin/true"]'
+cp -a "$T/sim" "$T/sim.nopid"
+bundle_jq "$T/sim.nopid" '.linux.namespaces |= map(select(.type != "pid"))'
+cp -a "$T/sim" "$T/sim.dev"
+bundle_jq "$T/sim.dev" '.mounts += [{"destination": "/lc", "type": "bind", "source": "/dev/loop-control", "options": ["bind"]}]'
+# res TAG: the "rc|output" of a step of the simulated run
+res() { grep "^R|$1|" <<<"$sim" | cut -d'|' -f3- || true; }
+
+v1list=
+for c in cpu cpuacct cpuset memory devices freezer blkio pids hugetlb; do
+	v1_has "$c" && v1list="$v1list $c"
+done
+for L in v1 v2; do
+	if [[ $L == v1 && ( -z $V2ROOT || $LAYOUT == v1 || ! " $v1list " == *" pids "* || ! " $v1list " == *" freezer "* ) ]]; then
+		skip "simulated pure v1 layout" "needs a hybrid host with the pids and freezer hierarchies"
+		continue
+	fi
+	if [[ $L == v2 && $LAYOUT != hybrid ]]; then
+		skip "simulated pure v2 layout" "needs a hybrid host (a pure v2 host runs the real thing above)"
+		continue
+	fi
+	src=${V2ROOT#/sys/fs/cgroup/}
+	[[ $L == v1 ]] && src=$v1list
+	sim=$(unshare -m --propagation private bash "$T/layout.sh" $L "$T/sim" "$T/sim.nopid" "$src" 2>&1)
+	like "$(res run)" "^0\|.*0::/rtr/cgt-$L-run|^0\|.*pids:/rtr/cgt-$L-run" "$L: runs in its cgroup"
+	like "$(res dup)" "^125\|.*already running \(pid [0-9]+\)" "$L: duplicate name refused"
+	like "$(res ps)" "cgt-$L-bg +[0-9]+ " "$L: ps lists the container"
+	like "$(res stats)" '"usage_usec": [1-9]' "$L: stats"
+	like "$(res pause)" "frozen 1|FROZEN" "$L: pause ($([[ $L == v2 ]] && echo cgroup.freeze || echo v1 freezer))"
+	like "$(res resume)" "frozen 0|THAWED" "$L: resume"
+	like "$(res killed)" "^137\| *$" "$L: kill; cgroup gone"
+	like "$(res orphan)" "^0\|(gone|Z) *$" "$L: a left-over process is killed ($([[ $L == v2 ]] && echo cgroup.kill || echo freezer and SIGKILL)), cgroup gone"
+	like "$(res stale)" "^0\|" "$L: a stale cgroup is cleaned up"
+	if [[ $L == v2 ]] && ! grep -qw memory "$V2ROOT/cgroup.controllers"; then
+		like "$(res mem)" "^125\|.*has no memory cgroup controller *$" "$L: --memory without a memory controller: clear error, nothing left"
+	else
+		like "$(res mem)" "^0\| *$" "$L: --memory"
+	fi
+	if [[ -e /dev/loop-control ]]; then
+		like "$(res devdeny)" "^[0-9]+\|.*(Operation not permitted|can't open)" \
+			"$L: non-default device denied ($([[ $L == v2 ]] && echo BPF program alone || echo devices.deny))"
+		like "$(res devnull)" "^0\|open=ok" "$L: default device allowed"
+	fi
+	[[ $_tap_failed == 0 ]] || diag "$sim"
+done
+
 done_testing
