@@ -58,10 +58,10 @@ int image_index_parse(const char *buf, size_t len, struct image_index *ret,
 		      struct rtr_err *err);
 void image_index_done(struct image_index *ix);
 
-/* Choose the manifest for @want (NULL: the host platform), by platform_match() with an
- * exact variant match preferred.  Entries without a platform (attestations have "unknown/unknown") are skipped unless the
- * index holds only one entry.  -ENOENT with "no image for linux/mips; the image has:
- * linux/amd64, linux/arm64/v8" when nothing matches. */
+/* Choose the manifest for @want (NULL: the host platform) by platform_match(), an exact
+ * variant match preferred.  Entries without a platform ("unknown/unknown" attestations)
+ * are skipped unless the index holds only one entry.  -ENOENT with "no image for
+ * linux/mips; the image has: linux/amd64, linux/arm64/v8" when nothing matches. */
 int image_index_choose(const struct image_index *ix, const struct rtr_platform *want,
 		       const struct image_desc **ret, struct rtr_err *err);
 /* Entry whose ref.name annotation equals @ref (oci:DIR:REF). -ENOENT listing the names. */
