@@ -250,6 +250,11 @@ static int fetch_manifest(struct reg *g, const char *ref, const char *expect_dig
 		if (r == -EFBIG)
 			rtr_err_set(e, EFBIG, "%s: %s: larger than %d bytes", g->refstr, what,
 				    RTR_MANIFEST_MAX_BYTES);
+		else if (e && !strstr(e->msg, g->refstr)) {
+			char msg[RTR_ERR_MSG_MAX * 2 + 256];
+			snprintf(msg, sizeof(msg), "%s: %s", g->refstr, e->msg);
+			rtr_err_set(e, -r, "%s", msg);
+		}
 		goto out;
 	}
 	if (resp.status != 200) {

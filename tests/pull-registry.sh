@@ -390,6 +390,16 @@ else
 fi
 
 # ---- references -------------------------------------------------------------------------
+# No network here: the proxy from the environment shows where a Docker Hub name goes.
+proxy pass
+https_proxy=http://127.0.0.1:$PP HTTPS_PROXY=http://127.0.0.1:$PP no_proxy= \
+	pull --retries 0 alpine "$B/hub"
+if [[ $rc != 0 ]] && grep -q '^main CONNECT registry-1.docker.io:443$' "$PLOG" &&
+	[[ "$err" == *registry-1.docker.io/v2/library/alpine/manifests/latest* ]]; then
+	ok "'alpine' is docker.io/library/alpine:latest at registry-1.docker.io, via https_proxy"
+else
+	not_ok "'alpine' normalised, proxy from the environment" "rc=$rc" "$err" "$(cat "$PLOG")"
+fi
 pull "UPPER/Case:1" "$B/badref"
 like "$err" "invalid repository name" "malformed reference: clear error"
 
