@@ -217,8 +217,8 @@ like "$out" '^seccomp=0x50000 syscalls=3$' "seccomp (unknown syscall name kept)"
 like "$out" '^propagation=0x84000 masked=2 readonly=2 personality=LINUX$' \
 	"rootfsPropagation rslave, masked and read-only paths, personality"
 like "$out" '^ext.stop=SIGINT:3 restart=on-failure:5 init=1$' "org.rtr.* annotations"
-like "$out" '^unsupported=.linux.resources.network,.mounts\[2\].options\[4\]$' \
-	"settings rtr does not implement are listed by path (network classID, tmpcopyup)"
+like "$out" '^unsupported=.annotations\["org.rtr.restart"\],.annotations\["org.rtr.health-cmd"\],.linux.resources.network,.mounts\[2\].options\[4\]$' \
+	"settings rtr does not implement are listed by path (restart, health, classID, tmpcopyup)"
 
 # And the same parser through rtr-run: a valid bundle runs (so 125 above is not just
 # "rtr-run always fails").
