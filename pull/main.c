@@ -238,14 +238,14 @@ struct progress {
 static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, uint64_t total)
 {
 	struct progress *p = ud;
-	uint64_t mib = done >> 20;
+	uint64_t mib = done >> 18; /* redraw every 256 KiB */
 	if (!p->on)
 		return;
 	if (p->tty) {
 		if (layer == p->layer && mib == p->last_mib && done != total)
 			return;
-		fprintf(stderr, "\r\033[Klayer %zu/%zu  %llu/%llu MiB", layer, n_layers,
-			(unsigned long long)mib, (unsigned long long)(total >> 20));
+		fprintf(stderr, "\r\033[Klayer %zu/%zu  %.1f/%.1f MiB", layer, n_layers,
+			(double)done / 1048576.0, (double)total / 1048576.0);
 		if (layer == n_layers && done == total)
 			fputc('\n', stderr);
 	} else if (done == total) {
@@ -258,8 +258,11 @@ static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, 
 
 static void warn_cb(void *ud, const char *msg)
 {
-	(void)ud;
+	struct progress *p = ud;
+	if (p->on && p->tty)
+		fputs("\r\033[K", stderr); /* do not append to the progress line */
 	log_warn("%s", msg);
+	p->last_mib = UINT64_MAX; /* redraw */
 }
 
 int main(int argc, char **argv)
@@ -291,6 +294,7 @@ int main(int argc, char **argv)
 		uo.max_bytes = o.max_bytes;
 		uo.max_entries = o.max_entries;
 		uo.warn = warn_cb;
+	uo.userdata = &prog;
 		o.reg.force = o.force;
 		o.reg.unpack = &uo;
 		o.reg.presets = &o.presets;
@@ -319,6 +323,7 @@ int main(int argc, char **argv)
 	uo.max_bytes = o.max_bytes;
 	uo.max_entries = o.max_entries;
 	uo.warn = warn_cb;
+	uo.userdata = &prog;
 	r = archive_unpack(a, bundle_rootfs_fd(b), &uo, &err);
 	if (r < 0)
 		goto fail;
