@@ -60,8 +60,14 @@ is "$rc" 0 "runs with memory, pids and cpu limits"
 like "$out" "memory:/rtr/cgt-exit|^0::/rtr/cgt-exit" "the container is in its cgroup"
 is "$(cg_dirs cgt-exit)" "" "cgroup gone after exit"
 
+BLK=
+for d in /sys/block/*; do
+	[[ -b /dev/${d##*/} && ${d##*/} != loop* && ${d##*/} != ram* ]] && BLK=/dev/${d##*/} && break
+done
+throttle=()
+[[ -n $BLK ]] && throttle=(--device-read-bps "$BLK:1M" --device-write-iops "$BLK:150")
 bg cgt-lim --memory 48M --memory-reservation 16M --pids-limit 33 --cpus 0.5 --cpu-shares 512 \
-	"$B" -- sleep 30
+	--cpu-mems 0 "${throttle[@]}" "$B" -- sleep 30
 if v1_has memory; then
 	is "$(cat "$(cg memory cgt-lim)/memory.limit_in_bytes")" $((48 << 20)) "memory.limit_in_bytes"
 	is "$(cat "$(cg memory cgt-lim)/memory.soft_limit_in_bytes")" $((16 << 20)) \
@@ -78,6 +84,22 @@ if v1_has cpu; then
 else
 	is "$(cat "$(cg cpu cgt-lim)/cpu.max")" "50000 100000" "--cpus 0.5 in cpu.max"
 	is "$(cat "$(cg cpu cgt-lim)/cpu.weight")" 20 "cpu.shares 512 -> cpu.weight 20"
+fi
+
+is "$(cat "$(cg cpuset cgt-lim)/cpuset.mems")" 0 "--cpu-mems in cpuset.mems"
+if [[ -n $BLK ]]; then
+	mm=$(stat -L -c '%t:%T' "$BLK")
+	mm=$((16#${mm%:*})):$((16#${mm#*:}))
+	if v1_has blkio; then
+		got="$(cat "$(cg io cgt-lim)/blkio.throttle.read_bps_device") $(cat "$(cg io cgt-lim)/blkio.throttle.write_iops_device")"
+		want="$mm 1048576 $mm 150"
+	else
+		got=$(cat "$(cg io cgt-lim)/io.max")
+		want="$mm rbps=1048576 wbps=max riops=max wiops=150"
+	fi
+	is "$got" "$want" "--device-read-bps / --device-write-iops $BLK throttles"
+else
+	skip "--device-read-bps / --device-write-iops" "no block device on this host"
 fi
 
 # ---- duplicate name, ps, stats, pause ---------------------------------------------------
@@ -128,7 +150,11 @@ like "$err" "cgt-lim: no such running container" "and says so"
 
 # ---- OOM -------------------------------------------------------------------------------
 # tail keeps the last lines; /dev/zero has no line end, so it grows until killed
-run "$RTR_RUN" --name cgt-oom --memory 16M --memory-swap 16M "$B" -- tail /dev/zero
+noswap=()
+if [[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes || -e $V2ROOT/rtr/memory.swap.max ]]; then
+	noswap=(--memory-swap 16M)
+fi
+run "$RTR_RUN" --name cgt-oom --memory 16M "${noswap[@]}" "$B" -- tail /dev/zero
 is "$rc" 137 "allocating beyond --memory is OOM-killed: exit 137"
 like "$err" "^rtr-run: cgt-oom: killed by the kernel: out of memory \(limit 16.0 MiB\)$" \
 	"the OOM kill is reported with the limit"
