@@ -203,13 +203,13 @@ else
 fi
 
 # ---- the bundle runs ----
-run runc run -b "$o/multi" pull-archive-runc
+run runc run -b "$o/multi" "pull-archive-$$"
 is "$rc" 0 "runc runs the bundle" || diag "$err"
 is "$out" hello "runc: output of Entrypoint + Cmd"
-run runc run -b "$o/oci" pull-archive-runc2
+run runc run -b "$o/oci" "pull-archive2-$$"
 is "$out" hello "runc runs the OCI-layout bundle"
 if [[ -x "$RTR_RUN" ]]; then
-	run "$RTR_RUN" "$o/multi"
+	run "$RTR_RUN" --name "pull-archive-$$" "$o/multi"
 	if [[ $rc -eq 0 ]]; then
 		is "$out" hello "rtr-run runs the bundle"
 	else
