@@ -855,6 +855,9 @@ void json_w_double(struct json_writer *w, double v)
 		return;
 	}
 	snprintf(b, sizeof(b), "%.17g", v);
+	/* Keep a double a double when read back: "2" would come back as an integer. */
+	if (!strpbrk(b, ".e"))
+		strcat(b, ".0");
 	puts_(w, b);
 }
 
