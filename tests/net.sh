@@ -7,17 +7,22 @@
 set -euo pipefail
 . "$RTR_SRCDIR/tests/lib.sh"
 require_root
-require_cmd ip jq busybox curl
+require_cmd ip jq busybox curl flock
+# Fixed link names and subnets: two copies of this script (two build trees) take turns.
+exec 9>/run/lock/rtr-tests-net.lock
+flock -w 300 9 || skip_all "another tests/net.sh held the lock for 300 s"
 rtr_tmpdir
 
 BR=ntbr0
-LINKS="$BR nt-a nt-b nt-r nt-x nt-k nt-kr nt-dup veth-nt-derived nt-ann nt-host"
+LINKS="$BR nt-u nt-a nt-b nt-r nt-x nt-k nt-kr nt-dup veth-nt-derived nt-ann nt-host"
 net_cleanup() {
 	local l
 	for l in $LINKS; do
 		ip link del "$l" 2>/dev/null || true
 	done
 	ip netns del nt-join 2>/dev/null || true
+	# The cgroup rtr-run had no chance to remove after its own SIGKILL.
+	rmdir /sys/fs/cgroup/*/rtr/nt-kr /sys/fs/cgroup/rtr/nt-kr 2>/dev/null || true
 }
 trap 'net_cleanup; _rtr_cleanup' EXIT
 net_cleanup
@@ -166,6 +171,17 @@ like "$hosts" '^fd00:231:12::9[[:space:]]+db6$' "hosts has an IPv6 --add-host"
 check "the image's resolv.conf is unmodified" cmp "$T/resolv.orig" "$T/x/rootfs/etc/resolv.conf"
 check "the image's hosts is unmodified" cmp "$T/hosts.orig" "$T/x/rootfs/etc/hosts"
 check "no mount left behind on the host" test -z "$(host_mounts_under "$T/x")"
+
+# --- in a user namespace ------------------------------------------------------------------
+sh_bundle "$T/u" 'cat /proc/self/uid_map; ip -4 addr show dev eth0; cat /etc/hosts'
+run "$RTR_RUN" --name nt-u --userns auto --hostname u1 --veth nt-u --address 10.231.17.2/24 "$T/u"
+if [[ "$rc" == 0 ]]; then
+	like "$out" '^ +0 +[1-9][0-9]* ' "--userns auto: the container runs in a user namespace"
+	like "$out" 'inet 10\.231\.17\.2/24' "--userns auto: the veth is configured"
+	like "$out" '^10\.231\.17\.2[[:space:]]+u1$' "--userns auto: hosts is written"
+else
+	not_ok "veth in a user namespace (--userns auto)" "rc=$rc" "$err"
+fi
 
 # --- annotations and the derived host end name -----------------------------------------
 sh_bundle "$T/ann" 'cat /sys/class/net/eth0/mtu; ip -4 addr show dev eth0; cat /etc/resolv.conf'

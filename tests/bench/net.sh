@@ -15,6 +15,8 @@ set -euo pipefail
 require_root
 require_cmd jq systemd-nspawn ip
 RUNS=${1:-30}
+exec 9>/run/lock/rtr-tests-net.lock # not while tests/net.sh runs
+flock -w 300 9
 rtr_tmpdir
 trap 'ip link del nb-veth 2>/dev/null || true; _rtr_cleanup' EXIT
 
