@@ -165,6 +165,17 @@ static void test_writer(void)
 	free(out);
 
 	w = json_writer_new(false);
+	json_w_begin_array(w);
+	json_w_double(w, 2);
+	json_w_double(w, -0.0);
+	json_w_double(w, 1e300 * 1e300);
+	json_w_end_array(w);
+	r = json_writer_finish(w, &out, NULL);
+	check(r == 0 && strcmp(out, "[2.0,-0.0,null]") == 0,
+	      "doubles read back as doubles, infinity as null", out);
+	free(out);
+
+	w = json_writer_new(false);
 	json_w_begin_object(w);
 	json_w_int(w, 1);
 	json_w_end_object(w);
