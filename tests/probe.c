@@ -202,6 +202,8 @@ static int probe_syscall(const char *name, const char *arg)
 		r = syscall(SYS_personality, 0x0040000 /* ADDR_NO_RANDOMIZE */);
 	else if (!strcmp(name, "socket-vsock"))
 		r = syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0);
+	else if (!strcmp(name, "socket") && arg) /* FAMILY:TYPE */
+		r = syscall(SYS_socket, atoi(arg), strchr(arg, ':') ? atoi(strchr(arg, ':') + 1) : 1, 0);
 	else if (!strcmp(name, "socket-inet"))
 		r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 	else {

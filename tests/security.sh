@@ -45,6 +45,7 @@ is "$(field Seccomp)" 2 "a seccomp filter is loaded"
 host_pid=$$
 host_hostname=$(hostname)
 run "$RTR_RUN" "$B" -- /bin/sh -c '
+	rm -f /tmp/chr /tmp/blk
 	for s in mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key \
 		bpf kexec_load init_module finit_module mknod-blk sethostname setns \
 		open_by_handle_at userfaultfd perf_event_open reboot personality-bad \
@@ -56,6 +57,7 @@ run "$RTR_RUN" "$B" -- /bin/sh -c '
 	/bin/hostname
 '
 is "$rc" 0 "syscall probe ran"
+default_probe_out=$out
 # The errno each must fail with: seccomp's EPERM for what the allowlist lacks, EPERM
 # from the kernel for setrlimit (no CAP_SYS_RESOURCE).
 for s in mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key bpf \
@@ -196,6 +198,47 @@ is "$(field mkdir)" ENOSPC "linux.seccomp from config.json (no no_new_privs, CAP
 bundle_jq "$C" '.process.capabilities = {"bounding": ["CAP_CHOWN"]}'
 run "$RTR_RUN" "$C" -- /probe syscall mkdir /tmp/sec-dir3
 is "$(field mkdir)" ENOSPC "linux.seccomp without no_new_privs nor CAP_SYS_ADMIN still loads"
+# Several comparisons: of one argument they are alternatives (runc), of different ones
+# they must all hold.
+cat >"$T/args.json" <<'EOF'
+{
+	"defaultAction": "SCMP_ACT_ALLOW",
+	"flags": ["SECCOMP_FILTER_FLAG_LOG"],
+	"syscalls": [
+		{ "names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+		  "args": [ { "index": 0, "value": 2, "op": "SCMP_CMP_EQ" },
+			    { "index": 0, "value": 10, "op": "SCMP_CMP_EQ" } ] },
+		{ "names": ["socketpair"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 },
+		{ "names": ["mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28,
+		  "args": [ { "index": 2, "value": 493, "op": "SCMP_CMP_EQ" },
+			    { "index": 1, "value": 0, "op": "SCMP_CMP_EQ" } ] }
+	]
+}
+EOF
+run "$RTR_RUN" --seccomp "$T/args.json" "$B" -- /bin/sh -c \
+	'rmdir /tmp/sec-a 2>/dev/null; /probe syscall socket 2:1; /probe syscall socket 10:2;
+	 /probe syscall socket 1:1; /probe syscall mkdir /tmp/sec-a'
+is "$(sed -n 's/^socket=//p' <<<"$out" | tr '\n' ' ')" "EACCES EACCES ok " \
+	"two comparisons of one argument: either matches (AF_INET, AF_INET6 denied, AF_UNIX not)"
+is "$(field mkdir)" ok "comparisons of different arguments must all hold (mode matches, path not)"
+
+# The default table compiled by libseccomp at start-up (one harmless name removed, so the
+# precompiled filter does not apply) must behave as the precompiled one.
+"$RTR_RUN" --print-default-seccomp | jq '.syscalls[0].names -= ["mq_notify"]' >"$T/custom.json"
+run "$RTR_RUN" --seccomp "$T/custom.json" "$B" -- /bin/sh -c '
+	rm -f /tmp/chr /tmp/blk
+	for s in mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key \
+		bpf kexec_load init_module finit_module mknod-blk sethostname setns \
+		open_by_handle_at userfaultfd perf_event_open reboot personality-bad \
+		socket-vsock setrlimit fork socket-inet mknod-chr; do
+		/probe syscall $s
+	done
+	/probe syscall ptrace '"$host_pid"'
+	/probe syscall umount /proc
+	/bin/hostname
+'
+is "$out" "$default_probe_out" "default profile compiled at run time = the precompiled one"
+
 run "$RTR_RUN" --seccomp unconfined "$B" -- /bin/sh -c '/probe caps; /probe syscall keyctl'
 is "$(field Seccomp)" 0 "--seccomp unconfined: no filter"
 is "$(field keyctl)" ok "--seccomp unconfined: keyctl allowed"
