@@ -18,93 +18,35 @@
 
 #include "config.h"
 #include "lib/cleanup.h"
+#include "lib/json.h"
 #include "lib/util.h"
 #include "modules.h"
-
-struct buf {
-	char *p;
-	size_t n, cap;
-	bool oom;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t nc = (b->cap ? b->cap * 2 : 512) + n;
-		char *np = realloc(b->p, nc);
-		if (!np) {
-			b->oom = true;
-			return;
-		}
-		b->p = np;
-		b->cap = nc;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = 0;
-}
-
-static void buf_str(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-static void buf_json_str(struct buf *b, const char *s)
-{
-	buf_add(b, "\"", 1);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		char e[8];
-
-		if (ch == '"' || ch == '\\') {
-			e[0] = '\\';
-			e[1] = (char)ch;
-			buf_add(b, e, 2);
-		} else if (ch < 0x20) {
-			snprintf(e, sizeof(e), "\\u%04x", ch);
-			buf_add(b, e, 6);
-		} else {
-			buf_add(b, s, 1);
-		}
-	}
-	buf_add(b, "\"", 1);
-}
 
 /* The state of the container as the runtime spec defines it. */
 static char *state_json(const struct rtr_container *c, const char *status)
 {
 	const struct rtr_spec *s = c->spec;
-	struct buf b = { 0 };
-	char num[32];
+	struct json_writer *w = json_writer_new(false);
+	char *text = NULL;
 
-	buf_str(&b, "{\"ociVersion\":");
-	buf_json_str(&b, s->oci_version ? s->oci_version : "1.0.2");
-	buf_str(&b, ",\"id\":");
-	buf_json_str(&b, c->name);
-	buf_str(&b, ",\"status\":");
-	buf_json_str(&b, status);
+	json_w_begin_object(w);
+	json_w_member_string(w, "ociVersion", s->oci_version ? s->oci_version : "1.0.2");
+	json_w_member_string(w, "id", c->name);
+	json_w_member_string(w, "status", status);
 	if (c->pid > 0) {
-		snprintf(num, sizeof(num), ",\"pid\":%d", (int)c->pid);
-		buf_str(&b, num);
+		json_w_key(w, "pid");
+		json_w_int(w, c->pid);
 	}
-	buf_str(&b, ",\"bundle\":");
-	buf_json_str(&b, c->bundle);
-	buf_str(&b, ",\"annotations\":{");
-	for (size_t i = 0; i < s->n_annotations; i++) {
-		if (i)
-			buf_str(&b, ",");
-		buf_json_str(&b, s->annotations[i].key);
-		buf_str(&b, ":");
-		buf_json_str(&b, s->annotations[i].value);
-	}
-	buf_str(&b, "}}");
-	if (b.oom) {
-		free(b.p);
+	json_w_member_string(w, "bundle", c->bundle);
+	json_w_key(w, "annotations");
+	json_w_begin_object(w);
+	for (size_t i = 0; i < s->n_annotations; i++)
+		json_w_member_string(w, s->annotations[i].key, s->annotations[i].value);
+	json_w_end_object(w);
+	json_w_end_object(w);
+	if (json_writer_finish(w, &text, NULL) < 0)
 		return NULL;
-	}
-	return b.p;
+	return text;
 }
 
 static int run_one(const struct rtr_hook *h, const char *kind, const char *state,

@@ -173,6 +173,16 @@ like "$out" "^hello$" "  and readable"
 R --mount "$T/rodata/file:/etc/deep/file.txt:ro" "$B" -- /probe cat /etc/deep/file.txt
 like "$out" "^hello$" "a file bind mount creates its destination"
 
+bundle_jq "$B" '.mounts += [{"destination": "/cfg-ro", "type": "bind", "source": $s,
+	"options": ["rbind", "ro", "nosuid", "nodev", "rprivate"]},
+	{"destination": "/cfg-rw", "type": "none", "source": $d, "options": ["bind", "rw"]}]' \
+	--arg s "$T/rodata" --arg d "$T/data"
+R "$B" -- sh -c '/probe write /cfg-ro/x; /probe write /cfg-rw/cfg-x; grep -E " /cfg-(ro|rw) " /proc/self/mountinfo'
+like "$out" "^write=EROFS$" "config.json bind mount with ro"
+like "$out" "^write=ok$" "config.json bind mount (type none, bind option) rw"
+like "$out" " /cfg-ro ro,nosuid,nodev" "  ro,nosuid,nodev applied"
+make_bundle "$B" /probe uid
+
 # Symlinks in the image cannot redirect a mount destination to the host.
 ln -s / "$B/rootfs/escape"
 ln -s ../../../../../../../tmp "$B/rootfs/escape2"
@@ -407,7 +417,11 @@ fi
 RUN_STDIN=<(printf 'echo in-$((6*7))\nexit 4\n') R "$B" -- /bin/sh
 is "$rc" 4 "process.terminal with a pipe as stdin still relays"
 like "$out" "in-42" "  the container read stdin and wrote to stdout"
-bundle_jq "$B" '.process.terminal = false'
+bundle_jq "$B" '.mounts |= map(select(.destination != "/dev/pts"))'
+R "$B" -- /probe tty
+is "$rc" 125 "process.terminal without /dev/pts fails"
+like "$err" "process.terminal: .*/dev/ptmx.*/dev/pts mounted" "  with a clear message"
+make_bundle "$B" /probe uid
 
 R --log-file "$T/c.log" "$B" -- sh -c 'echo to-out; echo to-err >&2'
 like "$out" "^to-out$" "--log-file: stdout still reaches rtr-run's stdout"
