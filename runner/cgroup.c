@@ -701,6 +701,8 @@ static int running_error(struct rtr_container *c, int fd, struct rtr_err *err)
 	ssize_t n = fgetxattr(fd, CG_XATTR_PID, buf, sizeof(buf) - 1);
 	pid_t pid = n > 0 ? (pid_t)atoi(buf) : cg_first_pid(fd);
 
+	if (pid <= 0)
+		return rtr_err_set(err, EBUSY, "a container named %s is already starting", c->name);
 	return rtr_err_set(err, EBUSY, "a container named %s is already running (pid %d)", c->name,
 			   (int)pid);
 }

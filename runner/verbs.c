@@ -434,15 +434,27 @@ static int verb_stats(const struct cg_host *h, const struct verb_args *a, const 
 		fmt_bytes(ci.mem_limit, lim, sizeof(lim));
 		fmt_bytes(ci.io_read, rd, sizeof(rd));
 		fmt_bytes(ci.io_write, wr, sizeof(wr));
+		if (!ci.mem_set)
+			snprintf(cur, sizeof(cur), "-");
+		if (!ci.io_set) {
+			snprintf(rd, sizeof(rd), "-");
+			snprintf(wr, sizeof(wr), "-");
+		}
 		if (ci.pids_limit != UINT64_MAX)
 			snprintf(pl, sizeof(pl), "%llu", (unsigned long long)ci.pids_limit);
 		printf("NAME      %s\n", ci.name);
 		printf("PID       %d\n", (int)ci.pid);
 		printf("MEMORY    %s / %s (peak %s, oom kills %llu)\n", cur, lim,
 		       ci.mem_peak_set ? peak : "-", (unsigned long long)ci.ooms);
-		printf("CPU       %llu.%06llus\n", (unsigned long long)ci.cpu_usec / 1000000,
-		       (unsigned long long)ci.cpu_usec % 1000000);
-		printf("PIDS      %llu / %s\n", (unsigned long long)ci.pids, pl);
+		if (ci.cpu_set)
+			printf("CPU       %llu.%06llus\n", (unsigned long long)ci.cpu_usec / 1000000,
+			       (unsigned long long)ci.cpu_usec % 1000000);
+		else
+			printf("CPU       -\n");
+		if (ci.pids_set)
+			printf("PIDS      %llu / %s\n", (unsigned long long)ci.pids, pl);
+		else
+			printf("PIDS      -\n");
 		printf("IO        read %s, write %s\n", rd, wr);
 	}
 	return 0;
