@@ -25,15 +25,15 @@ struct aentry {
 };
 
 struct alayer {
-	char *path;     /* inside the archive / layout */
-	char *digest;   /* blob digest, NULL when the source has none (docker v1) */
-	char *diff_id;  /* from the config's rootfs.diff_ids, NULL when absent */
-	uint64_t size;  /* UINT64_MAX when unknown */
+	char *path;    /* inside the archive / layout */
+	char *digest;  /* blob digest, NULL when the source has none (docker v1) */
+	char *diff_id; /* from the config's rootfs.diff_ids, NULL when absent */
+	uint64_t size; /* UINT64_MAX when unknown */
 	enum layer_compression comp;
 };
 
 struct archive {
-	int fd;    /* outer tarball, or -1 */
+	int fd;	   /* outer tarball, or -1 */
 	int dirfd; /* OCI layout directory, or -1 */
 	uint64_t file_size;
 	struct aentry *ents;
@@ -144,9 +144,9 @@ static int index_tar(struct archive *a, const char *file, struct rtr_err *err)
 		int r;
 
 		if (off + 512 > a->file_size)
-			return off == a->file_size && a->n_ents ?
-				       0 :
-				       rtr_err_set(err, EBADMSG, "%s: truncated tar archive", file);
+			return off == a->file_size && a->n_ents
+				   ? 0
+				   : rtr_err_set(err, EBADMSG, "%s: truncated tar archive", file);
 		r = pread_all(a->fd, blk, 512, off);
 		if (r < 0)
 			return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
@@ -256,8 +256,8 @@ static int find_entry(struct archive *a, const char *path, uint64_t *off, uint64
 }
 
 /* Open a blob: fd (borrowed for a tarball, owned for a directory) + offset + size. */
-static int blob_open(struct archive *a, const char *path, int *ret_fd, bool *owned,
-		     uint64_t *off, uint64_t *size, struct rtr_err *err)
+static int blob_open(struct archive *a, const char *path, int *ret_fd, bool *owned, uint64_t *off,
+		     uint64_t *size, struct rtr_err *err)
 {
 	int r;
 	if (a->fd >= 0) {
@@ -301,7 +301,8 @@ static int read_small(struct archive *a, const char *path, size_t max, const cha
 	if (size > max) {
 		if (owned)
 			close(fd);
-		return rtr_err_set(err, EFBIG, "%s: %s: larger than %zu bytes", a->source, path, max);
+		return rtr_err_set(err, EFBIG, "%s: %s: larger than %zu bytes", a->source, path,
+				   max);
 	}
 	buf = malloc(size + 1);
 	if (!buf) {
@@ -353,9 +354,8 @@ static int diff_ids(struct archive *a, struct rtr_err *err)
 	if (r == 0)
 		return 0;
 	if (strv_length(ids) != a->n_layers)
-		return rtr_err_set(err, EINVAL,
-				   "image config: %zu diff_ids for %zu layers", strv_length(ids),
-				   a->n_layers);
+		return rtr_err_set(err, EINVAL, "image config: %zu diff_ids for %zu layers",
+				   strv_length(ids), a->n_layers);
 	for (size_t i = 0; i < a->n_layers; i++) {
 		r = digest_validate(ids[i], "image config: rootfs.diff_ids", err);
 		if (r < 0)
@@ -407,7 +407,7 @@ static int open_docker(struct archive *a, struct rtr_err *err)
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_json_ struct json *j = NULL;
 	_cleanup_strv_free_ char **layers = NULL, **tags = NULL;
-	struct json_cur root, img = { 0 };
+	struct json_cur root, img = {0};
 	const char *cfg_path = NULL;
 	size_t len, n = 0;
 	char list[512];
@@ -450,7 +450,8 @@ static int open_docker(struct archive *a, struct rtr_err *err)
 	}
 	if (!img.node) {
 		if (a->o->tag)
-			return rtr_err_set(err, ENOENT, "%s: no image tagged \"%s\"; the archive has: %s",
+			return rtr_err_set(err, ENOENT,
+					   "%s: no image tagged \"%s\"; the archive has: %s",
 					   a->source, a->o->tag, list[0] ? list : "(no tags)");
 		return rtr_err_set(err, EINVAL,
 				   "%s: the archive holds %zu images; pick one with --tag (%s)",
@@ -492,17 +493,18 @@ static int open_docker(struct archive *a, struct rtr_err *err)
 		return r;
 	for (size_t i = 0; i < a->n_layers; i++)
 		if (!a->layers[i].diff_id && !a->layers[i].digest)
-			return rtr_err_set(err, EINVAL,
-					   "%s: image config has no rootfs.diff_ids: layers cannot be verified",
-					   a->source);
+			return rtr_err_set(
+			    err, EINVAL,
+			    "%s: image config has no rootfs.diff_ids: layers cannot be verified",
+			    a->source);
 	return 0;
 }
 
 static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
 {
 	_cleanup_free_ char *buf = NULL, *mpath = NULL, *mbuf = NULL;
-	struct image_index ix = { 0 };
-	struct image_manifest m = { 0 };
+	struct image_index ix = {0};
+	struct image_manifest m = {0};
 	const struct image_desc *d = NULL;
 	char *desc_digest = NULL, *desc_mt = NULL;
 	uint64_t desc_size = 0;
@@ -543,13 +545,14 @@ static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
 		mbuf = NULL;
 		mpath = blob_path(desc_digest);
 		r = mpath ? read_small(a, mpath, RTR_MANIFEST_MAX_BYTES, desc_digest, &mbuf, &mlen,
-				       err) :
-			    -ENOMEM;
+				       err)
+			  : -ENOMEM;
 		if (r < 0)
 			goto out;
 		if (mlen != desc_size) {
 			r = rtr_err_set(err, EBADMSG, "%s: %s: size %zu, descriptor says %llu",
-					a->source, desc_digest, mlen, (unsigned long long)desc_size);
+					a->source, desc_digest, mlen,
+					(unsigned long long)desc_size);
 			goto out;
 		}
 		if (!image_is_index(desc_mt, mbuf, mlen))
@@ -583,8 +586,8 @@ static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
 	{
 		_cleanup_free_ char *cp = blob_path(m.config.digest);
 		r = cp ? read_small(a, cp, RTR_IMAGE_CONFIG_MAX_BYTES, m.config.digest, &a->config,
-				    &a->config_len, err) :
-			 -ENOMEM;
+				    &a->config_len, err)
+		       : -ENOMEM;
 	}
 	if (r < 0)
 		goto out;
@@ -693,25 +696,27 @@ int archive_open(struct archive **ret, const char *source, const struct archive_
 			return r;
 		if (kind == SNIFF) {
 			uint64_t off, size;
-			kind = find_entry(a, "manifest.json", &off, &size) == 0 ? DOCKER :
-			       find_entry(a, "index.json", &off, &size) == 0	? OCI_ARCHIVE :
-											  SNIFF;
+			kind = find_entry(a, "manifest.json", &off, &size) == 0 ? DOCKER
+			       : find_entry(a, "index.json", &off, &size) == 0	? OCI_ARCHIVE
+										: SNIFF;
 			if (kind == SNIFF)
-				return rtr_err_set(err, EINVAL,
-						   "%s: neither a docker save archive (manifest.json) nor an OCI archive (index.json)",
-						   path);
+				return rtr_err_set(
+				    err, EINVAL,
+				    "%s: neither a docker save archive (manifest.json) nor an OCI "
+				    "archive (index.json)",
+				    path);
 		}
 		r = kind == DOCKER ? open_docker(a, err) : open_oci(a, ref, err);
 	}
 	if (r < 0)
 		return r;
 	a->img = (struct bundle_image){
-		.config_json = a->config,
-		.config_len = a->config_len,
-		.config_digest = a->config_digest,
-		.manifest_digest = a->manifest_digest,
-		.ref_name = a->ref_name,
-		.source = a->source,
+	    .config_json = a->config,
+	    .config_len = a->config_len,
+	    .config_digest = a->config_digest,
+	    .manifest_digest = a->manifest_digest,
+	    .ref_name = a->ref_name,
+	    .source = a->source,
 	};
 	*ret = TAKE_PTR(a);
 	return 0;
@@ -751,8 +756,8 @@ static int unpack_one(struct archive *a, size_t i, int rootfs_fd, struct unpack_
 	/* the kernel's readahead does the rest */
 	(void)posix_fadvise(fd, (off_t)off, (off_t)size, POSIX_FADV_SEQUENTIAL);
 	while (done < size) {
-		size_t n = size - done < RTR_PULL_BUF_BYTES ? (size_t)(size - done) :
-							       RTR_PULL_BUF_BYTES;
+		size_t n =
+		    size - done < RTR_PULL_BUF_BYTES ? (size_t)(size - done) : RTR_PULL_BUF_BYTES;
 		r = pread_all(fd, buf, n, off + done);
 		if (r < 0) {
 			r = rtr_err_set(err, -r, "%s: %s: %s", a->source, al->path, strerror(-r));

@@ -25,7 +25,7 @@
 #include "unpack.h"
 
 struct archive_opts {
-	const char *tag;                     /* docker-archive: pick among RepoTags */
+	const char *tag;		     /* docker-archive: pick among RepoTags */
 	const struct rtr_platform *platform; /* OCI index: NULL = host */
 	/* Progress after each chunk: layer (1-based) of n, bytes of the layer read. */
 	void (*progress)(void *ud, size_t layer, size_t n_layers, uint64_t done, uint64_t total);
@@ -44,8 +44,7 @@ const struct bundle_image *archive_image(const struct archive *a);
 size_t archive_n_layers(const struct archive *a);
 /* Stream every layer, in order, into @rootfs_fd; each verified (blob digest, or diff_id
  * for docker-archive layers). */
-int archive_unpack(struct archive *a, int rootfs_fd, struct unpack_opts *uo,
-		   struct rtr_err *err);
+int archive_unpack(struct archive *a, int rootfs_fd, struct unpack_opts *uo, struct rtr_err *err);
 void archive_free(struct archive *a);
 static inline void archive_freep(struct archive **a)
 {

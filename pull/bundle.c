@@ -28,8 +28,8 @@ struct bundle {
 	int parent_fd;
 	int dir_fd;
 	int rootfs_fd;
-	char *path;     /* as given */
-	char *base;     /* final name in the parent */
+	char *path;	/* as given */
+	char *base;	/* final name in the parent */
 	char *tmp_name; /* temporary name in the parent */
 	char *tmp_path;
 	bool force;
@@ -101,8 +101,8 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 		if (mkdirat(b->parent_fd, b->tmp_name, 0700) == 0)
 			break;
 		if (errno != EEXIST) {
-			int r = rtr_err_set(err, errno, "%s: creating the temporary bundle: %s", dir,
-					    strerror(errno));
+			int r = rtr_err_set(err, errno, "%s: creating the temporary bundle: %s",
+					    dir, strerror(errno));
 			free(b->tmp_name);
 			b->tmp_name = NULL;
 			bundle_free(b);
@@ -110,8 +110,8 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 		}
 	}
 	b->tmp_path = xasprintf("%s/%s", dir, b->tmp_name);
-	b->dir_fd = openat(b->parent_fd, b->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-				      O_CLOEXEC);
+	b->dir_fd =
+	    openat(b->parent_fd, b->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (!b->tmp_path || b->dir_fd < 0 || mkdirat(b->dir_fd, "rootfs", 0755) < 0 ||
 	    (b->rootfs_fd = openat(b->dir_fd, "rootfs",
 				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
@@ -279,7 +279,7 @@ static int lookup_db(int rootfs_fd, const char *file, const char *key, bool by_n
 	if (r < 0)
 		return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[4] = { 0 };
+		char *f[4] = {0};
 		char *p = line;
 		int i;
 		for (i = 0; i < 4 && p; i++) {
@@ -302,8 +302,8 @@ static int lookup_db(int rootfs_fd, const char *file, const char *key, bool by_n
 }
 
 /* Supplementary groups: /etc/group lines listing @user as a member. */
-static int lookup_groups(int rootfs_fd, const char *user, unsigned long gid,
-			 unsigned long **ret, size_t *ret_n)
+static int lookup_groups(int rootfs_fd, const char *user, unsigned long gid, unsigned long **ret,
+			 size_t *ret_n)
 {
 	_cleanup_close_ int fd = unpack_open_in_root(rootfs_fd, "/etc/group", O_RDONLY, NULL);
 	_cleanup_free_ char *buf = NULL;
@@ -318,7 +318,7 @@ static int lookup_groups(int rootfs_fd, const char *user, unsigned long gid,
 	if (read_fd(fd, &buf) < 0)
 		return 0;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[4] = { 0 }, *q = line, *m, *ms = NULL;
+		char *f[4] = {0}, *q = line, *m, *ms = NULL;
 		int i;
 		for (i = 0; i < 4 && q; i++) {
 			f[i] = q;
@@ -503,8 +503,9 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 		if ((r = strv_push(&args, cmd[i])) < 0)
 			return r;
 	if (!args || !args[0])
-		return rtr_err_set(err, EINVAL,
-				   "image config: no Entrypoint or Cmd (give one with --entrypoint/--cmd)");
+		return rtr_err_set(
+		    err, EINVAL,
+		    "image config: no Entrypoint or Cmd (give one with --entrypoint/--cmd)");
 	for (size_t i = 0; p->env && p->env[i]; i++)
 		if ((r = env_set(&env, p->env[i])) < 0)
 			return r;
@@ -512,8 +513,8 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 		if (startswith(env[i], "PATH="))
 			have_path = true;
 	if (!have_path &&
-	    (r = strv_push(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")) <
-		    0)
+	    (r = strv_push(
+		 &env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")) < 0)
 		return r;
 	if (p->user) {
 		free(user);
@@ -573,20 +574,20 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 
 	json_w_key(w, "mounts");
 	json_w_begin_array(w);
-	w_mount(w, "/proc", "proc", "proc", (const char *[]){ "nosuid", "noexec", "nodev", NULL });
+	w_mount(w, "/proc", "proc", "proc", (const char *[]){"nosuid", "noexec", "nodev", NULL});
 	w_mount(w, "/dev", "tmpfs", "tmpfs",
-		(const char *[]){ "nosuid", "strictatime", "mode=755", "size=65536k", NULL });
+		(const char *[]){"nosuid", "strictatime", "mode=755", "size=65536k", NULL});
 	w_mount(w, "/dev/pts", "devpts", "devpts",
-		(const char *[]){ "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-				  "gid=5", NULL });
+		(const char *[]){"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
+				 "gid=5", NULL});
 	w_mount(w, "/dev/shm", "tmpfs", "shm",
-		(const char *[]){ "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL });
+		(const char *[]){"nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL});
 	w_mount(w, "/dev/mqueue", "mqueue", "mqueue",
-		(const char *[]){ "nosuid", "noexec", "nodev", NULL });
+		(const char *[]){"nosuid", "noexec", "nodev", NULL});
 	w_mount(w, "/sys", "sysfs", "sysfs",
-		(const char *[]){ "nosuid", "noexec", "nodev", "ro", NULL });
+		(const char *[]){"nosuid", "noexec", "nodev", "ro", NULL});
 	w_mount(w, "/sys/fs/cgroup", "cgroup", "cgroup",
-		(const char *[]){ "nosuid", "noexec", "nodev", "relatime", "ro", NULL });
+		(const char *[]){"nosuid", "noexec", "nodev", "relatime", "ro", NULL});
 	for (size_t i = 0; p->mounts && p->mounts[i]; i++) {
 		_cleanup_free_ char *m = strdup(p->mounts[i]);
 		char *dst, *mode;
@@ -608,8 +609,8 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 					   p->mounts[i]);
 		}
 		w_mount(w, dst, "bind", m,
-			streq(mode, "ro") ? (const char *[]){ "rbind", "ro", NULL } :
-					    (const char *[]){ "rbind", NULL });
+			streq(mode, "ro") ? (const char *[]){"rbind", "ro", NULL}
+					  : (const char *[]){"rbind", NULL});
 	}
 	json_w_end_array(w);
 
@@ -642,8 +643,8 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 	json_w_begin_object(w);
 	json_w_key(w, "namespaces");
 	json_w_begin_array(w);
-	for (const char *const *ns = (const char *const[]){ "pid", "network", "ipc", "uts", "mount",
-							      "cgroup", NULL };
+	for (const char *const *ns =
+		 (const char *const[]){"pid", "network", "ipc", "uts", "mount", "cgroup", NULL};
 	     *ns; ns++) {
 		json_w_begin_object(w);
 		json_w_member_string(w, "type", *ns);

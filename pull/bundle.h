@@ -32,20 +32,20 @@ struct bundle_image {
 	size_t config_len;
 	const char *config_digest;   /* "sha256:..", may be NULL */
 	const char *manifest_digest; /* "sha256:..", the image digest; may be NULL */
-	const char *ref_name;        /* tag or reference as given ("alpine:3.19"), may be NULL */
-	const char *source;          /* "docker-archive:/x.tar", "docker://host/repo:tag" */
+	const char *ref_name;	     /* tag or reference as given ("alpine:3.19"), may be NULL */
+	const char *source;	     /* "docker-archive:/x.tar", "docker://host/repo:tag" */
 };
 
 /* What the user pre-sets on the command line; every field optional. */
 struct bundle_presets {
 	const char *name;     /* org.rtr.name annotation; default hostname */
 	const char *hostname; /* default: name, else the bundle's base name */
-	char **env;           /* "K=V" added after the image's Env (same key replaces) */
-	char **mounts;        /* "SRC:DST[:ro]" bind mounts */
+	char **env;	      /* "K=V" added after the image's Env (same key replaces) */
+	char **mounts;	      /* "SRC:DST[:ro]" bind mounts */
 	const char *workdir;  /* overrides WorkingDir */
 	const char *user;     /* overrides User ("uid[:gid]" or names) */
 	char **entrypoint;    /* overrides Entrypoint (then Cmd is dropped unless cmd set) */
-	char **cmd;           /* overrides Cmd */
+	char **cmd;	      /* overrides Cmd */
 };
 
 int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct rtr_err *err);
@@ -69,4 +69,4 @@ static inline void bundle_freep(struct bundle **b)
 /* Prefix the message already in @err: "PREFIX: old message" (the sources of rtr-pull
  * add the input they were reading); @err may be NULL.  Returns -code. */
 int pull_err_wrap(struct rtr_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));

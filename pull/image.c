@@ -49,7 +49,8 @@ static int desc_parse(const struct json_cur *c, struct image_desc *d, struct rtr
 	if (r < 0)
 		return r;
 	if (json_present(pl)) {
-		struct json_cur os = json_member(&pl, "os"), arch = json_member(&pl, "architecture"),
+		struct json_cur os = json_member(&pl, "os"),
+				arch = json_member(&pl, "architecture"),
 				var = json_member(&pl, "variant");
 		const char *s;
 		if ((r = json_str(os, &s, err)) < 0)
@@ -78,7 +79,8 @@ static int desc_parse(const struct json_cur *c, struct image_desc *d, struct rtr
 bool image_is_index(const char *media_type, const char *buf, size_t len)
 {
 	if (media_type)
-		return streq(media_type, IMAGE_MT_OCI_INDEX) || streq(media_type, IMAGE_MT_DOCKER_LIST);
+		return streq(media_type, IMAGE_MT_OCI_INDEX) ||
+		       streq(media_type, IMAGE_MT_DOCKER_LIST);
 	{
 		_cleanup_json_ struct json *j = NULL;
 		struct json_cur root, mt, m;
@@ -100,7 +102,7 @@ int image_manifest_parse(const char *buf, size_t len, struct image_manifest *ret
 {
 	_cleanup_json_ struct json *j = NULL;
 	struct json_cur root, mt, sv, cfg, layers;
-	struct image_manifest m = { 0 };
+	struct image_manifest m = {0};
 	int64_t schema = 0;
 	size_t n = 0;
 	int r;
@@ -174,7 +176,7 @@ int image_index_parse(const char *buf, size_t len, struct image_index *ret, stru
 {
 	_cleanup_json_ struct json *j = NULL;
 	struct json_cur root, ms;
-	struct image_index ix = { 0 };
+	struct image_index ix = {0};
 	size_t n = 0;
 	int r;
 

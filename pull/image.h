@@ -54,8 +54,7 @@ int image_manifest_parse(const char *buf, size_t len, struct image_manifest *ret
 void image_manifest_done(struct image_manifest *m);
 
 /* Parse an OCI index / Docker manifest list. */
-int image_index_parse(const char *buf, size_t len, struct image_index *ret,
-		      struct rtr_err *err);
+int image_index_parse(const char *buf, size_t len, struct image_index *ret, struct rtr_err *err);
 void image_index_done(struct image_index *ix);
 
 /* Choose the manifest for @want (NULL: the host platform) by platform_match(), an exact

@@ -15,13 +15,13 @@ struct layer {
 	enum layer_compression comp;
 	char *expected;
 	uint64_t expected_size;
-	struct digest *blob;    /* of the stored bytes */
-	struct digest *diff;    /* of the tar stream */
+	struct digest *blob; /* of the stored bytes */
+	struct digest *diff; /* of the tar stream */
 	char diff_id[DIGEST_STR_MAX];
 	z_stream z;
 	bool z_init;
-	bool z_done;            /* end of the gzip stream(s) seen */
-	bool decided;           /* compression known, sniff buffer pushed */
+	bool z_done;		/* end of the gzip stream(s) seen */
+	bool decided;		/* compression known, sniff buffer pushed */
 	unsigned char sniff[4]; /* first bytes while the compression is unknown */
 	size_t n_sniff;
 	unsigned char *out;
@@ -47,9 +47,9 @@ static int h_end(void *ud, struct rtr_err *err)
 }
 
 static const struct tar_handler handler = {
-	.entry = h_entry,
-	.data = h_data,
-	.entry_end = h_end,
+    .entry = h_entry,
+    .data = h_data,
+    .entry_end = h_end,
 };
 
 int layer_compression_from_media_type(const char *mt, enum layer_compression *ret,

@@ -60,26 +60,26 @@ enum {
 };
 
 static const struct option options[] = {
-	{ "tag", required_argument, NULL, 't' },
-	{ "platform", required_argument, NULL, OPT_PLATFORM },
-	{ "name", required_argument, NULL, OPT_NAME },
-	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
-	{ "env", required_argument, NULL, 'e' },
-	{ "mount", required_argument, NULL, OPT_MOUNT },
-	{ "workdir", required_argument, NULL, OPT_WORKDIR },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
-	{ "cmd", required_argument, NULL, OPT_CMD },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES },
-	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
-	{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	REGISTRY_LONG_OPTIONS,
-	{ 0 },
+    {"tag", required_argument, NULL, 't'},
+    {"platform", required_argument, NULL, OPT_PLATFORM},
+    {"name", required_argument, NULL, OPT_NAME},
+    {"hostname", required_argument, NULL, OPT_HOSTNAME},
+    {"env", required_argument, NULL, 'e'},
+    {"mount", required_argument, NULL, OPT_MOUNT},
+    {"workdir", required_argument, NULL, OPT_WORKDIR},
+    {"user", required_argument, NULL, OPT_USER},
+    {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
+    {"cmd", required_argument, NULL, OPT_CMD},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES},
+    {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
+    {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+    {"verbose", no_argument, NULL, 'v'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, OPT_VERSION},
+    REGISTRY_LONG_OPTIONS,
+    {0},
 };
 
 static void usage(FILE *f)
@@ -122,7 +122,7 @@ static void usage(FILE *f)
 
 static int parse_args(int argc, char **argv, struct pull_opts *o)
 {
-	struct rtr_err err = { 0 };
+	struct rtr_err err = {0};
 	int c, r;
 
 	registry_opts_init(&o->reg);
@@ -267,13 +267,13 @@ static void warn_cb(void *ud, const char *msg)
 
 int main(int argc, char **argv)
 {
-	struct pull_opts o = { 0 };
-	struct rtr_err err = { 0 };
+	struct pull_opts o = {0};
+	struct rtr_err err = {0};
 	_cleanup_bundle_ struct bundle *b = NULL;
 	_cleanup_archive_ struct archive *a = NULL;
-	struct progress prog = { 0 };
-	struct archive_opts ao = { 0 };
-	struct unpack_opts uo = { 0 };
+	struct progress prog = {0};
+	struct archive_opts ao = {0};
+	struct unpack_opts uo = {0};
 	int r;
 
 	log_init("rtr-pull");
@@ -294,7 +294,7 @@ int main(int argc, char **argv)
 		uo.max_bytes = o.max_bytes;
 		uo.max_entries = o.max_entries;
 		uo.warn = warn_cb;
-	uo.userdata = &prog;
+		uo.userdata = &prog;
 		o.reg.force = o.force;
 		o.reg.unpack = &uo;
 		o.reg.presets = &o.presets;
@@ -341,7 +341,7 @@ int main(int argc, char **argv)
 			o.bundle, archive_n_layers(a), (unsigned long long)uo.entries,
 			(unsigned long long)uo.bytes,
 			(double)(now.tv_sec - prog.start.tv_sec) +
-				(double)(now.tv_nsec - prog.start.tv_nsec) / 1e9);
+			    (double)(now.tv_nsec - prog.start.tv_nsec) / 1e9);
 	}
 	strv_free(o.presets.env);
 	strv_free(o.presets.mounts);

@@ -41,7 +41,7 @@ static void on_signal(int sig)
 
 int unpack_signals_install(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0 ||
 	    sigaction(SIGHUP, &sa, NULL) < 0)
@@ -73,10 +73,10 @@ struct unpack {
 	bool is_root;
 
 	/* current entry */
-	int fd;          /* regular file being written */
-	bool skip;       /* data of this entry is swallowed */
-	uint64_t left;   /* content bytes still expected */
-	char *cur;       /* cleaned path, for messages */
+	int fd;	       /* regular file being written */
+	bool skip;     /* data of this entry is swallowed */
+	uint64_t left; /* content bytes still expected */
+	char *cur;     /* cleaned path, for messages */
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
@@ -200,6 +200,8 @@ static int note_parent(struct unpack *u, const char *dir, int pfd)
 }
 
 static void warn(struct unpack *u, const char *fmt, const char *arg)
+    __attribute__((format(printf, 2, 0)));
+static void warn(struct unpack *u, const char *fmt, const char *arg)
 {
 	char buf[512];
 	u->o->warnings++;
@@ -253,7 +255,7 @@ static int clean_path(const char *in, char **ret)
 
 static int open_how(int dirfd, const char *path, int flags, uint64_t resolve)
 {
-	struct rtr_open_how how = { .flags = (uint64_t)flags, .resolve = resolve };
+	struct rtr_open_how how = {.flags = (uint64_t)flags, .resolve = resolve};
 	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 	return fd < 0 ? -errno : (int)fd;
 }
@@ -558,8 +560,8 @@ static int set_meta_fd(struct unpack *u, int fd, const struct unpack_entry *e, b
 	if (fchmod(fd, e->mode & 07777) < 0)
 		return fail(u, err, -errno, "chmod");
 	if (times) {
-		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT },
-					  { .tv_sec = e->mtime, .tv_nsec = e->mtime_nsec } };
+		struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
+					 {.tv_sec = e->mtime, .tv_nsec = e->mtime_nsec}};
 		if (futimens(fd, ts) < 0)
 			return fail(u, err, -errno, "setting times");
 	}
@@ -669,16 +671,16 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 		char p[128];
 		snprintf(p, sizeof(p), "%.100s", e->path);
 		return rtr_err_set(err, -r, "%s: %s", p,
-				   r == -EPERM ? "path leaves the root (\"..\"), refused" :
-						 strerror(-r));
+				   r == -EPERM ? "path leaves the root (\"..\"), refused"
+					       : strerror(-r));
 	}
 	if (++u->o->entries > u->o->max_entries)
 		return rtr_err_set(err, EFBIG, "%s: more than %llu entries, refusing", u->cur,
 				   (unsigned long long)u->o->max_entries);
 	if (e->type == UNPACK_REG && e->size > u->o->max_bytes - u->o->bytes)
 		return rtr_err_set(err, EFBIG,
-				   "%s: unpacked size would exceed the limit of %llu bytes",
-				   u->cur, (unsigned long long)u->o->max_bytes);
+				   "%s: unpacked size would exceed the limit of %llu bytes", u->cur,
+				   (unsigned long long)u->o->max_bytes);
 
 	path = strdup(u->cur);
 	if (!path)
@@ -721,7 +723,8 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 
 	switch (e->type) {
 	case UNPACK_REG: {
-		int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		int fd =
+		    openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0)
 			return fail(u, err, -errno, "create");
 		u->fd = fd;
@@ -754,8 +757,8 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 		return 0;
 	}
 	case UNPACK_SYMLINK: {
-		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT },
-					  { .tv_sec = e->mtime, .tv_nsec = e->mtime_nsec } };
+		struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
+					 {.tv_sec = e->mtime, .tv_nsec = e->mtime_nsec}};
 		if (symlinkat(e->linkname, pfd, base) < 0)
 			return fail(u, err, -errno, "symlink");
 		if (fchownat(pfd, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0 &&
@@ -772,18 +775,20 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 		struct stat st;
 		r = clean_path(e->linkname, &t);
 		if (r < 0)
-			return rtr_err_set(err, EPERM, "%s: hard link target leaves the root, refused",
-					   u->cur);
+			return rtr_err_set(err, EPERM,
+					   "%s: hard link target leaves the root, refused", u->cur);
 		split(t, &tdir, &tbase);
 		if (!tbase[0])
-			return rtr_err_set(err, EPERM, "%s: hard link to the root, refused", u->cur);
+			return rtr_err_set(err, EPERM, "%s: hard link to the root, refused",
+					   u->cur);
 		tfd = open_dir_in_root(u->root, tdir, false);
 		if (tfd < 0)
 			return fail(u, err, tfd, "resolving the hard link target");
 		if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return fail(u, err, -errno, "hard link target");
 		if (S_ISDIR(st.st_mode))
-			return rtr_err_set(err, EPERM, "%s: hard link to a directory, refused", u->cur);
+			return rtr_err_set(err, EPERM, "%s: hard link to a directory, refused",
+					   u->cur);
 		if (linkat(tfd, tbase, pfd, base, 0) < 0)
 			return fail(u, err, -errno, "link");
 		return 0;
@@ -791,8 +796,9 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 	case UNPACK_CHAR:
 	case UNPACK_BLOCK:
 	case UNPACK_FIFO: {
-		mode_t t = e->type == UNPACK_CHAR ? S_IFCHR : e->type == UNPACK_BLOCK ? S_IFBLK :
-											  S_IFIFO;
+		mode_t t = e->type == UNPACK_CHAR    ? S_IFCHR
+			   : e->type == UNPACK_BLOCK ? S_IFBLK
+						     : S_IFIFO;
 		_cleanup_close_ int fd = -1;
 		if (mknodat(pfd, base, t | 0600, e->type == UNPACK_FIFO ? 0 : e->rdev) < 0)
 			return fail(u, err, -errno, "mknod");
@@ -805,8 +811,8 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 		if (fchmodat(pfd, base, e->mode & 07777, 0) < 0)
 			return fail(u, err, -errno, "chmod");
 		{
-			struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT },
-						  { .tv_sec = e->mtime, .tv_nsec = e->mtime_nsec } };
+			struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
+						 {.tv_sec = e->mtime, .tv_nsec = e->mtime_nsec}};
 			if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
 				return fail(u, err, -errno, "setting times");
 		}
@@ -842,8 +848,11 @@ int unpack_finish(struct unpack *u, struct rtr_err *err)
 {
 	int r = 0;
 	if (u->fd >= 0) {
-		struct unpack_entry e = { .mode = u->mode, .uid = u->uid, .gid = u->gid,
-					  .mtime = u->mtime, .mtime_nsec = u->mtime_nsec };
+		struct unpack_entry e = {.mode = u->mode,
+					 .uid = u->uid,
+					 .gid = u->gid,
+					 .mtime = u->mtime,
+					 .mtime_nsec = u->mtime_nsec};
 		if (u->left)
 			r = rtr_err_set(err, EBADMSG, "%s: truncated", u->cur);
 		else
@@ -858,8 +867,8 @@ int unpack_end_layer(struct unpack *u, struct rtr_err *err)
 {
 	/* deepest first does not matter: setting a dir's times touches no parent */
 	for (size_t i = 0; i < u->n_dirs; i++) {
-		struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT },
-					  { .tv_sec = u->dirs[i].sec, .tv_nsec = u->dirs[i].nsec } };
+		struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
+					 {.tv_sec = u->dirs[i].sec, .tv_nsec = u->dirs[i].nsec}};
 		char *dir, *base;
 		_cleanup_close_ int pfd = -1;
 		split(u->dirs[i].path, &dir, &base);

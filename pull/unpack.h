@@ -57,9 +57,9 @@ struct unpack_xattr {
 
 struct unpack_entry {
 	enum unpack_type type;
-	char *path;     /* as in the archive, not yet cleaned */
+	char *path;	/* as in the archive, not yet cleaned */
 	char *linkname; /* symlink target / hardlink source path */
-	mode_t mode;    /* permission bits incl. setuid/setgid/sticky */
+	mode_t mode;	/* permission bits incl. setuid/setgid/sticky */
 	uid_t uid;
 	gid_t gid;
 	int64_t mtime;

@@ -48,11 +48,11 @@ static int on_end(void *ud, struct rtr_err *err)
 	return 0;
 }
 
-static const struct tar_handler handler = { on_entry, on_data, on_end };
+static const struct tar_handler handler = {on_entry, on_data, on_end};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct st s = { 0 };
+	struct st s = {0};
 	struct rtr_err err;
 	struct tar *t;
 	size_t step;
