@@ -63,18 +63,21 @@ static int parse_namespaces(struct json_cur c, struct rtr_linux *l, struct rtr_e
 
 static int parse_device(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
 		{ .key = "major", .kind = SPEC_I64, .off = offsetof(struct rtr_device, major),
 		  .max = UINT32_MAX },
 		{ .key = "minor", .kind = SPEC_I64, .off = offsetof(struct rtr_device, minor),
 		  .max = UINT32_MAX },
-		{ .key = "fileMode", .kind = SPEC_U32, .off = offsetof(struct rtr_device,
-		  file_mode), .set = SPEC_SET(struct rtr_device, file_mode_set), .max = 07777 },
+		{ .key = "fileMode", .kind = SPEC_U32,
+		  .off = offsetof(struct rtr_device, file_mode),
+		  .set = SPEC_SET(struct rtr_device, file_mode_set), .max = 07777 },
 		{ .key = "uid", .kind = SPEC_U32, .off = offsetof(struct rtr_device, uid),
 		  .set = SPEC_SET(struct rtr_device, uid_set), .max = UINT32_MAX - 1 },
 		{ .key = "gid", .kind = SPEC_U32, .off = offsetof(struct rtr_device, gid),
 		  .set = SPEC_SET(struct rtr_device, gid_set), .max = UINT32_MAX - 1 },
 	};
+	/* clang-format on */
 	struct rtr_device *d = elem;
 	struct json_cur type = json_member(&c, "type"), path = json_member(&c, "path");
 	const char *t = NULL;
@@ -108,6 +111,7 @@ static int parse_device(struct json_cur c, void *elem, struct rtr_err *err)
 
 static int parse_device_rule(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
 		{ .key = "allow", .kind = SPEC_BOOL, .off = offsetof(struct rtr_device_rule, allow),
 		  .required = true },
@@ -116,6 +120,7 @@ static int parse_device_rule(struct json_cur c, void *elem, struct rtr_err *err)
 		{ .key = "minor", .kind = SPEC_I64, .off = offsetof(struct rtr_device_rule, minor),
 		  .min = -1, .max = UINT32_MAX },
 	};
+	/* clang-format on */
 	struct rtr_device_rule *d = elem;
 	struct json_cur type = json_member(&c, "type"), access = json_member(&c, "access");
 	const char *t = "a", *a = "rwm";
@@ -144,6 +149,7 @@ static int parse_device_rule(struct json_cur c, void *elem, struct rtr_err *err)
 
 #define MEM(x) offsetof(struct rtr_resources, memory.x)
 /* Memory sizes are bytes or -1 for "unlimited". */
+/* clang-format off */
 #define MEM_I64(k, x)                                                                              \
 	{ .key = k, .kind = SPEC_I64, .off = MEM(x), .set = MEM(x##_set) + 1, .min = -1,          \
 	  .max = INT64_MAX }
@@ -160,8 +166,10 @@ static const struct spec_field memory_fields[] = {
 	MEM_BOOL("useHierarchy", use_hierarchy),
 	MEM_BOOL("checkBeforeUpdate", check_before_update),
 };
+/* clang-format on */
 
 #define CPU(x) offsetof(struct rtr_resources, cpu.x)
+/* clang-format off */
 static const struct spec_field cpu_fields[] = {
 	/* Ranges are the kernel's: shares 2..262144 (0 = unset), period 1 ms..1 s. */
 	{ .key = "shares", .kind = SPEC_U64, .off = CPU(shares), .set = CPU(shares_set) + 1,
@@ -180,8 +188,10 @@ static const struct spec_field cpu_fields[] = {
 	{ .key = "cpus", .kind = SPEC_STR, .off = CPU(cpus) },
 	{ .key = "mems", .kind = SPEC_STR, .off = CPU(mems) },
 };
+/* clang-format on */
 
 #define BIO(x) offsetof(struct rtr_resources, block_io.x)
+/* clang-format off */
 static const struct spec_field blkio_fields[] = {
 	/* 0 means "unset" to runc and crun; the kernel takes 10..1000. */
 	{ .key = "weight", .kind = SPEC_U16, .off = BIO(weight), .set = BIO(weight_set) + 1,
@@ -189,12 +199,12 @@ static const struct spec_field blkio_fields[] = {
 	{ .key = "leafWeight", .kind = SPEC_U16, .off = BIO(leaf_weight),
 	  .set = BIO(leaf_weight_set) + 1, .max = 1000 },
 };
-
 static const struct spec_field pids_fields[] = {
 	{ .key = "limit", .kind = SPEC_I64, .off = offsetof(struct rtr_resources, pids.limit),
 	  .set = SPEC_SET(struct rtr_resources, pids.limit_set), .min = INT64_MIN, .max = INT64_MAX,
 	  .required = true },
 };
+/* clang-format on */
 
 /* "0-3,5": what cpuset.cpus and cpuset.mems take. */
 static int check_cpu_list(struct json_cur c, const char *s, struct rtr_err *err)
@@ -206,22 +216,28 @@ static int check_cpu_list(struct json_cur c, const char *s, struct rtr_err *err)
 
 static int parse_weight_device(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
-		{ .key = "major", .kind = SPEC_I64, .off = offsetof(struct rtr_weight_device,
-		  major), .max = UINT32_MAX, .required = true },
-		{ .key = "minor", .kind = SPEC_I64, .off = offsetof(struct rtr_weight_device,
-		  minor), .max = UINT32_MAX, .required = true },
-		{ .key = "weight", .kind = SPEC_U16, .off = offsetof(struct rtr_weight_device,
-		  weight), .set = SPEC_SET(struct rtr_weight_device, weight_set), .max = 1000 },
-		{ .key = "leafWeight", .kind = SPEC_U16, .off = offsetof(struct rtr_weight_device,
-		  leaf_weight), .set = SPEC_SET(struct rtr_weight_device, leaf_weight_set),
-		  .max = 1000 },
+		{ .key = "major", .kind = SPEC_I64,
+		  .off = offsetof(struct rtr_weight_device, major), .max = UINT32_MAX,
+		  .required = true },
+		{ .key = "minor", .kind = SPEC_I64,
+		  .off = offsetof(struct rtr_weight_device, minor), .max = UINT32_MAX,
+		  .required = true },
+		{ .key = "weight", .kind = SPEC_U16,
+		  .off = offsetof(struct rtr_weight_device, weight),
+		  .set = SPEC_SET(struct rtr_weight_device, weight_set), .max = 1000 },
+		{ .key = "leafWeight", .kind = SPEC_U16,
+		  .off = offsetof(struct rtr_weight_device, leaf_weight),
+		  .set = SPEC_SET(struct rtr_weight_device, leaf_weight_set), .max = 1000 },
 	};
+	/* clang-format on */
 	return spec_fields(c, f, ELEMENTSOF(f), elem, err);
 }
 
 static int parse_throttle(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
 		{ .key = "major", .kind = SPEC_I64, .off = offsetof(struct rtr_throttle, major),
 		  .max = UINT32_MAX, .required = true },
@@ -230,6 +246,7 @@ static int parse_throttle(struct json_cur c, void *elem, struct rtr_err *err)
 		{ .key = "rate", .kind = SPEC_U64, .off = offsetof(struct rtr_throttle, rate),
 		  .max = UINT64_MAX, .required = true },
 	};
+	/* clang-format on */
 	return spec_fields(c, f, ELEMENTSOF(f), elem, err);
 }
 
@@ -240,11 +257,10 @@ static int parse_block_io(struct json_cur c, struct rtr_resources *res, struct r
 		struct rtr_throttle **list;
 		size_t *n;
 	} throttles[] = {
-		{ "throttleReadBpsDevice", &res->block_io.read_bps, &res->block_io.n_read_bps },
-		{ "throttleWriteBpsDevice", &res->block_io.write_bps, &res->block_io.n_write_bps },
-		{ "throttleReadIOPSDevice", &res->block_io.read_iops, &res->block_io.n_read_iops },
-		{ "throttleWriteIOPSDevice", &res->block_io.write_iops,
-		  &res->block_io.n_write_iops },
+	    {"throttleReadBpsDevice", &res->block_io.read_bps, &res->block_io.n_read_bps},
+	    {"throttleWriteBpsDevice", &res->block_io.write_bps, &res->block_io.n_write_bps},
+	    {"throttleReadIOPSDevice", &res->block_io.read_iops, &res->block_io.n_read_iops},
+	    {"throttleWriteIOPSDevice", &res->block_io.write_iops, &res->block_io.n_write_iops},
 	};
 	int r = spec_fields(c, blkio_fields, ELEMENTSOF(blkio_fields), res, err);
 
@@ -261,12 +277,15 @@ static int parse_block_io(struct json_cur c, struct rtr_resources *res, struct r
 
 static int parse_hugepage(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
-		{ .key = "pageSize", .kind = SPEC_STR, .off = offsetof(struct rtr_hugepage_limit,
-		  page_size), .required = true },
-		{ .key = "limit", .kind = SPEC_U64, .off = offsetof(struct rtr_hugepage_limit,
-		  limit), .max = UINT64_MAX, .required = true },
+		{ .key = "pageSize", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_hugepage_limit, page_size), .required = true },
+		{ .key = "limit", .kind = SPEC_U64,
+		  .off = offsetof(struct rtr_hugepage_limit, limit), .max = UINT64_MAX,
+		  .required = true },
 	};
+	/* clang-format on */
 	struct rtr_hugepage_limit *h = elem;
 	const char *p;
 	int r = spec_fields(c, f, ELEMENTSOF(f), h, err);
@@ -350,18 +369,20 @@ static int check_sysctl(struct json_cur m, struct rtr_err *err)
 	/* "net.ipv4.ip_forward" or "net/ipv4/ip_forward", always below /proc/sys. */
 	if (!k[0] || k[0] == '/' || k[0] == '.' || strstr(k, "..") || strstr(k, "//") ||
 	    strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./") !=
-		    strlen(k))
+		strlen(k))
 		return json_error(m, err, "not a sysctl name");
 	return 0;
 }
 
 /* ---- seccomp ---- */
 
+/* clang-format off */
 static const char *const seccomp_flags[] = {
 	"SECCOMP_FILTER_FLAG_TSYNC",	     "SECCOMP_FILTER_FLAG_LOG",
 	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",    "SECCOMP_FILTER_FLAG_NEW_LISTENER",
 	"SECCOMP_FILTER_FLAG_TSYNC_ESRCH",   "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
+/* clang-format on */
 
 static int parse_action(struct json_cur c, uint32_t *ret, struct rtr_err *err)
 {
@@ -379,14 +400,16 @@ static int parse_action(struct json_cur c, uint32_t *ret, struct rtr_err *err)
 
 static int parse_seccomp_arg(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
 		{ .key = "index", .kind = SPEC_UINT, .off = offsetof(struct rtr_seccomp_arg, index),
 		  .max = 5, .required = true },
 		{ .key = "value", .kind = SPEC_U64, .off = offsetof(struct rtr_seccomp_arg, value),
 		  .max = UINT64_MAX, .required = true },
-		{ .key = "valueTwo", .kind = SPEC_U64, .off = offsetof(struct rtr_seccomp_arg,
-		  value_two), .max = UINT64_MAX },
+		{ .key = "valueTwo", .kind = SPEC_U64,
+		  .off = offsetof(struct rtr_seccomp_arg, value_two), .max = UINT64_MAX },
 	};
+	/* clang-format on */
 	struct rtr_seccomp_arg *a = elem;
 	struct json_cur op = json_member(&c, "op");
 	const char *name;
@@ -406,11 +429,13 @@ static int parse_seccomp_arg(struct json_cur c, void *elem, struct rtr_err *err)
 
 static int parse_syscall(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
-		{ .key = "errnoRet", .kind = SPEC_U32, .off = offsetof(struct rtr_seccomp_syscall,
-		  errno_ret), .set = SPEC_SET(struct rtr_seccomp_syscall, errno_ret_set),
-		  .max = 4095 },
+		{ .key = "errnoRet", .kind = SPEC_U32,
+		  .off = offsetof(struct rtr_seccomp_syscall, errno_ret),
+		  .set = SPEC_SET(struct rtr_seccomp_syscall, errno_ret_set), .max = 4095 },
 	};
+	/* clang-format on */
 	struct rtr_seccomp_syscall *sc = elem;
 	struct json_cur names = json_member(&c, "names");
 	int r;
@@ -437,15 +462,17 @@ static int parse_syscall(struct json_cur c, void *elem, struct rtr_err *err)
 
 static int parse_seccomp(struct json_cur c, struct rtr_seccomp *sc, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
-		{ .key = "defaultErrnoRet", .kind = SPEC_U32, .off = offsetof(struct rtr_seccomp,
-		  default_errno_ret), .set = SPEC_SET(struct rtr_seccomp, default_errno_ret_set),
-		  .max = 4095 },
-		{ .key = "listenerPath", .kind = SPEC_STR, .off = offsetof(struct rtr_seccomp,
-		  listener_path) },
-		{ .key = "listenerMetadata", .kind = SPEC_STR, .off = offsetof(struct rtr_seccomp,
-		  listener_metadata) },
+		{ .key = "defaultErrnoRet", .kind = SPEC_U32,
+		  .off = offsetof(struct rtr_seccomp, default_errno_ret),
+		  .set = SPEC_SET(struct rtr_seccomp, default_errno_ret_set), .max = 4095 },
+		{ .key = "listenerPath", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_seccomp, listener_path) },
+		{ .key = "listenerMetadata", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_seccomp, listener_metadata) },
 	};
+	/* clang-format on */
 	struct json_cur arch = json_member(&c, "architectures"), flags = json_member(&c, "flags");
 	uint32_t unused;
 	int r;
@@ -516,14 +543,16 @@ static int parse_paths(struct json_cur lx, struct rtr_linux *l, struct rtr_err *
 
 int spec_parse_linux(struct json_cur lx, struct rtr_linux *l, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
-		{ .key = "cgroupsPath", .kind = SPEC_STR, .off = offsetof(struct rtr_linux,
-		  cgroups_path) },
-		{ .key = "rootfsPropagation", .kind = SPEC_STR, .off = offsetof(struct rtr_linux,
-		  rootfs_propagation) },
-		{ .key = "mountLabel", .kind = SPEC_STR, .off = offsetof(struct rtr_linux,
-		  mount_label) },
+		{ .key = "cgroupsPath", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_linux, cgroups_path) },
+		{ .key = "rootfsPropagation", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_linux, rootfs_propagation) },
+		{ .key = "mountLabel", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_linux, mount_label) },
 	};
+	/* clang-format on */
 	struct json_cur res = json_member(&lx, "resources"), sc = json_member(&lx, "seccomp");
 	size_t n;
 	int r;
@@ -531,12 +560,10 @@ int spec_parse_linux(struct json_cur lx, struct rtr_linux *l, struct rtr_err *er
 	r = parse_namespaces(json_member(&lx, "namespaces"), l, err);
 	if (r < 0)
 		return r;
-	r = spec_idmaps(json_member(&lx, "uidMappings"), &l->uid_mappings, &l->n_uid_mappings,
-			err);
+	r = spec_idmaps(json_member(&lx, "uidMappings"), &l->uid_mappings, &l->n_uid_mappings, err);
 	if (r < 0)
 		return r;
-	r = spec_idmaps(json_member(&lx, "gidMappings"), &l->gid_mappings, &l->n_gid_mappings,
-			err);
+	r = spec_idmaps(json_member(&lx, "gidMappings"), &l->gid_mappings, &l->n_gid_mappings, err);
 	if (r < 0)
 		return r;
 	r = spec_objects(json_member(&lx, "devices"), sizeof(struct rtr_device),
@@ -615,8 +642,7 @@ static void resources_free(struct rtr_resources *r)
 	spec_kv_free(r->unified, r->n_unified);
 }
 
-int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret,
-		       struct rtr_err *err)
+int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret, struct rtr_err *err)
 {
 	_cleanup_json_ struct json *tree = NULL;
 	struct json_cur root;

@@ -15,9 +15,9 @@ enum spec_kind { SPEC_BOOL, SPEC_INT, SPEC_UINT, SPEC_I64, SPEC_U64, SPEC_U32, S
 struct spec_field {
 	const char *key;
 	enum spec_kind kind;
-	size_t off;     /* of the value */
-	size_t set;     /* SPEC_SET() of the `bool x_set` beside it, 0 for none */
-	int64_t min;    /* integer kinds: inclusive range (signed kinds use max as int64) */
+	size_t off;  /* of the value */
+	size_t set;  /* SPEC_SET() of the `bool x_set` beside it, 0 for none */
+	int64_t min; /* integer kinds: inclusive range (signed kinds use max as int64) */
 	uint64_t max;
 	bool required;
 };
@@ -31,8 +31,8 @@ int spec_fields(struct json_cur obj, const struct spec_field *f, size_t n, void 
  * before the elements are filled, so the caller's free function cleans up after an
  * error. */
 typedef int (*spec_item_fn)(struct json_cur item, void *elem, struct rtr_err *err);
-int spec_objects(struct json_cur c, size_t elem_size, void **ret, size_t *ret_n,
-		 spec_item_fn fn, struct rtr_err *err);
+int spec_objects(struct json_cur c, size_t elem_size, void **ret, size_t *ret_n, spec_item_fn fn,
+		 struct rtr_err *err);
 
 /* Object of strings -> key/value array.  @check (may be NULL) validates a key. */
 int spec_kv(struct json_cur c, struct rtr_kv **ret, size_t *ret_n,

@@ -53,20 +53,34 @@ static int field_int(struct json_cur c, const struct spec_field *f, void *p, str
 	else if (f->min > 0) {
 		r = json_u64(c, f->max, &u, err);
 		if (r > 0 && u < (uint64_t)f->min)
-			return json_error(c, err, "%" PRIu64 " is out of range [%" PRId64
-					  ", %" PRIu64 "]", u, f->min, f->max);
+			return json_error(c, err,
+					  "%" PRIu64 " is out of range [%" PRId64 ", %" PRIu64 "]",
+					  u, f->min, f->max);
 	} else
 		r = json_u64(c, f->max, &u, err);
 	if (r <= 0)
 		return r;
 	switch (f->kind) {
-	case SPEC_INT: *(int *)p = (int)i; break;
-	case SPEC_I64: *(int64_t *)p = i; break;
-	case SPEC_UINT: *(unsigned *)p = (unsigned)u; break;
-	case SPEC_U64: *(uint64_t *)p = u; break;
-	case SPEC_U32: *(uint32_t *)p = (uint32_t)u; break;
-	case SPEC_U16: *(uint16_t *)p = (uint16_t)u; break;
-	default: return -EINVAL;
+	case SPEC_INT:
+		*(int *)p = (int)i;
+		break;
+	case SPEC_I64:
+		*(int64_t *)p = i;
+		break;
+	case SPEC_UINT:
+		*(unsigned *)p = (unsigned)u;
+		break;
+	case SPEC_U64:
+		*(uint64_t *)p = u;
+		break;
+	case SPEC_U32:
+		*(uint32_t *)p = (uint32_t)u;
+		break;
+	case SPEC_U16:
+		*(uint16_t *)p = (uint16_t)u;
+		break;
+	default:
+		return -EINVAL;
 	}
 	return 1;
 }
@@ -98,8 +112,8 @@ int spec_fields(struct json_cur obj, const struct spec_field *f, size_t n, void 
 	return 0;
 }
 
-int spec_objects(struct json_cur c, size_t elem_size, void **ret, size_t *ret_n,
-		 spec_item_fn fn, struct rtr_err *err)
+int spec_objects(struct json_cur c, size_t elem_size, void **ret, size_t *ret_n, spec_item_fn fn,
+		 struct rtr_err *err)
 {
 	size_t n;
 	char *a;
@@ -196,14 +210,17 @@ int spec_abs_paths(struct json_cur c, char ***ret, struct rtr_err *err)
 
 static int parse_idmap(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
-		{ .key = "containerID", .kind = SPEC_U32, .off = offsetof(struct rtr_idmap,
-		  container_id), .max = UINT32_MAX, .required = true },
+		{ .key = "containerID", .kind = SPEC_U32,
+		  .off = offsetof(struct rtr_idmap, container_id), .max = UINT32_MAX,
+		  .required = true },
 		{ .key = "hostID", .kind = SPEC_U32, .off = offsetof(struct rtr_idmap, host_id),
 		  .max = UINT32_MAX, .required = true },
 		{ .key = "size", .kind = SPEC_U32, .off = offsetof(struct rtr_idmap, size),
 		  .min = 1, .max = UINT32_MAX, .required = true },
 	};
+	/* clang-format on */
 	struct rtr_idmap *m = elem;
 	int r = spec_fields(c, f, ELEMENTSOF(f), m, err);
 
@@ -223,6 +240,7 @@ int spec_idmaps(struct json_cur c, struct rtr_idmap **ret, size_t *ret_n, struct
 	return spec_objects(c, sizeof(**ret), (void **)ret, ret_n, parse_idmap, err);
 }
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	unsigned long flags;
@@ -232,6 +250,7 @@ static const struct {
 	{ "slave", MS_SLAVE },		  { "rslave", MS_SLAVE | MS_REC },
 	{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
+/* clang-format on */
 
 int spec_propagation(const char *name, unsigned long *ret)
 {
@@ -255,10 +274,10 @@ static int note_unsupported(struct json_cur c, char ***list)
 }
 
 /* OCI settings rtr parses past without applying them. */
-static const char *const unsupported_process[] = { "scheduler", "execCPUAffinity" };
-static const char *const unsupported_linux[] = { "intelRdt", "timeOffsets", "memoryPolicy",
-						 "netDevices", "rdt" };
-static const char *const unsupported_resources[] = { "network", "rdma" };
+static const char *const unsupported_process[] = {"scheduler", "execCPUAffinity"};
+static const char *const unsupported_linux[] = {"intelRdt", "timeOffsets", "memoryPolicy",
+						"netDevices", "rdt"};
+static const char *const unsupported_resources[] = {"network", "rdma"};
 
 static int note_unsupported_members(struct json_cur obj, const char *const *keys, size_t n,
 				    char ***list)
@@ -305,11 +324,11 @@ static int parse_caps(struct json_cur c, struct rtr_caps *caps, struct rtr_err *
 		int **set;
 		size_t *n;
 	} sets[] = {
-		{ "bounding", &caps->bounding, &caps->n_bounding },
-		{ "effective", &caps->effective, &caps->n_effective },
-		{ "inheritable", &caps->inheritable, &caps->n_inheritable },
-		{ "permitted", &caps->permitted, &caps->n_permitted },
-		{ "ambient", &caps->ambient, &caps->n_ambient },
+	    {"bounding", &caps->bounding, &caps->n_bounding},
+	    {"effective", &caps->effective, &caps->n_effective},
+	    {"inheritable", &caps->inheritable, &caps->n_inheritable},
+	    {"permitted", &caps->permitted, &caps->n_permitted},
+	    {"ambient", &caps->ambient, &caps->n_ambient},
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
@@ -320,6 +339,7 @@ static int parse_caps(struct json_cur c, struct rtr_caps *caps, struct rtr_err *
 	return 0;
 }
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	int resource;
@@ -333,9 +353,11 @@ static const struct {
 	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
 	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
 };
+/* clang-format on */
 
 static int parse_rlimit(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
 		{ .key = "type", .kind = SPEC_STR, .off = offsetof(struct rtr_rlimit, type),
 		  .required = true },
@@ -344,6 +366,7 @@ static int parse_rlimit(struct json_cur c, void *elem, struct rtr_err *err)
 		{ .key = "hard", .kind = SPEC_U64, .off = offsetof(struct rtr_rlimit, hard),
 		  .max = UINT64_MAX, .required = true },
 	};
+	/* clang-format on */
 	struct rtr_rlimit *rl = elem;
 	int r = spec_fields(c, f, ELEMENTSOF(f), rl, err);
 
@@ -373,16 +396,16 @@ static int parse_rlimits(struct json_cur c, struct rtr_process *p, struct rtr_er
 		for (size_t j = 0; j < i; j++)
 			if (p->rlimits[i].resource == p->rlimits[j].resource) {
 				struct json_cur item = json_item(&c, i);
-				return json_error(json_member(&item, "type"), err,
-						  "%s given twice", p->rlimits[i].type);
+				return json_error(json_member(&item, "type"), err, "%s given twice",
+						  p->rlimits[i].type);
 			}
 	return 0;
 }
 
 static int parse_io_priority(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
 {
-	static const char *const classes[] = { "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
-					       "IOPRIO_CLASS_IDLE" };
+	static const char *const classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
+					      "IOPRIO_CLASS_IDLE"};
 	struct json_cur cl = json_member(&c, "class");
 	const char *name = NULL;
 	int64_t level = 0;
@@ -413,6 +436,7 @@ static int parse_io_priority(struct json_cur c, struct rtr_process *p, struct rt
 
 static int parse_user(struct json_cur c, struct rtr_user *u, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
 		{ .key = "uid", .kind = SPEC_U32, .off = offsetof(struct rtr_user, uid),
 		  .max = UINT32_MAX - 1 },
@@ -422,6 +446,7 @@ static int parse_user(struct json_cur c, struct rtr_user *u, struct rtr_err *err
 		  .set = SPEC_SET(struct rtr_user, umask_set), .max = 0777 },
 		{ .key = "username", .kind = SPEC_STR, .off = offsetof(struct rtr_user, username) },
 	};
+	/* clang-format on */
 	struct json_cur ag = json_member(&c, "additionalGids");
 	size_t n;
 	int r = json_object(c, &n, err);
@@ -468,25 +493,30 @@ static int parse_env(struct json_cur c, char ***ret, struct rtr_err *err)
 
 static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
-		{ .key = "terminal", .kind = SPEC_BOOL, .off = offsetof(struct rtr_process,
-		  terminal) },
-		{ .key = "noNewPrivileges", .kind = SPEC_BOOL, .off = offsetof(struct rtr_process,
-		  no_new_privileges) },
-		{ .key = "apparmorProfile", .kind = SPEC_STR, .off = offsetof(struct rtr_process,
-		  apparmor_profile) },
-		{ .key = "selinuxLabel", .kind = SPEC_STR, .off = offsetof(struct rtr_process,
-		  selinux_label) },
-		{ .key = "oomScoreAdj", .kind = SPEC_INT, .off = offsetof(struct rtr_process,
-		  oom_score_adj), .set = SPEC_SET(struct rtr_process, oom_score_adj_set),
-		  .min = -1000, .max = 1000 },
+		{ .key = "terminal", .kind = SPEC_BOOL,
+		  .off = offsetof(struct rtr_process, terminal) },
+		{ .key = "noNewPrivileges", .kind = SPEC_BOOL,
+		  .off = offsetof(struct rtr_process, no_new_privileges) },
+		{ .key = "apparmorProfile", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_process, apparmor_profile) },
+		{ .key = "selinuxLabel", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_process, selinux_label) },
+		{ .key = "oomScoreAdj", .kind = SPEC_INT,
+		  .off = offsetof(struct rtr_process, oom_score_adj),
+		  .set = SPEC_SET(struct rtr_process, oom_score_adj_set), .min = -1000,
+		  .max = 1000 },
 	};
 	static const struct spec_field console[] = {
-		{ .key = "height", .kind = SPEC_UINT, .off = offsetof(struct rtr_process,
-		  console_height), .max = UINT16_MAX, .required = true },
-		{ .key = "width", .kind = SPEC_UINT, .off = offsetof(struct rtr_process,
-		  console_width), .max = UINT16_MAX, .required = true },
+		{ .key = "height", .kind = SPEC_UINT,
+		  .off = offsetof(struct rtr_process, console_height), .max = UINT16_MAX,
+		  .required = true },
+		{ .key = "width", .kind = SPEC_UINT,
+		  .off = offsetof(struct rtr_process, console_width), .max = UINT16_MAX,
+		  .required = true },
 	};
+	/* clang-format on */
 	struct json_cur args = json_member(&c, "args"), cs = json_member(&c, "consoleSize"),
 			caps = json_member(&c, "capabilities");
 	size_t n;
@@ -553,36 +583,39 @@ static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_er
 
 enum mopt_kind { MOPT_SET, MOPT_CLEAR, MOPT_BIND, MOPT_IGNORE };
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	enum mopt_kind kind;
 	unsigned long flag;
 } mount_opts[] = {
 	{ "defaults", MOPT_SET, 0 },
-	{ "ro", MOPT_SET, MS_RDONLY },		{ "rw", MOPT_CLEAR, MS_RDONLY },
-	{ "nosuid", MOPT_SET, MS_NOSUID },	{ "suid", MOPT_CLEAR, MS_NOSUID },
-	{ "nodev", MOPT_SET, MS_NODEV },	{ "dev", MOPT_CLEAR, MS_NODEV },
-	{ "noexec", MOPT_SET, MS_NOEXEC },	{ "exec", MOPT_CLEAR, MS_NOEXEC },
-	{ "sync", MOPT_SET, MS_SYNCHRONOUS },	{ "async", MOPT_CLEAR, MS_SYNCHRONOUS },
-	{ "dirsync", MOPT_SET, MS_DIRSYNC },	{ "remount", MOPT_SET, MS_REMOUNT },
-	{ "mand", MOPT_SET, MS_MANDLOCK },		{ "nomand", MOPT_CLEAR, MS_MANDLOCK },
-	{ "noatime", MOPT_SET, MS_NOATIME },	{ "atime", MOPT_CLEAR, MS_NOATIME },
-	{ "nodiratime", MOPT_SET, MS_NODIRATIME }, { "diratime", MOPT_CLEAR, MS_NODIRATIME },
-	{ "relatime", MOPT_SET, MS_RELATIME },	{ "norelatime", MOPT_CLEAR, MS_RELATIME },
+	{ "ro", MOPT_SET, MS_RDONLY },               { "rw", MOPT_CLEAR, MS_RDONLY },
+	{ "nosuid", MOPT_SET, MS_NOSUID },           { "suid", MOPT_CLEAR, MS_NOSUID },
+	{ "nodev", MOPT_SET, MS_NODEV },             { "dev", MOPT_CLEAR, MS_NODEV },
+	{ "noexec", MOPT_SET, MS_NOEXEC },           { "exec", MOPT_CLEAR, MS_NOEXEC },
+	{ "sync", MOPT_SET, MS_SYNCHRONOUS },        { "async", MOPT_CLEAR, MS_SYNCHRONOUS },
+	{ "dirsync", MOPT_SET, MS_DIRSYNC },         { "remount", MOPT_SET, MS_REMOUNT },
+	{ "mand", MOPT_SET, MS_MANDLOCK },           { "nomand", MOPT_CLEAR, MS_MANDLOCK },
+	{ "noatime", MOPT_SET, MS_NOATIME },         { "atime", MOPT_CLEAR, MS_NOATIME },
+	{ "nodiratime", MOPT_SET, MS_NODIRATIME },   { "diratime", MOPT_CLEAR, MS_NODIRATIME },
+	{ "relatime", MOPT_SET, MS_RELATIME },       { "norelatime", MOPT_CLEAR, MS_RELATIME },
 	{ "strictatime", MOPT_SET, MS_STRICTATIME },
 	{ "nostrictatime", MOPT_CLEAR, MS_STRICTATIME },
-	{ "lazytime", MOPT_SET, MS_LAZYTIME },	{ "nolazytime", MOPT_CLEAR, MS_LAZYTIME },
-	{ "iversion", MOPT_SET, MS_I_VERSION },	{ "noiversion", MOPT_CLEAR, MS_I_VERSION },
-	{ "silent", MOPT_SET, MS_SILENT },	{ "loud", MOPT_CLEAR, MS_SILENT },
+	{ "lazytime", MOPT_SET, MS_LAZYTIME },       { "nolazytime", MOPT_CLEAR, MS_LAZYTIME },
+	{ "iversion", MOPT_SET, MS_I_VERSION },      { "noiversion", MOPT_CLEAR, MS_I_VERSION },
+	{ "silent", MOPT_SET, MS_SILENT },           { "loud", MOPT_CLEAR, MS_SILENT },
 	{ "nosymfollow", MOPT_SET, MS_NOSYMFOLLOW }, { "symfollow", MOPT_CLEAR, MS_NOSYMFOLLOW },
-	{ "bind", MOPT_BIND, MS_BIND },		{ "rbind", MOPT_BIND, MS_BIND | MS_REC },
+	{ "bind", MOPT_BIND, MS_BIND },              { "rbind", MOPT_BIND, MS_BIND | MS_REC },
 	/* tmpcopyup (copy the image's directory into a new tmpfs) is a runc/crun extension
-	 * rtr does not implement; it is dropped rather than handed to the filesystem as
-	 * data, where tmpfs would refuse the whole mount, and listed in spec->unsupported.  idmap/ridmap only mark the
-	 * mount as idmapped, the mappings themselves come from uidMappings/gidMappings. */
-	{ "tmpcopyup", MOPT_IGNORE, 0 },	{ "idmap", MOPT_IGNORE, 0 },
+	 * rtr does not implement: dropped rather than handed to the filesystem as data,
+	 * where tmpfs would refuse the whole mount, and listed in spec->unsupported.
+	 * idmap/ridmap only mark the mount as idmapped; the mappings themselves come from
+	 * uidMappings/gidMappings. */
+	{ "tmpcopyup", MOPT_IGNORE, 0 },             { "idmap", MOPT_IGNORE, 0 },
 	{ "ridmap", MOPT_IGNORE, 0 },
 };
+/* clang-format on */
 
 static int mount_option(struct rtr_mount *m, const char *o, char ***data)
 {
@@ -648,10 +681,12 @@ static char *strv_join_comma(char **v)
 
 static int parse_mount(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
 		{ .key = "type", .kind = SPEC_STR, .off = offsetof(struct rtr_mount, type) },
 		{ .key = "source", .kind = SPEC_STR, .off = offsetof(struct rtr_mount, source) },
 	};
+	/* clang-format on */
 	struct rtr_mount *m = elem;
 	struct json_cur dst = json_member(&c, "destination"), opts = json_member(&c, "options");
 	_cleanup_strv_free_ char **data = NULL;
@@ -694,8 +729,7 @@ static int parse_mount(struct json_cur c, void *elem, struct rtr_err *err)
 	if (m->bind && !m->source)
 		return json_error(json_member(&c, "source"), err, "missing for a bind mount");
 
-	r = spec_idmaps(json_member(&c, "uidMappings"), &m->uid_mappings, &m->n_uid_mappings,
-			err);
+	r = spec_idmaps(json_member(&c, "uidMappings"), &m->uid_mappings, &m->n_uid_mappings, err);
 	if (r < 0)
 		return r;
 	return spec_idmaps(json_member(&c, "gidMappings"), &m->gid_mappings, &m->n_gid_mappings,
@@ -704,6 +738,7 @@ static int parse_mount(struct json_cur c, void *elem, struct rtr_err *err)
 
 /* ---- hooks ---- */
 
+/* clang-format off */
 static const char *const hook_names[_RTR_HOOK_MAX] = {
 	[RTR_HOOK_PRESTART] = "prestart",
 	[RTR_HOOK_CREATE_RUNTIME] = "createRuntime",
@@ -712,13 +747,16 @@ static const char *const hook_names[_RTR_HOOK_MAX] = {
 	[RTR_HOOK_POSTSTART] = "poststart",
 	[RTR_HOOK_POSTSTOP] = "poststop",
 };
+/* clang-format on */
 
 static int parse_hook(struct json_cur c, void *elem, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
 		{ .key = "timeout", .kind = SPEC_INT, .off = offsetof(struct rtr_hook, timeout_s),
 		  .set = SPEC_SET(struct rtr_hook, timeout_set), .min = 1, .max = INT_MAX },
 	};
+	/* clang-format on */
 	struct rtr_hook *h = elem;
 	struct json_cur path = json_member(&c, "path");
 	int r;
@@ -764,8 +802,8 @@ static int parse_version(struct json_cur c, struct rtr_spec *s, struct rtr_err *
 	if (r == 0)
 		return json_error(c, err, "missing");
 	/* Any 1.x: minor versions only add fields, and unknown fields are ignored. */
-	if (!startswith(s->oci_version, "1.") || !(s->oci_version[2] >= '0' &&
-						     s->oci_version[2] <= '9'))
+	if (!startswith(s->oci_version, "1.") ||
+	    !(s->oci_version[2] >= '0' && s->oci_version[2] <= '9'))
 		return json_error(c, err, "unsupported version \"%.32s\" (1.x expected)",
 				  s->oci_version);
 	return 0;
@@ -893,11 +931,13 @@ static int note_all_unsupported(struct json_cur root, struct rtr_spec *s)
 
 static int parse_top(struct json_cur root, struct rtr_spec *s, struct rtr_err *err)
 {
+	/* clang-format off */
 	static const struct spec_field f[] = {
 		{ .key = "hostname", .kind = SPEC_STR, .off = offsetof(struct rtr_spec, hostname) },
-		{ .key = "domainname", .kind = SPEC_STR, .off = offsetof(struct rtr_spec,
-		  domainname) },
+		{ .key = "domainname", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_spec, domainname) },
 	};
+	/* clang-format on */
 	struct json_cur proc = json_member(&root, "process"), lx = json_member(&root, "linux"),
 			ann = json_member(&root, "annotations");
 	size_t n;
@@ -1082,6 +1122,7 @@ const char *spec_annotation(const struct rtr_spec *s, const char *key)
 	return NULL;
 }
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	int flag;
@@ -1091,6 +1132,7 @@ static const struct {
 	[RTR_NS_UTS] = { "uts", CLONE_NEWUTS },	      [RTR_NS_USER] = { "user", CLONE_NEWUSER },
 	[RTR_NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP }, [RTR_NS_TIME] = { "time", CLONE_NEWTIME },
 };
+/* clang-format on */
 
 const char *spec_ns_name(enum rtr_ns_type t)
 {

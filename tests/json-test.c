@@ -25,7 +25,7 @@ static void check(int cond, const char *what, const char *got)
 /* Parse @text; expect failure with @want in the message (NULL: expect success). */
 static void parse_case(const char *text, size_t len, const char *want, const char *what)
 {
-	struct rtr_err err = { 0 };
+	struct rtr_err err = {0};
 	struct json *j = NULL;
 	int r = json_parse(text, len, 1 << 20, &j, &err);
 
@@ -52,7 +52,7 @@ static void test_parser(void)
 	parse_case("[\"\xe2\x82\xac \xf0\x9f\x98\x80\"]", 12, NULL, "valid multi-byte UTF-8");
 	parse_case("[1]", 3, NULL, "size under the limit");
 	{
-		struct rtr_err err = { 0 };
+		struct rtr_err err = {0};
 		struct json *j = NULL;
 		int r = json_parse("[1, 2, 3]", 9, 8, &j, &err);
 		check(r == -EFBIG, "size over the limit is -EFBIG", err.msg);
@@ -69,7 +69,7 @@ static void test_cursors(void)
 {
 	const char *text = "{\"a\": {\"b.c\": [\"x\", -5, 18446744073709551615, 1.5, null]},"
 			   " \"d\": 1, \"d\": 2, \"ctl\\n\": 0}";
-	struct rtr_err err = { 0 };
+	struct rtr_err err = {0};
 	struct json *j = NULL;
 	struct json_cur root, a, bc, item, d;
 	const char *s = NULL;
@@ -92,7 +92,7 @@ static void test_cursors(void)
 	check(strcmp(path, ".a[\"b.c\"][1]") == 0, "paths quote odd keys like jq", path);
 	r = json_u64(item, UINT64_MAX, &u, &err);
 	check(r == -EINVAL && strcmp(err.msg, ".a[\"b.c\"][1]: -5 is out of range [0, "
-					     "18446744073709551615]") == 0,
+					      "18446744073709551615]") == 0,
 	      "a negative number is not a u64", err.msg);
 	check(json_i64(item, -10, 10, &i, &err) == 1 && i == -5, "json_i64", err.msg);
 	item = json_item(&bc, 2);
@@ -102,7 +102,7 @@ static void test_cursors(void)
 	      err.msg);
 	item = json_item(&bc, 3);
 	check(json_i64(item, INT64_MIN, INT64_MAX, &i, &err) == -EINVAL &&
-		      strstr(err.msg, "expected an integer, got 1.5"),
+		  strstr(err.msg, "expected an integer, got 1.5"),
 	      "fractions are not integers", err.msg);
 	item = json_item(&bc, 4);
 	check(json_str(item, &s, &err) == 0, "null counts as absent", NULL);
@@ -114,7 +114,7 @@ static void test_cursors(void)
 	check(json_i64(d, 0, 9, &i, &err) == 1 && i == 2, "the last duplicate key wins", err.msg);
 	d = json_member(&root, "a");
 	check(json_str(d, &s, &err) == -EINVAL &&
-		      strcmp(err.msg, ".a: expected a string, got an object") == 0,
+		  strcmp(err.msg, ".a: expected a string, got an object") == 0,
 	      "wrong type names path and both types", err.msg);
 	d = json_member(&root, "ctl\n");
 	json_error(d, &err, "bad");

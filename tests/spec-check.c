@@ -40,8 +40,8 @@ static void dump(const struct rtr_spec *s)
 	for (size_t i = 0; i < p->n_rlimits; i++)
 		printf("rlimit=%d:%" PRIu64 ":%" PRIu64 "\n", p->rlimits[i].resource,
 		       p->rlimits[i].soft, p->rlimits[i].hard);
-	printf("oomScoreAdj=%d:%d ioprio=%d:%d:%d nnp=%d\n", p->oom_score_adj_set,
-	       p->oom_score_adj, p->io_priority_set, p->io_priority_class, p->io_priority_level,
+	printf("oomScoreAdj=%d:%d ioprio=%d:%d:%d nnp=%d\n", p->oom_score_adj_set, p->oom_score_adj,
+	       p->io_priority_set, p->io_priority_class, p->io_priority_level,
 	       p->no_new_privileges);
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct rtr_mount *m = &s->mounts[i];
@@ -70,8 +70,7 @@ static void dump(const struct rtr_spec *s)
 		       l->seccomp->n_syscalls);
 	printf("propagation=%#lx masked=%zu readonly=%zu personality=%s\n",
 	       l->rootfs_propagation_flags, strv_length(l->masked_paths),
-	       strv_length(l->readonly_paths),
-	       l->personality_domain ? l->personality_domain : "-");
+	       strv_length(l->readonly_paths), l->personality_domain ? l->personality_domain : "-");
 	print_strv("unsupported", s->unsupported);
 	printf("ext.stop=%s:%u restart=%s init=%d\n", s->ext.stop_signal ? s->ext.stop_signal : "-",
 	       s->ext.stop_timeout_s, s->ext.restart ? s->ext.restart : "-", s->ext.init);
@@ -81,7 +80,7 @@ int main(int argc, char **argv)
 {
 	_cleanup_free_ char *buf = NULL;
 	struct rtr_spec *s = NULL;
-	struct rtr_err err = { 0 };
+	struct rtr_err err = {0};
 	size_t len;
 	int r;
 

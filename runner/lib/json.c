@@ -95,7 +95,7 @@ struct parser {
 	struct json *stack[RTR_JSON_MAX_DEPTH];
 	char *key[RTR_JSON_MAX_DEPTH]; /* pending member name per open object */
 	size_t depth;
-	int error;          /* errno set by a callback, 0 = yajl's own error */
+	int error;	    /* errno set by a callback, 0 = yajl's own error */
 	const char *reason; /* with error */
 };
 
@@ -206,8 +206,8 @@ static int open_container(struct parser *p, enum json_type t)
 	struct json *j;
 
 	if (p->depth >= RTR_JSON_MAX_DEPTH)
-		return parser_fail(p, EINVAL, "nesting too deep (limit "
-					      STRINGIFY(RTR_JSON_MAX_DEPTH) ")");
+		return parser_fail(p, EINVAL,
+				   "nesting too deep (limit " STRINGIFY(RTR_JSON_MAX_DEPTH) ")");
 	j = node_new(t);
 	if (!parser_add(p, j))
 		return 0;
@@ -245,15 +245,15 @@ static int cb_map_key(void *ctx, const unsigned char *s, size_t l)
 }
 
 static const yajl_callbacks callbacks = {
-	.yajl_null = cb_null,
-	.yajl_boolean = cb_boolean,
-	.yajl_number = cb_number,
-	.yajl_string = cb_string,
-	.yajl_start_map = cb_start_map,
-	.yajl_map_key = cb_map_key,
-	.yajl_end_map = cb_end,
-	.yajl_start_array = cb_start_array,
-	.yajl_end_array = cb_end,
+    .yajl_null = cb_null,
+    .yajl_boolean = cb_boolean,
+    .yajl_number = cb_number,
+    .yajl_string = cb_string,
+    .yajl_start_map = cb_start_map,
+    .yajl_map_key = cb_map_key,
+    .yajl_end_map = cb_end,
+    .yajl_start_array = cb_start_array,
+    .yajl_end_array = cb_end,
 };
 
 static int error_at(const char *buf, size_t len, size_t off, struct rtr_err *err, int code,
@@ -297,7 +297,7 @@ static void yajl_reason(yajl_handle h, char *out, size_t n)
 int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
 	       struct rtr_err *err)
 {
-	struct parser p = { 0 };
+	struct parser p = {0};
 	yajl_handle h;
 	yajl_status st;
 	const char *nul;
@@ -346,12 +346,12 @@ int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
 
 struct json_cur json_root(const struct json *root)
 {
-	return (struct json_cur){ .node = root };
+	return (struct json_cur){.node = root};
 }
 
 struct json_cur json_member(const struct json_cur *obj, const char *key)
 {
-	struct json_cur c = { .parent = obj, .key = key };
+	struct json_cur c = {.parent = obj, .key = key};
 	const struct json *o = obj->node;
 
 	if (o && o->type == JSON_OBJECT)
@@ -365,7 +365,7 @@ struct json_cur json_member(const struct json_cur *obj, const char *key)
 
 struct json_cur json_item(const struct json_cur *arr, size_t i)
 {
-	struct json_cur c = { .parent = arr, .index = i };
+	struct json_cur c = {.parent = arr, .index = i};
 
 	if (arr->node && arr->node->type == JSON_ARRAY && i < arr->node->n)
 		c.node = arr->node->items[i];
@@ -374,7 +374,7 @@ struct json_cur json_item(const struct json_cur *arr, size_t i)
 
 struct json_cur json_member_at(const struct json_cur *obj, size_t i)
 {
-	struct json_cur c = { .parent = obj, .index = i };
+	struct json_cur c = {.parent = obj, .index = i};
 
 	if (obj->node && obj->node->type == JSON_OBJECT && i < obj->node->n) {
 		c.node = obj->node->items[i];
@@ -465,8 +465,8 @@ int json_require(struct json_cur c, struct rtr_err *err)
 static const char *type_name(enum json_type t)
 {
 	static const char *const names[] = {
-		[JSON_NULL] = "null",	    [JSON_BOOL] = "a boolean", [JSON_NUMBER] = "a number",
-		[JSON_STRING] = "a string", [JSON_ARRAY] = "an array", [JSON_OBJECT] = "an object",
+	    [JSON_NULL] = "null",	[JSON_BOOL] = "a boolean", [JSON_NUMBER] = "a number",
+	    [JSON_STRING] = "a string", [JSON_ARRAY] = "an array", [JSON_OBJECT] = "an object",
 	};
 	return names[t];
 }
@@ -618,7 +618,7 @@ struct json_writer {
 	bool after_key;
 	bool done; /* the top-level value is complete */
 	unsigned depth;
-	char kind[RTR_JSON_MAX_DEPTH];      /* 'o' or 'a' per open container */
+	char kind[RTR_JSON_MAX_DEPTH];	    /* 'o' or 'a' per open container */
 	bool has_items[RTR_JSON_MAX_DEPTH]; /* a comma is needed before the next item */
 };
 
@@ -735,13 +735,27 @@ static void write_escaped(struct json_writer *w, const char *s)
 			continue;
 		}
 		switch (*p) {
-		case '"': puts_(w, "\\\""); break;
-		case '\\': puts_(w, "\\\\"); break;
-		case '\b': puts_(w, "\\b"); break;
-		case '\f': puts_(w, "\\f"); break;
-		case '\n': puts_(w, "\\n"); break;
-		case '\r': puts_(w, "\\r"); break;
-		case '\t': puts_(w, "\\t"); break;
+		case '"':
+			puts_(w, "\\\"");
+			break;
+		case '\\':
+			puts_(w, "\\\\");
+			break;
+		case '\b':
+			puts_(w, "\\b");
+			break;
+		case '\f':
+			puts_(w, "\\f");
+			break;
+		case '\n':
+			puts_(w, "\\n");
+			break;
+		case '\r':
+			puts_(w, "\\r");
+			break;
+		case '\t':
+			puts_(w, "\\t");
+			break;
 		default:
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			puts_(w, esc);

@@ -49,11 +49,11 @@ enum json_type {
 
 struct json {
 	enum json_type type;
-	bool boolean;       /* JSON_BOOL */
-	char *str;          /* JSON_STRING: the value; JSON_NUMBER: the literal as written */
-	size_t len;         /* length of str */
-	size_t n;           /* JSON_ARRAY / JSON_OBJECT: number of elements / members */
-	char **keys;        /* JSON_OBJECT: member names */
+	bool boolean;	     /* JSON_BOOL */
+	char *str;	     /* JSON_STRING: the value; JSON_NUMBER: the literal as written */
+	size_t len;	     /* length of str */
+	size_t n;	     /* JSON_ARRAY / JSON_OBJECT: number of elements / members */
+	char **keys;	     /* JSON_OBJECT: member names */
 	struct json **items; /* JSON_ARRAY / JSON_OBJECT: elements / member values */
 };
 
@@ -94,7 +94,7 @@ bool json_present(struct json_cur c);
 void json_path(struct json_cur c, char *buf, size_t n);
 /* Fill @err with "PATH: MESSAGE" and return -EINVAL.  Control bytes become '?'. */
 int json_error(struct json_cur c, struct rtr_err *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* -EINVAL "PATH: missing" unless present. */
 int json_require(struct json_cur c, struct rtr_err *err);
 
@@ -103,8 +103,7 @@ int json_str(struct json_cur c, const char **ret, struct rtr_err *err);
 int json_strdup(struct json_cur c, char **ret, struct rtr_err *err); /* -ENOMEM too */
 int json_bool(struct json_cur c, bool *ret, struct rtr_err *err);
 /* Integers only (no fraction or exponent), within [min, max] / [0, max]. */
-int json_i64(struct json_cur c, int64_t min, int64_t max, int64_t *ret,
-	     struct rtr_err *err);
+int json_i64(struct json_cur c, int64_t min, int64_t max, int64_t *ret, struct rtr_err *err);
 int json_u64(struct json_cur c, uint64_t max, uint64_t *ret, struct rtr_err *err);
 int json_double(struct json_cur c, double *ret, struct rtr_err *err);
 /* Check the type and give the element / member count (@ret_n may be NULL). */

@@ -16,9 +16,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void emit(struct json_writer *w, const struct json *j)
 {
 	switch (j->type) {
-	case JSON_NULL: json_w_null(w); break;
-	case JSON_BOOL: json_w_bool(w, j->boolean); break;
-	case JSON_STRING: json_w_string(w, j->str); break;
+	case JSON_NULL:
+		json_w_null(w);
+		break;
+	case JSON_BOOL:
+		json_w_bool(w, j->boolean);
+		break;
+	case JSON_STRING:
+		json_w_string(w, j->str);
+		break;
 	case JSON_NUMBER: {
 		/* Exercise the typed getters; write what they understood. */
 		struct json_cur c = json_root(j);

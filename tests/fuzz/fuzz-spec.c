@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rtr_spec *s = NULL;
 	struct rtr_seccomp *sc = NULL;
-	struct rtr_err err = { 0 };
+	struct rtr_err err = {0};
 
 	if (spec_parse((const char *)data, size, &s, &err) == 0)
 		spec_free(s);
