@@ -33,6 +33,7 @@ struct bundle {
 	char *tmp_name; /* temporary name in the parent */
 	char *tmp_path;
 	bool force;
+	bool no_sync;
 	bool committed;
 };
 
@@ -126,6 +127,11 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 	return 0;
 }
 
+void bundle_set_sync(struct bundle *b, bool sync)
+{
+	b->no_sync = !sync;
+}
+
 int bundle_rootfs_fd(const struct bundle *b)
 {
 	return b->rootfs_fd;
@@ -179,7 +185,7 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 	if (unpack_interrupted)
 		return rtr_err_set(err, EINTR, "interrupted");
 	/* The rootfs must be on disk before the name points at it (power loss on a router). */
-	if (syncfs(b->dir_fd) < 0)
+	if (!b->no_sync && syncfs(b->dir_fd) < 0)
 		return rtr_err_set(err, errno, "%s: syncfs: %s", b->tmp_path, strerror(errno));
 	r = rename2(b->parent_fd, b->tmp_name, b->parent_fd, b->base, RENAME_NOREPLACE);
 	if (r == -EEXIST && b->force) {

@@ -49,6 +49,8 @@ struct bundle_presets {
 };
 
 int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct rtr_err *err);
+/* bundle_commit() flushes the filesystem (syncfs) before the rename unless told not to. */
+void bundle_set_sync(struct bundle *b, bool sync);
 int bundle_rootfs_fd(const struct bundle *b);
 /* Directory fd of the temporary bundle itself. */
 int bundle_dir_fd(const struct bundle *b);

@@ -34,6 +34,7 @@ struct pull_opts {
 	bool platform_set;
 	struct rtr_platform platform;
 	bool force;
+	bool no_sync;
 	bool allow_devices;
 	uint64_t max_bytes;
 	uint64_t max_entries;
@@ -53,6 +54,7 @@ enum {
 	OPT_ENTRYPOINT,
 	OPT_CMD,
 	OPT_FORCE,
+	OPT_NO_SYNC,
 	OPT_ALLOW_DEVICES,
 	OPT_MAX_BYTES,
 	OPT_MAX_ENTRIES,
@@ -71,6 +73,7 @@ static const struct option options[] = {
     {"entrypoint", required_argument, NULL, OPT_ENTRYPOINT},
     {"cmd", required_argument, NULL, OPT_CMD},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"no-sync", no_argument, NULL, OPT_NO_SYNC},
     {"allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES},
     {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
     {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
@@ -100,6 +103,7 @@ static void usage(FILE *f)
 	      "      --entrypoint PROG    entrypoint (drops the image's Cmd)\n"
 	      "      --cmd ARG            command argument (repeatable)\n"
 	      "      --force              replace an existing BUNDLE atomically\n"
+	      "      --no-sync            do not flush the filesystem before the rename\n"
 	      "      --allow-devices      create device nodes from the image\n"
 	      "      --max-bytes SIZE     limit of unpacked bytes\n"
 	      "      --max-entries N      limit of archive entries\n"
@@ -178,6 +182,9 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 			break;
 		case OPT_FORCE:
 			o->force = true;
+			break;
+		case OPT_NO_SYNC:
+			o->no_sync = true;
 			break;
 		case OPT_ALLOW_DEVICES:
 			o->allow_devices = true;
@@ -310,6 +317,7 @@ int main(int argc, char **argv)
 	r = bundle_create_tmp(&b, o.bundle, o.force, &err);
 	if (r < 0)
 		goto fail;
+	bundle_set_sync(b, !o.no_sync);
 
 	ao.tag = o.tag;
 	ao.platform = o.platform_set ? &o.platform : NULL;
