@@ -22,10 +22,10 @@
 #include "modules.h"
 
 static const struct rtr_device_rule default_devices[] = {
-	{ true, 'c', -1, -1, "m" },  { true, 'b', -1, -1, "m" },   { true, 'c', 1, 3, "rwm" },
-	{ true, 'c', 1, 5, "rwm" },  { true, 'c', 1, 7, "rwm" },   { true, 'c', 1, 8, "rwm" },
-	{ true, 'c', 1, 9, "rwm" },  { true, 'c', 5, 0, "rwm" },   { true, 'c', 5, 1, "rwm" },
-	{ true, 'c', 5, 2, "rwm" },  { true, 'c', 136, -1, "rwm" }, { true, 'c', 10, 200, "rwm" },
+    {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},	   {true, 'c', 1, 3, "rwm"},
+    {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 7, "rwm"},	   {true, 'c', 1, 8, "rwm"},
+    {true, 'c', 1, 9, "rwm"}, {true, 'c', 5, 0, "rwm"},	   {true, 'c', 5, 1, "rwm"},
+    {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"},
 };
 
 static int v1_device_rule(int fd, const struct rtr_device_rule *d, struct rtr_err *err)
@@ -63,7 +63,7 @@ static size_t effective_rules(const struct rtr_container *c, struct rtr_device_r
 	const struct rtr_linux *lx = &c->spec->lx;
 	size_t n = 0;
 
-	out[n++] = (struct rtr_device_rule){ false, 'a', -1, -1, "rwm" };
+	out[n++] = (struct rtr_device_rule){false, 'a', -1, -1, "rwm"};
 	for (size_t i = 0; i < res->n_devices && n < max; i++)
 		out[n++] = res->devices[i];
 	for (size_t i = 0; i < lx->n_devices && n < max; i++) {
@@ -71,23 +71,26 @@ static size_t effective_rules(const struct rtr_container *c, struct rtr_device_r
 
 		if (d->type == 'p')
 			continue;
-		out[n++] = (struct rtr_device_rule){ true, d->type == 'u' ? 'c' : d->type, d->major,
-						     d->minor, "rwm" };
+		out[n++] = (struct rtr_device_rule){true, d->type == 'u' ? 'c' : d->type, d->major,
+						    d->minor, "rwm"};
 	}
 	for (size_t i = 0; i < ELEMENTSOF(default_devices) && n < max; i++)
 		out[n++] = default_devices[i];
 	return n;
 }
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i) })
+#define INSN(c, d, s, o, i)                                                                        \
+	((struct bpf_insn){.code = (c), .dst_reg = (d), .src_reg = (s), .off = (o), .imm = (i)})
 
 static unsigned access_bits(const char *a)
 {
 	unsigned m = 0;
 
 	for (; a && *a; a++)
-		m |= *a == 'm' ? BPF_DEVCG_ACC_MKNOD : *a == 'r' ? BPF_DEVCG_ACC_READ :
-		     *a == 'w' ? BPF_DEVCG_ACC_WRITE : 0;
+		m |= *a == 'm'	 ? BPF_DEVCG_ACC_MKNOD
+		     : *a == 'r' ? BPF_DEVCG_ACC_READ
+		     : *a == 'w' ? BPF_DEVCG_ACC_WRITE
+				 : 0;
 	return m ? m : BPF_DEVCG_ACC_MKNOD | BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
 }
 
@@ -115,13 +118,15 @@ static size_t build_prog(const struct rtr_device_rule *r, size_t n, struct bpf_i
 
 		if (r[i].type != 'a') {
 			jumps[nj++] = b;
-			blk[b++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 0,
-					r[i].type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+			blk[b++] =
+			    INSN(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 0,
+				 r[i].type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
 			if (!full) {
 				blk[b++] = INSN(BPF_ALU | BPF_MOV | BPF_X, 0, 3, 0, 0);
 				if (r[i].allow) {
 					/* requested bits outside the rule: no match */
-					blk[b++] = INSN(BPF_ALU | BPF_AND | BPF_K, 0, 0, 0, ~acc & 7);
+					blk[b++] =
+					    INSN(BPF_ALU | BPF_AND | BPF_K, 0, 0, 0, ~acc & 7);
 					jumps[nj++] = b;
 					blk[b++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 0, 0, 0, 0);
 				} else {
@@ -132,11 +137,13 @@ static size_t build_prog(const struct rtr_device_rule *r, size_t n, struct bpf_i
 			}
 			if (r[i].major >= 0) {
 				jumps[nj++] = b;
-				blk[b++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 4, 0, 0, (int32_t)r[i].major);
+				blk[b++] =
+				    INSN(BPF_JMP | BPF_JNE | BPF_K, 4, 0, 0, (int32_t)r[i].major);
 			}
 			if (r[i].minor >= 0) {
 				jumps[nj++] = b;
-				blk[b++] = INSN(BPF_JMP | BPF_JNE | BPF_K, 5, 0, 0, (int32_t)r[i].minor);
+				blk[b++] =
+				    INSN(BPF_JMP | BPF_JNE | BPF_K, 5, 0, 0, (int32_t)r[i].minor);
 			}
 		}
 		blk[b++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, r[i].allow ? 1 : 0);

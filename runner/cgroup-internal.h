@@ -41,8 +41,8 @@ enum cg_layout {
 
 struct cg_host {
 	enum cg_layout layout;
-	unsigned v1;         /* bit (1 << enum cg_ctrl): mounted as a v1 hierarchy */
-	unsigned v2;         /* bit: controller listed in the v2 root's cgroup.controllers */
+	unsigned v1;	     /* bit (1 << enum cg_ctrl): mounted as a v1 hierarchy */
+	unsigned v2;	     /* bit: controller listed in the v2 root's cgroup.controllers */
 	const char *v2_root; /* CG_ROOT or CG_ROOT "/unified"; NULL when no v2 tree */
 };
 
@@ -78,9 +78,9 @@ struct rtr_cgroup {
 	struct cg_host h;
 	char rel[PATH_MAX / 4];
 	int fd[_CG_MAX]; /* v1 container directories, -1 when absent */
-	int v2fd;        /* the unified tree's container directory, -1 when absent */
-	int lock_fd;     /* primary directory, flock()ed while the container lives */
-	bool owned;      /* we created the directories: destroy removes them */
+	int v2fd;	 /* the unified tree's container directory, -1 when absent */
+	int lock_fd;	 /* primary directory, flock()ed while the container lives */
+	bool owned;	 /* we created the directories: destroy removes them */
 	bool mem_limit_set;
 	uint64_t mem_limit;
 };
@@ -94,8 +94,8 @@ int cg_rel_append(char *buf, size_t n, const char *part);
 int cg_dir_fd(const struct rtr_cgroup *cg, int where);
 /* Writes @val to @file of the container's directory in hierarchy @where; @what names the
  * setting (OCI field and option) for the message. */
-int cg_set(struct rtr_cgroup *cg, int where, const char *file, const char *val,
-	   const char *what, struct rtr_err *err);
+int cg_set(struct rtr_cgroup *cg, int where, const char *file, const char *val, const char *what,
+	   struct rtr_err *err);
 bool cg_has_file(const struct rtr_cgroup *cg, int where, const char *file);
 int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct rtr_err *err);
 int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err);

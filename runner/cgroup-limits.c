@@ -27,7 +27,7 @@
 static int cpulist_check(const char *list, const char *online_file, long *ret_bad)
 {
 	char buf[256];
-	unsigned char online[1024] = { 0 };
+	unsigned char online[1024] = {0};
 	const char *p;
 	char *end;
 
@@ -106,7 +106,7 @@ static int push_throttle(struct rtr_throttle **v, size_t *n, const char *opt, co
 	nv = realloc(*v, (*n + 1) * sizeof(**v));
 	if (!nv)
 		return -ENOMEM;
-	nv[*n] = (struct rtr_throttle){ major(st.st_rdev), minor(st.st_rdev), rate };
+	nv[*n] = (struct rtr_throttle){major(st.st_rdev), minor(st.st_rdev), rate};
 	*v = nv;
 	(*n)++;
 	return 0;
@@ -152,9 +152,10 @@ int cgroup_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 		else if (parse_size(o->memory_swap, &v) == 0 && v > 0 && v <= INT64_MAX)
 			res->memory.swap = (int64_t)v;
 		else
-			return rtr_err_set(err, EINVAL,
-					   "--memory-swap %s: expected a size (memory plus swap) or -1",
-					   o->memory_swap);
+			return rtr_err_set(
+			    err, EINVAL,
+			    "--memory-swap %s: expected a size (memory plus swap) or -1",
+			    o->memory_swap);
 		res->memory.swap_set = s->lx.resources_set = true;
 	}
 	if (res->memory.swap_set && res->memory.swap >= 0) {
@@ -172,9 +173,9 @@ int cgroup_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 				   o->memory_high);
 	if (o->pids_limit) {
 		if (parse_i64(o->pids_limit, -1, INT64_MAX, &i) < 0)
-			return rtr_err_set(err, EINVAL,
-					   "--pids-limit %s: expected a number (0 or -1: unlimited)",
-					   o->pids_limit);
+			return rtr_err_set(
+			    err, EINVAL, "--pids-limit %s: expected a number (0 or -1: unlimited)",
+			    o->pids_limit);
 		res->pids.limit = i;
 		res->pids.limit_set = s->lx.resources_set = true;
 	}
@@ -214,11 +215,13 @@ int cgroup_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 	if (o->cpu_mems) {
 		r = cpulist_check(o->cpu_mems, "/sys/devices/system/node/online", &bad);
 		if (r == -ENXIO)
-			return rtr_err_set(err, EINVAL, "--cpu-mems %s: memory node %ld is not online",
+			return rtr_err_set(err, EINVAL,
+					   "--cpu-mems %s: memory node %ld is not online",
 					   o->cpu_mems, bad);
 		if (r < 0)
 			return rtr_err_set(err, EINVAL,
-					   "--cpu-mems %s: expected node numbers like 0-1", o->cpu_mems);
+					   "--cpu-mems %s: expected node numbers like 0-1",
+					   o->cpu_mems);
 		if (replace_str(&res->cpu.mems, o->cpu_mems) < 0)
 			return -ENOMEM;
 		s->lx.resources_set = true;
@@ -236,15 +239,18 @@ int cgroup_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 			return r;
 	for (size_t k = 0; o->device_write_bps && o->device_write_bps[k]; k++)
 		if ((r = push_throttle(&res->block_io.write_bps, &res->block_io.n_write_bps,
-				       "--device-write-bps", o->device_write_bps[k], true, err)) < 0)
+				       "--device-write-bps", o->device_write_bps[k], true, err)) <
+		    0)
 			return r;
 	for (size_t k = 0; o->device_read_iops && o->device_read_iops[k]; k++)
 		if ((r = push_throttle(&res->block_io.read_iops, &res->block_io.n_read_iops,
-				       "--device-read-iops", o->device_read_iops[k], false, err)) < 0)
+				       "--device-read-iops", o->device_read_iops[k], false, err)) <
+		    0)
 			return r;
 	for (size_t k = 0; o->device_write_iops && o->device_write_iops[k]; k++)
 		if ((r = push_throttle(&res->block_io.write_iops, &res->block_io.n_write_iops,
-				       "--device-write-iops", o->device_write_iops[k], false, err)) < 0)
+				       "--device-write-iops", o->device_write_iops[k], false,
+				       err)) < 0)
 			return r;
 	if (res->block_io.n_read_bps || res->block_io.n_write_bps || res->block_io.n_read_iops ||
 	    res->block_io.n_write_iops)
@@ -340,9 +346,12 @@ static int apply_cpu(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_
 
 	if (w == CG_V2) {
 		if (res->cpu.shares_set) {
-			uint64_t s = res->cpu.shares < 2 ? 2 : res->cpu.shares > 262144 ? 262144 : res->cpu.shares;
+			uint64_t s = res->cpu.shares < 2	? 2
+				     : res->cpu.shares > 262144 ? 262144
+								: res->cpu.shares;
 
-			/* the conversion runc, crun and systemd agree on: [2, 262144] -> [1, 10000] */
+			/* the conversion runc, crun and systemd agree on: [2, 262144] -> [1, 10000]
+			 */
 			snprintf(v, sizeof(v), "%llu",
 				 (unsigned long long)(1 + ((s - 2) * 9999) / 262142));
 			r = cg_set(cg, w, "cpu.weight", v, "cpu.shares (--cpu-shares)", err);
@@ -385,8 +394,7 @@ static int apply_cpu(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_
 	}
 	if (r == 0 && res->cpu.realtime_period_set) {
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.realtime_period);
-		r = cg_set(cg, w, "cpu.rt_period_us", v, "linux.resources.cpu.realtimePeriod",
-			   err);
+		r = cg_set(cg, w, "cpu.rt_period_us", v, "linux.resources.cpu.realtimePeriod", err);
 	}
 	if (r == 0 && res->cpu.realtime_runtime_set) {
 		snprintf(v, sizeof(v), "%lld", (long long)res->cpu.realtime_runtime);
@@ -436,7 +444,8 @@ static int apply_blkio(struct rtr_container *c, struct rtr_cgroup *cg, struct rt
 	char v[64];
 
 	if (res->block_io.weight_set) {
-		if (v2 ? cg_has_file(cg, w, "io.bfq.weight") : cg_has_file(cg, w, "blkio.bfq.weight")) {
+		if (v2 ? cg_has_file(cg, w, "io.bfq.weight")
+		       : cg_has_file(cg, w, "blkio.bfq.weight")) {
 			wfile = v2 ? "io.bfq.weight" : "blkio.bfq.weight";
 			snprintf(v, sizeof(v), "%u", res->block_io.weight);
 		} else if (v2) {
@@ -462,8 +471,9 @@ static int apply_blkio(struct rtr_container *c, struct rtr_cgroup *cg, struct rt
 
 		if (!d->weight_set)
 			continue;
-		wfile = v2 ? "io.weight" : cg_has_file(cg, w, "blkio.weight_device") ?
-				   "blkio.weight_device" : "blkio.bfq.weight_device";
+		wfile = v2					    ? "io.weight"
+			: cg_has_file(cg, w, "blkio.weight_device") ? "blkio.weight_device"
+								    : "blkio.bfq.weight_device";
 		snprintf(v, sizeof(v), "%lld:%lld %d", (long long)d->major, (long long)d->minor,
 			 v2 ? v2_io_weight(d->weight) : d->weight);
 		r = cg_set(cg, w, wfile, v, "linux.resources.blockIO.weightDevice", err);
@@ -497,8 +507,8 @@ int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_e
 	r = apply_memory(c, cg, err);
 	if (r == 0 && res->pids.limit_set) {
 		fmt_i64(v, sizeof(v), res->pids.limit > 0 ? res->pids.limit : -1, "max");
-		r = cg_set(cg, cg_where(&cg->h, CG_PIDS), "pids.max", v, "pids.limit (--pids-limit)",
-			   err);
+		r = cg_set(cg, cg_where(&cg->h, CG_PIDS), "pids.max", v,
+			   "pids.limit (--pids-limit)", err);
 	}
 	if (r == 0)
 		r = apply_cpu(c, cg, err);
@@ -515,7 +525,8 @@ int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_e
 		const struct rtr_hugepage_limit *l = &res->hugepage_limits[i];
 
 		if (!l->page_size || strchr(l->page_size, '/'))
-			return rtr_err_set(err, EINVAL, "linux.resources.hugepageLimits: bad pageSize");
+			return rtr_err_set(err, EINVAL,
+					   "linux.resources.hugepageLimits: bad pageSize");
 		snprintf(file, sizeof(file), "hugetlb.%s.%s", l->page_size,
 			 w == CG_V2 ? "max" : "limit_in_bytes");
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->limit);
@@ -547,22 +558,22 @@ int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct 
 		int ctrl;
 		const char *what;
 	} need[] = {
-		{ res->memory.limit_set || res->memory.reservation_set || res->memory.swap_set ||
-			  res->memory.swappiness_set || res->memory.disable_oom_killer_set || high,
-		  CG_MEMORY, "linux.resources.memory (--memory...)" },
-		{ res->pids.limit_set, CG_PIDS, "linux.resources.pids (--pids-limit)" },
-		{ res->cpu.shares_set || res->cpu.quota_set || res->cpu.period_set ||
-			  res->cpu.burst_set || res->cpu.realtime_runtime_set ||
-			  res->cpu.realtime_period_set || res->cpu.idle_set,
-		  CG_CPU, "linux.resources.cpu (--cpus, --cpu-shares)" },
-		{ (res->cpu.cpus && *res->cpu.cpus) || (res->cpu.mems && *res->cpu.mems), CG_CPUSET,
-		  "linux.resources.cpu.cpus/mems (--cpu-list, --cpu-mems)" },
-		{ res->block_io.weight_set || res->block_io.leaf_weight_set ||
-			  res->block_io.n_weight_device || res->block_io.n_read_bps ||
-			  res->block_io.n_write_bps || res->block_io.n_read_iops ||
-			  res->block_io.n_write_iops,
-		  CG_BLKIO, "linux.resources.blockIO (--io-weight, --device-*-bps/iops)" },
-		{ res->n_hugepage_limits > 0, CG_HUGETLB, "linux.resources.hugepageLimits" },
+	    {res->memory.limit_set || res->memory.reservation_set || res->memory.swap_set ||
+		 res->memory.swappiness_set || res->memory.disable_oom_killer_set || high,
+	     CG_MEMORY, "linux.resources.memory (--memory...)"},
+	    {res->pids.limit_set, CG_PIDS, "linux.resources.pids (--pids-limit)"},
+	    {res->cpu.shares_set || res->cpu.quota_set || res->cpu.period_set ||
+		 res->cpu.burst_set || res->cpu.realtime_runtime_set ||
+		 res->cpu.realtime_period_set || res->cpu.idle_set,
+	     CG_CPU, "linux.resources.cpu (--cpus, --cpu-shares)"},
+	    {(res->cpu.cpus && *res->cpu.cpus) || (res->cpu.mems && *res->cpu.mems), CG_CPUSET,
+	     "linux.resources.cpu.cpus/mems (--cpu-list, --cpu-mems)"},
+	    {res->block_io.weight_set || res->block_io.leaf_weight_set ||
+		 res->block_io.n_weight_device || res->block_io.n_read_bps ||
+		 res->block_io.n_write_bps || res->block_io.n_read_iops ||
+		 res->block_io.n_write_iops,
+	     CG_BLKIO, "linux.resources.blockIO (--io-weight, --device-*-bps/iops)"},
+	    {res->n_hugepage_limits > 0, CG_HUGETLB, "linux.resources.hugepageLimits"},
 	};
 	int mw = cg_where(h, CG_MEMORY);
 
@@ -597,9 +608,9 @@ int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct 
 				   "linux.resources.cpu.realtimeRuntime/Period: not supported by "
 				   "cgroup v2");
 	if (res->n_unified && !h->v2_root)
-		return rtr_err_set(err, EOPNOTSUPP,
-				   "linux.resources.unified: needs a cgroup v2 tree; this host has %s",
-				   l);
+		return rtr_err_set(
+		    err, EOPNOTSUPP,
+		    "linux.resources.unified: needs a cgroup v2 tree; this host has %s", l);
 	return 0;
 }
 

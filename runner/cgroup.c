@@ -50,19 +50,16 @@
 #define TMPFS_MAGIC 0x01021994
 #endif
 
-
 static const char *const ctrl_v1[_CG_MAX] = {
-	[CG_CPU] = "cpu",	  [CG_CPUACCT] = "cpuacct", [CG_CPUSET] = "cpuset",
-	[CG_MEMORY] = "memory",	  [CG_DEVICES] = "devices", [CG_FREEZER] = "freezer",
-	[CG_BLKIO] = "blkio",	  [CG_PIDS] = "pids",	    [CG_HUGETLB] = "hugetlb",
+    [CG_CPU] = "cpu",	    [CG_CPUACCT] = "cpuacct", [CG_CPUSET] = "cpuset",
+    [CG_MEMORY] = "memory", [CG_DEVICES] = "devices", [CG_FREEZER] = "freezer",
+    [CG_BLKIO] = "blkio",   [CG_PIDS] = "pids",	      [CG_HUGETLB] = "hugetlb",
 };
 /* The v2 controller that does the job; NULL: core files (cgroup.freeze) or BPF. */
 static const char *const ctrl_v2[_CG_MAX] = {
-	[CG_CPU] = "cpu",	[CG_CPUACCT] = "cpu", [CG_CPUSET] = "cpuset",
-	[CG_MEMORY] = "memory", [CG_BLKIO] = "io",    [CG_PIDS] = "pids",
-	[CG_HUGETLB] = "hugetlb",
+    [CG_CPU] = "cpu",  [CG_CPUACCT] = "cpu", [CG_CPUSET] = "cpuset",   [CG_MEMORY] = "memory",
+    [CG_BLKIO] = "io", [CG_PIDS] = "pids",   [CG_HUGETLB] = "hugetlb",
 };
-
 
 /* ---- small file helpers ---------------------------------------------------------------- */
 
@@ -264,7 +261,7 @@ int cg_host_detect(struct cg_host *h)
 
 const char *cg_layout_name(enum cg_layout l)
 {
-	static const char *const n[] = { "none", "cgroup v1", "cgroup v2", "hybrid cgroups" };
+	static const char *const n[] = {"none", "cgroup v1", "cgroup v2", "hybrid cgroups"};
 	return n[l];
 }
 
@@ -285,7 +282,7 @@ int cg_where(const struct cg_host *h, int c)
 
 int cg_primary(const struct cg_host *h)
 {
-	static const int order[] = { CG_PIDS, CG_MEMORY, CG_FREEZER, CG_CPUACCT, CG_CPU };
+	static const int order[] = {CG_PIDS, CG_MEMORY, CG_FREEZER, CG_CPUACCT, CG_CPU};
 
 	if (h->v2_root)
 		return CG_V2;
@@ -371,7 +368,7 @@ static int kill_cb(int parent, const char *name, void *u)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -485,7 +482,8 @@ static int rm_rel(const struct cg_host *h, const char *rel)
 	return ret;
 }
 
-/* ---- writing limits -------------------------------------------------------------------------------- */
+/* ---- writing limits
+ * -------------------------------------------------------------------------------- */
 
 int cg_dir_fd(const struct rtr_cgroup *cg, int where)
 {
@@ -494,8 +492,8 @@ int cg_dir_fd(const struct rtr_cgroup *cg, int where)
 
 /* Writes @val to @file of the container's directory in hierarchy @where; @what names the
  * setting (OCI field and option) for the message. */
-int cg_set(struct rtr_cgroup *cg, int where, const char *file, const char *val,
-		  const char *what, struct rtr_err *err)
+int cg_set(struct rtr_cgroup *cg, int where, const char *file, const char *val, const char *what,
+	   struct rtr_err *err)
 {
 	int dfd = cg_dir_fd(cg, where), fd, r;
 
@@ -535,10 +533,11 @@ static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const cha
 	r = cg_rel_append(cg->rel, n, base ? base : "");
 	if (r == 0 && !parent && cp && *cp) {
 		if (strchr(cp, ':'))
-			return rtr_err_set(err, EINVAL,
-					   "linux.cgroupsPath %s: systemd slice:prefix:name paths are "
-					   "not supported (give a path)",
-					   cp);
+			return rtr_err_set(
+			    err, EINVAL,
+			    "linux.cgroupsPath %s: systemd slice:prefix:name paths are "
+			    "not supported (give a path)",
+			    cp);
 		if (cp[0] != '/')
 			r = cg_rel_append(cg->rel, n, RTR_CGROUP_PARENT);
 		if (r == 0)
@@ -550,7 +549,9 @@ static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const cha
 	}
 	if (r < 0 || !strchr(cg->rel, '/'))
 		return rtr_err_set(err, EINVAL, "cgroup path of %s: bad path (%s)", c->name,
-				   cp ? cp : parent ? parent : RTR_CGROUP_PARENT);
+				   cp	    ? cp
+				   : parent ? parent
+					    : RTR_CGROUP_PARENT);
 	return 0;
 }
 
@@ -595,7 +596,7 @@ static const char *delegated_base(const struct cg_host *h, char *buf, size_t n)
  * too (a parent made by another tool); the hierarchy's root is never empty. */
 static void cpuset_inherit_fd(int fd, int depth)
 {
-	static const char *const files[] = { "cpuset.cpus", "cpuset.mems" };
+	static const char *const files[] = {"cpuset.cpus", "cpuset.mems"};
 	_cleanup_close_ int pfd = -1;
 	char buf[256];
 
@@ -836,8 +837,8 @@ int cgroup_setup(struct rtr_container *c, struct rtr_err *err)
 		char v[48];
 		const char *sig = c->spec->ext.stop_signal ? c->spec->ext.stop_signal : "";
 		int n = snprintf(v, sizeof(v), "%s %u", sig,
-				 c->spec->ext.stop_timeout_set ? c->spec->ext.stop_timeout_s :
-								 RTR_STOP_TIMEOUT_S);
+				 c->spec->ext.stop_timeout_set ? c->spec->ext.stop_timeout_s
+							       : RTR_STOP_TIMEOUT_S);
 
 		if (n > 0 && (size_t)n < sizeof(v))
 			fsetxattr(cg->lock_fd, CG_XATTR_STOP, v, (size_t)n, 0);
@@ -873,7 +874,7 @@ int cgroup_enter(struct rtr_container *c, pid_t pid, struct rtr_err *err)
 
 static void fmt_bytes(uint64_t b, char *buf, size_t n)
 {
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double v = (double)b;
 	size_t i = 0;
 

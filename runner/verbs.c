@@ -37,7 +37,7 @@ struct cinfo {
 	bool mem_set, mem_peak_set, cpu_set, pids_set, io_set;
 };
 
-static const char *const verbs[] = { "ps", "stats", "stop", "kill", "pause", "resume" };
+static const char *const verbs[] = {"ps", "stats", "stop", "kill", "pause", "resume"};
 
 bool verb_known(const char *verb)
 {
@@ -105,8 +105,8 @@ static int io_bytes(int dfd, bool v2, uint64_t *rd, uint64_t *wr)
 	char *line, *save = NULL;
 
 	*rd = *wr = 0;
-	if (read_file_at(dfd, v2 ? "io.stat" : "blkio.throttle.io_service_bytes_recursive",
-			 1 << 20, &buf, NULL) < 0)
+	if (read_file_at(dfd, v2 ? "io.stat" : "blkio.throttle.io_service_bytes_recursive", 1 << 20,
+			 &buf, NULL) < 0)
 		return -ENOENT;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		unsigned long long v;
@@ -165,13 +165,15 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 
 		ci->mem_set = cg_read_u64(mfd, v2 ? "memory.current" : "memory.usage_in_bytes",
 					  NULL, &ci->mem) == 0;
-		ci->mem_peak_set = cg_read_u64(mfd, v2 ? "memory.peak" : "memory.max_usage_in_bytes",
-					       NULL, &ci->mem_peak) == 0;
+		ci->mem_peak_set =
+		    cg_read_u64(mfd, v2 ? "memory.peak" : "memory.max_usage_in_bytes", NULL,
+				&ci->mem_peak) == 0;
 		if (cg_read_u64(mfd, v2 ? "memory.max" : "memory.limit_in_bytes", NULL, &v) == 0)
 			ci->mem_limit = v >= (1ULL << 62) ? UINT64_MAX : v; /* v1: huge = none */
 		else
 			ci->mem_limit = UINT64_MAX;
-		cg_read_u64(mfd, v2 ? "memory.events" : "memory.oom_control", "oom_kill", &ci->ooms);
+		cg_read_u64(mfd, v2 ? "memory.events" : "memory.oom_control", "oom_kill",
+			    &ci->ooms);
 	}
 	if (!full)
 		return 0;
@@ -194,7 +196,8 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 	}
 	fd = open_ctrl(h, CG_BLKIO, rel);
 	if (fd >= 0) {
-		ci->io_set = io_bytes(fd, ctrl_is_v2(h, CG_BLKIO), &ci->io_read, &ci->io_write) == 0;
+		ci->io_set =
+		    io_bytes(fd, ctrl_is_v2(h, CG_BLKIO), &ci->io_read, &ci->io_write) == 0;
 		close(fd);
 	}
 	return 0;
@@ -202,7 +205,7 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 
 static void fmt_bytes(uint64_t b, char *buf, size_t n)
 {
-	static const char *const u[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double v = (double)b;
 	size_t i = 0;
 
@@ -270,12 +273,9 @@ struct verb_args {
 static int parse_args(int argc, char **argv, struct verb_args *a)
 {
 	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "cgroup-parent", required_argument, NULL, 'p' },
-		{ "time", required_argument, NULL, 't' },
-		{ "signal", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
+	    {"json", no_argument, NULL, 'j'},	    {"cgroup-parent", required_argument, NULL, 'p'},
+	    {"time", required_argument, NULL, 't'}, {"signal", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},	    {},
 	};
 	int ch;
 
@@ -302,7 +302,8 @@ static int parse_args(int argc, char **argv, struct verb_args *a)
 			       "       rtr-run stop [-t SECONDS] NAME\n"
 			       "       rtr-run kill [-s SIGNAL] NAME [SIGNAL]\n"
 			       "       rtr-run pause NAME | resume NAME\n"
-			       "every verb takes --cgroup-parent PATH (default " RTR_CGROUP_PARENT ")\n");
+			       "every verb takes --cgroup-parent PATH (default " RTR_CGROUP_PARENT
+			       ")\n");
 			return 1;
 		default:
 			log_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
@@ -447,7 +448,8 @@ static int verb_stats(const struct cg_host *h, const struct verb_args *a, const 
 		printf("MEMORY    %s / %s (peak %s, oom kills %llu)\n", cur, lim,
 		       ci.mem_peak_set ? peak : "-", (unsigned long long)ci.ooms);
 		if (ci.cpu_set)
-			printf("CPU       %llu.%06llus\n", (unsigned long long)ci.cpu_usec / 1000000,
+			printf("CPU       %llu.%06llus\n",
+			       (unsigned long long)ci.cpu_usec / 1000000,
 			       (unsigned long long)ci.cpu_usec % 1000000);
 		else
 			printf("CPU       -\n");
@@ -580,7 +582,9 @@ int verb_main(const char *verb, int argc, char **argv)
 	if (streq(verb, "stop"))
 		return verb_stop(&h, &a, name);
 	if (streq(verb, "kill")) {
-		const char *s = a.signal ? a.signal : a.first + 1 < argc ? argv[a.first + 1] : "SIGKILL";
+		const char *s = a.signal	     ? a.signal
+				: a.first + 1 < argc ? argv[a.first + 1]
+						     : "SIGKILL";
 		int sig = opts_parse_signal(s);
 		struct cinfo ci;
 
