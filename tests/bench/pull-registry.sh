@@ -50,6 +50,8 @@ reg_push "$L" one "$R/bench/one:1"
 reg_push "$L" five "$R/bench/five:1"
 
 median() { jq -r ".results[$1].median" "$T/h.json"; }
+# CPU seconds (user + system, mean): steadier than wall time on a loaded machine.
+cpu() { jq -r ".results[$1] | .user + .system" "$T/h.json"; }
 for img in one five; do
 	hyperfine -N -w 1 -r "$RUNS" --export-json "$T/h.json" \
 		-p "rm -rf $T/out $T/cache $T/oci" -n "rtr-pull (cold cache)" \
@@ -64,6 +66,9 @@ for img in one five; do
 	a=$(median 0) n=$(median 1) w=$(median 2) s=$(median 3)
 	printf '# %-5s rtr-pull cold %.3f s, --no-cache %.3f s, warm cache %.3f s; skopeo+umoci %.3f s; ratio cold/skopeo %.2f (target <= 0.5)\n' \
 		"$img" "$a" "$n" "$w" "$s" "$(echo "$a / $s" | bc -l)"
+	ca=$(cpu 0) cn=$(cpu 1) cw=$(cpu 2) cs=$(cpu 3)
+	printf '# %-5s CPU s: rtr-pull cold %.3f, --no-cache %.3f, warm %.3f; skopeo+umoci %.3f; ratio cold/skopeo %.2f\n' \
+		"$img" "$ca" "$cn" "$cw" "$cs" "$(echo "$ca / $cs" | bc -l)"
 
 	# Peak RSS (and what of it is our own memory) and the disk used under $T/d while a
 	# --no-cache pull runs (the bundle's temporary sibling included): no layer copy.
