@@ -242,7 +242,9 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 	bool want_default;
 	int r;
 
-	if (o->seccomp && streq(o->seccomp, "unconfined")) {
+	/* --privileged runs without a filter, the bundle's included, unless --seccomp
+	 * asks for one (as Docker does). */
+	if ((o->seccomp && streq(o->seccomp, "unconfined")) || (o->privileged && !o->seccomp)) {
 		seccomp_spec_free(s->lx.seccomp);
 		s->lx.seccomp = NULL;
 		return 0;
@@ -263,9 +265,8 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 		return 0;
 	}
 
-	/* --privileged runs without a filter unless --seccomp asks for one. */
 	want_default = streq(o->seccomp, "default") ||
-		       (s->ext.default_profile && !s->lx.seccomp && !o->privileged);
+		       (s->ext.default_profile && !s->lx.seccomp);
 	if (!want_default)
 		return 0;
 	r = default_seccomp(bounding_mask(s), &sc);

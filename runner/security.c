@@ -395,6 +395,8 @@ int security_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct 
 		if (r < 0)
 			return r;
 		s->process.caps_set = true;
+		/* setuid programs work again, unless --no-new-privileges says otherwise. */
+		s->process.no_new_privileges = false;
 		strv_free(s->lx.masked_paths);
 		strv_free(s->lx.readonly_paths);
 		s->lx.masked_paths = calloc(1, sizeof(char *));
@@ -558,12 +560,18 @@ static int readonly_path(const char *path, bool have_proc, struct rtr_err *err)
 	struct statvfs sv;
 	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
 
+	struct stat st;
+
 	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return rtr_err_set(err, errno, "linux.readonlyPaths %s: %s", path, strerror(errno));
 	}
+	if (fstat(fd, &st) < 0)
+		return rtr_err_set(err, errno, "linux.readonlyPaths %s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return 0; /* not the kernel file meant; a bind would not follow it anyway */
 	if (mount(fd_path(fd, path, buf, sizeof(buf), have_proc),
 		  fd_path(fd, path, buf, sizeof(buf), have_proc), NULL, MS_BIND | MS_REC, NULL) < 0)
 		return rtr_err_set(err, errno, "linux.readonlyPaths %s: bind: %s", path,

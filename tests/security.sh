@@ -168,6 +168,12 @@ else
 	skip "--privileged: host devices" "no /dev/loop0 on this host"
 fi
 
+C=$(bundle_copy sec-privfile)
+bundle_jq "$C" '.linux.seccomp = $p[0] | .process.noNewPrivileges = true' \
+	--slurpfile p <("$RTR_RUN" --print-default-seccomp)
+run "$RTR_RUN" --privileged "$C" -- /probe caps
+is "$(field Seccomp):$(field NoNewPrivs)" 0:0 "--privileged drops the bundle's own seccomp and no_new_privs"
+
 # ---- seccomp ------------------------------------------------------------------------------
 
 cat >"$T/mkdir-enospc.json" <<'EOF'
