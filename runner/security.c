@@ -558,9 +558,8 @@ static int readonly_path(const char *path, bool have_proc, struct rtr_err *err)
 	_cleanup_close_ int fd = -1, top = -1;
 	char buf[40];
 	struct statvfs sv;
-	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
-
 	struct stat st;
+	unsigned long flags = MS_BIND | MS_REMOUNT | MS_RDONLY;
 
 	fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
