@@ -82,6 +82,8 @@ struct unpack {
 	gid_t gid;
 	int64_t mtime;
 	uint32_t mtime_nsec;
+	struct unpack_xattr *xattrs;
+	size_t n_xattrs;
 
 	/* per layer: hashes of the paths this layer created (for opaque whiteouts) */
 	uint64_t *set;
@@ -91,6 +93,8 @@ struct unpack {
 	struct dirtime *dirs;
 	size_t n_dirs;
 };
+
+static void xattrs_free(struct unpack *u);
 
 /* ---- small helpers ---- */
 
@@ -530,6 +534,7 @@ void unpack_free(struct unpack *u)
 	free(u->cur);
 	free(u->set);
 	free(u->pset);
+	xattrs_free(u);
 	dirs_clear(u);
 	free(u);
 }
@@ -542,28 +547,85 @@ static int fail(struct unpack *u, struct rtr_err *err, int r, const char *what)
 			   strerror(-r));
 }
 
-/* Ownership, mode, xattrs and times on an open fd (not O_PATH). */
-static int set_meta_fd(struct unpack *u, int fd, const struct unpack_entry *e, bool times,
-		       struct rtr_err *err)
+/* Extended attributes an image may set: user.* and file capabilities.  trusted.* (e.g.
+ * overlayfs's trusted.overlay.*, which would redirect lookups if the rootfs ever became an
+ * overlay layer), security.selinux and system.* are the host's business. */
+static bool xattr_allowed(const char *name)
 {
-	for (size_t i = 0; i < e->n_xattrs; i++) {
-		if (fsetxattr(fd, e->xattrs[i].name, e->xattrs[i].value, e->xattrs[i].len, 0) < 0) {
+	return startswith(name, "user.") || streq(name, "security.capability");
+}
+
+static int set_xattrs(struct unpack *u, int fd, const struct unpack_xattr *x, size_t n,
+		      struct rtr_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!xattr_allowed(x[i].name)) {
+			warn(
+			    u,
+			    "%s: extended attribute outside user.* and security.capability skipped",
+			    u->cur);
+			continue;
+		}
+		if (fsetxattr(fd, x[i].name, x[i].value, x[i].len, 0) < 0) {
 			if (errno != ENOTSUP && errno != EPERM && errno != EOPNOTSUPP &&
 			    errno != EINVAL)
 				return fail(u, err, -errno, "setting an extended attribute");
 			warn(u, "%s: extended attribute not supported here, skipped", u->cur);
 		}
 	}
+	return 0;
+}
+
+/* Ownership, mode, xattrs and times on an open fd (not O_PATH).  Order matters: chown
+ * clears setuid/setgid and file capabilities, so mode and xattrs come after it. */
+static int set_meta_fd(struct unpack *u, int fd, const struct unpack_entry *e, bool times,
+		       struct rtr_err *err)
+{
+	int r;
 	if (fchown(fd, e->uid, e->gid) < 0 && (u->is_root || errno != EPERM))
 		return fail(u, err, -errno, "chown");
-	/* after chown, which clears setuid/setgid */
 	if (fchmod(fd, e->mode & 07777) < 0)
 		return fail(u, err, -errno, "chmod");
+	r = set_xattrs(u, fd, e->xattrs, e->n_xattrs, err);
+	if (r < 0)
+		return r;
 	if (times) {
 		struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
 					 {.tv_sec = e->mtime, .tv_nsec = e->mtime_nsec}};
 		if (futimens(fd, ts) < 0)
 			return fail(u, err, -errno, "setting times");
+	}
+	return 0;
+}
+
+static void xattrs_free(struct unpack *u)
+{
+	for (size_t i = 0; i < u->n_xattrs; i++) {
+		free(u->xattrs[i].name);
+		free(u->xattrs[i].value);
+	}
+	free(u->xattrs);
+	u->xattrs = NULL;
+	u->n_xattrs = 0;
+}
+
+/* Keep a regular file's xattrs until its data is written (a write drops file caps). */
+static int xattrs_keep(struct unpack *u, const struct unpack_entry *e)
+{
+	xattrs_free(u);
+	if (!e->n_xattrs)
+		return 0;
+	u->xattrs = calloc(e->n_xattrs, sizeof(*u->xattrs));
+	if (!u->xattrs)
+		return -ENOMEM;
+	for (size_t i = 0; i < e->n_xattrs; i++) {
+		u->xattrs[i].name = strdup(e->xattrs[i].name);
+		u->xattrs[i].value = malloc(e->xattrs[i].len + 1);
+		u->n_xattrs = i + 1;
+		if (!u->xattrs[i].name || !u->xattrs[i].value)
+			return -ENOMEM;
+		memcpy(u->xattrs[i].value, e->xattrs[i].value, e->xattrs[i].len);
+		u->xattrs[i].len = e->xattrs[i].len;
 	}
 	return 0;
 }
@@ -733,12 +795,9 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 		u->gid = e->gid;
 		u->mtime = e->mtime;
 		u->mtime_nsec = e->mtime_nsec;
-		/* xattrs now: the tar reader lends them for this call only */
-		for (size_t i = 0; i < e->n_xattrs; i++)
-			if (fsetxattr(fd, e->xattrs[i].name, e->xattrs[i].value, e->xattrs[i].len,
-				      0) < 0)
-				warn(u, "%s: extended attribute not supported here, skipped",
-				     u->cur);
+		/* the tar reader lends xattrs for this call only */
+		if (xattrs_keep(u, e) < 0)
+			return rtr_err_set(err, ENOMEM, "out of memory");
 		return 0;
 	}
 	case UNPACK_DIR: {
@@ -848,7 +907,9 @@ int unpack_finish(struct unpack *u, struct rtr_err *err)
 {
 	int r = 0;
 	if (u->fd >= 0) {
-		struct unpack_entry e = {.mode = u->mode,
+		struct unpack_entry e = {.xattrs = u->xattrs,
+					 .n_xattrs = u->n_xattrs,
+					 .mode = u->mode,
 					 .uid = u->uid,
 					 .gid = u->gid,
 					 .mtime = u->mtime,

@@ -80,7 +80,10 @@ is "$(stat -c %u:%g "$r/pax/big-uid")" 3000000:3000001 "PAX uid/gid beyond the u
 is "$(stat -c %Y "$r/pax/p"*/q*.bin)" 1600000000 "PAX mtime"
 is "$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "user.rtr").decode())' "$r/pax/xattr.txt" 2>&1)" \
 	hello "SCHILY.xattr.user.rtr applied"
-is "$(stat -c %i "$r/data/hard-src.txt")" "$(stat -c %i "$r/data/hard-src.txt")" "hard link source exists"
+is "$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "security.capability").hex())' "$r/pax/caps" 2>&1)" \
+	0100000200200000000000000000000000000000 "file capabilities kept (set after chown and data)"
+is "$(python3 -c 'import os,sys; print(os.getxattr(sys.argv[1], "trusted.overlay.opaque"))' "$r/pax/trusted" 2>&1 | grep -c 'No data')" \
+	1 "trusted.* xattrs from an image are not applied"
 is "$(stat -c %h "$r/pax/hard-to-long")" 2 "hard link to a GNU long name"
 [[ ! -e "$r/data/gone.txt" && ! -e "$r/gonedir" ]] && ok "whiteouts removed file and directory" ||
 	not_ok "whiteouts removed file and directory"
