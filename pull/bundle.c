@@ -187,6 +187,8 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 	/* The rootfs must be on disk before the name points at it (power loss on a router). */
 	if (!b->no_sync && syncfs(b->dir_fd) < 0)
 		return rtr_err_set(err, errno, "%s: syncfs: %s", b->tmp_path, strerror(errno));
+	if (unpack_interrupted) /* a signal during the flush */
+		return rtr_err_set(err, EINTR, "interrupted");
 	r = rename2(b->parent_fd, b->tmp_name, b->parent_fd, b->base, RENAME_NOREPLACE);
 	if (r == -EEXIST && b->force) {
 		r = rename2(b->parent_fd, b->tmp_name, b->parent_fd, b->base, RENAME_EXCHANGE);
