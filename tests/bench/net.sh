@@ -54,11 +54,19 @@ done
 # microseconds -> median in ms
 ms() { awk '{ print ($2 - $1) / 1000 }' "$T/t.$1" | sort -n | awk '{ a[NR] = $1 }
 	END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# and the minimum, which shows the cost without the machine's other load
+mn() { awk '{ print ($2 - $1) / 1000 }' "$T/t.$1" | sort -n | head -1; }
 v=$(ms 0) n=$(ms 1) s=$(ms 2) p=$(ms 3)
-echo "# medians of $RUNS interleaved rounds, start to exit of /bin/true"
-printf '%-34s %8.2f ms\n' "${names[0]}" "$v" "${names[1]}" "$n" "${names[2]}" "$s" "${names[3]}" "$p"
+echo "# $RUNS interleaved rounds, start to exit of /bin/true; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-34s %10s %10s\n' "" median min
+for i in 0 1 2 3; do
+	printf '%-34s %7.2f ms %7.2f ms\n' "${names[i]}" "$(ms $i)" "$(mn $i)"
+done
 awk -v v="$v" -v n="$n" -v s="$s" -v p="$p" 'BEGIN {
 	printf "ratio rtr-run veth / nspawn veth:   %.3f (target <= 0.3)\n", v / s
 	printf "veth cost, rtr-run (veth - none):   %.2f ms (target <= 5 ms)\n", v - n
 	printf "veth cost, nspawn (veth - private): %.2f ms\n", s - p
+}'
+awk -v v="$(mn 0)" -v n="$(mn 1)" -v s="$(mn 2)" 'BEGIN {
+	printf "minimums: ratio %.3f, veth cost %.2f ms\n", v / s, v - n
 }'
