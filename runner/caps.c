@@ -163,11 +163,11 @@ int caps_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_
 /* ---- apply ------------------------------------------------------------------------------ */
 
 struct rtr_caps_state {
-	cap_t final;           /* effective, permitted, inheritable */
-	uint64_t bounding;     /* bit mask */
-	uint64_t ambient;      /* bit mask */
+	cap_t final;	   /* effective, permitted, inheritable */
+	uint64_t bounding; /* bit mask */
+	uint64_t ambient;  /* bit mask */
 	int last_cap;
-	bool sys_admin;        /* CAP_SYS_ADMIN stays effective */
+	bool sys_admin; /* CAP_SYS_ADMIN stays effective */
 };
 
 static void cap_name_freep(char **p)
@@ -193,8 +193,10 @@ static int set_flags(cap_t t, cap_flag_t flag, const int *v, size_t n, const cha
 		cap_value_t cv = v[i];
 
 		if (cap_set_flag(t, flag, 1, &cv, CAP_SET) < 0)
-			return rtr_err_set(err, EINVAL, "process.capabilities.%s: capability %d "
-					   "unknown to this system", set, v[i]);
+			return rtr_err_set(err, EINVAL,
+					   "process.capabilities.%s: capability %d "
+					   "unknown to this system",
+					   set, v[i]);
 	}
 	return 0;
 }
@@ -246,9 +248,11 @@ static int caps_prepare_state(struct rtr_container *c, struct rtr_err *err)
 		    !set_has(k->inheritable, k->n_inheritable, k->ambient[i])) {
 			_cleanup_(cap_name_freep) char *name = cap_to_name(k->ambient[i]);
 
-			return rtr_err_set(err, EINVAL,
-					   "process.capabilities.ambient: %s must also be permitted "
-					   "and inheritable", name ? name : "?");
+			return rtr_err_set(
+			    err, EINVAL,
+			    "process.capabilities.ambient: %s must also be permitted "
+			    "and inheritable",
+			    name ? name : "?");
 		}
 	return 0;
 }
@@ -291,8 +295,10 @@ int caps_apply(const struct rtr_container *c, struct rtr_err *err)
 		if (st->bounding & (UINT64_C(1) << cap))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return rtr_err_set(err, errno, "dropping capability %d from the bounding "
-					   "set: %s", cap, strerror(errno));
+			return rtr_err_set(err, errno,
+					   "dropping capability %d from the bounding "
+					   "set: %s",
+					   cap, strerror(errno));
 	}
 
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: load it while we

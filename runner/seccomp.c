@@ -28,25 +28,28 @@ static const struct {
 	const char *name;
 	uint32_t action;
 } actions[] = {
-	{ "SCMP_ACT_KILL", SCMP_ACT_KILL },
-	{ "SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD },
-	{ "SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS },
-	{ "SCMP_ACT_TRAP", SCMP_ACT_TRAP },
-	{ "SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0) },
-	{ "SCMP_ACT_TRACE", SCMP_ACT_TRACE(0) },
-	{ "SCMP_ACT_ALLOW", SCMP_ACT_ALLOW },
-	{ "SCMP_ACT_LOG", SCMP_ACT_LOG },
-	{ "SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY },
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0)},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY},
 };
 
 static const struct {
 	const char *name;
 	int op;
 } ops[] = {
-	{ "SCMP_CMP_NE", SCMP_CMP_NE },	  { "SCMP_CMP_LT", SCMP_CMP_LT },
-	{ "SCMP_CMP_LE", SCMP_CMP_LE },	  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-	{ "SCMP_CMP_GE", SCMP_CMP_GE },	  { "SCMP_CMP_GT", SCMP_CMP_GT },
-	{ "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+    {"SCMP_CMP_NE", SCMP_CMP_NE},
+    {"SCMP_CMP_LT", SCMP_CMP_LT},
+    {"SCMP_CMP_LE", SCMP_CMP_LE},
+    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
+    {"SCMP_CMP_GE", SCMP_CMP_GE},
+    {"SCMP_CMP_GT", SCMP_CMP_GT},
+    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
 };
 
 int filter_action_from_name(const char *name, uint32_t *ret_action)
@@ -107,9 +110,9 @@ static const struct {
 	const char *name;
 	unsigned int flag;
 } filter_flags[] = {
-	{ "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
-	{ "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
-	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
+    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
+    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
 };
 
 /* Frees a struct rtr_seccomp the way spec.c builds it (every string and array malloc'd). */
@@ -173,7 +176,8 @@ static int default_seccomp(uint64_t caps_mask, struct rtr_seccomp **ret)
 		return r;
 	sc->default_errno_ret_set = true;
 	sc->default_errno_ret = PROFILE_SECCOMP_DEFAULT_ERRNO;
-	sc->architectures = strv_copy((char *const *)(arches ? arches : (const char *const[]){ NULL }));
+	sc->architectures =
+	    strv_copy((char *const *)(arches ? arches : (const char *const[]){NULL}));
 	sc->syscalls = calloc(profile_n_seccomp_rules, sizeof(*sc->syscalls));
 	if (!sc->architectures || !sc->syscalls)
 		return -ENOMEM;
@@ -265,8 +269,7 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 		return 0;
 	}
 
-	want_default = streq(o->seccomp, "default") ||
-		       (s->ext.default_profile && !s->lx.seccomp);
+	want_default = streq(o->seccomp, "default") || (s->ext.default_profile && !s->lx.seccomp);
 	if (!want_default)
 		return 0;
 	r = default_seccomp(bounding_mask(s), &sc);
@@ -293,7 +296,7 @@ static int add_rule(scmp_filter_ctx ctx, const char *name, int nr, uint32_t act,
 		    const struct rtr_seccomp_syscall *sy, struct rtr_err *err)
 {
 	struct scmp_arg_cmp cmp[6];
-	unsigned count[6] = { 0 };
+	unsigned count[6] = {0};
 	bool same_index = false;
 	int r;
 
@@ -305,10 +308,10 @@ static int add_rule(scmp_filter_ctx ctx, const char *name, int nr, uint32_t act,
 		if (a->index >= ELEMENTSOF(cmp))
 			return rtr_err_set(err, EINVAL, "seccomp: %s: arg index %u out of range",
 					   name, a->index);
-		cmp[i] = (struct scmp_arg_cmp){ .arg = a->index,
-						.op = (enum scmp_compare)a->op,
-						.datum_a = a->value,
-						.datum_b = a->value_two };
+		cmp[i] = (struct scmp_arg_cmp){.arg = a->index,
+					       .op = (enum scmp_compare)a->op,
+					       .datum_a = a->value,
+					       .datum_b = a->value_two};
 		if (++count[a->index] > 1)
 			same_index = true;
 	}
@@ -431,7 +434,8 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 				 * names of rtr's own default (in every pulled bundle) are
 				 * skipped quietly. */
 				if (!profile_seccomp_lists(sy->names[k]))
-					log_warn("seccomp: skipping unknown syscall %s", sy->names[k]);
+					log_warn("seccomp: skipping unknown syscall %s",
+						 sy->names[k]);
 				continue;
 			}
 			r = add_rule(ctx, sy->names[k], nr, act, sy, err);
@@ -482,8 +486,8 @@ static uint64_t filter_hash(const struct rtr_seccomp *sc)
 		v = sy->errno_ret_set ? sy->errno_ret : UINT64_MAX;
 		hash_bytes(&h, &v, sizeof(v));
 		for (size_t k = 0; k < sy->n_args; k++) {
-			uint64_t a[4] = { sy->args[k].index, sy->args[k].value, sy->args[k].value_two,
-					  (uint64_t)sy->args[k].op };
+			uint64_t a[4] = {sy->args[k].index, sy->args[k].value,
+					 sy->args[k].value_two, (uint64_t)sy->args[k].op};
 			hash_bytes(&h, a, sizeof(a));
 		}
 		hash_str(&h, ";");
@@ -501,13 +505,14 @@ int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 	if (!sc)
 		return 0;
 	if (sc->listener_path || sc->default_action == SCMP_ACT_NOTIFY)
-		return rtr_err_set(err, ENOTSUP,
-				   "linux.seccomp: SCMP_ACT_NOTIFY and listenerPath are not supported");
+		return rtr_err_set(
+		    err, ENOTSUP,
+		    "linux.seccomp: SCMP_ACT_NOTIFY and listenerPath are not supported");
 	for (size_t i = 0; i < sc->n_syscalls; i++)
 		if (sc->syscalls[i].action == SCMP_ACT_NOTIFY)
-			return rtr_err_set(err, ENOTSUP,
-					   "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY is not supported",
-					   i);
+			return rtr_err_set(
+			    err, ENOTSUP,
+			    "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY is not supported", i);
 
 	f = calloc(1, sizeof(*f));
 	if (!f)
@@ -538,7 +543,7 @@ int filter_load(const struct rtr_container *c, struct rtr_err *err)
 
 	if (!f || f->loaded)
 		return 0;
-	prog = (struct sock_fprog){ .len = f->n_insns, .filter = f->insns };
+	prog = (struct sock_fprog){.len = f->n_insns, .filter = f->insns};
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &prog) < 0) {
 		if (errno == ENOSYS && f->flags == 0 &&
 		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == 0)
@@ -582,8 +587,8 @@ int filter_print_default(void)
 int main(int argc, char **argv)
 {
 	_cleanup_(seccomp_spec_freep) struct rtr_seccomp *sc = NULL;
-	struct rtr_seccomp_filter f = { 0 };
-	struct rtr_err err = { 0 };
+	struct rtr_seccomp_filter f = {0};
+	struct rtr_err err = {0};
 	FILE *out;
 	int r;
 
@@ -599,10 +604,11 @@ int main(int argc, char **argv)
 	out = fopen(argv[1], "we");
 	if (!out)
 		return 1;
-	fprintf(out, "/* Generated by rtr-seccomp-gen from runner/lib/profile.c: do not edit. */\n"
-		     "#pragma once\n#define RTR_SECCOMP_PRECOMPILED 1\n"
-		     "static const uint64_t rtr_seccomp_default_hash = UINT64_C(0x%016llx);\n"
-		     "static const struct sock_filter rtr_seccomp_default_bpf[] = {\n",
+	fprintf(out,
+		"/* Generated by rtr-seccomp-gen from runner/lib/profile.c: do not edit. */\n"
+		"#pragma once\n#define RTR_SECCOMP_PRECOMPILED 1\n"
+		"static const uint64_t rtr_seccomp_default_hash = UINT64_C(0x%016llx);\n"
+		"static const struct sock_filter rtr_seccomp_default_bpf[] = {\n",
 		(unsigned long long)filter_hash(sc));
 	for (unsigned i = 0; i < f.n_insns; i++)
 		fprintf(out, "\t{ 0x%04x, %u, %u, 0x%08x },\n", f.insns[i].code, f.insns[i].jt,

@@ -74,7 +74,7 @@ static void caps_clear(struct rtr_caps *k)
 	free(k->inheritable);
 	free(k->permitted);
 	free(k->ambient);
-	*k = (struct rtr_caps){ 0 };
+	*k = (struct rtr_caps){0};
 }
 
 static int default_caps(struct rtr_caps *k)
@@ -135,8 +135,8 @@ static int default_device_rules(struct rtr_resources *res, bool privileged)
 		return -ENOMEM;
 	res->n_devices = n;
 	if (privileged) {
-		res->devices[0] = (struct rtr_device_rule){ .allow = true, .type = 'a', .major = -1,
-							    .minor = -1, .access = "rwm" };
+		res->devices[0] = (struct rtr_device_rule){
+		    .allow = true, .type = 'a', .major = -1, .minor = -1, .access = "rwm"};
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -174,7 +174,8 @@ static int parse_userns(const char *arg, uint32_t *ret_host, uint32_t *ret_count
 			    (streq(who, "root") || streq(who, "0")) && s > 0 && c > 0 &&
 			    s + c <= UINT32_MAX) {
 				*ret_host = (uint32_t)s;
-				*ret_count = (uint32_t)(c < RTR_USERNS_AUTO_SIZE ? c : RTR_USERNS_AUTO_SIZE);
+				*ret_count =
+				    (uint32_t)(c < RTR_USERNS_AUTO_SIZE ? c : RTR_USERNS_AUTO_SIZE);
 				break;
 			}
 		return 0;
@@ -185,10 +186,12 @@ static int parse_userns(const char *arg, uint32_t *ret_host, uint32_t *ret_count
 	h = strndup(arg, (size_t)(colon - arg));
 	if (!h)
 		return -ENOMEM;
-	if (parse_u64(h, UINT32_MAX - 1, &host) < 0 || parse_u64(colon + 1, UINT32_MAX, &count) < 0 ||
-	    count == 0 || host + count > UINT32_MAX)
-		return rtr_err_set(err, EINVAL, "--userns %s: expected HOSTUID:COUNT with a count > 0 "
-				   "inside 0..4294967295", arg);
+	if (parse_u64(h, UINT32_MAX - 1, &host) < 0 ||
+	    parse_u64(colon + 1, UINT32_MAX, &count) < 0 || count == 0 || host + count > UINT32_MAX)
+		return rtr_err_set(err, EINVAL,
+				   "--userns %s: expected HOSTUID:COUNT with a count > 0 "
+				   "inside 0..4294967295",
+				   arg);
 	*ret_host = (uint32_t)host;
 	*ret_count = (uint32_t)count;
 	return 0;
@@ -210,7 +213,7 @@ static int set_userns(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 		free(g);
 		return -ENOMEM;
 	}
-	*u = *g = (struct rtr_idmap){ .container_id = 0, .host_id = host, .size = count };
+	*u = *g = (struct rtr_idmap){.container_id = 0, .host_id = host, .size = count};
 	free(s->lx.uid_mappings);
 	free(s->lx.gid_mappings);
 	s->lx.uid_mappings = u;
@@ -277,16 +280,16 @@ static int add_device(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 		free(d->path);
 	}
 	*d = (struct rtr_device){
-		.path = strdup(cont),
-		.type = S_ISCHR(st.st_mode) ? 'c' : 'b',
-		.major = major(st.st_rdev),
-		.minor = minor(st.st_rdev),
-		.file_mode_set = true,
-		.file_mode = st.st_mode & 07777,
-		.uid_set = true,
-		.gid_set = true,
-		.uid = st.st_uid,
-		.gid = st.st_gid,
+	    .path = strdup(cont),
+	    .type = S_ISCHR(st.st_mode) ? 'c' : 'b',
+	    .major = major(st.st_rdev),
+	    .minor = minor(st.st_rdev),
+	    .file_mode_set = true,
+	    .file_mode = st.st_mode & 07777,
+	    .uid_set = true,
+	    .gid_set = true,
+	    .uid = st.st_uid,
+	    .gid = st.st_gid,
 	};
 	if (!d->path)
 		return -ENOMEM;
@@ -295,10 +298,8 @@ static int add_device(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 	if (!nr)
 		return -ENOMEM;
 	s->lx.resources.devices = nr;
-	nr[s->lx.resources.n_devices++] = (struct rtr_device_rule){ .allow = true,
-								    .type = d->type,
-								    .major = d->major,
-								    .minor = d->minor };
+	nr[s->lx.resources.n_devices++] = (struct rtr_device_rule){
+	    .allow = true, .type = d->type, .major = d->major, .minor = d->minor};
 	snprintf(nr[s->lx.resources.n_devices - 1].access, 4, "%s", perm);
 	return 0;
 }
@@ -307,8 +308,8 @@ static int add_device(struct rtr_spec *s, const char *arg, struct rtr_err *err)
  * /dev/net/tun or /dev/bus/usb is two: that needs --device). */
 static int add_host_devices(struct rtr_spec *s)
 {
-	static const char *const dirs[] = { "/dev", "/dev/net", "/dev/mapper", "/dev/snd",
-					    "/dev/dri", "/dev/input" };
+	static const char *const dirs[] = {"/dev",     "/dev/net", "/dev/mapper",
+					   "/dev/snd", "/dev/dri", "/dev/input"};
 
 	for (size_t k = 0; k < ELEMENTSOF(dirs); k++) {
 		DIR *d = opendir(dirs[k]);
@@ -332,24 +333,24 @@ static int add_host_devices(struct rtr_spec *s)
 				seen |= streq(s->lx.devices[i].path, path);
 			if (seen)
 				continue;
-			struct rtr_device *nd = realloc(s->lx.devices,
-							(s->lx.n_devices + 1) * sizeof(*nd));
+			struct rtr_device *nd =
+			    realloc(s->lx.devices, (s->lx.n_devices + 1) * sizeof(*nd));
 			if (!nd) {
 				closedir(d);
 				return -ENOMEM;
 			}
 			s->lx.devices = nd;
 			nd[s->lx.n_devices] = (struct rtr_device){
-				.path = strdup(path),
-				.type = S_ISCHR(st.st_mode) ? 'c' : 'b',
-				.major = major(st.st_rdev),
-				.minor = minor(st.st_rdev),
-				.file_mode_set = true,
-				.file_mode = st.st_mode & 07777,
-				.uid_set = true,
-				.gid_set = true,
-				.uid = st.st_uid,
-				.gid = st.st_gid,
+			    .path = strdup(path),
+			    .type = S_ISCHR(st.st_mode) ? 'c' : 'b',
+			    .major = major(st.st_rdev),
+			    .minor = minor(st.st_rdev),
+			    .file_mode_set = true,
+			    .file_mode = st.st_mode & 07777,
+			    .uid_set = true,
+			    .gid_set = true,
+			    .uid = st.st_uid,
+			    .gid = st.st_gid,
 			};
 			if (!nd[s->lx.n_devices].path) {
 				closedir(d);
@@ -372,19 +373,24 @@ int security_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct 
 		if (access("/sys/kernel/security/apparmor", F_OK) < 0)
 			return rtr_err_set(err, ENOTSUP,
 					   "process.apparmorProfile %s: AppArmor is not enabled on "
-					   "this host", s->process.apparmor_profile);
+					   "this host",
+					   s->process.apparmor_profile);
 		return rtr_err_set(err, ENOTSUP,
 				   "process.apparmorProfile %s: AppArmor profiles are not "
-				   "supported by rtr-run", s->process.apparmor_profile);
+				   "supported by rtr-run",
+				   s->process.apparmor_profile);
 	}
 	if (s->process.selinux_label && *s->process.selinux_label) {
 		if (access("/sys/fs/selinux/enforce", F_OK) < 0)
-			return rtr_err_set(err, ENOTSUP,
-					   "process.selinuxLabel %s: SELinux is not enabled on this "
-					   "host", s->process.selinux_label);
+			return rtr_err_set(
+			    err, ENOTSUP,
+			    "process.selinuxLabel %s: SELinux is not enabled on this "
+			    "host",
+			    s->process.selinux_label);
 		return rtr_err_set(err, ENOTSUP,
 				   "process.selinuxLabel %s: SELinux labels are not supported "
-				   "by rtr-run", s->process.selinux_label);
+				   "by rtr-run",
+				   s->process.selinux_label);
 	}
 
 	s->ext.default_profile = !s->process.caps_set && !s->lx.seccomp;
@@ -414,7 +420,8 @@ int security_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct 
 		if (s->ext.default_profile) {
 			r = default_caps(&s->process.caps);
 			if (r < 0)
-				return rtr_err_set(err, -r, "default capabilities: %s", strerror(-r));
+				return rtr_err_set(err, -r, "default capabilities: %s",
+						   strerror(-r));
 			s->process.caps_set = true;
 			s->process.no_new_privileges = true;
 		}
@@ -488,8 +495,8 @@ int security_write_idmaps(const struct rtr_container *c, struct rtr_err *err)
 		return rtr_err_set(err, EINVAL,
 				   "linux.uidMappings/gidMappings: a new user namespace needs both "
 				   "(or --userns HOSTUID:COUNT)");
-	r = write_map(c->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings,
-		      "linux.uidMappings", err);
+	r = write_map(c->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, "linux.uidMappings",
+		      err);
 	if (r < 0)
 		return r;
 	/* Only a writer without CAP_SETGID over the parent namespace (rootless) must give up
@@ -544,8 +551,10 @@ static int mask_path(const char *path, int devnull, bool have_proc, struct rtr_e
 		return 0;
 	}
 	if (devnull < 0)
-		return rtr_err_set(err, ENODEV, "linux.maskedPaths %s: the container has no usable "
-				   "/dev/null", path);
+		return rtr_err_set(err, ENODEV,
+				   "linux.maskedPaths %s: the container has no usable "
+				   "/dev/null",
+				   path);
 	if (mount(fd_path(devnull, "/dev/null", sbuf, sizeof(sbuf), have_proc), target, NULL,
 		  MS_BIND, NULL) < 0)
 		return rtr_err_set(err, errno, "linux.maskedPaths %s: bind /dev/null: %s", path,
@@ -589,8 +598,8 @@ static int readonly_path(const char *path, bool have_proc, struct rtr_err *err)
 			flags |= MS_NOEXEC;
 	}
 	if (mount(NULL, fd_path(top, path, buf, sizeof(buf), have_proc), NULL, flags, NULL) < 0)
-		return rtr_err_set(err, errno, "linux.readonlyPaths %s: remount read-only: %s", path,
-				   strerror(errno));
+		return rtr_err_set(err, errno, "linux.readonlyPaths %s: remount read-only: %s",
+				   path, strerror(errno));
 	return 0;
 }
 
@@ -610,8 +619,8 @@ int security_apply_paths(const struct rtr_container *c, struct rtr_err *err)
 	 * to a host-controlled file, or another node).  Open it without following links,
 	 * check it is the null device, and bind exactly that inode. */
 	devnull = open("/dev/null", O_PATH | O_NOFOLLOW | O_CLOEXEC);
-	if (devnull >= 0 && (fstat(devnull, &st) < 0 || !S_ISCHR(st.st_mode) ||
-			     st.st_rdev != makedev(1, 3))) {
+	if (devnull >= 0 &&
+	    (fstat(devnull, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))) {
 		close(devnull);
 		devnull = -1;
 	}

@@ -20,6 +20,7 @@
 #define CAP_CHECKPOINT_RESTORE 40
 #endif
 
+/* clang-format off */
 /* Docker's default capability set. */
 const char *const profile_caps[] = {
 	"CAP_CHOWN",	      "CAP_DAC_OVERRIDE", "CAP_FSETID",	    "CAP_FOWNER",
@@ -185,6 +186,8 @@ const struct profile_seccomp_rule profile_seccomp_rules[] = {
 };
 const size_t profile_n_seccomp_rules = ELEMENTSOF(profile_seccomp_rules);
 
+/* clang-format on */
+
 static bool mask_has(uint64_t mask, int cap)
 {
 	return cap >= 0 && cap < 64 && (mask & (UINT64_C(1) << cap));
@@ -211,6 +214,7 @@ bool profile_seccomp_lists(const char *name)
 	return false;
 }
 
+/* clang-format off */
 static const struct {
 	const char *goarch;
 	const char *const arches[4];
@@ -228,6 +232,8 @@ static const struct {
 	{ "mips64le",
 	  { "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_MIPSEL", NULL } },
 };
+
+/* clang-format on */
 
 static const char *host_goarch(void)
 {
@@ -268,6 +274,7 @@ const char *const *profile_seccomp_arches(const char *goarch)
 	return NULL;
 }
 
+/* clang-format off */
 static const struct {
 	const char *name;
 	int nr;
@@ -315,6 +322,8 @@ static const struct {
 	{ "CAP_CHECKPOINT_RESTORE", CAP_CHECKPOINT_RESTORE },
 };
 
+/* clang-format on */
+
 int profile_cap_number(const char *name)
 {
 	for (size_t i = 0; name && i < ELEMENTSOF(cap_numbers); i++)
@@ -347,7 +356,7 @@ static void write_strv(struct json_writer *w, const char *const *v)
 
 void profile_write_capabilities(struct json_writer *w)
 {
-	static const char *const empty[] = { NULL };
+	static const char *const empty[] = {NULL};
 
 	json_w_begin_object(w);
 	json_w_key(w, "bounding");
@@ -378,7 +387,7 @@ void profile_write_device_rules(struct json_writer *w)
 	json_w_begin_array(w);
 	for (size_t i = 0; i < profile_n_device_rules; i++) {
 		const struct profile_device_rule *d = &profile_device_rules[i];
-		char type[2] = { d->type, 0 };
+		char type[2] = {d->type, 0};
 
 		json_w_begin_object(w);
 		json_w_member_bool(w, "allow", d->allow);

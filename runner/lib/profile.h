@@ -27,14 +27,14 @@
 struct json_writer;
 
 /* NULL-terminated lists. */
-extern const char *const profile_caps[];           /* "CAP_CHOWN", ... */
+extern const char *const profile_caps[];	   /* "CAP_CHOWN", ... */
 extern const char *const profile_masked_paths[];   /* "/proc/kcore", ... */
 extern const char *const profile_readonly_paths[]; /* "/proc/sys", ... */
 
 /* linux.resources.devices: deny all, then allow the default devices. */
 struct profile_device_rule {
 	bool allow;
-	char type;            /* 'a', 'c', 'b' */
+	char type;	      /* 'a', 'c', 'b' */
 	int64_t major, minor; /* -1 = wildcard */
 	const char *access;
 };
@@ -56,8 +56,8 @@ struct profile_seccomp_rule {
 	const char *names;  /* space-separated syscall names */
 	const char *action; /* "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO" */
 	uint32_t errno_ret; /* for SCMP_ACT_ERRNO; 0 = none */
-	int if_cap;         /* CAP number + 1: only when the mask has it; 0 = always */
-	int unless_cap;     /* CAP number + 1: only when the mask lacks it; 0 = always */
+	int if_cap;	    /* CAP number + 1: only when the mask has it; 0 = always */
+	int unless_cap;	    /* CAP number + 1: only when the mask lacks it; 0 = always */
 	unsigned n_args;
 	struct profile_seccomp_arg args[1];
 };
