@@ -231,6 +231,36 @@ static unsigned v2_controllers(const char *dir)
 	return mask;
 }
 
+/* Some small systems mount cgroup2 somewhere else (/cgroup, /dev/cgroup): the first
+ * cgroup2 mount in /proc/self/mountinfo, only when /sys/fs/cgroup has none. */
+static const char *v2_mount_elsewhere(void)
+{
+	static char mnt[256];
+	_cleanup_free_ char *buf = NULL;
+	char *line, *save = NULL;
+
+	if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 20, &buf, NULL) < 0)
+		return NULL;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *sep = strstr(line, " - cgroup2 "), *f = line;
+
+		if (!sep)
+			continue;
+		for (int i = 0; i < 4 && f; i++) /* field 5 is the mount point */
+			f = strchr(f + 1, ' ');
+		if (!f || !f[1] || strchr(f + 1, '\\'))
+			continue;
+		f++;
+		*strchrnul(f, ' ') = 0;
+		/* over-mounted ones are listed too: take one that is reachable */
+		if (strlen(f) < sizeof(mnt) && f[0] == '/' && is_fs(f, CGROUP2_SUPER_MAGIC)) {
+			memcpy(mnt, f, strlen(f) + 1);
+			return mnt;
+		}
+	}
+	return NULL;
+}
+
 int cg_host_detect(struct cg_host *h)
 {
 	char path[64];
@@ -252,6 +282,8 @@ int cg_host_detect(struct cg_host *h)
 		else if (h->v2_root)
 			h->layout = CG_LAYOUT_V2;
 	}
+	if (h->layout == CG_LAYOUT_NONE && (h->v2_root = v2_mount_elsewhere()))
+		h->layout = CG_LAYOUT_V2;
 	if (h->layout == CG_LAYOUT_NONE)
 		return -ENOENT;
 	if (h->v2_root)

@@ -447,4 +447,16 @@ for L in v1 v2; do
 	[[ $_tap_failed == 0 ]] || diag "$sim"
 done
 
+# cgroup2 mounted somewhere else than /sys/fs/cgroup (found through mountinfo)
+if [[ -n $V2ROOT ]]; then
+	mkdir -p "$T/alt"
+	got=$(unshare -m --propagation private bash -c '
+		mount -t tmpfs tmpfs /sys/fs/cgroup && mount -t cgroup2 none "$1" &&
+		"$2" --name cgt-alt "$3" -- cat /proc/self/cgroup && ls "$1/rtr"' _ "$T/alt" "$RTR_RUN" "$T/sim" 2>&1)
+	like "$got" "^0::/rtr/cgt-alt$" "cgroup2 mounted elsewhere: found through mountinfo"
+	unlike "$got" "^cgt-alt$" "and the cgroup removed there"
+else
+	skip "cgroup2 mounted elsewhere" "no cgroup2 on this host"
+fi
+
 done_testing
