@@ -27,6 +27,17 @@
 #ifndef IFA_F_NODAD
 #define IFA_F_NODAD 0x02
 #endif
+/* Older kernel headers (routers' toolchains) lack these; the values are ABI. */
+#ifndef NLM_F_CAPPED
+#define NLM_F_CAPPED 0x100
+#endif
+#ifndef NLM_F_ACK_TLVS
+#define NLM_F_ACK_TLVS 0x200
+#define NLMSGERR_ATTR_MSG 1
+#endif
+#ifndef RTEXT_FILTER_SKIP_STATS
+#define RTEXT_FILTER_SKIP_STATS (1 << 3)
+#endif
 
 #define NL_BUF 4096
 
