@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -596,6 +597,64 @@ static bool pump(int from, int to, int log)
 	return true;
 }
 
+/*
+ * The supervisor stays resident for the container's lifetime, but most code and read-only
+ * data it touched so far (option and spec parsing, libseccomp, mounts) is never needed
+ * again.  Drop this process's mappings of clean file pages (read-only or executable
+ * private mappings without a single copied-on-write page: they refault from the file if
+ * ever needed), then restart the peak-RSS count, so VmHWM reports the resident phase.
+ * Written private pages (relro, data) are never discarded.
+ */
+static void shed_startup_pages(void)
+{
+	static char smaps[128 * 1024];
+	_cleanup_close_ int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
+	unsigned long start = 0, end = 0;
+	bool candidate = false;
+	char *line, *save;
+	size_t len = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	while (len < sizeof(smaps) - 1 && (n = read(fd, smaps + len, sizeof(smaps) - 1 - len)) > 0)
+		len += (size_t)n;
+	if (len >= sizeof(smaps) - 1)
+		return; /* truncated: better keep everything */
+	smaps[len] = 0;
+	for (line = strtok_r(smaps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char perms[8] = "";
+		unsigned long kb, a, b;
+
+		if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) == 3) {
+			start = a;
+			end = b;
+			candidate = strchr(line, '/') &&
+				    (streq(perms, "r-xp") || streq(perms, "r--p"));
+			continue;
+		}
+		if (candidate && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
+			if (kb == 0)
+				madvise((void *)start, end - start, MADV_DONTNEED);
+			candidate = false;
+		}
+	}
+	write_string_at(AT_FDCWD, "/proc/self/clear_refs", "5");
+}
+
+/* The resident loop enters the kernel through syscall() alone: one libc page instead of a
+ * 64 KiB fault-around window per wrapper (see shed_startup_pages). */
+#define sv_read(fd, b, n) syscall(SYS_read, (fd), (b), (n))
+#define sv_kill(pid, sig) syscall(SYS_kill, (pid), (sig))
+#define sv_wait(st) syscall(SYS_wait4, -1, (st), WNOHANG, NULL)
+
+static int sv_poll(struct pollfd *p, int n, int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	return (int)syscall(SYS_ppoll, p, (unsigned long)n, ms < 0 ? NULL : &ts, NULL, 0);
+}
+
 static int supervise(struct rtr_container *c, struct relay *rl, int *ret_status)
 {
 	const struct rtr_spec *s = c->spec;
@@ -604,6 +663,8 @@ static int supervise(struct rtr_container *c, struct relay *rl, int *ret_status)
 	int stop_sig = s->ext.stop_signal ? opts_parse_signal(s->ext.stop_signal) : SIGTERM;
 	int stops = 0, status = 0;
 	bool exited = false;
+
+	unsigned timeout_s = stop_timeout(s);
 
 	if (stop_sig <= 0)
 		stop_sig = SIGTERM;
@@ -617,6 +678,8 @@ static int supervise(struct rtr_container *c, struct relay *rl, int *ret_status)
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (tfd < 0)
 		return -errno;
+	if (!getenv("RTR_KEEP_STARTUP_PAGES"))
+		shed_startup_pages();
 
 	while (!exited || rl->master >= 0 || rl->out >= 0 || rl->err >= 0) {
 		struct pollfd pfd[6];
@@ -634,7 +697,7 @@ static int supervise(struct rtr_container *c, struct relay *rl, int *ret_status)
 		if (rl->err >= 0)
 			pfd[i_e = n++] = (struct pollfd){ .fd = rl->err, .events = POLLIN };
 		/* Once the init is gone, drain the relays without blocking forever. */
-		pr = poll(pfd, n, exited ? 100 : -1);
+		pr = sv_poll(pfd, n, exited ? 100 : -1);
 		if (pr < 0) {
 			if (errno == EINTR)
 				continue;
@@ -646,14 +709,14 @@ static int supervise(struct rtr_container *c, struct relay *rl, int *ret_status)
 		if (pfd[i_sig].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			while (sv_read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				int sig = (int)si.ssi_signo;
 
 				if (sig == SIGCHLD) {
 					pid_t p;
 					int st;
 
-					while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+					while ((p = (pid_t)sv_wait(&st)) > 0)
 						if (p == c->pid) {
 							status = st;
 							exited = true;
@@ -666,24 +729,24 @@ static int supervise(struct rtr_container *c, struct relay *rl, int *ret_status)
 					copy_winsize(0, rl->master);
 				if (sig == SIGTERM || sig == SIGINT) {
 					if (++stops > 1) {
-						kill(c->pid, SIGKILL);
+						sv_kill(c->pid, SIGKILL);
 						continue;
 					}
-					struct itimerspec its = { .it_value.tv_sec = stop_timeout(s) };
+					struct itimerspec its = { .it_value.tv_sec = timeout_s };
 					if (its.it_value.tv_sec == 0)
 						its.it_value.tv_nsec = 1;
-					timerfd_settime(tfd, 0, &its, NULL);
+					syscall(SYS_timerfd_settime, tfd, 0, &its, NULL);
 					if (sig == SIGTERM)
 						sig = stop_sig;
 				}
-				kill(c->pid, sig);
+				sv_kill(c->pid, sig);
 			}
 		}
 		if (pfd[i_tim].revents & POLLIN) {
 			uint64_t x;
-			if (read(tfd, &x, sizeof(x)) > 0 && !exited) {
-				log_warn("did not stop within %u s, killing it", stop_timeout(s));
-				kill(c->pid, SIGKILL);
+			if (sv_read(tfd, &x, sizeof(x)) > 0 && !exited) {
+				log_warn("did not stop within %u s, killing it", timeout_s);
+				sv_kill(c->pid, SIGKILL);
 			}
 		}
 		if (i_m >= 0 && pfd[i_m].revents && !pump(rl->master, 1, rl->log)) {
