@@ -121,6 +121,9 @@ int main(int argc, char **argv)
 		code = fail_config(&err, r);
 		goto out;
 	}
+	/* Nothing is dropped silently: say what the bundle asks for that rtr does not do. */
+	for (char **u = c.spec->unsupported; u && *u; u++)
+		log_warn("config.json: %s: not supported by rtr, ignored", *u);
 
 	/* Command line > bundle > config.h, one module at a time. */
 	if ((r = core_apply_options(&o, c.spec, &err)) < 0 ||
