@@ -25,8 +25,21 @@ static const struct rtr_device_rule default_devices[] = {
     {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},	   {true, 'c', 1, 3, "rwm"},
     {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 7, "rwm"},	   {true, 'c', 1, 8, "rwm"},
     {true, 'c', 1, 9, "rwm"}, {true, 'c', 5, 0, "rwm"},	   {true, 'c', 5, 1, "rwm"},
-    {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"}, {true, 'c', 10, 200, "rwm"},
+    {true, 'c', 5, 2, "rwm"}, {true, 'c', 136, -1, "rwm"},
 };
+
+/* A linux.devices entry gets "rwm" unless the spec already has a rule for exactly that
+ * node: then the rule's access is what was asked (--device /dev/x:r stays read-only). */
+static bool rule_names_device(const struct rtr_resources *res, const struct rtr_device *d)
+{
+	char type = d->type == 'u' ? 'c' : d->type;
+
+	for (size_t i = 0; i < res->n_devices; i++)
+		if (res->devices[i].type == type && res->devices[i].major == d->major &&
+		    res->devices[i].minor == d->minor)
+			return true;
+	return false;
+}
 
 static int v1_device_rule(int fd, const struct rtr_device_rule *d, struct rtr_err *err)
 {
@@ -69,7 +82,7 @@ static size_t effective_rules(const struct rtr_container *c, struct rtr_device_r
 	for (size_t i = 0; i < lx->n_devices && n < max; i++) {
 		const struct rtr_device *d = &lx->devices[i];
 
-		if (d->type == 'p')
+		if (d->type == 'p' || rule_names_device(res, d))
 			continue;
 		out[n++] = (struct rtr_device_rule){true, d->type == 'u' ? 'c' : d->type, d->major,
 						    d->minor, "rwm"};

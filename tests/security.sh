@@ -335,6 +335,8 @@ if [[ -b /dev/loop0 ]]; then
 	run "$RTR_RUN" --device /dev/loop0:/dev/xloop:r "$B" -- /bin/sh -c '/probe stat /dev/xloop; /probe read /dev/xloop'
 	like "$out" '^/dev/xloop type=b .*rdev=7:0$' "--device HOST:CONTAINER:r renames the node"
 	is "$(field read)" "" "--device /dev/loop0: read inside works"
+	run "$RTR_RUN" --device /dev/loop0:/dev/xloop:r "$B" -- /probe write /dev/xloop
+	is "$(field write)" EPERM "--device HOST:CONTAINER:r: the device cgroup refuses writing"
 	run "$RTR_RUN" "$B" -- /probe stat /dev/loop0
 	like "$out" '^/dev/loop0 ENOENT$' "an unlisted device is absent"
 else
@@ -343,6 +345,10 @@ else
 	skip "unlisted device absent" "no /dev/loop0"
 fi
 # An unlisted character device made inside (mknod c is allowed) cannot be opened.
+if [[ -c /dev/net/tun ]]; then
+	run "$RTR_RUN" "$B" -- /bin/sh -c 'rm -f /tmp/tun; mknod /tmp/tun c 10 200 && /probe open /tmp/tun'
+	is "$(field open)" EPERM "tun is not in the default device allowlist"
+fi
 run "$RTR_RUN" "$B" -- /bin/sh -c 'rm -f /tmp/mem; mknod /tmp/mem c 1 1 && /probe open /tmp/mem'
 is "$(field open)" EPERM "the device cgroup refuses an unlisted device (c 1:1) with EPERM"
 run "$RTR_RUN" --device /etc/passwd "$B" -- /bin/true
