@@ -66,6 +66,7 @@ struct prep {
 	int sync_child; /* child's end */
 	int ns_fd[_RTR_NS_MAX];
 	int unshare_flags; /* namespaces to create after joining a user namespace by path */
+	bool cgroupns_late; /* new cgroup namespace: unshared once the child is in its cgroup */
 	sigset_t old_mask;
 	int out_pipe[2], err_pipe[2]; /* --log-file relays; -1 when unused */
 };
@@ -403,6 +404,8 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			child_fail(fd, 125, -errno, NULL, "user namespace: becoming root");
 	}
+	if (p->cgroupns_late && unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(fd, 125, -errno, NULL, "cgroup namespace");
 	if (p->out_pipe[1] >= 0 && (dup2(p->out_pipe[1], 1) < 0 || dup2(p->err_pipe[1], 2) < 0))
 		child_fail(fd, 125, -errno, NULL, "--log-file: dup2");
 
@@ -528,7 +531,11 @@ static int prepare_namespaces(const struct rtr_spec *s, struct prep *p, unsigned
 						   spec_ns_name(t), ns->path, strerror(errno));
 			continue;
 		}
-		if (join_user && t != RTR_NS_PID)
+		/* A cgroup namespace is rooted where its creator stands: make it only after
+		 * cgroup_enter(), or the container sees /../../rtr/NAME. */
+		if (t == RTR_NS_CGROUP)
+			p->cgroupns_late = true;
+		else if (join_user && t != RTR_NS_PID)
 			p->unshare_flags |= spec_ns_clone_flag(t); /* after setns(user) */
 		else
 			flags |= spec_ns_clone_flag(t);

@@ -252,6 +252,7 @@ bundle_jq "$B" '.linux.namespaces += [{"type": "cgroup"}]
 R "$B" -- sh -c 'ls /sys/fs/cgroup; cat /proc/self/cgroup'
 is "$rc" 0 "a cgroup mount in a cgroup namespace"
 like "$out" "^(memory|cgroup.procs)$" "  shows the cgroup tree"
+like "$out" "^[0-9]+:memory:/$" "  rooted at the container's own cgroup"
 R "$B" -- /probe write /sys/fs/cgroup/rc-core-x
 unlike "$out" "=ok" "  read-only"
 make_bundle "$B" /probe uid
