@@ -26,22 +26,13 @@
 
 #include "config.h"
 #include "lib/cleanup.h"
+#include "lib/inroot.h"
 #include "lib/util.h"
 #include "modules.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
-#ifndef RESOLVE_NO_MAGICLINKS
-#define RESOLVE_NO_MAGICLINKS 0x02
-#endif
-#ifndef RESOLVE_IN_ROOT
-#define RESOLVE_IN_ROOT 0x10
-#endif
-
-struct open_how_compat {
-	uint64_t flags, mode, resolve;
-};
 
 #define FDPATH_MAX 32
 
@@ -50,191 +41,6 @@ static void fd_path(int fd, char buf[FDPATH_MAX])
 	snprintf(buf, FDPATH_MAX, "/proc/self/fd/%d", fd);
 }
 
-/* Emulates RESOLVE_IN_ROOT for kernels before 5.6: walks component by component with
- * O_NOFOLLOW, expanding symlinks by hand relative to @rootfd; ".." stops at the root. */
-static int walk_in_root(int rootfd, const char *path, int *ret_fd)
-{
-	char *rest = NULL, *buf = NULL;
-	struct stat rst, st;
-	int cur = -1, links = 0, r;
-
-	if (fstat(rootfd, &rst) < 0)
-		return -errno;
-	buf = strdup(path);
-	if (!buf)
-		return -ENOMEM;
-	cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cur < 0) {
-		r = -errno;
-		goto fail;
-	}
-	rest = buf;
-	while (rest && *rest) {
-		char *comp = rest, *slash = strchr(rest, '/');
-		int next;
-
-		if (slash) {
-			*slash = 0;
-			rest = slash + 1;
-		} else {
-			rest = NULL;
-		}
-		if (!*comp || streq(comp, "."))
-			continue;
-		if (streq(comp, "..")) {
-			if (fstat(cur, &st) < 0) {
-				r = -errno;
-				goto fail;
-			}
-			if (st.st_dev == rst.st_dev && st.st_ino == rst.st_ino)
-				continue;
-		}
-		next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0) {
-			r = -errno;
-			goto fail;
-		}
-		if (fstat(next, &st) < 0) {
-			r = -errno;
-			close(next);
-			goto fail;
-		}
-		if (S_ISLNK(st.st_mode)) {
-			char target[PATH_MAX];
-			ssize_t n = readlinkat(next, "", target, sizeof(target) - 1);
-			char *nb;
-
-			close(next);
-			if (n < 0) {
-				r = -errno;
-				goto fail;
-			}
-			target[n] = 0;
-			if (++links > 40) {
-				r = -ELOOP;
-				goto fail;
-			}
-			nb = xasprintf("%s/%s", target, rest ? rest : "");
-			if (!nb) {
-				r = -ENOMEM;
-				goto fail;
-			}
-			free(buf);
-			buf = rest = nb;
-			if (target[0] == '/') {
-				close(cur);
-				cur = openat(rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-				if (cur < 0) {
-					r = -errno;
-					goto fail;
-				}
-			}
-			continue;
-		}
-		close(cur);
-		cur = next;
-	}
-	free(buf);
-	*ret_fd = cur;
-	return 0;
-fail:
-	free(buf);
-	if (cur >= 0)
-		close(cur);
-	return r;
-}
-
-/* O_PATH fd of @path resolved inside @rootfd (openat2 RESOLVE_IN_ROOT, or the walk). */
-static int open_in_root(int rootfd, const char *path, int *ret_fd)
-{
-	static int have_openat2 = -1;
-	struct open_how_compat how = { .flags = O_PATH | O_CLOEXEC,
-				       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	int fd;
-
-	if (have_openat2 != 0 && !getenv("RTR_NO_OPENAT2")) {
-#ifdef SYS_openat2
-		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-		if (fd >= 0) {
-			have_openat2 = 1;
-			*ret_fd = fd;
-			return 0;
-		}
-		if (errno != ENOSYS) {
-			have_openat2 = 1;
-			return -errno;
-		}
-#endif
-		have_openat2 = 0;
-	}
-	return walk_in_root(rootfd, path, ret_fd);
-}
-
-/* Creates @path below @rootfd like mkdir -p (the last component a file when @file) and
- * returns an O_PATH fd of it; every prefix is resolved inside the root before a component
- * is created in it, so a symlink in the image cannot lead the creation outside. */
-static int mkdir_in_root(int rootfd, const char *path, bool file, int *ret_fd)
-{
-	_cleanup_free_ char *p = strdup(path);
-	char *s;
-	int r;
-
-	if (!p)
-		return -ENOMEM;
-	r = open_in_root(rootfd, p, ret_fd);
-	if (r != -ENOENT)
-		return r;
-
-	for (s = p;;) {
-		char *end, save;
-		bool last;
-		int fd = -1;
-
-		while (*s == '/')
-			s++;
-		if (!*s)
-			return -ENOENT;
-		end = s + strcspn(s, "/");
-		last = end[strspn(end, "/")] == 0;
-		save = *end;
-		*end = 0;
-		r = open_in_root(rootfd, p, &fd);
-		if (r == -ENOENT) {
-			_cleanup_close_ int parent = -1, dfd = -1;
-			char c0 = *s, fp[FDPATH_MAX];
-
-			*s = 0;
-			r = open_in_root(rootfd, *p ? p : ".", &parent);
-			*s = c0;
-			if (r < 0)
-				return r;
-			fd_path(parent, fp);
-			dfd = open(fp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-			if (dfd < 0)
-				return -errno;
-			if (last && file) {
-				int f = openat(dfd, s, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW |
-							      O_CLOEXEC, 0644);
-				if (f < 0 && errno != EEXIST)
-					return -errno;
-				if (f >= 0)
-					close(f);
-			} else if (mkdirat(dfd, s, 0755) < 0 && errno != EEXIST) {
-				return -errno;
-			}
-			r = open_in_root(rootfd, p, &fd);
-		}
-		if (r < 0)
-			return r;
-		if (last) {
-			*ret_fd = fd;
-			return 0;
-		}
-		close(fd);
-		*end = save;
-		s = end;
-	}
-}
 
 static unsigned long statfs_to_ms(unsigned long f)
 {
@@ -295,7 +101,7 @@ static int mount_cgroup(int rootfd, const char *target, const struct rtr_mount *
 		return rtr_err_set(err, errno, "mount %s (tmpfs for cgroup v1): %s",
 				   m->destination, strerror(errno));
 	/* The fd still points under the new tmpfs: resolve the destination again. */
-	r = open_in_root(rootfd, m->destination, &top);
+	r = inroot_open(rootfd, m->destination, &top);
 	if (r < 0)
 		return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
 	fd_path(top, topp);
@@ -367,7 +173,7 @@ static int mount_one(int rootfd, const struct rtr_mount *m, struct rtr_err *err)
 					   m->source ? m->source : "(none)", strerror(errno));
 		is_file = !S_ISDIR(st.st_mode);
 	}
-	r = mkdir_in_root(rootfd, m->destination, is_file, &target_fd);
+	r = inroot_mkdir(rootfd, m->destination, is_file, &target_fd);
 	if (r < 0)
 		return rtr_err_set(err, -r, "mount %s: creating the destination in the rootfs: %s",
 				   m->destination, strerror(-r));
@@ -382,7 +188,7 @@ static int mount_one(int rootfd, const struct rtr_mount *m, struct rtr_err *err)
 		/* Re-open: the mount now sits on top of the fd's dentry. */
 		close(target_fd);
 		target_fd = -1;
-		r = open_in_root(rootfd, m->destination, &target_fd);
+		r = inroot_open(rootfd, m->destination, &target_fd);
 		if (r < 0)
 			return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
 		fd_path(target_fd, target);
@@ -417,7 +223,7 @@ propagation:
 	if (m->propagation) {
 		close(target_fd);
 		target_fd = -1;
-		r = open_in_root(rootfd, m->destination, &target_fd);
+		r = inroot_open(rootfd, m->destination, &target_fd);
 		if (r < 0)
 			return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
 		fd_path(target_fd, target);
@@ -455,7 +261,7 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 	if (!name || !name[1])
 		return rtr_err_set(err, EINVAL, "device %s: bad path", path);
 	*name++ = 0;
-	r = mkdir_in_root(rootfd, *dir ? dir : "/", false, &fd);
+	r = inroot_mkdir(rootfd, *dir ? dir : "/", false, &fd);
 	if (r < 0)
 		return rtr_err_set(err, -r, "device %s: %s", path, strerror(-r));
 	fd_path(fd, fp);
@@ -527,7 +333,7 @@ static int setup_dev(int rootfd, const struct rtr_spec *s, bool own_dev, struct 
 			if (r < 0)
 				return r;
 		}
-		r = open_in_root(rootfd, "/dev", &p);
+		r = inroot_open(rootfd, "/dev", &p);
 		if (r < 0)
 			return rtr_err_set(err, -r, "/dev: %s", strerror(-r));
 		fd_path(p, fp);
@@ -616,7 +422,7 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 	if (s->process.cwd && !streq(s->process.cwd, "/")) {
 		/* A missing working directory is created, as docker does. */
 		_cleanup_close_ int cwd = -1;
-		r = mkdir_in_root(rootfd, s->process.cwd, false, &cwd);
+		r = inroot_mkdir(rootfd, s->process.cwd, false, &cwd);
 		if (r < 0)
 			return rtr_err_set(err, -r, "process.cwd %s: %s", s->process.cwd,
 					   strerror(-r));

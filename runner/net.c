@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +30,10 @@
 
 #include "config.h"
 #include "lib/cleanup.h"
+#include "lib/inroot.h"
 #include "lib/util.h"
 #include "modules.h"
 #include "netlink.h"
-
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
 
 enum net_mode { NET_NONE, NET_VETH, NET_HOST, NET_JOIN };
 
@@ -706,70 +702,21 @@ out:
 
 /* ---- net_setup_child ---------------------------------------------------------------- */
 
-/* @path ("etc" or "etc/NAME") resolved inside the rootfs.  Before Linux 5.6 (no
- * openat2) symlinks are refused instead of being followed inside the root. */
-static int open_in_root(int rootfd, const char *path, int flags)
-{
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC),
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-	const char *slash;
-	int dir, r;
-
-	if (fd >= 0)
-		return (int)fd;
-	if (errno != ENOSYS)
-		return -errno;
-	slash = strchr(path, '/');
-	if (!slash) {
-		fd = openat(rootfd, path, flags | O_NOFOLLOW | O_CLOEXEC);
-		return fd < 0 ? -errno : (int)fd;
-	}
-	{
-		char first[64];
-
-		snprintf(first, sizeof(first), "%.*s", (int)(slash - path), path);
-		dir = openat(rootfd, first, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	}
-	if (dir < 0)
-		return -errno;
-	fd = openat(dir, slash + 1, flags | O_NOFOLLOW | O_CLOEXEC);
-	r = fd < 0 ? -errno : (int)fd;
-	close(dir);
-	return r;
-}
-
 /* O_PATH fd of the regular file /etc/NAME in the rootfs, created empty when absent (the
  * mount point; its content stays hidden under the bind mount). */
 static int mount_point(int rootfd, const char *name, struct rtr_err *err)
 {
 	char rel[32];
-	_cleanup_close_ int etc = -1;
 	struct stat st;
-	int fd, r;
+	int fd = -1, r;
 
-	snprintf(rel, sizeof(rel), "etc/%s", name);
-	fd = open_in_root(rootfd, rel, O_PATH);
-	if (fd == -ENOENT) {
-		etc = open_in_root(rootfd, "etc", O_PATH | O_DIRECTORY);
-		if (etc == -ENOENT && mkdirat(rootfd, "etc", 0755) == 0)
-			etc = open_in_root(rootfd, "etc", O_PATH | O_DIRECTORY);
-		if (etc < 0)
-			return rtr_err_set(err, -etc, "/etc/%s: mount point: /etc: %s", name,
-					   strerror(-etc));
-		fd = openat(etc, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0)
-			return rtr_err_set(err, errno, "/etc/%s: creating the mount point: %s%s",
-					   name, strerror(errno),
-					   errno == EEXIST ? " (a dangling symlink in the image)"
-							   : "");
-		close(fd);
-		fd = openat(etc, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			fd = -errno;
-	}
-	if (fd < 0)
-		return rtr_err_set(err, -fd, "/etc/%s: %s", name, strerror(-fd));
+	snprintf(rel, sizeof(rel), "/etc/%s", name);
+	r = inroot_open(rootfd, rel, &fd);
+	if (r == -ENOENT)
+		r = inroot_mkdir(rootfd, rel, true, &fd);
+	if (r < 0)
+		return rtr_err_set(err, -r, "/etc/%s: mount point: %s%s", name, strerror(-r),
+				   r == -ENOENT ? " (a dangling symlink in the image?)" : "");
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		r = errno ? errno : EINVAL;
 		close(fd);
