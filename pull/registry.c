@@ -74,6 +74,15 @@ bool registry_is_source(const char *s)
 	/* A plain path is a docker-archive: absolute or ./ paths, anything that exists. */
 	if (*s == '/' || startswith(s, "./") || startswith(s, "../") || access(s, F_OK) == 0)
 		return false;
+	/* "image.tar" that does not exist is a mistyped file, not a repository on docker.io:
+	 * let the archive source say "No such file or directory". */
+	static const char *const suffixes[] = { ".tar", ".tar.gz", ".tgz" };
+	size_t n = strlen(s);
+	for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+		size_t m = strlen(suffixes[i]);
+		if (n > m && strcmp(s + n - m, suffixes[i]) == 0)
+			return false;
+	}
 	return true;
 }
 

@@ -100,6 +100,12 @@ is "$rc" 0 "pull without --allow-devices succeeds"
 like "$err" 'dev-null-copy: device node skipped' "warning names the skipped device"
 [[ ! -e "$T/nodev/rootfs/dev-null-copy" ]] && ok "device node not created" || not_ok "device node not created"
 
+# a mistyped archive name is a missing file, not a docker.io repository
+run "$RTR_PULL" no-such-image.tar "$T/missing"
+isnt "$rc" 0 "a missing archive fails"
+like "$err" 'no-such-image\.tar: No such file or directory' "  and names the file and the cause"
+[[ ! -e "$T/missing" ]] && ok "  no bundle left" || not_ok "  no bundle left"
+
 # ---- config.json ----
 c="$o/single/config.json"
 is "$(jq -r '.process.args | join(" ")' "$c")" "/bin/sh" "args from Cmd"
