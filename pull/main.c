@@ -272,6 +272,14 @@ static void warn_cb(void *ud, const char *msg)
 	p->last_mib = UINT64_MAX; /* redraw */
 }
 
+static void presets_free(struct bundle_presets *p)
+{
+	strv_free(p->env);
+	strv_free(p->mounts);
+	strv_free(p->entrypoint);
+	strv_free(p->cmd);
+}
+
 int main(int argc, char **argv)
 {
 	struct pull_opts o = {0};
@@ -311,6 +319,7 @@ int main(int argc, char **argv)
 			registry_json_error(err.msg);
 		if (r < 0)
 			log_err(&err, r);
+		presets_free(&o.presets);
 		return r >= 0 ? r : unpack_interrupted ? 130 : 1;
 	}
 
@@ -351,10 +360,7 @@ int main(int argc, char **argv)
 			(double)(now.tv_sec - prog.start.tv_sec) +
 			    (double)(now.tv_nsec - prog.start.tv_nsec) / 1e9);
 	}
-	strv_free(o.presets.env);
-	strv_free(o.presets.mounts);
-	strv_free(o.presets.entrypoint);
-	strv_free(o.presets.cmd);
+	presets_free(&o.presets);
 	return 0;
 
 fail:
@@ -365,9 +371,6 @@ fail:
 	else
 		log_err(&err, r);
 	bundle_free(TAKE_PTR(b)); /* removes the temporary directory */
-	strv_free(o.presets.env);
-	strv_free(o.presets.mounts);
-	strv_free(o.presets.entrypoint);
-	strv_free(o.presets.cmd);
+	presets_free(&o.presets);
 	return unpack_interrupted ? 130 : 1;
 }
