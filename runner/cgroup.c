@@ -904,22 +904,6 @@ int cgroup_enter(struct rtr_container *c, pid_t pid, struct rtr_err *err)
 	return 0;
 }
 
-static void fmt_bytes(uint64_t b, char *buf, size_t n)
-{
-	static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)b;
-	size_t i = 0;
-
-	while (v >= 1024 && i + 1 < ELEMENTSOF(u)) {
-		v /= 1024;
-		i++;
-	}
-	if (i == 0)
-		snprintf(buf, n, "%llu B", (unsigned long long)b);
-	else
-		snprintf(buf, n, "%.1f %s", v, u[i]);
-}
-
 bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n)
 {
 	struct rtr_cgroup *cg = c ? c->cgroup : NULL;
@@ -941,7 +925,7 @@ bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n)
 		char b[32];
 
 		if (cg->mem_limit_set) {
-			fmt_bytes(cg->mem_limit, b, sizeof(b));
+			format_bytes(cg->mem_limit, b, sizeof(b));
 			snprintf(limit_desc, n, "limit %s", b);
 		} else {
 			snprintf(limit_desc, n, "no memory limit set");

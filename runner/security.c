@@ -226,6 +226,24 @@ static int set_userns(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 }
 
 /* --device HOST[:CONTAINER][:rwm] */
+
+/* A linux.devices entry at @path for the host node @st (type, numbers, mode, owner). */
+static struct rtr_device device_from_stat(const char *path, const struct stat *st)
+{
+	return (struct rtr_device){
+		.path = strdup(path),
+		.type = S_ISCHR(st->st_mode) ? 'c' : 'b',
+		.major = major(st->st_rdev),
+		.minor = minor(st->st_rdev),
+		.file_mode_set = true,
+		.file_mode = st->st_mode & 07777,
+		.uid_set = true,
+		.gid_set = true,
+		.uid = st->st_uid,
+		.gid = st->st_gid,
+	};
+}
+
 static int add_device(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 {
 	_cleanup_free_ char *copy = strdup(arg);
@@ -279,18 +297,7 @@ static int add_device(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 	} else {
 		free(d->path);
 	}
-	*d = (struct rtr_device){
-	    .path = strdup(cont),
-	    .type = S_ISCHR(st.st_mode) ? 'c' : 'b',
-	    .major = major(st.st_rdev),
-	    .minor = minor(st.st_rdev),
-	    .file_mode_set = true,
-	    .file_mode = st.st_mode & 07777,
-	    .uid_set = true,
-	    .gid_set = true,
-	    .uid = st.st_uid,
-	    .gid = st.st_gid,
-	};
+	*d = device_from_stat(cont, &st);
 	if (!d->path)
 		return -ENOMEM;
 
@@ -340,18 +347,7 @@ static int add_host_devices(struct rtr_spec *s)
 				return -ENOMEM;
 			}
 			s->lx.devices = nd;
-			nd[s->lx.n_devices] = (struct rtr_device){
-			    .path = strdup(path),
-			    .type = S_ISCHR(st.st_mode) ? 'c' : 'b',
-			    .major = major(st.st_rdev),
-			    .minor = minor(st.st_rdev),
-			    .file_mode_set = true,
-			    .file_mode = st.st_mode & 07777,
-			    .uid_set = true,
-			    .gid_set = true,
-			    .uid = st.st_uid,
-			    .gid = st.st_gid,
-			};
+			nd[s->lx.n_devices] = device_from_stat(path, &st);
 			if (!nd[s->lx.n_devices].path) {
 				closedir(d);
 				return -ENOMEM;

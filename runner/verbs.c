@@ -203,26 +203,6 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 	return 0;
 }
 
-static void fmt_bytes(uint64_t b, char *buf, size_t n)
-{
-	static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)b;
-	size_t i = 0;
-
-	if (b == UINT64_MAX) {
-		snprintf(buf, n, "max");
-		return;
-	}
-	while (v >= 1024 && i + 1 < ELEMENTSOF(u)) {
-		v /= 1024;
-		i++;
-	}
-	if (i == 0)
-		snprintf(buf, n, "%llu B", (unsigned long long)b);
-	else
-		snprintf(buf, n, "%.1f %s", v, u[i]);
-}
-
 static void fmt_duration(uint64_t s, char *buf, size_t n)
 {
 	if (s < 60)
@@ -374,7 +354,7 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 			continue;
 		}
 		if (ci.mem_set)
-			fmt_bytes(ci.mem, mem, sizeof(mem));
+			format_bytes(ci.mem, mem, sizeof(mem));
 		if (ci.uptime_set)
 			fmt_duration(ci.uptime_s, up, sizeof(up));
 		printf("%-20s %8d %10s %8s  %s\n", ci.name, (int)ci.pid, mem, up,
@@ -430,11 +410,11 @@ static int verb_stats(const struct cg_host *h, const struct verb_args *a, const 
 	{
 		char cur[32], peak[32], lim[32], rd[32], wr[32], pl[32] = "max";
 
-		fmt_bytes(ci.mem, cur, sizeof(cur));
-		fmt_bytes(ci.mem_peak, peak, sizeof(peak));
-		fmt_bytes(ci.mem_limit, lim, sizeof(lim));
-		fmt_bytes(ci.io_read, rd, sizeof(rd));
-		fmt_bytes(ci.io_write, wr, sizeof(wr));
+		format_bytes(ci.mem, cur, sizeof(cur));
+		format_bytes(ci.mem_peak, peak, sizeof(peak));
+		format_bytes(ci.mem_limit, lim, sizeof(lim));
+		format_bytes(ci.io_read, rd, sizeof(rd));
+		format_bytes(ci.io_write, wr, sizeof(wr));
 		if (!ci.mem_set)
 			snprintf(cur, sizeof(cur), "-");
 		if (!ci.io_set) {

@@ -146,6 +146,26 @@ int parse_size(const char *s, uint64_t *ret)
 	return 0;
 }
 
+void format_bytes(uint64_t b, char *buf, size_t n)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)b;
+	size_t i = 0;
+
+	if (b == UINT64_MAX) {
+		snprintf(buf, n, "max");
+		return;
+	}
+	while (v >= 1024 && i + 1 < ELEMENTSOF(units)) {
+		v /= 1024;
+		i++;
+	}
+	if (i == 0)
+		snprintf(buf, n, "%llu B", (unsigned long long)b);
+	else
+		snprintf(buf, n, "%.1f %s", v, units[i]);
+}
+
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = -1;

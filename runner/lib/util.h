@@ -32,6 +32,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "64M", "1.5G", "4096", "512k": bytes; base 1024.  -EINVAL / -ERANGE. */
 int parse_size(const char *s, uint64_t *ret);
+/* 1536 -> "1.5 KiB", 100 -> "100 B", UINT64_MAX -> "max" (an unlimited cgroup value). */
+void format_bytes(uint64_t b, char *buf, size_t n);
 /* Whole decimal number within [min, max]. */
 int parse_u64(const char *s, uint64_t max, uint64_t *ret);
 int parse_i64(const char *s, int64_t min, int64_t max, int64_t *ret);
