@@ -97,6 +97,8 @@ struct parser {
 	size_t depth;
 	int error;	    /* errno set by a callback, 0 = yajl's own error */
 	const char *reason; /* with error */
+	bool duplicate;	    /* member dup of the innermost open object repeats a name */
+	size_t dup;
 };
 
 static int parser_fail(struct parser *p, int error, const char *reason)
@@ -225,9 +227,72 @@ static int cb_start_array(void *ctx)
 	return open_container(ctx, JSON_ARRAY);
 }
 
-static int cb_end(void *ctx)
+static int cb_end_array(void *ctx)
 {
 	struct parser *p = ctx;
+	p->depth--;
+	return 1;
+}
+
+/* Objects up to this many members are checked for duplicates pair by pair (no allocation,
+ * at most 120 comparisons); bigger ones are sorted. */
+#define DUP_PAIRWISE_MAX 16
+
+/* Order pointers into an object's key array by name, then by position. */
+static int key_cmp(const void *a, const void *b)
+{
+	char *const *ka = *(char *const *const *)a, *const *kb = *(char *const *const *)b;
+	int c = strcmp(*ka, *kb);
+
+	return c ? c : (ka > kb) - (ka < kb);
+}
+
+/*
+ * Index of the first member of @o whose name an earlier member already has, o->n when
+ * there is none, SIZE_MAX on ENOMEM.  Duplicates are refused because readers disagree on
+ * them (Go and yajl_tree keep the last, others the first): "uid": 1000, "uid": 0 must not
+ * mean root to one reader and 1000 to another.  A hostile object with 100k members costs
+ * n log n through the sort (no hash table to flood).
+ */
+static size_t first_duplicate(const struct json *o)
+{
+	_cleanup_free_ char ***sorted = NULL;
+	size_t first = o->n;
+
+	if (o->n <= DUP_PAIRWISE_MAX) {
+		for (size_t j = 1; j < o->n; j++)
+			for (size_t i = 0; i < j; i++)
+				if (strcmp(o->keys[i], o->keys[j]) == 0)
+					return j;
+		return o->n;
+	}
+	sorted = malloc(o->n * sizeof(*sorted));
+	if (!sorted)
+		return SIZE_MAX;
+	for (size_t i = 0; i < o->n; i++)
+		sorted[i] = &o->keys[i];
+	qsort(sorted, o->n, sizeof(*sorted), key_cmp);
+	/* Within a run of equal names the second is that name's first repetition. */
+	for (size_t i = 1; i < o->n; i++) {
+		size_t at = (size_t)(sorted[i] - o->keys);
+		if (at < first && strcmp(*sorted[i - 1], *sorted[i]) == 0)
+			first = at;
+	}
+	return first;
+}
+
+static int cb_end_map(void *ctx)
+{
+	struct parser *p = ctx;
+	size_t dup = first_duplicate(p->stack[p->depth - 1]);
+
+	if (dup == SIZE_MAX)
+		return parser_fail(p, ENOMEM, "out of memory");
+	if (dup < p->stack[p->depth - 1]->n) {
+		p->duplicate = true;
+		p->dup = dup;
+		return parser_fail(p, EINVAL, "duplicate key");
+	}
 	p->depth--;
 	return 1;
 }
@@ -251,9 +316,9 @@ static const yajl_callbacks callbacks = {
     .yajl_string = cb_string,
     .yajl_start_map = cb_start_map,
     .yajl_map_key = cb_map_key,
-    .yajl_end_map = cb_end,
+    .yajl_end_map = cb_end_map,
     .yajl_start_array = cb_start_array,
-    .yajl_end_array = cb_end,
+    .yajl_end_array = cb_end_array,
 };
 
 static int error_at(const char *buf, size_t len, size_t off, struct rtr_err *err, int code,
@@ -294,6 +359,24 @@ static void yajl_reason(yajl_handle h, char *out, size_t n)
 	yajl_free_error(h, e);
 }
 
+/*
+ * "PATH: duplicate key" for the member that repeats a name.  Every container still open
+ * on the stack is the last item of the one below it, which gives the path; a
+ * line/column would point at the closing brace, the path points at the member.
+ */
+static int duplicate_error(const struct parser *p, struct rtr_err *err)
+{
+	struct json_cur cur[RTR_JSON_MAX_DEPTH];
+
+	cur[0] = json_root(p->root);
+	for (size_t i = 1; i < p->depth; i++) {
+		const struct json *up = p->stack[i - 1];
+		cur[i] = up->type == JSON_OBJECT ? json_member_at(&cur[i - 1], up->n - 1)
+						 : json_item(&cur[i - 1], up->n - 1);
+	}
+	return json_error(json_member_at(&cur[p->depth - 1], p->dup), err, "duplicate key");
+}
+
 int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
 	       struct rtr_err *err)
 {
@@ -323,7 +406,9 @@ int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
 		off = len;
 	}
 	if (st != yajl_status_ok) {
-		if (p.error)
+		if (p.duplicate)
+			r = duplicate_error(&p, err);
+		else if (p.error)
 			r = error_at(buf, len, off, err, p.error, p.reason);
 		else {
 			yajl_reason(h, reason, sizeof(reason));
@@ -355,9 +440,9 @@ struct json_cur json_member(const struct json_cur *obj, const char *key)
 	const struct json *o = obj->node;
 
 	if (o && o->type == JSON_OBJECT)
-		for (size_t i = o->n; i > 0; i--) /* the last duplicate wins */
-			if (strcmp(o->keys[i - 1], key) == 0) {
-				c.node = o->items[i - 1];
+		for (size_t i = 0; i < o->n; i++) /* names are unique: json_parse() checks */
+			if (strcmp(o->keys[i], key) == 0) {
+				c.node = o->items[i];
 				break;
 			}
 	return c;

@@ -61,7 +61,8 @@ struct json {
  * Parse @len bytes of @buf (need not be NUL-terminated).  Refuses more than @max_bytes
  * (-EFBIG), nesting deeper than RTR_JSON_MAX_DEPTH, NUL bytes (raw or \u0000), invalid
  * UTF-8 and anything but one JSON value (-EINVAL).  The message in @err reads
- * "line L, column C: REASON".  Duplicate object keys: the last one wins on lookup.
+ * "line L, column C: REASON".  A name repeated within one object is -EINVAL
+ * "PATH: duplicate key" (".process.user.uid: duplicate key").
  */
 int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
 	       struct rtr_err *err);
