@@ -218,10 +218,10 @@ static void test_writer(void)
 	json_w_end_array(w);
 	json_w_end_object(w);
 	r = json_writer_finish(w, &out, NULL);
-	check(r == 0 && strcmp(out, "{\"s\":\"q\\\"b\\\\n\\n\\u0001\\ufffd\xc3\xa9\","
+	check(r == 0 && strcmp(out, "{\"s\":\"q\\\"b\\\\n\\n\\u0001\xef\xbf\xbd\xc3\xa9\","
 				    "\"i\":-9223372036854775808,\"u\":18446744073709551615,"
 				    "\"b\":false,\"a\":[null,0.25,[],null]}") == 0,
-	      "compact output with escapes", out);
+	      "compact output with escapes, invalid UTF-8 as U+FFFD", out);
 	free(out);
 
 	w = json_writer_new(true);
@@ -235,6 +235,44 @@ static void test_writer(void)
 	r = json_writer_finish(w, &out, NULL);
 	check(r == 0 && strcmp(out, "{\n\t\"pid\": 1,\n\t\"l\": [\n\t\t2\n\t]\n}\n") == 0,
 	      "pretty output", out);
+	free(out);
+
+	w = json_writer_new(true);
+	json_w_begin_object(w);
+	json_w_key(w, "e");
+	json_w_begin_object(w);
+	json_w_end_object(w);
+	json_w_key(w, "a");
+	json_w_begin_array(w);
+	json_w_begin_array(w);
+	json_w_end_array(w);
+	json_w_begin_object(w);
+	json_w_member_string(w, "\xff", "\t/");
+	json_w_end_object(w);
+	json_w_end_array(w);
+	json_w_end_object(w);
+	r = json_writer_finish(w, &out, NULL);
+	check(r == 0 && strcmp(out, "{\n\t\"e\": {},\n\t\"a\": [\n\t\t[],\n\t\t{\n\t\t\t"
+				    "\"\xef\xbf\xbd\": \"\\t/\"\n\t\t}\n\t]\n}\n") == 0,
+	      "pretty output keeps empty containers on one line", out);
+	free(out);
+	w = json_writer_new(true);
+	json_w_begin_array(w);
+	json_w_end_array(w);
+	r = json_writer_finish(w, &out, NULL);
+	check(r == 0 && strcmp(out, "[]\n") == 0, "an empty top-level array, pretty", out);
+	free(out);
+
+	w = json_writer_new(false);
+	json_w_begin_array(w);
+	json_w_double(w, 0.1);
+	json_w_double(w, 1e300);
+	json_w_uint(w, (uint64_t)INT64_MAX + 1);
+	json_w_end_array(w);
+	r = json_writer_finish(w, &out, NULL);
+	check(r == 0 && strcmp(out, "[0.10000000000000001,1.0000000000000001e+300,"
+				    "9223372036854775808]") == 0,
+	      "doubles with 17 digits, u64 above INT64_MAX", out);
 	free(out);
 
 	w = json_writer_new(false);
@@ -262,6 +300,23 @@ static void test_writer(void)
 	json_w_int(w, 2);
 	check(json_writer_finish(w, &out, NULL) == -EINVAL, "two top-level values are refused",
 	      NULL);
+	w = json_writer_new(false);
+	json_w_begin_object(w);
+	json_w_string(w, "k");
+	json_w_int(w, 1);
+	json_w_end_object(w);
+	check(json_writer_finish(w, &out, NULL) == -EINVAL, "a string is not a member name", NULL);
+	w = json_writer_new(false);
+	json_w_begin_object(w);
+	json_w_end_array(w);
+	check(json_writer_finish(w, &out, NULL) == -EINVAL, "closes must match their opens", NULL);
+	w = json_writer_new(false);
+	json_w_key(w, "k");
+	json_w_int(w, 1);
+	check(json_writer_finish(w, &out, NULL) == -EINVAL, "a key outside an object is refused",
+	      NULL);
+	w = json_writer_new(false);
+	check(json_writer_finish(w, &out, NULL) == -EINVAL, "no value at all is refused", NULL);
 	json_w_int(NULL, 1);
 	check(json_writer_finish(NULL, &out, NULL) == -ENOMEM, "a NULL writer is -ENOMEM", NULL);
 }

@@ -22,7 +22,7 @@
  * output is left untouched), and -EINVAL (message in @err) on a wrong type or range.
  * json_require() turns "absent" into an error.
  *
- * Writing: a tiny writer with a sticky error, so callers check once at the end:
+ * Writing: yajl_gen underneath, with a sticky error, so callers check once at the end:
  *
  *	struct json_writer *w = json_writer_new(true);
  *	json_w_begin_object(w);
@@ -132,7 +132,7 @@ void json_w_end_object(struct json_writer *w);
 void json_w_begin_array(struct json_writer *w);
 void json_w_end_array(struct json_writer *w);
 void json_w_key(struct json_writer *w, const char *key);
-/* Strings are escaped; invalid UTF-8 becomes U+FFFD.  NULL writes null. */
+/* Strings are escaped; each invalid UTF-8 byte becomes U+FFFD.  NULL writes null. */
 void json_w_string(struct json_writer *w, const char *s);
 void json_w_int(struct json_writer *w, int64_t v);
 void json_w_uint(struct json_writer *w, uint64_t v);
