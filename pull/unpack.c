@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -218,15 +219,17 @@ static int note_parent(struct unpack *u, const char *dir, int pfd)
 	return dirs_push(u, dir, st.st_mtim.tv_sec, (uint32_t)st.st_mtim.tv_nsec);
 }
 
-static void warn(struct unpack *u, const char *fmt, const char *arg)
-    __attribute__((format(printf, 2, 0)));
-static void warn(struct unpack *u, const char *fmt, const char *arg)
+static void warn(struct unpack *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(struct unpack *u, const char *fmt, ...)
 {
 	char buf[512];
+	va_list ap;
 	u->o->warnings++;
 	if (!u->o->warn)
 		return;
-	snprintf(buf, sizeof(buf), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
 	u->o->warn(u->o->userdata, buf);
 }
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "lib/json.h"
@@ -65,10 +66,82 @@ static void test_parser(void)
 	parse_case(deep, 2 * RTR_JSON_MAX_DEPTH + 2, "nesting too deep", "one level more fails");
 }
 
+/* Parse @text; expect exactly the message @want. */
+static void parse_exact(const char *text, const char *want, const char *what)
+{
+	struct rtr_err err = {0};
+	struct json *j = NULL;
+	int r = json_parse(text, strlen(text), 1 << 24, &j, &err);
+
+	check(r == -EINVAL && strcmp(err.msg, want) == 0, what, r < 0 ? err.msg : "parsed");
+	json_free(j);
+}
+
+/* An object of @n members "k0".."k<n-1>", plus "k<dup>" again at the end when dup < n. */
+static char *many_keys(size_t n, size_t dup)
+{
+	size_t cap = 32 * (n + 1), at = 0;
+	char *s = malloc(cap);
+
+	if (!s)
+		abort();
+	s[at++] = '{';
+	for (size_t i = 0; i < n; i++)
+		at += (size_t)snprintf(s + at, cap - at, "%s\"k%zu\": %zu", i ? ", " : "", i, i);
+	if (dup < n)
+		at += (size_t)snprintf(s + at, cap - at, ", \"k%zu\": 0", dup);
+	snprintf(s + at, cap - at, "}");
+	return s;
+}
+
+static void test_duplicates(void)
+{
+	struct rtr_err err = {0};
+	struct json *j = NULL;
+	const char *text;
+	clock_t t0;
+	char *big;
+	int r;
+
+	parse_exact("{\"process\": {\"user\": {\"uid\": 1000, \"uid\": 0}}}",
+		    ".process.user.uid: duplicate key", "a repeated name names its path");
+	parse_exact("{\"a\": 1, \"b\": 2, \"a\": 3}", ".a: duplicate key",
+		    "top-level duplicate, not adjacent");
+	parse_exact("{\"m\": [{\"x\": 1}, {\"t\": 1, \"y\": {}, \"t\": 2}]}",
+		    ".m[1].t: duplicate key", "duplicate inside an array element");
+	parse_exact("{\"a\": {\"o.k\": 1, \"o.k\": 1}}", ".a[\"o.k\"]: duplicate key",
+		    "odd names are quoted like jq");
+	parse_exact("{\"a\": {\"\\u0041\": 1, \"A\": 1}}", ".a.A: duplicate key",
+		    "names compare after unescaping");
+	text = "{\"a\": {\"x\": 1}, \"b\": {\"x\": 1}, \"x\": [{\"x\": 1}, {\"x\": 1}]}";
+	parse_case(text, strlen(text), NULL, "the same name in different objects is fine");
+	parse_exact(
+	    "{\"k17\": 0, \"k3\": 1, \"k17\": 2, \"k3\": 3, \"a\": 0, \"b\": 0, \"c\": 0, "
+	    "\"d\": 0, \"e\": 0, \"f\": 0, \"g\": 0, \"h\": 0, \"i\": 0, \"j\": 0, \"k\": 0, "
+	    "\"l\": 0, \"m\": 0}",
+	    ".k17: duplicate key", "big objects report the first repetition too");
+
+	big = many_keys(100000, 100000);
+	t0 = clock();
+	r = json_parse(big, strlen(big), 1 << 24, &j, &err);
+	check(r == 0 && j->n == 100000, "100k distinct names parse", err.msg);
+	json_free(j);
+	j = NULL;
+	free(big);
+	big = many_keys(100000, 99990);
+	r = json_parse(big, strlen(big), 1 << 24, &j, &err);
+	check(r == -EINVAL && strcmp(err.msg, ".k99990: duplicate key") == 0,
+	      "a duplicate among 100k names is found", err.msg);
+	/* Pairwise checking would take minutes; sorting takes milliseconds. */
+	check(clock() - t0 < 5 * CLOCKS_PER_SEC, "100k names are checked in n log n", NULL);
+	json_free(j);
+	free(big);
+}
+
 static void test_cursors(void)
 {
 	const char *text = "{\"a\": {\"b.c\": [\"x\", -5, 18446744073709551615, 1.5, null]},"
-			   " \"d\": 1, \"d\": 2, \"ctl\\n\": 0}";
+			   " \"d\": 2, \"ctl\\n\": 0}";
 	struct rtr_err err = {0};
 	struct json *j = NULL;
 	struct json_cur root, a, bc, item, d;
@@ -111,7 +184,7 @@ static void test_cursors(void)
 	item = json_item(&bc, 9);
 	check(!json_present(item), "past the end is absent", NULL);
 	d = json_member(&root, "d");
-	check(json_i64(d, 0, 9, &i, &err) == 1 && i == 2, "the last duplicate key wins", err.msg);
+	check(json_i64(d, 0, 9, &i, &err) == 1 && i == 2, "json_member", err.msg);
 	d = json_member(&root, "a");
 	check(json_str(d, &s, &err) == -EINVAL &&
 		  strcmp(err.msg, ".a: expected a string, got an object") == 0,
@@ -145,10 +218,10 @@ static void test_writer(void)
 	json_w_end_array(w);
 	json_w_end_object(w);
 	r = json_writer_finish(w, &out, NULL);
-	check(r == 0 && strcmp(out, "{\"s\":\"q\\\"b\\\\n\\n\\u0001\\ufffd\xc3\xa9\","
+	check(r == 0 && strcmp(out, "{\"s\":\"q\\\"b\\\\n\\n\\u0001\xef\xbf\xbd\xc3\xa9\","
 				    "\"i\":-9223372036854775808,\"u\":18446744073709551615,"
 				    "\"b\":false,\"a\":[null,0.25,[],null]}") == 0,
-	      "compact output with escapes", out);
+	      "compact output with escapes, invalid UTF-8 as U+FFFD", out);
 	free(out);
 
 	w = json_writer_new(true);
@@ -162,6 +235,44 @@ static void test_writer(void)
 	r = json_writer_finish(w, &out, NULL);
 	check(r == 0 && strcmp(out, "{\n\t\"pid\": 1,\n\t\"l\": [\n\t\t2\n\t]\n}\n") == 0,
 	      "pretty output", out);
+	free(out);
+
+	w = json_writer_new(true);
+	json_w_begin_object(w);
+	json_w_key(w, "e");
+	json_w_begin_object(w);
+	json_w_end_object(w);
+	json_w_key(w, "a");
+	json_w_begin_array(w);
+	json_w_begin_array(w);
+	json_w_end_array(w);
+	json_w_begin_object(w);
+	json_w_member_string(w, "\xff", "\t/");
+	json_w_end_object(w);
+	json_w_end_array(w);
+	json_w_end_object(w);
+	r = json_writer_finish(w, &out, NULL);
+	check(r == 0 && strcmp(out, "{\n\t\"e\": {},\n\t\"a\": [\n\t\t[],\n\t\t{\n\t\t\t"
+				    "\"\xef\xbf\xbd\": \"\\t/\"\n\t\t}\n\t]\n}\n") == 0,
+	      "pretty output keeps empty containers on one line", out);
+	free(out);
+	w = json_writer_new(true);
+	json_w_begin_array(w);
+	json_w_end_array(w);
+	r = json_writer_finish(w, &out, NULL);
+	check(r == 0 && strcmp(out, "[]\n") == 0, "an empty top-level array, pretty", out);
+	free(out);
+
+	w = json_writer_new(false);
+	json_w_begin_array(w);
+	json_w_double(w, 0.1);
+	json_w_double(w, 1e300);
+	json_w_uint(w, (uint64_t)INT64_MAX + 1);
+	json_w_end_array(w);
+	r = json_writer_finish(w, &out, NULL);
+	check(r == 0 && strcmp(out, "[0.10000000000000001,1.0000000000000001e+300,"
+				    "9223372036854775808]") == 0,
+	      "doubles with 17 digits, u64 above INT64_MAX", out);
 	free(out);
 
 	w = json_writer_new(false);
@@ -189,6 +300,23 @@ static void test_writer(void)
 	json_w_int(w, 2);
 	check(json_writer_finish(w, &out, NULL) == -EINVAL, "two top-level values are refused",
 	      NULL);
+	w = json_writer_new(false);
+	json_w_begin_object(w);
+	json_w_string(w, "k");
+	json_w_int(w, 1);
+	json_w_end_object(w);
+	check(json_writer_finish(w, &out, NULL) == -EINVAL, "a string is not a member name", NULL);
+	w = json_writer_new(false);
+	json_w_begin_object(w);
+	json_w_end_array(w);
+	check(json_writer_finish(w, &out, NULL) == -EINVAL, "closes must match their opens", NULL);
+	w = json_writer_new(false);
+	json_w_key(w, "k");
+	json_w_int(w, 1);
+	check(json_writer_finish(w, &out, NULL) == -EINVAL, "a key outside an object is refused",
+	      NULL);
+	w = json_writer_new(false);
+	check(json_writer_finish(w, &out, NULL) == -EINVAL, "no value at all is refused", NULL);
 	json_w_int(NULL, 1);
 	check(json_writer_finish(NULL, &out, NULL) == -ENOMEM, "a NULL writer is -ENOMEM", NULL);
 }
@@ -196,6 +324,7 @@ static void test_writer(void)
 int main(void)
 {
 	test_parser();
+	test_duplicates();
 	test_cursors();
 	test_writer();
 	printf("1..%d\n", n_test);

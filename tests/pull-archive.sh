@@ -211,6 +211,27 @@ else
 	is "$(ls -A "$T/sig")" "" "SIGTERM: nothing left behind"
 fi
 
+# ---- a name given twice in the image config: readers disagree, so it is refused ----
+python3 - single.tar dup.tar <<'PY'
+import hashlib, io, json, sys, tarfile
+src, out = sys.argv[1:]
+with tarfile.open(src) as i, tarfile.open(out, "w", format=tarfile.USTAR_FORMAT) as o:
+    files = {m.name: (m, i.extractfile(m).read() if m.isfile() else None) for m in i}
+    man = json.loads(files["manifest.json"][1])
+    conf = files.pop(man[0]["Config"])[1].replace(b'"config": {', b'"config": {"User": "1000", "User": "0", ', 1)
+    man[0]["Config"] = hashlib.sha256(conf).hexdigest() + ".json"
+    files[man[0]["Config"]] = (tarfile.TarInfo(man[0]["Config"]), conf)
+    files["manifest.json"] = (files["manifest.json"][0], json.dumps(man).encode())
+    for m, data in files.values():
+        if data is not None:
+            m.size = len(data)
+        o.addfile(m, io.BytesIO(data) if data is not None else None)
+PY
+run "$RTR_PULL" "docker-archive:$T/dup.tar" "$o/dup"
+isnt "$rc" 0 "image config with \"User\" twice: refused"
+like "$err" '\.config\.User: duplicate key' "  naming the path"
+[[ ! -e "$o/dup" ]] && ok "  no bundle written" || not_ok "  no bundle written"
+
 # ---- the bundle runs ----
 run runc run -b "$o/multi" "pull-archive-$$"
 is "$rc" 0 "runc runs the bundle" || diag "$err"

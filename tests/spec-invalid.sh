@@ -134,6 +134,10 @@ line 1, column 170: nesting too deep (limit 64)	{@V, @R, @P, "x": @DEEP}
 .linux.maskedPaths[1]: "proc/kcore" is not an absolute path	{@V, @R, @P, "linux": {"maskedPaths": ["/proc/keys", "proc/kcore"]}}
 .linux.readonlyPaths: expected an array, got a string	{@V, @R, @P, "linux": {"readonlyPaths": "/proc/sys"}}
 .linux.personality.domain: unknown domain "BSD"	{@V, @R, @P, "linux": {"personality": {"domain": "BSD"}}}
+.process.user.uid: duplicate key	{@V, @R, "process": {@A, "cwd": "/", "user": {"uid": 1000, "uid": 0, "gid": 0}}}
+.ociVersion: duplicate key	{@V, @R, @P, "ociVersion": "1.0.2"}
+.mounts[1].type: duplicate key	{@V, @R, @P, "mounts": [{"destination": "/tmp", "type": "tmpfs"}, {"destination": "/proc", "type": "proc", "source": "proc", "type": "bind"}]}
+.annotations["org.rtr.stop-signal"]: duplicate key	{@V, @R, @P, "annotations": {"org.rtr.stop-signal": "SIGINT", "a": "1", "org.rtr.stop-signal": "SIGKILL"}}
 EOF
 )
 

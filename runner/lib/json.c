@@ -2,7 +2,7 @@
 /*
  * JSON for rtr: a tree parser on top of yajl's event parser (so depth, NUL bytes, UTF-8
  * and numbers are under our control; yajl_tree offers none of that), path-aware typed
- * getters, and a hand-written writer.  See json.h for the contracts.
+ * getters, and a writer on yajl_gen.  See json.h for the contracts.
  */
 #include "json.h"
 #include "cleanup.h"
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_parse.h>
 
 #define STRINGIFY_(x) #x
@@ -64,7 +65,19 @@ static bool utf8_valid(const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (n > 0) {
-		size_t l = utf8_char(p, n);
+		size_t l;
+		uint64_t w;
+
+		/* Nearly all text is ASCII: skip it eight bytes at a time. */
+		if (n >= 8) {
+			memcpy(&w, p, 8);
+			if (!(w & UINT64_C(0x8080808080808080))) {
+				p += 8;
+				n -= 8;
+				continue;
+			}
+		}
+		l = utf8_char(p, n);
 		if (l == 0)
 			return false;
 		p += l;
@@ -97,6 +110,8 @@ struct parser {
 	size_t depth;
 	int error;	    /* errno set by a callback, 0 = yajl's own error */
 	const char *reason; /* with error */
+	bool duplicate;	    /* member dup of the innermost open object repeats a name */
+	size_t dup;
 };
 
 static int parser_fail(struct parser *p, int error, const char *reason)
@@ -225,9 +240,72 @@ static int cb_start_array(void *ctx)
 	return open_container(ctx, JSON_ARRAY);
 }
 
-static int cb_end(void *ctx)
+static int cb_end_array(void *ctx)
 {
 	struct parser *p = ctx;
+	p->depth--;
+	return 1;
+}
+
+/* Objects up to this many members are checked for duplicates pair by pair (no allocation,
+ * at most 120 comparisons); bigger ones are sorted. */
+#define DUP_PAIRWISE_MAX 16
+
+/* Order pointers into an object's key array by name, then by position. */
+static int key_cmp(const void *a, const void *b)
+{
+	char *const *ka = *(char *const *const *)a, *const *kb = *(char *const *const *)b;
+	int c = strcmp(*ka, *kb);
+
+	return c ? c : (ka > kb) - (ka < kb);
+}
+
+/*
+ * Index of the first member of @o whose name an earlier member already has, o->n when
+ * there is none, SIZE_MAX on ENOMEM.  Duplicates are refused because readers disagree on
+ * them (Go and yajl_tree keep the last, others the first): "uid": 1000, "uid": 0 must not
+ * mean root to one reader and 1000 to another.  A hostile object with 100k members costs
+ * n log n through the sort (no hash table to flood).
+ */
+static size_t first_duplicate(const struct json *o)
+{
+	_cleanup_free_ char ***sorted = NULL;
+	size_t first = o->n;
+
+	if (o->n <= DUP_PAIRWISE_MAX) {
+		for (size_t j = 1; j < o->n; j++)
+			for (size_t i = 0; i < j; i++)
+				if (strcmp(o->keys[i], o->keys[j]) == 0)
+					return j;
+		return o->n;
+	}
+	sorted = malloc(o->n * sizeof(*sorted));
+	if (!sorted)
+		return SIZE_MAX;
+	for (size_t i = 0; i < o->n; i++)
+		sorted[i] = &o->keys[i];
+	qsort(sorted, o->n, sizeof(*sorted), key_cmp);
+	/* Within a run of equal names the second is that name's first repetition. */
+	for (size_t i = 1; i < o->n; i++) {
+		size_t at = (size_t)(sorted[i] - o->keys);
+		if (at < first && strcmp(*sorted[i - 1], *sorted[i]) == 0)
+			first = at;
+	}
+	return first;
+}
+
+static int cb_end_map(void *ctx)
+{
+	struct parser *p = ctx;
+	size_t dup = first_duplicate(p->stack[p->depth - 1]);
+
+	if (dup == SIZE_MAX)
+		return parser_fail(p, ENOMEM, "out of memory");
+	if (dup < p->stack[p->depth - 1]->n) {
+		p->duplicate = true;
+		p->dup = dup;
+		return parser_fail(p, EINVAL, "duplicate key");
+	}
 	p->depth--;
 	return 1;
 }
@@ -251,9 +329,9 @@ static const yajl_callbacks callbacks = {
     .yajl_string = cb_string,
     .yajl_start_map = cb_start_map,
     .yajl_map_key = cb_map_key,
-    .yajl_end_map = cb_end,
+    .yajl_end_map = cb_end_map,
     .yajl_start_array = cb_start_array,
-    .yajl_end_array = cb_end,
+    .yajl_end_array = cb_end_array,
 };
 
 static int error_at(const char *buf, size_t len, size_t off, struct rtr_err *err, int code,
@@ -294,6 +372,24 @@ static void yajl_reason(yajl_handle h, char *out, size_t n)
 	yajl_free_error(h, e);
 }
 
+/*
+ * "PATH: duplicate key" for the member that repeats a name.  Every container still open
+ * on the stack is the last item of the one below it, which gives the path; a
+ * line/column would point at the closing brace, the path points at the member.
+ */
+static int duplicate_error(const struct parser *p, struct rtr_err *err)
+{
+	struct json_cur cur[RTR_JSON_MAX_DEPTH];
+
+	cur[0] = json_root(p->root);
+	for (size_t i = 1; i < p->depth; i++) {
+		const struct json *up = p->stack[i - 1];
+		cur[i] = up->type == JSON_OBJECT ? json_member_at(&cur[i - 1], up->n - 1)
+						 : json_item(&cur[i - 1], up->n - 1);
+	}
+	return json_error(json_member_at(&cur[p->depth - 1], p->dup), err, "duplicate key");
+}
+
 int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
 	       struct rtr_err *err)
 {
@@ -323,7 +419,9 @@ int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
 		off = len;
 	}
 	if (st != yajl_status_ok) {
-		if (p.error)
+		if (p.duplicate)
+			r = duplicate_error(&p, err);
+		else if (p.error)
 			r = error_at(buf, len, off, err, p.error, p.reason);
 		else {
 			yajl_reason(h, reason, sizeof(reason));
@@ -355,9 +453,9 @@ struct json_cur json_member(const struct json_cur *obj, const char *key)
 	const struct json *o = obj->node;
 
 	if (o && o->type == JSON_OBJECT)
-		for (size_t i = o->n; i > 0; i--) /* the last duplicate wins */
-			if (strcmp(o->keys[i - 1], key) == 0) {
-				c.node = o->items[i - 1];
+		for (size_t i = 0; i < o->n; i++) /* names are unique: json_parse() checks */
+			if (strcmp(o->keys[i], key) == 0) {
+				c.node = o->items[i];
 				break;
 			}
 	return c;
@@ -610,23 +708,79 @@ int json_strv(struct json_cur c, char ***ret, struct rtr_err *err)
 
 /* ---- writer ---- */
 
+/*
+ * yajl_gen does the escaping, separators and indentation and prints into our buffer (its
+ * own one does not check realloc(); ours makes ENOMEM sticky).  What it lacks is kept
+ * here: a key must come before every member value and only there (yajl takes any string
+ * in key position as a key), closes must match their opens, invalid UTF-8 is replaced
+ * instead of refused, doubles keep a '.', and an empty container stays "{}" / "[]" in
+ * pretty mode (yajl writes "{\n\n}").
+ */
 struct json_writer {
+	yajl_gen gen;
 	char *buf;
 	size_t len, cap;
 	bool pretty;
 	bool oom, bad;
 	bool after_key;
-	bool done; /* the top-level value is complete */
 	unsigned depth;
-	char kind[RTR_JSON_MAX_DEPTH];	    /* 'o' or 'a' per open container */
-	bool has_items[RTR_JSON_MAX_DEPTH]; /* a comma is needed before the next item */
+	bool is_object[RTR_JSON_MAX_DEPTH]; /* per open container */
 };
+
+static bool grow(struct json_writer *w, size_t n)
+{
+	size_t cap = w->cap ? w->cap : 1024;
+	char *b;
+
+	if (w->oom)
+		return false;
+	while (cap < w->len + n + 1)
+		cap *= 2;
+	b = realloc(w->buf, cap);
+	if (!b) {
+		w->oom = true;
+		return false;
+	}
+	w->buf = b;
+	w->cap = cap;
+	return true;
+}
+
+static inline void put(struct json_writer *w, const char *s, size_t n)
+{
+	/* After an ENOMEM cap stays short of len + n + 1 (nothing is added to len). */
+	if (w->len + n + 1 > w->cap && !grow(w, n))
+		return;
+	/* Most pieces yajl_gen prints are one byte: a quote, a comma, a tab. */
+	if (n == 1)
+		w->buf[w->len] = *s;
+	else
+		memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static void print_cb(void *ctx, const char *s, size_t n)
+{
+	put(ctx, s, n);
+}
 
 struct json_writer *json_writer_new(bool pretty)
 {
 	struct json_writer *w = calloc(1, sizeof(*w));
-	if (w)
-		w->pretty = pretty;
+
+	if (!w)
+		return NULL;
+	w->pretty = pretty;
+	w->gen = yajl_gen_alloc(NULL);
+	if (!w->gen) {
+		free(w);
+		return NULL;
+	}
+	yajl_gen_config(w->gen, yajl_gen_print_callback, print_cb, w);
+	if (pretty) {
+		yajl_gen_config(w->gen, yajl_gen_beautify, 1);
+		yajl_gen_config(w->gen, yajl_gen_indent_string, "\t");
+	}
 	return w;
 }
 
@@ -634,139 +788,66 @@ void json_writer_free(struct json_writer *w)
 {
 	if (!w)
 		return;
+	yajl_gen_free(w->gen);
 	free(w->buf);
 	free(w);
 }
 
-static void put(struct json_writer *w, const char *s, size_t n)
+static void gen_status(struct json_writer *w, yajl_gen_status st)
 {
-	if (w->oom)
-		return;
-	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 256;
-		char *b;
-		while (cap < w->len + n + 1)
-			cap *= 2;
-		b = realloc(w->buf, cap);
-		if (!b) {
-			w->oom = true;
-			return;
-		}
-		w->buf = b;
-		w->cap = cap;
-	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-	w->buf[w->len] = 0;
+	/* A second top-level value, a non-string key, too deep: the caller's bug. */
+	if (st != yajl_gen_status_ok)
+		w->bad = true;
 }
 
-static void puts_(struct json_writer *w, const char *s)
-{
-	put(w, s, strlen(s));
-}
-
-static void newline(struct json_writer *w, unsigned depth)
-{
-	if (!w->pretty)
-		return;
-	put(w, "\n", 1);
-	for (unsigned i = 0; i < depth; i++)
-		put(w, "\t", 1);
-}
-
-/* Separator before an array element, a member name or a top-level value. */
-static void separate(struct json_writer *w)
-{
-	if (w->depth == 0) {
-		if (w->done)
-			w->bad = true;
-		return;
-	}
-	if (w->has_items[w->depth - 1])
-		put(w, ",", 1);
-	w->has_items[w->depth - 1] = true;
-	newline(w, w->depth);
-}
-
+/* Before any value: inside an object only right after its key. */
 static bool before_value(struct json_writer *w)
 {
 	if (!w)
 		return false;
-	if (w->after_key)
-		w->after_key = false;
-	else if (w->depth > 0 && w->kind[w->depth - 1] == 'o')
+	if (w->depth > 0 && w->is_object[w->depth - 1] && !w->after_key) {
 		w->bad = true; /* a member value without its name */
-	else
-		separate(w);
-	if (w->depth == 0)
-		w->done = true;
+		return false;
+	}
+	w->after_key = false;
 	return true;
 }
 
-static void write_escaped(struct json_writer *w, const char *s)
+/* @s as a JSON string; invalid UTF-8 (rare: names come from files we checked) is
+ * replaced by U+FFFD in a copy, since yajl_gen would either refuse or pass it on. */
+static void gen_string(struct json_writer *w, const char *s)
 {
+	static const char fffd[] = "\xef\xbf\xbd";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
+	size_t n = strlen(s), at = 0;
+	_cleanup_free_ char *fixed = NULL;
 
-	put(w, "\"", 1);
-	while (n > 0) {
-		size_t run = 0, l;
-		char esc[8];
-
-		/* Copy the longest stretch that needs no escaping in one go. */
-		while (run < n && p[run] >= 0x20 && p[run] != '"' && p[run] != '\\' &&
-		       p[run] < 0x80)
-			run++;
-		put(w, (const char *)p, run);
-		p += run;
-		n -= run;
-		if (n == 0)
-			break;
-		if (*p >= 0x80) {
-			l = utf8_char(p, n);
-			if (l)
-				put(w, (const char *)p, l);
-			else {
-				puts_(w, "\\ufffd");
-				l = 1;
-			}
-			p += l;
-			n -= l;
-			continue;
-		}
-		switch (*p) {
-		case '"':
-			puts_(w, "\\\"");
-			break;
-		case '\\':
-			puts_(w, "\\\\");
-			break;
-		case '\b':
-			puts_(w, "\\b");
-			break;
-		case '\f':
-			puts_(w, "\\f");
-			break;
-		case '\n':
-			puts_(w, "\\n");
-			break;
-		case '\r':
-			puts_(w, "\\r");
-			break;
-		case '\t':
-			puts_(w, "\\t");
-			break;
-		default:
-			snprintf(esc, sizeof(esc), "\\u%04x", *p);
-			puts_(w, esc);
-		}
-		p++;
-		n--;
+	if (utf8_valid(s, n)) {
+		gen_status(w, yajl_gen_string(w->gen, p, n));
+		return;
 	}
-	put(w, "\"", 1);
+	fixed = malloc(3 * n + 1);
+	if (!fixed) {
+		w->oom = true;
+		return;
+	}
+	while (n > 0) {
+		size_t l = utf8_char(p, n);
+		if (l) {
+			memcpy(fixed + at, p, l);
+			at += l;
+		} else {
+			memcpy(fixed + at, fffd, 3);
+			at += 3;
+			l = 1;
+		}
+		p += l;
+		n -= l;
+	}
+	gen_status(w, yajl_gen_string(w->gen, (const unsigned char *)fixed, at));
 }
 
-static void open_(struct json_writer *w, char kind)
+static void open_(struct json_writer *w, bool object)
 {
 	if (!before_value(w))
 		return;
@@ -774,57 +855,66 @@ static void open_(struct json_writer *w, char kind)
 		w->bad = true;
 		return;
 	}
-	put(w, kind == 'o' ? "{" : "[", 1);
-	w->kind[w->depth] = kind;
-	w->has_items[w->depth] = false;
-	w->depth++;
+	gen_status(w, object ? yajl_gen_map_open(w->gen) : yajl_gen_array_open(w->gen));
+	w->is_object[w->depth++] = object;
 }
 
-static void close_(struct json_writer *w, char kind)
+static void close_(struct json_writer *w, bool object)
 {
+	char c = object ? '}' : ']';
+	size_t open_at;
+	bool empty;
+
 	if (!w)
 		return;
-	if (w->depth == 0 || w->kind[w->depth - 1] != kind || w->after_key) {
+	if (w->depth == 0 || w->is_object[w->depth - 1] != object || w->after_key) {
 		w->bad = true;
 		return;
 	}
+	/* Pretty yajl_gen writes "{\n" on open; the buffer still ending so means nothing was
+	 * added (a string's newline is escaped, and no other value ends in "{" or "["). */
+	empty = w->pretty && !w->oom && w->len >= 2 && w->buf[w->len - 1] == '\n' &&
+		w->buf[w->len - 2] == (object ? '{' : '[');
+	open_at = w->len - 1;
+	gen_status(w, object ? yajl_gen_map_close(w->gen) : yajl_gen_array_close(w->gen));
 	w->depth--;
-	if (w->has_items[w->depth])
-		newline(w, w->depth);
-	put(w, kind == 'o' ? "}" : "]", 1);
+	if (empty && !w->oom) {
+		w->len = open_at; /* drop yajl's "\n\n<indent>}" (and final "\n") */
+		put(w, &c, 1);
+		if (w->depth == 0)
+			put(w, "\n", 1);
+	}
 }
 
 void json_w_begin_object(struct json_writer *w)
 {
-	open_(w, 'o');
+	open_(w, true);
 }
 
 void json_w_end_object(struct json_writer *w)
 {
-	close_(w, 'o');
+	close_(w, true);
 }
 
 void json_w_begin_array(struct json_writer *w)
 {
-	open_(w, 'a');
+	open_(w, false);
 }
 
 void json_w_end_array(struct json_writer *w)
 {
-	close_(w, 'a');
+	close_(w, false);
 }
 
 void json_w_key(struct json_writer *w, const char *key)
 {
 	if (!w)
 		return;
-	if (w->depth == 0 || w->kind[w->depth - 1] != 'o' || w->after_key || !key) {
+	if (w->depth == 0 || !w->is_object[w->depth - 1] || w->after_key || !key) {
 		w->bad = true;
 		return;
 	}
-	separate(w);
-	write_escaped(w, key);
-	puts_(w, w->pretty ? ": " : ":");
+	gen_string(w, key);
 	w->after_key = true;
 }
 
@@ -835,56 +925,57 @@ void json_w_string(struct json_writer *w, const char *s)
 		return;
 	}
 	if (before_value(w))
-		write_escaped(w, s);
+		gen_string(w, s);
 }
 
 void json_w_int(struct json_writer *w, int64_t v)
 {
-	char b[32];
-
-	if (!before_value(w))
-		return;
-	snprintf(b, sizeof(b), "%" PRId64, v);
-	puts_(w, b);
+	if (before_value(w))
+		gen_status(w, yajl_gen_integer(w->gen, v));
 }
 
 void json_w_uint(struct json_writer *w, uint64_t v)
 {
-	char b[32];
+	char b[24];
+	int n;
 
 	if (!before_value(w))
 		return;
-	snprintf(b, sizeof(b), "%" PRIu64, v);
-	puts_(w, b);
+	/* yajl_gen_integer() takes a long long; above INT64_MAX the text goes in as is. */
+	n = snprintf(b, sizeof(b), "%" PRIu64, v);
+	gen_status(w, yajl_gen_number(w->gen, b, (size_t)n));
 }
 
 void json_w_double(struct json_writer *w, double v)
 {
 	char b[40];
+	int n;
 
 	if (!before_value(w))
 		return;
 	if (!isfinite(v)) {
-		puts_(w, "null"); /* JSON has no NaN or infinity */
+		gen_status(w, yajl_gen_null(w->gen)); /* JSON has no NaN or infinity */
 		return;
 	}
-	snprintf(b, sizeof(b), "%.17g", v);
+	/* yajl_gen_double() prints %.20g, which shows binary noise (0.1 as
+	 * 0.10000000000000000555); 17 digits are enough to read back the same double. */
+	n = snprintf(b, sizeof(b), "%.17g", v);
 	/* Keep a double a double when read back: "2" would come back as an integer. */
 	if (!strpbrk(b, ".e"))
-		strcat(b, ".0");
-	puts_(w, b);
+		n += snprintf(b + n, sizeof(b) - (size_t)n, ".0");
+	gen_status(w, yajl_gen_number(w->gen, b, (size_t)n));
 }
 
 void json_w_bool(struct json_writer *w, bool v)
 {
 	if (before_value(w))
-		puts_(w, v ? "true" : "false");
+		gen_status(w, yajl_gen_bool(w->gen, v));
 }
 
 void json_w_null(struct json_writer *w)
 {
 	if (before_value(w))
-		puts_(w, "null");
+		gen_status(w, yajl_gen_null(w->gen));
 }
 
 void json_w_member_string(struct json_writer *w, const char *key, const char *s)
@@ -917,15 +1008,13 @@ int json_writer_finish(struct json_writer *w, char **ret, size_t *ret_len)
 
 	if (!w)
 		return -ENOMEM;
-	if (w->pretty)
-		put(w, "\n", 1);
-	else
-		put(w, "", 0); /* make sure there is a buffer to return */
+	/* yajl_gen has written pretty output's final newline already. */
 	if (w->oom)
 		r = -ENOMEM;
-	else if (w->bad || w->depth > 0 || w->after_key || !w->done)
+	else if (w->bad || w->depth > 0 || w->after_key || w->len == 0)
 		r = -EINVAL;
 	if (r == 0) {
+		w->buf[w->len] = 0; /* put() always leaves room for it */
 		*ret = TAKE_PTR(w->buf);
 		if (ret_len)
 			*ret_len = w->len;

@@ -22,7 +22,7 @@
  * output is left untouched), and -EINVAL (message in @err) on a wrong type or range.
  * json_require() turns "absent" into an error.
  *
- * Writing: a tiny writer with a sticky error, so callers check once at the end:
+ * Writing: yajl_gen underneath, with a sticky error, so callers check once at the end:
  *
  *	struct json_writer *w = json_writer_new(true);
  *	json_w_begin_object(w);
@@ -61,7 +61,8 @@ struct json {
  * Parse @len bytes of @buf (need not be NUL-terminated).  Refuses more than @max_bytes
  * (-EFBIG), nesting deeper than RTR_JSON_MAX_DEPTH, NUL bytes (raw or \u0000), invalid
  * UTF-8 and anything but one JSON value (-EINVAL).  The message in @err reads
- * "line L, column C: REASON".  Duplicate object keys: the last one wins on lookup.
+ * "line L, column C: REASON".  A name repeated within one object is -EINVAL
+ * "PATH: duplicate key" (".process.user.uid: duplicate key").
  */
 int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
 	       struct rtr_err *err);
@@ -131,7 +132,7 @@ void json_w_end_object(struct json_writer *w);
 void json_w_begin_array(struct json_writer *w);
 void json_w_end_array(struct json_writer *w);
 void json_w_key(struct json_writer *w, const char *key);
-/* Strings are escaped; invalid UTF-8 becomes U+FFFD.  NULL writes null. */
+/* Strings are escaped; each invalid UTF-8 byte becomes U+FFFD.  NULL writes null. */
 void json_w_string(struct json_writer *w, const char *s);
 void json_w_int(struct json_writer *w, int64_t v);
 void json_w_uint(struct json_writer *w, uint64_t v);

@@ -45,7 +45,8 @@ int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
 	return -code;
 }
 
-static void vlog(const char *level, const char *fmt, va_list ap)
+static __attribute__((format(printf, 2, 0))) void vlog(const char *level, const char *fmt,
+						       va_list ap)
 {
 	char buf[2048];
 	int n = 0;
