@@ -341,6 +341,29 @@ static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err 
 	return 0;
 }
 
+/* The supervisor's end of the sync socket is closed: it died (it keeps the socket open
+ * until the child's execve closes the other end). */
+static bool sync_peer_gone(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
+/*
+ * The kernel clears the parent-death signal at every credential change (another uid or
+ * gid, a user namespace, capabilities gained: commit_creds), so it is set again after the
+ * last one; a parent that died before that is caught by the check after it.  @ppid: the
+ * parent as getppid() sees it, or 0 when it is outside our pid namespace (getppid() says
+ * 0 then) and only the sync socket tells.
+ */
+static void child_rearm_pdeathsig(int sync_fd, pid_t ppid)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if ((ppid > 0 && getppid() != ppid) || sync_peer_gone(sync_fd))
+		_exit(125);
+}
+
 /* --init: PID 1 stays here, forwards signals to the entrypoint (PID 2) and reaps every
  * orphan.  It is a fork of rtr-run, so nothing is needed in the image; it is
  * non-dumpable, so its /proc/1/exe cannot be opened from the container. */
@@ -383,6 +406,7 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	char exe[PATH_MAX];
 	int fd = p->sync_child, r;
 	bool userns = s->lx.ns[RTR_NS_USER].enabled;
+	pid_t parent = 0; /* the --init reaper, once there is one */
 
 	/* The container never outlives its supervisor.  (If the parent died before this
 	 * line, the sync socket below reads EOF and the child leaves.) */
@@ -404,6 +428,8 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 			child_fail(fd, 125, -errno, NULL, "user namespace: becoming root");
 	}
+	if (userns)
+		child_rearm_pdeathsig(fd, 0); /* the last credential change of an --init reaper */
 	if (p->cgroupns_late && unshare(CLONE_NEWCGROUP) < 0)
 		child_fail(fd, 125, -errno, NULL, "cgroup namespace");
 	if (p->out_pipe[1] >= 0 && (dup2(p->out_pipe[1], 1) < 0 || dup2(p->err_pipe[1], 2) < 0))
@@ -451,12 +477,14 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 		child_fail(fd, 125, r, &err, "startContainer hook");
 
 	if (s->ext.init) {
-		pid_t w = fork();
+		pid_t reaper = getpid(), w = fork();
+
 		if (w < 0)
 			child_fail(fd, 125, -errno, NULL, "--init: fork");
 		if (w > 0)
 			init_reaper(w, fd);
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		parent = reaper;
+		child_rearm_pdeathsig(fd, parent);
 	}
 
 	if (s->process.user.umask_set)
@@ -476,6 +504,7 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	r = resolve_exec(s->process.args[0], s->process.env, exe, sizeof(exe));
 	if (r < 0)
 		child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
+	child_rearm_pdeathsig(fd, parent); /* after the last credential change */
 
 	/* No host fd survives execve (the sync socket is already O_CLOEXEC). */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
