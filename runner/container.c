@@ -44,14 +44,14 @@
 
 enum sync_type {
 	SYNC_READY = 1, /* child: namespaces joined, waiting */
-	SYNC_RELEASE,   /* parent: go on; carries the host pid */
-	SYNC_ERROR,     /* child: failed, exits with exit_code */
-	SYNC_PTY,       /* child: the pty master rides along as SCM_RIGHTS */
+	SYNC_RELEASE,	/* parent: go on; carries the host pid */
+	SYNC_ERROR,	/* child: failed, exits with exit_code */
+	SYNC_PTY,	/* child: the pty master rides along as SCM_RIGHTS */
 };
 
 struct sync_msg {
 	uint32_t type;
-	int32_t err;       /* positive errno */
+	int32_t err;	   /* positive errno */
 	int32_t exit_code; /* 125, 126, 127 */
 	int32_t pid;
 	char msg[RTR_ERR_MSG_MAX];
@@ -62,7 +62,7 @@ struct prep {
 	pid_t parent_pid;
 	int sync_child; /* child's end */
 	int ns_fd[_RTR_NS_MAX];
-	int unshare_flags; /* namespaces to create after joining a user namespace by path */
+	int unshare_flags;  /* namespaces to create after joining a user namespace by path */
 	bool cgroupns_late; /* new cgroup namespace: unshared once the child is in its cgroup */
 	sigset_t old_mask;
 	int out_pipe[2], err_pipe[2]; /* --log-file relays; -1 when unused */
@@ -72,12 +72,12 @@ struct prep {
 
 static int sync_send(int fd, const struct sync_msg *m, int pass_fd)
 {
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+	struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof(*m)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	if (pass_fd >= 0) {
 		struct cmsghdr *cm;
@@ -103,13 +103,15 @@ static int sync_send(int fd, const struct sync_msg *m, int pass_fd)
 /* Returns 1 with a message, 0 on EOF, negative errno. */
 static int sync_recv(int fd, struct sync_msg *m, int *ret_fd)
 {
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
 	ssize_t n;
 
 	do
@@ -138,7 +140,7 @@ static int sync_recv(int fd, struct sync_msg *m, int *ret_fd)
 static _Noreturn void child_fail(int fd, int exit_code, int r, const struct rtr_err *err,
 				 const char *what)
 {
-	struct sync_msg m = { .type = SYNC_ERROR, .err = r < 0 ? -r : r, .exit_code = exit_code };
+	struct sync_msg m = {.type = SYNC_ERROR, .err = r < 0 ? -r : r, .exit_code = exit_code};
 
 	if (err && err->code && err->msg[0])
 		snprintf(m.msg, sizeof(m.msg), "%s", err->msg);
@@ -160,7 +162,7 @@ static pid_t clone_ns(unsigned long flags)
 	pid_t pid = -1;
 
 #ifdef SYS_clone3
-	struct clone3_args a = { .flags = flags, .exit_signal = SIGCHLD };
+	struct clone3_args a = {.flags = flags, .exit_signal = SIGCHLD};
 	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EPERM))
 		return pid;
@@ -222,8 +224,8 @@ static int child_rlimits(const struct rtr_spec *s, struct rtr_err *err)
 	for (size_t i = 0; i < s->process.n_rlimits; i++) {
 		const struct rtr_rlimit *l = &s->process.rlimits[i];
 		struct rlimit rl = {
-			.rlim_cur = l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
-			.rlim_max = l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard,
+		    .rlim_cur = l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
+		    .rlim_max = l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard,
 		};
 
 		if (setrlimit(l->resource, &rl) < 0)
@@ -303,14 +305,15 @@ static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err 
 	int slave, unlock = 0;
 	unsigned ptn;
 	char path[64];
-	struct sync_msg m = { .type = SYNC_PTY };
+	struct sync_msg m = {.type = SYNC_PTY};
 	int r;
 
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		return rtr_err_set(err, errno,
 				   "process.terminal: open /dev/ptmx in the container: %s (is "
-				   "/dev/pts mounted?)", strerror(errno));
+				   "/dev/pts mounted?)",
+				   strerror(errno));
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0)
 		return rtr_err_set(err, errno, "process.terminal: /dev/ptmx: %s", strerror(errno));
 	snprintf(path, sizeof(path), "/dev/pts/%u", ptn);
@@ -318,8 +321,8 @@ static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err 
 	if (slave < 0)
 		return rtr_err_set(err, errno, "process.terminal: %s: %s", path, strerror(errno));
 	if (s->process.console_size_set) {
-		struct winsize ws = { .ws_row = s->process.console_height,
-				      .ws_col = s->process.console_width };
+		struct winsize ws = {.ws_row = s->process.console_height,
+				     .ws_col = s->process.console_width};
 		ioctl(slave, TIOCSWINSZ, &ws);
 	}
 	r = sync_send(sync_fd, &m, master);
@@ -339,7 +342,7 @@ static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err 
  * until the child's execve closes the other end). */
 static bool sync_peer_gone(int fd)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
@@ -392,42 +395,13 @@ static _Noreturn void init_reaper(pid_t worker, int sync_fd)
 	}
 }
 
-static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
+/* From the rootfs to the container's world: mounts, network, pivot_root, names, sysctl,
+ * masked paths, rlimits, terminal, cwd, with the hooks of that moment. */
+static void child_build(struct rtr_container *c, int fd)
 {
 	const struct rtr_spec *s = c->spec;
-	struct rtr_err err = { 0 };
-	struct sync_msg m = { .type = SYNC_READY };
-	char exe[PATH_MAX];
-	int fd = p->sync_child, r;
-	bool userns = s->lx.ns[RTR_NS_USER].enabled;
-	pid_t parent = 0; /* the --init reaper, once there is one */
-
-	/* The container never outlives its supervisor.  (If the parent died before this
-	 * line, the sync socket below reads EOF and the child leaves.) */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-
-	r = child_join_namespaces(p);
-	if (r < 0)
-		child_fail(fd, 125, r, NULL, "joining namespaces");
-	if (sync_send(fd, &m, -1) < 0)
-		_exit(125);
-	r = sync_recv(fd, &m, NULL);
-	if (r <= 0 || m.type != SYNC_RELEASE)
-		_exit(125); /* the parent failed and says so itself */
-	c->pid = m.pid;
-
-	if (userns && s->lx.ns[RTR_NS_USER].path == NULL) {
-		/* Become the mapped root of the new user namespace. */
-		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			child_fail(fd, 125, -errno, NULL, "user namespace: becoming root");
-	}
-	if (userns)
-		child_rearm_pdeathsig(fd, 0); /* the last credential change of an --init reaper */
-	if (p->cgroupns_late && unshare(CLONE_NEWCGROUP) < 0)
-		child_fail(fd, 125, -errno, NULL, "cgroup namespace");
-	if (p->out_pipe[1] >= 0 && (dup2(p->out_pipe[1], 1) < 0 || dup2(p->err_pipe[1], 2) < 0))
-		child_fail(fd, 125, -errno, NULL, "--log-file: dup2");
+	struct rtr_err err = {0};
+	int r;
 
 	r = mount_setup(c, &err);
 	if (r < 0)
@@ -469,6 +443,18 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	r = hooks_run(c, RTR_HOOK_START_CONTAINER, "created", &err);
 	if (r < 0)
 		child_fail(fd, 125, r, &err, "startContainer hook");
+}
+
+/* The process that becomes the entrypoint (behind an --init reaper): credentials,
+ * capabilities, no_new_privs, then seccomp last and execve. */
+static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
+{
+	const struct rtr_spec *s = c->spec;
+	struct rtr_err err = {0};
+	char exe[PATH_MAX];
+	int fd = p->sync_child, r;
+	bool userns = s->lx.ns[RTR_NS_USER].enabled;
+	pid_t parent = 0; /* the --init reaper, once there is one */
 
 	if (s->ext.init) {
 		pid_t reaper = getpid(), w = fork();
@@ -510,9 +496,47 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	r = filter_load(c, &err);
 	if (r < 0)
 		child_fail(fd, 125, r, &err, "seccomp");
-	execve(exe, s->process.args, s->process.env ? s->process.env : (char *[]){ NULL });
+	execve(exe, s->process.args, s->process.env ? s->process.env : (char *[]){NULL});
 	r = -errno;
 	child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
+}
+
+static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
+{
+	const struct rtr_spec *s = c->spec;
+	struct sync_msg m = {.type = SYNC_READY};
+	int fd = p->sync_child, r;
+	bool userns = s->lx.ns[RTR_NS_USER].enabled;
+
+	/* The container never outlives its supervisor.  (If the parent died before this
+	 * line, the sync socket below reads EOF and the child leaves.) */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	r = child_join_namespaces(p);
+	if (r < 0)
+		child_fail(fd, 125, r, NULL, "joining namespaces");
+	if (sync_send(fd, &m, -1) < 0)
+		_exit(125);
+	r = sync_recv(fd, &m, NULL);
+	if (r <= 0 || m.type != SYNC_RELEASE)
+		_exit(125); /* the parent failed and says so itself */
+	c->pid = m.pid;
+
+	if (userns && s->lx.ns[RTR_NS_USER].path == NULL) {
+		/* Become the mapped root of the new user namespace. */
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			child_fail(fd, 125, -errno, NULL, "user namespace: becoming root");
+	}
+	if (userns)
+		child_rearm_pdeathsig(fd, 0); /* the last credential change of an --init reaper */
+	if (p->cgroupns_late && unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(fd, 125, -errno, NULL, "cgroup namespace");
+	if (p->out_pipe[1] >= 0 && (dup2(p->out_pipe[1], 1) < 0 || dup2(p->err_pipe[1], 2) < 0))
+		child_fail(fd, 125, -errno, NULL, "--log-file: dup2");
+
+	child_build(c, fd);
+	child_exec(c, p);
 }
 
 /* ---- the parent ------------------------------------------------------------------------- */

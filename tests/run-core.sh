@@ -494,6 +494,18 @@ for init in "" --init; do
 	death_case "--userns${init:+ $init}" "$DU" --userns 300000:65536 $init
 done
 
+# Started again at once, as a service manager would: the new run waits for the old
+# container's processes to go instead of calling the name taken.
+"$RTR_RUN" --name rc-death --user 1000 "$D" /probe sleep 86391 >/dev/null 2>&1 &
+sup=$!
+RTR_PIDS="$RTR_PIDS $sup"
+wait_for 5 pgrep -f "^/probe sleep 86391" || true
+kill -KILL "$sup"
+wait "$sup" 2>/dev/null || true
+run "$RTR_RUN" --name rc-death --user 1000 "$D" /probe exit 0
+is "$rc" 0 "a start right after SIGKILL of rtr-run finds the name free"
+wait_for 5 death_gone || true
+
 # ==== end of supervisor death ================================================================
 
 # ---- nothing left behind -------------------------------------------------------------------
