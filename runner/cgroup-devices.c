@@ -15,12 +15,12 @@
 #include <linux/bpf.h>
 #include <unistd.h>
 
-#include "cgroup-internal.h"
+#include "cgroup-limits.h"
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
 
+/* Device nodes every container gets (the OCI default devices, /dev/pts, /dev/net/tun). */
 static const struct rtr_device_rule default_devices[] = {
     {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},	   {true, 'c', 1, 3, "rwm"},
     {true, 'c', 1, 5, "rwm"}, {true, 'c', 1, 7, "rwm"},	   {true, 'c', 1, 8, "rwm"},

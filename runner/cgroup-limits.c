@@ -15,7 +15,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "cgroup-internal.h"
+#include "cgroup-limits.h"
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
@@ -497,7 +497,6 @@ static int apply_blkio(struct rtr_container *c, struct rtr_cgroup *cg, struct rt
 	return r;
 }
 
-/* Device nodes every container gets (the OCI default devices, /dev/pts, /dev/net/tun). */
 int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
 {
 	const struct rtr_resources *res = &c->spec->lx.resources;
@@ -542,12 +541,9 @@ int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_e
 		r = cg_set(cg, CG_V2, k, res->unified[i].value ? res->unified[i].value : "", file,
 			   err);
 	}
-	if (r == 0)
-		r = cg_apply_devices(c, cg, err);
 	return r;
 }
 
-/* Refuses, before anything is created, settings whose controller the host lacks. */
 int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct rtr_err *err)
 {
 	const struct rtr_resources *res = &c->spec->lx.resources;
@@ -613,7 +609,3 @@ int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct 
 		    "linux.resources.unified: needs a cgroup v2 tree; this host has %s", l);
 	return 0;
 }
-
-/* Path relative to every hierarchy's root: --cgroup-parent/NAME, linux.cgroupsPath
- * (absolute: from the root; relative: under the parent) or RTR_CGROUP_PARENT/NAME,
- * below a delegated systemd unit's cgroup on v2 hosts. */

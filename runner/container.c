@@ -24,22 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/timerfd.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "modules.h"
+#include "supervise.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -47,14 +44,14 @@
 
 enum sync_type {
 	SYNC_READY = 1, /* child: namespaces joined, waiting */
-	SYNC_RELEASE,   /* parent: go on; carries the host pid */
-	SYNC_ERROR,     /* child: failed, exits with exit_code */
-	SYNC_PTY,       /* child: the pty master rides along as SCM_RIGHTS */
+	SYNC_RELEASE,	/* parent: go on; carries the host pid */
+	SYNC_ERROR,	/* child: failed, exits with exit_code */
+	SYNC_PTY,	/* child: the pty master rides along as SCM_RIGHTS */
 };
 
 struct sync_msg {
 	uint32_t type;
-	int32_t err;       /* positive errno */
+	int32_t err;	   /* positive errno */
 	int32_t exit_code; /* 125, 126, 127 */
 	int32_t pid;
 	char msg[RTR_ERR_MSG_MAX];
@@ -65,25 +62,22 @@ struct prep {
 	pid_t parent_pid;
 	int sync_child; /* child's end */
 	int ns_fd[_RTR_NS_MAX];
-	int unshare_flags; /* namespaces to create after joining a user namespace by path */
+	int unshare_flags;  /* namespaces to create after joining a user namespace by path */
 	bool cgroupns_late; /* new cgroup namespace: unshared once the child is in its cgroup */
 	sigset_t old_mask;
 	int out_pipe[2], err_pipe[2]; /* --log-file relays; -1 when unused */
 };
 
-static const int forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT,
-					 SIGUSR1, SIGUSR2, SIGWINCH };
-
 /* ---- the sync socket ------------------------------------------------------------------ */
 
 static int sync_send(int fd, const struct sync_msg *m, int pass_fd)
 {
-	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+	struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof(*m)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 
 	if (pass_fd >= 0) {
 		struct cmsghdr *cm;
@@ -109,13 +103,15 @@ static int sync_send(int fd, const struct sync_msg *m, int pass_fd)
 /* Returns 1 with a message, 0 on EOF, negative errno. */
 static int sync_recv(int fd, struct sync_msg *m, int *ret_fd)
 {
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct iovec iov = {.iov_base = m, .iov_len = sizeof(*m)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof(u.buf) };
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = u.buf,
+			    .msg_controllen = sizeof(u.buf)};
 	ssize_t n;
 
 	do
@@ -144,7 +140,7 @@ static int sync_recv(int fd, struct sync_msg *m, int *ret_fd)
 static _Noreturn void child_fail(int fd, int exit_code, int r, const struct rtr_err *err,
 				 const char *what)
 {
-	struct sync_msg m = { .type = SYNC_ERROR, .err = r < 0 ? -r : r, .exit_code = exit_code };
+	struct sync_msg m = {.type = SYNC_ERROR, .err = r < 0 ? -r : r, .exit_code = exit_code};
 
 	if (err && err->code && err->msg[0])
 		snprintf(m.msg, sizeof(m.msg), "%s", err->msg);
@@ -166,7 +162,7 @@ static pid_t clone_ns(unsigned long flags)
 	pid_t pid = -1;
 
 #ifdef SYS_clone3
-	struct clone3_args a = { .flags = flags, .exit_signal = SIGCHLD };
+	struct clone3_args a = {.flags = flags, .exit_signal = SIGCHLD};
 	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EPERM))
 		return pid;
@@ -228,8 +224,8 @@ static int child_rlimits(const struct rtr_spec *s, struct rtr_err *err)
 	for (size_t i = 0; i < s->process.n_rlimits; i++) {
 		const struct rtr_rlimit *l = &s->process.rlimits[i];
 		struct rlimit rl = {
-			.rlim_cur = l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
-			.rlim_max = l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard,
+		    .rlim_cur = l->soft == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->soft,
+		    .rlim_max = l->hard == UINT64_MAX ? RLIM_INFINITY : (rlim_t)l->hard,
 		};
 
 		if (setrlimit(l->resource, &rl) < 0)
@@ -309,14 +305,15 @@ static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err 
 	int slave, unlock = 0;
 	unsigned ptn;
 	char path[64];
-	struct sync_msg m = { .type = SYNC_PTY };
+	struct sync_msg m = {.type = SYNC_PTY};
 	int r;
 
 	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0)
 		return rtr_err_set(err, errno,
 				   "process.terminal: open /dev/ptmx in the container: %s (is "
-				   "/dev/pts mounted?)", strerror(errno));
+				   "/dev/pts mounted?)",
+				   strerror(errno));
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0)
 		return rtr_err_set(err, errno, "process.terminal: /dev/ptmx: %s", strerror(errno));
 	snprintf(path, sizeof(path), "/dev/pts/%u", ptn);
@@ -324,8 +321,8 @@ static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err 
 	if (slave < 0)
 		return rtr_err_set(err, errno, "process.terminal: %s: %s", path, strerror(errno));
 	if (s->process.console_size_set) {
-		struct winsize ws = { .ws_row = s->process.console_height,
-				      .ws_col = s->process.console_width };
+		struct winsize ws = {.ws_row = s->process.console_height,
+				     .ws_col = s->process.console_width};
 		ioctl(slave, TIOCSWINSZ, &ws);
 	}
 	r = sync_send(sync_fd, &m, master);
@@ -339,6 +336,29 @@ static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err 
 	if (slave > 2)
 		close(slave);
 	return 0;
+}
+
+/* The supervisor's end of the sync socket is closed: it died (it keeps the socket open
+ * until the child's execve closes the other end). */
+static bool sync_peer_gone(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+
+	return poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
+}
+
+/*
+ * The kernel clears the parent-death signal at every credential change (another uid or
+ * gid, a user namespace, capabilities gained: commit_creds), so it is set again after the
+ * last one; a parent that died before that is caught by the check after it.  @ppid: the
+ * parent as getppid() sees it, or 0 when it is outside our pid namespace (getppid() says
+ * 0 then) and only the sync socket tells.
+ */
+static void child_rearm_pdeathsig(int sync_fd, pid_t ppid)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if ((ppid > 0 && getppid() != ppid) || sync_peer_gone(sync_fd))
+		_exit(125);
 }
 
 /* --init: PID 1 stays here, forwards signals to the entrypoint (PID 2) and reaps every
@@ -375,39 +395,13 @@ static _Noreturn void init_reaper(pid_t worker, int sync_fd)
 	}
 }
 
-static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
+/* From the rootfs to the container's world: mounts, network, pivot_root, names, sysctl,
+ * masked paths, rlimits, terminal, cwd, with the hooks of that moment. */
+static void child_build(struct rtr_container *c, int fd)
 {
 	const struct rtr_spec *s = c->spec;
-	struct rtr_err err = { 0 };
-	struct sync_msg m = { .type = SYNC_READY };
-	char exe[PATH_MAX];
-	int fd = p->sync_child, r;
-	bool userns = s->lx.ns[RTR_NS_USER].enabled;
-
-	/* The container never outlives its supervisor.  (If the parent died before this
-	 * line, the sync socket below reads EOF and the child leaves.) */
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-
-	r = child_join_namespaces(p);
-	if (r < 0)
-		child_fail(fd, 125, r, NULL, "joining namespaces");
-	if (sync_send(fd, &m, -1) < 0)
-		_exit(125);
-	r = sync_recv(fd, &m, NULL);
-	if (r <= 0 || m.type != SYNC_RELEASE)
-		_exit(125); /* the parent failed and says so itself */
-	c->pid = m.pid;
-
-	if (userns && s->lx.ns[RTR_NS_USER].path == NULL) {
-		/* Become the mapped root of the new user namespace. */
-		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-			child_fail(fd, 125, -errno, NULL, "user namespace: becoming root");
-	}
-	if (p->cgroupns_late && unshare(CLONE_NEWCGROUP) < 0)
-		child_fail(fd, 125, -errno, NULL, "cgroup namespace");
-	if (p->out_pipe[1] >= 0 && (dup2(p->out_pipe[1], 1) < 0 || dup2(p->err_pipe[1], 2) < 0))
-		child_fail(fd, 125, -errno, NULL, "--log-file: dup2");
+	struct rtr_err err = {0};
+	int r;
 
 	r = mount_setup(c, &err);
 	if (r < 0)
@@ -449,14 +443,28 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	r = hooks_run(c, RTR_HOOK_START_CONTAINER, "created", &err);
 	if (r < 0)
 		child_fail(fd, 125, r, &err, "startContainer hook");
+}
+
+/* The process that becomes the entrypoint (behind an --init reaper): credentials,
+ * capabilities, no_new_privs, then seccomp last and execve. */
+static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
+{
+	const struct rtr_spec *s = c->spec;
+	struct rtr_err err = {0};
+	char exe[PATH_MAX];
+	int fd = p->sync_child, r;
+	bool userns = s->lx.ns[RTR_NS_USER].enabled;
+	pid_t parent = 0; /* the --init reaper, once there is one */
 
 	if (s->ext.init) {
-		pid_t w = fork();
+		pid_t reaper = getpid(), w = fork();
+
 		if (w < 0)
 			child_fail(fd, 125, -errno, NULL, "--init: fork");
 		if (w > 0)
 			init_reaper(w, fd);
-		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		parent = reaper;
+		child_rearm_pdeathsig(fd, parent);
 	}
 
 	if (s->process.user.umask_set)
@@ -476,6 +484,7 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	r = resolve_exec(s->process.args[0], s->process.env, exe, sizeof(exe));
 	if (r < 0)
 		child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
+	child_rearm_pdeathsig(fd, parent); /* after the last credential change */
 
 	/* No host fd survives execve (the sync socket is already O_CLOEXEC). */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -487,9 +496,47 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	r = filter_load(c, &err);
 	if (r < 0)
 		child_fail(fd, 125, r, &err, "seccomp");
-	execve(exe, s->process.args, s->process.env ? s->process.env : (char *[]){ NULL });
+	execve(exe, s->process.args, s->process.env ? s->process.env : (char *[]){NULL});
 	r = -errno;
 	child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
+}
+
+static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
+{
+	const struct rtr_spec *s = c->spec;
+	struct sync_msg m = {.type = SYNC_READY};
+	int fd = p->sync_child, r;
+	bool userns = s->lx.ns[RTR_NS_USER].enabled;
+
+	/* The container never outlives its supervisor.  (If the parent died before this
+	 * line, the sync socket below reads EOF and the child leaves.) */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	r = child_join_namespaces(p);
+	if (r < 0)
+		child_fail(fd, 125, r, NULL, "joining namespaces");
+	if (sync_send(fd, &m, -1) < 0)
+		_exit(125);
+	r = sync_recv(fd, &m, NULL);
+	if (r <= 0 || m.type != SYNC_RELEASE)
+		_exit(125); /* the parent failed and says so itself */
+	c->pid = m.pid;
+
+	if (userns && s->lx.ns[RTR_NS_USER].path == NULL) {
+		/* Become the mapped root of the new user namespace. */
+		if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+			child_fail(fd, 125, -errno, NULL, "user namespace: becoming root");
+	}
+	if (userns)
+		child_rearm_pdeathsig(fd, 0); /* the last credential change of an --init reaper */
+	if (p->cgroupns_late && unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(fd, 125, -errno, NULL, "cgroup namespace");
+	if (p->out_pipe[1] >= 0 && (dup2(p->out_pipe[1], 1) < 0 || dup2(p->err_pipe[1], 2) < 0))
+		child_fail(fd, 125, -errno, NULL, "--log-file: dup2");
+
+	child_build(c, fd);
+	child_exec(c, p);
 }
 
 /* ---- the parent ------------------------------------------------------------------------- */
@@ -568,239 +615,12 @@ static unsigned stop_timeout(const struct rtr_spec *s)
 	return RTR_STOP_TIMEOUT_S;
 }
 
-/* ---- supervision ------------------------------------------------------------------------- */
-
-struct relay {
-	int master;  /* pty master or -1 */
-	int out, err; /* --log-file pipes (read ends) or -1 */
-	int log;     /* log file or -1 */
-	bool stdin_open;
-	bool raw;
-	struct termios saved;
-};
-
-static void copy_winsize(int from, int to)
+static void stop_of(const struct rtr_spec *s, struct sv_stop *ret)
 {
-	struct winsize ws;
-
-	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
-		ioctl(to, TIOCSWINSZ, &ws);
-}
-
-/* Moves what is readable on @from to @to (and the log); returns false at EOF/EIO. */
-static bool pump(int from, int to, int log)
-{
-	char buf[4096];
-	ssize_t n = read(from, buf, sizeof(buf));
-
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
-		return true;
-	if (n <= 0)
-		return false;
-	if (to >= 0)
-		write_all(to, buf, n);
-	if (log >= 0)
-		write_all(log, buf, n);
-	return true;
-}
-
-/*
- * The supervisor stays resident for the container's lifetime, but most code and read-only
- * data it touched so far (option and spec parsing, libseccomp, mounts) is never needed
- * again.  Drop this process's mappings of clean file pages (read-only or executable
- * private mappings without a single copied-on-write page: they refault from the file if
- * ever needed), then restart the peak-RSS count, so VmHWM reports the resident phase.
- * Written private pages (relro, data) are never discarded.
- */
-static void shed_startup_pages(void)
-{
-	static char smaps[128 * 1024];
-	_cleanup_close_ int fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
-	unsigned long start = 0, end = 0;
-	bool candidate = false;
-	char *line, *save;
-	size_t len = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return;
-	while (len < sizeof(smaps) - 1 && (n = read(fd, smaps + len, sizeof(smaps) - 1 - len)) > 0)
-		len += (size_t)n;
-	if (len >= sizeof(smaps) - 1)
-		return; /* truncated: better keep everything */
-	smaps[len] = 0;
-	for (line = strtok_r(smaps, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char perms[8] = "";
-		unsigned long kb, a, b;
-
-		if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) == 3) {
-			start = a;
-			end = b;
-			candidate = strchr(line, '/') &&
-				    (streq(perms, "r-xp") || streq(perms, "r--p"));
-			continue;
-		}
-		if (candidate && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
-			if (kb == 0)
-				madvise((void *)start, end - start, MADV_DONTNEED);
-			candidate = false;
-		}
-	}
-	write_string_at(AT_FDCWD, "/proc/self/clear_refs", "5");
-}
-
-/* The resident loop enters the kernel through syscall() alone: one libc page instead of a
- * 64 KiB fault-around window per wrapper (see shed_startup_pages). */
-#define sv_read(fd, b, n) syscall(SYS_read, (fd), (b), (n))
-#define sv_kill(pid, sig) syscall(SYS_kill, (pid), (sig))
-#define sv_wait(st) syscall(SYS_wait4, -1, (st), WNOHANG, NULL)
-
-static int sv_poll(struct pollfd *p, int n, int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	return (int)syscall(SYS_ppoll, p, (unsigned long)n, ms < 0 ? NULL : &ts, NULL, 0);
-}
-
-static int supervise(struct rtr_container *c, struct relay *rl, int *ret_status)
-{
-	const struct rtr_spec *s = c->spec;
-	sigset_t mask;
-	_cleanup_close_ int sfd = -1, tfd = -1;
 	int stop_sig = s->ext.stop_signal ? opts_parse_signal(s->ext.stop_signal) : SIGTERM;
-	int stops = 0, status = 0;
-	bool exited = false;
 
-	unsigned timeout_s = stop_timeout(s);
-
-	if (stop_sig <= 0)
-		stop_sig = SIGTERM;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGCHLD);
-	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
-		sigaddset(&mask, forwarded_signals[i]);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (sfd < 0)
-		return -errno;
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (tfd < 0)
-		return -errno;
-	if (!getenv("RTR_KEEP_STARTUP_PAGES"))
-		shed_startup_pages();
-
-	while (!exited || rl->master >= 0 || rl->out >= 0 || rl->err >= 0) {
-		struct pollfd pfd[6];
-		int n = 0, pr, i_sig, i_tim, i_in = -1, i_m = -1, i_o = -1, i_e = -1;
-
-		pfd[i_sig = n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		pfd[i_tim = n++] = (struct pollfd){ .fd = tfd, .events = POLLIN };
-		if (rl->master >= 0) {
-			pfd[i_m = n++] = (struct pollfd){ .fd = rl->master, .events = POLLIN };
-			if (rl->stdin_open && !exited)
-				pfd[i_in = n++] = (struct pollfd){ .fd = 0, .events = POLLIN };
-		}
-		if (rl->out >= 0)
-			pfd[i_o = n++] = (struct pollfd){ .fd = rl->out, .events = POLLIN };
-		if (rl->err >= 0)
-			pfd[i_e = n++] = (struct pollfd){ .fd = rl->err, .events = POLLIN };
-		/* Once the init is gone, drain the relays without blocking forever. */
-		pr = sv_poll(pfd, n, exited ? 100 : -1);
-		if (pr < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (pr == 0)
-			break;
-
-		if (pfd[i_sig].revents & POLLIN) {
-			struct signalfd_siginfo si;
-
-			while (sv_read(sfd, &si, sizeof(si)) == sizeof(si)) {
-				int sig = (int)si.ssi_signo;
-
-				if (sig == SIGCHLD) {
-					pid_t p;
-					int st;
-
-					while ((p = (pid_t)sv_wait(&st)) > 0)
-						if (p == c->pid) {
-							status = st;
-							exited = true;
-						}
-					continue;
-				}
-				if (exited)
-					continue;
-				if (sig == SIGWINCH && rl->master >= 0)
-					copy_winsize(0, rl->master);
-				if (sig == SIGTERM || sig == SIGINT) {
-					if (++stops > 1) {
-						sv_kill(c->pid, SIGKILL);
-						continue;
-					}
-					struct itimerspec its = { .it_value.tv_sec = timeout_s };
-					if (its.it_value.tv_sec == 0)
-						its.it_value.tv_nsec = 1;
-					syscall(SYS_timerfd_settime, tfd, 0, &its, NULL);
-					if (sig == SIGTERM)
-						sig = stop_sig;
-				}
-				sv_kill(c->pid, sig);
-			}
-		}
-		if (pfd[i_tim].revents & POLLIN) {
-			uint64_t x;
-			if (sv_read(tfd, &x, sizeof(x)) > 0 && !exited) {
-				log_warn("did not stop within %u s, killing it", timeout_s);
-				sv_kill(c->pid, SIGKILL);
-			}
-		}
-		if (i_m >= 0 && pfd[i_m].revents && !pump(rl->master, 1, rl->log)) {
-			close(rl->master);
-			rl->master = -1;
-		}
-		if (i_in >= 0 && pfd[i_in].revents) {
-			char buf[4096];
-			ssize_t k = read(0, buf, sizeof(buf));
-
-			if (k > 0) {
-				write_all(rl->master, buf, k);
-			} else if (k == 0 || (errno != EINTR && errno != EAGAIN)) {
-				/* End of input: what ^D would do on a terminal. */
-				rl->stdin_open = false;
-				if (!rl->raw)
-					write_all(rl->master, "\x04", 1);
-			}
-		}
-		if (i_o >= 0 && pfd[i_o].revents && !pump(rl->out, 1, rl->log)) {
-			close(rl->out);
-			rl->out = -1;
-		}
-		if (i_e >= 0 && pfd[i_e].revents && !pump(rl->err, 2, rl->log)) {
-			close(rl->err);
-			rl->err = -1;
-		}
-	}
-	*ret_status = status;
-	return 0;
-}
-
-static void relay_restore(struct relay *rl)
-{
-	if (rl->raw) {
-		tcsetattr(0, TCSAFLUSH, &rl->saved);
-		rl->raw = false;
-	}
-	if (rl->master >= 0)
-		close(rl->master);
-	if (rl->out >= 0)
-		close(rl->out);
-	if (rl->err >= 0)
-		close(rl->err);
-	if (rl->log >= 0)
-		close(rl->log);
-	rl->master = rl->out = rl->err = rl->log = -1;
+	ret->signal = stop_sig > 0 ? stop_sig : SIGTERM;
+	ret->timeout_s = stop_timeout(s);
 }
 
 static int status_to_exit(int status)
@@ -812,140 +632,145 @@ static int status_to_exit(int status)
 	return 125;
 }
 
-int container_run(struct rtr_container *c, struct rtr_err *err)
-{
-	struct rtr_spec *s = c->spec;
-	struct prep p = { .sync_child = -1 };
-	struct relay rl = { .master = -1, .out = -1, .err = -1, .log = -1 };
-	struct sync_msg m;
-	int sp[2] = { -1, -1 }, r, status = 0, exit_code = 125;
-	unsigned long flags = 0;
-	sigset_t block;
-	bool cgroup_made = false, net_made = false, created = false;
+/* One run, parent side: what the child inherits and what the supervisor relays. */
+struct run {
+	struct prep p;
+	struct sv_io io;
+	unsigned long clone_flags;
+	bool created;  /* cloned: poststop hooks run whatever happens next */
+	int exit_code; /* 125 until the child reports otherwise or ends */
+};
 
+static void run_init(struct rtr_container *c, struct run *run)
+{
+	memset(run, 0, sizeof(*run));
+	run->p.sync_child = -1;
 	for (int t = 0; t < _RTR_NS_MAX; t++)
-		p.ns_fd[t] = -1;
-	p.out_pipe[0] = p.out_pipe[1] = p.err_pipe[0] = p.err_pipe[1] = -1;
-	p.parent_pid = getpid();
+		run->p.ns_fd[t] = -1;
+	run->p.out_pipe[0] = run->p.out_pipe[1] = run->p.err_pipe[0] = run->p.err_pipe[1] = -1;
+	run->p.parent_pid = getpid();
+	sv_io_init(&run->io);
+	run->exit_code = 125;
 	c->pid = -1;
 	c->sync_fd = -1;
+}
 
-	/* Before clone: everything that can fail without creating anything. */
-	r = caps_prepare(c, err);
-	if (r < 0)
-		return 125;
-	r = filter_prepare(c, err);
-	if (r < 0)
-		goto out;
-	r = net_prepare(c, err);
-	if (r < 0)
-		goto out;
-	r = prepare_namespaces(s, &p, &flags, err);
-	if (r < 0)
-		goto out;
-	if (s->ext.log_path) {
-		rl.log = open(s->ext.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY,
-			      0640);
-		if (rl.log < 0) {
-			r = rtr_err_set(err, errno, "--log-file %s: %s", s->ext.log_path,
-					strerror(errno));
-			goto out;
-		}
-		if (!s->process.terminal &&
-		    (pipe2(p.out_pipe, O_CLOEXEC) < 0 || pipe2(p.err_pipe, O_CLOEXEC) < 0)) {
-			r = rtr_err_set(err, errno, "--log-file: pipe: %s", strerror(errno));
-			goto out;
-		}
-	}
-	r = cgroup_setup(c, err);
-	if (r < 0)
-		goto out;
-	cgroup_made = true;
+static int open_log(const struct rtr_spec *s, struct run *run, struct rtr_err *err)
+{
+	if (!s->ext.log_path)
+		return 0;
+	run->io.log =
+	    open(s->ext.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
+	if (run->io.log < 0)
+		return rtr_err_set(err, errno, "--log-file %s: %s", s->ext.log_path,
+				   strerror(errno));
+	if (!s->process.terminal &&
+	    (pipe2(run->p.out_pipe, O_CLOEXEC) < 0 || pipe2(run->p.err_pipe, O_CLOEXEC) < 0))
+		return rtr_err_set(err, errno, "--log-file: pipe: %s", strerror(errno));
+	return 0;
+}
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) {
-		r = rtr_err_set(err, errno, "socketpair: %s", strerror(errno));
-		goto out;
-	}
+/* Before clone: everything that can fail without creating anything. */
+static int run_prepare(struct rtr_container *c, struct run *run, struct rtr_err *err)
+{
+	int r = filter_prepare(c, err);
+
+	if (r == 0)
+		r = net_prepare(c, err);
+	if (r == 0)
+		r = prepare_namespaces(c->spec, &run->p, &run->clone_flags, err);
+	if (r == 0)
+		r = open_log(c->spec, run, err);
+	return r;
+}
+
+/* Clones the child; from here on the container exists (run->created). */
+static int spawn(struct rtr_container *c, struct run *run, struct rtr_err *err)
+{
+	struct prep *p = &run->p;
+	int sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return rtr_err_set(err, errno, "socketpair: %s", strerror(errno));
 	c->sync_fd = sp[0];
-	p.sync_child = sp[1];
-
+	p->sync_child = sp[1];
 	/* Signals wait in the signalfd from now on; the child restores the mask before exec. */
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGPIPE); /* a closed stdout gives EPIPE, never kills the supervisor */
-	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
-		sigaddset(&block, forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &block, &p.old_mask);
-
-	c->pid = clone_ns(flags);
-	if (c->pid < 0) {
-		r = rtr_err_set(err, errno, "clone: %s", strerror(errno));
-		goto out;
-	}
+	sv_block_signals(&p->old_mask);
+	c->pid = clone_ns(run->clone_flags);
+	if (c->pid < 0)
+		return rtr_err_set(err, errno, "clone: %s", strerror(errno));
 	if (c->pid == 0) {
 		close(sp[0]);
-		child_main(c, &p);
+		child_main(c, p);
 	}
-	created = true; /* from here on, poststop hooks run whatever happens */
-	close(p.sync_child);
-	p.sync_child = -1;
-	if (p.out_pipe[1] >= 0) {
-		close(p.out_pipe[1]);
-		close(p.err_pipe[1]);
-		p.out_pipe[1] = p.err_pipe[1] = -1;
-		rl.out = TAKE_FD(p.out_pipe[0]);
-		rl.err = TAKE_FD(p.err_pipe[0]);
+	run->created = true;
+	close(p->sync_child);
+	p->sync_child = -1;
+	if (p->out_pipe[1] >= 0) {
+		close(p->out_pipe[1]);
+		close(p->err_pipe[1]);
+		p->out_pipe[1] = p->err_pipe[1] = -1;
+		run->io.out = TAKE_FD(p->out_pipe[0]);
+		run->io.err = TAKE_FD(p->err_pipe[0]);
 	}
+	return 0;
+}
 
-	r = sync_recv(c->sync_fd, &m, NULL);
+static int write_oom_score_adj(const struct rtr_container *c, struct rtr_err *err)
+{
+	char path[64], v[16];
+	int r;
+
+	if (!c->spec->process.oom_score_adj_set)
+		return 0;
+	/* From here: the non-dumpable child's /proc files belong to the host's root. */
+	snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)c->pid);
+	snprintf(v, sizeof(v), "%d", c->spec->process.oom_score_adj);
+	r = write_string_at(AT_FDCWD, path, v);
+	if (r < 0)
+		return rtr_err_set(err, -r, "process.oomScoreAdj %s: %s", v, strerror(-r));
+	return 0;
+}
+
+/* Once the child is READY, it waits while its cgroup, id maps and network are made and
+ * the hooks of that moment run; then RELEASE. */
+static int setup_host_side(struct rtr_container *c, struct rtr_err *err)
+{
+	struct sync_msg m;
+	int r = sync_recv(c->sync_fd, &m, NULL);
+
 	if (r <= 0 || m.type != SYNC_READY) {
 		if (r > 0 && m.type == SYNC_ERROR)
-			r = rtr_err_set(err, m.err, "%s", m.msg);
-		else
-			r = rtr_err_set(err, EPIPE, "container init died while starting");
-		goto out;
+			return rtr_err_set(err, m.err, "%s", m.msg);
+		return rtr_err_set(err, EPIPE, "container init died while starting");
 	}
-
-	/* Parent side: the child waits while its cgroup, id maps and network are made. */
 	r = cgroup_enter(c, c->pid, err);
+	if (r == 0)
+		r = security_write_idmaps(c, err);
+	if (r == 0)
+		r = write_oom_score_adj(c, err);
+	if (r == 0)
+		r = net_setup_host(c, err);
+	if (r == 0)
+		r = hooks_run(c, RTR_HOOK_PRESTART, "created", err);
+	if (r == 0)
+		r = hooks_run(c, RTR_HOOK_CREATE_RUNTIME, "creating", err);
 	if (r < 0)
-		goto out;
-	r = security_write_idmaps(c, err);
-	if (r < 0)
-		goto out;
-	if (s->process.oom_score_adj_set) {
-		/* From here: the non-dumpable child's /proc files belong to the host's root. */
-		char path[64], v[16];
-
-		snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", (int)c->pid);
-		snprintf(v, sizeof(v), "%d", s->process.oom_score_adj);
-		r = write_string_at(AT_FDCWD, path, v);
-		if (r < 0) {
-			r = rtr_err_set(err, -r, "process.oomScoreAdj %s: %s", v, strerror(-r));
-			goto out;
-		}
-	}
-	r = net_setup_host(c, err);
-	if (r < 0)
-		goto out;
-	net_made = true;
-	r = hooks_run(c, RTR_HOOK_PRESTART, "created", err);
-	if (r < 0)
-		goto out;
-	r = hooks_run(c, RTR_HOOK_CREATE_RUNTIME, "creating", err);
-	if (r < 0)
-		goto out;
-
-	memset(&m, 0, sizeof(m));
-	m.type = SYNC_RELEASE;
-	m.pid = c->pid;
+		return r;
+	m = (struct sync_msg){.type = SYNC_RELEASE, .pid = c->pid};
 	r = sync_send(c->sync_fd, &m, -1);
-	if (r < 0) {
-		r = rtr_err_set(err, -r, "releasing the container: %s", strerror(-r));
-		goto out;
-	}
+	if (r < 0)
+		return rtr_err_set(err, -r, "releasing the container: %s", strerror(-r));
+	return 0;
+}
 
-	/* Until EOF (execve closed the child's O_CLOEXEC end) or an error report. */
+/* Until EOF (execve closed the child's O_CLOEXEC end) or an error report; the pty
+ * master, if any, rides along. */
+static int wait_exec(struct rtr_container *c, struct run *run, struct rtr_err *err)
+{
+	struct sync_msg m;
+	int r;
+
 	for (;;) {
 		int pty = -1;
 
@@ -953,62 +778,56 @@ int container_run(struct rtr_container *c, struct rtr_err *err)
 		if (r <= 0)
 			break;
 		if (m.type == SYNC_PTY && pty >= 0) {
-			rl.master = pty;
+			run->io.master = pty;
 			continue;
 		}
 		if (pty >= 0)
 			close(pty);
 		if (m.type == SYNC_ERROR) {
-			exit_code = m.exit_code;
-			r = rtr_err_set(err, m.err, "%s", m.msg);
-			goto out;
+			run->exit_code = m.exit_code;
+			return rtr_err_set(err, m.err, "%s", m.msg);
 		}
 	}
-	if (r < 0) {
-		r = rtr_err_set(err, -r, "sync socket: %s", strerror(-r));
-		goto out;
-	}
+	if (r < 0)
+		return rtr_err_set(err, -r, "sync socket: %s", strerror(-r));
 	close(c->sync_fd);
 	c->sync_fd = -1;
+	return 0;
+}
 
-	if (rl.master >= 0) {
-		struct termios t;
+/* The container runs: poststart hooks, supervision, the exit code and the OOM report. */
+static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_err *err)
+{
+	struct sv_stop stop;
+	char desc[128] = "";
+	int r, status = 0;
 
-		if (isatty(0) && tcgetattr(0, &rl.saved) == 0) {
-			t = rl.saved;
-			cfmakeraw(&t);
-			if (tcsetattr(0, TCSANOW, &t) == 0)
-				rl.raw = true;
-			copy_winsize(0, rl.master);
-		}
-		rl.stdin_open = true;
-	}
-
+	sv_io_tty(&run->io);
 	r = hooks_run(c, RTR_HOOK_POSTSTART, "running", err);
 	if (r < 0) {
 		log_warn("%s", err->msg);
 		memset(err, 0, sizeof(*err));
 	}
-
-	r = supervise(c, &rl, &status);
-	relay_restore(&rl);
-	if (r < 0) {
-		r = rtr_err_set(err, -r, "supervising: %s", strerror(-r));
-		goto out;
-	}
+	stop_of(c->spec, &stop);
+	r = supervise(c->pid, &stop, &run->io, &status);
+	sv_io_close(&run->io);
+	if (r < 0)
+		return rtr_err_set(err, -r, "supervising: %s", strerror(-r));
 	c->pid = -1;
-	exit_code = status_to_exit(status);
-	{
-		char desc[128] = "";
-		if (cgroup_oom_killed(c, desc, sizeof(desc)))
-			log_error("killed by the kernel: out of memory (%s)", desc[0] ? desc : "limit");
-	}
-	r = 0;
+	run->exit_code = status_to_exit(status);
+	if (cgroup_oom_killed(c, desc, sizeof(desc)))
+		log_error("killed by the kernel: out of memory (%s)", desc[0] ? desc : "limit");
+	return 0;
+}
 
-out:
-	relay_restore(&rl);
+/* Everything a run made, in reverse, whether it ended or failed half-way. */
+static void run_teardown(struct rtr_container *c, struct run *run)
+{
+	sv_io_close(&run->io);
 	if (c->pid > 0) {
 		/* Failed start: the child may still wait for RELEASE or be past it. */
+		int status;
+
 		kill(c->pid, SIGKILL);
 		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
 			;
@@ -1017,18 +836,39 @@ out:
 	if (c->sync_fd >= 0)
 		close(c->sync_fd);
 	c->sync_fd = -1;
-	prep_close(&p);
-	if (net_made || r < 0)
-		net_teardown(c);
-	if (cgroup_made)
-		cgroup_destroy(c);
-	if (created) {
-		struct rtr_err herr = { 0 };
-		int hr = hooks_run(c, RTR_HOOK_POSTSTOP, "stopped", &herr);
-		if (hr < 0)
+	prep_close(&run->p);
+	net_teardown(c);
+	cgroup_destroy(c);
+	if (run->created) {
+		struct rtr_err herr = {0};
+
+		if (hooks_run(c, RTR_HOOK_POSTSTOP, "stopped", &herr) < 0)
 			log_warn("%s", herr.msg);
 	}
 	caps_free(c);
 	filter_free(c);
-	return exit_code;
+}
+
+int container_run(struct rtr_container *c, struct rtr_err *err)
+{
+	struct run run;
+	int r;
+
+	run_init(c, &run);
+	r = caps_prepare(c, err);
+	if (r < 0)
+		return 125;
+	r = run_prepare(c, &run, err);
+	if (r == 0)
+		r = cgroup_setup(c, err);
+	if (r == 0)
+		r = spawn(c, &run, err);
+	if (r == 0)
+		r = setup_host_side(c, err);
+	if (r == 0)
+		r = wait_exec(c, &run, err);
+	if (r == 0)
+		r = run_supervised(c, &run, err);
+	run_teardown(c, &run);
+	return run.exit_code;
 }

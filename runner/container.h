@@ -16,8 +16,10 @@
  *                  hostname, sysctl, security_apply_paths (masked/readonly), rlimits,
  *                  terminal, cwd, startContainer hooks, [--init fork], umask, user,
  *                  caps_apply, no_new_privs, fds CLOEXEC, filter_load, execve
- *   parent         poststart hooks, supervise, cgroup_report_oom, net_teardown,
- *                  cgroup_destroy, poststop hooks
+ *   parent         poststart hooks, supervise (supervise.c: the one poll loop),
+ *                  cgroup_oom_killed, net_teardown, cgroup_destroy, poststop hooks
+ *   child death    the parent-death signal (set again after every credential change)
+ *                  ends the container when rtr-run dies
  */
 
 #include <stdbool.h>

@@ -3,7 +3,7 @@
  * Management verbs: rtr-run ps | stats | stop | kill | pause | resume.
  *
  * There is no daemon and no state directory: a container is running when its cgroup
- * <parent>/<name> (see cgroup-internal.h) has processes.  The supervising rtr-run stores
+ * <parent>/<name> (see cgroup-fs.h) has processes.  The supervising rtr-run stores
  * the bundle path, the init's pid and the stop signal/timeout as trusted.rtr.* xattrs on
  * the primary hierarchy's directory; uptime comes from the init's /proc/PID/stat and
  * every figure from the cgroup's own files.
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup-internal.h"
+#include "cgroup-fs.h"
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/json.h"
@@ -50,9 +50,9 @@ bool verb_known(const char *verb)
 static int open_ctrl(const struct cg_host *h, int ctrl, const char *rel)
 {
 	char path[4096];
-	int where = (h->v1 & (1u << ctrl)) ? ctrl : h->v2_root ? CG_V2 : -2;
+	int where = (h->v1 & (1u << ctrl)) ? ctrl : h->v2_root ? CG_V2 : CG_NONE;
 
-	if (where == -2 || cg_path(h, where, rel, path, sizeof(path)) < 0)
+	if (where == CG_NONE || cg_path(h, where, rel, path, sizeof(path)) < 0)
 		return -1;
 	return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }

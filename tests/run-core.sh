@@ -51,12 +51,20 @@ like "$out" "--env-file" "  and lists the options"
 run "$RTR_RUN" --version
 like "$out" "^rtr-run [0-9]" "--version prints the version"
 
-# Killed by a signal: 128+S.  The container's init gets SIGKILL from the host.
+# Killed by a signal: 128+S.  The container's init gets SIGKILL from the host, once it
+# runs the probe: before its execve it is still rtr-run's setup child (a kill then is a
+# setup error, 125).
+is_probe_sleep() {
+	local c
+	c=$(pgrep -P "$1") && [[ "$(tr '\0' ' ' <"/proc/$c/cmdline")" == "/probe sleep 30 " ]]
+}
 "$RTR_RUN" --name rc-core "$B" /probe sleep 30 >/dev/null 2>&1 &
 pid=$!
 RTR_PIDS="$RTR_PIDS $pid"
-if wait_for 5 pgrep -P "$pid"; then
+if wait_for 5 is_probe_sleep "$pid"; then
 	kill -KILL "$(pgrep -P "$pid")"
+else
+	diag "the container's init never ran /probe sleep 30"
 fi
 rc=0
 wait "$pid" || rc=$?
@@ -428,6 +436,77 @@ R --log-file "$T/c.log" "$B" -- sh -c 'echo to-out; echo to-err >&2'
 like "$out" "^to-out$" "--log-file: stdout still reaches rtr-run's stdout"
 like "$err" "^to-err$" "  stderr its stderr"
 like "$(cat "$T/c.log")" "to-out" "  and both are in the log file"
+
+# ==== supervisor death (issue 11) ==============================================================
+# SIGKILL of rtr-run takes the container with it, whatever its credentials: the kernel
+# clears the parent-death signal at every credential change (setuid, setgid, a user
+# namespace), so it must be set again after the last one.  Then the name is free again.
+
+D=$T/rc-death
+make_bundle "$D" /probe uid
+DU=$T/rc-death-userns
+mkdir -p "$DU"
+cp -a "$D/rootfs" "$DU/rootfs"
+cp "$D/config.json" "$DU/config.json"
+chown -R 300000:300000 "$DU/rootfs"
+
+# Neither the probe nor a --init reaper (a fork of rtr-run, with its command line) is left.
+death_gone() {
+	! pgrep -f "^/probe sleep 86391" >/dev/null && ! pgrep -f "rtr-run --name rc-death" >/dev/null
+}
+
+# death_case LABEL BUNDLE ARGS...: starts /probe sleep with ARGS, SIGKILLs rtr-run once
+# the probe runs, then checks that nothing of the container is left and the name is free.
+death_case() {
+	local label=$1 bundle=$2 sup cpid
+	shift 2
+	"$RTR_RUN" --name rc-death "$@" "$bundle" /probe sleep 86391 >/dev/null 2>&1 &
+	sup=$!
+	RTR_PIDS="$RTR_PIDS $sup"
+	if ! wait_for 5 pgrep -f "^/probe sleep 86391"; then
+		not_ok "$label: the container started"
+		kill -KILL "$sup" 2>/dev/null || true
+		wait "$sup" 2>/dev/null || true
+		return
+	fi
+	cpid=$(pgrep -f "^/probe sleep 86391" | head -1)
+	kill -KILL "$sup"
+	wait "$sup" 2>/dev/null || true
+	if wait_for 5 death_gone; then
+		ok "$label: SIGKILL of rtr-run ends the container"
+	else
+		not_ok "$label: SIGKILL of rtr-run ends the container" \
+			"still running: $(pgrep -af 'sleep 86391|rc-death' | tr '\n' ';')"
+	fi
+	run "$RTR_RUN" --name rc-death "$@" "$bundle" /probe exit 0
+	is "$rc" 0 "  $label: the name can be used again at once"
+	if ! death_gone; then
+		"$RTR_RUN" stop -t 0 rc-death >/dev/null 2>&1 || true
+		kill -KILL "$cpid" 2>/dev/null || true
+		wait_for 5 death_gone || true
+	fi
+}
+
+for init in "" --init; do
+	death_case "root${init:+ $init}" "$D" $init
+	death_case "--user 1000${init:+ $init}" "$D" --user 1000 $init
+	death_case "--user 0:1000${init:+ $init}" "$D" --user 0:1000 $init
+	death_case "--userns${init:+ $init}" "$DU" --userns 300000:65536 $init
+done
+
+# Started again at once, as a service manager would: the new run waits for the old
+# container's processes to go instead of calling the name taken.
+"$RTR_RUN" --name rc-death --user 1000 "$D" /probe sleep 86391 >/dev/null 2>&1 &
+sup=$!
+RTR_PIDS="$RTR_PIDS $sup"
+wait_for 5 pgrep -f "^/probe sleep 86391" || true
+kill -KILL "$sup"
+wait "$sup" 2>/dev/null || true
+run "$RTR_RUN" --name rc-death --user 1000 "$D" /probe exit 0
+is "$rc" 0 "a start right after SIGKILL of rtr-run finds the name free"
+wait_for 5 death_gone || true
+
+# ==== end of supervisor death ================================================================
 
 # ---- nothing left behind -------------------------------------------------------------------
 

@@ -2,16 +2,26 @@
 #pragma once
 
 /*
- * What cgroup.c shares with verbs.c: the host's cgroup layout and how a container's
- * cgroup is found in it.  A running container IS its cgroup (no state files): the
- * directory <hierarchy>/<parent>/<name> holds the processes, and the primary hierarchy's
- * directory carries trusted.rtr.* xattrs (bundle, init pid) and an flock(2) held by the
- * supervising rtr-run for the container's whole life.
+ * The bottom of rtr-run's cgroup code: the host's cgroup layout and the files in it.
+ * Nothing here knows about containers, specs or options; cgroup.c (setup, enter,
+ * destroy), cgroup-limits.c, cgroup-devices.c and verbs.c build on it, and it calls
+ * none of them.
+ *
+ * A running container IS its cgroup (no state files): the directory
+ * <hierarchy>/<parent>/<name> holds the processes, and the primary hierarchy's directory
+ * carries trusted.rtr.* xattrs (bundle, init pid, stop signal) and an flock(2) held by
+ * the supervising rtr-run for the container's whole life.
+ *
+ * Functions return 0 (or a count) or a negative errno; only cg_set() fills a struct
+ * rtr_err, because it names the setting it writes.
  */
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "lib/log.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_XATTR_BUNDLE "trusted.rtr.bundle"
@@ -29,7 +39,8 @@ enum cg_ctrl {
 	CG_PIDS,
 	CG_HUGETLB,
 	_CG_MAX,
-	CG_V2 = -1, /* "hierarchy" index of the unified tree */
+	CG_V2 = -1,   /* "hierarchy" index of the unified tree */
+	CG_NONE = -2, /* no hierarchy holds the controller */
 };
 
 enum cg_layout {
@@ -46,33 +57,55 @@ struct cg_host {
 	const char *v2_root; /* CG_ROOT or CG_ROOT "/unified"; NULL when no v2 tree */
 };
 
+/* ---- the host's layout ---- */
+
+/* statfs(2) of CG_ROOT (and a cgroup2 mount elsewhere); -ENOENT without any cgroup fs. */
 int cg_host_detect(struct cg_host *h);
 const char *cg_layout_name(enum cg_layout l);
+/* The v1 name of controller @c ("memory"), "unified" for CG_V2. */
+const char *cg_ctrl_name(int c);
+/* Where controller @c lives: its v1 hierarchy, CG_V2, or CG_NONE. */
+int cg_where(const struct cg_host *h, int c);
 /* The hierarchy ps/stats/lock use: the v2 tree when there is one, else a v1 one. */
 int cg_primary(const struct cg_host *h);
+/* True when hierarchy @i (CG_V2 or a controller) is mounted on this host. */
+bool cg_has_hierarchy(const struct cg_host *h, int i);
+
+/* ---- paths ---- */
+
 /* "/sys/fs/cgroup/memory/rtr/web" for hierarchy @ctrl (CG_V2 for the unified tree). */
 int cg_path(const struct cg_host *h, int ctrl, const char *rel, char *buf, size_t n);
+/* Appends "a//b/" to @buf as "a/b"; refuses "." and ".." components. */
+int cg_rel_append(char *buf, size_t n, const char *part);
+/* The relative path of container @name under @parent (NULL: RTR_CGROUP_PARENT). */
+int cg_rel_for_name(const char *parent, const char *name, char *buf, size_t n);
+
+/* ---- files ---- */
+
+ssize_t cg_read_small(int dfd, const char *file, char *buf, size_t n);
 /* Reads a number file ("max" = UINT64_MAX); @key: the value of "KEY N" line instead. */
 int cg_read_u64(int dfd, const char *file, const char *key, uint64_t *ret);
 /* True when any process is in the cgroup at @dfd or below. */
 bool cg_populated(int dfd, bool v2);
 /* First pid in @dfd/cgroup.procs, or 0. */
 pid_t cg_first_pid(int dfd);
+void cg_sleep_ms(int ms);
+
+/* ---- whole cgroups, by relative path, in every hierarchy ---- */
+
+/* mkdir -p; 1 when @path was created, 0 when it existed.  New v1 cpuset directories
+ * (@cpuset) get their parent's cpus and mems, or no task could join them. */
+int cg_mkdir_p(char *path, bool cpuset);
+/* v2: enables the controllers of @mask in every ancestor of @rel. */
+int cg_v2_enable(const struct cg_host *h, const char *rel, unsigned mask, struct rtr_err *err);
+/* Removes @rel (and child cgroups) in every hierarchy; -EBUSY while one has processes. */
+int cg_rm_rel(const struct cg_host *h, const char *rel);
 /* SIGKILL everything in the container's cgroup (all hierarchies), wait until empty. */
 int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms);
 /* Freeze or thaw (v2 cgroup.freeze, else the v1 freezer); waits for the state. */
 int cg_freeze_rel(const struct cg_host *h, const char *rel, bool freeze);
-/* The relative path of container @name under the default or given parent. */
-int cg_rel_for_name(const char *parent, const char *name, char *buf, size_t n);
 
-/* ---- between cgroup.c, cgroup-limits.c and cgroup-devices.c ---- */
-
-#include <sys/types.h>
-
-#include "modules.h"
-
-#define CG_NONE (-2)
-#define CG_CPU_PERIOD_US 100000 /* docker's --cpus period */
+/* ---- one container's open cgroup directories ---- */
 
 struct rtr_cgroup {
 	struct cg_host h;
@@ -82,21 +115,13 @@ struct rtr_cgroup {
 	int lock_fd;	 /* primary directory, flock()ed while the container lives */
 	bool owned;	 /* we created the directories: destroy removes them */
 	bool mem_limit_set;
-	uint64_t mem_limit;
+	uint64_t mem_limit; /* for the OOM report */
 };
 
-const char *cg_ctrl_name(int c);
-/* Where controller @c lives: its v1 hierarchy, CG_V2, or CG_NONE. */
-int cg_where(const struct cg_host *h, int c);
-ssize_t cg_read_small(int dfd, const char *file, char *buf, size_t n);
-/* Appends "a//b/" to @buf as "a/b"; refuses "." and ".." components. */
-int cg_rel_append(char *buf, size_t n, const char *part);
+/* The container's directory in hierarchy @where (CG_V2 or a controller), or -1. */
 int cg_dir_fd(const struct rtr_cgroup *cg, int where);
 /* Writes @val to @file of the container's directory in hierarchy @where; @what names the
  * setting (OCI field and option) for the message. */
 int cg_set(struct rtr_cgroup *cg, int where, const char *file, const char *val, const char *what,
 	   struct rtr_err *err);
 bool cg_has_file(const struct rtr_cgroup *cg, int where, const char *file);
-int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct rtr_err *err);
-int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err);
-int cg_apply_devices(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err);

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The supervisor loop (DESIGN.md, "one supervisor loop").  While a container lives,
+ * rtr-run does one thing: a poll(2) over its event sources, and a ready source's handler
+ * runs to completion without waiting on anything else.  The sources today: the signalfd
+ * (SIGCHLD reaps; the rest is forwarded; SIGTERM/SIGINT is a stop: the stop signal, then
+ * SIGKILL from the stop timer, or at once on the second one), the stop timer (a timerfd),
+ * and the relays of a pty or of --log-file pipes.  Restart back-off, health checks, log
+ * rotation and sd_notify each add a source in supervise.c (sv_add()), not a nested wait.
+ *
+ * The loop ends when the container's init has exited and every relay is drained.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <termios.h>
+
+/* The container's stdio as the supervisor relays it; an fd is -1 when unused. */
+struct sv_io {
+	int master;   /* pty master (process.terminal) */
+	int out, err; /* --log-file: read ends of the container's stdout and stderr pipes */
+	int log;      /* --log-file: the file */
+	bool raw;     /* rtr-run's stdin was put in raw mode; @saved restores it */
+	struct termios saved;
+};
+
+/* How a stop (SIGTERM to rtr-run, or rtr-run stop) ends the container. */
+struct sv_stop {
+	int signal;	    /* what SIGTERM becomes */
+	unsigned timeout_s; /* then SIGKILL */
+};
+
+/* Blocks SIGCHLD, SIGPIPE and the forwarded signals: from then on they wait for the
+ * supervisor's signalfd.  @ret_old: the mask the container gets back before execve. */
+void sv_block_signals(sigset_t *ret_old);
+
+void sv_io_init(struct sv_io *io);
+/* A pty relay: stdin in raw mode when it is a terminal, the window size copied. */
+void sv_io_tty(struct sv_io *io);
+/* Restores the terminal and closes every fd of @io; safe to call twice. */
+void sv_io_close(struct sv_io *io);
+
+/* Supervises the container's init @pid until it has exited and @io is drained (the fds
+ * that reach EOF are closed and set to -1).  Returns 0 with the wait status in
+ * @ret_status, or a negative errno.  Needs sv_block_signals() before the clone. */
+int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_status);
