@@ -216,20 +216,6 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 	return 0;
 }
 
-int pull_err_wrap(struct rtr_err *err, int code, const char *fmt, ...)
-{
-	char saved[RTR_ERR_MSG_MAX], pre[RTR_ERR_MSG_MAX];
-	va_list ap;
-
-	if (!err)
-		return -code;
-	snprintf(saved, sizeof(saved), "%s", err->msg);
-	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
-	va_end(ap);
-	return rtr_err_set(err, code, "%s: %s", pre, saved);
-}
-
 /* ---- config.json ---- */
 
 /* The whole of a small file (NUL-terminated). */
@@ -681,4 +667,41 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 	if (r < 0)
 		return rtr_err_set(err, -r, "config.json: %s", strerror(-r));
 	return 0;
+}
+
+/* Annotations an image digest is recorded under, newest first (bundle_write_config()
+ * writes the first two). */
+static const char *const digest_annotations[] = {
+    "org.opencontainers.image.base.digest",
+    "org.rtr.image.digest",
+    "org.opencontainers.image.digest",
+};
+
+int bundle_read_image_digest(const char *bundle, char **ret, struct rtr_err *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/config.json", bundle), *buf = NULL;
+	_cleanup_json_ struct json *j = NULL;
+	size_t len;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = read_file_at(AT_FDCWD, path, RTR_CONFIG_MAX_BYTES, &buf, &len);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+	r = json_parse(buf, len, RTR_CONFIG_MAX_BYTES, &j, err);
+	if (r < 0)
+		return r;
+	struct json_cur root = json_root(j), an = json_member(&root, "annotations");
+	for (size_t i = 0; i < ELEMENTSOF(digest_annotations); i++) {
+		const char *d = NULL;
+		if (json_str(json_member(&an, digest_annotations[i]), &d, NULL) > 0 && d) {
+			*ret = strdup(d);
+			return *ret ? 0 : -ENOMEM;
+		}
+	}
+	return rtr_err_set(err, ENOENT,
+			   "%s: no image digest annotation (not made by rtr-pull "
+			   "from a registry?)",
+			   path);
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "digest.h"
 #include "image.h"
+#include "runner/lib/cleanup.h"
 #include "runner/lib/json.h"
 #include "runner/lib/util.h"
 
@@ -282,4 +283,38 @@ int image_index_find_ref(const struct image_index *ix, const char *ref,
 				      ix->manifests[i].ref_name);
 	return rtr_err_set(err, ENOENT, "no image named \"%s\" in the layout; it has: %s", ref,
 			   have[0] ? have : "(no names)");
+}
+
+int image_config_diff_ids(const char *config, size_t len, size_t n_layers, char ***ret,
+			  struct rtr_err *err)
+{
+	_cleanup_json_ struct json *j = NULL;
+	_cleanup_strv_free_ char **ids = NULL;
+	struct json_cur root, rootfs, c;
+	int r;
+
+	r = json_parse(config, len, RTR_IMAGE_CONFIG_MAX_BYTES, &j, err);
+	if (r < 0)
+		return r;
+	root = json_root(j);
+	rootfs = json_member(&root, "rootfs");
+	c = json_member(&rootfs, "diff_ids");
+	r = json_strv(c, &ids, err);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return rtr_err_set(err, EBADMSG,
+				   "no rootfs.diff_ids: the layers cannot be checked");
+	if (strv_length(ids) != n_layers)
+		return rtr_err_set(err, EBADMSG, "rootfs.diff_ids: %zu for %zu layers",
+				   strv_length(ids), n_layers);
+	for (size_t i = 0; i < n_layers; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "rootfs.diff_ids[%zu]", i);
+		r = digest_validate(ids[i], path, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(ids);
+	return 0;
 }

@@ -14,8 +14,8 @@
 #include "runner/lib/json.h"
 #include "runner/lib/util.h"
 
-#define ACCEPT_MANIFESTS                                                                   \
-	IMAGE_MT_OCI_INDEX ", " IMAGE_MT_DOCKER_LIST ", " IMAGE_MT_OCI_MANIFEST               \
+#define ACCEPT_MANIFESTS                                                                           \
+	IMAGE_MT_OCI_INDEX ", " IMAGE_MT_DOCKER_LIST ", " IMAGE_MT_OCI_MANIFEST                    \
 			   ", " IMAGE_MT_DOCKER_MANIFEST
 
 struct registry {
@@ -48,8 +48,8 @@ static int prefix_err(const struct registry *g, struct rtr_err *e, int r, const 
 
 /* ---- requests with authentication ---- */
 
-static int request(struct registry *g, struct http_req *q, struct http_resp *resp,
-		   const char *what, struct rtr_err *e)
+static int request(struct registry *g, struct http_req *q, struct http_resp *resp, const char *what,
+		   struct rtr_err *e)
 {
 	int r, tries = 0;
 
@@ -61,14 +61,15 @@ static int request(struct registry *g, struct http_req *q, struct http_resp *res
 		if (resp->status != 401)
 			return 0;
 		if (tries++ > 0 || (g->auth && !q->sink && !resp->www_authenticate)) {
-			const char *hint = g->have_creds ? "the registry refused the credentials" :
-							   "the registry wants credentials (--creds, "
-							   "--password-stdin or an auth file)";
-			return rtr_err_set(e, EACCES, "%s: %s: 401 Unauthorized: %s", g->refstr, what,
-					   hint);
+			const char *hint = g->have_creds
+					       ? "the registry refused the credentials"
+					       : "the registry wants credentials (--creds, "
+						 "--password-stdin or an auth file)";
+			return rtr_err_set(e, EACCES, "%s: %s: 401 Unauthorized: %s", g->refstr,
+					   what, hint);
 		}
-		_cleanup_free_ char *w = resp->www_authenticate ? strdup(resp->www_authenticate) :
-								  NULL;
+		_cleanup_free_ char *w =
+		    resp->www_authenticate ? strdup(resp->www_authenticate) : NULL;
 		if (q->sink)
 			q->offset += resp->delivered;
 		http_resp_done(resp);
@@ -89,7 +90,8 @@ static int status_error(struct registry *g, const struct http_resp *resp, const 
 	if (resp->body && resp->body_len) {
 		/* Registry errors are {"errors":[{"code":..,"message":..}]}: show the message. */
 		_cleanup_json_ struct json *j = NULL;
-		if (json_parse(resp->body, resp->body_len, RTR_HTTP_ERROR_BODY_MAX, &j, NULL) >= 0) {
+		if (json_parse(resp->body, resp->body_len, RTR_HTTP_ERROR_BODY_MAX, &j, NULL) >=
+		    0) {
 			struct json_cur root = json_root(j), errs = json_member(&root, "errors"),
 					e0 = json_item(&errs, 0);
 			const char *code = NULL, *m = NULL;
@@ -113,7 +115,7 @@ int registry_get_blob(struct registry *g, const char *digest, http_sink_fn sink,
 {
 	_cleanup_free_ char *url = xasprintf("%s/v2/%s/blobs/%s", g->base, g->ref.repo, digest);
 	_cleanup_free_ char *what = xasprintf("blob %s", digest);
-	struct http_req q = { .url = url, .sink = sink, .ud = ud };
+	struct http_req q = {.url = url, .sink = sink, .ud = ud};
 	struct http_resp resp = {};
 	int r;
 
@@ -140,9 +142,10 @@ static int manifest_verify(struct registry *g, const struct http_resp *resp,
 		return digest_verify_buf(resp->body, resp->body_len, expect_digest, what, e);
 	if (resp->docker_digest && startswith(resp->docker_digest, "sha256:") &&
 	    !streq(resp->docker_digest, ret_digest))
-		return rtr_err_set(e, EBADMSG, "%s: %s: digest mismatch: the registry says %s, the "
-					       "content is %s", g->refstr, what, resp->docker_digest,
-				   ret_digest);
+		return rtr_err_set(e, EBADMSG,
+				   "%s: %s: digest mismatch: the registry says %s, the "
+				   "content is %s",
+				   g->refstr, what, resp->docker_digest, ret_digest);
 	return 0;
 }
 
@@ -152,8 +155,8 @@ static int fetch_manifest(struct registry *g, const char *ref, const char *expec
 {
 	_cleanup_free_ char *url = xasprintf("%s/v2/%s/manifests/%s", g->base, g->ref.repo, ref);
 	_cleanup_free_ char *what = xasprintf("manifest %s", ref);
-	struct http_req q = { .url = url, .accept = ACCEPT_MANIFESTS,
-			      .max_body = RTR_MANIFEST_MAX_BYTES };
+	struct http_req q = {
+	    .url = url, .accept = ACCEPT_MANIFESTS, .max_body = RTR_MANIFEST_MAX_BYTES};
 	struct http_resp resp = {};
 	int r;
 
@@ -170,8 +173,9 @@ static int fetch_manifest(struct registry *g, const char *ref, const char *expec
 	else
 		r = manifest_verify(g, &resp, expect_digest, what, ret_digest, e);
 	if (r >= 0) {
-		*ret_type = resp.content_type ? strndup(resp.content_type,
-							strcspn(resp.content_type, "; ")) : NULL;
+		*ret_type = resp.content_type
+				? strndup(resp.content_type, strcspn(resp.content_type, "; "))
+				: NULL;
 		*ret_len = resp.body_len;
 		*ret_body = TAKE_PTR(resp.body);
 	}
@@ -228,9 +232,11 @@ int registry_resolve(struct registry *g, const struct rtr_platform *want,
 	if (r < 0)
 		return r;
 	if (streq(type, IMAGE_MT_DOCKER_V1) || streq(type, IMAGE_MT_DOCKER_V1_SIGNED))
-		return rtr_err_set(e, ENOTSUP, "%s: Docker schema 1 manifests are not supported "
-					       "(deprecated since 2017; re-push the image with a "
-					       "current client)", g->refstr);
+		return rtr_err_set(e, ENOTSUP,
+				   "%s: Docker schema 1 manifests are not supported "
+				   "(deprecated since 2017; re-push the image with a "
+				   "current client)",
+				   g->refstr);
 	if (!want) {
 		platform_host(&host);
 		want = &host;
@@ -308,16 +314,16 @@ int registry_open(struct registry **ret, const char *source, const struct regist
 {
 	struct registry *g = calloc(1, sizeof(*g));
 	struct http_opts ho = {
-		.ca_file = o->ca_file,
-		.insecure = o->insecure,
-		.plain_http = o->plain_http,
-		.connect_timeout_s = RTR_HTTP_CONNECT_TIMEOUT_S,
-		.low_speed_time_s = o->timeout_s > 0 ? o->timeout_s : RTR_HTTP_LOW_SPEED_TIME_S,
-		.retries = o->retries >= 0 ? o->retries : RTR_HTTP_RETRIES,
-		.backoff_ms = RTR_HTTP_BACKOFF_MS,
-		.on_retry = on_retry,
-		.ud = g,
-		.interrupted = &unpack_interrupted,
+	    .ca_file = o->ca_file,
+	    .insecure = o->insecure,
+	    .plain_http = o->plain_http,
+	    .connect_timeout_s = RTR_HTTP_CONNECT_TIMEOUT_S,
+	    .low_speed_time_s = o->timeout_s > 0 ? o->timeout_s : RTR_HTTP_LOW_SPEED_TIME_S,
+	    .retries = o->retries >= 0 ? o->retries : RTR_HTTP_RETRIES,
+	    .backoff_ms = RTR_HTTP_BACKOFF_MS,
+	    .on_retry = on_retry,
+	    .ud = g,
+	    .interrupted = &unpack_interrupted,
 	};
 	const char *scheme;
 	int r;

@@ -22,14 +22,14 @@
 #include "runner/lib/log.h"
 
 struct registry_opts {
-	const char *registry_url;       /* --registry-url: registry of short names */
+	const char *registry_url;	/* --registry-url: registry of short names */
 	const struct auth_creds *creds; /* --creds; NULL: the auth files, else anonymous */
-	const char *ca_file;            /* --ca-file */
-	bool insecure;                  /* --insecure: no TLS verification */
-	bool plain_http;                /* --plain-http: http:// to any host */
-	long timeout_s;                 /* --timeout: low-speed window (0: config.h) */
-	int retries;                    /* --retries (-1: config.h) */
-	struct progress *progress;      /* retry events; may be NULL */
+	const char *ca_file;		/* --ca-file */
+	bool insecure;			/* --insecure: no TLS verification */
+	bool plain_http;		/* --plain-http: http:// to any host */
+	long timeout_s;			/* --timeout: low-speed window (0: config.h) */
+	int retries;			/* --retries (-1: config.h) */
+	struct progress *progress;	/* retry events; may be NULL */
 };
 
 struct registry;
