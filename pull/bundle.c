@@ -686,14 +686,9 @@ static void write_linux(struct json_writer *w, const char *arch)
 	json_w_key(w, "devices");
 	profile_write_device_rules(w);
 	json_w_end_object(w);
-	json_w_key(w, "maskedPaths");
-	profile_write_masked_paths(w);
-	json_w_key(w, "readonlyPaths");
-	profile_write_readonly_paths(w);
-	json_w_key(w, "seccomp");
-	if (profile_write_seccomp(w, profile_caps_mask(), goarch_of(arch)) < 0)
+	if (profile_write_linux_members(w, goarch_of(arch)) < 0)
 		/* an architecture the profile does not know: the host's */
-		(void)profile_write_seccomp(w, profile_caps_mask(), NULL);
+		(void)profile_write_linux_members(w, NULL);
 	json_w_end_object(w);
 }
 
