@@ -22,8 +22,8 @@ struct registry {
 	struct rtr_ref ref;
 	char *refstr;
 	struct http_client *http;
-	struct auth_creds creds;
-	bool have_creds;
+	const struct auth_creds *creds; /* the caller's, &file_creds, or NULL */
+	struct auth_creds file_creds;
 	char *auth; /* current Authorization value, reused for every request */
 	char *base; /* "https://host:port" */
 	char *scope;
@@ -61,10 +61,9 @@ static int request(struct registry *g, struct http_req *q, struct http_resp *res
 		if (resp->status != 401)
 			return 0;
 		if (tries++ > 0 || (g->auth && !q->sink && !resp->www_authenticate)) {
-			const char *hint = g->have_creds
-					       ? "the registry refused the credentials"
-					       : "the registry wants credentials (--creds, "
-						 "--password-stdin or an auth file)";
+			const char *hint = g->creds ? "the registry refused the credentials"
+						    : "the registry wants credentials (--creds, "
+						      "--password-stdin or an auth file)";
 			return rtr_err_set(e, EACCES, "%s: %s: 401 Unauthorized: %s", g->refstr,
 					   what, hint);
 		}
@@ -75,8 +74,7 @@ static int request(struct registry *g, struct http_req *q, struct http_resp *res
 		http_resp_done(resp);
 		auth_free_secret(g->auth);
 		g->auth = NULL;
-		r = auth_respond(g->http, w, g->have_creds ? &g->creds : NULL, g->scope, g->refstr,
-				 &g->auth, e);
+		r = auth_respond(g->http, w, g->creds, g->scope, g->refstr, &g->auth, e);
 		if (r < 0)
 			return r;
 	}
@@ -261,7 +259,7 @@ void registry_close(struct registry *g)
 	ref_done(&g->ref);
 	free(g->refstr);
 	http_client_free(g->http);
-	auth_creds_done(&g->creds);
+	auth_creds_done(&g->file_creds);
 	auth_free_secret(g->auth);
 	free(g->base);
 	free(g->scope);
@@ -272,19 +270,6 @@ static void on_retry(void *ud, const char *url, const char *why, int attempt)
 {
 	struct registry *g = ud;
 	progress_retry(g->progress, url, why, attempt);
-}
-
-static int creds_copy(const struct auth_creds *from, struct auth_creds *to)
-{
-	*to = (struct auth_creds){};
-	to->user = strdup(from->user);
-	to->pass = strdup(from->pass);
-	to->source = from->source ? strdup(from->source) : NULL;
-	if (!to->user || !to->pass || (from->source && !to->source)) {
-		auth_creds_done(to);
-		return -ENOMEM;
-	}
-	return 0;
 }
 
 static int session_setup(struct registry *g, const char *source, const struct registry_opts *o,
@@ -299,13 +284,10 @@ static int session_setup(struct registry *g, const char *source, const struct re
 	g->scope = xasprintf("repository:%s:pull", g->ref.repo);
 	if (!g->refstr || !g->scope)
 		return -ENOMEM;
-	if (o->creds) {
-		r = creds_copy(o->creds, &g->creds);
-		if (r < 0)
-			return r;
-		g->have_creds = true;
-	} else
-		g->have_creds = auth_creds_from_files(g->ref.registry, &g->creds, NULL) >= 0;
+	if (o->creds)
+		g->creds = o->creds;
+	else if (auth_creds_from_files(g->ref.registry, &g->file_creds, NULL) >= 0)
+		g->creds = &g->file_creds;
 	return 0;
 }
 

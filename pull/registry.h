@@ -23,7 +23,7 @@
 
 struct registry_opts {
 	const char *registry_url;	/* --registry-url: registry of short names */
-	const struct auth_creds *creds; /* --creds; NULL: the auth files, else anonymous */
+	const struct auth_creds *creds; /* --creds (kept while open); NULL: the auth files */
 	const char *ca_file;		/* --ca-file */
 	bool insecure;			/* --insecure: no TLS verification */
 	bool plain_http;		/* --plain-http: http:// to any host */
