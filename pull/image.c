@@ -299,9 +299,10 @@ int image_config_diff_ids(const char *config, size_t len, size_t n_layers, char 
 	r = json_strv(c, &ids, err);
 	if (r < 0)
 		return r;
-	if (r == 0)
-		return rtr_err_set(err, EBADMSG,
-				   "no rootfs.diff_ids: the layers cannot be checked");
+	if (r == 0) {
+		*ret = NULL;
+		return 0;
+	}
 	if (strv_length(ids) != n_layers)
 		return rtr_err_set(err, EBADMSG, "rootfs.diff_ids: %zu for %zu layers",
 				   strv_length(ids), n_layers);

@@ -49,7 +49,10 @@ static int remote_image(struct remote *rm, const struct remote_opts *o, struct r
 	r = blob_get_config(&src, &rm->m.config, &rm->config, &rm->config_len, e);
 	if (r < 0)
 		return r;
+	/* OCI requires them; without them a layer's content could not be checked. */
 	r = image_config_diff_ids(rm->config, rm->config_len, rm->m.n_layers, &rm->diff_ids, e);
+	if (r >= 0 && !rm->diff_ids)
+		r = rtr_err_set(e, EBADMSG, "no rootfs.diff_ids: the layers cannot be checked");
 	if (r < 0)
 		return pull_err_wrap(e, -r, "%s: image config", registry_ref(rm->reg));
 	return 0;

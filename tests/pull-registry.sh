@@ -320,6 +320,14 @@ if [[ $rc != 0 && "$err" == *diff_ids* && ! -e "$B/hand-short" ]]; then
 else
 	not_ok "fewer diff_ids than layers: refused" "rc=$rc" "$err"
 fi
+printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]}}' >"$H/none.json"
+hand_image "$R/lab/hand" none "$H/none.json" "$H/l1.tgz" "$H/l2.tgz"
+pull --no-cache "$R/lab/hand:none" "$B/hand-none"
+if [[ $rc != 0 && "$err" == *diff_ids* && ! -e "$B/hand-none" ]]; then
+	ok "an image config without rootfs.diff_ids: refused"
+else
+	not_ok "an image config without rootfs.diff_ids: refused" "rc=$rc" "$err"
+fi
 
 # ---- cache ------------------------------------------------------------------------------
 C2=$T/cache2
