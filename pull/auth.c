@@ -120,7 +120,8 @@ static bool auth_key_matches(const char *key, const char *registry)
 		return true;
 	if (streq(registry, "docker.io"))
 		return (n == strlen("index.docker.io") && !strncmp(k, "index.docker.io", n)) ||
-		       (n == strlen("registry-1.docker.io") && !strncmp(k, "registry-1.docker.io", n));
+		       (n == strlen("registry-1.docker.io") &&
+			!strncmp(k, "registry-1.docker.io", n));
 	return false;
 }
 
@@ -249,10 +250,10 @@ static int challenge_parse(const char *h, struct challenge *c)
 		val[vl] = 0;
 		for (char *k = key; *k; k++)
 			*k = tolower((unsigned char)*k);
-		char **dst = streq(key, "realm")     ? &c->realm :
-			     streq(key, "service") ? &c->service :
-			     streq(key, "scope")   ? &c->scope :
-						     NULL;
+		char **dst = streq(key, "realm")     ? &c->realm
+			     : streq(key, "service") ? &c->service
+			     : streq(key, "scope")   ? &c->scope
+						     : NULL;
 		if (dst) {
 			free(*dst);
 			*dst = val;
@@ -278,95 +279,105 @@ static char *basic_header(const struct auth_creds *cr)
 	return h;
 }
 
+/* The token endpoint for a Bearer challenge: realm?service=..&scope=.. */
+static char *token_url(const struct challenge *ch, const char *scope)
+{
+	_cleanup_free_ char *esc_service = NULL, *esc_scope = NULL;
+
+	esc_service = ch->service ? http_escape(ch->service) : NULL;
+	esc_scope = (scope || ch->scope) ? http_escape(scope ? scope : ch->scope) : NULL;
+	return xasprintf("%s%s%s%s%s%s", ch->realm, strchr(ch->realm, '?') ? "&" : "?",
+			 esc_service ? "service=" : "", esc_service ? esc_service : "",
+			 esc_scope ? (esc_service ? "&scope=" : "scope=") : "",
+			 esc_scope ? esc_scope : "");
+}
+
+/* {"token": ..} or {"access_token": ..} from the token server's answer. */
+static int token_header(const struct http_resp *resp, bool have_creds, const char *what,
+			char **ret_header, struct rtr_err *e)
+{
+	_cleanup_json_ struct json *j = NULL;
+	const char *tok = NULL;
+
+	if (resp->status == 401 || resp->status == 403)
+		return rtr_err_set(e, EACCES, "%s: token server refused %s (HTTP %ld)", what,
+				   have_creds ? "the credentials" : "anonymous access",
+				   resp->status);
+	if (resp->status != 200)
+		return rtr_err_set(e, EPROTO, "%s: token server answered HTTP %ld", what,
+				   resp->status);
+	if (json_parse(resp->body, resp->body_len, RTR_TOKEN_MAX_BYTES, &j, NULL) < 0)
+		return rtr_err_set(e, EPROTO, "%s: token server answer is not JSON", what);
+	struct json_cur root = json_root(j);
+	if (json_str(json_member(&root, "token"), &tok, NULL) <= 0 || !*tok)
+		tok = NULL;
+	if (!tok && json_str(json_member(&root, "access_token"), &tok, NULL) <= 0)
+		tok = NULL;
+	if (!tok || !*tok)
+		return rtr_err_set(e, EPROTO, "%s: token server answer has no token", what);
+	*ret_header = xasprintf("Bearer %s", tok);
+	return *ret_header ? 0 : -ENOMEM;
+}
+
+/* Bearer: ask the realm for a token, with @creds as Basic when there are any. */
+static int bearer(struct http_client *c, const struct challenge *ch, const struct auth_creds *creds,
+		  const char *scope, const char *what, char **ret_header, struct rtr_err *e)
+{
+	_cleanup_free_ char *url = NULL;
+	struct http_resp resp = {};
+	struct http_req q = {.max_body = RTR_TOKEN_MAX_BYTES};
+	char *basic = NULL;
+	int r;
+
+	if (!ch->realm || !(startswith(ch->realm, "https://") || startswith(ch->realm, "http://")))
+		return rtr_err_set(e, EPROTO, "%s: Bearer challenge without a usable realm", what);
+	url = token_url(ch, scope);
+	if (!url)
+		return -ENOMEM;
+	if (creds && !(basic = basic_header(creds)))
+		return -ENOMEM;
+	q.url = url;
+	q.authorization = basic;
+	r = http_request(c, &q, &resp, e);
+	auth_free_secret(basic);
+	if (r >= 0)
+		r = token_header(&resp, creds, what, ret_header, e);
+	if (resp.body)
+		explicit_bzero(resp.body, resp.body_len);
+	http_resp_done(&resp);
+	return r;
+}
+
 int auth_respond(struct http_client *c, const char *www_authenticate,
 		 const struct auth_creds *creds, const char *scope, const char *what,
 		 char **ret_header, struct rtr_err *e)
 {
 	struct challenge ch;
-	_cleanup_free_ char *url = NULL, *esc_service = NULL, *esc_scope = NULL;
-	_cleanup_json_ struct json *j = NULL;
-	struct http_resp resp = {};
-	struct http_req q = { .max_body = RTR_TOKEN_MAX_BYTES };
-	char *basic = NULL;
-	const char *tok;
 	int r;
 
 	if (!www_authenticate)
-		return rtr_err_set(e, EACCES, "%s: 401 Unauthorized without a WWW-Authenticate "
-					      "challenge", what);
+		return rtr_err_set(e, EACCES,
+				   "%s: 401 Unauthorized without a WWW-Authenticate "
+				   "challenge",
+				   what);
 	r = challenge_parse(www_authenticate, &ch);
 	if (r < 0)
 		return rtr_err_set(e, EPROTO, "%s: cannot parse the WWW-Authenticate challenge",
 				   what);
-
 	if (strcasecmp(ch.scheme, "Basic") == 0) {
-		challenge_done(&ch);
 		if (!creds)
-			return rtr_err_set(e, EACCES, "%s: 401 Unauthorized: the registry wants "
-						      "credentials (--creds, --password-stdin or "
-						      "an auth file)", what);
-		*ret_header = basic_header(creds);
-		return *ret_header ? 0 : -ENOMEM;
-	}
-	if (strcasecmp(ch.scheme, "Bearer") != 0) {
+			r = rtr_err_set(e, EACCES,
+					"%s: 401 Unauthorized: the registry wants "
+					"credentials (--creds, --password-stdin or an auth "
+					"file)",
+					what);
+		else
+			r = (*ret_header = basic_header(creds)) ? 0 : -ENOMEM;
+	} else if (strcasecmp(ch.scheme, "Bearer") == 0)
+		r = bearer(c, &ch, creds, scope, what, ret_header, e);
+	else
 		r = rtr_err_set(e, EPROTO, "%s: unsupported authentication scheme %s", what,
 				ch.scheme);
-		challenge_done(&ch);
-		return r;
-	}
-	if (!ch.realm || !(startswith(ch.realm, "https://") || startswith(ch.realm, "http://"))) {
-		challenge_done(&ch);
-		return rtr_err_set(e, EPROTO, "%s: Bearer challenge without a usable realm", what);
-	}
-	esc_service = ch.service ? http_escape(ch.service) : NULL;
-	esc_scope = (scope || ch.scope) ? http_escape(scope ? scope : ch.scope) : NULL;
-	url = xasprintf("%s%s%s%s%s%s", ch.realm, strchr(ch.realm, '?') ? "&" : "?",
-			esc_service ? "service=" : "", esc_service ? esc_service : "",
-			esc_scope ? (esc_service ? "&scope=" : "scope=") : "",
-			esc_scope ? esc_scope : "");
 	challenge_done(&ch);
-	if (!url)
-		return -ENOMEM;
-	if (creds) {
-		basic = basic_header(creds);
-		if (!basic)
-			return -ENOMEM;
-	}
-	q.url = url;
-	q.authorization = basic;
-	r = http_request(c, &q, &resp, e);
-	auth_free_secret(basic);
-	if (r < 0)
-		return r;
-	if (resp.status == 401 || resp.status == 403) {
-		r = rtr_err_set(e, EACCES, "%s: token server refused %s (HTTP %ld)", what,
-				creds ? "the credentials" : "anonymous access", resp.status);
-		goto out;
-	}
-	if (resp.status != 200) {
-		r = rtr_err_set(e, EPROTO, "%s: token server answered HTTP %ld", what, resp.status);
-		goto out;
-	}
-	r = json_parse(resp.body, resp.body_len, RTR_TOKEN_MAX_BYTES, &j, NULL);
-	if (r < 0) {
-		r = rtr_err_set(e, EPROTO, "%s: token server answer is not JSON", what);
-		goto out;
-	}
-	struct json_cur root = json_root(j);
-	tok = NULL;
-	if (json_str(json_member(&root, "token"), &tok, NULL) <= 0 || !*tok)
-		tok = NULL;
-	if (!tok && json_str(json_member(&root, "access_token"), &tok, NULL) <= 0)
-		tok = NULL;
-	if (!tok || !*tok) {
-		r = rtr_err_set(e, EPROTO, "%s: token server answer has no token", what);
-		goto out;
-	}
-	*ret_header = xasprintf("Bearer %s", tok);
-	r = *ret_header ? 0 : -ENOMEM;
-out:
-	if (resp.body)
-		explicit_bzero(resp.body, resp.body_len);
-	http_resp_done(&resp);
 	return r;
 }

@@ -216,20 +216,6 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 	return 0;
 }
 
-int pull_err_wrap(struct rtr_err *err, int code, const char *fmt, ...)
-{
-	char saved[RTR_ERR_MSG_MAX], pre[RTR_ERR_MSG_MAX];
-	va_list ap;
-
-	if (!err)
-		return -code;
-	snprintf(saved, sizeof(saved), "%s", err->msg);
-	va_start(ap, fmt);
-	vsnprintf(pre, sizeof(pre), fmt, ap);
-	va_end(ap);
-	return rtr_err_set(err, code, "%s: %s", pre, saved);
-}
-
 /* ---- config.json ---- */
 
 /* The whole of a small file (NUL-terminated). */
@@ -454,42 +440,67 @@ static const char *goarch_of(const char *a)
 	return a && a[0] ? a : NULL;
 }
 
-int bundle_write_config(struct bundle *b, const struct bundle_image *img,
-			const struct bundle_presets *p, struct rtr_err *err)
-{
-	static const struct bundle_presets none;
-	_cleanup_json_ struct json *j = NULL;
-	_cleanup_strv_free_ char **entry = NULL, **cmd = NULL, **env = NULL, **args = NULL;
-	_cleanup_free_ char *user = NULL, *workdir = NULL, *stop = NULL, *arch = NULL;
-	_cleanup_free_ unsigned long *groups = NULL;
-	_cleanup_free_ char *text = NULL;
-	_cleanup_close_ int fd = -1;
-	struct json_cur root, cfg, labels;
-	struct json_writer *w;
+/* What config.json takes from the image config, with the presets applied. */
+struct image_settings {
+	struct json *j; /* the image config; labels point into it */
+	struct json_cur labels;
+	size_t n_labels;
+	char **entry, **cmd, **env, **args;
+	char *user, *workdir, *stop, *arch;
 	unsigned long uid, gid;
-	size_t n_groups = 0, n_labels = 0, len;
+	unsigned long *groups;
+	size_t n_groups;
 	const char *hostname;
-	bool have_path = false;
+};
+
+static void image_settings_done(struct image_settings *s)
+{
+	json_free(s->j);
+	strv_free(s->entry);
+	strv_free(s->cmd);
+	strv_free(s->env);
+	strv_free(s->args);
+	free(s->user);
+	free(s->workdir);
+	free(s->stop);
+	free(s->arch);
+	free(s->groups);
+}
+
+static int image_parse(const struct bundle_image *img, struct image_settings *s,
+		       struct rtr_err *err)
+{
+	struct json_cur root, cfg;
 	int r;
 
-	if (!p)
-		p = &none;
-	r = json_parse(img->config_json, img->config_len, RTR_IMAGE_CONFIG_MAX_BYTES, &j, err);
+	r = json_parse(img->config_json, img->config_len, RTR_IMAGE_CONFIG_MAX_BYTES, &s->j, err);
 	if (r < 0)
 		return pull_err_wrap(err, -r, "image config");
-	root = json_root(j);
+	root = json_root(s->j);
 	cfg = json_member(&root, "config");
-	if ((r = json_strdup(json_member(&root, "architecture"), &arch, err)) < 0 ||
-	    (r = json_strv(json_member(&cfg, "Entrypoint"), &entry, err)) < 0 ||
-	    (r = json_strv(json_member(&cfg, "Cmd"), &cmd, err)) < 0 ||
-	    (r = json_strv(json_member(&cfg, "Env"), &env, err)) < 0 ||
-	    (r = json_strdup(json_member(&cfg, "User"), &user, err)) < 0 ||
-	    (r = json_strdup(json_member(&cfg, "WorkingDir"), &workdir, err)) < 0 ||
-	    (r = json_strdup(json_member(&cfg, "StopSignal"), &stop, err)) < 0)
+	if ((r = json_strdup(json_member(&root, "architecture"), &s->arch, err)) < 0 ||
+	    (r = json_strv(json_member(&cfg, "Entrypoint"), &s->entry, err)) < 0 ||
+	    (r = json_strv(json_member(&cfg, "Cmd"), &s->cmd, err)) < 0 ||
+	    (r = json_strv(json_member(&cfg, "Env"), &s->env, err)) < 0 ||
+	    (r = json_strdup(json_member(&cfg, "User"), &s->user, err)) < 0 ||
+	    (r = json_strdup(json_member(&cfg, "WorkingDir"), &s->workdir, err)) < 0 ||
+	    (r = json_strdup(json_member(&cfg, "StopSignal"), &s->stop, err)) < 0)
 		return pull_err_wrap(err, -r, "image config");
-	labels = json_member(&cfg, "Labels");
-	if (json_present(labels) && (r = json_object(labels, &n_labels, err)) < 0)
+	s->labels = json_member(&cfg, "Labels");
+	if (json_present(s->labels) && (r = json_object(s->labels, &s->n_labels, err)) < 0)
 		return pull_err_wrap(err, -r, "image config");
+	return 0;
+}
+
+/* The presets over the image's values; users and groups resolved in the rootfs. */
+static int apply_presets(struct bundle *b, const struct bundle_presets *p, struct image_settings *s,
+			 struct rtr_err *err)
+{
+	_cleanup_strv_free_ char **entry = TAKE_PTR(s->entry), **cmd = TAKE_PTR(s->cmd),
+				 **env = TAKE_PTR(s->env), **args = NULL;
+	_cleanup_free_ char *user = TAKE_PTR(s->user), *workdir = TAKE_PTR(s->workdir);
+	bool have_path = false;
+	int r;
 
 	/* presets */
 	if (p->entrypoint) {
@@ -532,34 +543,39 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 		free(workdir);
 		workdir = strdup(p->workdir);
 	}
-	r = resolve_user(b->rootfs_fd, user, &uid, &gid, &groups, &n_groups, err);
+	r = resolve_user(b->rootfs_fd, user, &s->uid, &s->gid, &s->groups, &s->n_groups, err);
 	if (r < 0)
 		return r;
-	hostname = p->hostname ? p->hostname : p->name ? p->name : b->base;
+	s->hostname = p->hostname ? p->hostname : p->name ? p->name : b->base;
+	s->args = TAKE_PTR(args);
+	s->env = TAKE_PTR(env);
+	s->user = TAKE_PTR(user);
+	s->workdir = TAKE_PTR(workdir);
+	return 0;
+}
 
-	w = json_writer_new(true);
-	json_w_begin_object(w);
-	json_w_member_string(w, "ociVersion", "1.0.2");
+static void write_process(struct json_writer *w, const struct image_settings *s)
+{
 	json_w_key(w, "process");
 	json_w_begin_object(w);
 	json_w_member_bool(w, "terminal", false);
 	json_w_key(w, "user");
 	json_w_begin_object(w);
-	json_w_member_uint(w, "uid", uid);
-	json_w_member_uint(w, "gid", gid);
-	if (n_groups) {
+	json_w_member_uint(w, "uid", s->uid);
+	json_w_member_uint(w, "gid", s->gid);
+	if (s->n_groups) {
 		json_w_key(w, "additionalGids");
 		json_w_begin_array(w);
-		for (size_t i = 0; i < n_groups; i++)
-			json_w_uint(w, groups[i]);
+		for (size_t i = 0; i < s->n_groups; i++)
+			json_w_uint(w, s->groups[i]);
 		json_w_end_array(w);
 	}
 	json_w_end_object(w);
 	json_w_key(w, "args");
-	w_strv(w, args);
+	w_strv(w, s->args);
 	json_w_key(w, "env");
-	w_strv(w, env);
-	json_w_member_string(w, "cwd", workdir && workdir[0] == '/' ? workdir : "/");
+	w_strv(w, s->env);
+	json_w_member_string(w, "cwd", s->workdir && s->workdir[0] == '/' ? s->workdir : "/");
 	json_w_key(w, "capabilities");
 	profile_write_capabilities(w);
 	json_w_key(w, "rlimits");
@@ -572,14 +588,11 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 	json_w_end_array(w);
 	json_w_member_bool(w, "noNewPrivileges", true);
 	json_w_end_object(w);
+}
 
-	json_w_key(w, "root");
-	json_w_begin_object(w);
-	json_w_member_string(w, "path", "rootfs");
-	json_w_member_bool(w, "readonly", false);
-	json_w_end_object(w);
-	json_w_member_string(w, "hostname", hostname);
-
+/* The runtime's own mounts, then --mount's binds.  On an error @w is freed. */
+static int write_mounts(struct json_writer *w, const struct bundle_presets *p, struct rtr_err *err)
+{
 	json_w_key(w, "mounts");
 	json_w_begin_array(w);
 	w_mount(w, "/proc", "proc", "proc", (const char *[]){"nosuid", "noexec", "nodev", NULL});
@@ -622,10 +635,16 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 	}
 	json_w_end_array(w);
 
+	return 0;
+}
+
+static void write_annotations(struct json_writer *w, const struct bundle_image *img,
+			      const struct bundle_presets *p, const struct image_settings *s)
+{
 	json_w_key(w, "annotations");
 	json_w_begin_object(w);
-	for (size_t i = 0; i < n_labels; i++) {
-		struct json_cur l = json_member_at(&labels, i);
+	for (size_t i = 0; i < s->n_labels; i++) {
+		struct json_cur l = json_member_at(&s->labels, i);
 		const char *v;
 		if (json_str(l, &v, NULL) > 0)
 			json_w_member_string(w, l.key, v);
@@ -641,12 +660,15 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 		json_w_member_string(w, "org.rtr.image.config-digest", img->config_digest);
 	if (img->source)
 		json_w_member_string(w, "org.rtr.image.source", img->source);
-	if (stop && stop[0])
-		json_w_member_string(w, "org.rtr.stop-signal", stop);
+	if (s->stop && s->stop[0])
+		json_w_member_string(w, "org.rtr.stop-signal", s->stop);
 	if (p->name)
 		json_w_member_string(w, "org.rtr.name", p->name);
 	json_w_end_object(w);
+}
 
+static void write_linux(struct json_writer *w, const char *arch)
+{
 	json_w_key(w, "linux");
 	json_w_begin_object(w);
 	json_w_key(w, "namespaces");
@@ -664,15 +686,45 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 	json_w_key(w, "devices");
 	profile_write_device_rules(w);
 	json_w_end_object(w);
-	json_w_key(w, "maskedPaths");
-	profile_write_masked_paths(w);
-	json_w_key(w, "readonlyPaths");
-	profile_write_readonly_paths(w);
-	json_w_key(w, "seccomp");
-	r = profile_write_seccomp(w, profile_caps_mask(), goarch_of(arch));
-	if (r < 0) /* an architecture the profile does not know: the host's */
-		r = profile_write_seccomp(w, profile_caps_mask(), NULL);
+	if (profile_write_linux_members(w, goarch_of(arch)) < 0)
+		/* an architecture the profile does not know: the host's */
+		(void)profile_write_linux_members(w, NULL);
 	json_w_end_object(w);
+}
+
+int bundle_write_config(struct bundle *b, const struct bundle_image *img,
+			const struct bundle_presets *p, struct rtr_err *err)
+{
+	static const struct bundle_presets none;
+	_cleanup_(image_settings_done) struct image_settings s = {};
+	_cleanup_free_ char *text = NULL;
+	struct json_writer *w;
+	size_t len;
+	int r;
+
+	if (!p)
+		p = &none;
+	r = image_parse(img, &s, err);
+	if (r >= 0)
+		r = apply_presets(b, p, &s, err);
+	if (r < 0)
+		return r;
+	w = json_writer_new(true);
+	json_w_begin_object(w);
+	json_w_member_string(w, "ociVersion", "1.0.2");
+	write_process(w, &s);
+	json_w_key(w, "root");
+	json_w_begin_object(w);
+	json_w_member_string(w, "path", "rootfs");
+	json_w_member_bool(w, "readonly", false);
+	json_w_end_object(w);
+	json_w_member_string(w, "hostname", s.hostname);
+
+	r = write_mounts(w, p, err);
+	if (r < 0)
+		return r;
+	write_annotations(w, img, p, &s);
+	write_linux(w, s.arch);
 	json_w_end_object(w);
 	r = json_writer_finish(w, &text, &len);
 	if (r < 0)
@@ -681,4 +733,41 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 	if (r < 0)
 		return rtr_err_set(err, -r, "config.json: %s", strerror(-r));
 	return 0;
+}
+
+/* Annotations an image digest is recorded under, newest first (bundle_write_config()
+ * writes the first two). */
+static const char *const digest_annotations[] = {
+    "org.opencontainers.image.base.digest",
+    "org.rtr.image.digest",
+    "org.opencontainers.image.digest",
+};
+
+int bundle_read_image_digest(const char *bundle, char **ret, struct rtr_err *err)
+{
+	_cleanup_free_ char *path = xasprintf("%s/config.json", bundle), *buf = NULL;
+	_cleanup_json_ struct json *j = NULL;
+	size_t len;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	r = read_file_at(AT_FDCWD, path, RTR_CONFIG_MAX_BYTES, &buf, &len);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+	r = json_parse(buf, len, RTR_CONFIG_MAX_BYTES, &j, err);
+	if (r < 0)
+		return r;
+	struct json_cur root = json_root(j), an = json_member(&root, "annotations");
+	for (size_t i = 0; i < ELEMENTSOF(digest_annotations); i++) {
+		const char *d = NULL;
+		if (json_str(json_member(&an, digest_annotations[i]), &d, NULL) > 0 && d) {
+			*ret = strdup(d);
+			return *ret ? 0 : -ENOMEM;
+		}
+	}
+	return rtr_err_set(err, ENOENT,
+			   "%s: no image digest annotation (not made by rtr-pull "
+			   "from a registry?)",
+			   path);
 }

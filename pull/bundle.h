@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pull/error.h"
 #include "runner/lib/log.h"
 
 struct bundle;
@@ -59,6 +60,8 @@ const char *bundle_tmp_path(const struct bundle *b);
 int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 			const struct bundle_presets *p, struct rtr_err *err);
 int bundle_commit(struct bundle *b, struct rtr_err *err);
+/* The image digest recorded in an existing BUNDLE/config.json (--check, --update). */
+int bundle_read_image_digest(const char *bundle, char **ret, struct rtr_err *err);
 /* Remove the temporary directory now (idempotent; bundle_free() does it too). */
 void bundle_abort(struct bundle *b);
 void bundle_free(struct bundle *b);
@@ -67,8 +70,3 @@ static inline void bundle_freep(struct bundle **b)
 	bundle_free(*b);
 }
 #define _cleanup_bundle_ __attribute__((cleanup(bundle_freep)))
-
-/* Prefix the message already in @err: "PREFIX: old message" (the sources of rtr-pull
- * add the input they were reading); @err may be NULL.  Returns -code. */
-int pull_err_wrap(struct rtr_err *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));

@@ -101,13 +101,19 @@ int cache_open_blob(struct cache *c, const char *digest, uint64_t *ret_size)
 	return fd;
 }
 
+void cache_drop_blob(struct cache *c, const char *digest)
+{
+	if (c && ref_digest_valid(digest))
+		(void)unlinkat(c->blobs_fd, digest + strlen("sha256:"), 0);
+}
+
 int cache_writer_begin(struct cache *c, const char *digest, struct cache_writer *ret,
 		       struct rtr_err *e)
 {
 	_cleanup_free_ char *partial = NULL;
 	_cleanup_close_ int fd = -1;
 
-	*ret = (struct cache_writer){ .fd = -1 };
+	*ret = (struct cache_writer){.fd = -1};
 	if (!ref_digest_valid(digest))
 		return rtr_err_set(e, EINVAL, "%s: not a sha256 digest", digest);
 	partial = xasprintf("%s.partial", digest + strlen("sha256:"));
@@ -174,5 +180,5 @@ void cache_writer_abort(struct cache_writer *w)
 		close(w->fd);
 	}
 	free(w->hex);
-	*w = (struct cache_writer){ .fd = -1 };
+	*w = (struct cache_writer){.fd = -1};
 }

@@ -26,6 +26,8 @@ void cache_close(struct cache *c);
 
 /* Opens the cached blob @digest read-only (O_CLOEXEC); -ENOENT when not cached. */
 int cache_open_blob(struct cache *c, const char *digest, uint64_t *ret_size);
+/* Removes the cached blob @digest (it no longer verifies): the next pull fetches it. */
+void cache_drop_blob(struct cache *c, const char *digest);
 
 struct cache_writer {
 	struct cache *c;

@@ -27,7 +27,7 @@ struct xfer {
 	struct http_resp *resp;
 	CURL *curl;
 	uint64_t delivered;  /* bytes handed to the sink so far (all attempts) */
-	uint64_t skip;       /* bytes to drop: the server ignored our Range */
+	uint64_t skip;	     /* bytes to drop: the server ignored our Range */
 	uint64_t range_from; /* the offset this attempt asked for, or 0 */
 	int sink_err;
 	bool decided, to_sink;
@@ -91,7 +91,8 @@ char *http_escape(const char *s)
 	return r;
 }
 
-static void set_str(char **dst, const char *v, size_t n)
+/* A header's value: the blanks around it and the line end dropped. */
+static void header_value(char **dst, const char *v, size_t n)
 {
 	free(*dst);
 	while (n && (*v == ' ' || *v == '\t'))
@@ -109,12 +110,12 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 		const char *name;
 		char **dst;
 	} h[] = {
-		{ "www-authenticate:", &x->resp->www_authenticate },
-		{ "content-type:", &x->resp->content_type },
-		{ "docker-content-digest:", &x->resp->docker_digest },
-		{ "location:", &x->location },
-		{ "retry-after:", &x->retry_after },
-		{ "content-range:", &x->content_range },
+	    {"www-authenticate:", &x->resp->www_authenticate},
+	    {"content-type:", &x->resp->content_type},
+	    {"docker-content-digest:", &x->resp->docker_digest},
+	    {"location:", &x->location},
+	    {"retry-after:", &x->retry_after},
+	    {"content-range:", &x->content_range},
 	};
 
 	if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
@@ -131,7 +132,7 @@ static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
 			/* Only the first WWW-Authenticate counts. */
 			if (h[i].dst == &x->resp->www_authenticate && *h[i].dst)
 				break;
-			set_str(h[i].dst, p + l, n - l);
+			header_value(h[i].dst, p + l, n - l);
 			break;
 		}
 	}
@@ -260,7 +261,7 @@ static char *url_origin(const char *url, char **ret_host)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
@@ -342,11 +343,130 @@ static int perform_one(struct http_client *c, struct xfer *x, const char *url, b
 	return 0;
 }
 
+/* What an attempt's outcome asks for. */
+enum step {
+	STEP_DONE,
+	STEP_RETRY,
+	STEP_REDIRECT,
+};
+
+/* One attempt at @url: the previous attempt's headers forgotten, plain HTTP refused beyond
+ * loopback, Authorization only for @origin. */
+static int attempt_one(struct http_client *c, struct xfer *x, const char *url, const char *origin,
+		       CURLcode *ret_cc, struct rtr_err *e)
+{
+	_cleanup_free_ char *o = NULL, *host = NULL;
+	struct http_resp *ret = x->resp;
+	bool same_origin;
+	int r;
+
+	o = url_origin(url, &host);
+	if (!o)
+		return rtr_err_set(e, EINVAL, "%s: not a valid URL", url);
+	if (startswith(o, "http://") && !c->o.plain_http && !ref_host_is_loopback(host))
+		return rtr_err_set(e, EPERM,
+				   "%s: plain HTTP to a non-loopback host refused "
+				   "(use --plain-http)",
+				   url);
+	same_origin = streq(o, origin);
+	if (!same_origin)
+		ret->auth_dropped = true;
+	free(ret->www_authenticate);
+	free(ret->content_type);
+	free(ret->docker_digest);
+	ret->www_authenticate = ret->content_type = ret->docker_digest = NULL;
+	xfer_reset(x);
+	r = perform_one(c, x, url, same_origin, ret_cc, e);
+	if (r == -EPROTO)
+		return rtr_err_set(e, EPROTO,
+				   "%s: server answered a Range request with the wrong "
+				   "range",
+				   url);
+	if (r == -EFBIG)
+		return rtr_err_set(e, EFBIG, "%s: response larger than %zu bytes", url,
+				   x->q->max_body);
+	if (r < 0 && (!e || !e->code))
+		return rtr_err_set(e, -r, "%s: %s", url, strerror(-r));
+	if (r < 0)
+		return r;
+	if (*ret_cc == CURLE_ABORTED_BY_CALLBACK || (c->o.interrupted && *c->o.interrupted))
+		return rtr_err_set(e, EINTR, "%s: interrupted", url);
+	return 0;
+}
+
+/* Done, a redirect, or a retry (*ret_why says why); a negative errno when it cannot go on. */
+static int outcome(struct http_client *c, const struct xfer *x, CURLcode cc, const char *url,
+		   char **ret_why, struct rtr_err *e)
+{
+	const char *cerr = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
+	long status = x->resp->status;
+
+	if (cc != CURLE_OK) {
+		if (!curl_retryable(cc))
+			return rtr_err_set(e, cc == CURLE_PEER_FAILED_VERIFICATION ? EPERM : EIO,
+					   "%s: %s", url, cerr);
+		*ret_why = cc == CURLE_OPERATION_TIMEDOUT ? xasprintf("timed out (%s)", cerr)
+							  : strdup(cerr);
+		return *ret_why ? STEP_RETRY : -ENOMEM;
+	}
+	if (status >= 300 && status < 400 && x->location && !x->q->head)
+		return STEP_REDIRECT;
+	if (status == 429 || status >= 500) {
+		*ret_why = xasprintf("HTTP %ld", status);
+		return *ret_why ? STEP_RETRY : -ENOMEM;
+	}
+	return STEP_DONE;
+}
+
+/* Location: resolved by libcurl against @url, followed by us (see http.h). */
+static int follow(struct http_client *c, struct xfer *x, int *redirects, char **url,
+		  struct rtr_err *e)
+{
+	char *next = NULL;
+
+	if (++*redirects > RTR_HTTP_MAX_REDIRECTS)
+		return rtr_err_set(e, ELOOP, "%s: too many redirects", x->q->url);
+	curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &next);
+	if (!next)
+		return rtr_err_set(e, EPROTO, "%s: redirect without a usable Location", *url);
+	next = strdup(next);
+	if (!next)
+		return -ENOMEM;
+	free(*url);
+	*url = next;
+	x->resp->redirects++;
+	return 0;
+}
+
+/* Waits before attempt *attempt + 1: exponential backoff, or the server's Retry-After. */
+static int backoff(struct http_client *c, struct xfer *x, int *attempt, const char *url,
+		   const char *why, CURLcode cc, struct rtr_err *e)
+{
+	long delay;
+
+	if (*attempt >= c->o.retries)
+		return rtr_err_set(e, cc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO,
+				   "%s: %s (gave up after %d attempts)", url, why, *attempt + 1);
+	delay = c->o.backoff_ms << (*attempt < 6 ? *attempt : 6);
+	if (x->retry_after) {
+		long ra = strtol(x->retry_after, NULL, 10);
+		if (ra > 0 && ra <= RTR_HTTP_RETRY_AFTER_MAX_S)
+			delay = ra * 1000;
+	}
+	(*attempt)++;
+	if (c->o.on_retry)
+		c->o.on_retry(c->o.ud, url, why, *attempt);
+	sleep_ms(delay);
+	if (x->q->sink && x->delivered > x->q->offset)
+		x->resp->resumes++;
+	return 0;
+}
+
 int http_request(struct http_client *c, const struct http_req *q, struct http_resp *ret,
 		 struct rtr_err *e)
 {
-	_cleanup_free_ char *origin = NULL, *url = NULL, *why = NULL;
-	struct xfer x = { .q = q, .resp = ret, .curl = c->curl, .delivered = q->offset };
+	_cleanup_free_ char *origin = NULL, *url = NULL;
+	struct xfer x = {.q = q, .resp = ret, .curl = c->curl, .delivered = q->offset};
 	int attempt = 0, redirects = 0, r;
 
 	*ret = (struct http_resp){};
@@ -354,126 +474,39 @@ int http_request(struct http_client *c, const struct http_req *q, struct http_re
 	url = strdup(q->url);
 	if (!origin || !url)
 		return rtr_err_set(e, EINVAL, "%s: not a valid URL", q->url);
-
 	for (;;) {
-		_cleanup_free_ char *o = NULL, *host = NULL;
-		CURLcode cc;
-		bool same_origin;
+		_cleanup_free_ char *why = NULL;
+		CURLcode cc = CURLE_OK;
 
-		o = url_origin(url, &host);
-		if (!o) {
-			r = rtr_err_set(e, EINVAL, "%s: not a valid URL", url);
-			goto out;
-		}
-		if (startswith(o, "http://") && !c->o.plain_http && !ref_host_is_loopback(host)) {
-			r = rtr_err_set(e, EPERM, "%s: plain HTTP to a non-loopback host refused "
-						  "(use --plain-http)", url);
-			goto out;
-		}
-		same_origin = streq(o, origin);
-		if (!same_origin)
-			ret->auth_dropped = true;
-
-		free(ret->www_authenticate);
-		free(ret->content_type);
-		free(ret->docker_digest);
-		ret->www_authenticate = ret->content_type = ret->docker_digest = NULL;
-		xfer_reset(&x);
-		r = perform_one(c, &x, url, same_origin, &cc, e);
-		if (r < 0) {
-			if (r == -EPROTO)
-				rtr_err_set(e, EPROTO, "%s: server answered a Range request with the "
-						       "wrong range", url);
-			else if (r == -EFBIG)
-				rtr_err_set(e, EFBIG, "%s: response larger than %zu bytes", url,
-					    q->max_body);
-			else if (!e || !e->code)
-				rtr_err_set(e, -r, "%s: %s", url, strerror(-r));
-			goto out;
-		}
-
-		free(why);
-		why = NULL;
-		if (cc == CURLE_ABORTED_BY_CALLBACK ||
-		    (c->o.interrupted && *c->o.interrupted)) {
-			r = rtr_err_set(e, EINTR, "%s: interrupted", url);
-			goto out;
-		}
-		if (cc != CURLE_OK) {
-			if (!curl_retryable(cc)) {
-				r = rtr_err_set(e, cc == CURLE_PEER_FAILED_VERIFICATION ? EPERM : EIO,
-						"%s: %s", url,
-						c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
-				goto out;
-			}
-			if (cc == CURLE_OPERATION_TIMEDOUT)
-				why = xasprintf("timed out (%s)",
-						c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
-			else
-				why = xasprintf("%s",
-						c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
-		} else if (ret->status >= 300 && ret->status < 400 && x.location && !q->head) {
-			char *next = NULL;
-			if (++redirects > RTR_HTTP_MAX_REDIRECTS) {
-				r = rtr_err_set(e, ELOOP, "%s: too many redirects", q->url);
-				goto out;
-			}
-			curl_easy_getinfo(c->curl, CURLINFO_REDIRECT_URL, &next);
-			if (!next) {
-				r = rtr_err_set(e, EPROTO, "%s: redirect without a usable Location", url);
-				goto out;
-			}
-			free(url);
-			url = strdup(next);
-			if (!url) {
-				r = -ENOMEM;
-				goto out;
-			}
-			ret->redirects++;
+		r = attempt_one(c, &x, url, origin, &cc, e);
+		if (r >= 0)
+			r = outcome(c, &x, cc, url, &why, e);
+		if (r == STEP_REDIRECT) {
+			r = follow(c, &x, &redirects, &url, e);
+			if (r < 0)
+				break;
 			continue;
-		} else if (ret->status == 429 || ret->status >= 500) {
-			why = xasprintf("HTTP %ld", ret->status);
-		} else
+		}
+		if (r != STEP_RETRY)
 			break;
-
-		if (attempt >= c->o.retries) {
-			r = rtr_err_set(e, cc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT : EIO,
-					"%s: %s (gave up after %d attempts)", url, why, attempt + 1);
-			goto out;
-		}
-		long delay = c->o.backoff_ms << (attempt < 6 ? attempt : 6);
-		if (x.retry_after) {
-			long ra = strtol(x.retry_after, NULL, 10);
-			if (ra > 0 && ra <= RTR_HTTP_RETRY_AFTER_MAX_S)
-				delay = ra * 1000;
-		}
-		attempt++;
-		if (c->o.on_retry)
-			c->o.on_retry(c->o.ud, url, why, attempt);
-		sleep_ms(delay);
-		if (q->sink && x.delivered > q->offset)
-			ret->resumes++;
+		r = backoff(c, &x, &attempt, url, why, cc, e);
+		if (r < 0)
+			break;
 		/* Start over from the original URL: a redirect target may have been signed with
 		 * an expiry, the registry hands out a fresh one. */
 		free(url);
 		url = strdup(q->url);
 		if (!url) {
 			r = -ENOMEM;
-			goto out;
+			break;
 		}
 	}
-
-	ret->body = TAKE_PTR(x.buf);
-	ret->body_len = x.len;
-	if (!ret->body && !q->sink) {
-		ret->body = strdup("");
-		if (!ret->body) {
+	if (r >= 0) {
+		ret->body = TAKE_PTR(x.buf);
+		ret->body_len = x.len;
+		if (!ret->body && !q->sink && !(ret->body = strdup("")))
 			r = -ENOMEM;
-			goto out;
-		}
 	}
-	r = 0;
-out:
 	ret->delivered = x.delivered - q->offset;
 	xfer_reset(&x);
 	return r;
@@ -484,7 +517,7 @@ int http_pick_scheme(struct http_client *c, const char *host, bool want_plain,
 {
 	_cleanup_free_ char *url = NULL;
 	struct http_resp resp = {};
-	struct http_req q = { .max_body = RTR_HTTP_ERROR_BODY_MAX };
+	struct http_req q = {.max_body = RTR_HTTP_ERROR_BODY_MAX};
 	struct http_opts saved = c->o;
 	int r;
 

@@ -7,6 +7,7 @@
 #include "config.h"
 #include "digest.h"
 #include "image.h"
+#include "runner/lib/cleanup.h"
 #include "runner/lib/json.h"
 #include "runner/lib/util.h"
 
@@ -97,6 +98,31 @@ bool image_is_index(const char *media_type, const char *buf, size_t len)
 	}
 }
 
+/* An array of descriptors; on an error the caller frees the *ret_n of *ret parsed. */
+static int desc_array_parse(struct json_cur c, struct image_desc **ret, size_t *ret_n,
+			    struct rtr_err *err)
+{
+	size_t n = 0;
+	int r;
+
+	r = json_require(c, err);
+	if (r >= 0)
+		r = json_array(c, &n, err);
+	if (r < 0)
+		return r;
+	*ret = calloc(n ? n : 1, sizeof(**ret));
+	if (!*ret)
+		return rtr_err_set(err, ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct json_cur e = json_item(&c, i);
+		r = desc_parse(&e, &(*ret)[i], err);
+		*ret_n = i + 1;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int image_manifest_parse(const char *buf, size_t len, struct image_manifest *ret,
 			 struct rtr_err *err)
 {
@@ -104,7 +130,6 @@ int image_manifest_parse(const char *buf, size_t len, struct image_manifest *ret
 	struct json_cur root, mt, sv, cfg, layers;
 	struct image_manifest m = {0};
 	int64_t schema = 0;
-	size_t n = 0;
 	int r;
 
 	r = json_parse(buf, len, RTR_MANIFEST_MAX_BYTES, &j, err);
@@ -138,23 +163,9 @@ int image_manifest_parse(const char *buf, size_t len, struct image_manifest *ret
 	if (r < 0)
 		goto fail;
 	layers = json_member(&root, "layers");
-	r = json_require(layers, err);
-	if (r >= 0)
-		r = json_array(layers, &n, err);
+	r = desc_array_parse(layers, &m.layers, &m.n_layers, err);
 	if (r < 0)
 		goto fail;
-	m.layers = calloc(n ? n : 1, sizeof(*m.layers));
-	if (!m.layers) {
-		r = rtr_err_set(err, ENOMEM, "out of memory");
-		goto fail;
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct json_cur l = json_item(&layers, i);
-		r = desc_parse(&l, &m.layers[i], err);
-		m.n_layers = i + 1;
-		if (r < 0)
-			goto fail;
-	}
 	*ret = m;
 	return 0;
 fail:
@@ -177,7 +188,6 @@ int image_index_parse(const char *buf, size_t len, struct image_index *ret, stru
 	_cleanup_json_ struct json *j = NULL;
 	struct json_cur root, ms;
 	struct image_index ix = {0};
-	size_t n = 0;
 	int r;
 
 	r = json_parse(buf, len, RTR_MANIFEST_MAX_BYTES, &j, err);
@@ -185,22 +195,10 @@ int image_index_parse(const char *buf, size_t len, struct image_index *ret, stru
 		return r;
 	root = json_root(j);
 	ms = json_member(&root, "manifests");
-	r = json_require(ms, err);
-	if (r >= 0)
-		r = json_array(ms, &n, err);
-	if (r < 0)
+	r = desc_array_parse(ms, &ix.manifests, &ix.n_manifests, err);
+	if (r < 0) {
+		image_index_done(&ix);
 		return r;
-	ix.manifests = calloc(n ? n : 1, sizeof(*ix.manifests));
-	if (!ix.manifests)
-		return rtr_err_set(err, ENOMEM, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		struct json_cur e = json_item(&ms, i);
-		r = desc_parse(&e, &ix.manifests[i], err);
-		ix.n_manifests = i + 1;
-		if (r < 0) {
-			image_index_done(&ix);
-			return r;
-		}
 	}
 	*ret = ix;
 	return 0;
@@ -282,4 +280,39 @@ int image_index_find_ref(const struct image_index *ix, const char *ref,
 				      ix->manifests[i].ref_name);
 	return rtr_err_set(err, ENOENT, "no image named \"%s\" in the layout; it has: %s", ref,
 			   have[0] ? have : "(no names)");
+}
+
+int image_config_diff_ids(const char *config, size_t len, size_t n_layers, char ***ret,
+			  struct rtr_err *err)
+{
+	_cleanup_json_ struct json *j = NULL;
+	_cleanup_strv_free_ char **ids = NULL;
+	struct json_cur root, rootfs, c;
+	int r;
+
+	r = json_parse(config, len, RTR_IMAGE_CONFIG_MAX_BYTES, &j, err);
+	if (r < 0)
+		return r;
+	root = json_root(j);
+	rootfs = json_member(&root, "rootfs");
+	c = json_member(&rootfs, "diff_ids");
+	r = json_strv(c, &ids, err);
+	if (r < 0)
+		return r;
+	if (r == 0) {
+		*ret = NULL;
+		return 0;
+	}
+	if (strv_length(ids) != n_layers)
+		return rtr_err_set(err, EBADMSG, "rootfs.diff_ids: %zu for %zu layers",
+				   strv_length(ids), n_layers);
+	for (size_t i = 0; i < n_layers; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "rootfs.diff_ids[%zu]", i);
+		r = digest_validate(ids[i], path, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = TAKE_PTR(ids);
+	return 0;
 }

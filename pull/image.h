@@ -66,3 +66,9 @@ int image_index_choose(const struct image_index *ix, const struct rtr_platform *
 /* Entry whose ref.name annotation equals @ref (oci:DIR:REF). -ENOENT listing the names. */
 int image_index_find_ref(const struct image_index *ix, const char *ref,
 			 const struct image_desc **ret, struct rtr_err *err);
+
+/* rootfs.diff_ids of an image config: one validated digest per layer (@n_layers of them),
+ * as a NULL-terminated vector, or *ret = NULL when the config has none.  A count that
+ * differs is -EBADMSG. */
+int image_config_diff_ids(const char *config, size_t len, size_t n_layers, char ***ret,
+			  struct rtr_err *err);

@@ -8,6 +8,8 @@
  * and verify manifest and config); stream every layer into BUNDLE/rootfs; write
  * config.json from the image config; rename into place.  Any error or SIGINT/SIGTERM
  * removes the temporary directory, so BUNDLE is either absent, the old one, or complete.
+ * A registry SOURCE runs the same recipe in pull/remote.c, after --check / --update
+ * decided whether to pull at all.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,10 +20,12 @@
 #include <unistd.h>
 
 #include "archive.h"
+#include "auth.h"
 #include "bundle.h"
 #include "config.h"
 #include "platform.h"
-#include "registry.h"
+#include "progress.h"
+#include "remote.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/log.h"
 #include "runner/lib/util.h"
@@ -41,7 +45,22 @@ struct pull_opts {
 	int verbose;
 	bool quiet;
 	struct bundle_presets presets;
-	struct registry_opts reg; /* registry SOURCE: pull/registry.h */
+	/* registry SOURCE */
+	const char *registry_url;
+	const char *creds; /* USER:PASS, or USER with --password-stdin */
+	bool password_stdin;
+	const char *ca_file;
+	bool insecure;
+	bool plain_http;
+	bool arch_set;
+	struct rtr_platform arch; /* --arch, below --platform */
+	const char *cache_dir;
+	bool no_cache;
+	long timeout_s;
+	int retries; /* -1: config.h */
+	bool json;
+	bool check;
+	bool update;
 };
 
 enum {
@@ -59,6 +78,20 @@ enum {
 	OPT_MAX_BYTES,
 	OPT_MAX_ENTRIES,
 	OPT_VERSION,
+	OPT_REGISTRY_URL,
+	OPT_CREDS,
+	OPT_PASSWORD_STDIN,
+	OPT_CA_FILE,
+	OPT_INSECURE,
+	OPT_PLAIN_HTTP,
+	OPT_ARCH,
+	OPT_CACHE_DIR,
+	OPT_NO_CACHE,
+	OPT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_JSON,
+	OPT_CHECK,
+	OPT_UPDATE,
 };
 
 static const struct option options[] = {
@@ -81,7 +114,20 @@ static const struct option options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
-    REGISTRY_LONG_OPTIONS,
+    {"registry-url", required_argument, NULL, OPT_REGISTRY_URL},
+    {"creds", required_argument, NULL, OPT_CREDS},
+    {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
+    {"ca-file", required_argument, NULL, OPT_CA_FILE},
+    {"insecure", no_argument, NULL, OPT_INSECURE},
+    {"plain-http", no_argument, NULL, OPT_PLAIN_HTTP},
+    {"arch", required_argument, NULL, OPT_ARCH},
+    {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"check", no_argument, NULL, OPT_CHECK},
+    {"update", no_argument, NULL, OPT_UPDATE},
     {0},
 };
 
@@ -124,12 +170,116 @@ static void usage(FILE *f)
 	      f);
 }
 
+/* What the bundle's config.json takes from the command line.  1: stored; 0: not one of
+ * them; <0: bad argument. */
+static int preset_option(struct bundle_presets *p, int opt, const char *arg, struct rtr_err *e)
+{
+	switch (opt) {
+	case OPT_NAME:
+		p->name = arg;
+		break;
+	case OPT_HOSTNAME:
+		p->hostname = arg;
+		break;
+	case 'e':
+		if (!strchr(arg, '=') || arg[0] == '=')
+			return rtr_err_set(e, EINVAL, "--env %s: expected KEY=VALUE", arg);
+		return strv_push(&p->env, arg) < 0 ? -ENOMEM : 1;
+	case OPT_MOUNT:
+		return strv_push(&p->mounts, arg) < 0 ? -ENOMEM : 1;
+	case OPT_WORKDIR:
+		if (arg[0] != '/')
+			return rtr_err_set(e, EINVAL, "--workdir %s: expected an absolute path",
+					   arg);
+		p->workdir = arg;
+		break;
+	case OPT_USER:
+		p->user = arg;
+		break;
+	case OPT_ENTRYPOINT:
+		strv_free(p->entrypoint);
+		p->entrypoint = NULL;
+		return strv_push(&p->entrypoint, arg) < 0 ? -ENOMEM : 1;
+	case OPT_CMD:
+		return strv_push(&p->cmd, arg) < 0 ? -ENOMEM : 1;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
+/* The options of a registry SOURCE.  1: stored; 0: not one of them; <0: bad argument. */
+static int registry_option(struct pull_opts *o, int opt, const char *arg, struct rtr_err *e)
+{
+	uint64_t v;
+	int r;
+
+	switch (opt) {
+	case OPT_REGISTRY_URL:
+		o->registry_url = arg;
+		break;
+	case OPT_CREDS:
+		o->creds = arg;
+		break;
+	case OPT_PASSWORD_STDIN:
+		o->password_stdin = true;
+		break;
+	case OPT_CA_FILE:
+		if (access(arg, R_OK) < 0)
+			return rtr_err_set(e, errno, "--ca-file %s: %s", arg, strerror(errno));
+		o->ca_file = arg;
+		break;
+	case OPT_INSECURE:
+		o->insecure = true;
+		break;
+	case OPT_PLAIN_HTTP:
+		o->plain_http = true;
+		break;
+	case OPT_ARCH:
+		r = platform_from_arch(arg, &o->arch, e);
+		if (r < 0)
+			return r;
+		o->arch_set = true;
+		break;
+	case OPT_CACHE_DIR:
+		o->cache_dir = arg;
+		break;
+	case OPT_NO_CACHE:
+		o->no_cache = true;
+		break;
+	case OPT_TIMEOUT:
+		if (parse_u64(arg, 86400, &v) < 0 || v == 0)
+			return rtr_err_set(e, EINVAL, "--timeout %s: expected seconds (1-86400)",
+					   arg);
+		o->timeout_s = (long)v;
+		break;
+	case OPT_RETRIES:
+		if (parse_u64(arg, 100, &v) < 0)
+			return rtr_err_set(e, EINVAL, "--retries %s: expected a count (0-100)",
+					   arg);
+		o->retries = (int)v;
+		break;
+	case OPT_JSON:
+		o->json = true;
+		break;
+	case OPT_CHECK:
+		o->check = true;
+		break;
+	case OPT_UPDATE:
+		o->update = true;
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}
+
 static int parse_args(int argc, char **argv, struct pull_opts *o)
 {
 	struct rtr_err err = {0};
 	int c, r;
 
-	registry_opts_init(&o->reg);
+	o->retries = -1;
 	while ((c = getopt_long(argc, argv, "t:e:vqh", options, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -140,45 +290,6 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 			if (r < 0)
 				return log_err(&err, r);
 			o->platform_set = true;
-			o->reg.platform = optarg;
-			break;
-		case OPT_NAME:
-			o->presets.name = optarg;
-			break;
-		case OPT_HOSTNAME:
-			o->presets.hostname = optarg;
-			break;
-		case 'e':
-			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				log_error("--env %s: expected KEY=VALUE", optarg);
-				return -EINVAL;
-			}
-			if (strv_push(&o->presets.env, optarg) < 0)
-				return -ENOMEM;
-			break;
-		case OPT_MOUNT:
-			if (strv_push(&o->presets.mounts, optarg) < 0)
-				return -ENOMEM;
-			break;
-		case OPT_WORKDIR:
-			if (optarg[0] != '/') {
-				log_error("--workdir %s: expected an absolute path", optarg);
-				return -EINVAL;
-			}
-			o->presets.workdir = optarg;
-			break;
-		case OPT_USER:
-			o->presets.user = optarg;
-			break;
-		case OPT_ENTRYPOINT:
-			strv_free(o->presets.entrypoint);
-			o->presets.entrypoint = NULL;
-			if (strv_push(&o->presets.entrypoint, optarg) < 0)
-				return -ENOMEM;
-			break;
-		case OPT_CMD:
-			if (strv_push(&o->presets.cmd, optarg) < 0)
-				return -ENOMEM;
 			break;
 		case OPT_FORCE:
 			o->force = true;
@@ -214,7 +325,9 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 			printf("rtr-pull %s\n", RTR_VERSION);
 			exit(0);
 		default:
-			r = registry_option(&o->reg, c, optarg, &err);
+			r = preset_option(&o->presets, c, optarg, &err);
+			if (r == 0)
+				r = registry_option(o, c, optarg, &err);
 			if (r < 0)
 				return log_err(&err, r);
 			if (r > 0)
@@ -232,9 +345,9 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 	return 0;
 }
 
-/* ---- progress ---- */
+/* ---- the progress of a local SOURCE (a registry's: pull/progress.h) ---- */
 
-struct progress {
+struct tty_progress {
 	bool on;
 	bool tty;
 	size_t layer;
@@ -244,7 +357,7 @@ struct progress {
 
 static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, uint64_t total)
 {
-	struct progress *p = ud;
+	struct tty_progress *p = ud;
 	uint64_t mib = done >> 18; /* redraw every 256 KiB */
 	if (!p->on)
 		return;
@@ -265,7 +378,7 @@ static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, 
 
 static void warn_cb(void *ud, const char *msg)
 {
-	struct progress *p = ud;
+	struct tty_progress *p = ud;
 	if (p->on && p->tty)
 		fputs("\r\033[K", stderr); /* do not append to the progress line */
 	log_warn("%s", msg);
@@ -280,21 +393,221 @@ static void presets_free(struct bundle_presets *p)
 	strv_free(p->cmd);
 }
 
-int main(int argc, char **argv)
+/* ---- a registry SOURCE ---- */
+
+/* A registry reference starts with docker://, or has none of the docker-archive:,
+ * oci-archive:, oci: prefixes and is not a path (absolute, ./, ../, or an existing file:
+ * those are docker-archive tarballs).  Names: pull/reference.h. */
+static bool is_registry_source(const char *s)
 {
-	struct pull_opts o = {0};
+	static const char *const suffixes[] = {".tar", ".tar.gz", ".tgz"};
+	size_t n = strlen(s);
+
+	if (startswith(s, "docker://"))
+		return true;
+	if (startswith(s, "docker-archive:") || startswith(s, "oci-archive:") ||
+	    startswith(s, "oci:"))
+		return false;
+	if (*s == '/' || startswith(s, "./") || startswith(s, "../") || access(s, F_OK) == 0)
+		return false;
+	/* "image.tar" that does not exist is a mistyped file, not a repository on docker.io:
+	 * let the archive source say "No such file or directory". */
+	for (size_t i = 0; i < ELEMENTSOF(suffixes); i++) {
+		size_t m = strlen(suffixes[i]);
+		if (n > m && strcmp(s + n - m, suffixes[i]) == 0)
+			return false;
+	}
+	return true;
+}
+
+static int read_password_stdin(char **ret, struct rtr_err *e)
+{
+	char buf[4096];
+	size_t n = 0;
+	ssize_t k;
+
+	while (n < sizeof(buf) - 1) {
+		k = read(STDIN_FILENO, buf + n, sizeof(buf) - 1 - n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return rtr_err_set(e, errno, "--password-stdin: %s", strerror(errno));
+		if (k == 0)
+			break;
+		n += k;
+	}
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	buf[n] = 0;
+	*ret = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return *ret ? 0 : -ENOMEM;
+}
+
+/* --creds USER:PASS, or --creds USER and the password on stdin.  0: none given. */
+static int registry_creds(const struct pull_opts *o, struct auth_creds *ret, struct rtr_err *e)
+{
+	_cleanup_free_ char *pw = NULL, *both = NULL;
+	int r;
+
+	if (!o->creds)
+		return o->password_stdin
+			   ? rtr_err_set(e, EINVAL, "--password-stdin needs --creds USER")
+			   : 0;
+	if (!o->password_stdin || strchr(o->creds, ':')) {
+		r = auth_creds_parse(o->creds, ret, e);
+		return r < 0 ? r : 1;
+	}
+	r = read_password_stdin(&pw, e);
+	if (r < 0)
+		return r;
+	both = xasprintf("%s:%s", o->creds, pw);
+	explicit_bzero(pw, strlen(pw));
+	if (!both)
+		return -ENOMEM;
+	r = auth_creds_parse(both, ret, e);
+	explicit_bzero(both, strlen(both));
+	return r < 0 ? r : 1;
+}
+
+/* --check, --update or a pull: the exit status, or a negative errno with @e set. */
+static int registry_run(const struct pull_opts *o, const struct remote_opts *ro, struct rtr_err *e)
+{
+	struct remote_opts pull = *ro;
+	bool newer = false;
+	int r;
+
+	if (o->check && o->update)
+		return rtr_err_set(e, EINVAL, "--check and --update exclude each other");
+	if (o->check || (o->update && access(o->bundle, F_OK) == 0)) {
+		r = remote_check(ro, o->source, o->bundle, &newer, e);
+		if (r < 0)
+			return r;
+		if (o->check) {
+			if (!o->json)
+				log_info("%s: %s", o->bundle,
+					 newer ? "the registry has a newer image" : "up to date");
+			return newer ? RTR_PULL_EXIT_NEWER : 0;
+		}
+		if (!newer) {
+			if (!o->json)
+				log_info("%s: up to date", o->bundle);
+			return 0;
+		}
+		pull.force = true;
+	}
+	r = remote_pull(&pull, o->source, o->bundle, e);
+	return r < 0 ? r : 0;
+}
+
+static int pull_registry(const struct pull_opts *o, struct unpack_opts *uo,
+			 const struct tty_progress *prog)
+{
+	struct rtr_err err = {0};
+	struct auth_creds creds = {0};
+	struct progress p;
+	int r;
+
+	progress_init(&p, o->json, prog->on && prog->tty && !o->json);
+	r = registry_creds(o, &creds, &err);
+	if (r >= 0) {
+		struct remote_opts ro = {
+		    .reg = {.registry_url = o->registry_url,
+			    .creds = r > 0 ? &creds : NULL,
+			    .ca_file = o->ca_file,
+			    .insecure = o->insecure,
+			    .plain_http = o->plain_http,
+			    .timeout_s = o->timeout_s,
+			    .retries = o->retries,
+			    .progress = &p},
+		    .platform = o->platform_set ? &o->platform
+				: o->arch_set	? &o->arch
+						: NULL,
+		    .cache_dir = o->cache_dir,
+		    .no_cache = o->no_cache,
+		    .force = o->force,
+		    .no_sync = o->no_sync,
+		    .unpack = uo,
+		    .presets = &o->presets,
+		    .progress = &p,
+		};
+		r = registry_run(o, &ro, &err);
+	}
+	auth_creds_done(&creds);
+	if (r < 0) {
+		progress_error(&p, err.msg);
+		log_err(&err, r);
+	}
+	return r >= 0 ? r : unpack_interrupted ? 130 : 1;
+}
+
+/* ---- a local SOURCE ---- */
+
+static int pull_archive(const struct pull_opts *o, struct unpack_opts *uo,
+			struct tty_progress *prog)
+{
 	struct rtr_err err = {0};
 	_cleanup_bundle_ struct bundle *b = NULL;
 	_cleanup_archive_ struct archive *a = NULL;
-	struct progress prog = {0};
-	struct archive_opts ao = {0};
+	struct archive_opts ao = {
+	    .tag = o->tag,
+	    .platform = o->platform_set ? &o->platform : NULL,
+	    .progress = progress_cb,
+	    .userdata = prog,
+	};
+	int r;
+
+	r = bundle_create_tmp(&b, o->bundle, o->force, &err);
+	if (r < 0)
+		goto fail;
+	bundle_set_sync(b, !o->no_sync);
+	r = archive_open(&a, o->source, &ao, &err);
+	if (r < 0)
+		goto fail;
+	r = archive_unpack(a, bundle_rootfs_fd(b), uo, &err);
+	if (r < 0)
+		goto fail;
+	r = bundle_write_config(b, archive_image(a), &o->presets, &err);
+	if (r < 0)
+		goto fail;
+	r = bundle_commit(b, &err);
+	if (r < 0)
+		goto fail;
+	if (prog->on || o->verbose) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		fprintf(stderr, "rtr-pull: %s: %zu layer(s), %llu entries, %llu bytes in %.2fs\n",
+			o->bundle, archive_n_layers(a), (unsigned long long)uo->entries,
+			(unsigned long long)uo->bytes,
+			(double)(now.tv_sec - prog->start.tv_sec) +
+			    (double)(now.tv_nsec - prog->start.tv_nsec) / 1e9);
+	}
+	return 0;
+
+fail:
+	if (prog->tty && prog->on)
+		fputc('\n', stderr);
+	if (unpack_interrupted)
+		log_error("%s: interrupted, nothing written", o->bundle);
+	else
+		log_err(&err, r);
+	bundle_free(TAKE_PTR(b)); /* removes the temporary directory */
+	return unpack_interrupted ? 130 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	struct pull_opts o = {0};
+	struct tty_progress prog = {0};
 	struct unpack_opts uo = {0};
 	int r;
 
 	log_init("rtr-pull");
 	r = parse_args(argc, argv, &o);
-	if (r < 0)
+	if (r < 0) {
+		presets_free(&o.presets);
 		return 2;
+	}
 	log_set_verbose(o.verbose);
 	prog.tty = isatty(STDERR_FILENO);
 	prog.on = !o.quiet && (prog.tty || o.verbose > 0);
@@ -304,73 +617,15 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return log_errno(r, "installing signal handlers"), 1;
 
-	if (registry_is_source(o.source)) {
-		uo.allow_devices = o.allow_devices;
-		uo.max_bytes = o.max_bytes;
-		uo.max_entries = o.max_entries;
-		uo.warn = warn_cb;
-		uo.userdata = &prog;
-		o.reg.force = o.force;
-		o.reg.unpack = &uo;
-		o.reg.presets = &o.presets;
-		o.reg.progress = prog.on && prog.tty && !o.reg.json;
-		r = registry_main(&o.reg, o.source, o.bundle, &err);
-		if (r < 0 && o.reg.json)
-			registry_json_error(err.msg);
-		if (r < 0)
-			log_err(&err, r);
-		presets_free(&o.presets);
-		return r >= 0 ? r : unpack_interrupted ? 130 : 1;
-	}
-
-	r = bundle_create_tmp(&b, o.bundle, o.force, &err);
-	if (r < 0)
-		goto fail;
-	bundle_set_sync(b, !o.no_sync);
-
-	ao.tag = o.tag;
-	ao.platform = o.platform_set ? &o.platform : NULL;
-	ao.progress = progress_cb;
-	ao.userdata = &prog;
-	r = archive_open(&a, o.source, &ao, &err);
-	if (r < 0)
-		goto fail;
-
 	uo.allow_devices = o.allow_devices;
 	uo.max_bytes = o.max_bytes;
 	uo.max_entries = o.max_entries;
 	uo.warn = warn_cb;
 	uo.userdata = &prog;
-	r = archive_unpack(a, bundle_rootfs_fd(b), &uo, &err);
-	if (r < 0)
-		goto fail;
-
-	r = bundle_write_config(b, archive_image(a), &o.presets, &err);
-	if (r < 0)
-		goto fail;
-	r = bundle_commit(b, &err);
-	if (r < 0)
-		goto fail;
-	if (prog.on || o.verbose) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		fprintf(stderr, "rtr-pull: %s: %zu layer(s), %llu entries, %llu bytes in %.2fs\n",
-			o.bundle, archive_n_layers(a), (unsigned long long)uo.entries,
-			(unsigned long long)uo.bytes,
-			(double)(now.tv_sec - prog.start.tv_sec) +
-			    (double)(now.tv_nsec - prog.start.tv_nsec) / 1e9);
-	}
-	presets_free(&o.presets);
-	return 0;
-
-fail:
-	if (prog.tty && prog.on)
-		fputc('\n', stderr);
-	if (unpack_interrupted)
-		log_error("%s: interrupted, nothing written", o.bundle);
+	if (is_registry_source(o.source))
+		r = pull_registry(&o, &uo, &prog);
 	else
-		log_err(&err, r);
-	bundle_free(TAKE_PTR(b)); /* removes the temporary directory */
+		r = pull_archive(&o, &uo, &prog);
 	presets_free(&o.presets);
-	return unpack_interrupted ? 130 : 1;
+	return r;
 }

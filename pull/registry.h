@@ -2,102 +2,60 @@
 #pragma once
 
 /*
- * Images from OCI / Docker registries (distribution API v2) into bundles.
+ * The registry protocol (distribution API v2): one session per image reference, requests
+ * that answer a 401 with pull/auth.h and try once more, the registry's error bodies in
+ * messages, and manifests: fetched, size-limited, digest-checked (against the reference's
+ * digest, else against Docker-Content-Digest), an index resolved to one platform.
  *
- * A SOURCE is a registry reference when it starts with docker://, or has none of the
- * docker-archive:, oci-archive:, oci: prefixes and is not a path (absolute, ./, ../, or an
- * existing file: those are docker-archive tarballs).  Names: pull/reference.h.
- *
- * --json progress events go to stdout, one JSON object per line (documented in
- * rtr-pull(1)); the human progress line goes to stderr, only on a terminal.
+ * Blobs are only requested here, into the caller's sink: pull/blob.h verifies and caches
+ * them.  Messages name the reference ("127.0.0.1:5000/lab/app:1: manifest 1: ...").
  */
 
-#include <getopt.h>
 #include <stdbool.h>
 
-#include "pull/bundle.h"
-#include "pull/unpack.h"
+#include "pull/auth.h"
+#include "pull/digest.h"
+#include "pull/http.h"
+#include "pull/image.h"
+#include "pull/platform.h"
+#include "pull/progress.h"
 #include "runner/lib/log.h"
 
 struct registry_opts {
-	const char *registry_url;  /* --registry-url: default registry */
-	const char *creds;         /* --creds USER:PASS, or USER with --password-stdin */
-	bool password_stdin;
-	const char *ca_file;       /* --ca-file */
-	bool insecure;             /* --insecure: no TLS verification */
-	bool plain_http;           /* --plain-http: http:// to any host */
-	const char *platform;      /* --platform os/arch[/variant] */
-	const char *arch;          /* --arch (RouterOS names allowed) */
-	const char *cache_dir;     /* --cache-dir (NULL: RTR_CACHE_DIR) */
-	bool no_cache;             /* --no-cache */
-	long timeout_s;            /* --timeout: low-speed window (0: config.h) */
-	int retries;               /* --retries (-1: config.h) */
-	bool json;                 /* --json events on stdout */
-	bool progress;             /* progress line on stderr (main decides: a tty, not -q) */
-	bool force;                /* --force: replace an existing bundle */
-	bool check;                /* --check: compare digests only (exit 0 / 10) */
-	bool update;               /* --update: pull only when the registry has a newer image */
-	struct unpack_opts *unpack;
-	const struct bundle_presets *presets;
+	const char *registry_url;	/* --registry-url: registry of short names */
+	const struct auth_creds *creds; /* --creds (kept while open); NULL: the auth files */
+	const char *ca_file;		/* --ca-file */
+	bool insecure;			/* --insecure: no TLS verification */
+	bool plain_http;		/* --plain-http: http:// to any host */
+	long timeout_s;			/* --timeout: low-speed window (0: config.h) */
+	int retries;			/* --retries (-1: config.h) */
+	struct progress *progress;	/* retry events; may be NULL */
 };
 
-bool registry_is_source(const char *source);
+struct registry;
 
-/* The registry's command-line options, spliced into rtr-pull's getopt_long table:
- *	static const struct option options[] = { ..., REGISTRY_LONG_OPTIONS, {} };
- * and handled in its switch's default case by registry_option(). */
-enum {
-	REGISTRY_OPT_REGISTRY_URL = 0x1000,
-	REGISTRY_OPT_CREDS,
-	REGISTRY_OPT_PASSWORD_STDIN,
-	REGISTRY_OPT_CA_FILE,
-	REGISTRY_OPT_INSECURE,
-	REGISTRY_OPT_PLAIN_HTTP,
-	REGISTRY_OPT_ARCH,
-	REGISTRY_OPT_CACHE_DIR,
-	REGISTRY_OPT_NO_CACHE,
-	REGISTRY_OPT_TIMEOUT,
-	REGISTRY_OPT_RETRIES,
-	REGISTRY_OPT_JSON,
-	REGISTRY_OPT_CHECK,
-	REGISTRY_OPT_UPDATE,
-};
-#define REGISTRY_LONG_OPTIONS                                                                      \
-	{ "registry-url", required_argument, NULL, REGISTRY_OPT_REGISTRY_URL },                    \
-	{ "creds", required_argument, NULL, REGISTRY_OPT_CREDS },                                  \
-	{ "password-stdin", no_argument, NULL, REGISTRY_OPT_PASSWORD_STDIN },                      \
-	{ "ca-file", required_argument, NULL, REGISTRY_OPT_CA_FILE },                              \
-	{ "insecure", no_argument, NULL, REGISTRY_OPT_INSECURE },                                  \
-	{ "plain-http", no_argument, NULL, REGISTRY_OPT_PLAIN_HTTP },                              \
-	{ "arch", required_argument, NULL, REGISTRY_OPT_ARCH },                                    \
-	{ "cache-dir", required_argument, NULL, REGISTRY_OPT_CACHE_DIR },                          \
-	{ "no-cache", no_argument, NULL, REGISTRY_OPT_NO_CACHE },                                  \
-	{ "timeout", required_argument, NULL, REGISTRY_OPT_TIMEOUT },                              \
-	{ "retries", required_argument, NULL, REGISTRY_OPT_RETRIES },                              \
-	{ "json", no_argument, NULL, REGISTRY_OPT_JSON },                                          \
-	{ "check", no_argument, NULL, REGISTRY_OPT_CHECK },                                        \
-	{ "update", no_argument, NULL, REGISTRY_OPT_UPDATE }
-
-/* Defaults for the fields above (call once before option parsing). */
-void registry_opts_init(struct registry_opts *o);
-/* 1: @opt was a registry option and is stored; 0: not ours; <0: bad argument (@e). */
-int registry_option(struct registry_opts *o, int opt, const char *arg, struct rtr_err *e);
-
-/*
- * What rtr-pull runs for a registry SOURCE: --check, --update or a pull.  Returns the exit
- * status (0; RTR_PULL_EXIT_NEWER for --check when newer) or a negative errno with @e set.
- */
-int registry_main(const struct registry_opts *o, const char *source, const char *bundle,
+/* Parses @source (pull/reference.h), picks http or https for its host and finds the
+ * credentials.  Nothing is requested but the scheme probe. */
+int registry_open(struct registry **ret, const char *source, const struct registry_opts *o,
 		  struct rtr_err *e);
+void registry_close(struct registry *g);
+static inline void registry_closep(struct registry **g)
+{
+	registry_close(*g);
+}
+#define _cleanup_registry_ __attribute__((cleanup(registry_closep)))
 
-/* Pull @source into @bundle. */
-int registry_pull(const struct registry_opts *o, const char *source, const char *bundle,
-		  struct rtr_err *e);
+/* "host/repo:tag" (or @digest) for messages and the bundle's annotations. */
+const char *registry_ref(const struct registry *g);
 
-/* Compare the registry's current manifest digest for @source (after the platform choice)
- * with the one recorded in @bundle's config.json.  *ret_newer is true when they differ. */
-int registry_check(const struct registry_opts *o, const char *source, const char *bundle,
-		   bool *ret_newer, struct rtr_err *e);
+/* The image manifest of the reference; an index is resolved to @want's entry (NULL: the
+ * host's platform).  *ret_digest: the digest the reference resolves to (the index's, for
+ * an index); *ret_platform: the platform taken, "os/arch[/variant]". */
+int registry_resolve(struct registry *g, const struct rtr_platform *want,
+		     struct image_manifest *ret, char ret_digest[DIGEST_STR_MAX],
+		     char ret_platform[64], struct rtr_err *e);
 
-/* Prints an {"event":"error"} line for --json (main calls it with the final message). */
-void registry_json_error(const char *msg);
+/* GET blob @digest into @sink (resumed with Range after a dropped connection: the sink
+ * sees every byte once).  The caller counts and verifies what it got. */
+int registry_get_blob(struct registry *g, const char *digest, http_sink_fn sink, void *ud,
+		      struct rtr_err *e);

@@ -239,6 +239,96 @@ else
 	not_ok "corrupted blob in the registry" "no $cfile"
 fi
 
+# ---- images pushed by hand through the registry API ------------------------------------
+# reg_put_blob HOST/REPO FILE: a monolithic upload (POST, then PUT ?digest=); prints it.
+reg_put_blob() {
+	local d loc sep
+	d=sha256:$(sha256sum "$2" | cut -d' ' -f1)
+	loc=$(curl -fsS -D - -o /dev/null -X POST "http://${1%%/*}/v2/${1#*/}/blobs/uploads/" |
+		tr -d '\r' | sed -n 's/^[Ll]ocation: //p')
+	[[ $loc == http* ]] || loc=http://${1%%/*}$loc
+	sep='?'
+	[[ $loc == *\?* ]] && sep='&'
+	curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/octet-stream' \
+		--data-binary @"$2" "$loc${sep}digest=$d"
+	echo "$d"
+}
+# reg_put_manifest HOST/REPO TAG FILE: an OCI image manifest under TAG.
+reg_put_manifest() {
+	curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+		--data-binary @"$3" "http://${1%%/*}/v2/${1#*/}/manifests/$2"
+}
+# hand_layer DIR OUT: OUT.tar and OUT.tgz of DIR; prints the diff_id (sha256 of the tar).
+hand_layer() {
+	tar --numeric-owner --owner=0 --group=0 -C "$1" -cf "$2.tar" .
+	gzip -n -1 <"$2.tar" >"$2.tgz"
+	echo "sha256:$(sha256sum "$2.tar" | cut -d' ' -f1)"
+}
+# hand_image HOST/REPO TAG CONFIG LAYER.tgz...: pushes the blobs, then a manifest over them.
+hand_image() {
+	local repo=$1 tag=$2 cfg=$3 f d layers=""
+	shift 3
+	for f in "$@"; do
+		d=$(reg_put_blob "$repo" "$f")
+		layers="$layers${layers:+,}{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"$d\",\"size\":$(stat -c %s "$f")}"
+	done
+	d=$(reg_put_blob "$repo" "$cfg")
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[%s]}' \
+		"$d" "$(stat -c %s "$cfg")" "$layers" >"$T/hand-manifest.json"
+	reg_put_manifest "$repo" "$tag" "$T/hand-manifest.json"
+}
+hand_config() { # DIFF_IDS_JSON OUT
+	printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":%s}}' \
+		"$1" >"$2"
+}
+H=$T/hand
+mkdir -p "$H/d1" "$H/d2"
+echo first >"$H/d1/first"
+echo second >"$H/d2/second"
+id1=$(hand_layer "$H/d1" "$H/l1")
+id2=$(hand_layer "$H/d2" "$H/l2")
+hand_config "[\"$id1\",\"$id2\"]" "$H/good.json"
+hand_image "$R/lab/hand" good "$H/good.json" "$H/l1.tgz" "$H/l2.tgz"
+pull --no-cache "$R/lab/hand:good" "$B/hand-good"
+if [[ $rc == 0 && -f "$B/hand-good/rootfs/first" && -f "$B/hand-good/rootfs/second" ]]; then
+	ok "an image pushed through the registry API with correct diff_ids pulls"
+else
+	not_ok "an image pushed through the registry API with correct diff_ids pulls" "rc=$rc" "$err"
+fi
+# The second layer's blob is intact (its digest matches), but the config claims it holds
+# the first layer's tar: the uncompressed content does not match rootfs.diff_ids[1].
+hand_config "[\"$id1\",\"$id1\"]" "$H/lie.json"
+hand_image "$R/lab/hand" lie "$H/lie.json" "$H/l1.tgz" "$H/l2.tgz"
+l2=sha256:$(sha256sum "$H/l2.tgz" | cut -d' ' -f1)
+pull "$R/lab/hand:lie" "$B/hand-lie"
+if [[ $rc != 0 && "$err" == *diff_id* && "$err" == *"$l2"* && ! -e "$B/hand-lie" ]] &&
+	no_leftovers "$B"; then
+	ok "diff_id mismatch: the error names the layer, no bundle, no temporary left"
+else
+	not_ok "diff_id mismatch: the error names the layer, no bundle" "rc=$rc" "$err"
+fi
+if [[ ! -e "$C/blobs/sha256/${l2:7}" ]]; then
+	ok "a layer whose diff_id does not match never enters the cache"
+else
+	not_ok "a layer whose diff_id does not match never enters the cache"
+fi
+hand_config "[\"$id1\"]" "$H/short.json"
+hand_image "$R/lab/hand" short "$H/short.json" "$H/l1.tgz" "$H/l2.tgz"
+pull --no-cache "$R/lab/hand:short" "$B/hand-short"
+if [[ $rc != 0 && "$err" == *diff_ids* && ! -e "$B/hand-short" ]]; then
+	ok "fewer diff_ids than layers: refused"
+else
+	not_ok "fewer diff_ids than layers: refused" "rc=$rc" "$err"
+fi
+printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]}}' >"$H/none.json"
+hand_image "$R/lab/hand" none "$H/none.json" "$H/l1.tgz" "$H/l2.tgz"
+pull --no-cache "$R/lab/hand:none" "$B/hand-none"
+if [[ $rc != 0 && "$err" == *diff_ids* && ! -e "$B/hand-none" ]]; then
+	ok "an image config without rootfs.diff_ids: refused"
+else
+	not_ok "an image config without rootfs.diff_ids: refused" "rc=$rc" "$err"
+fi
+
 # ---- cache ------------------------------------------------------------------------------
 C2=$T/cache2
 run "$RTR_PULL" --cache-dir "$C2" "$R/lab/multi:1" "$B/c1"
@@ -402,5 +492,36 @@ else
 fi
 pull "UPPER/Case:1" "$B/badref"
 like "$err" "invalid repository name" "malformed reference: clear error"
+
+
+# ---- duplicate keys (needs json.c dup-key check) ----------------------------------------
+if [[ -z "${RTR_TEST_DUPKEYS:-}" ]]; then
+	skip "manifest with a duplicate key: error naming the key" "RTR_TEST_DUPKEYS unset"
+	skip "image config with a duplicate key: error naming the key" "RTR_TEST_DUPKEYS unset"
+else
+	cfgd=$(reg_put_blob "$R/lab/dup" "$H/good.json")
+	l1d=$(reg_put_blob "$R/lab/dup" "$H/l1.tgz")
+	l2d=$(reg_put_blob "$R/lab/dup" "$H/l2.tgz")
+	ly='"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"'$l1d'","size":'$(stat -c %s "$H/l1.tgz")'}]'
+	ly2='"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"'$l2d'","size":'$(stat -c %s "$H/l2.tgz")'}]'
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},%s,%s}' \
+		"$cfgd" "$(stat -c %s "$H/good.json")" "$ly" "$ly2" >"$H/dup-manifest.json"
+	reg_put_manifest "$R/lab/dup" manifest "$H/dup-manifest.json"
+	pull --no-cache "$R/lab/dup:manifest" "$B/dup-manifest"
+	if [[ $rc != 0 && "$err" == *[Dd]uplicate* && "$err" == *layers* && ! -e "$B/dup-manifest" ]]; then
+		ok "manifest with a duplicate key: error naming the key"
+	else
+		not_ok "manifest with a duplicate key: error naming the key" "rc=$rc" "$err"
+	fi
+	printf '{"architecture":"amd64","os":"linux","config":{"User":"1000","User":"0","Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["%s","%s"]}}' \
+		"$id1" "$id2" >"$H/dup-config.json"
+	hand_image "$R/lab/dup" config "$H/dup-config.json" "$H/l1.tgz" "$H/l2.tgz"
+	pull --no-cache "$R/lab/dup:config" "$B/dup-config"
+	if [[ $rc != 0 && "$err" == *[Dd]uplicate* && "$err" == *User* && ! -e "$B/dup-config" ]]; then
+		ok "image config with a duplicate key: error naming the key"
+	else
+		not_ok "image config with a duplicate key: error naming the key" "rc=$rc" "$err"
+	fi
+fi
 
 done_testing

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "remote.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "pull/blob.h"
+#include "pull/cache.h"
+#include "pull/image.h"
+#include "runner/lib/cleanup.h"
+#include "runner/lib/util.h"
+
+/* What one pull holds; remote_done() releases it. */
+struct remote {
+	struct registry *reg;
+	struct cache *cache;
+	struct image_manifest m;
+	char digest[DIGEST_STR_MAX];
+	char platform[64];
+	char *config;
+	size_t config_len;
+	char **diff_ids;
+};
+
+static void remote_done(struct remote *rm)
+{
+	registry_close(rm->reg);
+	cache_close(rm->cache);
+	image_manifest_done(&rm->m);
+	free(rm->config);
+	strv_free(rm->diff_ids);
+}
+
+/* Manifest, config and diff_ids: everything about the image before any layer. */
+static int remote_image(struct remote *rm, const struct remote_opts *o, struct rtr_err *e)
+{
+	struct blob_source src = {rm->reg, rm->cache, o->progress};
+	uint64_t total = 0;
+	int r;
+
+	r = registry_resolve(rm->reg, o->platform, &rm->m, rm->digest, rm->platform, e);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < rm->m.n_layers; i++)
+		total += rm->m.layers[i].size;
+	progress_manifest(o->progress, registry_ref(rm->reg), rm->digest, rm->platform,
+			  rm->m.n_layers, total);
+	r = blob_get_config(&src, &rm->m.config, &rm->config, &rm->config_len, e);
+	if (r < 0)
+		return r;
+	/* OCI requires them; without them a layer's content could not be checked. */
+	r = image_config_diff_ids(rm->config, rm->config_len, rm->m.n_layers, &rm->diff_ids, e);
+	if (r >= 0 && !rm->diff_ids)
+		r = rtr_err_set(e, EBADMSG, "no rootfs.diff_ids: the layers cannot be checked");
+	if (r < 0)
+		return pull_err_wrap(e, -r, "%s: image config", registry_ref(rm->reg));
+	return 0;
+}
+
+/* Every layer into the temporary bundle, then config.json. */
+static int remote_unpack(struct remote *rm, const struct remote_opts *o, struct bundle *b,
+			 struct rtr_err *e)
+{
+	struct blob_source src = {rm->reg, rm->cache, o->progress};
+	_cleanup_free_ char *source = xasprintf("docker://%s", registry_ref(rm->reg));
+	int r;
+
+	if (!source)
+		return -ENOMEM;
+	for (size_t i = 0; i < rm->m.n_layers; i++) {
+		const struct image_desc *d = &rm->m.layers[i];
+		progress_layer_start(o->progress, i, d->digest, d->size);
+		r = blob_pull_layer(&src, d, rm->diff_ids[i], bundle_rootfs_fd(b), o->unpack, e);
+		if (r < 0)
+			return r;
+	}
+	struct bundle_image img = {
+	    .config_json = rm->config,
+	    .config_len = rm->config_len,
+	    .config_digest = rm->m.config.digest,
+	    .manifest_digest = rm->digest,
+	    .ref_name = registry_ref(rm->reg),
+	    .source = source,
+	};
+	return bundle_write_config(b, &img, o->presets, e);
+}
+
+int remote_pull(const struct remote_opts *o, const char *source, const char *bundle,
+		struct rtr_err *e)
+{
+	struct remote rm = {};
+	_cleanup_bundle_ struct bundle *b = NULL;
+	int r;
+
+	r = registry_open(&rm.reg, source, &o->reg, e);
+	if (r >= 0 && !o->no_cache)
+		r = cache_open(o->cache_dir ? o->cache_dir : RTR_CACHE_DIR, &rm.cache, e);
+	if (r >= 0)
+		r = remote_image(&rm, o, e);
+	if (r >= 0)
+		r = bundle_create_tmp(&b, bundle, o->force, e);
+	if (r >= 0) {
+		bundle_set_sync(b, !o->no_sync);
+		r = remote_unpack(&rm, o, b, e);
+	}
+	if (r >= 0)
+		r = bundle_commit(b, e);
+	if (r >= 0)
+		progress_done(o->progress, bundle, rm.digest);
+	remote_done(&rm);
+	return r;
+}
+
+int remote_check(const struct remote_opts *o, const char *source, const char *bundle,
+		 bool *ret_newer, struct rtr_err *e)
+{
+	struct remote rm = {};
+	_cleanup_free_ char *have = NULL;
+	int r;
+
+	r = bundle_read_image_digest(bundle, &have, e);
+	if (r >= 0)
+		r = registry_open(&rm.reg, source, &o->reg, e);
+	if (r >= 0)
+		r = registry_resolve(rm.reg, o->platform, &rm.m, rm.digest, rm.platform, e);
+	if (r >= 0) {
+		*ret_newer = !streq(have, rm.digest);
+		progress_check(o->progress, registry_ref(rm.reg), have, rm.digest, *ret_newer);
+	}
+	remote_done(&rm);
+	return r;
+}
