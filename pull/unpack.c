@@ -7,29 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "runner/lib/cleanup.h"
+#include "runner/lib/inroot.h"
 #include "runner/lib/util.h"
 #include "unpack.h"
-
-#ifndef RESOLVE_IN_ROOT
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_IN_ROOT 0x10
-#endif
-
-struct rtr_open_how {
-	uint64_t flags;
-	uint64_t mode;
-	uint64_t resolve;
-};
-
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
 
 volatile sig_atomic_t unpack_interrupted;
 
@@ -47,18 +32,6 @@ int unpack_signals_install(void)
 	    sigaction(SIGHUP, &sa, NULL) < 0)
 		return -errno;
 	return 0;
-}
-
-/* -1 unknown, 0 fallback, 1 openat2 */
-static int openat2_state = -1;
-
-bool unpack_use_openat2(void)
-{
-	if (openat2_state < 0) {
-		const char *e = getenv("RTR_PULL_NO_OPENAT2");
-		openat2_state = e && *e && !streq(e, "0") ? 0 : 1;
-	}
-	return openat2_state == 1;
 }
 
 struct dirtime {
@@ -272,203 +245,24 @@ static int clean_path(const char *in, char **ret)
 	return 0;
 }
 
-static int open_how(int dirfd, const char *path, int flags, uint64_t resolve)
-{
-	struct rtr_open_how how = {.flags = (uint64_t)flags, .resolve = resolve};
-	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
-}
-
-/*
- * The fallback resolver: walk @path below @root one component at a time with O_NOFOLLOW,
- * following symlinks by hand with ".." and absolute targets clamped at the root, the
- * way RESOLVE_IN_ROOT does.  Returns an O_PATH fd of the directory.  @create makes
- * missing directories (0755).
- */
-static int walk_fallback(int root, const char *path, bool create)
-{
-	_cleanup_free_ char *rest = strdup(path);
-	_cleanup_free_ int *stack = NULL;
-	size_t depth = 0, cap = 0;
-	int hops = 0, cur, r = 0;
-
-	if (!rest)
-		return -ENOMEM;
-	cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cur < 0)
-		return -errno;
-
-	while (rest[0]) {
-		char *comp = rest, *slash = strchr(rest, '/');
-		struct stat st;
-		int fd;
-
-		if (unpack_interrupted) {
-			r = -EINTR;
-			goto out;
-		}
-		if (slash)
-			*slash = 0;
-		if (comp[0] == 0 || streq(comp, ".")) {
-			/* nothing */
-		} else if (streq(comp, "..")) {
-			if (depth > 0) {
-				close(cur);
-				cur = stack[--depth];
-			}
-		} else {
-			fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0 && errno == ENOENT && create) {
-				if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
-					r = -errno;
-					goto out;
-				}
-				fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			}
-			if (fd < 0) {
-				r = -errno;
-				goto out;
-			}
-			if (fstat(fd, &st) < 0) {
-				r = -errno;
-				close(fd);
-				goto out;
-			}
-			if (S_ISLNK(st.st_mode)) {
-				char target[PATH_MAX + 1];
-				ssize_t tl = readlinkat(fd, "", target, PATH_MAX);
-				char *nrest;
-				close(fd);
-				if (tl < 0) {
-					r = -errno;
-					goto out;
-				}
-				target[tl] = 0;
-				if (++hops > RTR_PULL_MAX_SYMLINK_HOPS) {
-					r = -ELOOP;
-					goto out;
-				}
-				if (target[0] == '/') {
-					/* absolute: restart at the root */
-					while (depth > 0)
-						close(stack[--depth]), (void)0;
-					close(cur);
-					cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-					if (cur < 0) {
-						r = -errno;
-						goto out;
-					}
-				}
-				nrest = xasprintf("%s/%s", target, slash ? slash + 1 : "");
-				if (!nrest) {
-					r = -ENOMEM;
-					goto out;
-				}
-				free(rest);
-				rest = nrest;
-				continue;
-			}
-			if (!S_ISDIR(st.st_mode)) {
-				close(fd);
-				r = -ENOTDIR;
-				goto out;
-			}
-			if (depth == cap) {
-				size_t nc = cap ? cap * 2 : 16;
-				int *ns = realloc(stack, nc * sizeof(*ns));
-				if (!ns) {
-					close(fd);
-					r = -ENOMEM;
-					goto out;
-				}
-				stack = ns;
-				cap = nc;
-			}
-			stack[depth++] = cur;
-			cur = fd;
-		}
-		if (!slash)
-			break;
-		memmove(rest, slash + 1, strlen(slash + 1) + 1);
-	}
-out:
-	while (depth > 0)
-		close(stack[--depth]);
-	if (r < 0) {
-		close(cur);
-		return r;
-	}
-	return cur;
-}
-
-/* O_PATH fd of directory @path (cleaned, "" = root) resolved inside @root. */
+/* O_PATH fd of directory @path (cleaned, "" = root) resolved inside @root; @create makes
+ * what is missing, through dangling symlinks inside the root too. */
 static int open_dir_in_root(int root, const char *path, bool create)
 {
-	const uint64_t res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	int fd;
-
-	if (unpack_use_openat2()) {
-		fd = open_how(root, path[0] ? path : ".", O_PATH | O_DIRECTORY | O_CLOEXEC, res);
-		if (fd == -ENOSYS) {
-			openat2_state = 0; /* kernel before 5.6 */
-		} else if (fd == -ENOENT && create) {
-			/* Something is missing: the walk creates it, following symlinks (even
-			 * dangling ones) inside the root exactly as the resolution above does. */
-			return walk_fallback(root, path, true);
-		} else
-			return fd;
-	}
-	return walk_fallback(root, path, create);
+	int fd = -1;
+	int r = inroot_openat(root, path, O_PATH | O_DIRECTORY,
+			      create ? INROOT_MKDIR : INROOT_NO_CREATE, &fd);
+	return r < 0 ? r : fd;
 }
 
 int unpack_open_in_root(int rootfs_fd, const char *path, int flags, struct rtr_err *err)
 {
-	_cleanup_free_ char *cur = strdup(path);
-	int fd;
+	int fd = -1;
+	int r = inroot_openat(rootfs_fd, path, flags, INROOT_NO_CREATE, &fd);
 
-	if (!cur)
-		return -ENOMEM;
-	if (unpack_use_openat2()) {
-		fd = open_how(rootfs_fd, path, flags | O_CLOEXEC,
-			      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-		if (fd != -ENOSYS)
-			return fd < 0 ? rtr_err_set(err, -fd, "%s: %s", path, strerror(-fd)) : fd;
-		openat2_state = 0;
-	}
-	/* Fallback: resolve the directory by the walk (which clamps ".." and absolute
-	 * targets at the root), then follow a final symlink by hand. */
-	for (int hops = 0; hops <= RTR_PULL_MAX_SYMLINK_HOPS; hops++) {
-		_cleanup_close_ int dfd = -1;
-		char target[PATH_MAX + 1], *slash = strrchr(cur, '/'), *next;
-		const char *dir = "", *base = cur;
-		ssize_t tl;
-
-		if (slash) {
-			*slash = 0;
-			dir = cur;
-			base = slash + 1;
-		}
-		dfd = walk_fallback(rootfs_fd, dir, false);
-		if (dfd < 0)
-			return rtr_err_set(err, -dfd, "%s: %s", path, strerror(-dfd));
-		if (!base[0] || streq(base, ".") || streq(base, ".."))
-			base = ".";
-		fd = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0)
-			return fd;
-		if (errno != ELOOP)
-			return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
-		tl = readlinkat(dfd, base, target, PATH_MAX);
-		if (tl < 0)
-			return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
-		target[tl] = 0;
-		next = target[0] == '/' ? strdup(target) : xasprintf("%s/%s", dir, target);
-		if (!next)
-			return -ENOMEM;
-		free(cur);
-		cur = next;
-	}
-	return rtr_err_set(err, ELOOP, "%s: too many levels of symbolic links", path);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+	return fd;
 }
 
 /* Remove @name below @dirfd, recursing into directories without following symlinks. */
