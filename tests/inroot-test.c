@@ -63,16 +63,18 @@ static void mklink(const char *target, const char *rel)
 
 /*
  * The tree, below @r (a directory of the test directory, beside "outside"):
- *   dir/file            "in"
- *   abs -> /dir                    an absolute link: the root's dir, not the host's
- *   up -> ../../../..              ".." beyond the root stops at it
- *   upfile -> ../../outside/secret  would be the host's secret: must stay inside
- *   loop1 <-> loop2                a loop
+ *   dir/file                         "in"
+ *   abs -> /dir                      an absolute link: the root's dir, not the host's
+ *   up -> ../../../..                ".." beyond the root stops at it
+ *   upfile -> ../../outside/secret   would be the host's secret: must stay inside
+ *   dir/abs2 -> /dir/file            an absolute link below the root restarts at the root
+ *   dir/upup -> ../../../dir         a relative one climbs from where it is
+ *   loop1 <-> loop2                  a loop
  *   c00 -> c01 -> ... -> c40 -> dir  41 links from c00, 40 from c01
- *   dangling -> /new/sub           an absolute dangling link (creation goes inside)
- *   danglingup -> ../../made       a relative one climbing out
- *   flink -> dir/file              a symlink as the last component
- *   dfile -> /etc2/conf            a dangling last component, created as a file
+ *   dangling -> /new/sub             an absolute dangling link (creation goes inside)
+ *   danglingup -> ../../made         a relative one climbing out
+ *   flink -> dir/file                a symlink as the last component
+ *   dfile -> /etc2/conf              a dangling last component, created as a file
  */
 static void make_tree(const char *r)
 {
@@ -89,6 +91,10 @@ static void make_tree(const char *r)
 	mklink("../../../..", p);
 	snprintf(p, sizeof(p), "%s/upfile", r);
 	mklink("../../outside/secret", p);
+	snprintf(p, sizeof(p), "%s/dir/abs2", r);
+	mklink("/dir/file", p);
+	snprintf(p, sizeof(p), "%s/dir/upup", r);
+	mklink("../../../dir", p);
 	snprintf(p, sizeof(p), "%s/loop1", r);
 	mklink("loop2", p);
 	snprintf(p, sizeof(p), "%s/loop2", r);
@@ -165,6 +171,10 @@ static void test_mode(const char *mode, bool walk)
 	       "an absolute symlink resolves inside the root");
 	expect(rootfd, mode, "up/dir", O_PATH, INROOT_NO_CREATE, DIRP("dir"), 0,
 	       "a ../.. symlink stops at the root");
+	expect(rootfd, mode, "dir/abs2", O_PATH, INROOT_NO_CREATE, DIRP("dir/file"), 0,
+	       "an absolute symlink below the root starts again at the root");
+	expect(rootfd, mode, "dir/upup/file", O_PATH, INROOT_NO_CREATE, DIRP("dir/file"), 0,
+	       "a ../.. symlink below the root climbs from its own directory");
 	expect(rootfd, mode, "upfile", O_PATH, INROOT_NO_CREATE, NULL, -ENOENT,
 	       "a symlink to the host's file finds nothing");
 	expect(rootfd, mode, "loop1", O_PATH, INROOT_NO_CREATE, NULL, -ELOOP,
