@@ -24,6 +24,8 @@
 #define RTR_HOOK_TIMEOUT_S 30
 /* Longest container name. */
 #define RTR_NAME_MAX 64
+/* Symlinks followed in one path inside a rootfs by the walk without openat2 (kernel: 40). */
+#define RTR_INROOT_MAX_SYMLINK_HOPS 40
 
 /* ---- rtr-pull: registries (pull/http.c, pull/registry.c, pull/cache.c) ---- */
 /* Registry used for references that name none (RouterOS's registry-url). */
@@ -65,8 +67,6 @@
 #define RTR_PULL_MAX_PAX_BYTES (1024 * 1024)
 /* Most extended attributes on one entry. */
 #define RTR_PULL_MAX_XATTRS 128
-/* Symlinks followed while resolving one path inside a rootfs (as the kernel's 40). */
-#define RTR_PULL_MAX_SYMLINK_HOPS 40
 /* Largest manifest.json / index.json / config read from an archive, bytes. */
 #define RTR_PULL_MAX_ARCHIVE_JSON_BYTES (4 * 1024 * 1024)
 /* Buffer of the streaming layer pipeline (read and inflate), bytes. */

@@ -8,29 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "runner/lib/cleanup.h"
+#include "runner/lib/inroot.h"
 #include "runner/lib/util.h"
 #include "unpack.h"
-
-#ifndef RESOLVE_IN_ROOT
-#define RESOLVE_NO_MAGICLINKS 0x02
-#define RESOLVE_IN_ROOT 0x10
-#endif
-
-struct rtr_open_how {
-	uint64_t flags;
-	uint64_t mode;
-	uint64_t resolve;
-};
-
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
 
 volatile sig_atomic_t unpack_interrupted;
 
@@ -48,18 +33,6 @@ int unpack_signals_install(void)
 	    sigaction(SIGHUP, &sa, NULL) < 0)
 		return -errno;
 	return 0;
-}
-
-/* -1 unknown, 0 fallback, 1 openat2 */
-static int openat2_state = -1;
-
-bool unpack_use_openat2(void)
-{
-	if (openat2_state < 0) {
-		const char *e = getenv("RTR_PULL_NO_OPENAT2");
-		openat2_state = e && *e && !streq(e, "0") ? 0 : 1;
-	}
-	return openat2_state == 1;
 }
 
 struct dirtime {
@@ -275,203 +248,24 @@ static int clean_path(const char *in, char **ret)
 	return 0;
 }
 
-static int open_how(int dirfd, const char *path, int flags, uint64_t resolve)
-{
-	struct rtr_open_how how = {.flags = (uint64_t)flags, .resolve = resolve};
-	long fd = syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-	return fd < 0 ? -errno : (int)fd;
-}
-
-/*
- * The fallback resolver: walk @path below @root one component at a time with O_NOFOLLOW,
- * following symlinks by hand with ".." and absolute targets clamped at the root, the
- * way RESOLVE_IN_ROOT does.  Returns an O_PATH fd of the directory.  @create makes
- * missing directories (0755).
- */
-static int walk_fallback(int root, const char *path, bool create)
-{
-	_cleanup_free_ char *rest = strdup(path);
-	_cleanup_free_ int *stack = NULL;
-	size_t depth = 0, cap = 0;
-	int hops = 0, cur, r = 0;
-
-	if (!rest)
-		return -ENOMEM;
-	cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cur < 0)
-		return -errno;
-
-	while (rest[0]) {
-		char *comp = rest, *slash = strchr(rest, '/');
-		struct stat st;
-		int fd;
-
-		if (unpack_interrupted) {
-			r = -EINTR;
-			goto out;
-		}
-		if (slash)
-			*slash = 0;
-		if (comp[0] == 0 || streq(comp, ".")) {
-			/* nothing */
-		} else if (streq(comp, "..")) {
-			if (depth > 0) {
-				close(cur);
-				cur = stack[--depth];
-			}
-		} else {
-			fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0 && errno == ENOENT && create) {
-				if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST) {
-					r = -errno;
-					goto out;
-				}
-				fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			}
-			if (fd < 0) {
-				r = -errno;
-				goto out;
-			}
-			if (fstat(fd, &st) < 0) {
-				r = -errno;
-				close(fd);
-				goto out;
-			}
-			if (S_ISLNK(st.st_mode)) {
-				char target[PATH_MAX + 1];
-				ssize_t tl = readlinkat(fd, "", target, PATH_MAX);
-				char *nrest;
-				close(fd);
-				if (tl < 0) {
-					r = -errno;
-					goto out;
-				}
-				target[tl] = 0;
-				if (++hops > RTR_PULL_MAX_SYMLINK_HOPS) {
-					r = -ELOOP;
-					goto out;
-				}
-				if (target[0] == '/') {
-					/* absolute: restart at the root */
-					while (depth > 0)
-						close(stack[--depth]), (void)0;
-					close(cur);
-					cur = openat(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-					if (cur < 0) {
-						r = -errno;
-						goto out;
-					}
-				}
-				nrest = xasprintf("%s/%s", target, slash ? slash + 1 : "");
-				if (!nrest) {
-					r = -ENOMEM;
-					goto out;
-				}
-				free(rest);
-				rest = nrest;
-				continue;
-			}
-			if (!S_ISDIR(st.st_mode)) {
-				close(fd);
-				r = -ENOTDIR;
-				goto out;
-			}
-			if (depth == cap) {
-				size_t nc = cap ? cap * 2 : 16;
-				int *ns = realloc(stack, nc * sizeof(*ns));
-				if (!ns) {
-					close(fd);
-					r = -ENOMEM;
-					goto out;
-				}
-				stack = ns;
-				cap = nc;
-			}
-			stack[depth++] = cur;
-			cur = fd;
-		}
-		if (!slash)
-			break;
-		memmove(rest, slash + 1, strlen(slash + 1) + 1);
-	}
-out:
-	while (depth > 0)
-		close(stack[--depth]);
-	if (r < 0) {
-		close(cur);
-		return r;
-	}
-	return cur;
-}
-
-/* O_PATH fd of directory @path (cleaned, "" = root) resolved inside @root. */
+/* O_PATH fd of directory @path (cleaned, "" = root) resolved inside @root; @create makes
+ * what is missing, through dangling symlinks inside the root too. */
 static int open_dir_in_root(int root, const char *path, bool create)
 {
-	const uint64_t res = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	int fd;
-
-	if (unpack_use_openat2()) {
-		fd = open_how(root, path[0] ? path : ".", O_PATH | O_DIRECTORY | O_CLOEXEC, res);
-		if (fd == -ENOSYS) {
-			openat2_state = 0; /* kernel before 5.6 */
-		} else if (fd == -ENOENT && create) {
-			/* Something is missing: the walk creates it, following symlinks (even
-			 * dangling ones) inside the root exactly as the resolution above does. */
-			return walk_fallback(root, path, true);
-		} else
-			return fd;
-	}
-	return walk_fallback(root, path, create);
+	int fd = -1;
+	int r = inroot_openat(root, path, O_PATH | O_DIRECTORY,
+			      create ? INROOT_MKDIR : INROOT_NO_CREATE, &fd);
+	return r < 0 ? r : fd;
 }
 
 int unpack_open_in_root(int rootfs_fd, const char *path, int flags, struct rtr_err *err)
 {
-	_cleanup_free_ char *cur = strdup(path);
-	int fd;
+	int fd = -1;
+	int r = inroot_openat(rootfs_fd, path, flags, INROOT_NO_CREATE, &fd);
 
-	if (!cur)
-		return -ENOMEM;
-	if (unpack_use_openat2()) {
-		fd = open_how(rootfs_fd, path, flags | O_CLOEXEC,
-			      RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-		if (fd != -ENOSYS)
-			return fd < 0 ? rtr_err_set(err, -fd, "%s: %s", path, strerror(-fd)) : fd;
-		openat2_state = 0;
-	}
-	/* Fallback: resolve the directory by the walk (which clamps ".." and absolute
-	 * targets at the root), then follow a final symlink by hand. */
-	for (int hops = 0; hops <= RTR_PULL_MAX_SYMLINK_HOPS; hops++) {
-		_cleanup_close_ int dfd = -1;
-		char target[PATH_MAX + 1], *slash = strrchr(cur, '/'), *next;
-		const char *dir = "", *base = cur;
-		ssize_t tl;
-
-		if (slash) {
-			*slash = 0;
-			dir = cur;
-			base = slash + 1;
-		}
-		dfd = walk_fallback(rootfs_fd, dir, false);
-		if (dfd < 0)
-			return rtr_err_set(err, -dfd, "%s: %s", path, strerror(-dfd));
-		if (!base[0] || streq(base, ".") || streq(base, ".."))
-			base = ".";
-		fd = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0)
-			return fd;
-		if (errno != ELOOP)
-			return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
-		tl = readlinkat(dfd, base, target, PATH_MAX);
-		if (tl < 0)
-			return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
-		target[tl] = 0;
-		next = target[0] == '/' ? strdup(target) : xasprintf("%s/%s", dir, target);
-		if (!next)
-			return -ENOMEM;
-		free(cur);
-		cur = next;
-	}
-	return rtr_err_set(err, ELOOP, "%s: too many levels of symbolic links", path);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+	return fd;
 }
 
 /* Remove @name below @dirfd, recursing into directories without following symlinks. */
@@ -733,20 +527,15 @@ static int whiteout(struct unpack *u, const char *dir, const char *base, struct 
 	return r < 0 ? fail(u, err, r, "applying the whiteout") : 0;
 }
 
-int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err *err)
+/* Cleans @e's path into u->cur and counts the entry against the limits. */
+static int entry_start(struct unpack *u, const struct unpack_entry *e, struct rtr_err *err)
 {
-	_cleanup_free_ char *path = NULL;
-	char *dir, *base;
-	bool keep_dir = false;
-	int pfd, r;
+	int r;
 
-	if (unpack_interrupted)
-		return rtr_err_set(err, EINTR, "interrupted");
 	free(u->cur);
 	u->cur = NULL;
 	u->skip = false;
 	u->left = e->type == UNPACK_REG ? e->size : 0;
-
 	r = clean_path(e->path, &u->cur);
 	if (r < 0) {
 		char p[128];
@@ -762,49 +551,190 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 		return rtr_err_set(err, EFBIG,
 				   "%s: unpacked size would exceed the limit of %llu bytes", u->cur,
 				   (unsigned long long)u->o->max_bytes);
+	return 0;
+}
 
+/* The root itself ("./"): take its metadata, nothing else. */
+static int root_entry(struct unpack *u, const struct unpack_entry *e, struct rtr_err *err)
+{
+	_cleanup_close_ int rfd = -1;
+
+	if (e->type != UNPACK_DIR)
+		return rtr_err_set(err, EPERM, "/: a non-directory for the root, refused");
+	rfd = openat(u->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rfd < 0)
+		return fail(u, err, -errno, "open");
+	return set_meta_fd(u, rfd, e, false, err);
+}
+
+/* The directory @dir an entry goes into, created as needed: the cached fd while entries
+ * stay in one directory, else resolved inside the root.  The fd stays the cache's. */
+static int parent_dir(struct unpack *u, const char *dir, struct rtr_err *err)
+{
+	int pfd;
+
+	if (u->pcache_fd >= 0 && streq(u->pcache_dir, dir))
+		return u->pcache_fd;
+	pcache_drop(u);
+	pfd = open_dir_in_root(u->root, dir, true);
+	if (pfd < 0)
+		return fail(u, err, pfd, "resolving the parent directory");
+	u->pcache_dir = strdup(dir);
+	if (!u->pcache_dir) {
+		close(pfd);
+		return rtr_err_set(err, ENOMEM, "out of memory");
+	}
+	u->pcache_fd = pfd;
+	return pfd;
+}
+
+/* A regular file: created here, written by unpack_data(), finished by unpack_finish(). */
+static int make_reg(struct unpack *u, int pfd, const char *base, const struct unpack_entry *e,
+		    struct rtr_err *err)
+{
+	const int fl = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	/* create first, clear only when something is in the way: one syscall less for the
+	 * common fresh file */
+	int fd = openat(pfd, base, fl, 0600), r;
+
+	if (fd < 0 && errno == EEXIST) {
+		r = clear_target(u, pfd, base, false, err);
+		if (r < 0)
+			return r;
+		fd = openat(pfd, base, fl, 0600);
+	}
+	if (fd < 0)
+		return fail(u, err, -errno, "create");
+	u->fd = fd;
+	u->mode = e->mode;
+	u->uid = e->uid;
+	u->gid = e->gid;
+	u->mtime = e->mtime;
+	u->mtime_nsec = e->mtime_nsec;
+	/* the tar reader lends xattrs for this call only */
+	if (xattrs_keep(u, e) < 0)
+		return rtr_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int make_dir(struct unpack *u, int pfd, const char *base, const struct unpack_entry *e,
+		    bool keep, struct rtr_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!keep && mkdirat(pfd, base, 0700) < 0)
+		return fail(u, err, -errno, "mkdir");
+	fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(u, err, -errno, "open");
+	r = set_meta_fd(u, fd, e, false, err);
+	if (r < 0)
+		return r;
+	/* times last, after the children are in (they change the mtime) */
+	if (dirs_push(u, u->cur, e->mtime, e->mtime_nsec) < 0)
+		return rtr_err_set(err, ENOMEM, "out of memory");
+	return 0;
+}
+
+static int make_symlink(struct unpack *u, int pfd, const char *base, const struct unpack_entry *e,
+			struct rtr_err *err)
+{
+	struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
+				 {.tv_sec = e->mtime, .tv_nsec = e->mtime_nsec}};
+
+	if (symlinkat(e->linkname, pfd, base) < 0)
+		return fail(u, err, -errno, "symlink");
+	if (fchownat(pfd, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    (u->is_root || errno != EPERM))
+		return fail(u, err, -errno, "chown");
+	if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return fail(u, err, -errno, "setting times");
+	return 0;
+}
+
+/* Only to a regular file (or node) already inside the root, never a directory. */
+static int make_hardlink(struct unpack *u, int pfd, const char *base, const struct unpack_entry *e,
+			 struct rtr_err *err)
+{
+	_cleanup_free_ char *t = NULL;
+	_cleanup_close_ int tfd = -1;
+	char *tdir, *tbase;
+	struct stat st;
+
+	if (clean_path(e->linkname, &t) < 0)
+		return rtr_err_set(err, EPERM, "%s: hard link target leaves the root, refused",
+				   u->cur);
+	split(t, &tdir, &tbase);
+	if (!tbase[0])
+		return rtr_err_set(err, EPERM, "%s: hard link to the root, refused", u->cur);
+	tfd = open_dir_in_root(u->root, tdir, false);
+	if (tfd < 0)
+		return fail(u, err, tfd, "resolving the hard link target");
+	if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return fail(u, err, -errno, "hard link target");
+	if (S_ISDIR(st.st_mode))
+		return rtr_err_set(err, EPERM, "%s: hard link to a directory, refused", u->cur);
+	if (linkat(tfd, tbase, pfd, base, 0) < 0)
+		return fail(u, err, -errno, "link");
+	return 0;
+}
+
+/* Character and block devices, FIFOs. */
+static int make_node(struct unpack *u, int pfd, const char *base, const struct unpack_entry *e,
+		     struct rtr_err *err)
+{
+	mode_t t = e->type == UNPACK_CHAR ? S_IFCHR : e->type == UNPACK_BLOCK ? S_IFBLK : S_IFIFO;
+	struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
+				 {.tv_sec = e->mtime, .tv_nsec = e->mtime_nsec}};
+	_cleanup_close_ int fd = -1;
+
+	if (mknodat(pfd, base, t | 0600, e->type == UNPACK_FIFO ? 0 : e->rdev) < 0)
+		return fail(u, err, -errno, "mknod");
+	fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(u, err, -errno, "open");
+	if (fchownat(fd, "", e->uid, e->gid, AT_EMPTY_PATH) < 0 && (u->is_root || errno != EPERM))
+		return fail(u, err, -errno, "chown");
+	if (fchmodat(pfd, base, e->mode & 07777, 0) < 0)
+		return fail(u, err, -errno, "chmod");
+	if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return fail(u, err, -errno, "setting times");
+	return 0;
+}
+
+int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	char *dir, *base;
+	bool keep_dir = false;
+	int pfd, r;
+
+	if (unpack_interrupted)
+		return rtr_err_set(err, EINTR, "interrupted");
+	r = entry_start(u, e, err);
+	if (r < 0)
+		return r;
 	path = strdup(u->cur);
 	if (!path)
 		return -ENOMEM;
 	split(path, &dir, &base);
-
-	if (!base[0]) {
-		/* The root itself ("./"): take its metadata, nothing else. */
-		if (e->type != UNPACK_DIR)
-			return rtr_err_set(err, EPERM, "/: a non-directory for the root, refused");
-		_cleanup_close_ int rfd = openat(u->root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (rfd < 0)
-			return fail(u, err, -errno, "open");
-		return set_meta_fd(u, rfd, e, false, err);
-	}
-
+	if (!base[0])
+		return root_entry(u, e, err);
 	if (startswith(base, ".wh.")) {
 		u->skip = true;
 		pcache_drop(u); /* it may remove an ancestor of the cached directory */
 		return whiteout(u, dir, base, err);
 	}
-
 	if ((e->type == UNPACK_CHAR || e->type == UNPACK_BLOCK) && !u->o->allow_devices) {
 		warn(u, "%s: device node skipped (use --allow-devices)", u->cur);
 		u->skip = true;
 		return 0;
 	}
 
-	if (u->pcache_fd >= 0 && streq(u->pcache_dir, dir)) {
-		pfd = u->pcache_fd;
-	} else {
-		pcache_drop(u);
-		pfd = open_dir_in_root(u->root, dir, true);
-		if (pfd < 0)
-			return fail(u, err, pfd, "resolving the parent directory");
-		u->pcache_dir = strdup(dir);
-		if (!u->pcache_dir) {
-			close(pfd);
-			return rtr_err_set(err, ENOMEM, "out of memory");
-		}
-		u->pcache_fd = pfd;
-	}
-
+	pfd = parent_dir(u, dir, err);
+	if (pfd < 0)
+		return pfd;
 	if (note_parent(u, dir, pfd) < 0)
 		return rtr_err_set(err, ENOMEM, "out of memory");
 	if (e->type != UNPACK_REG) {
@@ -817,108 +747,18 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 		return rtr_err_set(err, ENOMEM, "out of memory");
 
 	switch (e->type) {
-	case UNPACK_REG: {
-		/* create first, clear only when something is in the way: one syscall less
-		 * for the common fresh file */
-		int fd =
-		    openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0 && errno == EEXIST) {
-			r = clear_target(u, pfd, base, false, err);
-			if (r < 0)
-				return r;
-			fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-				    0600);
-		}
-		if (fd < 0)
-			return fail(u, err, -errno, "create");
-		u->fd = fd;
-		u->mode = e->mode;
-		u->uid = e->uid;
-		u->gid = e->gid;
-		u->mtime = e->mtime;
-		u->mtime_nsec = e->mtime_nsec;
-		/* the tar reader lends xattrs for this call only */
-		if (xattrs_keep(u, e) < 0)
-			return rtr_err_set(err, ENOMEM, "out of memory");
-		return 0;
-	}
-	case UNPACK_DIR: {
-		_cleanup_close_ int fd = -1;
-		if (!keep_dir && mkdirat(pfd, base, 0700) < 0)
-			return fail(u, err, -errno, "mkdir");
-		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return fail(u, err, -errno, "open");
-		r = set_meta_fd(u, fd, e, false, err);
-		if (r < 0)
-			return r;
-		/* times last, after the children are in (they change the mtime) */
-		if (dirs_push(u, u->cur, e->mtime, e->mtime_nsec) < 0)
-			return rtr_err_set(err, ENOMEM, "out of memory");
-		return 0;
-	}
-	case UNPACK_SYMLINK: {
-		struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
-					 {.tv_sec = e->mtime, .tv_nsec = e->mtime_nsec}};
-		if (symlinkat(e->linkname, pfd, base) < 0)
-			return fail(u, err, -errno, "symlink");
-		if (fchownat(pfd, base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0 &&
-		    (u->is_root || errno != EPERM))
-			return fail(u, err, -errno, "chown");
-		if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
-			return fail(u, err, -errno, "setting times");
-		return 0;
-	}
-	case UNPACK_HARDLINK: {
-		_cleanup_free_ char *t = NULL;
-		_cleanup_close_ int tfd = -1;
-		char *tdir, *tbase;
-		struct stat st;
-		r = clean_path(e->linkname, &t);
-		if (r < 0)
-			return rtr_err_set(err, EPERM,
-					   "%s: hard link target leaves the root, refused", u->cur);
-		split(t, &tdir, &tbase);
-		if (!tbase[0])
-			return rtr_err_set(err, EPERM, "%s: hard link to the root, refused",
-					   u->cur);
-		tfd = open_dir_in_root(u->root, tdir, false);
-		if (tfd < 0)
-			return fail(u, err, tfd, "resolving the hard link target");
-		if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return fail(u, err, -errno, "hard link target");
-		if (S_ISDIR(st.st_mode))
-			return rtr_err_set(err, EPERM, "%s: hard link to a directory, refused",
-					   u->cur);
-		if (linkat(tfd, tbase, pfd, base, 0) < 0)
-			return fail(u, err, -errno, "link");
-		return 0;
-	}
+	case UNPACK_REG:
+		return make_reg(u, pfd, base, e, err);
+	case UNPACK_DIR:
+		return make_dir(u, pfd, base, e, keep_dir, err);
+	case UNPACK_SYMLINK:
+		return make_symlink(u, pfd, base, e, err);
+	case UNPACK_HARDLINK:
+		return make_hardlink(u, pfd, base, e, err);
 	case UNPACK_CHAR:
 	case UNPACK_BLOCK:
-	case UNPACK_FIFO: {
-		mode_t t = e->type == UNPACK_CHAR    ? S_IFCHR
-			   : e->type == UNPACK_BLOCK ? S_IFBLK
-						     : S_IFIFO;
-		_cleanup_close_ int fd = -1;
-		if (mknodat(pfd, base, t | 0600, e->type == UNPACK_FIFO ? 0 : e->rdev) < 0)
-			return fail(u, err, -errno, "mknod");
-		fd = openat(pfd, base, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			return fail(u, err, -errno, "open");
-		if (fchownat(fd, "", e->uid, e->gid, AT_EMPTY_PATH) < 0 &&
-		    (u->is_root || errno != EPERM))
-			return fail(u, err, -errno, "chown");
-		if (fchmodat(pfd, base, e->mode & 07777, 0) < 0)
-			return fail(u, err, -errno, "chmod");
-		{
-			struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT},
-						 {.tv_sec = e->mtime, .tv_nsec = e->mtime_nsec}};
-			if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
-				return fail(u, err, -errno, "setting times");
-		}
-		return 0;
-	}
+	case UNPACK_FIFO:
+		return make_node(u, pfd, base, e, err);
 	}
 	return 0;
 }

@@ -4,12 +4,10 @@
 /*
  * Applying tar entries to a rootfs, safely.
  *
- * Every path is resolved relative to the rootfs directory fd with
- * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): ".." and absolute symlinks are
- * clamped to the root, so no entry can reach outside it.  Where openat2 is missing
- * (kernels before 5.6: -ENOSYS) or RTR_PULL_NO_OPENAT2=1 is set, a component-by-component
- * O_NOFOLLOW walk does the same: symlinks met on the way are followed by hand, clamped at
- * the root, with a hop limit.  The last component is never followed.
+ * Every path is resolved relative to the rootfs directory fd by runner/lib/inroot.c (openat2
+ * RESOLVE_IN_ROOT, or the O_NOFOLLOW walk on kernels before 5.6 or with RTR_NO_OPENAT2=1):
+ * ".." and absolute symlinks are clamped to the root, so no entry can reach outside it.
+ * Only an entry's parent directory is resolved; its last component is never followed.
  *
  * Layer semantics (OCI image spec, "Applying changesets"): ".wh.NAME" removes NAME,
  * ".wh..wh..opq" empties its directory of what earlier layers put there; an entry
@@ -77,9 +75,6 @@ extern volatile sig_atomic_t unpack_interrupted;
  * blocking reads return EINTR). */
 int unpack_signals_install(void);
 
-/* Is the openat2 path in use (false: forced or detected fallback)? */
-bool unpack_use_openat2(void);
-
 struct unpack;
 
 int unpack_new(struct unpack **ret, int rootfs_fd, struct unpack_opts *opts);
@@ -98,6 +93,6 @@ int unpack_end_layer(struct unpack *u, struct rtr_err *err);
 /* Remove @name below @dirfd recursively without following symlinks; absent is fine. */
 int unpack_rm_rf_at(int dirfd, const char *name);
 
-/* fd-relative open of @path inside the root (read only), O_NOFOLLOW on the last
- * component; used by the bundle writer to read the image's /etc/passwd. */
+/* open(2) of @path inside the root with @flags (symlinks followed, inside the root; add
+ * O_NOFOLLOW for the last component); the bundle writer reads the image's /etc/passwd. */
 int unpack_open_in_root(int rootfs_fd, const char *path, int flags, struct rtr_err *err);

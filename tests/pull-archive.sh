@@ -47,7 +47,7 @@ no_leftovers() { # DESC DIR
 }
 
 for mode in openat2 fallback; do
-	if [[ $mode == fallback ]]; then export RTR_PULL_NO_OPENAT2=1; else unset RTR_PULL_NO_OPENAT2; fi
+	if [[ $mode == fallback ]]; then export RTR_NO_OPENAT2=1; else unset RTR_NO_OPENAT2; fi
 	o="$T/out-$mode"
 	mkdir -p "$o"
 
@@ -69,7 +69,7 @@ for mode in openat2 fallback; do
 	compare "$mode: oci-archive tree equals umoci's" "$o/ocia" ref-multi.txt
 	no_leftovers "$mode: no temporary directories left" "$o"
 done
-unset RTR_PULL_NO_OPENAT2
+unset RTR_NO_OPENAT2
 o="$T/out-openat2"
 
 # ---- details of the unpacked tree ----

@@ -87,7 +87,7 @@ marks_before=$(host_marks)
 for c in "${cases[@]}"; do
 	args=$(python3 "$FIX/pull-images.py" malicious "$c" "$IMG/$c.tar" "$SB")
 	for mode in openat2 fallback; do
-		if [[ $mode == fallback ]]; then export RTR_PULL_NO_OPENAT2=1; else unset RTR_PULL_NO_OPENAT2; fi
+		if [[ $mode == fallback ]]; then export RTR_NO_OPENAT2=1; else unset RTR_NO_OPENAT2; fi
 		b="$OUT/$c-$mode"
 		# shellcheck disable=SC2086
 		run "$RTR_PULL" $args "$IMG/$c.tar" "$b"
@@ -132,7 +132,7 @@ for c in "${cases[@]}"; do
 		is "$(host_marks)" "$marks_before" "$c ($mode): no escape marks on the host"
 	done
 done
-unset RTR_PULL_NO_OPENAT2
+unset RTR_NO_OPENAT2
 
 # Specific checks of contained cases
 is "$(cat "$SB/victim")" precious "victim file intact after all attacks"

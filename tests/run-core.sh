@@ -207,6 +207,17 @@ check "  and stays in the rootfs" test ! -e /rc-core-evil3 -a -d "$B/rootfs/rc-c
 RTR_NO_OPENAT2=1 R --mount "$T/data:/escape2/rc-core-evil4" "$B" -- /probe stat /escape2/rc-core-evil4
 check "without openat2: ../.. symlinks stay in the rootfs" test ! -e /tmp/rc-core-evil4 -a -d "$B/rootfs/tmp/rc-core-evil4"
 rm -rf "$B/rootfs/escape" "$B/rootfs/escape2" "$B/rootfs/rc-core-evil3" "$B/rootfs/tmp/rc-core-evil4"
+# A dangling symlink on the way: the destination is created where it points, inside the
+# rootfs (both resolvers).
+ln -s /rc-core-none/deep "$B/rootfs/dangle"
+for mode in openat2 walk; do
+	[[ $mode == walk ]] && export RTR_NO_OPENAT2=1
+	R --mount "$T/rodata/file:/dangle/f-$mode" "$B" -- /probe cat "/dangle/f-$mode"
+	like "$out" "^hello$" "$mode: a file mount through a dangling symlink"
+	check "  created inside the rootfs" test -f "$B/rootfs/rc-core-none/deep/f-$mode" -a ! -e /rc-core-none
+	unset RTR_NO_OPENAT2
+done
+rm -rf "$B/rootfs/dangle" "$B/rootfs/rc-core-none"
 
 bundle_jq "$B" '.mounts += [{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs",
 	"options": ["nosuid", "nodev", "noexec", "size=1m", "mode=0700"]}]'
