@@ -19,7 +19,7 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "container.h"
 
 static const struct rtr_device_rule default_devices[] = {
     {true, 'c', -1, -1, "m"}, {true, 'b', -1, -1, "m"},	   {true, 'c', 1, 3, "rwm"},

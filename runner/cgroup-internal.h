@@ -69,7 +69,7 @@ int cg_rel_for_name(const char *parent, const char *name, char *buf, size_t n);
 
 #include <sys/types.h>
 
-#include "modules.h"
+#include "container.h"
 
 #define CG_NONE (-2)
 #define CG_CPU_PERIOD_US 100000 /* docker's --cpus period */

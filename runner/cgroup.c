@@ -38,7 +38,8 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "cgroup.h"
+#include "names.h"
 
 #ifndef CGROUP_SUPER_MAGIC
 #define CGROUP_SUPER_MAGIC 0x27e0eb
@@ -556,7 +557,7 @@ bool cg_has_file(const struct rtr_cgroup *cg, int where, const char *file)
 static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const char *base,
 		       struct rtr_err *err)
 {
-	const char *parent = c->opts ? c->opts->cgroup_parent : NULL;
+	const char *parent = c->spec->ext.cgroup_parent;
 	const char *cp = c->spec->lx.cgroups_path;
 	size_t n = sizeof(cg->rel);
 	int r;
@@ -866,9 +867,9 @@ int cgroup_setup(struct rtr_container *c, struct rtr_err *err)
 	if (c->bundle)
 		fsetxattr(cg->lock_fd, CG_XATTR_BUNDLE, c->bundle, strlen(c->bundle), 0);
 	{
-		char v[48];
-		const char *sig = c->spec->ext.stop_signal ? c->spec->ext.stop_signal : "";
-		int n = snprintf(v, sizeof(v), "%s %u", sig,
+		char v[48], sig[24];
+		int n = snprintf(v, sizeof(v), "%s %u",
+				 signal_to_string(c->spec->ext.stop_signal, sig, sizeof(sig)),
 				 c->spec->ext.stop_timeout_set ? c->spec->ext.stop_timeout_s
 							       : RTR_STOP_TIMEOUT_S);
 

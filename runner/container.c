@@ -39,7 +39,14 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "caps.h"
+#include "cgroup.h"
+#include "filter.h"
+#include "hooks.h"
+#include "mount.h"
+#include "names.h"
+#include "net.h"
+#include "security.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -667,7 +674,7 @@ static int supervise(struct rtr_container *c, struct relay *rl, int *ret_status)
 	const struct rtr_spec *s = c->spec;
 	sigset_t mask;
 	_cleanup_close_ int sfd = -1, tfd = -1;
-	int stop_sig = s->ext.stop_signal ? opts_parse_signal(s->ext.stop_signal) : SIGTERM;
+	int stop_sig = s->ext.stop_signal; /* parsed and defaulted by settings.c */
 	int stops = 0, status = 0;
 	bool exited = false;
 

@@ -20,7 +20,7 @@
 #include "lib/cleanup.h"
 #include "lib/json.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "hooks.h"
 
 /* The state of the container as the runtime spec defines it. */
 static char *state_json(const struct rtr_container *c, const char *status)

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The command line of rtr-run: getopt_long into struct rtr_opts (strings only), and
- * core_apply_options(), which folds the core options into the spec.  Other modules fold
- * theirs in their own *_apply_options().
+ * core_apply_options(), which folds the OCI overrides (env, mounts, args, user, ulimits,
+ * ...) into the spec.  The rtr settings that also come from org.rtr.* annotations, and
+ * the cgroup limits, are parsed by settings.c; caps.c, seccomp.c and security.c fold
+ * their options in their own *_apply_options().
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,7 +24,8 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "names.h"
+#include "opts.h"
 
 enum opt_kind { OPT_STR, OPT_STRV, OPT_BOOL, OPT_COUNT, OPT_HELP, OPT_VERSION };
 
@@ -292,24 +295,6 @@ int opts_resolve_name(const struct rtr_opts *o, char **ret_name, struct rtr_err 
 
 /* ---- applying the core options --------------------------------------------------------- */
 
-static int env_set(char ***env, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-	char **v = *env;
-
-	for (size_t i = 0; v && v[i]; i++)
-		if (strncmp(v[i], kv, klen) == 0 && v[i][klen] == '=') {
-			char *n = strdup(kv);
-			if (!n)
-				return -ENOMEM;
-			free(v[i]);
-			v[i] = n;
-			return 0;
-		}
-	return strv_push(env, kv);
-}
-
 static bool env_key_valid(const char *kv)
 {
 	const char *eq = strchr(kv, '=');
@@ -367,74 +352,38 @@ static int apply_env_file(char ***env, const char *path, struct rtr_err *err)
 	return 0;
 }
 
-static int append_bind(struct rtr_spec *s, const char *spec_str, struct rtr_err *err)
+static int append_bind(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 {
-	_cleanup_free_ char *copy = strdup(spec_str);
+	_cleanup_(bind_spec_done) struct bind_spec b = { 0 };
 	_cleanup_free_ char *src = NULL;
-	char *dst, *mode;
 	struct rtr_mount *m, *nm;
-	bool ro = false;
+	const char *why = NULL;
 	struct stat st;
+	int r;
 
-	if (!copy)
-		return -ENOMEM;
-	dst = strchr(copy, ':');
-	if (!dst || dst == copy)
-		return rtr_err_set(err, EINVAL, "--mount %s: expected SRC:DST[:ro]", spec_str);
-	*dst++ = 0;
-	mode = strchr(dst, ':');
-	if (mode) {
-		*mode++ = 0;
-		if (streq(mode, "ro"))
-			ro = true;
-		else if (!streq(mode, "rw"))
-			return rtr_err_set(err, EINVAL, "--mount %s: unknown mode '%s' (ro or rw)",
-					   spec_str, mode);
-	}
-	if (dst[0] != '/')
-		return rtr_err_set(err, EINVAL, "--mount %s: destination must be absolute",
-				   spec_str);
-	src = realpath(copy, NULL);
+	r = bind_spec_parse(arg, &b, &why);
+	if (r == -EINVAL)
+		return rtr_err_set(err, EINVAL, "--mount %s: %s", arg, why);
+	if (r < 0)
+		return r;
+	src = realpath(b.src, NULL);
 	if (!src || stat(src, &st) < 0)
-		return rtr_err_set(err, errno, "--mount %s: %s: %s", spec_str, copy,
-				   strerror(errno));
+		return rtr_err_set(err, errno, "--mount %s: %s: %s", arg, b.src, strerror(errno));
 
 	nm = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*nm));
 	if (!nm)
 		return -ENOMEM;
 	s->mounts = nm;
 	m = &nm[s->n_mounts];
-	memset(m, 0, sizeof(*m));
-	m->destination = strdup(dst);
-	m->type = strdup("bind");
-	m->source = TAKE_PTR(src);
-	if (!m->destination || !m->type ||
-	    strv_push(&m->options, "rbind") < 0 || (ro && strv_push(&m->options, "ro") < 0)) {
-		free(m->destination);
-		free(m->type);
-		free(m->source);
-		strv_free(m->options);
-		return -ENOMEM;
-	}
-	m->bind = true;
-	m->flags = MS_BIND | MS_REC | (ro ? MS_RDONLY : 0);
+	*m = (struct rtr_mount){ .destination = TAKE_PTR(b.dst), .source = TAKE_PTR(src),
+				 .type = strdup("bind"), .bind = true,
+				 .flags = MS_BIND | MS_REC | (b.ro ? MS_RDONLY : 0) };
 	s->n_mounts++;
+	if (!m->type || strv_push(&m->options, "rbind") < 0 ||
+	    (b.ro && strv_push(&m->options, "ro") < 0))
+		return -ENOMEM; /* spec_free() frees the half-built entry */
 	return 0;
 }
-
-static const struct {
-	const char *name;
-	int resource;
-} rlimit_names[] = {
-	{ "cpu", RLIMIT_CPU },		{ "fsize", RLIMIT_FSIZE },
-	{ "data", RLIMIT_DATA },	{ "stack", RLIMIT_STACK },
-	{ "core", RLIMIT_CORE },	{ "rss", RLIMIT_RSS },
-	{ "nproc", RLIMIT_NPROC },	{ "nofile", RLIMIT_NOFILE },
-	{ "memlock", RLIMIT_MEMLOCK },	{ "as", RLIMIT_AS },
-	{ "locks", RLIMIT_LOCKS },	{ "sigpending", RLIMIT_SIGPENDING },
-	{ "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },
-	{ "rtprio", RLIMIT_RTPRIO },	{ "rttime", RLIMIT_RTTIME },
-};
 
 static int parse_rlim_value(const char *s, uint64_t *ret)
 {
@@ -461,9 +410,7 @@ static int apply_ulimit(struct rtr_spec *s, const char *arg, struct rtr_err *err
 	if (!val)
 		return rtr_err_set(err, EINVAL, "--ulimit %s: expected NAME=SOFT[:HARD]", arg);
 	*val++ = 0;
-	for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
-		if (streq(copy, rlimit_names[i].name))
-			res = rlimit_names[i].resource;
+	res = rlimit_from_short(copy);
 	if (res < 0)
 		return rtr_err_set(err, EINVAL, "--ulimit %s: unknown limit '%s'", arg, copy);
 	hard = strchr(val, ':');
@@ -480,11 +427,9 @@ static int apply_ulimit(struct rtr_spec *s, const char *arg, struct rtr_err *err
 			p->rlimits[i].hard = hard_v;
 			return 0;
 		}
-	type = xasprintf("RLIMIT_%s", copy);
+	type = xasprintf("RLIMIT_%s", rlimit_name(res));
 	if (!type)
 		return -ENOMEM;
-	for (char *c = type; *c; c++)
-		*c = (char)toupper((unsigned char)*c);
 	nr = realloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*nr));
 	if (!nr)
 		return -ENOMEM;
@@ -511,32 +456,6 @@ static int apply_user(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 	if (g)
 		s->process.user.gid = (uint32_t)gid;
 	return 0;
-}
-
-/* "SIGTERM", "TERM", "15" -> 15. */
-int opts_parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} sigs[] = {
-		{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "TERM", SIGTERM }, { "ALRM", SIGALRM },
-		{ "CONT", SIGCONT }, { "STOP", SIGSTOP },   { "WINCH", SIGWINCH }, { "PWR", SIGPWR },
-		{ "ABRT", SIGABRT }, { "PIPE", SIGPIPE },   { "TSTP", SIGTSTP }, { "XCPU", SIGXCPU },
-	};
-	uint64_t n;
-
-	if (!s)
-		return -EINVAL;
-	if (parse_u64(s, 64, &n) == 0)
-		return n >= 1 ? (int)n : -EINVAL;
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
-		if (strcasecmp(s, sigs[i].name) == 0)
-			return sigs[i].sig;
-	return -EINVAL;
 }
 
 static int set_str(char **field, const char *v)
@@ -600,32 +519,7 @@ static int apply_shm_size(struct rtr_spec *s, const char *arg, struct rtr_err *e
 int core_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
 {
 	struct rtr_process *p = &s->process;
-	const char *a;
 	int r;
-
-	/* Annotations first, the command line overrides them. */
-	if (!s->ext.stop_signal && (a = spec_annotation(s, "org.rtr.stop-signal"))) {
-		if (opts_parse_signal(a) < 0)
-			return rtr_err_set(err, EINVAL,
-					   "config.json: annotation org.rtr.stop-signal: unknown "
-					   "signal '%s'", a);
-		if (set_str(&s->ext.stop_signal, a) < 0)
-			return -ENOMEM;
-	}
-	if (!s->ext.stop_timeout_set && (a = spec_annotation(s, "org.rtr.stop-timeout"))) {
-		uint64_t t;
-		if (parse_u64(a, 86400, &t) < 0)
-			return rtr_err_set(err, EINVAL,
-					   "config.json: annotation org.rtr.stop-timeout: expected "
-					   "seconds, got '%s'", a);
-		s->ext.stop_timeout_s = (unsigned)t;
-		s->ext.stop_timeout_set = true;
-	}
-
-	if (o->restart)
-		return rtr_err_set(err, ENOTSUP, "--restart: not supported by this version");
-	if (o->health_cmd || o->health_interval)
-		return rtr_err_set(err, ENOTSUP, "--health-cmd: not supported by this version");
 
 	if (o->hostname) {
 		if (!*o->hostname || strlen(o->hostname) > 64)
@@ -682,25 +576,6 @@ int core_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_
 		r = apply_ulimit(s, o->ulimits[i], err);
 		if (r < 0)
 			return r;
-	}
-	if (o->init)
-		s->ext.init = true;
-	if (o->log_file && set_str(&s->ext.log_path, o->log_file) < 0)
-		return -ENOMEM;
-	if (o->stop_signal) {
-		if (opts_parse_signal(o->stop_signal) < 0)
-			return rtr_err_set(err, EINVAL, "--stop-signal %s: unknown signal",
-					   o->stop_signal);
-		if (set_str(&s->ext.stop_signal, o->stop_signal) < 0)
-			return -ENOMEM;
-	}
-	if (o->stop_timeout) {
-		uint64_t t;
-		if (parse_u64(o->stop_timeout, 86400, &t) < 0)
-			return rtr_err_set(err, EINVAL, "--stop-timeout %s: expected seconds",
-					   o->stop_timeout);
-		s->ext.stop_timeout_s = (unsigned)t;
-		s->ext.stop_timeout_set = true;
 	}
 	if (o->shm_size) {
 		r = apply_shm_size(s, o->shm_size, err);

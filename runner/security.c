@@ -22,7 +22,8 @@
 #include "lib/cleanup.h"
 #include "lib/profile.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "caps-names.h"
+#include "security.h"
 
 /* When /proc/sys/kernel/cap_last_cap cannot be read (CAP_CHECKPOINT_RESTORE, Linux 5.9). */
 #define CAP_LAST_CAP_FALLBACK 40
@@ -67,21 +68,11 @@ static int caps_vec(const char *const *names, int **ret, size_t *ret_n)
 	return 0;
 }
 
-static void caps_clear(struct rtr_caps *k)
-{
-	free(k->bounding);
-	free(k->effective);
-	free(k->inheritable);
-	free(k->permitted);
-	free(k->ambient);
-	*k = (struct rtr_caps){0};
-}
-
 static int default_caps(struct rtr_caps *k)
 {
 	int r;
 
-	caps_clear(k);
+	spec_caps_free(k);
 	if ((r = caps_vec(profile_caps, &k->bounding, &k->n_bounding)) < 0 ||
 	    (r = caps_vec(profile_caps, &k->effective, &k->n_effective)) < 0 ||
 	    (r = caps_vec(profile_caps, &k->permitted, &k->n_permitted)) < 0)
@@ -101,7 +92,7 @@ static int all_caps(struct rtr_caps *k)
 	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 32, &buf, &len) == 0 &&
 	    sscanf(buf, "%d", &v) == 1 && v > 0 && v < 64)
 		last = v;
-	caps_clear(k);
+	spec_caps_free(k);
 	for (int i = 0; i < 3; i++) {
 		sets[i] = calloc((size_t)last + 1, sizeof(int));
 		if (!sets[i]) {

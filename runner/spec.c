@@ -30,7 +30,9 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "caps-names.h"
+#include "names.h"
+#include "settings.h"
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -339,22 +341,6 @@ static int parse_caps(struct json_cur c, struct rtr_caps *caps, struct rtr_err *
 	return 0;
 }
 
-/* clang-format off */
-static const struct {
-	const char *name;
-	int resource;
-} rlimit_names[] = {
-	{ "RLIMIT_AS", RLIMIT_AS },		{ "RLIMIT_CORE", RLIMIT_CORE },
-	{ "RLIMIT_CPU", RLIMIT_CPU },		{ "RLIMIT_DATA", RLIMIT_DATA },
-	{ "RLIMIT_FSIZE", RLIMIT_FSIZE },	{ "RLIMIT_LOCKS", RLIMIT_LOCKS },
-	{ "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },	{ "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-	{ "RLIMIT_NICE", RLIMIT_NICE },		{ "RLIMIT_NOFILE", RLIMIT_NOFILE },
-	{ "RLIMIT_NPROC", RLIMIT_NPROC },	{ "RLIMIT_RSS", RLIMIT_RSS },
-	{ "RLIMIT_RTPRIO", RLIMIT_RTPRIO },	{ "RLIMIT_RTTIME", RLIMIT_RTTIME },
-	{ "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
-};
-/* clang-format on */
-
 static int parse_rlimit(struct json_cur c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
@@ -372,10 +358,7 @@ static int parse_rlimit(struct json_cur c, void *elem, struct rtr_err *err)
 
 	if (r < 0)
 		return r;
-	rl->resource = -1;
-	for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
-		if (streq(rl->type, rlimit_names[i].name))
-			rl->resource = rlimit_names[i].resource;
+	rl->resource = rlimit_from_type(rl->type);
 	if (rl->resource < 0)
 		return json_error(json_member(&c, "type"), err, "unknown rlimit \"%.64s\"",
 				  rl->type);
@@ -830,33 +813,8 @@ static int parse_root(struct json_cur c, struct rtr_spec *s, struct rtr_err *err
 
 /* ---- org.rtr.* annotations ---- */
 
-static int ext_bool(struct json_cur c, const char *v, bool *ret, struct rtr_err *err)
-{
-	if (streq(v, "true") || streq(v, "1") || streq(v, "yes"))
-		*ret = true;
-	else if (streq(v, "false") || streq(v, "0") || streq(v, "no"))
-		*ret = false;
-	else
-		return json_error(c, err, "expected true or false, got \"%.32s\"", v);
-	return 0;
-}
-
-static int ext_restart(struct json_cur c, const char *v, struct rtr_err *err)
-{
-	const char *n;
-	uint64_t max;
-
-	if (streq(v, "no") || streq(v, "always") || streq(v, "on-failure"))
-		return 0;
-	n = startswith(v, "on-failure:");
-	if (n && parse_u64(n, UINT32_MAX, &max) == 0)
-		return 0;
-	return json_error(c, err, "expected no, always or on-failure[:N], got \"%.32s\"", v);
-}
-
 static int parse_ext(struct json_cur ann, struct rtr_spec *s, struct rtr_err *err)
 {
-	struct rtr_ext *e = &s->ext;
 	size_t n = 0;
 	int r;
 
@@ -864,43 +822,17 @@ static int parse_ext(struct json_cur ann, struct rtr_spec *s, struct rtr_err *er
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_cur c = json_member_at(&ann, i);
-		const char *v = c.node->str;
-		char **dst = NULL;
-		uint64_t u;
+		char label[128];
 
-		if (streq(c.key, "org.rtr.stop-signal"))
-			dst = &e->stop_signal;
-		else if (streq(c.key, "org.rtr.log"))
-			dst = &e->log_path;
-		else if (streq(c.key, "org.rtr.health-cmd")) {
-			/* Kept for when supervision grows them; listed until then. */
-			if (note_unsupported(c, &s->unsupported) < 0)
-				return -ENOMEM;
-			dst = &e->health_cmd;
-		} else if (streq(c.key, "org.rtr.restart")) {
-			r = ext_restart(c, v, err);
-			if (r < 0 || note_unsupported(c, &s->unsupported) < 0)
-				return r < 0 ? r : -ENOMEM;
-			dst = &e->restart;
-		} else if (streq(c.key, "org.rtr.init")) {
-			r = ext_bool(c, v, &e->init, err);
-			if (r < 0)
-				return r;
-		} else if (streq(c.key, "org.rtr.stop-timeout")) {
-			if (parse_u64(v, 24 * 3600, &u) < 0)
-				return json_error(c, err,
-						  "expected seconds (0..86400), got \"%.32s\"", v);
-			e->stop_timeout_s = (unsigned)u;
-			e->stop_timeout_set = true;
-		}
-		if (dst) {
-			if (!*v)
-				return json_error(c, err, "must not be empty");
-			free(*dst);
-			*dst = strdup(v);
-			if (!*dst)
-				return -ENOMEM;
-		}
+		if (!startswith(c.key, "org.rtr."))
+			continue;
+		json_path(c, label, sizeof(label));
+		r = settings_annotation(s, c.key, c.node->str, label, err);
+		if (r < 0)
+			return r;
+		/* Checked but not applied by this version: listed, so main() warns. */
+		if (r > 0 && note_unsupported(c, &s->unsupported) < 0)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -1034,13 +966,14 @@ int spec_load(int bundle_dirfd, struct rtr_spec **ret, struct rtr_err *err)
 
 /* ---- freeing and small lookups ---- */
 
-static void caps_free_sets(struct rtr_caps *c)
+void spec_caps_free(struct rtr_caps *k)
 {
-	free(c->bounding);
-	free(c->effective);
-	free(c->inheritable);
-	free(c->permitted);
-	free(c->ambient);
+	free(k->bounding);
+	free(k->effective);
+	free(k->inheritable);
+	free(k->permitted);
+	free(k->ambient);
+	*k = (struct rtr_caps){ 0 };
 }
 
 static void process_free(struct rtr_process *p)
@@ -1050,32 +983,12 @@ static void process_free(struct rtr_process *p)
 	strv_free(p->args);
 	strv_free(p->env);
 	free(p->cwd);
-	caps_free_sets(&p->caps);
+	spec_caps_free(&p->caps);
 	for (size_t i = 0; p->rlimits && i < p->n_rlimits; i++)
 		free(p->rlimits[i].type);
 	free(p->rlimits);
 	free(p->apparmor_profile);
 	free(p->selinux_label);
-}
-
-static void ext_free(struct rtr_ext *e)
-{
-	free(e->network);
-	free(e->veth);
-	free(e->veth_peer);
-	strv_free(e->addresses);
-	free(e->gateway);
-	free(e->gateway6);
-	free(e->mac);
-	free(e->bridge);
-	strv_free(e->host_addresses);
-	strv_free(e->dns);
-	strv_free(e->dns_search);
-	strv_free(e->add_hosts);
-	free(e->stop_signal);
-	free(e->log_path);
-	free(e->restart);
-	free(e->health_cmd);
 }
 
 void spec_free(struct rtr_spec *s)
@@ -1108,7 +1021,7 @@ void spec_free(struct rtr_spec *s)
 	}
 	spec_kv_free(s->annotations, s->n_annotations);
 	spec_linux_free(&s->lx);
-	ext_free(&s->ext);
+	settings_free(&s->ext);
 	strv_free(s->unsupported);
 	free(s);
 }
