@@ -341,9 +341,6 @@ void spec_free(struct rtr_spec *s);
 int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret,
 		       struct rtr_err *err);
 
-/* Annotation lookup; NULL when absent. */
-const char *spec_annotation(const struct rtr_spec *s, const char *key);
-
 /* Frees the five capability arrays and zeroes @k. */
 void spec_caps_free(struct rtr_caps *k);
 
