@@ -37,19 +37,10 @@ static int fail(const struct rtr_err *err, int r)
 }
 
 /* Every config.json message starts with "config.json: " (the parser's messages start
- * with the JSON path, spec_load's with the file name). */
+ * with the JSON path). */
 static int fail_config(struct rtr_err *err, int r)
 {
-	char msg[RTR_ERR_MSG_MAX];
-
-	if (!err->code || !err->msg[0])
-		rtr_err_set(err, r < 0 ? -r : r, "%s", strerror(r < 0 ? -r : r));
-	if (!startswith(err->msg, "config.json")) {
-		memcpy(msg, err->msg, sizeof(msg));
-		snprintf(err->msg, sizeof(err->msg), "config.json: %.*s", (int)sizeof(msg) - 14,
-			 msg);
-	}
-	return fail(err, r);
+	return fail(err, rtr_err_prefix(err, r, "config.json"));
 }
 
 /* Command line > bundle > config.h, once, into the typed spec; nothing is created yet. */

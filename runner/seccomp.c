@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -161,10 +162,10 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 			return rtr_err_set(err, -r, "--seccomp %s: %s", o->seccomp, strerror(-r));
 		r = spec_parse_seccomp(buf, len, &sc, err);
 		if (r < 0) {
-			char msg[RTR_ERR_MSG_MAX];
+			char what[PATH_MAX + 16];
 
-			snprintf(msg, sizeof(msg), "%s", err ? err->msg : "invalid");
-			return rtr_err_set(err, -r, "--seccomp %s: %s", o->seccomp, msg);
+			snprintf(what, sizeof(what), "--seccomp %s", o->seccomp);
+			return rtr_err_prefix(err, r, what);
 		}
 		filter_spec_free(s->lx.seccomp);
 		s->lx.seccomp = TAKE_PTR(sc);

@@ -731,10 +731,10 @@ int spec_load(int bundle_dirfd, struct rtr_spec **ret, struct rtr_err *err)
 
 	r = read_file_at(bundle_dirfd, "config.json", RTR_CONFIG_MAX_BYTES, &buf, &len);
 	if (r == -EFBIG)
-		return rtr_err_set(err, EFBIG, "config.json: larger than the limit of %d bytes",
+		return rtr_err_set(err, EFBIG, "larger than the limit of %d bytes",
 				   RTR_CONFIG_MAX_BYTES);
 	if (r < 0)
-		return rtr_err_set(err, -r, "config.json: %s", strerror(-r));
+		return rtr_err_set(err, -r, "%s", strerror(-r));
 	return spec_parse(buf, len, ret, err);
 }
 

@@ -333,7 +333,9 @@ struct rtr_spec {
  * fills @err with "JSON-PATH: reason", e.g. ".process.args[1]: expected a string".
  */
 int spec_parse(const char *buf, size_t len, struct rtr_spec **ret, struct rtr_err *err);
-/* Read BUNDLE/config.json (size limit from config.h) and parse it. */
+/* Read BUNDLE/config.json (size limit from config.h) and parse it.  Like every error of
+ * the parser, the message does not name the file: the caller adds "config.json: " with
+ * rtr_err_prefix(). */
 int spec_load(int bundle_dirfd, struct rtr_spec **ret, struct rtr_err *err);
 void spec_free(struct rtr_spec *s);
 /* Parse one linux.seccomp object (e.g. a Docker seccomp profile file for --seccomp FILE);
