@@ -14,7 +14,7 @@ struct rtr_seccomp;
 
 /* -EINVAL for an unknown name. */
 int filter_action_from_name(const char *name, uint32_t *ret_action); /* SCMP_ACT_* base */
-int filter_op_from_name(const char *name, int *ret_op);              /* SCMP_CMP_* */
+int filter_op_from_name(const char *name, int *ret_op);		     /* SCMP_CMP_* */
 int filter_arch_from_name(const char *name, uint32_t *ret_arch);     /* SCMP_ARCH_* */
 /* A flag OCI names; *ret_flag is the SECCOMP_FILTER_FLAG_* rtr applies, 0 for a known
  * flag it does not apply (the filter refuses those). */

@@ -51,8 +51,7 @@ static int merge(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *e
 	if ((r = settings_apply_options(o, s, err)) < 0 ||
 	    (r = core_apply_options(o, s, err)) < 0 ||
 	    (r = security_apply_options(o, s, err)) < 0 ||
-	    (r = caps_apply_options(o, s, err)) < 0 ||
-	    (r = filter_apply_options(o, s, err)) < 0)
+	    (r = caps_apply_options(o, s, err)) < 0 || (r = filter_apply_options(o, s, err)) < 0)
 		return r;
 	return settings_finish(s, err);
 }
@@ -79,7 +78,8 @@ static int resolve_rootfs(const char *bundle, const struct rtr_spec *s, char **r
 	}
 	if (streq(real, "/")) {
 		free(real);
-		return rtr_err_set(err, EINVAL, "rootfs %s: the host's / cannot be a rootfs", joined);
+		return rtr_err_set(err, EINVAL, "rootfs %s: the host's / cannot be a rootfs",
+				   joined);
 	}
 	*ret = real;
 	return 0;
@@ -88,8 +88,8 @@ static int resolve_rootfs(const char *bundle, const struct rtr_spec *s, char **r
 int main(int argc, char **argv)
 {
 	struct rtr_opts o;
-	struct rtr_err err = { 0 };
-	struct rtr_container c = { .bundle_fd = -1, .sync_fd = -1, .pid = -1 };
+	struct rtr_err err = {0};
+	struct rtr_container c = {.bundle_fd = -1, .sync_fd = -1, .pid = -1};
 	_cleanup_free_ char *name = NULL;
 	int r, code;
 

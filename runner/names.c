@@ -18,21 +18,21 @@ static const struct {
 	const char *name;
 	int sig;
 } signals[] = {
-	{ "HUP", SIGHUP },	{ "INT", SIGINT },	{ "QUIT", SIGQUIT },   { "ILL", SIGILL },
-	{ "TRAP", SIGTRAP },	{ "ABRT", SIGABRT },	{ "BUS", SIGBUS },     { "FPE", SIGFPE },
-	{ "KILL", SIGKILL },	{ "USR1", SIGUSR1 },	{ "SEGV", SIGSEGV },   { "USR2", SIGUSR2 },
-	{ "PIPE", SIGPIPE },	{ "ALRM", SIGALRM },	{ "TERM", SIGTERM },
+    {"HUP", SIGHUP},	   {"INT", SIGINT},	  {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+    {"TRAP", SIGTRAP},	   {"ABRT", SIGABRT},	  {"BUS", SIGBUS},   {"FPE", SIGFPE},
+    {"KILL", SIGKILL},	   {"USR1", SIGUSR1},	  {"SEGV", SIGSEGV}, {"USR2", SIGUSR2},
+    {"PIPE", SIGPIPE},	   {"ALRM", SIGALRM},	  {"TERM", SIGTERM},
 #ifdef SIGSTKFLT
-	{ "STKFLT", SIGSTKFLT },
+    {"STKFLT", SIGSTKFLT},
 #endif
-	{ "CHLD", SIGCHLD },	{ "CONT", SIGCONT },	{ "STOP", SIGSTOP },   { "TSTP", SIGTSTP },
-	{ "TTIN", SIGTTIN },	{ "TTOU", SIGTTOU },	{ "URG", SIGURG },     { "XCPU", SIGXCPU },
-	{ "XFSZ", SIGXFSZ },	{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF },  { "WINCH", SIGWINCH },
-	{ "IO", SIGIO },
+    {"CHLD", SIGCHLD},	   {"CONT", SIGCONT},	  {"STOP", SIGSTOP}, {"TSTP", SIGTSTP},
+    {"TTIN", SIGTTIN},	   {"TTOU", SIGTTOU},	  {"URG", SIGURG},   {"XCPU", SIGXCPU},
+    {"XFSZ", SIGXFSZ},	   {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH},
+    {"IO", SIGIO},
 #ifdef SIGPWR
-	{ "PWR", SIGPWR },
+    {"PWR", SIGPWR},
 #endif
-	{ "SYS", SIGSYS },	{ "IOT", SIGABRT },	{ "CLD", SIGCHLD },    { "POLL", SIGIO },
+    {"SYS", SIGSYS},	   {"IOT", SIGABRT},	  {"CLD", SIGCHLD},  {"POLL", SIGIO},
 };
 
 /* "RTMIN", "RTMIN+N", "RTMAX", "RTMAX-N" (after "SIG" is stripped). */
@@ -45,8 +45,8 @@ static int signal_rt(const char *s)
 		return -EINVAL;
 	s += 5;
 	if (*s) {
-		if (*s != (min ? '+' : '-') || parse_u64(s + 1, (uint64_t)(SIGRTMAX - SIGRTMIN),
-							 &off) < 0)
+		if (*s != (min ? '+' : '-') ||
+		    parse_u64(s + 1, (uint64_t)(SIGRTMAX - SIGRTMIN), &off) < 0)
 			return -EINVAL;
 	}
 	return min ? SIGRTMIN + (int)off : SIGRTMAX - (int)off;
@@ -88,12 +88,12 @@ static const struct {
 	const char *name; /* OCI type without "RLIMIT_"; --ulimit takes it in lower case */
 	int resource;
 } rlimits[] = {
-	{ "AS", RLIMIT_AS },		   { "CORE", RLIMIT_CORE },	  { "CPU", RLIMIT_CPU },
-	{ "DATA", RLIMIT_DATA },	   { "FSIZE", RLIMIT_FSIZE },	  { "LOCKS", RLIMIT_LOCKS },
-	{ "MEMLOCK", RLIMIT_MEMLOCK },	   { "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },
-	{ "NOFILE", RLIMIT_NOFILE },	   { "NPROC", RLIMIT_NPROC },	  { "RSS", RLIMIT_RSS },
-	{ "RTPRIO", RLIMIT_RTPRIO },	   { "RTTIME", RLIMIT_RTTIME },	  { "SIGPENDING", RLIMIT_SIGPENDING },
-	{ "STACK", RLIMIT_STACK },
+    {"AS", RLIMIT_AS},		 {"CORE", RLIMIT_CORE},		{"CPU", RLIMIT_CPU},
+    {"DATA", RLIMIT_DATA},	 {"FSIZE", RLIMIT_FSIZE},	{"LOCKS", RLIMIT_LOCKS},
+    {"MEMLOCK", RLIMIT_MEMLOCK}, {"MSGQUEUE", RLIMIT_MSGQUEUE}, {"NICE", RLIMIT_NICE},
+    {"NOFILE", RLIMIT_NOFILE},	 {"NPROC", RLIMIT_NPROC},	{"RSS", RLIMIT_RSS},
+    {"RTPRIO", RLIMIT_RTPRIO},	 {"RTTIME", RLIMIT_RTTIME},	{"SIGPENDING", RLIMIT_SIGPENDING},
+    {"STACK", RLIMIT_STACK},
 };
 
 int rlimit_from_type(const char *type)

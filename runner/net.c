@@ -127,7 +127,7 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 {
 	const struct rtr_net_spec *x = &c->spec->ext.net;
 	struct rtr_net *n;
-	struct nl nl = { .fd = -1 };
+	struct nl nl = {.fd = -1};
 	char kind[32];
 	int r;
 
@@ -138,7 +138,8 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 	n->cfg = x;
 	if (x->veth)
 		snprintf(n->host, sizeof(n->host), "%s", x->veth);
-	snprintf(n->peer, sizeof(n->peer), "%s", x->veth_peer ? x->veth_peer : RTR_NET_PEER_DEFAULT);
+	snprintf(n->peer, sizeof(n->peer), "%s",
+		 x->veth_peer ? x->veth_peer : RTR_NET_PEER_DEFAULT);
 	r = gen_files(c->spec, n);
 	if (r < 0)
 		return rtr_err_set(err, -r, "network: %s", strerror(-r));
@@ -193,7 +194,7 @@ static int nl_fail(struct rtr_err *err, const struct nl *nl, int r, const char *
 
 static int setup_container_end(struct rtr_net *n, int netns_fd, struct rtr_err *err)
 {
-	struct nl nl = { .fd = -1 };
+	struct nl nl = {.fd = -1};
 	char ip[64];
 	int idx, r;
 
@@ -245,7 +246,7 @@ out:
 int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 {
 	struct rtr_net *n = c->net;
-	struct nl nl = { .fd = -1 };
+	struct nl nl = {.fd = -1};
 	_cleanup_close_ int netns_fd = -1;
 	char path[64], ip[64];
 	int r;

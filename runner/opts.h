@@ -23,9 +23,9 @@ struct rtr_opts {
 	/* core (options.c) */
 	char *name;
 	char *hostname;
-	char **env;      /* K=V */
+	char **env;	 /* K=V */
 	char **env_file; /* files of K=V lines */
-	char **mounts;   /* SRC:DST[:ro] */
+	char **mounts;	 /* SRC:DST[:ro] */
 	char *workdir;
 	char *entrypoint;
 	char *user; /* UID[:GID] */
@@ -61,7 +61,7 @@ struct rtr_opts {
 	char *cpu_list;
 	char *cpu_mems;
 	char *io_weight;
-	char **device_read_bps;   /* DEV:RATE */
+	char **device_read_bps; /* DEV:RATE */
 	char **device_write_bps;
 	char **device_read_iops;
 	char **device_write_iops;

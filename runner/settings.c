@@ -63,17 +63,6 @@ bad(const struct ctx *x, int code, const char *v, const char *fmt, ...)
 	return rtr_err_set(x->err, code, "%s: %s, got \"%.64s\"", x->label, why, v);
 }
 
-static int set_str(char **field, const char *v)
-{
-	char *n = strdup(v);
-
-	if (!n)
-		return -ENOMEM;
-	free(*field);
-	*field = n;
-	return 0;
-}
-
 /* ---- supervision -------------------------------------------------------------------- */
 
 static int p_stop_signal(const struct ctx *x, const char *v)
@@ -101,7 +90,7 @@ static int p_log(const struct ctx *x, const char *v)
 {
 	if (!*v)
 		return bad(x, EINVAL, v, "must not be empty");
-	return set_str(&x->s->ext.log_path, v);
+	return strdup_replace(&x->s->ext.log_path, v);
 }
 
 static int p_init(const struct ctx *x, const char *v)
@@ -127,7 +116,7 @@ static int p_restart(const struct ctx *x, const char *v)
 	if (!streq(v, "no") && !streq(v, "always") && !streq(v, "on-failure") &&
 	    !(n && parse_u64(n, UINT32_MAX, &max) == 0))
 		return bad(x, EINVAL, v, "expected no, always or on-failure[:N]");
-	return set_str(&x->s->ext.restart, v) < 0 ? -ENOMEM : 1;
+	return strdup_replace(&x->s->ext.restart, v) < 0 ? -ENOMEM : 1;
 }
 
 static int p_health(const struct ctx *x, const char *v)
@@ -136,7 +125,7 @@ static int p_health(const struct ctx *x, const char *v)
 		return rtr_err_set(x->err, ENOTSUP, "--health-cmd: not supported by this version");
 	if (!*v)
 		return bad(x, EINVAL, v, "must not be empty");
-	return set_str(&x->s->ext.health_cmd, v) < 0 ? -ENOMEM : 1;
+	return strdup_replace(&x->s->ext.health_cmd, v) < 0 ? -ENOMEM : 1;
 }
 
 /* ---- cgroup ------------------------------------------------------------------------- */
@@ -250,7 +239,7 @@ static int cpulist_online(const struct ctx *x, const char *v, const char *online
 			return bad(x, EINVAL, v, "%s %zu is not online",
 				   streq(unit, "CPU") ? "CPU" : "memory node", i);
 	MARK(x);
-	return set_str(dst, v);
+	return strdup_replace(dst, v);
 }
 
 static int p_cpu_list(const struct ctx *x, const char *v)
@@ -277,8 +266,8 @@ static int p_io_weight(const struct ctx *x, const char *v)
 }
 
 /* DEVICE:RATE, the device a block device node on the host. */
-static int push_throttle(const struct ctx *x, const char *v, bool bytes,
-			 struct rtr_throttle **t, size_t *n)
+static int push_throttle(const struct ctx *x, const char *v, bool bytes, struct rtr_throttle **t,
+			 size_t *n)
 {
 	_cleanup_free_ char *dev = strdup(v);
 	char *colon = dev ? strrchr(dev, ':') : NULL;
@@ -302,7 +291,7 @@ static int push_throttle(const struct ctx *x, const char *v, bool bytes,
 	nt = realloc(*t, (*n + 1) * sizeof(**t));
 	if (!nt)
 		return -ENOMEM;
-	nt[(*n)++] = (struct rtr_throttle){ major(st.st_rdev), minor(st.st_rdev), rate };
+	nt[(*n)++] = (struct rtr_throttle){major(st.st_rdev), minor(st.st_rdev), rate};
 	*t = nt;
 	MARK(x);
 	return 0;
@@ -337,7 +326,7 @@ static int p_cgroup_parent(const struct ctx *x, const char *v)
 
 	if (path_rel_append(buf, sizeof(buf), v) < 0 || !buf[0])
 		return bad(x, EINVAL, v, "bad cgroup path");
-	return set_str(&x->s->ext.cgroup_parent, buf);
+	return strdup_replace(&x->s->ext.cgroup_parent, buf);
 }
 
 #undef RES
@@ -374,7 +363,7 @@ static int p_network(const struct ctx *x, const char *v)
 		n->mode = RTR_NET_HOST;
 	else if (path && path[0] == '/') {
 		n->mode = RTR_NET_JOIN;
-		return set_str(&n->join_path, path);
+		return strdup_replace(&n->join_path, path);
 	} else
 		return bad(x, EINVAL, v, "expected veth, none, host or ns:/PATH");
 	return 0;
@@ -386,21 +375,21 @@ static int p_veth(const struct ctx *x, const char *v)
 		return bad(x, EINVAL, v,
 			   "not an interface name (1 to %d characters, no '/', ':' or spaces)",
 			   IFNAMSIZ - 1);
-	return set_str(&NET(x)->veth, v);
+	return strdup_replace(&NET(x)->veth, v);
 }
 
 static int p_veth_peer(const struct ctx *x, const char *v)
 {
 	if (!ifname_valid(v) || streq(v, "lo"))
 		return bad(x, EINVAL, v, "not an interface name");
-	return set_str(&NET(x)->veth_peer, v);
+	return strdup_replace(&NET(x)->veth_peer, v);
 }
 
 static int p_bridge(const struct ctx *x, const char *v)
 {
 	if (!ifname_valid(v))
 		return bad(x, EINVAL, v, "not an interface name");
-	return set_str(&NET(x)->bridge, v);
+	return strdup_replace(&NET(x)->bridge, v);
 }
 
 /* A unicast host address "A/P" (the prefix is required) appended to @a. */
@@ -440,7 +429,9 @@ static int parse_ip(const struct ctx *x, const char *v, int family, struct rtr_a
 	if (strchr(v, '/') || addr_parse(v, 128, ret) < 0 || (family && ret->family != family) ||
 	    addr_unspecified(ret))
 		return bad(x, EINVAL, v, "expected an %saddress",
-			   family == AF_INET ? "IPv4 " : family == AF_INET6 ? "IPv6 " : "IP ");
+			   family == AF_INET	? "IPv4 "
+			   : family == AF_INET6 ? "IPv6 "
+						: "IP ");
 	ret->prefixlen = ret->family == AF_INET ? 32 : 128;
 	return 0;
 }
@@ -548,7 +539,7 @@ static int p_add_host(const struct ctx *x, const char *v)
 	nh = realloc(n->add_hosts, (n->n_add_hosts + 1) * sizeof(*nh));
 	if (!nh)
 		return -ENOMEM;
-	nh[n->n_add_hosts++] = (struct rtr_host_entry){ TAKE_PTR(name), a };
+	nh[n->n_add_hosts++] = (struct rtr_host_entry){TAKE_PTR(name), a};
 	n->add_hosts = nh;
 	return 0;
 }
@@ -625,10 +616,10 @@ static const char *label(const struct rtr_spec *s, const char *opt)
 	return opt;
 }
 
-int settings_annotation(struct rtr_spec *s, const char *key, const char *value,
-			const char *label, struct rtr_err *err)
+int settings_annotation(struct rtr_spec *s, const char *key, const char *value, const char *label,
+			struct rtr_err *err)
 {
-	struct ctx x = { .s = s, .label = label, .err = err };
+	struct ctx x = {.s = s, .label = label, .err = err};
 	_cleanup_free_ char *buf = NULL;
 	char *save = NULL;
 	int r = 0;
@@ -662,7 +653,7 @@ int settings_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct 
 
 	for (size_t i = 0; i < ELEMENTSOF(settings); i++) {
 		const struct setting *st = &settings[i];
-		struct ctx x = { .s = s, .label = opt, .cli = true, .first = true, .err = err };
+		struct ctx x = {.s = s, .label = opt, .cli = true, .first = true, .err = err};
 		const void *p = base + st->off;
 
 		snprintf(opt, sizeof(opt), "--%s", st->opt);
@@ -693,7 +684,7 @@ static bool veth_settings(const struct rtr_net_spec *n)
 
 static const char *mode_name(const struct rtr_net_spec *n)
 {
-	static const char *const names[] = { "", "none", "veth", "host", "ns:" };
+	static const char *const names[] = {"", "none", "veth", "host", "ns:"};
 
 	return n->mode == RTR_NET_JOIN ? n->join_path : names[n->mode];
 }
@@ -734,8 +725,8 @@ static int derive_mode(struct rtr_spec *s, struct rtr_err *err)
 	return 0;
 }
 
-static int check_gateway(const struct rtr_spec *s, const struct rtr_addr *g,
-			     const char *opt, struct rtr_err *err)
+static int check_gateway(const struct rtr_spec *s, const struct rtr_addr *g, const char *opt,
+			 struct rtr_err *err)
 {
 	const struct rtr_net_spec *n = &s->ext.net;
 	bool inside = false;
@@ -792,8 +783,8 @@ int settings_finish(struct rtr_spec *s, struct rtr_err *err)
 		x->stop_signal = signal_from_string(RTR_STOP_SIGNAL_DEFAULT);
 	/* The test suite shortens the stop timeout of every container it starts. */
 	if (!x->stop_timeout_set)
-		x->stop_timeout_s = e && parse_u64(e, 86400, &v) == 0 ? (unsigned)v
-								      : RTR_STOP_TIMEOUT_S;
+		x->stop_timeout_s =
+		    e && parse_u64(e, 86400, &v) == 0 ? (unsigned)v : RTR_STOP_TIMEOUT_S;
 	if (res->memory.swap_set && res->memory.swap >= 0) {
 		if (!res->memory.limit_set || res->memory.limit < 0)
 			return rtr_err_set(err, EINVAL,

@@ -23,8 +23,8 @@
 /* One org.rtr.* annotation; @label is its JSON path for messages.  Returns 0, 1 when the
  * setting is checked but not applied by this version (the caller lists it as
  * unsupported), or a negative errno with @err filled.  Unknown org.rtr.* keys: 0. */
-int settings_annotation(struct rtr_spec *s, const char *key, const char *value,
-			const char *label, struct rtr_err *err);
+int settings_annotation(struct rtr_spec *s, const char *key, const char *value, const char *label,
+			struct rtr_err *err);
 /* Every option of the table given on the command line, over the bundle's values. */
 int settings_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);
 /* config.h defaults, the derived network mode, and the checks that combine settings

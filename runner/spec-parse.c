@@ -266,4 +266,3 @@ int spec_ns_clone_flag(enum rtr_ns_type t)
 {
 	return (unsigned)t < _RTR_NS_MAX ? namespaces[t].flag : 0;
 }
-

@@ -248,52 +248,12 @@ static int parse_env(struct json_cur c, char ***ret, struct rtr_err *err)
 	return 1;
 }
 
-static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
+/* args, env, cwd: what is executed, and where. */
+static int parse_command(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
 {
-	/* clang-format off */
-	static const struct spec_field f[] = {
-		{ .key = "terminal", .kind = SPEC_BOOL,
-		  .off = offsetof(struct rtr_process, terminal) },
-		{ .key = "noNewPrivileges", .kind = SPEC_BOOL,
-		  .off = offsetof(struct rtr_process, no_new_privileges) },
-		{ .key = "apparmorProfile", .kind = SPEC_STR,
-		  .off = offsetof(struct rtr_process, apparmor_profile) },
-		{ .key = "selinuxLabel", .kind = SPEC_STR,
-		  .off = offsetof(struct rtr_process, selinux_label) },
-		{ .key = "oomScoreAdj", .kind = SPEC_INT,
-		  .off = offsetof(struct rtr_process, oom_score_adj),
-		  .set = SPEC_SET(struct rtr_process, oom_score_adj_set), .min = -1000,
-		  .max = 1000 },
-	};
-	static const struct spec_field console[] = {
-		{ .key = "height", .kind = SPEC_UINT,
-		  .off = offsetof(struct rtr_process, console_height), .max = UINT16_MAX,
-		  .required = true },
-		{ .key = "width", .kind = SPEC_UINT,
-		  .off = offsetof(struct rtr_process, console_width), .max = UINT16_MAX,
-		  .required = true },
-	};
-	/* clang-format on */
-	struct json_cur args = json_member(&c, "args"), cs = json_member(&c, "consoleSize"),
-			caps = json_member(&c, "capabilities");
-	size_t n;
-	int r;
+	struct json_cur args = json_member(&c, "args");
+	int r = json_strv(args, &p->args, err);
 
-	r = spec_fields(c, f, ELEMENTSOF(f), p, err);
-	if (r < 0)
-		return r;
-	r = json_object(cs, &n, err);
-	if (r > 0) {
-		r = spec_fields(cs, console, ELEMENTSOF(console), p, err);
-		p->console_size_set = true;
-	}
-	if (r < 0)
-		return r;
-	r = parse_user(json_member(&c, "user"), &p->user, err);
-	if (r < 0)
-		return r;
-
-	r = json_strv(args, &p->args, err);
 	if (r < 0)
 		return r;
 	if (r == 0)
@@ -320,6 +280,56 @@ static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_er
 		if (!p->cwd)
 			return -ENOMEM;
 	}
+	return 0;
+}
+
+static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
+{
+	/* clang-format off */
+	static const struct spec_field f[] = {
+		{ .key = "terminal", .kind = SPEC_BOOL,
+		  .off = offsetof(struct rtr_process, terminal) },
+		{ .key = "noNewPrivileges", .kind = SPEC_BOOL,
+		  .off = offsetof(struct rtr_process, no_new_privileges) },
+		{ .key = "apparmorProfile", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_process, apparmor_profile) },
+		{ .key = "selinuxLabel", .kind = SPEC_STR,
+		  .off = offsetof(struct rtr_process, selinux_label) },
+		{ .key = "oomScoreAdj", .kind = SPEC_INT,
+		  .off = offsetof(struct rtr_process, oom_score_adj),
+		  .set = SPEC_SET(struct rtr_process, oom_score_adj_set), .min = -1000,
+		  .max = 1000 },
+	};
+	static const struct spec_field console[] = {
+		{ .key = "height", .kind = SPEC_UINT,
+		  .off = offsetof(struct rtr_process, console_height), .max = UINT16_MAX,
+		  .required = true },
+		{ .key = "width", .kind = SPEC_UINT,
+		  .off = offsetof(struct rtr_process, console_width), .max = UINT16_MAX,
+		  .required = true },
+	};
+	/* clang-format on */
+	struct json_cur cs = json_member(&c, "consoleSize"), caps = json_member(&c, "capabilities");
+	size_t n;
+	int r;
+
+	r = spec_fields(c, f, ELEMENTSOF(f), p, err);
+	if (r < 0)
+		return r;
+	r = json_object(cs, &n, err);
+	if (r > 0) {
+		r = spec_fields(cs, console, ELEMENTSOF(console), p, err);
+		p->console_size_set = true;
+	}
+	if (r < 0)
+		return r;
+	r = parse_user(json_member(&c, "user"), &p->user, err);
+	if (r < 0)
+		return r;
+
+	r = parse_command(c, p, err);
+	if (r < 0)
+		return r;
 
 	r = json_object(caps, &n, err);
 	if (r < 0)
@@ -747,7 +757,7 @@ void spec_caps_free(struct rtr_caps *k)
 	free(k->inheritable);
 	free(k->permitted);
 	free(k->ambient);
-	*k = (struct rtr_caps){ 0 };
+	*k = (struct rtr_caps){0};
 }
 
 static void process_free(struct rtr_process *p)

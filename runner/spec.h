@@ -73,11 +73,11 @@ struct rtr_mount {
 	char *source;
 	char **options; /* as written */
 	/* Derived from options at parse time: */
-	unsigned long flags;       /* MS_* set */
+	unsigned long flags;	   /* MS_* set */
 	unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
 	unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (+MS_REC) */
-	char *data;                /* remaining options joined with ',' for mount(2) data */
-	bool bind;                 /* "bind" or "rbind" option, or type "bind" */
+	char *data;		   /* remaining options joined with ',' for mount(2) data */
+	bool bind;		   /* "bind" or "rbind" option, or type "bind" */
 	struct rtr_idmap *uid_mappings, *gid_mappings; /* idmapped mounts */
 	size_t n_uid_mappings, n_gid_mappings;
 };
@@ -133,9 +133,9 @@ struct rtr_device {
 
 struct rtr_device_rule {
 	bool allow;
-	char type; /* 'a', 'c', 'b' */
+	char type;	      /* 'a', 'c', 'b' */
 	int64_t major, minor; /* -1 = wildcard */
-	char access[4];       /* subset of "rwm" */
+	char access[4];	      /* subset of "rwm" */
 };
 
 struct rtr_throttle {
@@ -160,7 +160,8 @@ struct rtr_resources {
 
 	struct {
 		bool limit_set, reservation_set, swap_set, kernel_set, kernel_tcp_set;
-		bool swappiness_set, disable_oom_killer_set, use_hierarchy_set, check_before_update_set;
+		bool swappiness_set, disable_oom_killer_set, use_hierarchy_set,
+		    check_before_update_set;
 		int64_t limit, reservation, swap, kernel, kernel_tcp; /* -1 = unlimited */
 		uint64_t swappiness;
 		bool disable_oom_killer, use_hierarchy, check_before_update;
@@ -168,7 +169,7 @@ struct rtr_resources {
 
 	struct {
 		bool shares_set, quota_set, burst_set, period_set, realtime_runtime_set,
-			realtime_period_set, idle_set;
+		    realtime_period_set, idle_set;
 		uint64_t shares, burst, period, realtime_period;
 		int64_t quota, realtime_runtime, idle;
 		char *cpus, *mems;
@@ -202,7 +203,7 @@ struct rtr_seccomp_arg {
 };
 
 struct rtr_seccomp_syscall {
-	char **names; /* NULL-terminated */
+	char **names;	 /* NULL-terminated */
 	uint32_t action; /* SCMP_ACT_* base, resolved at parse time */
 	bool errno_ret_set;
 	uint32_t errno_ret;
@@ -215,7 +216,7 @@ struct rtr_seccomp {
 	bool default_errno_ret_set;
 	uint32_t default_errno_ret;
 	char **architectures; /* "SCMP_ARCH_X86_64", NULL-terminated */
-	char **flags;         /* "SECCOMP_FILTER_FLAG_LOG", NULL-terminated */
+	char **flags;	      /* "SECCOMP_FILTER_FLAG_LOG", NULL-terminated */
 	char *listener_path;
 	char *listener_metadata;
 	struct rtr_seccomp_syscall *syscalls;
@@ -237,8 +238,8 @@ struct rtr_linux {
 	struct rtr_seccomp *seccomp; /* NULL = none in the bundle */
 	char *rootfs_propagation;
 	unsigned long rootfs_propagation_flags; /* MS_* resolved at parse time, 0 = default */
-	char **masked_paths;   /* NULL = absent (default applies), empty = none */
-	char **readonly_paths; /* same */
+	char **masked_paths;			/* NULL = absent (default applies), empty = none */
+	char **readonly_paths;			/* same */
 	bool masked_paths_set, readonly_paths_set;
 	char *mount_label;
 	bool personality_set;
@@ -261,9 +262,10 @@ struct rtr_host_entry {
 /* The container's network (net.c applies it), every value parsed and checked. */
 struct rtr_net_spec {
 	enum rtr_net_mode mode;
-	char *join_path;	 /* RTR_NET_JOIN */
-	char *veth, *veth_peer;	 /* interface names (checked); NULL = derived / RTR_NET_PEER_DEFAULT */
-	char *bridge;		 /* interface name (checked) */
+	char *join_path; /* RTR_NET_JOIN */
+	char *veth,
+	    *veth_peer; /* interface names (checked); NULL = derived / RTR_NET_PEER_DEFAULT */
+	char *bridge;	/* interface name (checked) */
 	struct rtr_addr addrs[RTR_NET_ADDR_MAX], host_addrs[RTR_NET_ADDR_MAX]; /* with prefix */
 	size_t n_addrs, n_host_addrs;
 	bool gw_set, gw6_set;
@@ -340,8 +342,7 @@ int spec_load(int bundle_dirfd, struct rtr_spec **ret, struct rtr_err *err);
 void spec_free(struct rtr_spec *s);
 /* Parse one linux.seccomp object (e.g. a Docker seccomp profile file for --seccomp FILE);
  * errors name the JSON path inside that object. */
-int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret,
-		       struct rtr_err *err);
+int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret, struct rtr_err *err);
 
 /* Frees the five capability arrays and zeroes @k. */
 void spec_caps_free(struct rtr_caps *k);

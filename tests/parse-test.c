@@ -43,12 +43,10 @@ static void test_size(void)
 		int r;
 		uint64_t want;
 	} t[] = {
-		{ "4096", 0, 4096 },	       { "512k", 0, 512 * 1024 },
-		{ "64M", 0, 64 << 20 },	       { "64MiB", 0, 64 << 20 },
-		{ "64mb", 0, 64 << 20 },       { "1.5G", 0, 3ULL << 29 },
-		{ "1T", 0, 1ULL << 40 },       { "", -EINVAL, 0 },
-		{ "-1", -EINVAL, 0 },	       { "10X", -EINVAL, 0 },
-		{ "64 M", -EINVAL, 0 },	       { "99999999999T", -ERANGE, 0 },
+	    {"4096", 0, 4096},	    {"512k", 0, 512 * 1024}, {"64M", 0, 64 << 20},
+	    {"64MiB", 0, 64 << 20}, {"64mb", 0, 64 << 20},   {"1.5G", 0, 3ULL << 29},
+	    {"1T", 0, 1ULL << 40},  {"", -EINVAL, 0},	     {"-1", -EINVAL, 0},
+	    {"10X", -EINVAL, 0},    {"64 M", -EINVAL, 0},    {"99999999999T", -ERANGE, 0},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -82,19 +80,37 @@ static void test_signal(void)
 {
 	static const struct {
 		const char *in;
-		int off; /* from SIGRTMIN, SIGRTMAX or 0 */
+		int off;  /* from SIGRTMIN, SIGRTMAX or 0 */
 		int base; /* 0: plain number, 1: SIGRTMIN, 2: SIGRTMAX, -1: invalid */
 	} t[] = {
-		{ "TERM", SIGTERM, 0 },	       { "SIGTERM", SIGTERM, 0 },    { "sigterm", SIGTERM, 0 },
-		{ "15", SIGTERM, 0 },	       { "SIGKILL", SIGKILL, 0 },    { "SIGIOT", SIGABRT, 0 },
-		{ "CLD", SIGCHLD, 0 },	       { "SIGPOLL", SIGIO, 0 },	     { "SIGPWR", SIGPWR, 0 },
-		{ "SIGSYS", SIGSYS, 0 },       { "SIGWINCH", SIGWINCH, 0 },  { "SIGRTMIN", 0, 1 },
-		{ "SIGRTMIN+3", 3, 1 },	       { "RTMIN+3", 3, 1 },	     { "rtmin+0", 0, 1 },
-		{ "SIGRTMAX", 0, 2 },	       { "SIGRTMAX-2", 2, 2 },	     { "RTMAX-1", 1, 2 },
-		{ "0", 0, -1 },		       { "SIGBOGUS", 0, -1 },	     { "", 0, -1 },
-		{ "SIGRTMIN+", 0, -1 },	       { "SIGRTMIN-1", 0, -1 },	     { "SIGRTMAX+1", 0, -1 },
-		{ "SIGRTMIN+99", 0, -1 },      { "99", 0, -1 },		     { "15x", 0, -1 },
-		{ "SIG", 0, -1 },
+	    {"TERM", SIGTERM, 0},
+	    {"SIGTERM", SIGTERM, 0},
+	    {"sigterm", SIGTERM, 0},
+	    {"15", SIGTERM, 0},
+	    {"SIGKILL", SIGKILL, 0},
+	    {"SIGIOT", SIGABRT, 0},
+	    {"CLD", SIGCHLD, 0},
+	    {"SIGPOLL", SIGIO, 0},
+	    {"SIGPWR", SIGPWR, 0},
+	    {"SIGSYS", SIGSYS, 0},
+	    {"SIGWINCH", SIGWINCH, 0},
+	    {"SIGRTMIN", 0, 1},
+	    {"SIGRTMIN+3", 3, 1},
+	    {"RTMIN+3", 3, 1},
+	    {"rtmin+0", 0, 1},
+	    {"SIGRTMAX", 0, 2},
+	    {"SIGRTMAX-2", 2, 2},
+	    {"RTMAX-1", 1, 2},
+	    {"0", 0, -1},
+	    {"SIGBOGUS", 0, -1},
+	    {"", 0, -1},
+	    {"SIGRTMIN+", 0, -1},
+	    {"SIGRTMIN-1", 0, -1},
+	    {"SIGRTMAX+1", 0, -1},
+	    {"SIGRTMIN+99", 0, -1},
+	    {"99", 0, -1},
+	    {"15x", 0, -1},
+	    {"SIG", 0, -1},
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
@@ -140,7 +156,8 @@ static void test_addr(void)
 		  a.a.b[15] == 2,
 	      "addr fd00::2/64");
 	check(addr_parse("10.1.2.3", -1, &a) == -EINVAL, "addr prefix required");
-	check(addr_parse("10.1.2.3", 128, &a) == 0 && a.prefixlen == 32, "addr default prefix capped");
+	check(addr_parse("10.1.2.3", 128, &a) == 0 && a.prefixlen == 32,
+	      "addr default prefix capped");
 	check(addr_parse("10.1.2.3/33", -1, &a) == -ERANGE, "addr /33 is -ERANGE");
 	check(addr_parse("10.1.2.3/2x", -1, &a) == -EINVAL, "addr bad prefix");
 	check(addr_parse("10.1.2/24", -1, &a) == -EINVAL, "addr three octets");
@@ -197,9 +214,9 @@ static void test_bind(void)
 static void test_settings(void)
 {
 	struct rtr_spec *s = calloc(1, sizeof(*s));
-	struct rtr_opts o = { 0 };
-	struct rtr_err err = { 0 };
-	char *addrs[] = { "10.9.0.2/24", NULL };
+	struct rtr_opts o = {0};
+	struct rtr_err err = {0};
+	char *addrs[] = {"10.9.0.2/24", NULL};
 	int r;
 
 	if (!s)
@@ -226,18 +243,19 @@ static void test_settings(void)
 	o.cgroup_parent = "/a//b/";
 	r = settings_apply_options(&o, s, &err);
 	check(r == 0 && s->ext.net.n_addrs == 1 && s->ext.net.addrs[0].a.b[1] == 9,
-	      "--address replaces the annotation's list (%d %zu %s)", r, s->ext.net.n_addrs, err.msg);
+	      "--address replaces the annotation's list (%d %zu %s)", r, s->ext.net.n_addrs,
+	      err.msg);
 	check(s->ext.memory_high_set && s->ext.memory_high == UINT64_MAX, "--memory-high max");
 	check(streq(s->ext.cgroup_parent, "a/b"), "--cgroup-parent normalized to a/b");
 	r = settings_finish(s, &err);
 	check(r == -EINVAL && strstr(err.msg, "--gateway 10.8.0.1: not in the subnet"),
 	      "gateway outside every subnet: %s", err.msg);
 
-	o = (struct rtr_opts){ .mtu = "67" };
+	o = (struct rtr_opts){.mtu = "67"};
 	r = settings_apply_options(&o, s, &err);
 	check(r == -EINVAL && streq(err.msg, "--mtu 67: expected a number from 68 to 65535"),
 	      "option errors: %s", err.msg);
-	o = (struct rtr_opts){ .cgroup_parent = "a/../b" };
+	o = (struct rtr_opts){.cgroup_parent = "a/../b"};
 	r = settings_apply_options(&o, s, &err);
 	check(r == -EINVAL, "--cgroup-parent with .. refused");
 	spec_free(s);

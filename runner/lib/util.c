@@ -388,3 +388,14 @@ int bind_spec_parse(const char *arg, struct bind_spec *ret, const char **ret_why
 	}
 	return 0;
 }
+
+int strdup_replace(char **field, const char *v)
+{
+	char *n = strdup(v);
+
+	if (!n)
+		return -ENOMEM;
+	free(*field);
+	*field = n;
+	return 0;
+}

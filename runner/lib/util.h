@@ -28,6 +28,9 @@ int strv_consume(char ***v, char *s);      /* takes s; frees it on failure */
 char **strv_copy(char *const *v);
 void strv_free(char **v);
 
+/* *@field = strdup(@v), freeing the old value; -ENOMEM leaves *@field as it was. */
+int strdup_replace(char **field, const char *v);
+
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "64M", "1.5G", "4096", "512k": bytes; base 1024.  -EINVAL / -ERANGE. */
