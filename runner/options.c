@@ -273,6 +273,15 @@ void opts_free(struct rtr_opts *o)
 	memset(o, 0, sizeof(*o));
 }
 
+const char *opts_long_name(size_t offset)
+{
+	for (size_t i = 0; i < ELEMENTSOF(defs); i++)
+		if (defs[i].offset == offset && defs[i].kind != OPT_HELP &&
+		    defs[i].kind != OPT_VERSION)
+			return defs[i].name;
+	return "?";
+}
+
 bool opts_name_valid(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;

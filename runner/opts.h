@@ -88,6 +88,10 @@ struct rtr_opts {
 int opts_parse(int argc, char **argv, struct rtr_opts *ret);
 void opts_free(struct rtr_opts *o);
 
+/* The long option name ("gateway") of the struct rtr_opts member at @offset: the option
+ * table in options.c is the one list of options (settings.c names its sources by it). */
+const char *opts_long_name(size_t offset);
+
 /* Container name: --name or the bundle's basename, validated ([A-Za-z0-9][A-Za-z0-9_.-]*,
  * at most RTR_NAME_MAX). */
 int opts_resolve_name(const struct rtr_opts *o, char **ret_name, struct rtr_err *err);

@@ -39,8 +39,9 @@ typedef int (*parse_fn)(const struct ctx *x, const char *v);
 
 enum kind { K_STR, K_LIST, K_BOOL };
 
+/* The option's name comes from options.c's table (the one list of options), by the
+ * offset of its struct rtr_opts member. */
 struct setting {
-	const char *opt; /* long option without "--"; NULL: annotation only */
 	const char *ann; /* org.rtr.* key; NULL: command line only */
 	enum kind kind;	 /* of the struct rtr_opts member at @off */
 	size_t off;
@@ -552,43 +553,43 @@ static int p_add_host(const struct ctx *x, const char *v)
 
 /* clang-format off */
 static const struct setting settings[] = {
-	{ "stop-signal", "org.rtr.stop-signal", K_STR, O(stop_signal), p_stop_signal },
-	{ "stop-timeout", "org.rtr.stop-timeout", K_STR, O(stop_timeout), p_stop_timeout },
-	{ "log-file", "org.rtr.log", K_STR, O(log_file), p_log },
-	{ "init", "org.rtr.init", K_BOOL, O(init), p_init },
-	{ "restart", "org.rtr.restart", K_STR, O(restart), p_restart },
-	{ "health-cmd", "org.rtr.health-cmd", K_STR, O(health_cmd), p_health },
-	{ "health-interval", NULL, K_STR, O(health_interval), p_health },
+	{ "org.rtr.stop-signal", K_STR, O(stop_signal), p_stop_signal },
+	{ "org.rtr.stop-timeout", K_STR, O(stop_timeout), p_stop_timeout },
+	{ "org.rtr.log", K_STR, O(log_file), p_log },
+	{ "org.rtr.init", K_BOOL, O(init), p_init },
+	{ "org.rtr.restart", K_STR, O(restart), p_restart },
+	{ "org.rtr.health-cmd", K_STR, O(health_cmd), p_health },
+	{ NULL, K_STR, O(health_interval), p_health },
 
-	{ "memory", NULL, K_STR, O(memory), p_memory },
-	{ "memory-reservation", NULL, K_STR, O(memory_reservation), p_memory_reservation },
-	{ "memory-swap", NULL, K_STR, O(memory_swap), p_memory_swap },
-	{ "memory-high", NULL, K_STR, O(memory_high), p_memory_high },
-	{ "pids-limit", NULL, K_STR, O(pids_limit), p_pids_limit },
-	{ "cpus", NULL, K_STR, O(cpus), p_cpus },
-	{ "cpu-shares", NULL, K_STR, O(cpu_shares), p_cpu_shares },
-	{ "cpu-list", NULL, K_STR, O(cpu_list), p_cpu_list },
-	{ "cpu-mems", NULL, K_STR, O(cpu_mems), p_cpu_mems },
-	{ "io-weight", NULL, K_STR, O(io_weight), p_io_weight },
-	{ "device-read-bps", NULL, K_LIST, O(device_read_bps), p_read_bps },
-	{ "device-write-bps", NULL, K_LIST, O(device_write_bps), p_write_bps },
-	{ "device-read-iops", NULL, K_LIST, O(device_read_iops), p_read_iops },
-	{ "device-write-iops", NULL, K_LIST, O(device_write_iops), p_write_iops },
-	{ "cgroup-parent", NULL, K_STR, O(cgroup_parent), p_cgroup_parent },
+	{ NULL, K_STR, O(memory), p_memory },
+	{ NULL, K_STR, O(memory_reservation), p_memory_reservation },
+	{ NULL, K_STR, O(memory_swap), p_memory_swap },
+	{ NULL, K_STR, O(memory_high), p_memory_high },
+	{ NULL, K_STR, O(pids_limit), p_pids_limit },
+	{ NULL, K_STR, O(cpus), p_cpus },
+	{ NULL, K_STR, O(cpu_shares), p_cpu_shares },
+	{ NULL, K_STR, O(cpu_list), p_cpu_list },
+	{ NULL, K_STR, O(cpu_mems), p_cpu_mems },
+	{ NULL, K_STR, O(io_weight), p_io_weight },
+	{ NULL, K_LIST, O(device_read_bps), p_read_bps },
+	{ NULL, K_LIST, O(device_write_bps), p_write_bps },
+	{ NULL, K_LIST, O(device_read_iops), p_read_iops },
+	{ NULL, K_LIST, O(device_write_iops), p_write_iops },
+	{ NULL, K_STR, O(cgroup_parent), p_cgroup_parent },
 
-	{ "network", "org.rtr.net.network", K_STR, O(network), p_network },
-	{ "veth", "org.rtr.net.veth", K_STR, O(veth), p_veth },
-	{ "veth-peer", "org.rtr.net.veth-peer", K_STR, O(veth_peer), p_veth_peer },
-	{ "address", "org.rtr.net.address", K_LIST, O(addresses), p_address },
-	{ "gateway", "org.rtr.net.gateway", K_STR, O(gateway), p_gateway },
-	{ "gateway6", "org.rtr.net.gateway6", K_STR, O(gateway6), p_gateway6 },
-	{ "mac", "org.rtr.net.mac", K_STR, O(mac), p_mac },
-	{ "mtu", "org.rtr.net.mtu", K_STR, O(mtu), p_mtu },
-	{ "bridge", "org.rtr.net.bridge", K_STR, O(bridge), p_bridge },
-	{ "host-address", "org.rtr.net.host-address", K_LIST, O(host_addresses), p_host_address },
-	{ "dns", "org.rtr.net.dns", K_LIST, O(dns), p_dns },
-	{ "dns-search", "org.rtr.net.dns-search", K_LIST, O(dns_search), p_dns_search },
-	{ "add-host", "org.rtr.net.add-host", K_LIST, O(add_hosts), p_add_host },
+	{ "org.rtr.net.network", K_STR, O(network), p_network },
+	{ "org.rtr.net.veth", K_STR, O(veth), p_veth },
+	{ "org.rtr.net.veth-peer", K_STR, O(veth_peer), p_veth_peer },
+	{ "org.rtr.net.address", K_LIST, O(addresses), p_address },
+	{ "org.rtr.net.gateway", K_STR, O(gateway), p_gateway },
+	{ "org.rtr.net.gateway6", K_STR, O(gateway6), p_gateway6 },
+	{ "org.rtr.net.mac", K_STR, O(mac), p_mac },
+	{ "org.rtr.net.mtu", K_STR, O(mtu), p_mtu },
+	{ "org.rtr.net.bridge", K_STR, O(bridge), p_bridge },
+	{ "org.rtr.net.host-address", K_LIST, O(host_addresses), p_host_address },
+	{ "org.rtr.net.dns", K_LIST, O(dns), p_dns },
+	{ "org.rtr.net.dns-search", K_LIST, O(dns_search), p_dns_search },
+	{ "org.rtr.net.add-host", K_LIST, O(add_hosts), p_add_host },
 };
 /* clang-format on */
 
@@ -597,23 +598,14 @@ static const struct setting settings[] = {
 _Static_assert(ELEMENTSOF(settings) <= sizeof(((struct rtr_ext *)0)->src),
 	       "struct rtr_ext.src has a slot per setting");
 
-static int setting_index(const char *opt)
+/* "--gateway", or the annotation when the bundle gave the setting. */
+static const char *label(const struct rtr_spec *s, size_t off, char *buf, size_t n)
 {
 	for (size_t i = 0; i < ELEMENTSOF(settings); i++)
-		if (streq(settings[i].opt, opt))
-			return (int)i;
-	return -1;
-}
-
-/* How the checks below name a setting ("--gateway"): the annotation when the bundle
- * gave it. */
-static const char *label(const struct rtr_spec *s, const char *opt)
-{
-	int i = setting_index(opt + 2);
-
-	if (i >= 0 && s->ext.src[i] == SRC_ANNOTATION)
-		return settings[i].ann;
-	return opt;
+		if (settings[i].off == off && s->ext.src[i] == SRC_ANNOTATION)
+			return settings[i].ann;
+	snprintf(buf, n, "--%s", opts_long_name(off));
+	return buf;
 }
 
 int settings_annotation(struct rtr_spec *s, const char *key, const char *value, const char *label,
@@ -656,7 +648,7 @@ int settings_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct 
 		struct ctx x = {.s = s, .label = opt, .cli = true, .first = true, .err = err};
 		const void *p = base + st->off;
 
-		snprintf(opt, sizeof(opt), "--%s", st->opt);
+		snprintf(opt, sizeof(opt), "--%s", opts_long_name(st->off));
 		r = 0;
 		if (st->kind == K_STR && *(char *const *)p)
 			r = st->parse(&x, *(char *const *)p);
@@ -725,12 +717,12 @@ static int derive_mode(struct rtr_spec *s, struct rtr_err *err)
 	return 0;
 }
 
-static int check_gateway(const struct rtr_spec *s, const struct rtr_addr *g, const char *opt,
+static int check_gateway(const struct rtr_spec *s, const struct rtr_addr *g, size_t off,
 			 struct rtr_err *err)
 {
 	const struct rtr_net_spec *n = &s->ext.net;
 	bool inside = false;
-	char ip[64];
+	char ip[64], opt[32];
 
 	for (size_t i = 0; i < n->n_addrs; i++)
 		inside |= addr_in_subnet(&n->addrs[i], g);
@@ -738,9 +730,9 @@ static int check_gateway(const struct rtr_spec *s, const struct rtr_addr *g, con
 	if (g->family == AF_INET6 && g->a.b[0] == 0xfe && (g->a.b[1] & 0xc0) == 0x80)
 		inside = true;
 	if (!inside)
-		return rtr_err_set(err, EINVAL,
-				   "%s %s: not in the subnet of any --address of the container",
-				   label(s, opt), addr_to_string(g, ip, sizeof(ip)));
+		return rtr_err_set(
+		    err, EINVAL, "%s %s: not in the subnet of any --address of the container",
+		    label(s, off, opt, sizeof(opt)), addr_to_string(g, ip, sizeof(ip)));
 	return 0;
 }
 
@@ -759,9 +751,11 @@ static int finish_net(struct rtr_spec *s, struct rtr_err *err)
 				   n->bridge);
 	/* A gateway outside every address's subnet is refused now: the kernel would reject
 	 * the route after the pair exists. */
-	if (n->gw_set && (r = check_gateway(s, &n->gw, "--gateway", err)) < 0)
+	if (n->gw_set &&
+	    (r = check_gateway(s, &n->gw, offsetof(struct rtr_opts, gateway), err)) < 0)
 		return r;
-	if (n->gw6_set && (r = check_gateway(s, &n->gw6, "--gateway6", err)) < 0)
+	if (n->gw6_set &&
+	    (r = check_gateway(s, &n->gw6, offsetof(struct rtr_opts, gateway6), err)) < 0)
 		return r;
 	for (size_t i = 0; n->mtu && i < n->n_addrs; i++)
 		if (n->addrs[i].family == AF_INET6 && n->mtu < 1280)

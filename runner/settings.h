@@ -6,9 +6,9 @@
  * ones (network, stop signal and timeout, log file, init, memory.high, cgroup parent, the
  * cgroup limit options), parsed exactly once into the typed fields of struct rtr_spec.
  *
- * One table (settings.c) names, for each setting, its long option, its org.rtr.*
- * annotation and one parse function; both sources go through that function, which
- * names the source in its errors ("--stop-signal X: ..." or
+ * One table (settings.c) names, for each setting, its struct rtr_opts member (the option
+ * table in options.c gives its name), its org.rtr.* annotation and one parse function; both sources
+ * go through that function, which names the source in its errors ("--stop-signal X: ..." or
  * ".annotations["org.rtr.stop-signal"]: ...").  Precedence: command line > bundle >
  * config.h.  A list from the command line replaces the bundle's.
  *

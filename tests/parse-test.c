@@ -255,6 +255,8 @@ static void test_settings(void)
 	r = settings_apply_options(&o, s, &err);
 	check(r == -EINVAL && streq(err.msg, "--mtu 67: expected a number from 68 to 65535"),
 	      "option errors: %s", err.msg);
+	check(streq(opts_long_name(offsetof(struct rtr_opts, memory_high)), "memory-high"),
+	      "option names come from the option table");
 	o = (struct rtr_opts){.cgroup_parent = "a/../b"};
 	r = settings_apply_options(&o, s, &err);
 	check(r == -EINVAL, "--cgroup-parent with .. refused");
