@@ -599,7 +599,7 @@ _Static_assert(ELEMENTSOF(settings) <= sizeof(((struct rtr_ext *)0)->src),
 	       "struct rtr_ext.src has a slot per setting");
 
 /* "--gateway", or the annotation when the bundle gave the setting. */
-static const char *label(const struct rtr_spec *s, size_t off, char *buf, size_t n)
+static const char *source_label(const struct rtr_spec *s, size_t off, char *buf, size_t n)
 {
 	for (size_t i = 0; i < ELEMENTSOF(settings); i++)
 		if (settings[i].off == off && s->ext.src[i] == SRC_ANNOTATION)
@@ -637,28 +637,40 @@ int settings_annotation(struct rtr_spec *s, const char *key, const char *value, 
 	return 0;
 }
 
+/* The option's value(s) at @p, NULL-terminated; NULL when not given. */
+static char *const *option_values(const struct setting *st, const void *p, char *one[2])
+{
+	static char true_str[] = "true";
+
+	switch (st->kind) {
+	case K_STR:
+		one[0] = *(char *const *)p;
+		return one[0] ? one : NULL;
+	case K_BOOL:
+		one[0] = *(const bool *)p ? true_str : NULL;
+		return one[0] ? one : NULL;
+	case K_LIST:
+		return *(char **const *)p;
+	}
+	return NULL;
+}
+
 int settings_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
 {
-	const char *base = (const char *)o;
 	char opt[40];
-	int r;
 
 	for (size_t i = 0; i < ELEMENTSOF(settings); i++) {
 		const struct setting *st = &settings[i];
 		struct ctx x = {.s = s, .label = opt, .cli = true, .first = true, .err = err};
-		const void *p = base + st->off;
+		char *one[2] = {NULL, NULL};
+		char *const *v = option_values(st, (const char *)o + st->off, one);
+		int r = 0;
 
-		snprintf(opt, sizeof(opt), "--%s", opts_long_name(st->off));
-		r = 0;
-		if (st->kind == K_STR && *(char *const *)p)
-			r = st->parse(&x, *(char *const *)p);
-		else if (st->kind == K_BOOL && *(const bool *)p)
-			r = st->parse(&x, "true");
-		else if (st->kind == K_LIST && *(char **const *)p)
-			for (char **v = *(char **const *)p; *v && r >= 0; v++, x.first = false)
-				r = st->parse(&x, *v);
-		else
+		if (!v)
 			continue;
+		snprintf(opt, sizeof(opt), "--%s", opts_long_name(st->off));
+		for (; *v && r >= 0; v++, x.first = false)
+			r = st->parse(&x, *v);
 		if (r < 0)
 			return r;
 		s->ext.src[i] = SRC_CLI;
@@ -732,7 +744,7 @@ static int check_gateway(const struct rtr_spec *s, const struct rtr_addr *g, siz
 	if (!inside)
 		return rtr_err_set(
 		    err, EINVAL, "%s %s: not in the subnet of any --address of the container",
-		    label(s, off, opt, sizeof(opt)), addr_to_string(g, ip, sizeof(ip)));
+		    source_label(s, off, opt, sizeof(opt)), addr_to_string(g, ip, sizeof(ip)));
 	return 0;
 }
 

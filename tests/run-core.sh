@@ -89,7 +89,7 @@ stop_case() { # stop_case WANT DESCRIPTION ANNOTATION [RTR-RUN OPTIONS...]
 	"$RTR_RUN" --name rc-core "$@" "$B" /probe signals 1 >"$T/stop.out" 2>&1 &
 	pid=$!
 	RTR_PIDS="$RTR_PIDS $pid"
-	wait_for 5 grep -q ready "$T/stop.out" || true
+	wait_for 20 grep -q ready "$T/stop.out" || true
 	if [[ ${STOP_VERB:-} ]]; then "$RTR_RUN" stop rc-core >/dev/null 2>&1 || true; else kill -TERM "$pid"; fi
 	rc=0
 	wait "$pid" || rc=$?
