@@ -263,9 +263,9 @@ struct rtr_host_entry {
 struct rtr_net_spec {
 	enum rtr_net_mode mode;
 	char *join_path; /* RTR_NET_JOIN */
-	char *veth,
-	    *veth_peer; /* interface names (checked); NULL = derived / RTR_NET_PEER_DEFAULT */
-	char *bridge;	/* interface name (checked) */
+	char *veth;	 /* host end (checked); NULL = RTR_NET_VETH_PREFIX + name */
+	char *veth_peer; /* container end (checked); NULL = RTR_NET_PEER_DEFAULT */
+	char *bridge;	 /* interface name (checked) */
 	struct rtr_addr addrs[RTR_NET_ADDR_MAX], host_addrs[RTR_NET_ADDR_MAX]; /* with prefix */
 	size_t n_addrs, n_host_addrs;
 	bool gw_set, gw6_set;
@@ -302,8 +302,8 @@ struct rtr_ext {
 	/* security (security.c): a bare bundle (no process.capabilities, no linux.seccomp)
 	 * gets rtr's default profile (lib/profile.h). */
 	bool default_profile;
-	/* Where each setting came from (enum setting_src by settings.c index), for messages
-	 * of the checks that combine settings. */
+	/* Where each setting came from (settings.c's enum src, by table index), so the
+	 * checks that combine settings name the option or the annotation. */
 	unsigned char src[64];
 };
 
