@@ -13,6 +13,10 @@
 #define RTR_STOP_TIMEOUT_S 10
 /* Signal sent on stop when the image names none. */
 #define RTR_STOP_SIGNAL_DEFAULT "SIGTERM"
+/* CFS period for --cpus, in microseconds (docker's). */
+#define RTR_CPU_PERIOD_US 100000
+/* Highest CPU / memory node number --cpu-list and --cpu-mems take, plus one. */
+#define RTR_CPULIST_BITS 1024
 /* Largest config.json accepted, bytes. */
 #define RTR_CONFIG_MAX_BYTES (4 * 1024 * 1024)
 /* Largest JSON nesting depth accepted in any input. */

@@ -418,23 +418,6 @@ static void w_mount(struct json_writer *w, const char *dst, const char *type, co
 	json_w_end_object(w);
 }
 
-/* Merge "K=V" @add into @env: same key replaces. */
-static int env_set(char ***env, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
-	for (size_t i = 0; *env && (*env)[i]; i++)
-		if (strncmp((*env)[i], kv, kl) == 0 && ((*env)[i][kl] == '=' || !(*env)[i][kl])) {
-			char *n = strdup(kv);
-			if (!n)
-				return -ENOMEM;
-			free((*env)[i]);
-			(*env)[i] = n;
-			return 0;
-		}
-	return strv_push(env, kv);
-}
-
 static const char *goarch_of(const char *a)
 {
 	return a && a[0] ? a : NULL;
@@ -610,28 +593,18 @@ static int write_mounts(struct json_writer *w, const struct bundle_presets *p, s
 	w_mount(w, "/sys/fs/cgroup", "cgroup", "cgroup",
 		(const char *[]){"nosuid", "noexec", "nodev", "relatime", "ro", NULL});
 	for (size_t i = 0; p->mounts && p->mounts[i]; i++) {
-		_cleanup_free_ char *m = strdup(p->mounts[i]);
-		char *dst, *mode;
-		if (!m)
-			return -ENOMEM;
-		dst = strchr(m, ':');
-		if (!dst || m[0] != '/' || dst[1] != '/') {
+		_cleanup_(bind_spec_done) struct bind_spec bs = { 0 };
+		const char *why = NULL;
+		int r = bind_spec_parse(p->mounts[i], &bs, &why);
+
+		if (r < 0) {
 			json_writer_free(w);
-			return rtr_err_set(err, EINVAL, "--mount %s: expected /SRC:/DST[:ro|rw]",
-					   p->mounts[i]);
+			if (r != -EINVAL)
+				return r;
+			return rtr_err_set(err, EINVAL, "--mount %s: %s", p->mounts[i], why);
 		}
-		*dst++ = 0;
-		mode = strchr(dst, ':');
-		if (mode)
-			*mode++ = 0;
-		if (mode && !streq(mode, "ro") && !streq(mode, "rw")) {
-			json_writer_free(w);
-			return rtr_err_set(err, EINVAL, "--mount %s: mode must be ro or rw",
-					   p->mounts[i]);
-		}
-		w_mount(w, dst, "bind", m,
-			streq(mode, "ro") ? (const char *[]){"rbind", "ro", NULL}
-					  : (const char *[]){"rbind", NULL});
+		w_mount(w, bs.dst, "bind", bs.src,
+			bs.ro ? (const char *[]){"rbind", "ro", NULL} : (const char *[]){"rbind", NULL});
 	}
 	json_w_end_array(w);
 

@@ -10,29 +10,15 @@
 
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
-
-int caps_from_name(const char *name, int *ret_cap)
-{
-	cap_value_t v;
-
-	/* cap_from_name() also takes bare numbers; the spec only allows names. */
-	if (!name || strncasecmp(name, "CAP_", 4) != 0 || cap_from_name(name, &v) < 0)
-		return -EINVAL;
-	*ret_cap = v;
-	return 0;
-}
+#include "caps.h"
+#include "caps-names.h"
+#include "filter.h"
 
 /* ---- command line ----------------------------------------------------------------------- */
 
 static int cap_from_option(const char *opt, const char *arg, int *ret_cap, struct rtr_err *err)
 {
-	_cleanup_free_ char *name = NULL;
-
-	name = strncasecmp(arg, "CAP_", 4) == 0 ? strdup(arg) : xasprintf("CAP_%s", arg);
-	if (!name)
-		return -ENOMEM;
-	if (caps_from_name(name, ret_cap) < 0)
+	if (caps_from_short(arg, ret_cap) < 0)
 		return rtr_err_set(err, EINVAL, "%s %s: unknown capability", opt, arg);
 	return 0;
 }

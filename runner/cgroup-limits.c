@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * cgroup limits: the command-line options folded into linux.resources, the check that
- * the host's layout can honour every setting, and the writes to v1 or v2 files.
+ * cgroup limits: the check that the host's layout can honour every setting of the typed
+ * spec (settings.c folds the command-line limits into linux.resources), and the writes
+ * to v1 or v2 files.
  * Conversions follow what runc, crun and systemd agree on (cpu.shares -> cpu.weight,
  * blkio weight -> io.weight, --memory-swap as memory plus swap).
  */
@@ -19,251 +20,7 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
-
-/* ---- options ------------------------------------------------------------------------------ */
-
-/* "0-3,5" against the online set in @online_file; fills @ret_first_bad. */
-static int cpulist_check(const char *list, const char *online_file, long *ret_bad)
-{
-	char buf[256];
-	unsigned char online[1024] = {0};
-	const char *p;
-	char *end;
-
-	if (cg_read_small(AT_FDCWD, online_file, buf, sizeof(buf)) > 0) {
-		for (p = buf; *p && *p != '\n';) {
-			long a = strtol(p, &end, 10), b = a;
-
-			if (end == p)
-				break;
-			if (*end == '-')
-				b = strtol(end + 1, &end, 10);
-			for (long i = a; i <= b && i >= 0 && i < 1024; i++)
-				online[i] = 1;
-			p = *end == ',' ? end + 1 : end;
-		}
-	} else {
-		online[0] = 1;
-	}
-	if (!*list)
-		return -EINVAL;
-	for (p = list; *p;) {
-		long a, b;
-
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		a = b = strtol(p, &end, 10);
-		if (*end == '-') {
-			if (end[1] < '0' || end[1] > '9')
-				return -EINVAL;
-			b = strtol(end + 1, &end, 10);
-		}
-		if (b < a || b >= 1024)
-			return -EINVAL;
-		for (long i = a; i <= b; i++)
-			if (!online[i]) {
-				*ret_bad = i;
-				return -ENXIO;
-			}
-		if (*end == ',' && end[1])
-			end++;
-		else if (*end)
-			return -EINVAL;
-		p = end;
-	}
-	return 0;
-}
-
-static long online_cpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? n : 1;
-}
-
-static int push_throttle(struct rtr_throttle **v, size_t *n, const char *opt, const char *arg,
-			 bool bytes, struct rtr_err *err)
-{
-	_cleanup_free_ char *dev = strdup(arg);
-	char *colon = dev ? strrchr(dev, ':') : NULL;
-	struct rtr_throttle *nv;
-	struct stat st;
-	uint64_t rate;
-	int r;
-
-	if (!dev)
-		return -ENOMEM;
-	if (!colon || colon == dev || !colon[1])
-		return rtr_err_set(err, EINVAL, "%s %s: expected DEVICE:RATE", opt, arg);
-	*colon = 0;
-	r = bytes ? parse_size(colon + 1, &rate) : parse_u64(colon + 1, UINT64_MAX, &rate);
-	if (r < 0 || rate == 0)
-		return rtr_err_set(err, EINVAL, "%s %s: bad rate '%s'", opt, arg, colon + 1);
-	if (stat(dev, &st) < 0)
-		return rtr_err_set(err, errno, "%s %s: %s", opt, dev, strerror(errno));
-	if (!S_ISBLK(st.st_mode))
-		return rtr_err_set(err, ENOTBLK, "%s %s: not a block device", opt, dev);
-	nv = realloc(*v, (*n + 1) * sizeof(**v));
-	if (!nv)
-		return -ENOMEM;
-	nv[*n] = (struct rtr_throttle){major(st.st_rdev), minor(st.st_rdev), rate};
-	*v = nv;
-	(*n)++;
-	return 0;
-}
-
-static int replace_str(char **dst, const char *src)
-{
-	char *s = strdup(src);
-
-	if (!s)
-		return -ENOMEM;
-	free(*dst);
-	*dst = s;
-	return 0;
-}
-
-int cgroup_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
-{
-	struct rtr_resources *res = &s->lx.resources;
-	uint64_t v;
-	int64_t i;
-	long bad = -1;
-	int r;
-
-	if (o->memory) {
-		if (parse_size(o->memory, &v) < 0 || v == 0 || v > INT64_MAX)
-			return rtr_err_set(err, EINVAL, "--memory %s: expected a size like 64M",
-					   o->memory);
-		res->memory.limit = (int64_t)v;
-		res->memory.limit_set = s->lx.resources_set = true;
-	}
-	if (o->memory_reservation) {
-		if (parse_size(o->memory_reservation, &v) < 0 || v > INT64_MAX)
-			return rtr_err_set(err, EINVAL,
-					   "--memory-reservation %s: expected a size like 32M",
-					   o->memory_reservation);
-		res->memory.reservation = (int64_t)v;
-		res->memory.reservation_set = s->lx.resources_set = true;
-	}
-	if (o->memory_swap) {
-		if (streq(o->memory_swap, "-1"))
-			res->memory.swap = -1;
-		else if (parse_size(o->memory_swap, &v) == 0 && v > 0 && v <= INT64_MAX)
-			res->memory.swap = (int64_t)v;
-		else
-			return rtr_err_set(
-			    err, EINVAL,
-			    "--memory-swap %s: expected a size (memory plus swap) or -1",
-			    o->memory_swap);
-		res->memory.swap_set = s->lx.resources_set = true;
-	}
-	if (res->memory.swap_set && res->memory.swap >= 0) {
-		if (!res->memory.limit_set || res->memory.limit < 0)
-			return rtr_err_set(err, EINVAL,
-					   "--memory-swap needs --memory (it is memory plus swap)");
-		if (res->memory.swap < res->memory.limit)
-			return rtr_err_set(err, EINVAL,
-					   "--memory-swap must be at least --memory (it is memory "
-					   "plus swap)");
-	}
-	if (o->memory_high && !streq(o->memory_high, "max") &&
-	    (parse_size(o->memory_high, &v) < 0 || v == 0))
-		return rtr_err_set(err, EINVAL, "--memory-high %s: expected a size or max",
-				   o->memory_high);
-	if (o->pids_limit) {
-		if (parse_i64(o->pids_limit, -1, INT64_MAX, &i) < 0)
-			return rtr_err_set(
-			    err, EINVAL, "--pids-limit %s: expected a number (0 or -1: unlimited)",
-			    o->pids_limit);
-		res->pids.limit = i;
-		res->pids.limit_set = s->lx.resources_set = true;
-	}
-	if (o->cpus) {
-		char *end;
-		double c = strtod(o->cpus, &end);
-		long n = online_cpus();
-
-		if (end == o->cpus || *end || !(c >= 0.01) || c > (double)n)
-			return rtr_err_set(err, EINVAL,
-					   "--cpus %s: expected a number of CPUs from 0.01 to %ld",
-					   o->cpus, n);
-		res->cpu.period = CG_CPU_PERIOD_US;
-		res->cpu.quota = (int64_t)(c * CG_CPU_PERIOD_US + 0.5);
-		res->cpu.period_set = res->cpu.quota_set = s->lx.resources_set = true;
-	}
-	if (o->cpu_shares) {
-		if (parse_u64(o->cpu_shares, 262144, &v) < 0 || v < 2)
-			return rtr_err_set(err, EINVAL, "--cpu-shares %s: expected 2 to 262144",
-					   o->cpu_shares);
-		res->cpu.shares = v;
-		res->cpu.shares_set = s->lx.resources_set = true;
-	}
-	if (o->cpu_list) {
-		r = cpulist_check(o->cpu_list, "/sys/devices/system/cpu/online", &bad);
-		if (r == -ENXIO)
-			return rtr_err_set(err, EINVAL, "--cpu-list %s: CPU %ld is not online",
-					   o->cpu_list, bad);
-		if (r < 0)
-			return rtr_err_set(err, EINVAL,
-					   "--cpu-list %s: expected CPU numbers like 0-1,3",
-					   o->cpu_list);
-		if (replace_str(&res->cpu.cpus, o->cpu_list) < 0)
-			return -ENOMEM;
-		s->lx.resources_set = true;
-	}
-	if (o->cpu_mems) {
-		r = cpulist_check(o->cpu_mems, "/sys/devices/system/node/online", &bad);
-		if (r == -ENXIO)
-			return rtr_err_set(err, EINVAL,
-					   "--cpu-mems %s: memory node %ld is not online",
-					   o->cpu_mems, bad);
-		if (r < 0)
-			return rtr_err_set(err, EINVAL,
-					   "--cpu-mems %s: expected node numbers like 0-1",
-					   o->cpu_mems);
-		if (replace_str(&res->cpu.mems, o->cpu_mems) < 0)
-			return -ENOMEM;
-		s->lx.resources_set = true;
-	}
-	if (o->io_weight) {
-		if (parse_u64(o->io_weight, 1000, &v) < 0 || v < 10)
-			return rtr_err_set(err, EINVAL, "--io-weight %s: expected 10 to 1000",
-					   o->io_weight);
-		res->block_io.weight = (uint16_t)v;
-		res->block_io.weight_set = s->lx.resources_set = true;
-	}
-	for (size_t k = 0; o->device_read_bps && o->device_read_bps[k]; k++)
-		if ((r = push_throttle(&res->block_io.read_bps, &res->block_io.n_read_bps,
-				       "--device-read-bps", o->device_read_bps[k], true, err)) < 0)
-			return r;
-	for (size_t k = 0; o->device_write_bps && o->device_write_bps[k]; k++)
-		if ((r = push_throttle(&res->block_io.write_bps, &res->block_io.n_write_bps,
-				       "--device-write-bps", o->device_write_bps[k], true, err)) <
-		    0)
-			return r;
-	for (size_t k = 0; o->device_read_iops && o->device_read_iops[k]; k++)
-		if ((r = push_throttle(&res->block_io.read_iops, &res->block_io.n_read_iops,
-				       "--device-read-iops", o->device_read_iops[k], false, err)) <
-		    0)
-			return r;
-	for (size_t k = 0; o->device_write_iops && o->device_write_iops[k]; k++)
-		if ((r = push_throttle(&res->block_io.write_iops, &res->block_io.n_write_iops,
-				       "--device-write-iops", o->device_write_iops[k], false,
-				       err)) < 0)
-			return r;
-	if (res->block_io.n_read_bps || res->block_io.n_write_bps || res->block_io.n_read_iops ||
-	    res->block_io.n_write_iops)
-		s->lx.resources_set = true;
-	if (o->cgroup_parent) {
-		char buf[PATH_MAX / 4] = "";
-
-		if (cg_rel_append(buf, sizeof(buf), o->cgroup_parent) < 0 || !buf[0])
-			return rtr_err_set(err, EINVAL, "--cgroup-parent %s: bad cgroup path",
-					   o->cgroup_parent);
-	}
-	return 0;
-}
+#include "cgroup.h"
 
 static void fmt_i64(char *buf, size_t n, int64_t v, const char *unlimited)
 {
@@ -277,7 +34,7 @@ static void fmt_i64(char *buf, size_t n, int64_t v, const char *unlimited)
 static int apply_memory(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
 {
 	const struct rtr_resources *res = &c->spec->lx.resources;
-	const char *high = c->opts ? c->opts->memory_high : NULL;
+	const struct rtr_ext *x = &c->spec->ext;
 	int w = cg_where(&cg->h, CG_MEMORY), r = 0;
 	char v[32];
 
@@ -303,13 +60,11 @@ static int apply_memory(struct rtr_container *c, struct rtr_cgroup *cg, struct r
 			r = cg_set(cg, w, "memory.low", v,
 				   "memory.reservation (--memory-reservation)", err);
 		}
-		if (r == 0 && high) {
-			uint64_t b;
-
-			if (streq(high, "max"))
+		if (r == 0 && x->memory_high_set) {
+			if (x->memory_high == UINT64_MAX)
 				snprintf(v, sizeof(v), "max");
-			else if (parse_size(high, &b) == 0)
-				snprintf(v, sizeof(v), "%llu", (unsigned long long)b);
+			else
+				snprintf(v, sizeof(v), "%llu", (unsigned long long)x->memory_high);
 			r = cg_set(cg, w, "memory.high", v, "--memory-high", err);
 		}
 		return r;
@@ -357,7 +112,7 @@ static int apply_cpu(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_
 			r = cg_set(cg, w, "cpu.weight", v, "cpu.shares (--cpu-shares)", err);
 		}
 		if (r == 0 && (res->cpu.quota_set || res->cpu.period_set)) {
-			uint64_t period = res->cpu.period_set ? res->cpu.period : CG_CPU_PERIOD_US;
+			uint64_t period = res->cpu.period_set ? res->cpu.period : RTR_CPU_PERIOD_US;
 
 			if (res->cpu.quota_set && res->cpu.quota > 0)
 				snprintf(v, sizeof(v), "%lld %llu", (long long)res->cpu.quota,
@@ -547,7 +302,7 @@ int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_e
 int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct rtr_err *err)
 {
 	const struct rtr_resources *res = &c->spec->lx.resources;
-	const char *high = c->opts ? c->opts->memory_high : NULL;
+	bool high = c->spec->ext.memory_high_set;
 	const char *l = cg_layout_name(h->layout);
 	struct {
 		bool set;

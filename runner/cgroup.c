@@ -34,7 +34,8 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "cgroup.h"
+#include "names.h"
 
 /* How long a new run waits for the processes of a run whose rtr-run died to go: they
  * get SIGKILL from their parent-death signal and are gone within milliseconds. */
@@ -46,7 +47,7 @@
 static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const char *base,
 		       struct rtr_err *err)
 {
-	const char *parent = c->opts ? c->opts->cgroup_parent : NULL;
+	const char *parent = c->spec->ext.cgroup_parent;
 	const char *cp = c->spec->lx.cgroups_path;
 	size_t n = sizeof(cg->rel);
 	int r;
@@ -268,11 +269,10 @@ static unsigned v2_mask_needed(const struct rtr_container *c, const struct cg_ho
 /* What verbs.c reads back: the bundle and how to stop the container. */
 static void record_identity(const struct rtr_container *c, const struct rtr_cgroup *cg)
 {
-	char v[48];
-	const char *sig = c->spec->ext.stop_signal ? c->spec->ext.stop_signal : "";
-	int n = snprintf(v, sizeof(v), "%s %u", sig,
-			 c->spec->ext.stop_timeout_set ? c->spec->ext.stop_timeout_s
-						       : RTR_STOP_TIMEOUT_S);
+	char v[48], sig[24];
+	int n = snprintf(v, sizeof(v), "%s %u",
+			 signal_to_string(c->spec->ext.stop_signal, sig, sizeof(sig)),
+			 c->spec->ext.stop_timeout_s);
 
 	if (c->bundle)
 		fsetxattr(cg->lock_fd, CG_XATTR_BUNDLE, c->bundle, strlen(c->bundle), 0);

@@ -35,7 +35,14 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "caps.h"
+#include "cgroup.h"
+#include "filter.h"
+#include "hooks.h"
+#include "mount.h"
+#include "names.h"
+#include "net.h"
+#include "security.h"
 #include "supervise.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -603,24 +610,12 @@ static int prepare_namespaces(const struct rtr_spec *s, struct prep *p, unsigned
 	return 0;
 }
 
-static unsigned stop_timeout(const struct rtr_spec *s)
-{
-	const char *e = getenv("RTR_STOP_TIMEOUT_S");
-	uint64_t v;
-
-	if (s->ext.stop_timeout_set)
-		return s->ext.stop_timeout_s;
-	if (e && parse_u64(e, 86400, &v) == 0)
-		return (unsigned)v;
-	return RTR_STOP_TIMEOUT_S;
-}
-
 static void stop_of(const struct rtr_spec *s, struct sv_stop *ret)
 {
-	int stop_sig = s->ext.stop_signal ? opts_parse_signal(s->ext.stop_signal) : SIGTERM;
+	int stop_sig = s->ext.stop_signal; /* parsed and defaulted by settings.c */
 
 	ret->signal = stop_sig > 0 ? stop_sig : SIGTERM;
-	ret->timeout_s = stop_timeout(s);
+	ret->timeout_s = s->ext.stop_timeout_s; /* defaulted by settings.c */
 }
 
 static int status_to_exit(int status)

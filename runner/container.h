@@ -25,7 +25,6 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "opts.h"
 #include "spec.h"
 
 struct rtr_cgroup;
@@ -39,7 +38,6 @@ struct rtr_container {
 	int bundle_fd;
 	char *rootfs;     /* absolute path */
 	struct rtr_spec *spec;
-	const struct rtr_opts *opts;
 
 	pid_t pid;        /* container init, host view */
 	int sync_fd;      /* parent's end of the sync socketpair */

@@ -2,7 +2,9 @@
 /*
  * rtr-run: run an OCI bundle in the foreground.  The recipe:
  *   verbs (ps, stats, ...) | --print-default-seccomp | options -> name -> bundle ->
- *   config.json -> command line folded into the spec -> run -> exit with its status.
+ *   config.json (with its org.rtr.* annotations) -> command line folded into the typed
+ *   spec -> checks that combine settings -> run -> exit with its status.
+ * After the merge the options are freed: nothing past it reads option text.
  * Exit codes: the container's N or 128+signal; 125 runtime error; 126 not executable;
  * 127 not found.
  */
@@ -19,7 +21,12 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "caps.h"
+#include "filter.h"
+#include "opts.h"
+#include "security.h"
+#include "settings.h"
+#include "verbs.h"
 
 #define EXIT_RUNTIME 125
 
@@ -29,18 +36,24 @@ static int fail(const struct rtr_err *err, int r)
 	return EXIT_RUNTIME;
 }
 
-/* "config.json: " prefix unless the parser's message already names the file. */
+/* Every config.json message starts with "config.json: " (the parser's messages start
+ * with the JSON path). */
 static int fail_config(struct rtr_err *err, int r)
 {
-	if (err->code && err->msg[0] && !startswith(err->msg, "config.json")) {
-		char msg[RTR_ERR_MSG_MAX];
+	return fail(err, rtr_err_prefix(err, r, "config.json"));
+}
 
-		memcpy(msg, err->msg, sizeof(msg));
-		snprintf(err->msg, sizeof(err->msg), "config.json: %.*s", (int)sizeof(msg) - 14, msg);
-	} else if (!err->code || !err->msg[0]) {
-		rtr_err_set(err, r, "config.json: %s", strerror(r < 0 ? -r : r));
-	}
-	return fail(err, r);
+/* Command line > bundle > config.h, once, into the typed spec; nothing is created yet. */
+static int merge(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+{
+	int r;
+
+	if ((r = settings_apply_options(o, s, err)) < 0 ||
+	    (r = core_apply_options(o, s, err)) < 0 ||
+	    (r = security_apply_options(o, s, err)) < 0 ||
+	    (r = caps_apply_options(o, s, err)) < 0 || (r = filter_apply_options(o, s, err)) < 0)
+		return r;
+	return settings_finish(s, err);
 }
 
 /* Root filesystem: root.path, absolute or relative to the bundle. */
@@ -65,7 +78,8 @@ static int resolve_rootfs(const char *bundle, const struct rtr_spec *s, char **r
 	}
 	if (streq(real, "/")) {
 		free(real);
-		return rtr_err_set(err, EINVAL, "rootfs %s: the host's / cannot be a rootfs", joined);
+		return rtr_err_set(err, EINVAL, "rootfs %s: the host's / cannot be a rootfs",
+				   joined);
 	}
 	*ret = real;
 	return 0;
@@ -74,8 +88,8 @@ static int resolve_rootfs(const char *bundle, const struct rtr_spec *s, char **r
 int main(int argc, char **argv)
 {
 	struct rtr_opts o;
-	struct rtr_err err = { 0 };
-	struct rtr_container c = { .bundle_fd = -1, .sync_fd = -1, .pid = -1 };
+	struct rtr_err err = {0};
+	struct rtr_container c = {.bundle_fd = -1, .sync_fd = -1, .pid = -1};
 	_cleanup_free_ char *name = NULL;
 	int r, code;
 
@@ -102,7 +116,6 @@ int main(int argc, char **argv)
 	}
 	log_set_container(name);
 	c.name = name;
-	c.opts = &o;
 
 	c.bundle = realpath(o.bundle, NULL);
 	if (!c.bundle) {
@@ -125,13 +138,9 @@ int main(int argc, char **argv)
 	for (char **u = c.spec->unsupported; u && *u; u++)
 		log_warn("config.json: %s: not supported by rtr, ignored", *u);
 
-	/* Command line > bundle > config.h, one module at a time. */
-	if ((r = core_apply_options(&o, c.spec, &err)) < 0 ||
-	    (r = security_apply_options(&o, c.spec, &err)) < 0 ||
-	    (r = caps_apply_options(&o, c.spec, &err)) < 0 ||
-	    (r = filter_apply_options(&o, c.spec, &err)) < 0 ||
-	    (r = cgroup_apply_options(&o, c.spec, &err)) < 0 ||
-	    (r = net_apply_options(&o, c.spec, &err)) < 0) {
+	r = merge(&o, c.spec, &err);
+	opts_free(&o); /* from here on only the typed spec */
+	if (r < 0) {
 		code = fail(&err, r);
 		goto out;
 	}

@@ -28,7 +28,7 @@
 #include "lib/cleanup.h"
 #include "lib/inroot.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "mount.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270

@@ -349,7 +349,7 @@ static size_t addr_len(int family)
 	return family == AF_INET ? 4 : 16;
 }
 
-int nl_addr_add(struct nl *nl, int ifindex, const struct nl_addr *a)
+int nl_addr_add(struct nl *nl, int ifindex, const struct rtr_addr *a)
 {
 	struct ifaddrmsg ifa = { .ifa_family = (uint8_t)a->family,
 				 .ifa_prefixlen = a->prefixlen,
@@ -373,7 +373,7 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct nl_addr *a)
 	return nl_talk(nl, &q, 0, NULL);
 }
 
-int nl_route_default(struct nl *nl, int ifindex, const struct nl_addr *gw)
+int nl_route_default(struct nl *nl, int ifindex, const struct rtr_addr *gw)
 {
 	struct rtmsg rt = { .rtm_family = (uint8_t)gw->family,
 			    .rtm_table = RT_TABLE_MAIN,
@@ -390,59 +390,3 @@ int nl_route_default(struct nl *nl, int ifindex, const struct nl_addr *gw)
 	return nl_talk(nl, &q, 0, NULL);
 }
 
-int nl_addr_parse(const char *s, int default_prefix, struct nl_addr *ret)
-{
-	char ip[INET6_ADDRSTRLEN + 1];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	long prefix = default_prefix;
-	int max;
-
-	memset(ret, 0, sizeof(*ret));
-	if (n == 0 || n >= sizeof(ip))
-		return -EINVAL;
-	memcpy(ip, s, n);
-	ip[n] = 0;
-	if (inet_pton(AF_INET, ip, ret->a.b) == 1)
-		ret->family = AF_INET;
-	else if (inet_pton(AF_INET6, ip, ret->a.b) == 1)
-		ret->family = AF_INET6;
-	else
-		return -EINVAL;
-	max = ret->family == AF_INET ? 32 : 128;
-	if (slash) {
-		const char *p = slash + 1;
-
-		if (*p < '0' || *p > '9' || strlen(p) > 3)
-			return -EINVAL;
-		prefix = 0;
-		for (; *p; p++) {
-			if (*p < '0' || *p > '9')
-				return -EINVAL;
-			prefix = prefix * 10 + (*p - '0');
-		}
-	}
-	if (prefix < 0)
-		return -EINVAL;
-	if (!slash && prefix > max)
-		prefix = max;
-	if (prefix > max)
-		return -ERANGE;
-	ret->prefixlen = (uint8_t)prefix;
-	return 0;
-}
-
-bool nl_addr_in_subnet(const struct nl_addr *net, const struct nl_addr *ip)
-{
-	unsigned bits = net->prefixlen;
-
-	if (net->family != ip->family)
-		return false;
-	for (unsigned i = 0; bits > 0; i++, bits = bits > 8 ? bits - 8 : 0) {
-		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
-
-		if ((net->a.b[i] & mask) != (ip->a.b[i] & mask))
-			return false;
-	}
-	return true;
-}

@@ -14,20 +14,12 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "lib/addr.h"
+
 struct nl {
 	int fd;
 	uint32_t seq;
 	char ext[128]; /* kernel's extended ack message of the last error, or "" */
-};
-
-/* An address as given on the command line: family, 4 or 16 bytes, prefix length. */
-struct nl_addr {
-	int family; /* AF_INET or AF_INET6 */
-	uint8_t prefixlen;
-	union {
-		uint8_t b[16];
-		uint32_t v4;
-	} a;
 };
 
 /* rtnetlink socket in the caller's network namespace. */
@@ -58,12 +50,6 @@ int nl_link_del(struct nl *nl, int ifindex);
 int nl_link_rename_down(struct nl *nl, int ifindex, const char *name);
 /* Adds @a on @ifindex; IPv6 addresses skip duplicate address detection (IFA_F_NODAD):
  * they are static and usable at once. */
-int nl_addr_add(struct nl *nl, int ifindex, const struct nl_addr *a);
+int nl_addr_add(struct nl *nl, int ifindex, const struct rtr_addr *a);
 /* Default route of @gw's family via @gw on @ifindex. */
-int nl_route_default(struct nl *nl, int ifindex, const struct nl_addr *gw);
-
-/* "10.0.0.2/24", "fd00::2/64", "10.0.0.1" (prefix @default_prefix capped at the
- * family's length; -1 = a prefix is required): 0, -EINVAL, or -ERANGE for a long prefix. */
-int nl_addr_parse(const char *s, int default_prefix, struct nl_addr *ret);
-/* true when @ip is inside @net's prefix (same family). */
-bool nl_addr_in_subnet(const struct nl_addr *net, const struct nl_addr *ip);
+int nl_route_default(struct nl *nl, int ifindex, const struct rtr_addr *gw);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The command line of rtr-run: getopt_long into struct rtr_opts (strings only), and
- * core_apply_options(), which folds the core options into the spec.  Other modules fold
- * theirs in their own *_apply_options().
+ * core_apply_options(), which folds the OCI overrides (env, mounts, args, user, ulimits,
+ * ...) into the spec.  The rtr settings that also come from org.rtr.* annotations, and
+ * the cgroup limits, are parsed by settings.c; caps.c, seccomp.c and security.c fold
+ * their options in their own *_apply_options().
  */
 #include <ctype.h>
 #include <errno.h>
@@ -22,7 +24,8 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "names.h"
+#include "opts.h"
 
 enum opt_kind { OPT_STR, OPT_STRV, OPT_BOOL, OPT_COUNT, OPT_HELP, OPT_VERSION };
 
@@ -34,72 +37,81 @@ struct opt_def {
 	const char *arg; /* NULL: takes no argument */
 };
 
-#define S(n, f, a) { n, 0, OPT_STR, offsetof(struct rtr_opts, f), a }
-#define V(n, f, a) { n, 0, OPT_STRV, offsetof(struct rtr_opts, f), a }
-#define B(n, f) { n, 0, OPT_BOOL, offsetof(struct rtr_opts, f), NULL }
+#define S(n, f, a)                                                                                 \
+	{                                                                                          \
+		n, 0, OPT_STR, offsetof(struct rtr_opts, f), a                                     \
+	}
+#define V(n, f, a)                                                                                 \
+	{                                                                                          \
+		n, 0, OPT_STRV, offsetof(struct rtr_opts, f), a                                    \
+	}
+#define B(n, f)                                                                                    \
+	{                                                                                          \
+		n, 0, OPT_BOOL, offsetof(struct rtr_opts, f), NULL                                 \
+	}
 
 static const struct opt_def defs[] = {
-	{ "help", 'h', OPT_HELP, 0, NULL },
-	{ "version", 'V', OPT_VERSION, 0, NULL },
-	{ "verbose", 'v', OPT_COUNT, offsetof(struct rtr_opts, verbose), NULL },
-	/* core */
-	S("name", name, "NAME"),
-	S("hostname", hostname, "NAME"),
-	{ "env", 'e', OPT_STRV, offsetof(struct rtr_opts, env), "KEY=VALUE" },
-	V("env-file", env_file, "FILE"),
-	V("mount", mounts, "SRC:DST[:ro]"),
-	{ "workdir", 'w', OPT_STR, offsetof(struct rtr_opts, workdir), "DIR" },
-	S("entrypoint", entrypoint, "PATH"),
-	{ "user", 'u', OPT_STR, offsetof(struct rtr_opts, user), "UID[:GID]" },
-	B("read-only", read_only),
-	B("init", init),
-	S("log-file", log_file, "FILE"),
-	S("stop-signal", stop_signal, "SIGNAL"),
-	S("stop-timeout", stop_timeout, "SECONDS"),
-	S("restart", restart, "POLICY"),
-	S("health-cmd", health_cmd, "CMD"),
-	S("health-interval", health_interval, "SECONDS"),
-	V("ulimit", ulimits, "NAME=SOFT[:HARD]"),
-	S("shm-size", shm_size, "SIZE"),
-	/* security */
-	V("cap-add", cap_add, "CAP"),
-	V("cap-drop", cap_drop, "CAP"),
-	S("seccomp", seccomp, "FILE|default|unconfined"),
-	B("no-new-privileges", no_new_privileges),
-	S("userns", userns, "HOSTUID:COUNT|auto"),
-	B("privileged", privileged),
-	V("device", devices, "HOST[:CONTAINER][:rwm]"),
-	B("print-default-seccomp", print_default_seccomp),
-	/* cgroup */
-	{ "memory", 'm', OPT_STR, offsetof(struct rtr_opts, memory), "SIZE" },
-	S("memory-high", memory_high, "SIZE"),
-	S("memory-swap", memory_swap, "SIZE"),
-	S("memory-reservation", memory_reservation, "SIZE"),
-	S("pids-limit", pids_limit, "N"),
-	S("cpus", cpus, "N"),
-	S("cpu-shares", cpu_shares, "N"),
-	S("cpu-list", cpu_list, "LIST"),
-	S("cpu-mems", cpu_mems, "LIST"),
-	S("io-weight", io_weight, "N"),
-	V("device-read-bps", device_read_bps, "DEV:RATE"),
-	V("device-write-bps", device_write_bps, "DEV:RATE"),
-	V("device-read-iops", device_read_iops, "DEV:RATE"),
-	V("device-write-iops", device_write_iops, "DEV:RATE"),
-	S("cgroup-parent", cgroup_parent, "PATH"),
-	/* network */
-	S("network", network, "veth|none|host|ns:PATH"),
-	S("veth", veth, "NAME"),
-	S("veth-peer", veth_peer, "NAME"),
-	V("address", addresses, "A/P"),
-	S("gateway", gateway, "IP"),
-	S("gateway6", gateway6, "IP"),
-	S("mac", mac, "XX:XX:XX:XX:XX:XX"),
-	S("mtu", mtu, "N"),
-	S("bridge", bridge, "BRIDGE"),
-	V("host-address", host_addresses, "A/P"),
-	V("dns", dns, "IP"),
-	V("dns-search", dns_search, "DOMAIN"),
-	V("add-host", add_hosts, "NAME:IP"),
+    {"help", 'h', OPT_HELP, 0, NULL},
+    {"version", 'V', OPT_VERSION, 0, NULL},
+    {"verbose", 'v', OPT_COUNT, offsetof(struct rtr_opts, verbose), NULL},
+    /* core */
+    S("name", name, "NAME"),
+    S("hostname", hostname, "NAME"),
+    {"env", 'e', OPT_STRV, offsetof(struct rtr_opts, env), "KEY=VALUE"},
+    V("env-file", env_file, "FILE"),
+    V("mount", mounts, "SRC:DST[:ro]"),
+    {"workdir", 'w', OPT_STR, offsetof(struct rtr_opts, workdir), "DIR"},
+    S("entrypoint", entrypoint, "PATH"),
+    {"user", 'u', OPT_STR, offsetof(struct rtr_opts, user), "UID[:GID]"},
+    B("read-only", read_only),
+    B("init", init),
+    S("log-file", log_file, "FILE"),
+    S("stop-signal", stop_signal, "SIGNAL"),
+    S("stop-timeout", stop_timeout, "SECONDS"),
+    S("restart", restart, "POLICY"),
+    S("health-cmd", health_cmd, "CMD"),
+    S("health-interval", health_interval, "SECONDS"),
+    V("ulimit", ulimits, "NAME=SOFT[:HARD]"),
+    S("shm-size", shm_size, "SIZE"),
+    /* security */
+    V("cap-add", cap_add, "CAP"),
+    V("cap-drop", cap_drop, "CAP"),
+    S("seccomp", seccomp, "FILE|default|unconfined"),
+    B("no-new-privileges", no_new_privileges),
+    S("userns", userns, "HOSTUID:COUNT|auto"),
+    B("privileged", privileged),
+    V("device", devices, "HOST[:CONTAINER][:rwm]"),
+    B("print-default-seccomp", print_default_seccomp),
+    /* cgroup */
+    {"memory", 'm', OPT_STR, offsetof(struct rtr_opts, memory), "SIZE"},
+    S("memory-high", memory_high, "SIZE"),
+    S("memory-swap", memory_swap, "SIZE"),
+    S("memory-reservation", memory_reservation, "SIZE"),
+    S("pids-limit", pids_limit, "N"),
+    S("cpus", cpus, "N"),
+    S("cpu-shares", cpu_shares, "N"),
+    S("cpu-list", cpu_list, "LIST"),
+    S("cpu-mems", cpu_mems, "LIST"),
+    S("io-weight", io_weight, "N"),
+    V("device-read-bps", device_read_bps, "DEV:RATE"),
+    V("device-write-bps", device_write_bps, "DEV:RATE"),
+    V("device-read-iops", device_read_iops, "DEV:RATE"),
+    V("device-write-iops", device_write_iops, "DEV:RATE"),
+    S("cgroup-parent", cgroup_parent, "PATH"),
+    /* network */
+    S("network", network, "veth|none|host|ns:PATH"),
+    S("veth", veth, "NAME"),
+    S("veth-peer", veth_peer, "NAME"),
+    V("address", addresses, "A/P"),
+    S("gateway", gateway, "IP"),
+    S("gateway6", gateway6, "IP"),
+    S("mac", mac, "XX:XX:XX:XX:XX:XX"),
+    S("mtu", mtu, "N"),
+    S("bridge", bridge, "BRIDGE"),
+    V("host-address", host_addresses, "A/P"),
+    V("dns", dns, "IP"),
+    V("dns-search", dns_search, "DOMAIN"),
+    V("add-host", add_hosts, "NAME:IP"),
 };
 
 #undef S
@@ -109,10 +121,10 @@ static const struct opt_def defs[] = {
 static void usage(void)
 {
 	static const char head[] =
-		"Usage: rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...]\n"
-		"       rtr-run VERB [ARGS...]   (ps, stats, ... see rtr-run(1))\n"
-		"Run the OCI bundle BUNDLE (config.json + rootfs) in the foreground.\n\n"
-		"Options:\n";
+	    "Usage: rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...]\n"
+	    "       rtr-run VERB [ARGS...]   (ps, stats, ... see rtr-run(1))\n"
+	    "Run the OCI bundle BUNDLE (config.json + rootfs) in the foreground.\n\n"
+	    "Options:\n";
 	char line[128];
 
 	write_all(STDOUT_FILENO, head, sizeof(head) - 1);
@@ -132,46 +144,86 @@ static void usage(void)
 	}
 }
 
-int opts_parse(int argc, char **argv, struct rtr_opts *ret)
+/* getopt_long's tables from defs[]: option i returns 0x100 + i. */
+static void build_getopt(struct option *longopts, char *shortopts, size_t n_short)
 {
-	struct option longopts[ELEMENTSOF(defs) + 1];
-	char shortopts[64] = "+:";
 	size_t ns = 2;
-	int c, idx = -1;
 
-	memset(ret, 0, sizeof(*ret));
-	memset(longopts, 0, sizeof(longopts));
+	memset(longopts, 0, (ELEMENTSOF(defs) + 1) * sizeof(*longopts));
+	memcpy(shortopts, "+:", 3);
 	for (size_t i = 0; i < ELEMENTSOF(defs); i++) {
-		longopts[i] = (struct option){ defs[i].name,
-					       defs[i].arg ? required_argument : no_argument,
-					       NULL, 0x100 + (int)i };
-		if (defs[i].short_name) {
+		longopts[i] =
+		    (struct option){defs[i].name, defs[i].arg ? required_argument : no_argument,
+				    NULL, 0x100 + (int)i};
+		if (defs[i].short_name && ns + 3 < n_short) {
 			shortopts[ns++] = (char)defs[i].short_name;
 			if (defs[i].arg)
 				shortopts[ns++] = ':';
 		}
 	}
 	shortopts[ns] = 0;
+}
 
+/* One option found by getopt_long into @ret.  1: --help or --version printed. */
+static int store_option(const struct opt_def *d, struct rtr_opts *ret)
+{
+	char *base = (char *)ret;
+
+	switch (d->kind) {
+	case OPT_HELP:
+		usage();
+		return 1;
+	case OPT_VERSION:
+		write_all(STDOUT_FILENO, "rtr-run " RTR_VERSION "\n",
+			  strlen("rtr-run " RTR_VERSION "\n"));
+		return 1;
+	case OPT_COUNT:
+		(*(int *)(base + d->offset))++;
+		return 0;
+	case OPT_BOOL:
+		*(bool *)(base + d->offset) = true;
+		return 0;
+	case OPT_STR: {
+		char **p = (char **)(base + d->offset);
+
+		free(*p);
+		*p = strdup(optarg);
+		return *p ? 0 : -ENOMEM;
+	}
+	case OPT_STRV:
+		return strv_push((char ***)(base + d->offset), optarg) < 0 ? -ENOMEM : 0;
+	}
+	return -EINVAL;
+}
+
+static int bad_option(int c, char **argv)
+{
+	if (c == ':')
+		log_error("%s: missing argument", argv[optind - 1]);
+	else if (optopt > 0 && optopt < 0x100)
+		log_error("-%c: unknown option", optopt);
+	else if (optopt >= 0x100)
+		log_error("%s: takes no argument", argv[optind - 1]);
+	else
+		log_error("%s: unknown option", argv[optind - 1]);
+	return -EINVAL;
+}
+
+int opts_parse(int argc, char **argv, struct rtr_opts *ret)
+{
+	struct option longopts[ELEMENTSOF(defs) + 1];
+	char shortopts[64];
+	int c, r, idx = -1;
+
+	memset(ret, 0, sizeof(*ret));
+	build_getopt(longopts, shortopts, sizeof(shortopts));
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, &idx)) != -1) {
 		const struct opt_def *d = NULL;
-		char *base = (char *)ret;
 
-		if (c == ':') {
-			log_error("%s: missing argument", argv[optind - 1]);
-			return -EINVAL;
-		}
-		if (c == '?') {
-			if (optopt > 0 && optopt < 0x100)
-				log_error("-%c: unknown option", optopt);
-			else if (optopt >= 0x100)
-				log_error("%s: takes no argument", argv[optind - 1]);
-			else
-				log_error("%s: unknown option", argv[optind - 1]);
-			return -EINVAL;
-		}
+		if (c == ':' || c == '?')
+			return bad_option(c, argv);
 		if (c >= 0x100)
 			d = &defs[c - 0x100];
 		else
@@ -180,34 +232,9 @@ int opts_parse(int argc, char **argv, struct rtr_opts *ret)
 					d = &defs[i];
 		if (!d)
 			return -EINVAL;
-
-		switch (d->kind) {
-		case OPT_HELP:
-			usage();
-			return 1;
-		case OPT_VERSION:
-			write_all(STDOUT_FILENO, "rtr-run " RTR_VERSION "\n",
-				  strlen("rtr-run " RTR_VERSION "\n"));
-			return 1;
-		case OPT_COUNT:
-			(*(int *)(base + d->offset))++;
-			break;
-		case OPT_BOOL:
-			*(bool *)(base + d->offset) = true;
-			break;
-		case OPT_STR: {
-			char **p = (char **)(base + d->offset);
-			free(*p);
-			*p = strdup(optarg);
-			if (!*p)
-				return -ENOMEM;
-			break;
-		}
-		case OPT_STRV:
-			if (strv_push((char ***)(base + d->offset), optarg) < 0)
-				return -ENOMEM;
-			break;
-		}
+		r = store_option(d, ret);
+		if (r != 0)
+			return r;
 	}
 
 	if (ret->print_default_seccomp)
@@ -244,6 +271,15 @@ void opts_free(struct rtr_opts *o)
 			strv_free(*(char ***)(base + defs[i].offset));
 	}
 	memset(o, 0, sizeof(*o));
+}
+
+const char *opts_long_name(size_t offset)
+{
+	for (size_t i = 0; i < ELEMENTSOF(defs); i++)
+		if (defs[i].offset == offset && defs[i].kind != OPT_HELP &&
+		    defs[i].kind != OPT_VERSION)
+			return defs[i].name;
+	return "?";
 }
 
 bool opts_name_valid(const char *name)
@@ -291,24 +327,6 @@ int opts_resolve_name(const struct rtr_opts *o, char **ret_name, struct rtr_err 
 }
 
 /* ---- applying the core options --------------------------------------------------------- */
-
-static int env_set(char ***env, const char *kv)
-{
-	const char *eq = strchr(kv, '=');
-	size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-	char **v = *env;
-
-	for (size_t i = 0; v && v[i]; i++)
-		if (strncmp(v[i], kv, klen) == 0 && v[i][klen] == '=') {
-			char *n = strdup(kv);
-			if (!n)
-				return -ENOMEM;
-			free(v[i]);
-			v[i] = n;
-			return 0;
-		}
-	return strv_push(env, kv);
-}
 
 static bool env_key_valid(const char *kv)
 {
@@ -367,74 +385,40 @@ static int apply_env_file(char ***env, const char *path, struct rtr_err *err)
 	return 0;
 }
 
-static int append_bind(struct rtr_spec *s, const char *spec_str, struct rtr_err *err)
+static int append_bind(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 {
-	_cleanup_free_ char *copy = strdup(spec_str);
+	_cleanup_(bind_spec_done) struct bind_spec b = {0};
 	_cleanup_free_ char *src = NULL;
-	char *dst, *mode;
 	struct rtr_mount *m, *nm;
-	bool ro = false;
+	const char *why = NULL;
 	struct stat st;
+	int r;
 
-	if (!copy)
-		return -ENOMEM;
-	dst = strchr(copy, ':');
-	if (!dst || dst == copy)
-		return rtr_err_set(err, EINVAL, "--mount %s: expected SRC:DST[:ro]", spec_str);
-	*dst++ = 0;
-	mode = strchr(dst, ':');
-	if (mode) {
-		*mode++ = 0;
-		if (streq(mode, "ro"))
-			ro = true;
-		else if (!streq(mode, "rw"))
-			return rtr_err_set(err, EINVAL, "--mount %s: unknown mode '%s' (ro or rw)",
-					   spec_str, mode);
-	}
-	if (dst[0] != '/')
-		return rtr_err_set(err, EINVAL, "--mount %s: destination must be absolute",
-				   spec_str);
-	src = realpath(copy, NULL);
+	r = bind_spec_parse(arg, &b, &why);
+	if (r == -EINVAL)
+		return rtr_err_set(err, EINVAL, "--mount %s: %s", arg, why);
+	if (r < 0)
+		return r;
+	src = realpath(b.src, NULL);
 	if (!src || stat(src, &st) < 0)
-		return rtr_err_set(err, errno, "--mount %s: %s: %s", spec_str, copy,
-				   strerror(errno));
+		return rtr_err_set(err, errno, "--mount %s: %s: %s", arg, b.src, strerror(errno));
 
 	nm = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*nm));
 	if (!nm)
 		return -ENOMEM;
 	s->mounts = nm;
 	m = &nm[s->n_mounts];
-	memset(m, 0, sizeof(*m));
-	m->destination = strdup(dst);
-	m->type = strdup("bind");
-	m->source = TAKE_PTR(src);
-	if (!m->destination || !m->type ||
-	    strv_push(&m->options, "rbind") < 0 || (ro && strv_push(&m->options, "ro") < 0)) {
-		free(m->destination);
-		free(m->type);
-		free(m->source);
-		strv_free(m->options);
-		return -ENOMEM;
-	}
-	m->bind = true;
-	m->flags = MS_BIND | MS_REC | (ro ? MS_RDONLY : 0);
+	*m = (struct rtr_mount){.destination = TAKE_PTR(b.dst),
+				.source = TAKE_PTR(src),
+				.type = strdup("bind"),
+				.bind = true,
+				.flags = MS_BIND | MS_REC | (b.ro ? MS_RDONLY : 0)};
 	s->n_mounts++;
+	if (!m->type || strv_push(&m->options, "rbind") < 0 ||
+	    (b.ro && strv_push(&m->options, "ro") < 0))
+		return -ENOMEM; /* spec_free() frees the half-built entry */
 	return 0;
 }
-
-static const struct {
-	const char *name;
-	int resource;
-} rlimit_names[] = {
-	{ "cpu", RLIMIT_CPU },		{ "fsize", RLIMIT_FSIZE },
-	{ "data", RLIMIT_DATA },	{ "stack", RLIMIT_STACK },
-	{ "core", RLIMIT_CORE },	{ "rss", RLIMIT_RSS },
-	{ "nproc", RLIMIT_NPROC },	{ "nofile", RLIMIT_NOFILE },
-	{ "memlock", RLIMIT_MEMLOCK },	{ "as", RLIMIT_AS },
-	{ "locks", RLIMIT_LOCKS },	{ "sigpending", RLIMIT_SIGPENDING },
-	{ "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },
-	{ "rtprio", RLIMIT_RTPRIO },	{ "rttime", RLIMIT_RTTIME },
-};
 
 static int parse_rlim_value(const char *s, uint64_t *ret)
 {
@@ -461,9 +445,7 @@ static int apply_ulimit(struct rtr_spec *s, const char *arg, struct rtr_err *err
 	if (!val)
 		return rtr_err_set(err, EINVAL, "--ulimit %s: expected NAME=SOFT[:HARD]", arg);
 	*val++ = 0;
-	for (size_t i = 0; i < ELEMENTSOF(rlimit_names); i++)
-		if (streq(copy, rlimit_names[i].name))
-			res = rlimit_names[i].resource;
+	res = rlimit_from_short(copy);
 	if (res < 0)
 		return rtr_err_set(err, EINVAL, "--ulimit %s: unknown limit '%s'", arg, copy);
 	hard = strchr(val, ':');
@@ -480,17 +462,15 @@ static int apply_ulimit(struct rtr_spec *s, const char *arg, struct rtr_err *err
 			p->rlimits[i].hard = hard_v;
 			return 0;
 		}
-	type = xasprintf("RLIMIT_%s", copy);
+	type = xasprintf("RLIMIT_%s", rlimit_name(res));
 	if (!type)
 		return -ENOMEM;
-	for (char *c = type; *c; c++)
-		*c = (char)toupper((unsigned char)*c);
 	nr = realloc(p->rlimits, (p->n_rlimits + 1) * sizeof(*nr));
 	if (!nr)
 		return -ENOMEM;
 	p->rlimits = nr;
-	nr[p->n_rlimits++] = (struct rtr_rlimit){ .resource = res, .type = TAKE_PTR(type),
-						  .soft = soft_v, .hard = hard_v };
+	nr[p->n_rlimits++] = (struct rtr_rlimit){
+	    .resource = res, .type = TAKE_PTR(type), .soft = soft_v, .hard = hard_v};
 	return 0;
 }
 
@@ -505,48 +485,12 @@ static int apply_user(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 	g = strchr(copy, ':');
 	if (g)
 		*g++ = 0;
-	if (parse_u64(copy, UINT32_MAX - 1, &uid) < 0 || (g && parse_u64(g, UINT32_MAX - 1, &gid) < 0))
+	if (parse_u64(copy, UINT32_MAX - 1, &uid) < 0 ||
+	    (g && parse_u64(g, UINT32_MAX - 1, &gid) < 0))
 		return rtr_err_set(err, EINVAL, "--user %s: expected numeric UID[:GID]", arg);
 	s->process.user.uid = (uint32_t)uid;
 	if (g)
 		s->process.user.gid = (uint32_t)gid;
-	return 0;
-}
-
-/* "SIGTERM", "TERM", "15" -> 15. */
-int opts_parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} sigs[] = {
-		{ "HUP", SIGHUP },   { "INT", SIGINT },	    { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-		{ "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },   { "TERM", SIGTERM }, { "ALRM", SIGALRM },
-		{ "CONT", SIGCONT }, { "STOP", SIGSTOP },   { "WINCH", SIGWINCH }, { "PWR", SIGPWR },
-		{ "ABRT", SIGABRT }, { "PIPE", SIGPIPE },   { "TSTP", SIGTSTP }, { "XCPU", SIGXCPU },
-	};
-	uint64_t n;
-
-	if (!s)
-		return -EINVAL;
-	if (parse_u64(s, 64, &n) == 0)
-		return n >= 1 ? (int)n : -EINVAL;
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
-		if (strcasecmp(s, sigs[i].name) == 0)
-			return sigs[i].sig;
-	return -EINVAL;
-}
-
-static int set_str(char **field, const char *v)
-{
-	char *n = strdup(v);
-
-	if (!n)
-		return -ENOMEM;
-	free(*field);
-	*field = n;
 	return 0;
 }
 
@@ -559,7 +503,8 @@ static int apply_shm_size(struct rtr_spec *s, const char *arg, struct rtr_err *e
 	if (parse_size(arg, &bytes) < 0 || bytes == 0)
 		return rtr_err_set(err, EINVAL, "--shm-size %s: expected a size like 64M", arg);
 	for (size_t i = 0; i < s->n_mounts; i++)
-		if (streq(s->mounts[i].destination, "/dev/shm") && streq(s->mounts[i].type, "tmpfs"))
+		if (streq(s->mounts[i].destination, "/dev/shm") &&
+		    streq(s->mounts[i].type, "tmpfs"))
 			m = &s->mounts[i];
 	if (m) {
 		/* Keep the other data options (mode=...), replace size=. */
@@ -600,38 +545,13 @@ static int apply_shm_size(struct rtr_spec *s, const char *arg, struct rtr_err *e
 int core_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
 {
 	struct rtr_process *p = &s->process;
-	const char *a;
 	int r;
-
-	/* Annotations first, the command line overrides them. */
-	if (!s->ext.stop_signal && (a = spec_annotation(s, "org.rtr.stop-signal"))) {
-		if (opts_parse_signal(a) < 0)
-			return rtr_err_set(err, EINVAL,
-					   "config.json: annotation org.rtr.stop-signal: unknown "
-					   "signal '%s'", a);
-		if (set_str(&s->ext.stop_signal, a) < 0)
-			return -ENOMEM;
-	}
-	if (!s->ext.stop_timeout_set && (a = spec_annotation(s, "org.rtr.stop-timeout"))) {
-		uint64_t t;
-		if (parse_u64(a, 86400, &t) < 0)
-			return rtr_err_set(err, EINVAL,
-					   "config.json: annotation org.rtr.stop-timeout: expected "
-					   "seconds, got '%s'", a);
-		s->ext.stop_timeout_s = (unsigned)t;
-		s->ext.stop_timeout_set = true;
-	}
-
-	if (o->restart)
-		return rtr_err_set(err, ENOTSUP, "--restart: not supported by this version");
-	if (o->health_cmd || o->health_interval)
-		return rtr_err_set(err, ENOTSUP, "--health-cmd: not supported by this version");
 
 	if (o->hostname) {
 		if (!*o->hostname || strlen(o->hostname) > 64)
 			return rtr_err_set(err, EINVAL, "--hostname %s: 1 to 64 characters",
 					   o->hostname);
-		if (set_str(&s->hostname, o->hostname) < 0)
+		if (strdup_replace(&s->hostname, o->hostname) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; o->env_file && o->env_file[i]; i++) {
@@ -653,7 +573,7 @@ int core_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_
 		if (o->workdir[0] != '/')
 			return rtr_err_set(err, EINVAL, "--workdir %s: must be an absolute path",
 					   o->workdir);
-		if (set_str(&p->cwd, o->workdir) < 0)
+		if (strdup_replace(&p->cwd, o->workdir) < 0)
 			return -ENOMEM;
 	}
 	if (o->entrypoint || o->cmd) {
@@ -683,25 +603,6 @@ int core_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_
 		if (r < 0)
 			return r;
 	}
-	if (o->init)
-		s->ext.init = true;
-	if (o->log_file && set_str(&s->ext.log_path, o->log_file) < 0)
-		return -ENOMEM;
-	if (o->stop_signal) {
-		if (opts_parse_signal(o->stop_signal) < 0)
-			return rtr_err_set(err, EINVAL, "--stop-signal %s: unknown signal",
-					   o->stop_signal);
-		if (set_str(&s->ext.stop_signal, o->stop_signal) < 0)
-			return -ENOMEM;
-	}
-	if (o->stop_timeout) {
-		uint64_t t;
-		if (parse_u64(o->stop_timeout, 86400, &t) < 0)
-			return rtr_err_set(err, EINVAL, "--stop-timeout %s: expected seconds",
-					   o->stop_timeout);
-		s->ext.stop_timeout_s = (unsigned)t;
-		s->ext.stop_timeout_set = true;
-	}
 	if (o->shm_size) {
 		r = apply_shm_size(s, o->shm_size, err);
 		if (r < 0)
@@ -709,9 +610,10 @@ int core_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_
 	}
 
 	if (!p->args || !p->args[0])
-		return rtr_err_set(err, EINVAL,
-				   "config.json: .process.args: no command to run (give one after --)");
-	if (!p->cwd && set_str(&p->cwd, "/") < 0)
+		return rtr_err_set(
+		    err, EINVAL,
+		    "config.json: .process.args: no command to run (give one after --)");
+	if (!p->cwd && strdup_replace(&p->cwd, "/") < 0)
 		return -ENOMEM;
 	return 0;
 }

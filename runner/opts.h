@@ -3,15 +3,17 @@
 
 /*
  * Command line of `rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...]`, parsed by options.c with
- * getopt_long into plain fields.  Values stay strings here; the module that owns a
- * setting validates and converts it in its *_apply_options(), which writes the result
- * into struct rtr_spec (command line > bundle > config.h).  Repeatable options are
- * NULL-terminated string vectors in command-line order.
+ * getopt_long into plain fields.  Values stay strings here; they are parsed once, in
+ * the merge step before anything is created (settings.c, core_apply_options() and the
+ * security modules' *_apply_options()), into typed fields of struct rtr_spec (command
+ * line > bundle > config.h).  Nothing after that step sees this struct.  Repeatable
+ * options are NULL-terminated string vectors in command-line order.
  */
 
 #include <stdbool.h>
 
 #include "lib/log.h"
+#include "spec.h"
 
 struct rtr_opts {
 	char *bundle;
@@ -21,9 +23,9 @@ struct rtr_opts {
 	/* core (options.c) */
 	char *name;
 	char *hostname;
-	char **env;      /* K=V */
+	char **env;	 /* K=V */
 	char **env_file; /* files of K=V lines */
-	char **mounts;   /* SRC:DST[:ro] */
+	char **mounts;	 /* SRC:DST[:ro] */
 	char *workdir;
 	char *entrypoint;
 	char *user; /* UID[:GID] */
@@ -59,7 +61,7 @@ struct rtr_opts {
 	char *cpu_list;
 	char *cpu_mems;
 	char *io_weight;
-	char **device_read_bps;   /* DEV:RATE */
+	char **device_read_bps; /* DEV:RATE */
 	char **device_write_bps;
 	char **device_read_iops;
 	char **device_write_iops;
@@ -86,9 +88,14 @@ struct rtr_opts {
 int opts_parse(int argc, char **argv, struct rtr_opts *ret);
 void opts_free(struct rtr_opts *o);
 
+/* The long option name ("gateway") of the struct rtr_opts member at @offset: the option
+ * table in options.c is the one list of options (settings.c names its sources by it). */
+const char *opts_long_name(size_t offset);
+
 /* Container name: --name or the bundle's basename, validated ([A-Za-z0-9][A-Za-z0-9_.-]*,
  * at most RTR_NAME_MAX). */
 int opts_resolve_name(const struct rtr_opts *o, char **ret_name, struct rtr_err *err);
 bool opts_name_valid(const char *name);
-/* "SIGTERM", "TERM" or "15" -> 15; -EINVAL when unknown. */
-int opts_parse_signal(const char *s);
+/* --name, --hostname, --env, --env-file, --mount, --workdir, --entrypoint, -- CMD,
+ * --user, --read-only, --ulimit, --shm-size folded into the spec. */
+int core_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);

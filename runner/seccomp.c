@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -17,85 +18,13 @@
 #include "lib/json.h"
 #include "lib/profile.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "filter-names.h"
+#include "filter.h"
 #ifndef RTR_SECCOMP_GEN
 #include "seccomp-default.h" /* generated: the default profile compiled at build time */
 #else
 #define RTR_SECCOMP_PRECOMPILED 0
 #endif
-
-static const struct {
-	const char *name;
-	uint32_t action;
-} actions[] = {
-    {"SCMP_ACT_KILL", SCMP_ACT_KILL},
-    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD},
-    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS},
-    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP},
-    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0)},
-    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)},
-    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},
-    {"SCMP_ACT_LOG", SCMP_ACT_LOG},
-    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY},
-};
-
-static const struct {
-	const char *name;
-	int op;
-} ops[] = {
-    {"SCMP_CMP_NE", SCMP_CMP_NE},
-    {"SCMP_CMP_LT", SCMP_CMP_LT},
-    {"SCMP_CMP_LE", SCMP_CMP_LE},
-    {"SCMP_CMP_EQ", SCMP_CMP_EQ},
-    {"SCMP_CMP_GE", SCMP_CMP_GE},
-    {"SCMP_CMP_GT", SCMP_CMP_GT},
-    {"SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ},
-};
-
-int filter_action_from_name(const char *name, uint32_t *ret_action)
-{
-	for (size_t i = 0; i < ELEMENTSOF(actions); i++)
-		if (streq(name, actions[i].name)) {
-			*ret_action = actions[i].action;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-int filter_op_from_name(const char *name, int *ret_op)
-{
-	for (size_t i = 0; i < ELEMENTSOF(ops); i++)
-		if (streq(name, ops[i].name)) {
-			*ret_op = ops[i].op;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-int filter_arch_from_name(const char *name, uint32_t *ret_arch)
-{
-	_cleanup_free_ char *lower = NULL;
-	const char *a = name ? startswith(name, "SCMP_ARCH_") : NULL;
-	uint32_t v;
-
-	if (!a || !*a)
-		return -EINVAL;
-	lower = strdup(a);
-	if (!lower)
-		return -ENOMEM;
-	for (char *p = lower; *p; p++)
-		*p = (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p);
-	v = seccomp_arch_resolve_name(lower);
-	if (v == 0)
-		return -EINVAL;
-	*ret_arch = v;
-	return 0;
-}
-
-bool filter_syscall_known(const char *name)
-{
-	return name && seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
-}
 
 /* ---- the filter ------------------------------------------------------------------------ */
 
@@ -106,35 +35,9 @@ struct rtr_seccomp_filter {
 	bool loaded;
 };
 
-static const struct {
-	const char *name;
-	unsigned int flag;
-} filter_flags[] = {
-    {"SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC},
-    {"SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG},
-    {"SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW},
-};
-
-/* Frees a struct rtr_seccomp the way spec.c builds it (every string and array malloc'd). */
-static void seccomp_spec_free(struct rtr_seccomp *sc)
+static void filter_spec_freep(struct rtr_seccomp **sc)
 {
-	if (!sc)
-		return;
-	strv_free(sc->architectures);
-	strv_free(sc->flags);
-	free(sc->listener_path);
-	free(sc->listener_metadata);
-	for (size_t i = 0; i < sc->n_syscalls; i++) {
-		strv_free(sc->syscalls[i].names);
-		free(sc->syscalls[i].args);
-	}
-	free(sc->syscalls);
-	free(sc);
-}
-
-static void seccomp_spec_freep(struct rtr_seccomp **sc)
-{
-	seccomp_spec_free(*sc);
+	filter_spec_free(*sc);
 }
 
 /* Splits space-separated names into a vector. */
@@ -164,7 +67,7 @@ static int split_names(const char *names, char ***ret)
 /* The default profile as spec structs, resolved for the bounding set in @caps_mask. */
 static int default_seccomp(uint64_t caps_mask, struct rtr_seccomp **ret)
 {
-	_cleanup_(seccomp_spec_freep) struct rtr_seccomp *sc = NULL;
+	_cleanup_(filter_spec_freep) struct rtr_seccomp *sc = NULL;
 	const char *const *arches = profile_seccomp_arches(NULL);
 	int r;
 
@@ -240,7 +143,7 @@ static __attribute__((unused)) uint64_t bounding_mask(const struct rtr_spec *s)
 #ifndef RTR_SECCOMP_GEN /* the generator has no spec parser */
 int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
 {
-	_cleanup_(seccomp_spec_freep) struct rtr_seccomp *sc = NULL;
+	_cleanup_(filter_spec_freep) struct rtr_seccomp *sc = NULL;
 	_cleanup_free_ char *buf = NULL;
 	size_t len;
 	bool want_default;
@@ -249,7 +152,7 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 	/* --privileged runs without a filter, the bundle's included, unless --seccomp
 	 * asks for one (as Docker does). */
 	if ((o->seccomp && streq(o->seccomp, "unconfined")) || (o->privileged && !o->seccomp)) {
-		seccomp_spec_free(s->lx.seccomp);
+		filter_spec_free(s->lx.seccomp);
 		s->lx.seccomp = NULL;
 		return 0;
 	}
@@ -259,12 +162,12 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 			return rtr_err_set(err, -r, "--seccomp %s: %s", o->seccomp, strerror(-r));
 		r = spec_parse_seccomp(buf, len, &sc, err);
 		if (r < 0) {
-			char msg[RTR_ERR_MSG_MAX];
+			char what[PATH_MAX + 16];
 
-			snprintf(msg, sizeof(msg), "%s", err ? err->msg : "invalid");
-			return rtr_err_set(err, -r, "--seccomp %s: %s", o->seccomp, msg);
+			snprintf(what, sizeof(what), "--seccomp %s", o->seccomp);
+			return rtr_err_prefix(err, r, what);
 		}
-		seccomp_spec_free(s->lx.seccomp);
+		filter_spec_free(s->lx.seccomp);
 		s->lx.seccomp = TAKE_PTR(sc);
 		return 0;
 	}
@@ -275,7 +178,7 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 	r = default_seccomp(bounding_mask(s), &sc);
 	if (r < 0)
 		return rtr_err_set(err, -r, "default seccomp profile: %s", strerror(-r));
-	seccomp_spec_free(s->lx.seccomp);
+	filter_spec_free(s->lx.seccomp);
 	s->lx.seccomp = TAKE_PTR(sc);
 	return 0;
 }
@@ -373,15 +276,12 @@ static int filter_flags_of(const struct rtr_seccomp *sc, unsigned int *ret, stru
 	unsigned int flags = 0;
 
 	for (size_t i = 0; sc->flags && sc->flags[i]; i++) {
-		size_t k;
+		unsigned int f = 0;
 
-		for (k = 0; k < ELEMENTSOF(filter_flags); k++)
-			if (streq(sc->flags[i], filter_flags[k].name))
-				break;
-		if (k == ELEMENTSOF(filter_flags))
+		if (filter_flag_from_name(sc->flags[i], &f) < 0 || f == 0)
 			return rtr_err_set(err, EINVAL, "linux.seccomp.flags: unsupported %s",
 					   sc->flags[i]);
-		flags |= filter_flags[k].flag;
+		flags |= f;
 	}
 	*ret = flags;
 	return 0;
@@ -586,7 +486,7 @@ int filter_print_default(void)
  * set on this architecture, compiled by the same code as at run time. */
 int main(int argc, char **argv)
 {
-	_cleanup_(seccomp_spec_freep) struct rtr_seccomp *sc = NULL;
+	_cleanup_(filter_spec_freep) struct rtr_seccomp *sc = NULL;
 	struct rtr_seccomp_filter f = {0};
 	struct rtr_err err = {0};
 	FILE *out;

@@ -22,7 +22,8 @@
 #include "lib/cleanup.h"
 #include "lib/profile.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "caps-names.h"
+#include "security.h"
 
 /* When /proc/sys/kernel/cap_last_cap cannot be read (CAP_CHECKPOINT_RESTORE, Linux 5.9). */
 #define CAP_LAST_CAP_FALLBACK 40
@@ -67,21 +68,11 @@ static int caps_vec(const char *const *names, int **ret, size_t *ret_n)
 	return 0;
 }
 
-static void caps_clear(struct rtr_caps *k)
-{
-	free(k->bounding);
-	free(k->effective);
-	free(k->inheritable);
-	free(k->permitted);
-	free(k->ambient);
-	*k = (struct rtr_caps){0};
-}
-
 static int default_caps(struct rtr_caps *k)
 {
 	int r;
 
-	caps_clear(k);
+	spec_caps_free(k);
 	if ((r = caps_vec(profile_caps, &k->bounding, &k->n_bounding)) < 0 ||
 	    (r = caps_vec(profile_caps, &k->effective, &k->n_effective)) < 0 ||
 	    (r = caps_vec(profile_caps, &k->permitted, &k->n_permitted)) < 0)
@@ -101,7 +92,7 @@ static int all_caps(struct rtr_caps *k)
 	if (read_file_at(AT_FDCWD, "/proc/sys/kernel/cap_last_cap", 32, &buf, &len) == 0 &&
 	    sscanf(buf, "%d", &v) == 1 && v > 0 && v < 64)
 		last = v;
-	caps_clear(k);
+	spec_caps_free(k);
 	for (int i = 0; i < 3; i++) {
 		sets[i] = calloc((size_t)last + 1, sizeof(int));
 		if (!sets[i]) {
@@ -231,16 +222,16 @@ static int set_userns(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 static struct rtr_device device_from_stat(const char *path, const struct stat *st)
 {
 	return (struct rtr_device){
-		.path = strdup(path),
-		.type = S_ISCHR(st->st_mode) ? 'c' : 'b',
-		.major = major(st->st_rdev),
-		.minor = minor(st->st_rdev),
-		.file_mode_set = true,
-		.file_mode = st->st_mode & 07777,
-		.uid_set = true,
-		.gid_set = true,
-		.uid = st->st_uid,
-		.gid = st->st_gid,
+	    .path = strdup(path),
+	    .type = S_ISCHR(st->st_mode) ? 'c' : 'b',
+	    .major = major(st->st_rdev),
+	    .minor = minor(st->st_rdev),
+	    .file_mode_set = true,
+	    .file_mode = st->st_mode & 07777,
+	    .uid_set = true,
+	    .gid_set = true,
+	    .uid = st->st_uid,
+	    .gid = st->st_gid,
 	};
 }
 
@@ -359,88 +350,102 @@ static int add_host_devices(struct rtr_spec *s)
 	return 0;
 }
 
-int security_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+/* rtr-run cannot apply LSM labels; a label that silently did nothing would be worse than
+ * no container. */
+static int refuse_lsm(const struct rtr_spec *s, struct rtr_err *err)
 {
-	int r;
+	const char *aa = s->process.apparmor_profile, *se = s->process.selinux_label;
 
-	/* rtr-run cannot apply LSM labels; a label that silently did nothing would be worse
-	 * than no container. */
-	if (s->process.apparmor_profile && *s->process.apparmor_profile) {
+	if (aa && *aa) {
 		if (access("/sys/kernel/security/apparmor", F_OK) < 0)
 			return rtr_err_set(err, ENOTSUP,
 					   "process.apparmorProfile %s: AppArmor is not enabled on "
 					   "this host",
-					   s->process.apparmor_profile);
+					   aa);
 		return rtr_err_set(err, ENOTSUP,
 				   "process.apparmorProfile %s: AppArmor profiles are not "
 				   "supported by rtr-run",
-				   s->process.apparmor_profile);
+				   aa);
 	}
-	if (s->process.selinux_label && *s->process.selinux_label) {
+	if (se && *se) {
 		if (access("/sys/fs/selinux/enforce", F_OK) < 0)
 			return rtr_err_set(
 			    err, ENOTSUP,
 			    "process.selinuxLabel %s: SELinux is not enabled on this "
 			    "host",
-			    s->process.selinux_label);
+			    se);
 		return rtr_err_set(err, ENOTSUP,
 				   "process.selinuxLabel %s: SELinux labels are not supported "
 				   "by rtr-run",
-				   s->process.selinux_label);
+				   se);
 	}
+	return 0;
+}
 
-	s->ext.default_profile = !s->process.caps_set && !s->lx.seccomp;
+/* --privileged: everything the host root may do, minus what the namespaces still hide. */
+static int make_privileged(struct rtr_spec *s)
+{
+	int r = all_caps(&s->process.caps);
 
-	if (o->privileged) {
-		/* Everything the host root may do, minus what the namespaces still hide. */
-		r = all_caps(&s->process.caps);
+	if (r < 0)
+		return r;
+	s->process.caps_set = true;
+	/* setuid programs work again, unless --no-new-privileges says otherwise. */
+	s->process.no_new_privileges = false;
+	strv_free(s->lx.masked_paths);
+	strv_free(s->lx.readonly_paths);
+	s->lx.masked_paths = calloc(1, sizeof(char *));
+	s->lx.readonly_paths = calloc(1, sizeof(char *));
+	if (!s->lx.masked_paths || !s->lx.readonly_paths)
+		return -ENOMEM;
+	s->lx.masked_paths_set = s->lx.readonly_paths_set = true;
+	r = default_device_rules(&s->lx.resources, true);
+	if (r < 0)
+		return r;
+	return add_host_devices(s);
+}
+
+/* rtr's defaults may only take away: caps for a bare bundle, masked and read-only paths
+ * and device rules where the bundle names none. */
+static int apply_defaults(struct rtr_spec *s, struct rtr_err *err)
+{
+	int r;
+
+	if (s->ext.default_profile) {
+		r = default_caps(&s->process.caps);
 		if (r < 0)
-			return r;
+			return rtr_err_set(err, -r, "default capabilities: %s", strerror(-r));
 		s->process.caps_set = true;
-		/* setuid programs work again, unless --no-new-privileges says otherwise. */
-		s->process.no_new_privileges = false;
-		strv_free(s->lx.masked_paths);
-		strv_free(s->lx.readonly_paths);
-		s->lx.masked_paths = calloc(1, sizeof(char *));
-		s->lx.readonly_paths = calloc(1, sizeof(char *));
-		if (!s->lx.masked_paths || !s->lx.readonly_paths)
-			return -ENOMEM;
-		s->lx.masked_paths_set = s->lx.readonly_paths_set = true;
-		r = default_device_rules(&s->lx.resources, true);
-		if (r < 0)
-			return r;
-		r = add_host_devices(s);
-		if (r < 0)
-			return r;
-	} else {
-		if (s->ext.default_profile) {
-			r = default_caps(&s->process.caps);
-			if (r < 0)
-				return rtr_err_set(err, -r, "default capabilities: %s",
-						   strerror(-r));
-			s->process.caps_set = true;
-			s->process.no_new_privileges = true;
-		}
-		if (!s->lx.masked_paths_set) {
-			r = strv_from_const(profile_masked_paths, &s->lx.masked_paths);
-			if (r < 0)
-				return r;
-			s->lx.masked_paths_set = true;
-		}
-		if (!s->lx.readonly_paths_set) {
-			r = strv_from_const(profile_readonly_paths, &s->lx.readonly_paths);
-			if (r < 0)
-				return r;
-			s->lx.readonly_paths_set = true;
-		}
-		/* Unlisted devices are refused by the device cgroup. */
-		if (s->lx.resources.n_devices == 0) {
-			r = default_device_rules(&s->lx.resources, false);
-			if (r < 0)
-				return r;
-		}
+		s->process.no_new_privileges = true;
 	}
+	if (!s->lx.masked_paths_set) {
+		r = strv_from_const(profile_masked_paths, &s->lx.masked_paths);
+		if (r < 0)
+			return r;
+		s->lx.masked_paths_set = true;
+	}
+	if (!s->lx.readonly_paths_set) {
+		r = strv_from_const(profile_readonly_paths, &s->lx.readonly_paths);
+		if (r < 0)
+			return r;
+		s->lx.readonly_paths_set = true;
+	}
+	/* Unlisted devices are refused by the device cgroup. */
+	if (s->lx.resources.n_devices == 0)
+		return default_device_rules(&s->lx.resources, false);
+	return 0;
+}
 
+int security_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+{
+	int r = refuse_lsm(s, err);
+
+	if (r < 0)
+		return r;
+	s->ext.default_profile = !s->process.caps_set && !s->lx.seccomp;
+	r = o->privileged ? make_privileged(s) : apply_defaults(s, err);
+	if (r < 0)
+		return r;
 	if (o->no_new_privileges)
 		s->process.no_new_privileges = true;
 	if (o->userns) {

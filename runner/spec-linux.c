@@ -16,7 +16,7 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "filter-names.h"
 
 /* ---- namespaces ---- */
 
@@ -376,14 +376,6 @@ static int check_sysctl(struct json_cur m, struct rtr_err *err)
 
 /* ---- seccomp ---- */
 
-/* clang-format off */
-static const char *const seccomp_flags[] = {
-	"SECCOMP_FILTER_FLAG_TSYNC",	     "SECCOMP_FILTER_FLAG_LOG",
-	"SECCOMP_FILTER_FLAG_SPEC_ALLOW",    "SECCOMP_FILTER_FLAG_NEW_LISTENER",
-	"SECCOMP_FILTER_FLAG_TSYNC_ESRCH",   "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-};
-/* clang-format on */
-
 static int parse_action(struct json_cur c, uint32_t *ret, struct rtr_err *err)
 {
 	const char *name;
@@ -495,8 +487,9 @@ static int parse_seccomp(struct json_cur c, struct rtr_seccomp *sc, struct rtr_e
 		return r;
 	for (size_t i = 0; sc->flags && sc->flags[i]; i++) {
 		bool known = false;
-		for (size_t k = 0; k < ELEMENTSOF(seccomp_flags); k++)
-			known = known || streq(sc->flags[i], seccomp_flags[k]);
+		unsigned int unused_flag;
+
+		known = filter_flag_from_name(sc->flags[i], &unused_flag) == 0;
 		if (!known)
 			return json_error(json_item(&flags, i), err, "unknown flag \"%.64s\"",
 					  sc->flags[i]);
@@ -610,22 +603,6 @@ int spec_parse_linux(struct json_cur lx, struct rtr_linux *l, struct rtr_err *er
 	return parse_personality(json_member(&lx, "personality"), l, err);
 }
 
-static void seccomp_free(struct rtr_seccomp *sc)
-{
-	if (!sc)
-		return;
-	strv_free(sc->architectures);
-	strv_free(sc->flags);
-	free(sc->listener_path);
-	free(sc->listener_metadata);
-	for (size_t i = 0; sc->syscalls && i < sc->n_syscalls; i++) {
-		strv_free(sc->syscalls[i].names);
-		free(sc->syscalls[i].args);
-	}
-	free(sc->syscalls);
-	free(sc);
-}
-
 static void resources_free(struct rtr_resources *r)
 {
 	free(r->devices);
@@ -664,7 +641,7 @@ int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret, st
 		return rtr_err_set(err, ENOMEM, "out of memory");
 	r = parse_seccomp(root, sc, err);
 	if (r < 0) {
-		seccomp_free(sc);
+		filter_spec_free(sc);
 		return r == -ENOMEM ? rtr_err_set(err, ENOMEM, "out of memory") : r;
 	}
 	*ret = sc;
@@ -683,7 +660,7 @@ void spec_linux_free(struct rtr_linux *l)
 	resources_free(&l->resources);
 	free(l->cgroups_path);
 	spec_kv_free(l->sysctl, l->n_sysctl);
-	seccomp_free(l->seccomp);
+	filter_spec_free(l->seccomp);
 	free(l->rootfs_propagation);
 	strv_free(l->masked_paths);
 	strv_free(l->readonly_paths);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* Helpers shared by spec.c and spec-linux.c only (the config.json parser). */
+/* Helpers shared by spec.c and spec-linux.c only (the config.json parser), in
+ * spec-parse.c: a leaf below both. */
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,8 +6,9 @@
  * the only runner file that sees yajl); everything else reads them.  Conventions:
  *   - arrays are a pointer plus n_<name>; strings are NULL when absent;
  *   - optional scalars carry a `bool <name>_set` beside them;
- *   - rtr extensions with no OCI field (network, dns, logging, restart, health) live in
- *     `struct rtr_ext`, filled from `org.rtr.*` annotations and then from the command line.
+ *   - rtr extensions with no OCI field (network, dns, logging, stop signal, ...) live in
+ *     `struct rtr_ext`, typed: settings.c parses `org.rtr.*` annotations and the command
+ *     line into them, one parse function per setting for both sources.
  */
 
 #include <stdbool.h>
@@ -15,6 +16,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "config.h"
+#include "lib/addr.h"
 #include "lib/log.h"
 
 struct rtr_kv {
@@ -70,11 +73,11 @@ struct rtr_mount {
 	char *source;
 	char **options; /* as written */
 	/* Derived from options at parse time: */
-	unsigned long flags;       /* MS_* set */
+	unsigned long flags;	   /* MS_* set */
 	unsigned long clear_flags; /* MS_* explicitly cleared ("rw", "suid", ...) */
 	unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE (+MS_REC) */
-	char *data;                /* remaining options joined with ',' for mount(2) data */
-	bool bind;                 /* "bind" or "rbind" option, or type "bind" */
+	char *data;		   /* remaining options joined with ',' for mount(2) data */
+	bool bind;		   /* "bind" or "rbind" option, or type "bind" */
 	struct rtr_idmap *uid_mappings, *gid_mappings; /* idmapped mounts */
 	size_t n_uid_mappings, n_gid_mappings;
 };
@@ -130,9 +133,9 @@ struct rtr_device {
 
 struct rtr_device_rule {
 	bool allow;
-	char type; /* 'a', 'c', 'b' */
+	char type;	      /* 'a', 'c', 'b' */
 	int64_t major, minor; /* -1 = wildcard */
-	char access[4];       /* subset of "rwm" */
+	char access[4];	      /* subset of "rwm" */
 };
 
 struct rtr_throttle {
@@ -157,7 +160,8 @@ struct rtr_resources {
 
 	struct {
 		bool limit_set, reservation_set, swap_set, kernel_set, kernel_tcp_set;
-		bool swappiness_set, disable_oom_killer_set, use_hierarchy_set, check_before_update_set;
+		bool swappiness_set, disable_oom_killer_set, use_hierarchy_set,
+		    check_before_update_set;
 		int64_t limit, reservation, swap, kernel, kernel_tcp; /* -1 = unlimited */
 		uint64_t swappiness;
 		bool disable_oom_killer, use_hierarchy, check_before_update;
@@ -165,7 +169,7 @@ struct rtr_resources {
 
 	struct {
 		bool shares_set, quota_set, burst_set, period_set, realtime_runtime_set,
-			realtime_period_set, idle_set;
+		    realtime_period_set, idle_set;
 		uint64_t shares, burst, period, realtime_period;
 		int64_t quota, realtime_runtime, idle;
 		char *cpus, *mems;
@@ -199,7 +203,7 @@ struct rtr_seccomp_arg {
 };
 
 struct rtr_seccomp_syscall {
-	char **names; /* NULL-terminated */
+	char **names;	 /* NULL-terminated */
 	uint32_t action; /* SCMP_ACT_* base, resolved at parse time */
 	bool errno_ret_set;
 	uint32_t errno_ret;
@@ -212,7 +216,7 @@ struct rtr_seccomp {
 	bool default_errno_ret_set;
 	uint32_t default_errno_ret;
 	char **architectures; /* "SCMP_ARCH_X86_64", NULL-terminated */
-	char **flags;         /* "SECCOMP_FILTER_FLAG_LOG", NULL-terminated */
+	char **flags;	      /* "SECCOMP_FILTER_FLAG_LOG", NULL-terminated */
 	char *listener_path;
 	char *listener_metadata;
 	struct rtr_seccomp_syscall *syscalls;
@@ -234,40 +238,73 @@ struct rtr_linux {
 	struct rtr_seccomp *seccomp; /* NULL = none in the bundle */
 	char *rootfs_propagation;
 	unsigned long rootfs_propagation_flags; /* MS_* resolved at parse time, 0 = default */
-	char **masked_paths;   /* NULL = absent (default applies), empty = none */
-	char **readonly_paths; /* same */
+	char **masked_paths;			/* NULL = absent (default applies), empty = none */
+	char **readonly_paths;			/* same */
 	bool masked_paths_set, readonly_paths_set;
 	char *mount_label;
 	bool personality_set;
 	char *personality_domain; /* "LINUX" or "LINUX32" */
 };
 
-/* rtr extensions (org.rtr.* annotations, then overridden by the command line). */
+enum rtr_net_mode {
+	RTR_NET_UNSET, /* derived after the merge: veth when a veth setting is given, else none */
+	RTR_NET_NONE,
+	RTR_NET_VETH,
+	RTR_NET_HOST,
+	RTR_NET_JOIN, /* join the namespace at join_path */
+};
+
+struct rtr_host_entry {
+	char *name;
+	struct rtr_addr addr;
+};
+
+/* The container's network (net.c applies it), every value parsed and checked. */
+struct rtr_net_spec {
+	enum rtr_net_mode mode;
+	char *join_path; /* RTR_NET_JOIN */
+	char *veth;	 /* host end (checked); NULL = RTR_NET_VETH_PREFIX + name */
+	char *veth_peer; /* container end (checked); NULL = RTR_NET_PEER_DEFAULT */
+	char *bridge;	 /* interface name (checked) */
+	struct rtr_addr addrs[RTR_NET_ADDR_MAX], host_addrs[RTR_NET_ADDR_MAX]; /* with prefix */
+	size_t n_addrs, n_host_addrs;
+	bool gw_set, gw6_set;
+	struct rtr_addr gw, gw6; /* inside the subnet of an address (or IPv6 link-local) */
+	bool mac_set;
+	uint8_t mac[6]; /* unicast, not zero */
+	uint32_t mtu;	/* 0 = kernel default, else 68..65535 */
+	struct rtr_addr dns[RTR_NET_ADDR_MAX];
+	size_t n_dns;
+	char **dns_search; /* domain names, NULL-terminated, NULL = none */
+	struct rtr_host_entry *add_hosts;
+	size_t n_add_hosts;
+};
+
+/*
+ * rtr extensions: no OCI field.  settings.c fills them once, from org.rtr.* annotations
+ * while config.json is parsed, then from the command line (command line > bundle >
+ * config.h); after settings_finish() every field is final and typed.
+ */
 struct rtr_ext {
-	/* network (issue: veth) */
-	char *network;    /* "veth", "none", "host", "ns:PATH"; NULL = derive */
-	char *veth;       /* host end name */
-	char *veth_peer;  /* container end name, default eth0 */
-	char **addresses; /* "A/P" */
-	char *gateway, *gateway6;
-	char *mac;
-	uint32_t mtu;
-	char *bridge;
-	char **host_addresses;
-	char **dns;
-	char **dns_search;
-	char **add_hosts; /* "NAME:IP" */
+	struct rtr_net_spec net;
 	/* supervision */
-	char *stop_signal;   /* "SIGTERM" or number; from the image's StopSignal */
-	bool stop_timeout_set;
-	unsigned stop_timeout_s;
-	char *log_path;      /* container output also written here */
-	char *restart;       /* "no", "on-failure[:N]", "always" */
-	char *health_cmd;
-	bool init;           /* --init reaper as PID 1 */
+	int stop_signal;	 /* signal number; RTR_STOP_SIGNAL_DEFAULT after the merge */
+	unsigned stop_timeout_s; /* RTR_STOP_TIMEOUT_S (or $RTR_STOP_TIMEOUT_S) after the merge */
+	bool stop_timeout_set;	 /* given by annotation or option */
+	char *log_path;		 /* container output also written here; NULL = none */
+	char *restart;		 /* "no", "on-failure[:N]", "always": checked, not applied */
+	char *health_cmd;	 /* checked, not applied */
+	bool init;		 /* --init reaper as PID 1 */
+	/* cgroup (cgroup*.c) */
+	bool memory_high_set;
+	uint64_t memory_high; /* cgroup v2 memory.high in bytes; UINT64_MAX = "max" */
+	char *cgroup_parent;  /* normalized relative path ("a/b"), NULL = RTR_CGROUP_PARENT */
 	/* security (security.c): a bare bundle (no process.capabilities, no linux.seccomp)
 	 * gets rtr's default profile (lib/profile.h). */
 	bool default_profile;
+	/* Where each setting came from (settings.c's enum src, by table index), so the
+	 * checks that combine settings name the option or the annotation. */
+	unsigned char src[64];
 };
 
 struct rtr_spec {
@@ -298,16 +335,17 @@ struct rtr_spec {
  * fills @err with "JSON-PATH: reason", e.g. ".process.args[1]: expected a string".
  */
 int spec_parse(const char *buf, size_t len, struct rtr_spec **ret, struct rtr_err *err);
-/* Read BUNDLE/config.json (size limit from config.h) and parse it. */
+/* Read BUNDLE/config.json (size limit from config.h) and parse it.  Like every error of
+ * the parser, the message does not name the file: the caller adds "config.json: " with
+ * rtr_err_prefix(). */
 int spec_load(int bundle_dirfd, struct rtr_spec **ret, struct rtr_err *err);
 void spec_free(struct rtr_spec *s);
 /* Parse one linux.seccomp object (e.g. a Docker seccomp profile file for --seccomp FILE);
  * errors name the JSON path inside that object. */
-int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret,
-		       struct rtr_err *err);
+int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret, struct rtr_err *err);
 
-/* Annotation lookup; NULL when absent. */
-const char *spec_annotation(const struct rtr_spec *s, const char *key);
+/* Frees the five capability arrays and zeroes @k. */
+void spec_caps_free(struct rtr_caps *k);
 
 /* Namespace helpers: names as in OCI ("pid", "network", ...), CLONE_* flags. */
 const char *spec_ns_name(enum rtr_ns_type t);

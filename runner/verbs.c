@@ -25,7 +25,9 @@
 #include "lib/cleanup.h"
 #include "lib/json.h"
 #include "lib/util.h"
-#include "modules.h"
+#include "names.h"
+#include "opts.h"
+#include "verbs.h"
 
 struct cinfo {
 	char name[RTR_NAME_MAX + 1];
@@ -484,7 +486,7 @@ static int verb_stop(const struct cg_host *h, const struct verb_args *a, const c
 	_cleanup_close_ int fd = -1;
 	struct cinfo ci;
 	uint64_t timeout = RTR_STOP_TIMEOUT_S;
-	int sig = opts_parse_signal(RTR_STOP_SIGNAL_DEFAULT);
+	int sig = signal_from_string(RTR_STOP_SIGNAL_DEFAULT);
 	pid_t sup;
 	ssize_t n;
 
@@ -505,8 +507,8 @@ static int verb_stop(const struct cg_host *h, const struct verb_args *a, const c
 			*sp = 0;
 			parse_u64(sp + 1, 86400, &timeout);
 		}
-		if (stop[0] && opts_parse_signal(stop) > 0)
-			sig = opts_parse_signal(stop);
+		if (stop[0] && signal_from_string(stop) > 0)
+			sig = signal_from_string(stop);
 	}
 	if (a->time && parse_u64(a->time, 86400, &timeout) < 0) {
 		log_error("stop: -t %s: expected seconds", a->time);
@@ -565,7 +567,7 @@ int verb_main(const char *verb, int argc, char **argv)
 		const char *s = a.signal	     ? a.signal
 				: a.first + 1 < argc ? argv[a.first + 1]
 						     : "SIGKILL";
-		int sig = opts_parse_signal(s);
+		int sig = signal_from_string(s);
 		struct cinfo ci;
 
 		if (sig <= 0) {

@@ -306,7 +306,9 @@ int main(int argc, char **argv)
 		int n = argc > 2 ? atoi(argv[2]) : 1, s;
 		sigset_t set;
 		sigemptyset(&set);
-		for (int i = 1; i < 32; i++)
+		/* Real-time signals too (a stop signal may be SIGRTMIN+N); they print as
+		 * numbers. */
+		for (int i = 1; i <= SIGRTMAX; i++)
 			if (i != SIGKILL && i != SIGSTOP && i != SIGCHLD)
 				sigaddset(&set, i);
 		sigprocmask(SIG_BLOCK, &set, NULL);

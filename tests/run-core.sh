@@ -87,6 +87,41 @@ is "$rc" 0 "the container ended normally after its signals"
 is "$(grep signal= "$T/sig.out" | tr '\n' ' ')" "signal=TERM signal=USR1 signal=HUP " \
 	"SIGTERM, SIGUSR1, SIGHUP to rtr-run reach the container in order"
 
+# The stop signal: SIGTERM to rtr-run (and `rtr-run stop`) becomes the bundle's
+# org.rtr.stop-signal (the image's StopSignal, written by rtr-pull) or --stop-signal.
+cp "$B/config.json" "$T/config.orig"
+stop_case() { # stop_case WANT DESCRIPTION ANNOTATION [RTR-RUN OPTIONS...]
+	local want=$1 what=$2 ann=$3 pid
+	shift 3
+	bundle_jq "$B" '.annotations = {"org.rtr.stop-signal": $s}' --arg s "$ann"
+	"$RTR_RUN" --name rc-core "$@" "$B" /probe signals 1 >"$T/stop.out" 2>&1 &
+	pid=$!
+	RTR_PIDS="$RTR_PIDS $pid"
+	wait_for 20 grep -q ready "$T/stop.out" || true
+	if [[ ${STOP_VERB:-} ]]; then "$RTR_RUN" stop rc-core >/dev/null 2>&1 || true; else kill -TERM "$pid"; fi
+	rc=0
+	wait "$pid" || rc=$?
+	is "$(grep signal= "$T/stop.out" || cat "$T/stop.out")" "signal=$want" "$what"
+	cp "$T/config.orig" "$B/config.json"
+}
+stop_case "$(kill -l SIGRTMIN+3)" "org.rtr.stop-signal SIGRTMIN+3: delivered as that signal on SIGTERM" SIGRTMIN+3
+STOP_VERB=1 stop_case "$(kill -l SIGRTMIN+3)" "  and on rtr-run stop" SIGRTMIN+3
+stop_case USR1 "org.rtr.stop-signal 10 (a number): SIGUSR1" 10
+stop_case "$(kill -l RTMIN+2)" "--stop-signal RTMIN+2 overrides the annotation" SIGQUIT --stop-signal RTMIN+2
+stop_case "$(kill -l SIGRTMAX-1)" "org.rtr.stop-signal rtmax-1 (any case, no SIG)" rtmax-1
+bundle_jq "$B" '.annotations = {"org.rtr.stop-signal": "SIGBOGUS"}'
+R "$B" -- /probe exit 0
+is "$rc" 125 "org.rtr.stop-signal SIGBOGUS gives 125"
+like "$err" '^rtr-run: rc-core: config.json: .annotations\["org.rtr.stop-signal"\]: unknown signal, got "SIGBOGUS"$' \
+	"  naming the annotation"
+bundle_jq "$B" '.annotations = {"org.rtr.stop-signal": "SIGRTMIN+99"}'
+R "$B" -- /probe exit 0
+is "$rc" 125 "org.rtr.stop-signal SIGRTMIN+99 (past SIGRTMAX) gives 125"
+cp "$T/config.orig" "$B/config.json"
+R --stop-signal SIGBOGUS "$B" -- /probe exit 0
+is "$rc" 125 "--stop-signal SIGBOGUS gives 125"
+like "$err" "--stop-signal SIGBOGUS: unknown signal" "  naming the option"
+
 # pid 1 without a handler ignores SIGTERM: the stop timeout ends it with SIGKILL.
 start=$(date +%s%N)
 "$RTR_RUN" --name rc-core --stop-timeout 1 "$B" /probe sleep 30 >/dev/null 2>"$T/stop.err" &

@@ -14,6 +14,7 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "names.h"
 #include "spec.h"
 
 static void print_strv(const char *key, char **v)
@@ -28,6 +29,7 @@ static void dump(const struct rtr_spec *s)
 {
 	const struct rtr_process *p = &s->process;
 	const struct rtr_linux *l = &s->lx;
+	char sig[24];
 
 	printf("ociVersion=%s\nroot=%s readonly=%d\nhostname=%s\n", s->oci_version, s->root_path,
 	       s->root_readonly, s->hostname ? s->hostname : "");
@@ -72,7 +74,8 @@ static void dump(const struct rtr_spec *s)
 	       l->rootfs_propagation_flags, strv_length(l->masked_paths),
 	       strv_length(l->readonly_paths), l->personality_domain ? l->personality_domain : "-");
 	print_strv("unsupported", s->unsupported);
-	printf("ext.stop=%s:%u restart=%s init=%d\n", s->ext.stop_signal ? s->ext.stop_signal : "-",
+	printf("ext.stop=%s:%u restart=%s init=%d\n",
+	       s->ext.stop_signal ? signal_to_string(s->ext.stop_signal, sig, sizeof(sig)) : "-",
 	       s->ext.stop_timeout_s, s->ext.restart ? s->ext.restart : "-", s->ext.init);
 }
 

@@ -29,6 +29,14 @@ int log_get_verbose(void)
 	return verbose;
 }
 
+/* @msg already starts with "@prefix:" */
+static bool startswith_prefix(const char *msg, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(msg, prefix, n) == 0 && msg[n] == ':';
+}
+
 int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
 {
 	if (code < 0)
@@ -43,6 +51,23 @@ int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
 		e->code = code;
 	}
 	return -code;
+}
+
+int rtr_err_prefix(struct rtr_err *e, int r, const char *prefix)
+{
+	char msg[RTR_ERR_MSG_MAX];
+	int code = r < 0 ? -r : r ? r : EINVAL;
+
+	if (!e)
+		return -code;
+	if (!e->code || !e->msg[0])
+		rtr_err_set(e, code, "%s", strerror(code));
+	if (!startswith_prefix(e->msg, prefix)) {
+		memcpy(msg, e->msg, sizeof(msg));
+		snprintf(e->msg, sizeof(e->msg), "%s: %.*s", prefix,
+			 (int)(sizeof(msg) - strlen(prefix) - 3), msg);
+	}
+	return -e->code;
 }
 
 static __attribute__((format(printf, 2, 0))) void vlog(const char *level, const char *fmt,

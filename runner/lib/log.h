@@ -29,6 +29,11 @@ struct rtr_err {
 int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The one way to add context to an error some callee filled: "@prefix: MESSAGE" (the
+ * message strerror(r) when @e holds none); nothing is added when the message already
+ * starts with "@prefix:".  Returns the negative errno of @e. */
+int rtr_err_prefix(struct rtr_err *e, int r, const char *prefix);
+
 /* Program name ("rtr-run") and, once known, the container name used as prefix. */
 void log_init(const char *program);
 void log_set_container(const char *name);

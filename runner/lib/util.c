@@ -257,3 +257,145 @@ int write_file_atomic_at(int dirfd, const char *path, const void *buf, size_t le
 		unlinkat(dirfd, tmp, 0);
 	return r;
 }
+
+int env_set(char ***env, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
+	char **v = *env;
+
+	for (size_t i = 0; v && v[i]; i++)
+		if (strncmp(v[i], kv, kl) == 0 && (v[i][kl] == '=' || !v[i][kl])) {
+			char *n = strdup(kv);
+
+			if (!n)
+				return -ENOMEM;
+			free(v[i]);
+			v[i] = n;
+			return 0;
+		}
+	return strv_push(env, kv);
+}
+
+static int cpulist_num(const char *p, char **end, size_t nbits, unsigned long *ret)
+{
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	errno = 0;
+	*ret = strtoul(p, end, 10);
+	if (errno || *ret >= nbits)
+		return -ERANGE;
+	return 0;
+}
+
+int cpulist_parse(const char *list, uint8_t *mask, size_t nbits)
+{
+	const char *p = list;
+	char *end;
+
+	memset(mask, 0, (nbits + 7) / 8);
+	if (!p || !*p)
+		return -EINVAL;
+	while (*p) {
+		unsigned long a, b;
+		int r = cpulist_num(p, &end, nbits, &a);
+
+		if (r < 0)
+			return r;
+		b = a;
+		if (*end == '-' && (r = cpulist_num(end + 1, &end, nbits, &b)) < 0)
+			return r;
+		if (b < a)
+			return -EINVAL;
+		for (unsigned long i = a; i <= b; i++)
+			mask[i / 8] |= (uint8_t)(1u << (i % 8));
+		if (*end == ',' && end[1])
+			end++;
+		else if (*end)
+			return -EINVAL;
+		p = end;
+	}
+	return 0;
+}
+
+int path_rel_append(char *buf, size_t n, const char *part)
+{
+	size_t len = strlen(buf);
+
+	while (*part) {
+		const char *e;
+		size_t l;
+
+		while (*part == '/')
+			part++;
+		if (!*part)
+			break;
+		e = strchrnul(part, '/');
+		l = (size_t)(e - part);
+		if ((l == 1 && part[0] == '.') || (l == 2 && part[0] == '.' && part[1] == '.'))
+			return -EINVAL;
+		if (len + l + 2 > n)
+			return -ENAMETOOLONG;
+		if (len)
+			buf[len++] = '/';
+		memcpy(buf + len, part, l);
+		len += l;
+		buf[len] = 0;
+		part = e;
+	}
+	return 0;
+}
+
+void bind_spec_done(struct bind_spec *b)
+{
+	free(b->src);
+	free(b->dst);
+	*b = (struct bind_spec){ 0 };
+}
+
+int bind_spec_parse(const char *arg, struct bind_spec *ret, const char **ret_why)
+{
+	const char *c1 = strchr(arg, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	const char *mode = c2 ? c2 + 1 : "rw";
+	char *src;
+
+	*ret = (struct bind_spec){ 0 };
+	if (!c1 || c1 == arg || c1[1] == 0 || c1[1] == ':') {
+		*ret_why = "expected SRC:DST[:ro|rw]";
+		return -EINVAL;
+	}
+	if (c1[1] != '/') {
+		*ret_why = "destination must be absolute";
+		return -EINVAL;
+	}
+	if (!streq(mode, "ro") && !streq(mode, "rw")) {
+		*ret_why = "unknown mode (ro or rw)";
+		return -EINVAL;
+	}
+	src = strndup(arg, (size_t)(c1 - arg));
+	if (src && src[0] != '/') {
+		_cleanup_free_ char *rel = src;
+		char cwd[PATH_MAX];
+
+		src = getcwd(cwd, sizeof(cwd)) ? xasprintf("%s/%s", cwd, rel) : NULL;
+	}
+	ret->src = src;
+	ret->dst = c2 ? strndup(c1 + 1, (size_t)(c2 - c1 - 1)) : strdup(c1 + 1);
+	ret->ro = streq(mode, "ro");
+	if (!ret->src || !ret->dst) {
+		bind_spec_done(ret);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int strdup_replace(char **field, const char *v)
+{
+	char *n = strdup(v);
+
+	if (!n)
+		return -ENOMEM;
+	free(*field);
+	*field = n;
+	return 0;
+}

@@ -28,6 +28,9 @@ int strv_consume(char ***v, char *s);      /* takes s; frees it on failure */
 char **strv_copy(char *const *v);
 void strv_free(char **v);
 
+/* *@field = strdup(@v), freeing the old value; -ENOMEM leaves *@field as it was. */
+int strdup_replace(char **field, const char *v);
+
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "64M", "1.5G", "4096", "512k": bytes; base 1024.  -EINVAL / -ERANGE. */
@@ -49,3 +52,26 @@ int write_string_at(int dirfd, const char *path, const char *s);
 
 /* Write @path atomically: temp file in the same directory, fsync, rename. */
 int write_file_atomic_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode);
+
+/* Merge "K=V" into the environment vector @env: an entry with the same key ("K=..." or a
+ * bare "K") is replaced, else "K=V" is appended. */
+int env_set(char ***env, const char *kv);
+
+/* A CPU or memory-node list "0-3,5" into @mask (bit i = CPU i, @nbits bits): 0, or
+ * -EINVAL for bad syntax, -ERANGE for a number >= @nbits. */
+int cpulist_parse(const char *list, uint8_t *mask, size_t nbits);
+
+/* Append the components of relative or absolute @part to the relative path in @buf
+ * ("a/b" + "/c//d/" -> "a/b/c/d"); -EINVAL for a "." or ".." component, -ENAMETOOLONG. */
+int path_rel_append(char *buf, size_t n, const char *part);
+
+/* The bind mount syntax both programs take, `--mount SRC:DST[:ro|rw]`: DST absolute, a
+ * relative SRC made absolute against the current directory (so a bundle written by
+ * rtr-pull names the same host path rtr-run would).  On -EINVAL *ret_why says what is
+ * wrong, for the caller's "--mount ARG: WHY". */
+struct bind_spec {
+	char *src, *dst;
+	bool ro;
+};
+int bind_spec_parse(const char *arg, struct bind_spec *ret, const char **ret_why);
+void bind_spec_done(struct bind_spec *b);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "filter-names.h"
 #include "spec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -22,14 +23,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else if (!err.msg[0])
 		abort();
 	err.msg[0] = 0;
-	if (spec_parse_seccomp((const char *)data, size, &sc, &err) == 0) {
-		/* No public free for a lone profile: wrap it in a spec. */
-		struct rtr_spec *w = calloc(1, sizeof(*w));
-		if (!w)
-			abort();
-		w->lx.seccomp = sc;
-		spec_free(w);
-	} else if (!err.msg[0])
+	if (spec_parse_seccomp((const char *)data, size, &sc, &err) == 0)
+		filter_spec_free(sc);
+	else if (!err.msg[0])
 		abort();
 	return 0;
 }

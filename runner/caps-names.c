@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <strings.h>
+#include <sys/capability.h>
+
+#include "caps-names.h"
+
+int caps_from_name(const char *name, int *ret_cap)
+{
+	cap_value_t v;
+
+	if (!name || strncasecmp(name, "CAP_", 4) != 0 || cap_from_name(name, &v) < 0)
+		return -EINVAL;
+	*ret_cap = v;
+	return 0;
+}
+
+int caps_from_short(const char *name, int *ret_cap)
+{
+	char buf[64];
+
+	if (!name || strncasecmp(name, "CAP_", 4) == 0)
+		return caps_from_name(name, ret_cap);
+	if ((size_t)snprintf(buf, sizeof(buf), "CAP_%s", name) >= sizeof(buf))
+		return -EINVAL;
+	return caps_from_name(buf, ret_cap);
+}

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Capability names through libcap, for the parser and for caps.c: a leaf. */
+
+/* "CAP_NET_ADMIN" (any case) -> CAP_NET_ADMIN; -EINVAL for an unknown name or a number
+ * (cap_from_name() takes those, the spec does not). */
+int caps_from_name(const char *name, int *ret_cap);
+/* "NET_ADMIN" or "CAP_NET_ADMIN", the command line's form. */
+int caps_from_short(const char *name, int *ret_cap);

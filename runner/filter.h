@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The seccomp filter (seccomp.c, libseccomp): compiled before clone and loaded last.
+ * Prefixed filter_ because libseccomp owns seccomp_.  Names are in filter-names.h.
+ */
+
+#include "container.h"
+#include "opts.h"
+
+/* --seccomp, --privileged and the default profile folded into the spec. */
+int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);
+int filter_prepare(struct rtr_container *c, struct rtr_err *err);
+int filter_load(const struct rtr_container *c, struct rtr_err *err);
+void filter_free(struct rtr_container *c);
+int filter_print_default(void); /* --print-default-seccomp */

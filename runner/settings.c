@@ -1,0 +1,818 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One table of settings, one parse function each, for both the command line and the
+ * org.rtr.* annotations (settings.h says why and in which order).  The network, stop and
+ * cgroup settings are checked here against each other and the host's online CPUs, so
+ * nothing invalid reaches container.c: there every value is already typed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "lib/cleanup.h"
+#include "lib/util.h"
+#include "names.h"
+#include "settings.h"
+
+enum src { SRC_NONE, SRC_ANNOTATION, SRC_CLI };
+
+/* What a parse function needs: the spec, how to name the source, and whether this is
+ * the first item of a list from its source (then the list starts over). */
+struct ctx {
+	struct rtr_spec *s;
+	const char *label; /* "--mtu" or ".annotations[\"org.rtr.net.mtu\"]" */
+	bool cli;
+	bool first;
+	struct rtr_err *err;
+};
+
+typedef int (*parse_fn)(const struct ctx *x, const char *v);
+
+enum kind { K_STR, K_LIST, K_BOOL };
+
+/* The option's name comes from options.c's table (the one list of options), by the
+ * offset of its struct rtr_opts member. */
+struct setting {
+	const char *ann; /* org.rtr.* key; NULL: command line only */
+	enum kind kind;	 /* of the struct rtr_opts member at @off */
+	size_t off;
+	parse_fn parse;
+};
+
+/* "LABEL VALUE: WHY" for an option, "LABEL: WHY, got "VALUE"" for an annotation (its
+ * label is a JSON path, like every config.json message). */
+static int __attribute__((format(printf, 4, 5)))
+bad(const struct ctx *x, int code, const char *v, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (x->cli)
+		return rtr_err_set(x->err, code, "%s %s: %s", x->label, v, why);
+	return rtr_err_set(x->err, code, "%s: %s, got \"%.64s\"", x->label, why, v);
+}
+
+/* ---- supervision -------------------------------------------------------------------- */
+
+static int p_stop_signal(const struct ctx *x, const char *v)
+{
+	int sig = signal_from_string(v);
+
+	if (sig < 0)
+		return bad(x, EINVAL, v, "unknown signal");
+	x->s->ext.stop_signal = sig;
+	return 0;
+}
+
+static int p_stop_timeout(const struct ctx *x, const char *v)
+{
+	uint64_t t;
+
+	if (parse_u64(v, 86400, &t) < 0)
+		return bad(x, EINVAL, v, "expected seconds (0..86400)");
+	x->s->ext.stop_timeout_s = (unsigned)t;
+	x->s->ext.stop_timeout_set = true;
+	return 0;
+}
+
+static int p_log(const struct ctx *x, const char *v)
+{
+	if (!*v)
+		return bad(x, EINVAL, v, "must not be empty");
+	return strdup_replace(&x->s->ext.log_path, v);
+}
+
+static int p_init(const struct ctx *x, const char *v)
+{
+	if (streq(v, "true") || streq(v, "1") || streq(v, "yes"))
+		x->s->ext.init = true;
+	else if (streq(v, "false") || streq(v, "0") || streq(v, "no"))
+		x->s->ext.init = false;
+	else
+		return bad(x, EINVAL, v, "expected true or false");
+	return 0;
+}
+
+/* Restart and health checks: refused on the command line, checked and listed as not
+ * applied in a bundle (so a pulled image still runs). */
+static int p_restart(const struct ctx *x, const char *v)
+{
+	const char *n = startswith(v, "on-failure:");
+	uint64_t max;
+
+	if (x->cli)
+		return rtr_err_set(x->err, ENOTSUP, "%s: not supported by this version", x->label);
+	if (!streq(v, "no") && !streq(v, "always") && !streq(v, "on-failure") &&
+	    !(n && parse_u64(n, UINT32_MAX, &max) == 0))
+		return bad(x, EINVAL, v, "expected no, always or on-failure[:N]");
+	return strdup_replace(&x->s->ext.restart, v) < 0 ? -ENOMEM : 1;
+}
+
+static int p_health(const struct ctx *x, const char *v)
+{
+	if (x->cli)
+		return rtr_err_set(x->err, ENOTSUP, "--health-cmd: not supported by this version");
+	if (!*v)
+		return bad(x, EINVAL, v, "must not be empty");
+	return strdup_replace(&x->s->ext.health_cmd, v) < 0 ? -ENOMEM : 1;
+}
+
+/* ---- cgroup ------------------------------------------------------------------------- */
+
+#define RES(x) (&(x)->s->lx.resources)
+#define MARK(x) ((x)->s->lx.resources_set = true)
+
+static int p_memory(const struct ctx *x, const char *v)
+{
+	uint64_t b;
+
+	if (parse_size(v, &b) < 0 || b == 0 || b > INT64_MAX)
+		return bad(x, EINVAL, v, "expected a size like 64M");
+	RES(x)->memory.limit = (int64_t)b;
+	RES(x)->memory.limit_set = MARK(x);
+	return 0;
+}
+
+static int p_memory_reservation(const struct ctx *x, const char *v)
+{
+	uint64_t b;
+
+	if (parse_size(v, &b) < 0 || b > INT64_MAX)
+		return bad(x, EINVAL, v, "expected a size like 32M");
+	RES(x)->memory.reservation = (int64_t)b;
+	RES(x)->memory.reservation_set = MARK(x);
+	return 0;
+}
+
+static int p_memory_swap(const struct ctx *x, const char *v)
+{
+	uint64_t b;
+
+	if (streq(v, "-1"))
+		RES(x)->memory.swap = -1;
+	else if (parse_size(v, &b) == 0 && b > 0 && b <= INT64_MAX)
+		RES(x)->memory.swap = (int64_t)b;
+	else
+		return bad(x, EINVAL, v, "expected a size (memory plus swap) or -1");
+	RES(x)->memory.swap_set = MARK(x);
+	return 0;
+}
+
+static int p_memory_high(const struct ctx *x, const char *v)
+{
+	uint64_t b = UINT64_MAX;
+
+	if (!streq(v, "max") && (parse_size(v, &b) < 0 || b == 0))
+		return bad(x, EINVAL, v, "expected a size or max");
+	x->s->ext.memory_high = b;
+	x->s->ext.memory_high_set = true;
+	return 0;
+}
+
+static int p_pids_limit(const struct ctx *x, const char *v)
+{
+	int64_t n;
+
+	if (parse_i64(v, -1, INT64_MAX, &n) < 0)
+		return bad(x, EINVAL, v, "expected a number (0 or -1: unlimited)");
+	RES(x)->pids.limit = n;
+	RES(x)->pids.limit_set = MARK(x);
+	return 0;
+}
+
+static long online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? n : 1;
+}
+
+static int p_cpus(const struct ctx *x, const char *v)
+{
+	char *end;
+	double c = strtod(v, &end);
+	long n = online_cpus();
+
+	if (end == v || *end || !(c >= 0.01) || c > (double)n)
+		return bad(x, EINVAL, v, "expected a number of CPUs from 0.01 to %ld", n);
+	RES(x)->cpu.period = RTR_CPU_PERIOD_US;
+	RES(x)->cpu.quota = (int64_t)(c * RTR_CPU_PERIOD_US + 0.5);
+	RES(x)->cpu.period_set = RES(x)->cpu.quota_set = MARK(x);
+	return 0;
+}
+
+static int p_cpu_shares(const struct ctx *x, const char *v)
+{
+	uint64_t n;
+
+	if (parse_u64(v, 262144, &n) < 0 || n < 2)
+		return bad(x, EINVAL, v, "expected 2 to 262144");
+	RES(x)->cpu.shares = n;
+	RES(x)->cpu.shares_set = MARK(x);
+	return 0;
+}
+
+/* A list checked against the host's online set (@online_file; all when unreadable). */
+static int cpulist_online(const struct ctx *x, const char *v, const char *online_file,
+			  const char *unit, const char *example, char **dst)
+{
+	uint8_t want[RTR_CPULIST_BITS / 8], online[RTR_CPULIST_BITS / 8];
+	_cleanup_free_ char *buf = NULL;
+
+	if (cpulist_parse(v, want, RTR_CPULIST_BITS) < 0)
+		return bad(x, EINVAL, v, "expected %s numbers like %s", unit, example);
+	if (read_file_at(AT_FDCWD, online_file, 4096, &buf, NULL) < 0 ||
+	    cpulist_parse(strtok(buf, "\n") ?: "", online, RTR_CPULIST_BITS) < 0)
+		memset(online, 0xff, sizeof(online));
+	for (size_t i = 0; i < RTR_CPULIST_BITS; i++)
+		if ((want[i / 8] & (1u << (i % 8))) && !(online[i / 8] & (1u << (i % 8))))
+			return bad(x, EINVAL, v, "%s %zu is not online",
+				   streq(unit, "CPU") ? "CPU" : "memory node", i);
+	MARK(x);
+	return strdup_replace(dst, v);
+}
+
+static int p_cpu_list(const struct ctx *x, const char *v)
+{
+	return cpulist_online(x, v, "/sys/devices/system/cpu/online", "CPU", "0-1,3",
+			      &RES(x)->cpu.cpus);
+}
+
+static int p_cpu_mems(const struct ctx *x, const char *v)
+{
+	return cpulist_online(x, v, "/sys/devices/system/node/online", "node", "0-1",
+			      &RES(x)->cpu.mems);
+}
+
+static int p_io_weight(const struct ctx *x, const char *v)
+{
+	uint64_t n;
+
+	if (parse_u64(v, 1000, &n) < 0 || n < 10)
+		return bad(x, EINVAL, v, "expected 10 to 1000");
+	RES(x)->block_io.weight = (uint16_t)n;
+	RES(x)->block_io.weight_set = MARK(x);
+	return 0;
+}
+
+/* DEVICE:RATE, the device a block device node on the host. */
+static int push_throttle(const struct ctx *x, const char *v, bool bytes, struct rtr_throttle **t,
+			 size_t *n)
+{
+	_cleanup_free_ char *dev = strdup(v);
+	char *colon = dev ? strrchr(dev, ':') : NULL;
+	struct rtr_throttle *nt;
+	struct stat st;
+	uint64_t rate;
+	int r;
+
+	if (!dev)
+		return -ENOMEM;
+	if (!colon || colon == dev || !colon[1])
+		return bad(x, EINVAL, v, "expected DEVICE:RATE");
+	*colon = 0;
+	r = bytes ? parse_size(colon + 1, &rate) : parse_u64(colon + 1, UINT64_MAX, &rate);
+	if (r < 0 || rate == 0)
+		return bad(x, EINVAL, v, "bad rate '%s'", colon + 1);
+	if (stat(dev, &st) < 0)
+		return rtr_err_set(x->err, errno, "%s %s: %s", x->label, dev, strerror(errno));
+	if (!S_ISBLK(st.st_mode))
+		return rtr_err_set(x->err, ENOTBLK, "%s %s: not a block device", x->label, dev);
+	nt = realloc(*t, (*n + 1) * sizeof(**t));
+	if (!nt)
+		return -ENOMEM;
+	nt[(*n)++] = (struct rtr_throttle){major(st.st_rdev), minor(st.st_rdev), rate};
+	*t = nt;
+	MARK(x);
+	return 0;
+}
+
+static int p_read_bps(const struct ctx *x, const char *v)
+{
+	return push_throttle(x, v, true, &RES(x)->block_io.read_bps, &RES(x)->block_io.n_read_bps);
+}
+
+static int p_write_bps(const struct ctx *x, const char *v)
+{
+	return push_throttle(x, v, true, &RES(x)->block_io.write_bps,
+			     &RES(x)->block_io.n_write_bps);
+}
+
+static int p_read_iops(const struct ctx *x, const char *v)
+{
+	return push_throttle(x, v, false, &RES(x)->block_io.read_iops,
+			     &RES(x)->block_io.n_read_iops);
+}
+
+static int p_write_iops(const struct ctx *x, const char *v)
+{
+	return push_throttle(x, v, false, &RES(x)->block_io.write_iops,
+			     &RES(x)->block_io.n_write_iops);
+}
+
+static int p_cgroup_parent(const struct ctx *x, const char *v)
+{
+	char buf[1024] = "";
+
+	if (path_rel_append(buf, sizeof(buf), v) < 0 || !buf[0])
+		return bad(x, EINVAL, v, "bad cgroup path");
+	return strdup_replace(&x->s->ext.cgroup_parent, buf);
+}
+
+#undef RES
+#undef MARK
+
+/* ---- network ------------------------------------------------------------------------ */
+
+#define NET(x) (&(x)->s->ext.net)
+
+static bool ifname_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IFNAMSIZ || streq(s, ".") || streq(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s == '/' || *s == ':' || *s <= ' ' || *s == 0x7f)
+			return false;
+	return true;
+}
+
+static int p_network(const struct ctx *x, const char *v)
+{
+	struct rtr_net_spec *n = NET(x);
+	const char *path = startswith(v, "ns:");
+
+	free(n->join_path);
+	n->join_path = NULL;
+	if (streq(v, "veth"))
+		n->mode = RTR_NET_VETH;
+	else if (streq(v, "none"))
+		n->mode = RTR_NET_NONE;
+	else if (streq(v, "host"))
+		n->mode = RTR_NET_HOST;
+	else if (path && path[0] == '/') {
+		n->mode = RTR_NET_JOIN;
+		return strdup_replace(&n->join_path, path);
+	} else
+		return bad(x, EINVAL, v, "expected veth, none, host or ns:/PATH");
+	return 0;
+}
+
+static int p_veth(const struct ctx *x, const char *v)
+{
+	if (!ifname_valid(v))
+		return bad(x, EINVAL, v,
+			   "not an interface name (1 to %d characters, no '/', ':' or spaces)",
+			   IFNAMSIZ - 1);
+	return strdup_replace(&NET(x)->veth, v);
+}
+
+static int p_veth_peer(const struct ctx *x, const char *v)
+{
+	if (!ifname_valid(v) || streq(v, "lo"))
+		return bad(x, EINVAL, v, "not an interface name");
+	return strdup_replace(&NET(x)->veth_peer, v);
+}
+
+static int p_bridge(const struct ctx *x, const char *v)
+{
+	if (!ifname_valid(v))
+		return bad(x, EINVAL, v, "not an interface name");
+	return strdup_replace(&NET(x)->bridge, v);
+}
+
+/* A unicast host address "A/P" (the prefix is required) appended to @a. */
+static int push_cidr(const struct ctx *x, const char *v, struct rtr_addr *a, size_t *n)
+{
+	int r;
+
+	if (x->first)
+		*n = 0;
+	if (*n == RTR_NET_ADDR_MAX)
+		return rtr_err_set(x->err, E2BIG, "%s: more than %d addresses", x->label,
+				   RTR_NET_ADDR_MAX);
+	r = addr_parse(v, -1, &a[*n]);
+	if (r == -ERANGE)
+		return bad(x, EINVAL, v, "prefix length out of range");
+	if (r < 0)
+		return bad(x, EINVAL, v, "expected ADDRESS/PREFIX (IPv4 or IPv6)");
+	if (!addr_unicast(&a[*n]))
+		return bad(x, EINVAL, v, "not a unicast address");
+	(*n)++;
+	return 0;
+}
+
+static int p_address(const struct ctx *x, const char *v)
+{
+	return push_cidr(x, v, NET(x)->addrs, &NET(x)->n_addrs);
+}
+
+static int p_host_address(const struct ctx *x, const char *v)
+{
+	return push_cidr(x, v, NET(x)->host_addrs, &NET(x)->n_host_addrs);
+}
+
+/* A single address, no prefix; @family 0 takes either. */
+static int parse_ip(const struct ctx *x, const char *v, int family, struct rtr_addr *ret)
+{
+	if (strchr(v, '/') || addr_parse(v, 128, ret) < 0 || (family && ret->family != family) ||
+	    addr_unspecified(ret))
+		return bad(x, EINVAL, v, "expected an %saddress",
+			   family == AF_INET	? "IPv4 "
+			   : family == AF_INET6 ? "IPv6 "
+						: "IP ");
+	ret->prefixlen = ret->family == AF_INET ? 32 : 128;
+	return 0;
+}
+
+static int p_gateway(const struct ctx *x, const char *v)
+{
+	NET(x)->gw_set = false;
+	if (parse_ip(x, v, AF_INET, &NET(x)->gw) < 0)
+		return -EINVAL; /* @err filled */
+	NET(x)->gw_set = true;
+	return 0;
+}
+
+static int p_gateway6(const struct ctx *x, const char *v)
+{
+	NET(x)->gw6_set = false;
+	if (parse_ip(x, v, AF_INET6, &NET(x)->gw6) < 0)
+		return -EINVAL;
+	NET(x)->gw6_set = true;
+	return 0;
+}
+
+static int p_mac(const struct ctx *x, const char *v)
+{
+	if (mac_parse(v, NET(x)->mac) < 0)
+		return bad(x, EINVAL, v, "expected a unicast MAC address XX:XX:XX:XX:XX:XX");
+	NET(x)->mac_set = true;
+	return 0;
+}
+
+static int p_mtu(const struct ctx *x, const char *v)
+{
+	uint64_t n;
+
+	if (parse_u64(v, 65535, &n) < 0 || n < 68)
+		return bad(x, EINVAL, v, "expected a number from 68 to 65535");
+	NET(x)->mtu = (uint32_t)n;
+	return 0;
+}
+
+static int p_dns(const struct ctx *x, const char *v)
+{
+	struct rtr_net_spec *n = NET(x);
+
+	if (x->first)
+		n->n_dns = 0;
+	if (n->n_dns == RTR_NET_ADDR_MAX)
+		return rtr_err_set(x->err, E2BIG, "%s: more than %d servers", x->label,
+				   RTR_NET_ADDR_MAX);
+	if (parse_ip(x, v, 0, &n->dns[n->n_dns]) < 0)
+		return -EINVAL;
+	n->n_dns++;
+	return 0;
+}
+
+static int p_dns_search(const struct ctx *x, const char *v)
+{
+	struct rtr_net_spec *n = NET(x);
+
+	if (x->first) {
+		strv_free(n->dns_search);
+		n->dns_search = NULL;
+	}
+	if (strv_length(n->dns_search) == RTR_NET_LIST_MAX)
+		return rtr_err_set(x->err, E2BIG, "%s: more than %d domains", x->label,
+				   RTR_NET_LIST_MAX);
+	if (!dns_name_valid(v))
+		return bad(x, EINVAL, v, "not a domain name");
+	return strv_push(&n->dns_search, v);
+}
+
+static void hosts_free(struct rtr_net_spec *n)
+{
+	for (size_t i = 0; i < n->n_add_hosts; i++)
+		free(n->add_hosts[i].name);
+	free(n->add_hosts);
+	n->add_hosts = NULL;
+	n->n_add_hosts = 0;
+}
+
+static int p_add_host(const struct ctx *x, const char *v)
+{
+	struct rtr_net_spec *n = NET(x);
+	const char *colon = strchr(v, ':');
+	struct rtr_host_entry *nh;
+	struct rtr_addr a;
+	_cleanup_free_ char *name = NULL;
+	int r;
+
+	if (x->first)
+		hosts_free(n);
+	if (n->n_add_hosts == RTR_NET_LIST_MAX)
+		return rtr_err_set(x->err, E2BIG, "%s: more than %d entries", x->label,
+				   RTR_NET_LIST_MAX);
+	if (!colon || colon - v > 253)
+		return bad(x, EINVAL, v, "expected NAME:IP");
+	name = strndup(v, (size_t)(colon - v));
+	if (!name)
+		return -ENOMEM;
+	if (!dns_name_valid(name))
+		return bad(x, EINVAL, v, "bad host name '%s'", name);
+	r = parse_ip(x, colon + 1, 0, &a);
+	if (r < 0)
+		return r;
+	nh = realloc(n->add_hosts, (n->n_add_hosts + 1) * sizeof(*nh));
+	if (!nh)
+		return -ENOMEM;
+	nh[n->n_add_hosts++] = (struct rtr_host_entry){TAKE_PTR(name), a};
+	n->add_hosts = nh;
+	return 0;
+}
+
+#undef NET
+
+/* ---- the table ---------------------------------------------------------------------- */
+
+#define O(f) offsetof(struct rtr_opts, f)
+
+/* clang-format off */
+static const struct setting settings[] = {
+	{ "org.rtr.stop-signal", K_STR, O(stop_signal), p_stop_signal },
+	{ "org.rtr.stop-timeout", K_STR, O(stop_timeout), p_stop_timeout },
+	{ "org.rtr.log", K_STR, O(log_file), p_log },
+	{ "org.rtr.init", K_BOOL, O(init), p_init },
+	{ "org.rtr.restart", K_STR, O(restart), p_restart },
+	{ "org.rtr.health-cmd", K_STR, O(health_cmd), p_health },
+	{ NULL, K_STR, O(health_interval), p_health },
+
+	{ NULL, K_STR, O(memory), p_memory },
+	{ NULL, K_STR, O(memory_reservation), p_memory_reservation },
+	{ NULL, K_STR, O(memory_swap), p_memory_swap },
+	{ NULL, K_STR, O(memory_high), p_memory_high },
+	{ NULL, K_STR, O(pids_limit), p_pids_limit },
+	{ NULL, K_STR, O(cpus), p_cpus },
+	{ NULL, K_STR, O(cpu_shares), p_cpu_shares },
+	{ NULL, K_STR, O(cpu_list), p_cpu_list },
+	{ NULL, K_STR, O(cpu_mems), p_cpu_mems },
+	{ NULL, K_STR, O(io_weight), p_io_weight },
+	{ NULL, K_LIST, O(device_read_bps), p_read_bps },
+	{ NULL, K_LIST, O(device_write_bps), p_write_bps },
+	{ NULL, K_LIST, O(device_read_iops), p_read_iops },
+	{ NULL, K_LIST, O(device_write_iops), p_write_iops },
+	{ NULL, K_STR, O(cgroup_parent), p_cgroup_parent },
+
+	{ "org.rtr.net.network", K_STR, O(network), p_network },
+	{ "org.rtr.net.veth", K_STR, O(veth), p_veth },
+	{ "org.rtr.net.veth-peer", K_STR, O(veth_peer), p_veth_peer },
+	{ "org.rtr.net.address", K_LIST, O(addresses), p_address },
+	{ "org.rtr.net.gateway", K_STR, O(gateway), p_gateway },
+	{ "org.rtr.net.gateway6", K_STR, O(gateway6), p_gateway6 },
+	{ "org.rtr.net.mac", K_STR, O(mac), p_mac },
+	{ "org.rtr.net.mtu", K_STR, O(mtu), p_mtu },
+	{ "org.rtr.net.bridge", K_STR, O(bridge), p_bridge },
+	{ "org.rtr.net.host-address", K_LIST, O(host_addresses), p_host_address },
+	{ "org.rtr.net.dns", K_LIST, O(dns), p_dns },
+	{ "org.rtr.net.dns-search", K_LIST, O(dns_search), p_dns_search },
+	{ "org.rtr.net.add-host", K_LIST, O(add_hosts), p_add_host },
+};
+/* clang-format on */
+
+#undef O
+
+_Static_assert(ELEMENTSOF(settings) <= sizeof(((struct rtr_ext *)0)->src),
+	       "struct rtr_ext.src has a slot per setting");
+
+/* "--gateway", or the annotation when the bundle gave the setting. */
+static const char *source_label(const struct rtr_spec *s, size_t off, char *buf, size_t n)
+{
+	for (size_t i = 0; i < ELEMENTSOF(settings); i++)
+		if (settings[i].off == off && s->ext.src[i] == SRC_ANNOTATION)
+			return settings[i].ann;
+	snprintf(buf, n, "--%s", opts_long_name(off));
+	return buf;
+}
+
+int settings_annotation(struct rtr_spec *s, const char *key, const char *value, const char *label,
+			struct rtr_err *err)
+{
+	struct ctx x = {.s = s, .label = label, .err = err};
+	_cleanup_free_ char *buf = NULL;
+	char *save = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(settings); i++) {
+		const struct setting *st = &settings[i];
+
+		if (!streq(st->ann, key))
+			continue;
+		s->ext.src[i] = SRC_ANNOTATION;
+		if (st->kind != K_LIST)
+			return st->parse(&x, value);
+		/* Lists: items separated by commas or white space. */
+		buf = strdup(value);
+		if (!buf)
+			return -ENOMEM;
+		x.first = true;
+		for (char *t = strtok_r(buf, ", \t\n", &save); t && r >= 0;
+		     t = strtok_r(NULL, ", \t\n", &save), x.first = false)
+			r = st->parse(&x, t);
+		return r;
+	}
+	return 0;
+}
+
+/* The option's value(s) at @p, NULL-terminated; NULL when not given. */
+static char *const *option_values(const struct setting *st, const void *p, char *one[2])
+{
+	static char true_str[] = "true";
+
+	switch (st->kind) {
+	case K_STR:
+		one[0] = *(char *const *)p;
+		return one[0] ? one : NULL;
+	case K_BOOL:
+		one[0] = *(const bool *)p ? true_str : NULL;
+		return one[0] ? one : NULL;
+	case K_LIST:
+		return *(char **const *)p;
+	}
+	return NULL;
+}
+
+int settings_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err)
+{
+	char opt[40];
+
+	for (size_t i = 0; i < ELEMENTSOF(settings); i++) {
+		const struct setting *st = &settings[i];
+		struct ctx x = {.s = s, .label = opt, .cli = true, .first = true, .err = err};
+		char *one[2] = {NULL, NULL};
+		char *const *v = option_values(st, (const char *)o + st->off, one);
+		int r = 0;
+
+		if (!v)
+			continue;
+		snprintf(opt, sizeof(opt), "--%s", opts_long_name(st->off));
+		for (; *v && r >= 0; v++, x.first = false)
+			r = st->parse(&x, *v);
+		if (r < 0)
+			return r;
+		s->ext.src[i] = SRC_CLI;
+	}
+	return 0;
+}
+
+/* ---- after the merge ---------------------------------------------------------------- */
+
+static bool veth_settings(const struct rtr_net_spec *n)
+{
+	return n->veth || n->veth_peer || n->n_addrs || n->gw_set || n->gw6_set || n->mac_set ||
+	       n->mtu || n->bridge || n->n_host_addrs;
+}
+
+static const char *mode_name(const struct rtr_net_spec *n)
+{
+	static const char *const names[] = {"", "none", "veth", "host", "ns:"};
+
+	return n->mode == RTR_NET_JOIN ? n->join_path : names[n->mode];
+}
+
+/* The mode, and the network namespace entry of the spec to match it. */
+static int derive_mode(struct rtr_spec *s, struct rtr_err *err)
+{
+	struct rtr_net_spec *n = &s->ext.net;
+	struct rtr_namespace *ns = &s->lx.ns[RTR_NS_NET];
+	bool veth = veth_settings(n);
+
+	/* A bundle that joins a namespace keeps doing so unless told otherwise. */
+	if (n->mode == RTR_NET_UNSET && ns->enabled && ns->path && !veth) {
+		n->mode = RTR_NET_JOIN;
+		n->join_path = strdup(ns->path);
+		if (!n->join_path)
+			return -ENOMEM;
+	}
+	if (n->mode == RTR_NET_UNSET)
+		n->mode = veth ? RTR_NET_VETH : RTR_NET_NONE;
+	if (veth && n->mode != RTR_NET_VETH)
+		return rtr_err_set(err, EINVAL,
+				   "--network %s%s: --veth, --veth-peer, --address, --gateway, "
+				   "--gateway6, --mac, --mtu, --bridge and --host-address need "
+				   "--network veth",
+				   n->mode == RTR_NET_JOIN ? "ns:" : "", mode_name(n));
+	if (n->mode != RTR_NET_JOIN && ns->path) {
+		free(ns->path);
+		ns->path = NULL;
+	}
+	ns->enabled = n->mode != RTR_NET_HOST;
+	if (n->mode == RTR_NET_JOIN && !streq(ns->path, n->join_path)) {
+		free(ns->path);
+		ns->path = strdup(n->join_path);
+		if (!ns->path)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int check_gateway(const struct rtr_spec *s, const struct rtr_addr *g, size_t off,
+			 struct rtr_err *err)
+{
+	const struct rtr_net_spec *n = &s->ext.net;
+	bool inside = false;
+	char ip[64], opt[32];
+
+	for (size_t i = 0; i < n->n_addrs; i++)
+		inside |= addr_in_subnet(&n->addrs[i], g);
+	/* fe80::/10 is on every link: IPv6 routers often announce only that. */
+	if (g->family == AF_INET6 && g->a.b[0] == 0xfe && (g->a.b[1] & 0xc0) == 0x80)
+		inside = true;
+	if (!inside)
+		return rtr_err_set(
+		    err, EINVAL, "%s %s: not in the subnet of any --address of the container",
+		    source_label(s, off, opt, sizeof(opt)), addr_to_string(g, ip, sizeof(ip)));
+	return 0;
+}
+
+static int finish_net(struct rtr_spec *s, struct rtr_err *err)
+{
+	const struct rtr_net_spec *n = &s->ext.net;
+	int r = derive_mode(s, err);
+
+	if (r < 0)
+		return r == -ENOMEM ? rtr_err_set(err, ENOMEM, "--network: %s", strerror(ENOMEM))
+				    : r;
+	if (n->bridge && n->n_host_addrs)
+		return rtr_err_set(err, EINVAL,
+				   "--host-address: not with --bridge %s (give the bridge the "
+				   "address instead)",
+				   n->bridge);
+	/* A gateway outside every address's subnet is refused now: the kernel would reject
+	 * the route after the pair exists. */
+	if (n->gw_set &&
+	    (r = check_gateway(s, &n->gw, offsetof(struct rtr_opts, gateway), err)) < 0)
+		return r;
+	if (n->gw6_set &&
+	    (r = check_gateway(s, &n->gw6, offsetof(struct rtr_opts, gateway6), err)) < 0)
+		return r;
+	for (size_t i = 0; n->mtu && i < n->n_addrs; i++)
+		if (n->addrs[i].family == AF_INET6 && n->mtu < 1280)
+			return rtr_err_set(err, EINVAL,
+					   "--mtu %u: IPv6 needs at least 1280 (the container has "
+					   "an IPv6 address)",
+					   n->mtu);
+	return 0;
+}
+
+int settings_finish(struct rtr_spec *s, struct rtr_err *err)
+{
+	const struct rtr_resources *res = &s->lx.resources;
+	struct rtr_ext *x = &s->ext;
+	const char *e = getenv("RTR_STOP_TIMEOUT_S");
+	uint64_t v;
+
+	if (!x->stop_signal)
+		x->stop_signal = signal_from_string(RTR_STOP_SIGNAL_DEFAULT);
+	/* The test suite shortens the stop timeout of every container it starts. */
+	if (!x->stop_timeout_set)
+		x->stop_timeout_s =
+		    e && parse_u64(e, 86400, &v) == 0 ? (unsigned)v : RTR_STOP_TIMEOUT_S;
+	if (res->memory.swap_set && res->memory.swap >= 0) {
+		if (!res->memory.limit_set || res->memory.limit < 0)
+			return rtr_err_set(err, EINVAL,
+					   "--memory-swap needs --memory (it is memory plus swap)");
+		if (res->memory.swap < res->memory.limit)
+			return rtr_err_set(err, EINVAL,
+					   "--memory-swap must be at least --memory (it is memory "
+					   "plus swap)");
+	}
+	return finish_net(s, err);
+}
+
+void settings_free(struct rtr_ext *x)
+{
+	free(x->net.join_path);
+	free(x->net.veth);
+	free(x->net.veth_peer);
+	free(x->net.bridge);
+	strv_free(x->net.dns_search);
+	hosts_free(&x->net);
+	free(x->log_path);
+	free(x->restart);
+	free(x->health_cmd);
+	free(x->cgroup_parent);
+}
