@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "modules.h"
+#include "sysctl.h"
 
 #define EXIT_RUNTIME 125
 
@@ -131,7 +132,8 @@ int main(int argc, char **argv)
 	    (r = caps_apply_options(&o, c.spec, &err)) < 0 ||
 	    (r = filter_apply_options(&o, c.spec, &err)) < 0 ||
 	    (r = cgroup_apply_options(&o, c.spec, &err)) < 0 ||
-	    (r = net_apply_options(&o, c.spec, &err)) < 0) {
+	    (r = net_apply_options(&o, c.spec, &err)) < 0 ||
+	    (r = sysctl_check(c.spec, &err)) < 0) {
 		code = fail(&err, r);
 		goto out;
 	}
