@@ -623,6 +623,7 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 int mount_pivot(const struct rtr_container *c, struct rtr_err *err)
 {
 	const struct rtr_spec *s = c->spec;
+	unsigned long prop = s->lx.rootfs_propagation_flags;
 
 	if (chdir(c->rootfs) < 0)
 		return rtr_err_set(err, errno, "chdir %s: %s", c->rootfs, strerror(errno));
@@ -645,8 +646,10 @@ int mount_pivot(const struct rtr_container *c, struct rtr_err *err)
 	}
 	if (chdir("/") < 0)
 		return rtr_err_set(err, errno, "chdir /: %s", strerror(errno));
-	if ((s->lx.rootfs_propagation_flags & (MS_SHARED | MS_UNBINDABLE)) &&
-	    mount(NULL, "/", NULL, MS_REC | s->lx.rootfs_propagation_flags, NULL) < 0)
+	/* "runbindable" stops at the root itself: the masked paths are still to be bound
+	 * from the container's /dev/null, which must stay bindable. */
+	if ((prop & (MS_SHARED | MS_UNBINDABLE)) &&
+	    mount(NULL, "/", NULL, prop & MS_UNBINDABLE ? MS_UNBINDABLE : prop, NULL) < 0)
 		return rtr_err_set(err, errno, "linux.rootfsPropagation %s: %s",
 				   s->lx.rootfs_propagation, strerror(errno));
 	if (s->root_readonly) {
