@@ -59,9 +59,9 @@ static int run_one(const struct rtr_hook *h, const char *kind, const char *state
 		   struct rtr_err *err)
 {
 	int sp[2], status;
-	unsigned timeout = h->timeout_set && h->timeout_s > 0 ? (unsigned)h->timeout_s
-							      : RTR_HOOK_TIMEOUT_S;
-	struct timespec start, now, nap = { 0, 1000000 };
+	unsigned timeout =
+	    h->timeout_set && h->timeout_s > 0 ? (unsigned)h->timeout_s : RTR_HOOK_TIMEOUT_S;
+	struct timespec start, now, nap = {0, 1000000};
 	pid_t pid, w;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
@@ -76,14 +76,13 @@ static int run_one(const struct rtr_hook *h, const char *kind, const char *state
 	}
 	if (pid == 0) {
 		sigset_t none;
-		char *argv0[] = { h->path, NULL };
+		char *argv0[] = {h->path, NULL};
 
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(sp[1], 0) < 0)
 			_exit(126);
-		execve(h->path, h->args && h->args[0] ? h->args : argv0,
-		       h->env ? h->env : environ);
+		execve(h->path, h->args && h->args[0] ? h->args : argv0, h->env ? h->env : environ);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(sp[1]);

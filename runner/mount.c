@@ -41,7 +41,6 @@ static void fd_path(int fd, char buf[FDPATH_MAX])
 	snprintf(buf, FDPATH_MAX, "/proc/self/fd/%d", fd);
 }
 
-
 static unsigned long statfs_to_ms(unsigned long f)
 {
 	unsigned long ms = 0;
@@ -122,7 +121,7 @@ static int cg_lines_read(char *buf, size_t n, struct cg_line *l, size_t *ret_n)
 		if (!c2)
 			continue;
 		*c2 = 0;
-		l[k++] = (struct cg_line){ .ctrl = c1 + 1, .path = c2 + 1 };
+		l[k++] = (struct cg_line){.ctrl = c1 + 1, .path = c2 + 1};
 	}
 	*ret_n = k;
 	return 0;
@@ -141,8 +140,7 @@ static const char *cg_own_path(const struct cg_line *l, size_t n)
 
 		for (size_t j = 0; j < n; j++)
 			same += streq(l[i].path, l[j].path);
-		if ((same > best_n || (same == best_n && !*l[i].ctrl)) &&
-		    !streq(l[i].path, "/")) {
+		if ((same > best_n || (same == best_n && !*l[i].ctrl)) && !streq(l[i].path, "/")) {
 			best = l[i].path;
 			best_n = same;
 		}
@@ -170,8 +168,7 @@ static bool cg_opts_match(const char *ctrl, const char *opts)
 /* Where the host mounts @l's directory: the hierarchy's mount point (outside the
  * rootfs) joined with the cgroup path below the mount's root.  -ENOENT when the
  * hierarchy is not mounted. */
-static int cg_host_dir(const struct rtr_container *c, const struct cg_line *l, char *buf,
-		       size_t n)
+static int cg_host_dir(const struct rtr_container *c, const struct cg_line *l, char *buf, size_t n)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[4096];
@@ -312,7 +309,7 @@ static int mount_cgroup(const struct rtr_container *c, int rootfd, const char *t
 				return cg_bind(c, rootfd, &lines[i], target, true, ro, m, err);
 			if (mount("cgroup2", target, "cgroup2",
 				  (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)) |
-					  (ro ? MS_RDONLY : 0),
+				      (ro ? MS_RDONLY : 0),
 				  NULL) < 0)
 				return rtr_err_set(err, errno, "mount %s (cgroup2): %s",
 						   m->destination, strerror(errno));
@@ -323,8 +320,8 @@ static int mount_cgroup(const struct rtr_container *c, int rootfd, const char *t
 	}
 	/* v1 or hybrid: a tmpfs holding one directory per hierarchy, as runc and crun do. */
 	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
-		return rtr_err_set(err, errno, "mount %s (tmpfs for cgroup v1): %s",
-				   m->destination, strerror(errno));
+		return rtr_err_set(err, errno, "mount %s (tmpfs for cgroup v1): %s", m->destination,
+				   strerror(errno));
 	/* The fd still points under the new tmpfs: resolve the destination again. */
 	r = inroot_open(rootfd, m->destination, &top);
 	if (r < 0)
@@ -400,12 +397,14 @@ static int mount_one(const struct rtr_container *c, int rootfd, const struct rtr
 			/* sysfs needs a network namespace we own; fall back to the host's, ro. */
 			if (streq(type, "sysfs") && (e == EPERM || e == EBUSY)) {
 				if (mount("/sys", target, NULL, MS_BIND | MS_REC, NULL) == 0 &&
-				    remount_bind(target, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				    remount_bind(target,
+						 MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 						 0) == 0)
 					goto propagation;
 			}
 			return rtr_err_set(err, e, "mount %s (%s%s%s): %s", m->destination, type,
-					   m->data ? ", " : "", m->data ? m->data : "", strerror(e));
+					   m->data ? ", " : "", m->data ? m->data : "",
+					   strerror(e));
 		}
 	}
 propagation:
@@ -478,7 +477,8 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 		    major(st.st_rdev) != maj || minor(st.st_rdev) != min)
 			return rtr_err_set(err, EPERM,
 					   "device %s: mknod not permitted and the host has no "
-					   "matching %s", path, host);
+					   "matching %s",
+					   path, host);
 		f = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (f < 0)
 			return rtr_err_set(err, errno, "device %s: %s", path, strerror(errno));
@@ -499,15 +499,15 @@ static int setup_dev(int rootfd, const struct rtr_spec *s, bool own_dev, struct 
 		const char *path;
 		unsigned maj, min;
 	} defaults[] = {
-		{ "/dev/null", 1, 3 },	  { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
-		{ "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+	    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},	   {"/dev/full", 1, 7},
+	    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
 	};
 	static const struct {
 		const char *target, *name;
 	} links[] = {
-		{ "pts/ptmx", "ptmx" },		  { "/proc/self/fd", "fd" },
-		{ "/proc/self/fd/0", "stdin" },	  { "/proc/self/fd/1", "stdout" },
-		{ "/proc/self/fd/2", "stderr" },
+	    {"pts/ptmx", "ptmx"},	   {"/proc/self/fd", "fd"},
+	    {"/proc/self/fd/0", "stdin"},  {"/proc/self/fd/1", "stdout"},
+	    {"/proc/self/fd/2", "stderr"},
 	};
 	_cleanup_close_ int devfd = -1;
 	int r;
@@ -577,8 +577,10 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 	/* Our own /dev unless the spec binds one from the host. */
 	own_dev = !devm || !devm->bind;
 	if (!devm) {
-		struct rtr_mount d = { .destination = "/dev", .type = "tmpfs", .source = "tmpfs",
-				       .flags = MS_NOSUID | MS_STRICTATIME };
+		struct rtr_mount d = {.destination = "/dev",
+				      .type = "tmpfs",
+				      .source = "tmpfs",
+				      .flags = MS_NOSUID | MS_STRICTATIME};
 		char data[64];
 
 		snprintf(data, sizeof(data), "mode=755,size=%d", RTR_DEV_TMPFS_BYTES);
@@ -594,13 +596,19 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 	}
 	if (!devm) {
 		char shm[64];
-		struct rtr_mount pts = { .destination = "/dev/pts", .type = "devpts",
-					 .source = "devpts", .flags = MS_NOSUID | MS_NOEXEC,
-					 .data = "newinstance,ptmxmode=0666,mode=0620" };
-		struct rtr_mount sh = { .destination = "/dev/shm", .type = "tmpfs", .source = "shm",
-					.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC, .data = shm };
+		struct rtr_mount pts = {.destination = "/dev/pts",
+					.type = "devpts",
+					.source = "devpts",
+					.flags = MS_NOSUID | MS_NOEXEC,
+					.data = "newinstance,ptmxmode=0666,mode=0620"};
+		struct rtr_mount sh = {.destination = "/dev/shm",
+				       .type = "tmpfs",
+				       .source = "shm",
+				       .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				       .data = shm};
 
-		snprintf(shm, sizeof(shm), "mode=1777,size=%llu", (unsigned long long)RTR_SHM_BYTES);
+		snprintf(shm, sizeof(shm), "mode=1777,size=%llu",
+			 (unsigned long long)RTR_SHM_BYTES);
 		if (!spec_mount_at(s, "/dev/pts") && (r = mount_one(c, rootfd, &pts, err)) < 0)
 			return r;
 		if (!spec_mount_at(s, "/dev/shm") && (r = mount_one(c, rootfd, &sh, err)) < 0)

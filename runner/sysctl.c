@@ -17,16 +17,15 @@
 
 /* Keys of the IPC namespace: System V message queues, semaphores, shared memory (and
  * their *_next_id), POSIX message queues. */
-static const char *const ipc_prefixes[] = { "kernel.msg", "kernel.sem", "kernel.shm",
-					    "fs.mqueue." };
+static const char *const ipc_prefixes[] = {"kernel.msg", "kernel.sem", "kernel.shm", "fs.mqueue."};
 
 /* Docker's defaults in a new network namespace: any group may open ICMP echo sockets,
  * any user may bind ports below 1024.  Both only concern the container's own netns. */
 static const struct {
 	const char *key, *value;
 } netns_defaults[] = {
-	{ "net.ipv4.ping_group_range", "0 2147483647" },
-	{ "net.ipv4.ip_unprivileged_port_start", "0" },
+    {"net.ipv4.ping_group_range", "0 2147483647"},
+    {"net.ipv4.ip_unprivileged_port_start", "0"},
 };
 
 /* "net/ipv4/ip_forward" and "net.ipv4.ip_forward" name the same key. */
@@ -62,9 +61,10 @@ static bool ns_owned(const struct rtr_namespace *ns, enum rtr_ns_type t)
 		return false;
 	if (!ns->path)
 		return true;
-	snprintf(self, sizeof(self), "/proc/self/ns/%s", t == RTR_NS_NET ? "net"
-							 : t == RTR_NS_IPC ? "ipc"
-									   : "uts");
+	snprintf(self, sizeof(self), "/proc/self/ns/%s",
+		 t == RTR_NS_NET   ? "net"
+		 : t == RTR_NS_IPC ? "ipc"
+				   : "uts");
 	if (stat(ns->path, &a) < 0 || stat(self, &b) < 0)
 		return true;
 	return a.st_dev != b.st_dev || a.st_ino != b.st_ino;
@@ -80,16 +80,18 @@ int sysctl_check(const struct rtr_spec *s, struct rtr_err *err)
 		key_dotted(k, dotted, sizeof(dotted));
 		t = key_namespace(dotted);
 		if (t < 0)
-			return rtr_err_set(err, EPERM,
-					   "linux.sysctl %s: not namespaced, it would change the "
-					   "host (only net.*, IPC and UTS keys of the container's own "
-					   "namespaces are allowed)",
-					   k);
+			return rtr_err_set(
+			    err, EPERM,
+			    "linux.sysctl %s: not namespaced, it would change the "
+			    "host (only net.*, IPC and UTS keys of the container's own "
+			    "namespaces are allowed)",
+			    k);
 		if (!ns_owned(&s->lx.ns[t], t))
-			return rtr_err_set(err, EPERM,
-					   "linux.sysctl %s: needs the container's own %s namespace, "
-					   "it would change the host's",
-					   k, spec_ns_name(t));
+			return rtr_err_set(
+			    err, EPERM,
+			    "linux.sysctl %s: needs the container's own %s namespace, "
+			    "it would change the host's",
+			    k, spec_ns_name(t));
 	}
 	return 0;
 }
