@@ -165,39 +165,45 @@ static bool cg_opts_match(const char *ctrl, const char *opts)
 	return true;
 }
 
-/* Where the host mounts @l's directory: the hierarchy's mount point (outside the
- * rootfs) joined with the cgroup path below the mount's root.  -ENOENT when the
- * hierarchy is not mounted. */
+/* True when mountinfo @line is a mount of @l's hierarchy outside the rootfs; fills the
+ * device, the mount's root (relative to rtr-run's cgroup namespace) and mount point. */
+static bool cg_mountinfo_match(const struct rtr_container *c, const struct cg_line *l,
+			       const char *line, unsigned *maj, unsigned *min, char root[PATH_MAX],
+			       char mp[PATH_MAX])
+{
+	char type[64], opts[1024];
+	const char *dash = strstr(line, " - ");
+	size_t rl = strlen(c->rootfs);
+
+	if (!dash || sscanf(line, "%*s %*s %u:%u %4095s %4095s", maj, min, root, mp) != 4 ||
+	    sscanf(dash + 3, "%63s %*s %1023s", type, opts) != 2)
+		return false;
+	if (!strncmp(mp, c->rootfs, rl) && (mp[rl] == '/' || !mp[rl]))
+		return false;
+	return *l->ctrl ? streq(type, "cgroup") && cg_opts_match(l->ctrl, opts)
+			: streq(type, "cgroup2");
+}
+
+/* Where the host mounts @l's directory: the hierarchy's mount point joined with the
+ * cgroup path below the mount's root.  -ENOENT when the hierarchy is not mounted. */
 static int cg_host_dir(const struct rtr_container *c, const struct cg_line *l, char *buf, size_t n)
 {
 	_cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[4096];
-	size_t rl = strlen(c->rootfs);
+	char line[4096], root[PATH_MAX], mp[PATH_MAX];
+	unsigned maj, min;
 
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
-		char root[PATH_MAX], mp[PATH_MAX], type[64], opts[1024], *dash;
-		unsigned maj, min;
 		struct stat st;
-		const char *rest;
 		size_t len;
 
-		dash = strstr(line, " - ");
-		if (!dash ||
-		    sscanf(line, "%*s %*s %u:%u %4095s %4095s", &maj, &min, root, mp) != 4 ||
-		    sscanf(dash + 3, "%63s %*s %1023s", type, opts) != 2)
-			continue;
-		if (!strncmp(mp, c->rootfs, rl) && (mp[rl] == '/' || !mp[rl]))
-			continue;
-		if (*l->ctrl ? !streq(type, "cgroup") || !cg_opts_match(l->ctrl, opts)
-			     : !streq(type, "cgroup2"))
+		if (!cg_mountinfo_match(c, l, line, &maj, &min, root, mp))
 			continue;
 		len = streq(root, "/") ? 0 : strlen(root);
 		if (strncmp(l->path, root, len) || (l->path[len] && l->path[len] != '/'))
 			continue;
-		rest = l->path + len;
-		if ((size_t)snprintf(buf, n, "%s%s", mp, rest) >= n)
+		if ((size_t)snprintf(buf, n, "%s%s", mp, l->path + len) >= n)
 			return -ENAMETOOLONG;
 		/* A mount hidden under a later one (/sys/fs/cgroup/unified below a cgroup2
 		 * mounted over /sys/fs/cgroup) is listed but not reachable by its path. */
@@ -206,6 +212,26 @@ static int cg_host_dir(const struct rtr_container *c, const struct cg_line *l, c
 			return 0;
 	}
 	return -ENOENT;
+}
+
+/* Whether the container owns its cgroup of @l's hierarchy.  In a cgroup namespace every
+ * path reads "/", but the host's mount of a hierarchy in which the container sits below
+ * the root shows a root above the namespace's ("/../.."); where the namespace's root is
+ * the host's root (name=systemd on hybrid hosts), the container owns nothing. */
+static bool cg_owned(const struct rtr_container *c, const struct cg_line *l, const char *own,
+		     bool cgns)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[4096], root[PATH_MAX], mp[PATH_MAX];
+	unsigned maj, min;
+
+	if (!cgns)
+		return own && streq(l->path, own);
+	f = fopen("/proc/self/mountinfo", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (cg_mountinfo_match(c, l, line, &maj, &min, root, mp))
+			return startswith(root, "/..") != NULL;
+	return false;
 }
 
 /* Bind the host's directory of @l on @dir (a path through /proc/self/fd); @reopen: @dir
@@ -301,10 +327,11 @@ static int mount_cgroup(const struct rtr_container *c, int rootfd, const char *t
 	own = cg_own_path(lines, n);
 	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
 		for (size_t i = 0; i < n; i++) {
-			bool ro = want_ro || !own || !streq(lines[i].path, own);
+			bool ro;
 
 			if (*lines[i].ctrl)
 				continue;
+			ro = want_ro || !cg_owned(c, &lines[i], own, cgns);
 			if (!cgns)
 				return cg_bind(c, rootfd, &lines[i], target, true, ro, m, err);
 			if (mount("cgroup2", target, "cgroup2",
@@ -328,7 +355,7 @@ static int mount_cgroup(const struct rtr_container *c, int rootfd, const char *t
 		return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
 	fd_path(top, topp);
 	for (size_t i = 0; i < n; i++) {
-		bool ro = want_ro || !own || !streq(lines[i].path, own);
+		bool ro = want_ro || !cg_owned(c, &lines[i], own, cgns);
 
 		r = cg_mount_v1_one(c, topp, &lines[i], ro, cgns, m, err);
 		if (r < 0)

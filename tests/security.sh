@@ -402,6 +402,8 @@ if [[ -d /sys/fs/cgroup/memory && -d /sys/fs/cgroup/pids ]]; then
 	is "$rc" 0 "with a cgroup namespace: runs"
 	unlike "$out" "host-tree-visible|wrote-parent" "  the cgroup fs shows only the container's subtree"
 	like "$out" "^67108864$" "  rooted at the container's own cgroup"
+	like "$out" "^own-pids=100$" "  which is writable when the mount says rw"
+	unlike "$out" "wrote-host-root" "  a hierarchy whose namespace root is the host's is read-only"
 	# In a user namespace a v1 cgroup fs cannot be mounted: the own directories are bound.
 	cp "$T/sec-cgroup.json" "$T/sec-userns/config.json"
 	run "$RTR_RUN" --name sec-cg --userns 300000:65536 "$T/sec-userns" -- \
