@@ -44,6 +44,7 @@
 #include "net.h"
 #include "security.h"
 #include "supervise.h"
+#include "sysctl.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -200,29 +201,6 @@ static int child_join_namespaces(struct prep *p)
 	}
 	if (p->unshare_flags && unshare(p->unshare_flags) < 0)
 		return -errno;
-	return 0;
-}
-
-static int child_sysctl(const struct rtr_spec *s, struct rtr_err *err)
-{
-	for (size_t i = 0; i < s->lx.n_sysctl; i++) {
-		char path[PATH_MAX];
-		const char *k = s->lx.sysctl[i].key;
-		int n, r;
-
-		if (!k || !*k || strstr(k, "..") || k[0] == '/' || k[0] == '.')
-			return rtr_err_set(err, EINVAL, "sysctl %s: bad name", k ? k : "");
-		n = snprintf(path, sizeof(path), "/proc/sys/%s", k);
-		if (n < 0 || (size_t)n >= sizeof(path))
-			return rtr_err_set(err, ENAMETOOLONG, "sysctl %s: name too long", k);
-		for (char *c = path + 10; *c; c++)
-			if (*c == '.')
-				*c = '/';
-		r = write_string_at(AT_FDCWD, path, s->lx.sysctl[i].value);
-		if (r < 0)
-			return rtr_err_set(err, -r, "sysctl %s=%s: %s", k, s->lx.sysctl[i].value,
-					   strerror(-r));
-	}
 	return 0;
 }
 
@@ -427,7 +405,7 @@ static void child_build(struct rtr_container *c, int fd)
 		child_fail(fd, 125, -errno, NULL, "sethostname");
 	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
 		child_fail(fd, 125, -errno, NULL, "setdomainname");
-	r = child_sysctl(s, &err);
+	r = sysctl_apply(s, &err);
 	if (r < 0)
 		child_fail(fd, 125, r, &err, "sysctl");
 	r = security_apply_paths(c, &err);

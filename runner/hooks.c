@@ -2,9 +2,13 @@
 /*
  * OCI hooks: each hook is executed with its args and env, the container state on stdin
  * ({"ociVersion","id","status","pid","bundle","annotations"}) and a timeout (the hook's
- * or RTR_HOOK_TIMEOUT_S).  The first failing hook stops the run of its kind; whether
- * that aborts the start is the caller's decision (prestart .. startContainer do,
- * poststart and poststop only warn).
+ * or RTR_HOOK_TIMEOUT_S).  A hook without "env" gets rtr-run's environment (PATH at
+ * least), as crun does: an empty environment breaks every hook that is a script.
+ *
+ * Before the container runs (prestart .. startContainer) the first failing hook stops the
+ * run and the caller aborts the start.  The spec makes a failing poststart or poststop
+ * hook a warning only, so there each failure is logged here and the remaining hooks of
+ * the kind still run (a cleanup hook must not be skipped because an earlier one failed).
  */
 #include <errno.h>
 #include <signal.h>
@@ -21,6 +25,8 @@
 #include "lib/json.h"
 #include "lib/util.h"
 #include "hooks.h"
+
+extern char **environ;
 
 /* The state of the container as the runtime spec defines it. */
 static char *state_json(const struct rtr_container *c, const char *status)
@@ -76,8 +82,7 @@ static int run_one(const struct rtr_hook *h, const char *kind, const char *state
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		if (dup2(sp[1], 0) < 0)
 			_exit(126);
-		execve(h->path, h->args && h->args[0] ? h->args : argv0,
-		       h->env ? h->env : (char *[]){NULL});
+		execve(h->path, h->args && h->args[0] ? h->args : argv0, h->env ? h->env : environ);
 		_exit(errno == ENOENT ? 127 : 126);
 	}
 	close(sp[1]);
@@ -119,6 +124,7 @@ int hooks_run(const struct rtr_container *c, enum rtr_hook_kind kind, const char
 {
 	const struct rtr_spec *s = c->spec;
 	_cleanup_free_ char *state = NULL;
+	bool warn_only = kind == RTR_HOOK_POSTSTART || kind == RTR_HOOK_POSTSTOP;
 
 	if (!s || s->n_hooks[kind] == 0)
 		return 0;
@@ -127,8 +133,12 @@ int hooks_run(const struct rtr_container *c, enum rtr_hook_kind kind, const char
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_hooks[kind]; i++) {
 		int r = run_one(&s->hooks[kind][i], spec_hook_name(kind), state, err);
-		if (r < 0)
+		if (r < 0 && !warn_only)
 			return r;
+		if (r < 0) {
+			log_warn("%s", err->msg);
+			memset(err, 0, sizeof(*err));
+		}
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@
 #include "opts.h"
 #include "security.h"
 #include "settings.h"
+#include "sysctl.h"
 #include "verbs.h"
 
 #define EXIT_RUNTIME 125
@@ -53,7 +54,9 @@ static int merge(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *e
 	    (r = security_apply_options(o, s, err)) < 0 ||
 	    (r = caps_apply_options(o, s, err)) < 0 || (r = filter_apply_options(o, s, err)) < 0)
 		return r;
-	return settings_finish(s, err);
+	if ((r = settings_finish(s, err)) < 0)
+		return r;
+	return sysctl_check(s, err);
 }
 
 /* Root filesystem: root.path, absolute or relative to the bundle. */

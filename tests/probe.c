@@ -24,6 +24,10 @@
  *   probe syscall NAME [ARG]  tries one privileged operation, prints NAME=ok or NAME=EPERM
  *                          (names: see probe_syscall())
  *   probe read PATH        read=BYTES (whole file) or read=ERRNO
+ *   probe syscall socket-ping        an ICMP echo socket (no CAP_NET_RAW needed when
+ *                                    the gid is in net.ipv4.ping_group_range)
+ *   probe syscall ping               one ICMP echo to 127.0.0.1 over such a socket
+ *   probe syscall bind-port PORT     a TCP bind on 127.0.0.1:PORT
  *
  * Error names are printed as E* symbols so tests can match them exactly.
  */
@@ -39,6 +43,9 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
@@ -128,6 +135,30 @@ static char ftype(mode_t m)
 }
 
 /* One privileged operation, done with raw syscalls so no libc fallback hides the errno. */
+/* An ICMP echo over a ping socket (what ping does without CAP_NET_RAW): 0 when the
+ * reply comes back within two seconds. */
+static int ping_loopback(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct timeval tv = { 2, 0 };
+	unsigned char req[16] = { 8 /* echo request */ }, rep[64];
+	int fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	req[7] = 1; /* sequence; id and checksum are filled in by the kernel */
+	if (sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    recv(fd, rep, sizeof(rep), 0) < 1)
+		return -1;
+	if (rep[0] != 0 /* echo reply */) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 static int probe_syscall(const char *name, const char *arg)
 {
 	long r = -1;
@@ -206,6 +237,18 @@ static int probe_syscall(const char *name, const char *arg)
 		r = syscall(SYS_socket, atoi(arg), strchr(arg, ':') ? atoi(strchr(arg, ':') + 1) : 1, 0);
 	else if (!strcmp(name, "socket-inet"))
 		r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+	else if (!strcmp(name, "socket-ping")) /* ICMP echo socket: ping_group_range */
+		r = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	else if (!strcmp(name, "ping")) /* one echo to 127.0.0.1 and its reply, unprivileged */
+		r = ping_loopback();
+	else if (!strcmp(name, "bind-port") && arg) { /* TCP PORT on 127.0.0.1 */
+		struct sockaddr_in sa = { .sin_family = AF_INET,
+					  .sin_port = htons((uint16_t)atoi(arg)),
+					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+		r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
+	}
 	else {
 		fprintf(stderr, "probe: unknown syscall '%s'\n", name);
 		return 2;

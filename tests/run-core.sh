@@ -559,4 +559,42 @@ wait_for 5 death_gone || true
 is "$(host_mounts_under "$T" | wc -l)" 0 "no mount of any container is left on the host"
 is "$(pgrep -f "rtr-run --name rc-core" | wc -l)" 0 "no rtr-run process is left"
 
+
+# ==== hooks that keep going, hooks' environment, linux.rootfsPropagation =======================
+
+B2=$T/rc-core2
+make_bundle "$B2" /probe exit 0
+mkdir -p "$T/hooklog2"
+rm -f "$T/hooklog2/log"
+# A hook that logs its kind (argv[1]) and the PATH it got: no "env" in the hook.
+printf '#!/bin/sh\necho "$1 PATH=$PATH" >>%s/log\n' "$T/hooklog2" >"$T/hook2.sh"
+chmod +x "$T/hook2.sh"
+hk() { jq -n --arg p "$T/hook2.sh" --arg k "$1" '{path: $p, args: ["hook2.sh", $k]}'; }
+bundle_jq "$B2" '.hooks = {poststart: [{path: $f}, $a, {path: $f}, $b], poststop: [{path: $f}, $c, $d]}' \
+	--arg f "$T/fail.sh" --argjson a "$(hk poststart-1)" --argjson b "$(hk poststart-2)" \
+	--argjson c "$(hk poststop-1)" --argjson d "$(hk poststop-2)"
+run "$RTR_RUN" --name rc-core2 "$B2"
+is "$rc" 0 "failing poststart and poststop hooks do not fail the run"
+is "$(cut -d' ' -f1 "$T/hooklog2/log" 2>/dev/null | tr '\n' ' ')" "poststart-1 poststart-2 poststop-1 poststop-2 " \
+	"  the hooks after a failing one still run"
+is "$(grep -c "warning: post\(start\|stop\) hook $T/fail.sh: exited with status 3" <<<"$err")" 3 \
+	"  each failure is logged once"
+like "$(head -1 "$T/hooklog2/log" 2>/dev/null)" "PATH=.*/bin" "a hook without env gets rtr-run's environment (PATH)"
+
+# The root's propagation as /proc/self/mountinfo shows it inside the container.
+bundle_args "$B2" sh -c 'awk '\''$5 == "/" { print }'\'' /proc/self/mountinfo'
+# In a mount namespace whose mounts are shared, so that a slave has a master to follow.
+for p in private shared slave unbindable rshared runbindable; do
+	bundle_jq "$B2" 'del(.hooks) | .linux.rootfsPropagation = $p' --arg p "$p"
+	run unshare -m --propagation shared "$RTR_RUN" --name rc-core2 "$B2"
+	is "$rc" 0 "linux.rootfsPropagation $p: runs"
+	case $p in
+	private) unlike "$out" "shared:|master:|unbindable" "  / is private" ;;
+	shared | rshared) like "$out" " shared:[0-9]+" "  / is shared" ;;
+	slave) like "$out" " master:[0-9]+" "  / is a slave" ;;
+	unbindable | runbindable) like "$out" " unbindable" "  / is unbindable" ;;
+	esac
+done
+is "$(host_mounts_under "$T" | wc -l)" 0 "no mount of these containers is left on the host"
+
 done_testing

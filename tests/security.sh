@@ -357,4 +357,134 @@ like "$err" 'not a character or block device' "--device: clear message"
 run "$RTR_RUN" --device /dev/null:/dev/x:rwz "$B" -- /bin/true
 is "$rc" 125 "--device with bad permissions: exit 125"
 
+
+# ==== cgroup mounts, linux.sysctl ownership, network namespace defaults =========================
+
+# ---- a cgroup mount shows only the container's own cgroups ----
+# The bundle `runc spec` writes (no cgroup namespace), the cgroup mount made rw, with a
+# memory limit whose file the container must see as its own.
+CG=$T/sec-cgroup
+mkdir -p "$CG"
+if command -v runc >/dev/null; then
+	(cd "$CG" && runc spec)
+else
+	cp "$B/config.json" "$CG/config.json"
+	bundle_jq "$CG" '.mounts += [{destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup",
+		options: ["nosuid", "noexec", "nodev", "relatime", "ro"]}]'
+fi
+ln -sfn "$B/rootfs" "$CG/rootfs"
+bundle_jq "$CG" '.process.terminal = false | del(.process.capabilities.ambient)
+	| .root.readonly = false
+	| .linux.namespaces |= map(select(.type != "cgroup"))
+	| (.mounts[] | select(.type == "cgroup") | .options) |= map(if . == "ro" then "rw" else . end)'
+cp "$CG/config.json" "$T/sec-cgroup.json"
+bundle_jq "$CG" '.linux.resources.memory.limit = 67108864'
+cgprobe='[ -e /sys/fs/cgroup/pids/rtr ] && echo host-tree-visible
+echo max >/sys/fs/cgroup/pids/rtr/pids.max 2>/dev/null && echo wrote-parent
+echo 0 >/sys/fs/cgroup/systemd/notify_on_release 2>/dev/null && echo wrote-host-root
+cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null
+echo 100 >/sys/fs/cgroup/pids/pids.max && echo own-pids=$(cat /sys/fs/cgroup/pids/pids.max)
+true'
+if [[ -d /sys/fs/cgroup/memory && -d /sys/fs/cgroup/pids ]]; then
+	run "$RTR_RUN" --name sec-cg "$CG" -- sh -c "$cgprobe"
+	is "$rc" 0 "cgroup mount without a cgroup namespace (v1/hybrid): runs"
+	unlike "$out" "host-tree-visible" "  the host's other cgroups are not visible"
+	unlike "$out" "wrote-parent" "  the parent's pids.max cannot be written"
+	unlike "$out" "wrote-host-root" "  a hierarchy the container does not own is read-only"
+	like "$out" "^67108864$" "  the container's own memory.limit_in_bytes is at /sys/fs/cgroup/memory"
+	like "$out" "^own-pids=100$" "  its own cgroup is writable when the mount says rw"
+	bundle_jq "$CG" '(.mounts[] | select(.type == "cgroup") | .options) += ["ro"]'
+	run "$RTR_RUN" --name sec-cg "$CG" -- sh -c "$cgprobe"
+	unlike "$out" "own-pids" "  and read-only when the mount says ro"
+	bundle_jq "$CG" '(.mounts[] | select(.type == "cgroup") | .options) -= ["ro"]
+		| .linux.namespaces += [{type: "cgroup"}]'
+	run "$RTR_RUN" --name sec-cg "$CG" -- sh -c "$cgprobe"
+	is "$rc" 0 "with a cgroup namespace: runs"
+	unlike "$out" "host-tree-visible|wrote-parent" "  the cgroup fs shows only the container's subtree"
+	like "$out" "^67108864$" "  rooted at the container's own cgroup"
+	like "$out" "^own-pids=100$" "  which is writable when the mount says rw"
+	unlike "$out" "wrote-host-root" "  a hierarchy whose namespace root is the host's is read-only"
+	# In a user namespace a v1 cgroup fs cannot be mounted: the own directories are bound.
+	cp "$T/sec-cgroup.json" "$T/sec-userns/config.json"
+	run "$RTR_RUN" --name sec-cg --userns 300000:65536 "$T/sec-userns" -- \
+		sh -c 'ls /sys/fs/cgroup/memory/memory.limit_in_bytes; [ -e /sys/fs/cgroup/pids/rtr ] || echo own-only'
+	is "$rc" 0 "cgroup mount in a user namespace on a v1/hybrid host: runs"
+	like "$out" "own-only" "  with the container's own cgroups only"
+	cp "$B/config.json" "$T/sec-userns/config.json"
+else
+	skip "cgroup mount without a cgroup namespace (v1/hybrid)" "no v1 memory and pids hierarchies"
+fi
+V2=
+if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
+	V2=/sys/fs/cgroup
+elif [[ -d /sys/fs/cgroup/unified && $(stat -f -c %T /sys/fs/cgroup/unified) == cgroup2fs ]]; then
+	V2=/sys/fs/cgroup/unified
+fi
+if [[ -n $V2 ]]; then
+	# Pure v2, simulated on a hybrid host as in cgroup.sh: the cgroup2 tree alone.
+	cp "$T/sec-cgroup.json" "$CG/config.json"
+	got=$(unshare -m --propagation private bash -c '
+		mkdir -p "$T/cgsave" && mount --rbind /sys/fs/cgroup "$T/cgsave" &&
+		if [[ $1 != /sys/fs/cgroup ]]; then mount --bind "$T/cgsave/unified" /sys/fs/cgroup; fi &&
+		umount -l "$T/cgsave" &&
+		"$RTR_RUN" --name sec-cg2 "$2" -- sh -c "[ -e /sys/fs/cgroup/rtr ] && echo host-tree-visible
+			cat /sys/fs/cgroup/cgroup.procs; echo 3 >/sys/fs/cgroup/cgroup.max.depth &&
+			echo own-depth=\$(cat /sys/fs/cgroup/cgroup.max.depth)"' _ "$V2" "$CG" 2>&1) || true
+	unlike "$got" "host-tree-visible" "cgroup2 without a cgroup namespace: the host's tree is not visible"
+	like "$got" "^1$" "  /sys/fs/cgroup is the container's own cgroup (its processes only)"
+	like "$got" "^own-depth=3$" "  writable when the mount says rw"
+else
+	skip "cgroup2 without a cgroup namespace" "no cgroup2 tree on this host"
+fi
+
+# ---- linux.sysctl: only keys of the container's own namespaces ----
+pr=$(cat /proc/sys/kernel/printk_ratelimit)
+S=$(bundle_copy sec-sysctl)
+bundle_jq "$S" '.linux.sysctl = {"kernel.printk_ratelimit": "17"}'
+run "$RTR_RUN" --name sec-sysctl "$S" -- /bin/true
+is "$rc" 125 "sysctl kernel.printk_ratelimit (not namespaced): exit 125"
+like "$err" "linux.sysctl kernel.printk_ratelimit: not namespaced" "  naming the key and the reason"
+is "$(cat /proc/sys/kernel/printk_ratelimit)" "$pr" "  the host's value is unchanged"
+is "$(ls /sys/fs/cgroup/pids/rtr 2>/dev/null | grep -c '^sec-sysctl$' || true)" 0 "  refused before anything was created"
+bundle_jq "$S" '.linux.sysctl = {"net.ipv4.ip_forward": "1"}'
+run "$RTR_RUN" --name sec-sysctl --network host "$S" -- /bin/true
+is "$rc" 125 "sysctl net.* with the host's network (--network host): exit 125"
+like "$err" "linux.sysctl net.ipv4.ip_forward: needs the container's own network namespace" "  with the reason"
+bundle_jq "$S" '.linux.namespaces |= map(select(.type != "network")) + [{type: "network", path: "/proc/1/ns/net"}]'
+run "$RTR_RUN" --name sec-sysctl "$S" -- /bin/true
+is "$rc" 125 "sysctl net.* in the host's network namespace joined by path: exit 125"
+bundle_jq "$S" '.linux.namespaces |= map(select(.type != "network")) + [{type: "network"}]
+	| .linux.sysctl = {"kernel.shmmni": "1234", "fs.mqueue.msg_max": "20", "net/ipv4/ip_forward": "1",
+	  "kernel.domainname": "sysctl.example"}'
+run "$RTR_RUN" --name sec-sysctl "$S" -- cat /proc/sys/kernel/shmmni /proc/sys/fs/mqueue/msg_max \
+	/proc/sys/net/ipv4/ip_forward /proc/sys/kernel/domainname
+is "$rc" 0 "sysctl IPC, mqueue, net (slash form) and UTS keys with new namespaces: runs"
+is "$(tr '\n' ' ' <<<"$out")" "1234 20 1 sysctl.example " "  and sets them"
+bundle_jq "$S" '.linux.namespaces |= map(select(.type != "ipc"))'
+run "$RTR_RUN" --name sec-sysctl "$S" -- /bin/true
+like "$rc:$err" "^125:.*linux.sysctl kernel.shmmni: needs the container's own ipc namespace" "sysctl kernel.shm* without an IPC namespace: refused"
+bundle_jq "$S" '.linux.namespaces += [{type: "ipc"}] | .linux.namespaces |= map(select(.type != "uts"))
+	| del(.hostname) | .linux.sysctl = {"kernel.domainname": "x"}'
+run "$RTR_RUN" --name sec-sysctl "$S" -- /bin/true
+like "$rc:$err" "^125:.*linux.sysctl kernel.domainname: needs the container's own uts namespace" "sysctl kernel.domainname without a UTS namespace: refused"
+
+# ---- ping and low ports without CAP_NET_RAW / CAP_NET_BIND_SERVICE ----
+hostport=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+P=$(bundle_copy sec-ping)
+bundle_jq "$P" '.process.user = {uid: 1000, gid: 1000}
+	| .process.capabilities = {bounding: [], effective: [], permitted: []}'
+# (busybox 1.35's ping drops the replies of a ping socket, whose id the kernel sets: the
+# probe does the same echo exchange.)
+run "$RTR_RUN" --name sec-ping "$P" -- sh -c '/probe syscall socket-ping; /probe syscall ping
+	/probe syscall bind-port 80; cat /proc/sys/net/ipv4/ping_group_range'
+is "$rc" 0 "uid 1000 without capabilities in a new network namespace: runs"
+like "$out" "^socket-ping=ok$" "  an ICMP echo socket opens (net.ipv4.ping_group_range)"
+like "$out" "^ping=ok$" "  an echo to 127.0.0.1 gets its reply"
+like "$out" "^bind-port=ok$" "  port 80 can be bound (net.ipv4.ip_unprivileged_port_start=0)"
+like "$out" "^0[[:space:]]+2147483647$" "  ping_group_range is 0 2147483647"
+bundle_jq "$P" '.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "1024"}'
+run "$RTR_RUN" --name sec-ping "$P" -- /probe syscall bind-port 80
+like "$out" "^bind-port=EACCES$" "  a value set by the bundle wins"
+is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$hostport" "  the host's value is untouched"
+
 done_testing
