@@ -593,7 +593,7 @@ static int write_mounts(struct json_writer *w, const struct bundle_presets *p, s
 	w_mount(w, "/sys/fs/cgroup", "cgroup", "cgroup",
 		(const char *[]){"nosuid", "noexec", "nodev", "relatime", "ro", NULL});
 	for (size_t i = 0; p->mounts && p->mounts[i]; i++) {
-		_cleanup_(bind_spec_done) struct bind_spec bs = { 0 };
+		_cleanup_(bind_spec_done) struct bind_spec bs = {0};
 		const char *why = NULL;
 		int r = bind_spec_parse(p->mounts[i], &bs, &why);
 
@@ -604,7 +604,8 @@ static int write_mounts(struct json_writer *w, const struct bundle_presets *p, s
 			return rtr_err_set(err, EINVAL, "--mount %s: %s", p->mounts[i], why);
 		}
 		w_mount(w, bs.dst, "bind", bs.src,
-			bs.ro ? (const char *[]){"rbind", "ro", NULL} : (const char *[]){"rbind", NULL});
+			bs.ro ? (const char *[]){"rbind", "ro", NULL}
+			      : (const char *[]){"rbind", NULL});
 	}
 	json_w_end_array(w);
 

@@ -46,13 +46,13 @@ typedef int (*http_sink_fn)(void *ud, const void *buf, size_t len);
 
 struct http_req {
 	const char *url;
-	bool head;                 /* HEAD instead of GET */
-	const char *accept;        /* Accept header value or NULL */
+	bool head;		   /* HEAD instead of GET */
+	const char *accept;	   /* Accept header value or NULL */
 	const char *authorization; /* Authorization value; sent to the URL's origin only */
-	http_sink_fn sink;         /* NULL: the 2xx body is buffered into resp.body */
+	http_sink_fn sink;	   /* NULL: the 2xx body is buffered into resp.body */
 	void *ud;
-	size_t max_body;           /* limit of a buffered body (-EFBIG beyond) */
-	uint64_t offset;           /* bytes the sink already has: resume from there */
+	size_t max_body; /* limit of a buffered body (-EFBIG beyond) */
+	uint64_t offset; /* bytes the sink already has: resume from there */
 };
 
 struct http_resp {
@@ -63,9 +63,9 @@ struct http_resp {
 	char *body; /* buffered 2xx body, or the start of an error body; NUL-terminated */
 	size_t body_len;
 	uint64_t delivered; /* bytes handed to the sink by this call */
-	int resumes;        /* how many times the body continued with a Range request */
+	int resumes;	    /* how many times the body continued with a Range request */
 	int redirects;
-	bool auth_dropped;  /* a redirect went to another origin: Authorization was not sent */
+	bool auth_dropped; /* a redirect went to another origin: Authorization was not sent */
 };
 
 /*

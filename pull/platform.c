@@ -21,13 +21,11 @@ void platform_host(struct rtr_platform *ret)
 	static const struct {
 		const char *machine, *arch, *variant;
 	} map[] = {
-		{ "x86_64", "amd64", NULL },   { "aarch64", "arm64", NULL },
-		{ "armv7l", "arm", "v7" },     { "armv6l", "arm", "v6" },
-		{ "armv5tel", "arm", "v5" },   { "i686", "386", NULL },
-		{ "i586", "386", NULL },       { "i386", "386", NULL },
-		{ "mips", "mips", NULL },      { "mipsel", "mipsle", NULL },
-		{ "mips64", "mips64", NULL },  { "ppc64le", "ppc64le", NULL },
-		{ "s390x", "s390x", NULL },    { "riscv64", "riscv64", NULL },
+	    {"x86_64", "amd64", NULL},	{"aarch64", "arm64", NULL},   {"armv7l", "arm", "v7"},
+	    {"armv6l", "arm", "v6"},	{"armv5tel", "arm", "v5"},    {"i686", "386", NULL},
+	    {"i586", "386", NULL},	{"i386", "386", NULL},	      {"mips", "mips", NULL},
+	    {"mipsel", "mipsle", NULL}, {"mips64", "mips64", NULL},   {"ppc64le", "ppc64le", NULL},
+	    {"s390x", "s390x", NULL},	{"riscv64", "riscv64", NULL},
 	};
 	struct utsname u;
 
@@ -88,8 +86,10 @@ int platform_from_arch(const char *s, struct rtr_platform *ret, struct rtr_err *
 	if (!full)
 		return -ENOMEM;
 	if (platform_parse(full, ret, NULL) < 0)
-		return rtr_err_set(e, EINVAL, "--arch %s: unknown architecture (arm, arm64, x86, "
-					      "or an OCI name such as amd64, arm/v6, mipsle)", s);
+		return rtr_err_set(e, EINVAL,
+				   "--arch %s: unknown architecture (arm, arm64, x86, "
+				   "or an OCI name such as amd64, arm/v6, mipsle)",
+				   s);
 	return 0;
 }
 

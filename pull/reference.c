@@ -79,8 +79,7 @@ static bool host_valid(const char *h)
 	return true;
 }
 
-int ref_parse(const char *s, const char *default_registry, struct rtr_ref *ret,
-	      struct rtr_err *e)
+int ref_parse(const char *s, const char *default_registry, struct rtr_ref *ret, struct rtr_err *e)
 {
 	_cleanup_free_ char *copy = NULL, *def = NULL;
 	struct rtr_ref r = {};
@@ -119,8 +118,8 @@ int ref_parse(const char *s, const char *default_registry, struct rtr_ref *ret,
 	if (at) {
 		*at = 0;
 		if (!ref_digest_valid(at + 1))
-			return rtr_err_set(e, EINVAL, "%s: digest must be sha256: and 64 hex digits",
-					   s);
+			return rtr_err_set(e, EINVAL,
+					   "%s: digest must be sha256: and 64 hex digits", s);
 		r.digest = strdup(at + 1);
 		if (!r.digest)
 			goto oom;
@@ -173,8 +172,10 @@ int ref_parse(const char *s, const char *default_registry, struct rtr_ref *ret,
 	if (!r.repo)
 		goto oom;
 	if (!repo_valid(r.repo)) {
-		rtr_err_set(e, EINVAL, "%s: invalid repository name (lowercase letters, digits, "
-				       "'.', '_', '-' and '/')", s);
+		rtr_err_set(e, EINVAL,
+			    "%s: invalid repository name (lowercase letters, digits, "
+			    "'.', '_', '-' and '/')",
+			    s);
 		goto fail;
 	}
 	r.api_host = strdup(streq(r.registry, DOCKER_HUB) ? DOCKER_HUB_API : r.registry);

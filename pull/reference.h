@@ -19,11 +19,11 @@
 #include "runner/lib/log.h"
 
 struct rtr_ref {
-	char *registry; /* as named: "docker.io", "127.0.0.1:5000" */
-	char *api_host; /* host[:port] the API is served from */
-	char *repo;     /* "library/alpine" */
-	char *tag;      /* NULL when only a digest was given */
-	char *digest;   /* "sha256:<hex>" or NULL */
+	char *registry;	 /* as named: "docker.io", "127.0.0.1:5000" */
+	char *api_host;	 /* host[:port] the API is served from */
+	char *repo;	 /* "library/alpine" */
+	char *tag;	 /* NULL when only a digest was given */
+	char *digest;	 /* "sha256:<hex>" or NULL */
 	bool plain_http; /* the default registry URL said http:// */
 };
 
@@ -31,8 +31,7 @@ struct rtr_ref {
  * Parses @s.  @default_registry is NULL for docker.io, or the value of --registry-url
  * ("host[:port]", optionally with an https:// or http:// scheme and a trailing '/').
  */
-int ref_parse(const char *s, const char *default_registry, struct rtr_ref *ret,
-	      struct rtr_err *e);
+int ref_parse(const char *s, const char *default_registry, struct rtr_ref *ret, struct rtr_err *e);
 void ref_done(struct rtr_ref *r);
 /* "registry/repo:tag", "registry/repo@digest" or "registry/repo:tag@digest"; malloc'ed. */
 char *ref_to_string(const struct rtr_ref *r);

@@ -11,7 +11,6 @@
 #include "cgroup-fs.h"
 #include "container.h"
 
-
 /* Refuses, before anything is created, settings the host's layout cannot honour. */
 int cg_check_supported(struct rtr_container *c, const struct cg_host *h, struct rtr_err *err);
 /* memory, pids, cpu, cpuset, blkio/io, hugetlb, unified. */

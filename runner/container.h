@@ -34,13 +34,13 @@ struct rtr_caps_state;
 
 struct rtr_container {
 	const char *name;
-	char *bundle;     /* absolute path */
+	char *bundle; /* absolute path */
 	int bundle_fd;
-	char *rootfs;     /* absolute path */
+	char *rootfs; /* absolute path */
 	struct rtr_spec *spec;
 
-	pid_t pid;        /* container init, host view */
-	int sync_fd;      /* parent's end of the sync socketpair */
+	pid_t pid;   /* container init, host view */
+	int sync_fd; /* parent's end of the sync socketpair */
 
 	struct rtr_cgroup *cgroup;
 	struct rtr_net *net;

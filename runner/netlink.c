@@ -102,7 +102,7 @@ static void req_nest_end(struct nl_req *q, struct rtattr *nest)
 
 int nl_open(struct nl *nl)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	int one = 1;
 
 	nl->seq = 0;
@@ -141,7 +141,7 @@ static void *ns_open_thread(void *p)
 
 int nl_open_netns(struct nl *nl, int netns_fd)
 {
-	struct ns_open o = { .nl = nl, .netns_fd = netns_fd, .r = -EIO };
+	struct ns_open o = {.nl = nl, .netns_fd = netns_fd, .r = -EIO};
 	pthread_t t;
 	int r;
 
@@ -188,7 +188,7 @@ static void keep_ext_ack(struct nl *nl, const struct nlmsghdr *h, const struct n
  */
 static int nl_talk(struct nl *nl, struct nl_req *q, uint16_t want_type, union nl_buf *reply)
 {
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
 	char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
 	uint32_t seq = ++nl->seq;
 	ssize_t n;
@@ -236,7 +236,7 @@ static int nl_talk(struct nl *nl, struct nl_req *q, uint16_t want_type, union nl
 
 int nl_link_get(struct nl *nl, const char *name, char *ret_kind, size_t kind_size)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	union nl_buf buf, reply;
 	struct nl_req q;
 	struct rtattr *a;
@@ -276,7 +276,7 @@ int nl_veth_create(struct nl *nl, const struct nl_veth *v)
 {
 	/* Not up yet: a veth cannot be opened before its peer is attached (-ENOTCONN), which
 	 * happens after the kernel applies these flags. */
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	struct rtattr *linkinfo, *data, *peer;
 	union nl_buf buf;
 	struct nl_req q;
@@ -309,10 +309,10 @@ int nl_veth_create(struct nl *nl, const struct nl_veth *v)
 
 int nl_link_up(struct nl *nl, int ifindex)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
-				 .ifi_index = ifindex,
-				 .ifi_flags = IFF_UP,
-				 .ifi_change = IFF_UP };
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC,
+				.ifi_index = ifindex,
+				.ifi_flags = IFF_UP,
+				.ifi_change = IFF_UP};
 	union nl_buf buf;
 	struct nl_req q;
 
@@ -322,9 +322,8 @@ int nl_link_up(struct nl *nl, int ifindex)
 
 int nl_link_rename_down(struct nl *nl, int ifindex, const char *name)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC,
-				 .ifi_index = ifindex,
-				 .ifi_change = IFF_UP };
+	struct ifinfomsg ifi = {
+	    .ifi_family = AF_UNSPEC, .ifi_index = ifindex, .ifi_change = IFF_UP};
 	union nl_buf buf;
 	struct nl_req q;
 
@@ -336,7 +335,7 @@ int nl_link_rename_down(struct nl *nl, int ifindex, const char *name)
 
 int nl_link_del(struct nl *nl, int ifindex)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = ifindex };
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
 	union nl_buf buf;
 	struct nl_req q;
 
@@ -351,9 +350,9 @@ static size_t addr_len(int family)
 
 int nl_addr_add(struct nl *nl, int ifindex, const struct rtr_addr *a)
 {
-	struct ifaddrmsg ifa = { .ifa_family = (uint8_t)a->family,
-				 .ifa_prefixlen = a->prefixlen,
-				 .ifa_index = (uint32_t)ifindex };
+	struct ifaddrmsg ifa = {.ifa_family = (uint8_t)a->family,
+				.ifa_prefixlen = a->prefixlen,
+				.ifa_index = (uint32_t)ifindex};
 	size_t len = addr_len(a->family);
 	union nl_buf buf;
 	struct nl_req q;
@@ -375,11 +374,11 @@ int nl_addr_add(struct nl *nl, int ifindex, const struct rtr_addr *a)
 
 int nl_route_default(struct nl *nl, int ifindex, const struct rtr_addr *gw)
 {
-	struct rtmsg rt = { .rtm_family = (uint8_t)gw->family,
-			    .rtm_table = RT_TABLE_MAIN,
-			    .rtm_protocol = RTPROT_BOOT,
-			    .rtm_scope = RT_SCOPE_UNIVERSE,
-			    .rtm_type = RTN_UNICAST };
+	struct rtmsg rt = {.rtm_family = (uint8_t)gw->family,
+			   .rtm_table = RT_TABLE_MAIN,
+			   .rtm_protocol = RTPROT_BOOT,
+			   .rtm_scope = RT_SCOPE_UNIVERSE,
+			   .rtm_type = RTN_UNICAST};
 	union nl_buf buf;
 	struct nl_req q;
 
@@ -389,4 +388,3 @@ int nl_route_default(struct nl *nl, int ifindex, const struct rtr_addr *gw)
 		return -ENOBUFS;
 	return nl_talk(nl, &q, 0, NULL);
 }
-

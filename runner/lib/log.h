@@ -27,7 +27,7 @@ struct rtr_err {
 
 /* Fill @e (may be NULL) and return -code.  The message names the input and the cause. */
 int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* The one way to add context to an error some callee filled: "@prefix: MESSAGE" (the
  * message strerror(r) when @e holds none); nothing is added when the message already

@@ -148,7 +148,7 @@ int parse_size(const char *s, uint64_t *ret)
 
 void format_bytes(uint64_t b, char *buf, size_t n)
 {
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	double v = (double)b;
 	size_t i = 0;
 
@@ -245,7 +245,8 @@ int write_file_atomic_at(int dirfd, const char *path, const void *buf, size_t le
 
 	if (!tmp)
 		return -ENOMEM;
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		    mode);
 	if (fd < 0)
 		return -errno;
 	r = write_all(fd, buf, len);
@@ -350,7 +351,7 @@ void bind_spec_done(struct bind_spec *b)
 {
 	free(b->src);
 	free(b->dst);
-	*b = (struct bind_spec){ 0 };
+	*b = (struct bind_spec){0};
 }
 
 int bind_spec_parse(const char *arg, struct bind_spec *ret, const char **ret_why)
@@ -359,7 +360,7 @@ int bind_spec_parse(const char *arg, struct bind_spec *ret, const char **ret_why
 	const char *mode = c2 ? c2 + 1 : "rw";
 	char *src;
 
-	*ret = (struct bind_spec){ 0 };
+	*ret = (struct bind_spec){0};
 	if (!c1 || c1 == arg || c1[1] == 0 || c1[1] == ':') {
 		*ret_why = "expected SRC:DST[:ro|rw]";
 		return -EINVAL;

@@ -23,8 +23,8 @@ static inline const char *startswith(const char *s, const char *prefix)
 
 /* NULL-terminated string vectors. */
 size_t strv_length(char *const *v);
-int strv_push(char ***v, const char *s);   /* copies s */
-int strv_consume(char ***v, char *s);      /* takes s; frees it on failure */
+int strv_push(char ***v, const char *s); /* copies s */
+int strv_consume(char ***v, char *s);	 /* takes s; frees it on failure */
 char **strv_copy(char *const *v);
 void strv_free(char **v);
 
