@@ -338,32 +338,13 @@ static char *blob_path(const char *digest)
 /* rootfs.diff_ids of the config, one per layer (may be absent for OCI). */
 static int diff_ids(struct archive *a, struct rtr_err *err)
 {
-	_cleanup_json_ struct json *j = NULL;
 	_cleanup_strv_free_ char **ids = NULL;
-	struct json_cur root, rootfs;
-	int r;
+	int r = image_config_diff_ids(a->config, a->config_len, a->n_layers, &ids, err);
 
-	r = json_parse(a->config, a->config_len, RTR_IMAGE_CONFIG_MAX_BYTES, &j, err);
 	if (r < 0)
 		return pull_err_wrap(err, -r, "image config");
-	root = json_root(j);
-	rootfs = json_member(&root, "rootfs");
-	r = json_strv(json_member(&rootfs, "diff_ids"), &ids, err);
-	if (r < 0)
-		return pull_err_wrap(err, -r, "image config");
-	if (r == 0)
-		return 0;
-	if (strv_length(ids) != a->n_layers)
-		return rtr_err_set(err, EINVAL, "image config: %zu diff_ids for %zu layers",
-				   strv_length(ids), a->n_layers);
-	for (size_t i = 0; i < a->n_layers; i++) {
-		r = digest_validate(ids[i], "image config: rootfs.diff_ids", err);
-		if (r < 0)
-			return r;
-		a->layers[i].diff_id = strdup(ids[i]);
-		if (!a->layers[i].diff_id)
-			return -ENOMEM;
-	}
+	for (size_t i = 0; ids && i < a->n_layers; i++)
+		a->layers[i].diff_id = TAKE_PTR(ids[i]);
 	return 0;
 }
 
