@@ -22,7 +22,8 @@
  *   probe kill SIG         kills itself with SIG (number)
  *   probe sleep SECONDS    sleeps
  *   probe syscall NAME [ARG]  tries one privileged operation, prints NAME=ok or NAME=EPERM
- *                          (names: see probe_syscall())
+ *                          (names: see probe_syscall(); a number NR calls syscall NR with
+ *                          zero arguments and prints NR=ok or NR=ERRNO)
  *   probe read PATH        read=BYTES (whole file) or read=ERRNO
  *   probe syscall socket-ping        an ICMP echo socket (no CAP_NET_RAW needed when
  *                                    the gid is in net.ipv4.ping_group_range)
@@ -248,7 +249,9 @@ static int probe_syscall(const char *name, const char *arg)
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 		r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	}
+	} else if (name[0] >= '0' && name[0] <= '9' && strspn(name, "0123456789") == strlen(name))
+		/* a bare number (a syscall the libc may not know), zero arguments */
+		r = syscall(atol(name), 0, 0, 0, 0, 0, 0);
 	else {
 		fprintf(stderr, "probe: unknown syscall '%s'\n", name);
 		return 2;
