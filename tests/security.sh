@@ -487,4 +487,123 @@ run "$RTR_RUN" --name sec-ping "$P" -- /probe syscall bind-port 80
 like "$out" "^bind-port=EACCES$" "  a value set by the bundle wins"
 is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$hostport" "  the host's value is untouched"
 
+# ---- default profile: new syscalls, socket families, the i386 ABI, syscall names ---------------
+
+# AF_ALG and AF_VSOCK are denied, their neighbours (AF_NFC 39, AF_KCM 41) are not.
+run "$RTR_RUN" "$B" -- /bin/sh -c '
+	for f in 38:5 40:1 39:2 41:2 2:1; do echo "== $f"; /probe syscall socket $f; done
+	for s in 462 463 1000 keyctl; do /probe syscall $s; done'
+sock_of() {
+	sed -n "/^== $1\$/{n;s/^socket=//p}" <<<"$out"
+}
+is "$(sock_of 38:5)" EPERM "socket(AF_ALG) fails with EPERM"
+is "$(sock_of 40:1)" EPERM "socket(AF_VSOCK) fails with EPERM"
+isnt "$(sock_of 39:2)" EPERM "socket(AF_NFC) is not denied by the filter"
+isnt "$(sock_of 41:2)" EPERM "socket(AF_KCM) is not denied by the filter"
+is "$(sock_of 2:1)" ok "socket(AF_INET) works"
+# Newer than the profile (mseal 462, setxattrat 463, no syscall at all 1000): ENOSYS, so
+# software falls back; a known syscall the profile denies keeps EPERM.
+is "$(field 462)" ENOSYS "mseal (newer than the profile) fails with ENOSYS"
+is "$(field 463)" ENOSYS "setxattrat (newer than the profile) fails with ENOSYS"
+is "$(field 1000)" ENOSYS "syscall 1000 fails with ENOSYS"
+is "$(field keyctl)" EPERM "keyctl (known, denied) still fails with EPERM"
+# The same when the profile is compiled at start-up (a copy without mq_notify).
+run "$RTR_RUN" --seccomp "$T/custom.json" "$B" -- /bin/sh -c \
+	'/probe syscall 462; /probe syscall keyctl; /probe syscall socket 38:5'
+is "$(field 462):$(field keyctl):$(field socket)" ENOSYS:EPERM:EPERM \
+	"compiled at start-up: mseal ENOSYS, keyctl EPERM, AF_ALG EPERM"
+# Listing a newer syscall raises the bound: what lies below it and is not listed is EPERM.
+jq '.syscalls += [{"names": ["futex_requeue"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22}]
+	| .syscalls[0].names -= ["futex_requeue", "futex_wait", "futex_wake"]' \
+	"$T/custom.json" >"$T/bound.json"
+run "$RTR_RUN" --seccomp "$T/bound.json" "$B" -- /bin/sh -c \
+	'/probe syscall 456; /probe syscall 455; /probe syscall 457'
+is "$(field 456):$(field 455):$(field 457)" EINVAL:EPERM:ENOSYS \
+	"the bound is the highest listed number (456 listed, 455 below it, 457 above)"
+# A profile whose default allows is not touched.
+echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["keyctl"],
+	"action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}' >"$T/allow.json"
+run "$RTR_RUN" --seccomp "$T/allow.json" "$B" -- /bin/sh -c '/probe syscall 462; /probe syscall 1000'
+isnt "$(field 462)" EPERM "default-allow profile: mseal is not denied"
+is "$(field 1000)" ENOSYS "default-allow profile: syscall 1000 is the kernel's ENOSYS"
+
+# The i386 ABI on x86-64: socketcall() passes socket()'s arguments in memory that seccomp
+# cannot read, so it must not open the families socket() may not.  A freestanding static
+# i386 program (no 32-bit libc needed), built here.
+if [[ $(uname -m) != x86_64 ]]; then
+	skip "i386 socketcall" "not an x86-64 host"
+elif ! "${CC:-cc}" -m32 -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-pic -no-pie -O2 -o "$B/rootfs/probe32" "$RTR_SRCDIR/tests/probe32.c" 2>"$T/cc32.err"; then
+	skip "i386 socketcall" "cannot build an i386 binary: $(head -1 "$T/cc32.err")"
+elif ! "$B/rootfs/probe32" >/dev/null 2>&1; then
+	skip "i386 socketcall" "this kernel does not run i386 binaries (no IA32 emulation)"
+else
+	run "$RTR_RUN" "$B" -- /probe32
+	is "$rc" 0 "i386 probe runs"
+	is "$(field socketcall-vsock)" EPERM "i386 socketcall(SYS_SOCKET, AF_VSOCK) fails with EPERM"
+	is "$(field socketcall-alg)" EPERM "i386 socketcall(SYS_SOCKET, AF_ALG) fails with EPERM"
+	is "$(field socket-vsock)" EPERM "i386 socket(AF_VSOCK) fails with EPERM"
+	is "$(field socket-alg)" EPERM "i386 socket(AF_ALG) fails with EPERM"
+	is "$(field socket-inet)" ok "i386 socket(AF_INET) works (what C libraries call)"
+	is "$(field socketcall-socketpair)" ok "i386 socketcall(SYS_SOCKETPAIR) works (socketpair is open)"
+	is "$(field mseal)" ENOSYS "i386 mseal fails with ENOSYS"
+	is "$(field keyctl)" EPERM "i386 keyctl fails with EPERM"
+fi
+
+# Every name the default profile lists is a syscall of one of its architectures (none of
+# another architecture's calls), as libseccomp sees it.
+PY_SECCOMP=""
+for py in /usr/bin/python3 python3; do
+	if "$py" -c 'import seccomp' 2>/dev/null; then
+		PY_SECCOMP=$py
+		break
+	fi
+done
+if [[ -z $PY_SECCOMP ]]; then
+	skip "default profile names exist on its architectures" "no python3 seccomp module (python3-seccomp)"
+else
+	"$RTR_RUN" --print-default-seccomp >"$T/default.json"
+	cat >"$T/names.py" <<'PY'
+import json, sys, seccomp
+p = json.load(open(sys.argv[1]))
+arches = [getattr(seccomp.Arch, a[len("SCMP_ARCH_"):]) for a in p["architectures"]]
+def exists(name):
+    for a in arches:
+        try:
+            nr = seccomp.resolve_syscall(a, name)
+        except Exception:
+            continue
+        # -100..-120 and -200..-211 are libseccomp's socketcall/ipc multiplexed calls
+        if nr >= 0 or -211 <= nr <= -100:
+            return True
+    return False
+bad = sorted({n for s in p["syscalls"] for n in s["names"] if not exists(n)})
+print(" ".join(bad))
+PY
+	run "$PY_SECCOMP" "$T/names.py" "$T/default.json"
+	is "$rc:$out" "0:" "every name in --print-default-seccomp exists on one of its architectures"
+fi
+
+# Names this libseccomp does not know: one warning line that lists them all, once each.
+jq '.syscalls += [{"names": ["rtr_bogus_one", "rtr_bogus_two"], "action": "SCMP_ACT_ALLOW"},
+	{"names": ["rtr_bogus_one"], "action": "SCMP_ACT_ALLOW"}]' "$T/custom.json" >"$T/bogus.json"
+run "$RTR_RUN" --seccomp "$T/bogus.json" "$B" -- /bin/true
+is "$rc" 0 "a profile with unknown names runs"
+is "$(grep -c 'unknown syscall' <<<"$err")" 1 "unknown syscall names: one warning line"
+like "$err" 'skipping unknown syscalls rtr_bogus_one rtr_bogus_two \(not in libseccomp [0-9.]+\)$' \
+	"the line lists both names once"
+if [[ -r /usr/share/containers/seccomp.json ]]; then
+	run "$RTR_RUN" --seccomp /usr/share/containers/seccomp.json "$B" -- /bin/true
+	is "$rc" 0 "Podman's default profile runs"
+	n_lines=$(grep -c 'unknown syscall' <<<"$err" || true)
+	if ((n_lines <= 1)); then
+		ok "Podman's default profile: at most one warning line ($n_lines)"
+	else
+		not_ok "Podman's default profile: at most one warning line ($n_lines)" "$err"
+	fi
+else
+	skip "Podman's default profile" "no /usr/share/containers/seccomp.json (golang-github-containers-common)"
+	skip "Podman's default profile warnings" "no /usr/share/containers/seccomp.json"
+fi
+
 done_testing
