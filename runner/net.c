@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The container's network, RouterOS /interface/veth style:
- *   none     a new network namespace with only lo, up (the default);
+ *   none     a new network namespace with only lo, up (the default when the bundle lists
+ *            a network namespace; without one it is host: settings.c derives the mode);
  *   veth     the same plus a veth pair: the host end keeps a stable name (firewall rules
  *            name it), optionally enslaved to a bridge or given --host-address (routed);
  *            the container end is created directly inside the new namespace;
