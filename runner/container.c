@@ -551,6 +551,15 @@ static int prepare_namespaces(const struct rtr_spec *s, struct prep *p, unsigned
 	unsigned long flags = 0;
 	bool join_user = s->lx.ns[RTR_NS_USER].enabled && s->lx.ns[RTR_NS_USER].path;
 
+	/* Namespaces not listed are shared with rtr-run (OCI), but not the mount namespace:
+	 * the rootfs, pivot_root and every mount would be the host's (runc chroots and mounts
+	 * on the host then; rtr-run refuses, before anything exists). */
+	if (!s->lx.ns[RTR_NS_MNT].enabled || s->lx.ns[RTR_NS_MNT].path)
+		return rtr_err_set(err, EINVAL,
+				   "linux.namespaces: %s: rtr-run needs a new mount namespace to "
+				   "set up the rootfs (add {\"type\": \"mount\"} without a path)",
+				   s->lx.ns[RTR_NS_MNT].enabled ? "the mount namespace has a path"
+								: "no mount namespace");
 	for (int t = 0; t < _RTR_NS_MAX; t++) {
 		const struct rtr_namespace *ns = &s->lx.ns[t];
 

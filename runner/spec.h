@@ -247,7 +247,7 @@ struct rtr_linux {
 };
 
 enum rtr_net_mode {
-	RTR_NET_UNSET, /* derived after the merge: veth when a veth setting is given, else none */
+	RTR_NET_UNSET, /* derived after the merge from linux.namespaces (settings.c) */
 	RTR_NET_NONE,
 	RTR_NET_VETH,
 	RTR_NET_HOST,
