@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -216,6 +217,33 @@ static int64_t host_of_root(const struct rtr_idmap *m, size_t n)
 	return -1;
 }
 
+/* The container's root binds its rootfs from inside its user namespace: a directory above
+ * it that host uid @uid, gid @gid cannot enter (rtr-pull's bundle directory is 0700) makes
+ * that fail with EACCES.  Returns the hint then, NULL else. */
+static char *unreachable_hint(const char *rootfs, int64_t uid, int64_t gid)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", rootfs);
+	for (char *slash = strrchr(p, '/'); slash; slash = strrchr(p, '/')) {
+		struct stat st;
+		mode_t x;
+
+		*slash = 0;
+		if (stat(*p ? p : "/", &st) < 0)
+			continue;
+		x = st.st_uid == uid ? S_IXUSR : st.st_gid == gid ? S_IXGRP : S_IXOTH;
+		if (!(st.st_mode & x))
+			return xasprintf(
+			    "the container's root (host uid %lld) cannot enter %s "
+			    "(mode %04o, owner %u:%u) to reach its rootfs: pull the "
+			    "image with rtr-pull --userns-shift %lld, or let it through",
+			    (long long)uid, *p ? p : "/", (unsigned)(st.st_mode & 07777),
+			    (unsigned)st.st_uid, (unsigned)st.st_gid, (long long)uid);
+	}
+	return NULL;
+}
+
 /*
  * The rootfs is idmapped when the container's root is a host uid other than 0 and the
  * rootfs belongs to host root: the container could not create a mount point in it, nor
@@ -235,8 +263,10 @@ static int prepare_rootfs(const struct rtr_container *c, struct rtr_idmaps *im)
 	struct stat st;
 	int r;
 
-	if (!lx->ns[RTR_NS_USER].enabled || lx->ns[RTR_NS_USER].path || uid <= 0 || gid < 0 ||
-	    stat(c->rootfs, &st) < 0 || st.st_uid != 0)
+	if (!lx->ns[RTR_NS_USER].enabled || lx->ns[RTR_NS_USER].path || uid <= 0 || gid < 0)
+		return 0;
+	im->hint = unreachable_hint(c->rootfs, uid, gid);
+	if (im->hint || stat(c->rootfs, &st) < 0 || st.st_uid != 0)
 		return 0;
 	r = container_userns(c, im, &e);
 	if (r >= 0)
