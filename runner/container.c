@@ -39,6 +39,7 @@
 #include "cgroup.h"
 #include "filter.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "mount.h"
 #include "names.h"
 #include "net.h"
@@ -663,6 +664,8 @@ static int run_prepare(struct rtr_container *c, struct run *run, struct rtr_err 
 		r = prepare_namespaces(c->spec, &run->p, &run->clone_flags, err);
 	if (r == 0)
 		r = open_log(c->spec, run, err);
+	if (r == 0)
+		r = idmap_prepare(c, err);
 	return r;
 }
 
@@ -829,6 +832,7 @@ static void run_teardown(struct rtr_container *c, struct run *run)
 	}
 	caps_free(c);
 	filter_free(c);
+	idmap_free(c);
 }
 
 int container_run(struct rtr_container *c, struct rtr_err *err)
@@ -851,6 +855,8 @@ int container_run(struct rtr_container *c, struct rtr_err *err)
 		r = wait_exec(c, &run, err);
 	if (r == 0)
 		r = run_supervised(c, &run, err);
+	if (r < 0)
+		idmap_explain(c, err);
 	run_teardown(c, &run);
 	return run.exit_code;
 }

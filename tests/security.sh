@@ -606,4 +606,108 @@ else
 	skip "Podman's default profile warnings" "no /usr/share/containers/seccomp.json"
 fi
 
+# ==== idmapped mounts (issue 11) ================================================================
+# A root-owned rootfs (what rtr-pull, runc spec and images give) under --userns or
+# linux.uidMappings: rtr-run idmaps it with the container's mappings, so owner 0 on disk is
+# the container's root; where the kernel cannot, the error says what to do.  Bind mounts
+# with uidMappings/gidMappings are idmapped (runc's and crun's meaning: an owner
+# containerID on disk is seen as hostID).
+
+IM=$T/sec-idmap
+mkdir -p "$IM"
+cp -a "$B/rootfs" "$IM/rootfs"
+cp "$B/config.json" "$IM/config.json"
+rm -f "$IM/rootfs/etc/hosts" "$IM/rootfs/etc/resolv.conf"
+run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$IM" -- /bin/sh -c \
+	'/probe stat / /etc/passwd; /probe uid; /probe write /made-by-root; touch /made-by-1000;
+	chown 1000:1000 /made-by-1000 && /probe stat /made-by-root /made-by-1000'
+is "$rc" 0 "--userns on a root-owned rootfs: runs" || diag "$err"
+like "$out" '^/ type=d mode=0755 uid=0 gid=0 ' "  / shows owner 0 inside"
+like "$out" '^/etc/passwd type=f mode=0644 uid=0 gid=0 ' "  /etc/passwd shows owner 0 inside"
+is "$(field euid)" 0 "  the process is root inside"
+like "$out" '^/made-by-root type=f .* uid=0 gid=0 ' "  a file created inside shows owner 0"
+is "$(stat -c %u:%g "$IM/rootfs/made-by-root" 2>&1)" 0:0 \
+	"  on the host it has the image's owner 0 (idmapped: on-disk ids are the container's)"
+is "$(stat -c %u:%g "$IM/rootfs/made-by-1000" 2>&1)" 1000:1000 \
+	"  a file chowned to 1000 inside is 1000 on disk"
+is "$(stat -c %u "$IM/rootfs" 2>&1)" 0 "  the rootfs is not chowned"
+
+bundle_jq "$IM" '.linux.namespaces += [{"type": "user"}]
+	| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+	| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+run "$RTR_RUN" --name sec-idmap "$IM" -- /bin/sh -c '/probe stat /etc/passwd; cat /proc/self/uid_map'
+is "$rc" 0 "linux.uidMappings on a root-owned rootfs: runs" || diag "$err"
+like "$out" '^/etc/passwd type=f .* uid=0 gid=0 ' "  /etc/passwd shows owner 0 inside"
+like "$out" '^ +0 +200000 +65536$' "  in the user namespace of the bundle's mappings"
+cp "$B/config.json" "$IM/config.json"
+
+# ramfs cannot be idmapped: the plain bind stays and the failure says what to do.
+mkdir -p "$T/sec-ramfs"
+if mount -t ramfs -o mode=755 ramfs "$T/sec-ramfs" 2>/dev/null; then
+	cp -a "$IM" "$T/sec-ramfs/b"
+	# a mount point the container's root must create (rtr-run makes its own ones beforehand)
+	bundle_jq "$T/sec-ramfs/b" '.mounts += [{"destination": "/new-dir", "type": "tmpfs",
+		"source": "tmpfs"}]'
+	run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$T/sec-ramfs/b" -- /bin/true
+	is "$rc" 125 "--userns, a root-owned rootfs the kernel cannot idmap: exit 125"
+	like "$err" 'owned by 0:0 but the container.s root is host uid 300000.*rtr-pull --userns-shift 300000, or chown -R 300000:300000' \
+		"  the message says: rtr-pull --userns-shift or chown"
+	umount -l "$T/sec-ramfs"
+else
+	skip "--userns over a ramfs rootfs" "cannot mount ramfs"
+fi
+
+# A bundle directory the container's root cannot enter (rtr-pull's are 0700).
+mkdir -p "$T/sec-closed"
+cp -a "$IM" "$T/sec-closed/b"
+chmod 700 "$T/sec-closed"
+run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$T/sec-closed/b" -- /bin/true
+is "$rc" 125 "--userns, a bundle below a 0700 directory: exit 125"
+like "$err" "cannot enter $T/sec-closed \(mode 0700.*rtr-pull --userns-shift 300000" \
+	"  the message names the directory and rtr-pull --userns-shift"
+chmod 755 "$T/sec-closed"
+
+# Bind mounts with their own mappings.
+mkdir -p "$T/idsrc"
+touch "$T/idsrc/f"
+chown 5:7 "$T/idsrc/f"
+IMB=$T/sec-idmap-bind
+mkdir -p "$IMB"
+cp -a "$B/rootfs" "$IMB/rootfs"
+cp "$B/config.json" "$IMB/config.json"
+bundle_jq "$IMB" '.mounts += [{"destination": "/m", "type": "bind", "source": $s,
+	"options": ["bind"],
+	"uidMappings": [{"containerID": 0, "hostID": 1234, "size": 65536}],
+	"gidMappings": [{"containerID": 0, "hostID": 2000, "size": 65536}]}]' --arg s "$T/idsrc"
+run "$RTR_RUN" --name sec-idmap "$IMB" -- /probe stat /m/f /m
+is "$rc" 0 "a bind mount with uidMappings/gidMappings: runs" || diag "$err"
+like "$out" '^/m/f type=f .* uid=1239 gid=2007 ' "  owner 5:7 on disk shows as 1239:2007"
+like "$out" '^/m type=d .* uid=1234 gid=2000 ' "  owner 0:0 on disk shows as 1234:2000"
+is "$(stat -c %u:%g "$T/idsrc/f")" 5:7 "  the source is unchanged"
+bundle_jq "$IMB" '.mounts[-1].uidMappings[0].hostID = 300000 | .mounts[-1].gidMappings[0].hostID = 300000'
+run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$IMB" -- /bin/sh -c \
+	'/probe stat /m/f; touch /m/new && /probe stat /m/new'
+is "$rc" 0 "  the same in a user namespace of the same range: runs" || diag "$err"
+like "$out" '^/m/f type=f .* uid=5 gid=7 ' "  owner 5:7 on disk is 5:7 in the container"
+is "$(stat -c %u:%g "$T/idsrc/new" 2>&1)" 0:0 "  a file its root creates is 0:0 on disk"
+bundle_jq "$IMB" '.mounts[-1] |= (del(.uidMappings, .gidMappings) | .options = ["rbind", "idmap"])'
+run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$IMB" -- /probe stat /m/f
+like "$out" '^/m/f type=f .* uid=5 gid=7 ' "  \"idmap\" without mappings takes the container's"
+run "$RTR_RUN" --name sec-idmap "$IMB" -- /bin/true
+is "$rc" 125 "  \"idmap\" without mappings or a user namespace: exit 125"
+like "$err" '\.mounts\[[0-9]+\]\.options: idmap without uidMappings .*needs a new user namespace' \
+	"  naming the mount's options"
+bundle_jq "$IMB" '.mounts[-1] = {"destination": "/m", "type": "tmpfs", "source": "tmpfs",
+	"uidMappings": [{"containerID": 0, "hostID": 1234, "size": 1}],
+	"gidMappings": [{"containerID": 0, "hostID": 1234, "size": 1}]}'
+run "$RTR_RUN" --name sec-idmap "$IMB" -- /bin/true
+is "$rc" 125 "  mappings on a tmpfs mount: refused"
+like "$err" '\.mounts\[[0-9]+\]\.uidMappings: idmapped mounts are supported for bind mounts only' \
+	"  naming .mounts[N].uidMappings"
+bundle_jq "$IMB" '.mounts[-1] = {"destination": "/m", "type": "bind", "source": $s,
+	"uidMappings": [{"containerID": 0, "hostID": 1234, "size": 1}]}' --arg s "$T/idsrc"
+run "$RTR_RUN" --name sec-idmap "$IMB" -- /bin/true
+is "$rc" 125 "  uidMappings without gidMappings: refused"
+like "$err" '\.mounts\[[0-9]+\]\.gidMappings: missing' "  naming .mounts[N].gidMappings"
+
 done_testing
