@@ -510,26 +510,28 @@ static int entry_type(struct tar *t, char type, uint64_t size, struct rtr_err *e
 		/* old tars mark directories with a trailing slash only */
 		if (type == '\0' && t->e_path[strlen(t->e_path) - 1] == '/')
 			t->e.type = UNPACK_DIR;
-		return 0;
-	case '1':
-		t->e.type = UNPACK_HARDLINK;
-		return 0;
-	case '2':
-		t->e.type = UNPACK_SYMLINK;
-		return 0;
+		break;
 	case '3':
 	case '4':
 		return entry_device(t, type, err);
+	case '1':
+		t->e.type = UNPACK_HARDLINK;
+		break;
+	case '2':
+		t->e.type = UNPACK_SYMLINK;
+		break;
 	case '5':
 		t->e.type = UNPACK_DIR;
-		return 0;
+		break;
 	case '6':
 		t->e.type = UNPACK_FIFO;
-		return 0;
+		break;
+	default:
+		snprintf(m, sizeof(m), "unsupported entry type '%c'",
+			 type >= 0x20 && type < 0x7f ? type : '?');
+		return bad(t, err, m);
 	}
-	snprintf(m, sizeof(m), "unsupported entry type '%c'",
-		 type >= 0x20 && type < 0x7f ? type : '?');
-	return bad(t, err, m);
+	return 0;
 }
 
 /* Hand the entry to the handler, then pass its data through (regular files) or skip it. */
