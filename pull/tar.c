@@ -236,6 +236,44 @@ static int pax_path(const char *v, size_t len, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* A PAX uid or gid: below (uid_t)-1, which means "no change" to chown(). */
+static int pax_id(const char *v, size_t len, uint64_t *ret, bool *ret_set)
+{
+	int r = pax_decimal(v, len, ret);
+
+	*ret_set = r == 0 && *ret <= UINT32_MAX - 1;
+	return r == 0 && !*ret_set ? -ERANGE : r;
+}
+
+/* "[-]seconds[.fraction]" */
+static int pax_mtime(struct tar *t, const char *v, size_t len)
+{
+	const char *dot = memchr(v, '.', len);
+	size_t il = dot ? (size_t)(dot - v) : len;
+	bool neg = il > 0 && v[0] == '-';
+	uint64_t s = 0, ns = 0;
+	int r = pax_decimal(v + neg, il - neg, &s);
+
+	if (r == 0 && dot) {
+		size_t fl = len - il - 1, k;
+		for (k = 0; k < fl && k < 9; k++) {
+			if (dot[1 + k] < '0' || dot[1 + k] > '9')
+				r = -EINVAL;
+			ns = ns * 10 + (dot[1 + k] - '0');
+		}
+		for (; k < 9; k++)
+			ns *= 10;
+	}
+	if (r == 0 && s > INT64_MAX / 2)
+		r = -ERANGE;
+	if (r == 0) {
+		t->pax_mtime = neg ? -(int64_t)s : (int64_t)s;
+		t->pax_mtime_nsec = neg ? 0 : (uint32_t)ns;
+		t->pax_mtime_set = true;
+	}
+	return r;
+}
+
 static int pax_record(struct tar *t, bool global, const char *key, const char *v, size_t len,
 		      struct rtr_err *err)
 {
@@ -251,41 +289,13 @@ static int pax_record(struct tar *t, bool global, const char *key, const char *v
 	else if (streq(key, "size")) {
 		r = pax_decimal(v, len, &t->pax_size);
 		t->pax_size_set = r == 0;
-	} else if (streq(key, "uid")) {
-		r = pax_decimal(v, len, &t->pax_uid);
-		t->pax_uid_set = r == 0 && t->pax_uid <= UINT32_MAX - 1;
-		if (r == 0 && !t->pax_uid_set)
-			r = -ERANGE;
-	} else if (streq(key, "gid")) {
-		r = pax_decimal(v, len, &t->pax_gid);
-		t->pax_gid_set = r == 0 && t->pax_gid <= UINT32_MAX - 1;
-		if (r == 0 && !t->pax_gid_set)
-			r = -ERANGE;
-	} else if (streq(key, "mtime")) {
-		/* [-]seconds[.fraction] */
-		const char *dot = memchr(v, '.', len);
-		size_t il = dot ? (size_t)(dot - v) : len;
-		bool neg = il > 0 && v[0] == '-';
-		uint64_t s = 0, ns = 0;
-		r = pax_decimal(v + neg, il - neg, &s);
-		if (r == 0 && dot) {
-			size_t fl = len - il - 1, k;
-			for (k = 0; k < fl && k < 9; k++) {
-				if (dot[1 + k] < '0' || dot[1 + k] > '9')
-					r = -EINVAL;
-				ns = ns * 10 + (dot[1 + k] - '0');
-			}
-			for (; k < 9; k++)
-				ns *= 10;
-		}
-		if (r == 0 && s > INT64_MAX / 2)
-			r = -ERANGE;
-		if (r == 0) {
-			t->pax_mtime = neg ? -(int64_t)s : (int64_t)s;
-			t->pax_mtime_nsec = neg ? 0 : (uint32_t)ns;
-			t->pax_mtime_set = true;
-		}
-	} else if ((xname = startswith(key, "SCHILY.xattr."))) {
+	} else if (streq(key, "uid"))
+		r = pax_id(v, len, &t->pax_uid, &t->pax_uid_set);
+	else if (streq(key, "gid"))
+		r = pax_id(v, len, &t->pax_gid, &t->pax_gid_set);
+	else if (streq(key, "mtime"))
+		r = pax_mtime(t, v, len);
+	else if ((xname = startswith(key, "SCHILY.xattr."))) {
 		if (!*xname || strlen(xname) > 255)
 			r = -EINVAL;
 		else
@@ -295,11 +305,8 @@ static int pax_record(struct tar *t, bool global, const char *key, const char *v
 	 * not needed (ownership is numeric in images). */
 	if (r == -ENOMEM)
 		return rtr_err_set(err, ENOMEM, "out of memory");
-	if (r < 0) {
-		char k[64];
-		printable(k, sizeof(k), key, strlen(key));
+	if (r < 0)
 		return bad(t, err, r == -E2BIG ? "too many extended attributes" : "bad PAX record");
-	}
 	return 0;
 }
 
