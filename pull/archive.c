@@ -135,6 +135,59 @@ static char *pax_path(char *d, size_t len)
 	return NULL;
 }
 
+/* The name of the next entry from an 'x' (its "path") or 'L' header at @off. */
+static int index_long_name(struct archive *a, const char *file, const struct tar_header *h,
+			   uint64_t off, char **pending, struct rtr_err *err)
+{
+	_cleanup_free_ char *d = NULL;
+	int r;
+
+	if (h->size > RTR_PULL_MAX_PAX_BYTES)
+		return rtr_err_set(err, EBADMSG, "%s: oversized tar header", file);
+	d = malloc(h->size + 1);
+	if (!d)
+		return -ENOMEM;
+	r = pread_all(a->fd, d, h->size, off);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
+	d[h->size] = 0;
+	free(*pending);
+	*pending = h->type == 'L' ? strdup(d) : pax_path(d, h->size);
+	return 0;
+}
+
+/* Records a file, hard link or symlink whose data starts at @off. */
+static int index_add(struct archive *a, const char *file, const struct tar_header *h, uint64_t off,
+		     char **pending, struct rtr_err *err)
+{
+	struct aentry *e;
+
+	if (a->n_ents >= RTR_PULL_MAX_ENTRIES)
+		return rtr_err_set(err, EFBIG, "%s: too many entries", file);
+	if (a->n_ents == a->cap_ents) {
+		size_t cap = a->cap_ents ? a->cap_ents * 2 : 16;
+		e = realloc(a->ents, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		a->ents = e;
+		a->cap_ents = cap;
+	}
+	e = &a->ents[a->n_ents];
+	e->name = *pending ? TAKE_PTR(*pending) : strdup(h->name);
+	e->link = strdup(h->linkname);
+	e->type = h->type == '1' ? '1' : h->type == '2' ? '2' : '0';
+	e->off = off;
+	e->size = e->type == '0' ? h->size : 0;
+	if (!e->name || !e->link) {
+		free(e->name);
+		free(e->link);
+		return -ENOMEM;
+	}
+	norm(e->name);
+	a->n_ents++;
+	return 0;
+}
+
 static int index_tar(struct archive *a, const char *file, struct rtr_err *err)
 {
 	uint64_t off = 0;
@@ -163,46 +216,12 @@ static int index_tar(struct archive *a, const char *file, struct rtr_err *err)
 		data = h.size;
 		if (h.size > a->file_size - off)
 			return rtr_err_set(err, EBADMSG, "%s: truncated tar archive", file);
-		if (h.type == 'x' || h.type == 'L') {
-			_cleanup_free_ char *d = NULL;
-			if (h.size > RTR_PULL_MAX_PAX_BYTES)
-				return rtr_err_set(err, EBADMSG, "%s: oversized tar header", file);
-			d = malloc(h.size + 1);
-			if (!d)
-				return -ENOMEM;
-			r = pread_all(a->fd, d, h.size, off);
-			if (r < 0)
-				return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
-			d[h.size] = 0;
-			free(pending);
-			pending = h.type == 'L' ? strdup(d) : pax_path(d, h.size);
-		} else if (h.type == '0' || h.type == '\0' || h.type == '7' || h.type == '1' ||
-			   h.type == '2') {
-			struct aentry *e;
-			if (a->n_ents >= RTR_PULL_MAX_ENTRIES)
-				return rtr_err_set(err, EFBIG, "%s: too many entries", file);
-			if (a->n_ents == a->cap_ents) {
-				size_t cap = a->cap_ents ? a->cap_ents * 2 : 16;
-				e = realloc(a->ents, cap * sizeof(*e));
-				if (!e)
-					return -ENOMEM;
-				a->ents = e;
-				a->cap_ents = cap;
-			}
-			e = &a->ents[a->n_ents];
-			e->name = pending ? TAKE_PTR(pending) : strdup(h.name);
-			e->link = strdup(h.linkname);
-			e->type = h.type == '1' ? '1' : h.type == '2' ? '2' : '0';
-			e->off = off;
-			e->size = e->type == '0' ? h.size : 0;
-			if (!e->name || !e->link) {
-				free(e->name);
-				free(e->link);
-				return -ENOMEM;
-			}
-			norm(e->name);
-			a->n_ents++;
-			if (e->type != '0')
+		if (h.type == 'x' || h.type == 'L')
+			r = index_long_name(a, file, &h, off, &pending, err);
+		else if (h.type == '0' || h.type == '\0' || h.type == '7' || h.type == '1' ||
+			 h.type == '2') {
+			r = index_add(a, file, &h, off, &pending, err);
+			if (h.type == '1' || h.type == '2')
 				data = 0;
 		} else {
 			free(pending);
@@ -210,6 +229,8 @@ static int index_tar(struct archive *a, const char *file, struct rtr_err *err)
 			if (h.type == '5' || h.type == '3' || h.type == '4' || h.type == '6')
 				data = 0;
 		}
+		if (r < 0)
+			return r;
 		off += (data + 511) / 512 * 512;
 	}
 }
