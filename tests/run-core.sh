@@ -646,4 +646,19 @@ R --user 1000 "$S" -- sh -c 'echo "$HOME"'
 is "$rc:$out" "0:/" "  malformed entries and a 3 MB line: HOME=/"
 cp "$T/passwd.orig" "$S/rootfs/etc/passwd"
 
+# ==== a namespace path that is not one (issue 11) ==============================================
+
+bundle_jq "$S" '.linux.namespaces += [{type: "cgroup", path: "/proc/999999/ns/cgroup"}]'
+R "$S" -- true
+is "$rc" 125 "a missing linux.namespaces[].path fails the start"
+like "$err" 'config.json: \.linux\.namespaces\[5\]\.path: /proc/999999/ns/cgroup: No such file or directory' \
+	"  naming the JSON path and the cause"
+bundle_jq "$S" '.linux.namespaces[5].path = "/proc/self/ns/net"'
+R "$S" -- true
+like "$err" '\.linux\.namespaces\[5\]\.path: /proc/self/ns/net: not a cgroup namespace' \
+	"  a namespace of another type is refused the same way"
+bundle_jq "$S" '.linux.namespaces[5].path = "/proc/self/ns/cgroup"'
+R "$S" -- true
+is "$rc" 0 "  a namespace of the right type is joined"
+
 done_testing
