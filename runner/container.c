@@ -28,6 +28,8 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -245,6 +247,115 @@ static int child_user(const struct rtr_spec *s, bool userns, struct rtr_err *err
 	return 0;
 }
 
+/*
+ * The container's stdio belongs to its user, so a non-root process can reopen it
+ * (/dev/stdout is /proc/self/fd/1, and reopening checks the inode's owner).  Only what
+ * is the container's alone changes owner: an anonymous pipe or socket (pipefs, sockfs:
+ * fchown touches no file of the host) and the pty rtr made for it.  A host tty, a file
+ * or a named fifo keeps its owner.  In a user namespace the inode's owner may be
+ * unmapped: then the kernel refuses (EPERM, EINVAL) and the stdio stays as it is, as
+ * with runc.
+ */
+static int child_stdio_owner(const struct rtr_spec *s, struct rtr_err *err)
+{
+	uid_t uid = s->process.user.uid;
+	gid_t gid = s->process.user.gid;
+
+	if (uid == 0)
+		return 0;
+	for (int fd = 0; fd <= 2; fd++) {
+		struct statfs sfs;
+		struct stat st;
+		bool ours;
+
+		if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0 || st.st_uid == uid)
+			continue;
+		ours = sfs.f_type == PIPEFS_MAGIC || sfs.f_type == SOCKFS_MAGIC ||
+		       (s->process.terminal && sfs.f_type == DEVPTS_SUPER_MAGIC);
+		if (!ours || fchown(fd, uid, gid) == 0 || errno == EPERM || errno == EINVAL)
+			continue;
+		return rtr_err_set(err, errno, "stdio: fd %d to uid %u: %s", fd, uid,
+				   strerror(errno));
+	}
+	return 0;
+}
+
+/*
+ * HOME from the container's /etc/passwd when process.env has none, "/" when the user has
+ * no entry there (what runc and crun do).  Runs after pivot_root, so the file is the
+ * container's; it is the image's input: only a regular file, at most
+ * RTR_PASSWD_MAX_BYTES, never a fifo that would block or a device.
+ */
+static void passwd_home(uid_t uid, char *buf, size_t n)
+{
+	_cleanup_close_ int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	snprintf(buf, n, "/");
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    !(text = malloc(RTR_PASSWD_MAX_BYTES + 1)))
+		return;
+	while (len < RTR_PASSWD_MAX_BYTES) {
+		ssize_t r = read(fd, text + len, RTR_PASSWD_MAX_BYTES - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	text[len] = 0;
+	/* A longer file: only its whole lines count. */
+	if (len == RTR_PASSWD_MAX_BYTES && strrchr(text, '\n'))
+		strrchr(text, '\n')[1] = 0;
+	for (char *line = text, *next; line && *line; line = next) {
+		char *f[7] = {0}, *p = line;
+		int k = 0;
+		uint64_t id;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		for (; k < 7 && p; k++) {
+			f[k] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = 0;
+		}
+		/* name:password:uid:gid:gecos:home:shell */
+		if (k < 6 || parse_u64(f[2], UINT32_MAX, &id) < 0 || id != uid)
+			continue;
+		if (f[5][0] == '/' && strlen(f[5]) < n)
+			snprintf(buf, n, "%s", f[5]);
+		return;
+	}
+}
+
+/* process.env, plus HOME when it has none.  NULL on allocation failure. */
+static char **child_env(const struct rtr_spec *s)
+{
+	char *const *env = s->process.env;
+	char home[PATH_MAX + 8] = "HOME=";
+	size_t n = 0;
+	char **v;
+
+	for (; env && env[n]; n++)
+		if (strncmp(env[n], "HOME=", 5) == 0)
+			return (char **)env;
+	passwd_home(s->process.user.uid, home + 5, sizeof(home) - 5);
+	v = calloc(n + 2, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		v[i] = env[i];
+	v[n] = strdup(home);
+	return v[n] ? v : NULL;
+}
+
 static const char *env_get(char *const *env, const char *key)
 {
 	size_t k = strlen(key);
@@ -441,6 +552,7 @@ static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
 	int fd = p->sync_child, r;
 	bool userns = s->lx.ns[RTR_NS_USER].enabled;
 	pid_t parent = 0; /* the --init reaper, once there is one */
+	char **env;
 
 	if (s->ext.init) {
 		pid_t reaper = getpid(), w = fork();
@@ -457,6 +569,12 @@ static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
 		umask(s->process.user.umask);
 	else
 		umask(022);
+	env = child_env(s);
+	if (!env)
+		child_fail(fd, 125, -ENOMEM, NULL, "environment");
+	r = child_stdio_owner(s, &err);
+	if (r < 0)
+		child_fail(fd, 125, r, &err, "stdio");
 	r = child_user(s, userns, &err);
 	if (r < 0)
 		child_fail(fd, 125, r, &err, "user");
@@ -467,7 +585,7 @@ static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
 		child_fail(fd, 125, -errno, NULL, "no_new_privs");
 
 	/* After setuid, so the lookup sees what the user may execute. */
-	r = resolve_exec(s->process.args[0], s->process.env, exe, sizeof(exe));
+	r = resolve_exec(s->process.args[0], env, exe, sizeof(exe));
 	if (r < 0)
 		child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
 	child_rearm_pdeathsig(fd, parent); /* after the last credential change */
@@ -482,7 +600,7 @@ static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
 	r = filter_load(c, &err);
 	if (r < 0)
 		child_fail(fd, 125, r, &err, "seccomp");
-	execve(exe, s->process.args, s->process.env ? s->process.env : (char *[]){NULL});
+	execve(exe, s->process.args, env);
 	r = -errno;
 	child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
 }

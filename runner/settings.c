@@ -20,6 +20,7 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "limit-check.h"
 #include "names.h"
 #include "settings.h"
 
@@ -138,8 +139,10 @@ static int p_memory(const struct ctx *x, const char *v)
 {
 	uint64_t b;
 
-	if (parse_size(v, &b) < 0 || b == 0 || b > INT64_MAX)
+	if (parse_size(v, &b) < 0 || b > INT64_MAX)
 		return bad(x, EINVAL, v, "expected a size like 64M");
+	if (limit_check_memory((int64_t)b))
+		return bad(x, EINVAL, v, "%s", limit_check_memory((int64_t)b));
 	RES(x)->memory.limit = (int64_t)b;
 	RES(x)->memory.limit_set = MARK(x);
 	return 0;
@@ -162,7 +165,7 @@ static int p_memory_swap(const struct ctx *x, const char *v)
 
 	if (streq(v, "-1"))
 		RES(x)->memory.swap = -1;
-	else if (parse_size(v, &b) == 0 && b > 0 && b <= INT64_MAX)
+	else if (parse_size(v, &b) == 0 && b <= INT64_MAX && !limit_check_swap((int64_t)b))
 		RES(x)->memory.swap = (int64_t)b;
 	else
 		return bad(x, EINVAL, v, "expected a size (memory plus swap) or -1");
@@ -185,7 +188,7 @@ static int p_pids_limit(const struct ctx *x, const char *v)
 {
 	int64_t n;
 
-	if (parse_i64(v, -1, INT64_MAX, &n) < 0)
+	if (parse_i64(v, INT64_MIN, INT64_MAX, &n) < 0 || limit_check_pids(n))
 		return bad(x, EINVAL, v, "expected a number (0 or -1: unlimited)");
 	RES(x)->pids.limit = n;
 	RES(x)->pids.limit_set = MARK(x);
@@ -216,7 +219,7 @@ static int p_cpu_shares(const struct ctx *x, const char *v)
 {
 	uint64_t n;
 
-	if (parse_u64(v, 262144, &n) < 0 || n < 2)
+	if (parse_u64(v, UINT64_MAX, &n) < 0 || limit_check_cpu_shares(n))
 		return bad(x, EINVAL, v, "expected 2 to 262144");
 	RES(x)->cpu.shares = n;
 	RES(x)->cpu.shares_set = MARK(x);
@@ -259,7 +262,7 @@ static int p_io_weight(const struct ctx *x, const char *v)
 {
 	uint64_t n;
 
-	if (parse_u64(v, 1000, &n) < 0 || n < 10)
+	if (parse_u64(v, UINT64_MAX, &n) < 0 || limit_check_io_weight(n))
 		return bad(x, EINVAL, v, "expected 10 to 1000");
 	RES(x)->block_io.weight = (uint16_t)n;
 	RES(x)->block_io.weight_set = MARK(x);
@@ -800,9 +803,45 @@ static int finish_net(struct rtr_spec *s, struct rtr_err *err)
 	return 0;
 }
 
-int settings_finish(struct rtr_spec *s, struct rtr_err *err)
+/* The option when the command line gave the value, else its config.json path. */
+static const char *limit_label(const struct rtr_spec *s, size_t off, const char *json, char *buf,
+			       size_t n)
+{
+	for (size_t i = 0; i < ELEMENTSOF(settings); i++)
+		if (settings[i].off == off && s->ext.src[i] == SRC_CLI) {
+			snprintf(buf, n, "--%s", opts_long_name(off));
+			return buf;
+		}
+	return json;
+}
+
+/* Swap is memory plus swap, so it needs a limit and is at least that. */
+static int check_memory(const struct rtr_spec *s, struct rtr_err *err)
 {
 	const struct rtr_resources *res = &s->lx.resources;
+	char a[40], b[40];
+	const char *sw = limit_label(s, offsetof(struct rtr_opts, memory_swap),
+				     ".linux.resources.memory.swap", a, sizeof(a));
+	const char *lim = limit_label(s, offsetof(struct rtr_opts, memory),
+				      ".linux.resources.memory.limit", b, sizeof(b));
+
+	/* A config.json path is said the way the parser's messages say it. */
+	const char *file = sw[0] == '.' ? "config.json: " : "";
+
+	if (res->memory.swap_set && res->memory.swap >= 0) {
+		if (!res->memory.limit_set || res->memory.limit < 0)
+			return rtr_err_set(err, EINVAL, "%s%s needs %s (it is memory plus swap)",
+					   file, sw, lim);
+		if (res->memory.swap < res->memory.limit)
+			return rtr_err_set(err, EINVAL,
+					   "%s%s must be at least %s (it is memory plus swap)",
+					   file, sw, lim);
+	}
+	return 0;
+}
+
+int settings_finish(struct rtr_spec *s, struct rtr_err *err)
+{
 	struct rtr_ext *x = &s->ext;
 	const char *e = getenv("RTR_STOP_TIMEOUT_S");
 	uint64_t v;
@@ -813,16 +852,7 @@ int settings_finish(struct rtr_spec *s, struct rtr_err *err)
 	if (!x->stop_timeout_set)
 		x->stop_timeout_s =
 		    e && parse_u64(e, 86400, &v) == 0 ? (unsigned)v : RTR_STOP_TIMEOUT_S;
-	if (res->memory.swap_set && res->memory.swap >= 0) {
-		if (!res->memory.limit_set || res->memory.limit < 0)
-			return rtr_err_set(err, EINVAL,
-					   "--memory-swap needs --memory (it is memory plus swap)");
-		if (res->memory.swap < res->memory.limit)
-			return rtr_err_set(err, EINVAL,
-					   "--memory-swap must be at least --memory (it is memory "
-					   "plus swap)");
-	}
-	return finish_net(s, err);
+	return check_memory(s, err) ?: finish_net(s, err);
 }
 
 void settings_free(struct rtr_ext *x)

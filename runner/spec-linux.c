@@ -9,16 +9,46 @@
 #include "spec-parse.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "filter-names.h"
+#include "limit-check.h"
 
 /* ---- namespaces ---- */
+
+/* A namespace to join must be one, of the listed type, now: refused here, before anything
+ * is created, with its JSON path.  O_PATH first, so a device or a fifo at @path is never
+ * opened for real. */
+static int check_ns_path(struct json_cur c, const char *path, int t, struct rtr_err *err)
+{
+	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC), nfd = -1;
+	struct statfs sfs;
+	char proc[64];
+	int type;
+
+	if (fd < 0)
+		return json_error(c, err, "%s: %s", path, strerror(errno));
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC)
+		return json_error(c, err, "%s: not a namespace file", path);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	nfd = open(proc, O_RDONLY | O_CLOEXEC);
+	type = nfd < 0 ? -1 : ioctl(nfd, NS_GET_NSTYPE);
+	if (type >= 0 && type != spec_ns_clone_flag(t))
+		return json_error(c, err, "%s: not a %s namespace", path, spec_ns_name(t));
+	return 0;
+}
 
 static int parse_namespaces(struct json_cur c, struct rtr_linux *l, struct rtr_err *err)
 {
@@ -53,6 +83,8 @@ static int parse_namespaces(struct json_cur c, struct rtr_linux *l, struct rtr_e
 			return json_error(type, err, "namespace \"%s\" listed twice", name);
 		l->ns[t].enabled = true;
 		r = spec_abs_path(json_member(&item, "path"), &l->ns[t].path, err);
+		if (r > 0)
+			r = check_ns_path(json_member(&item, "path"), l->ns[t].path, t, err);
 		if (r < 0)
 			return r;
 	}
@@ -308,6 +340,57 @@ static int check_cgroup_file(struct json_cur m, struct rtr_err *err)
 	return 0;
 }
 
+/* A value the command line takes too: the same check (limit-check.h), named by its path. */
+static int check_i64(struct json_cur c, bool set, int64_t v, const char *(*check)(int64_t),
+		     struct rtr_err *err)
+{
+	const char *why = set ? check(v) : NULL;
+
+	return why ? json_error(c, err, "%" PRId64 ": %s", v, why) : 0;
+}
+
+static int check_u64(struct json_cur c, bool set, uint64_t v, const char *(*check)(uint64_t),
+		     struct rtr_err *err)
+{
+	const char *why = set ? check(v) : NULL;
+
+	return why ? json_error(c, err, "%" PRIu64 ": %s", v, why) : 0;
+}
+
+/* The limits parsed (cpu, pids, blockIO) and checked.  A shares or weight of 0 is
+ * "unset" to runc and crun, so it is here. */
+static int check_limits(struct json_cur mem, struct json_cur cpu, struct json_cur pids,
+			struct json_cur bio, struct rtr_resources *res, struct rtr_err *err)
+{
+	int r = spec_fields(cpu, cpu_fields, ELEMENTSOF(cpu_fields), res, err);
+
+	if (r < 0)
+		return r;
+	r = spec_fields(pids, pids_fields, ELEMENTSOF(pids_fields), res, err);
+	if (r < 0)
+		return r;
+	r = json_object(bio, NULL, err);
+	if (r > 0)
+		r = parse_block_io(bio, res, err);
+	if (r < 0)
+		return r;
+	res->cpu.shares_set &= res->cpu.shares != 0;
+	res->block_io.weight_set &= res->block_io.weight != 0;
+	if ((r = check_i64(json_member(&mem, "limit"), res->memory.limit_set, res->memory.limit,
+			   limit_check_memory, err)) < 0 ||
+	    (r = check_i64(json_member(&mem, "swap"), res->memory.swap_set, res->memory.swap,
+			   limit_check_swap, err)) < 0 ||
+	    (r = check_i64(json_member(&mem, "reservation"), res->memory.reservation_set,
+			   res->memory.reservation, limit_check_reservation, err)) < 0 ||
+	    (r = check_i64(json_member(&pids, "limit"), res->pids.limit_set, res->pids.limit,
+			   limit_check_pids, err)) < 0 ||
+	    (r = check_u64(json_member(&cpu, "shares"), res->cpu.shares_set, res->cpu.shares,
+			   limit_check_cpu_shares, err)) < 0)
+		return r;
+	return check_u64(json_member(&bio, "weight"), res->block_io.weight_set,
+			 res->block_io.weight, limit_check_io_weight, err);
+}
+
 static int parse_resources(struct json_cur c, struct rtr_resources *res, struct rtr_err *err)
 {
 	struct json_cur mem = json_member(&c, "memory"), cpu = json_member(&c, "cpu"),
@@ -321,21 +404,13 @@ static int parse_resources(struct json_cur c, struct rtr_resources *res, struct 
 	r = spec_fields(mem, memory_fields, ELEMENTSOF(memory_fields), res, err);
 	if (r < 0)
 		return r;
-	r = spec_fields(cpu, cpu_fields, ELEMENTSOF(cpu_fields), res, err);
+	r = check_limits(mem, cpu, pids, bio, res, err);
 	if (r < 0)
 		return r;
 	r = check_cpu_list(json_member(&cpu, "cpus"), res->cpu.cpus, err);
 	if (r < 0)
 		return r;
 	r = check_cpu_list(json_member(&cpu, "mems"), res->cpu.mems, err);
-	if (r < 0)
-		return r;
-	r = spec_fields(pids, pids_fields, ELEMENTSOF(pids_fields), res, err);
-	if (r < 0)
-		return r;
-	r = json_object(bio, NULL, err);
-	if (r > 0)
-		r = parse_block_io(bio, res, err);
 	if (r < 0)
 		return r;
 	r = spec_objects(json_member(&c, "hugepageLimits"), sizeof(struct rtr_hugepage_limit),

@@ -597,4 +597,68 @@ for p in private shared slave unbindable rshared runbindable; do
 done
 is "$(host_mounts_under "$T" | wc -l)" 0 "no mount of these containers is left on the host"
 
+# ==== the container's stdio and HOME (issue 11) ================================================
+
+S=$T/rc-stdio
+make_bundle "$S" /probe exit 0
+bundle_jq "$S" '.process.env |= map(select(startswith("HOME=") | not))'
+# Pipes on all three (`run` gives files): a non-root user reopens them through /dev/std*.
+o=$(echo in | timeout -k 5 30 "$RTR_RUN" --name rc-stdio --user 1000 "$S" -- \
+	sh -c 'cat /dev/stdin >/dev/stdout && echo err >/dev/stderr' 2>&1 | cat) && rc=0 || rc=$?
+is "$rc" 0 "--user 1000 opens /dev/stdin, /dev/stdout and /dev/stderr (pipes)" || diag "$o"
+is "$(tr '\n' ' ' <<<"$o")" "in err " "  and reads and writes through them"
+# A file of the host keeps its owner.
+: >"$T/stdio-file"
+timeout -k 5 30 "$RTR_RUN" --name rc-stdio --user 1000 "$S" -- true >"$T/stdio-file" 2>&1 </dev/null || true
+is "$(stat -c %u:%g "$T/stdio-file")" "0:0" "  a file of the host as stdout keeps its owner"
+if command -v script >/dev/null; then
+	bundle_jq "$S" '.process.terminal = true'
+	o=$(timeout -k 5 30 script -qec "$RTR_RUN --name rc-stdio --user 1000:1000 $S -- sh -c 'true </dev/stdin && echo tty-ok >/dev/stdout'" /dev/null </dev/null 2>&1) && rc=0 || rc=$?
+	like "$o" "tty-ok" "process.terminal with --user 1000:1000: the pty opens through /dev/stdin and /dev/stdout" || diag "$o"
+	bundle_jq "$S" '.process.terminal = false'
+else
+	skip "process.terminal with --user 1000:1000" "needs script(1)"
+fi
+
+# HOME from the container's /etc/passwd when process.env has none.
+R "$S" -- sh -c 'echo "$HOME"'
+is "$out" "/root" "no HOME in process.env: uid 0 gets /root from /etc/passwd"
+R --user 1000 "$S" -- sh -c 'echo "$HOME"'
+is "$out" "/home/user" "  uid 1000 gets its passwd entry's home"
+R --user 4242 "$S" -- sh -c 'echo "$HOME"'
+is "$out" "/" "  a uid without an entry gets /"
+R -e HOME=/custom --user 1000 "$S" -- sh -c 'echo "$HOME"'
+is "$out" "/custom" "  a HOME in the environment is kept"
+cp "$S/rootfs/etc/passwd" "$T/passwd.orig"
+# A hostile /etc/passwd: a fifo nobody writes, a device, a huge file with no newline,
+# short and malformed lines.
+rm -f "$S/rootfs/etc/passwd"
+mkfifo "$S/rootfs/etc/passwd"
+R --user 1000 "$S" -- sh -c 'echo "$HOME"'
+is "$rc:$out" "0:/" "  /etc/passwd a fifo: no hang, HOME=/"
+rm -f "$S/rootfs/etc/passwd"
+ln -s /dev/zero "$S/rootfs/etc/passwd"
+R --user 1000 "$S" -- sh -c 'echo "$HOME"'
+is "$rc:$out" "0:/" "  /etc/passwd a link to /dev/zero: HOME=/"
+rm -f "$S/rootfs/etc/passwd"
+{ printf 'x:x:1000:1000::rel/home:/bin/sh\n::::::\n:\nuser:x:1000\n'; head -c 3000000 /dev/zero | tr '\0' 'a'; } >"$S/rootfs/etc/passwd"
+R --user 1000 "$S" -- sh -c 'echo "$HOME"'
+is "$rc:$out" "0:/" "  malformed entries and a 3 MB line: HOME=/"
+cp "$T/passwd.orig" "$S/rootfs/etc/passwd"
+
+# ==== a namespace path that is not one (issue 11) ==============================================
+
+bundle_jq "$S" '.linux.namespaces += [{type: "cgroup", path: "/proc/999999/ns/cgroup"}]'
+R "$S" -- true
+is "$rc" 125 "a missing linux.namespaces[].path fails the start"
+like "$err" 'config.json: \.linux\.namespaces\[5\]\.path: /proc/999999/ns/cgroup: No such file or directory' \
+	"  naming the JSON path and the cause"
+bundle_jq "$S" '.linux.namespaces[5].path = "/proc/self/ns/net"'
+R "$S" -- true
+like "$err" '\.linux\.namespaces\[5\]\.path: /proc/self/ns/net: not a cgroup namespace' \
+	"  a namespace of another type is refused the same way"
+bundle_jq "$S" '.linux.namespaces[5].path = "/proc/self/ns/cgroup"'
+R "$S" -- true
+is "$rc" 0 "  a namespace of the right type is joined"
+
 done_testing

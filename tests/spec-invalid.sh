@@ -138,6 +138,18 @@ line 1, column 170: nesting too deep (limit 64)	{@V, @R, @P, "x": @DEEP}
 .ociVersion: duplicate key	{@V, @R, @P, "ociVersion": "1.0.2"}
 .mounts[1].type: duplicate key	{@V, @R, @P, "mounts": [{"destination": "/tmp", "type": "tmpfs"}, {"destination": "/proc", "type": "proc", "source": "proc", "type": "bind"}]}
 .annotations["org.rtr.stop-signal"]: duplicate key	{@V, @R, @P, "annotations": {"org.rtr.stop-signal": "SIGINT", "a": "1", "org.rtr.stop-signal": "SIGKILL"}}
+# ==== namespace paths and the limits the command line checks too (issue 11)
+.linux.namespaces[2].path: /proc/999999/ns/net: No such file or directory	{@V, @R, @P, "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network", "path": "/proc/999999/ns/net"}]}}
+.linux.namespaces[0].path: /proc/self/ns/pid: not a network namespace	{@V, @R, @P, "linux": {"namespaces": [{"type": "network", "path": "/proc/self/ns/pid"}]}}
+.linux.namespaces[0].path: /etc/passwd: not a namespace file	{@V, @R, @P, "linux": {"namespaces": [{"type": "ipc", "path": "/etc/passwd"}]}}
+.linux.resources.memory.limit: 0: below the minimum of 6 MiB (-1: unlimited)	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 0}}}}
+.linux.resources.memory.limit: 1: below the minimum of 6 MiB	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 1}}}}
+.linux.resources.memory.swap: 0: not a size (memory plus swap) or -1	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 67108864, "swap": 0}}}}
+.linux.resources.memory.swap must be at least .linux.resources.memory.limit (it is memory plus swap)	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 67108864, "swap": 33554432}}}}
+.linux.resources.memory.swap needs .linux.resources.memory.limit	{@V, @R, @P, "linux": {"resources": {"memory": {"swap": 33554432}}}}
+.linux.resources.pids.limit: -2: not a number of tasks (0 or -1: unlimited)	{@V, @R, @P, "linux": {"resources": {"pids": {"limit": -2}}}}
+.linux.resources.cpu.shares: 1: out of range 2 to 262144	{@V, @R, @P, "linux": {"resources": {"cpu": {"shares": 1}}}}
+.linux.resources.blockIO.weight: 5: out of range 10 to 1000	{@V, @R, @P, "linux": {"resources": {"blockIO": {"weight": 5}}}}
 EOF
 )
 
@@ -147,6 +159,7 @@ b="$T/spec-invalid"
 mkdir -p "$b/rootfs"
 n=0
 while IFS=$'\t' read -r want text; do
+	[[ $want == '# '* ]] && continue # a block's header
 	n=$((n + 1))
 	text=${text//@V/$V}
 	text=${text//@R/$R}
@@ -214,7 +227,7 @@ like "$out" '^mount=/rw type=bind flags=0x201090 clear=0xf prop=0x104000 bind=1 
 like "$out" '^mount=/none type=none flags=0x1000 clear=0 prop=0 bind=1 data=-$' \
 	"type \"none\" with a bind option is a bind mount"
 like "$out" '^hooks.poststop=2$' "hooks"
-like "$out" '^ns=time:0x80:/proc/1/ns/time$' "a joined namespace keeps its path"
+like "$out" '^ns=time:0x80:/proc/self/ns/time$' "a joined namespace keeps its path"
 like "$out" '^memory.limit=67108864 pids=64 cpu.quota=50000 cpus=0-1$' "resources"
 like "$out" '^blkio=500,1,1,1 hugepages=1 unified=2 sysctl=2$' "blockIO, hugepages, unified, sysctl"
 like "$out" '^seccomp=0x50000 syscalls=3$' "seccomp (unknown syscall name kept)"
