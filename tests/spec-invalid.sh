@@ -142,8 +142,8 @@ line 1, column 170: nesting too deep (limit 64)	{@V, @R, @P, "x": @DEEP}
 .linux.namespaces[2].path: /proc/999999/ns/net: No such file or directory	{@V, @R, @P, "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "network", "path": "/proc/999999/ns/net"}]}}
 .linux.namespaces[0].path: /proc/self/ns/pid: not a network namespace	{@V, @R, @P, "linux": {"namespaces": [{"type": "network", "path": "/proc/self/ns/pid"}]}}
 .linux.namespaces[0].path: /etc/passwd: not a namespace file	{@V, @R, @P, "linux": {"namespaces": [{"type": "ipc", "path": "/etc/passwd"}]}}
-.linux.resources.memory.limit: 0: below the minimum of 6 MiB (-1: unlimited)	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 0}}}}
-.linux.resources.memory.limit: 1: below the minimum of 6 MiB	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 1}}}}
+.linux.resources.memory.limit: 0: below the minimum of 1 MiB (-1: unlimited)	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 0}}}}
+.linux.resources.memory.limit: 1: below the minimum of 1 MiB	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 1}}}}
 .linux.resources.memory.swap: 0: not a size (memory plus swap) or -1	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 67108864, "swap": 0}}}}
 .linux.resources.memory.swap must be at least .linux.resources.memory.limit (it is memory plus swap)	{@V, @R, @P, "linux": {"resources": {"memory": {"limit": 67108864, "swap": 33554432}}}}
 .linux.resources.memory.swap needs .linux.resources.memory.limit	{@V, @R, @P, "linux": {"resources": {"memory": {"swap": 33554432}}}}
