@@ -459,4 +459,60 @@ else
 	skip "cgroup2 mounted elsewhere" "no cgroup2 on this host"
 fi
 
+# ==== linux.cgroupsPath: absolute paths, the verbs, cleanup of what rtr created
+abs_dirs() { ls -d /sys/fs/cgroup/*/"$1" 2>/dev/null || true; }
+abs_running() { [[ -n $(cat "${V2ROOT:-/sys/fs/cgroup/pids}/$1/cgroup.procs" 2>/dev/null) ]]; }
+cp -a "$B" "$T/abs"
+bundle_jq "$T/abs" '.linux.cgroupsPath = "/cgt-abs/ctr" | .linux.resources.pids.limit = 33'
+run "$RTR_RUN" --name cgt-abs "$T/abs" -- cat /proc/self/cgroup
+is "$rc" 0 "absolute cgroupsPath: runs"
+is "$(grep -v 'name=' <<<"$out" | grep -vc ':/cgt-abs/ctr$')" 0 \
+	"absolute cgroupsPath: /cgt-abs/ctr from the root of every hierarchy"
+is "$(abs_dirs cgt-abs)" "" "absolute cgroupsPath: the directories rtr created are removed"
+
+"$RTR_RUN" --name cgt-absbg "$T/abs" -- sleep 60 >/dev/null 2>"$T/cgt-absbg.err" </dev/null &
+BGPID=$!
+RTR_PIDS="$RTR_PIDS $BGPID"
+wait_for 10 abs_running cgt-abs/ctr || diag "cgt-absbg: $(cat "$T/cgt-absbg.err")"
+if v1_has pids; then pm=/sys/fs/cgroup/pids/cgt-abs/ctr/pids.max; else pm=$V2ROOT/cgt-abs/ctr/pids.max; fi
+is "$(cat "$pm" 2>&1)" 33 "absolute cgroupsPath: limits written there"
+run "$RTR_RUN" ps
+like "$out" "^cgt-absbg +[0-9]+ " "absolute cgroupsPath: ps lists it"
+run "$RTR_RUN" stats cgt-absbg
+like "$out" '^PIDS +[1-9][0-9]* / 33' "absolute cgroupsPath: stats finds it"
+run "$RTR_RUN" --name cgt-absbg "$B" -- true
+like "$rc|$err" "^125\|.*already running" "absolute cgroupsPath: the name stays unique"
+run "$RTR_RUN" pause cgt-absbg
+if [[ -n $V2ROOT ]]; then fz=$(grep frozen "$V2ROOT/cgt-abs/ctr/cgroup.events" 2>&1); else fz=$(cat /sys/fs/cgroup/freezer/cgt-abs/ctr/freezer.state 2>&1); fi
+like "$rc|$fz" "^0\|(FROZEN|frozen 1)" "absolute cgroupsPath: pause freezes it"
+run "$RTR_RUN" resume cgt-absbg
+is "$rc" 0 "absolute cgroupsPath: resume"
+run "$RTR_RUN" stop -t 1 cgt-absbg
+finish "$BGPID"
+like "$rc" "^(0|137|143)$" "absolute cgroupsPath: stop ends it"
+is "$(abs_dirs cgt-abs)" "" "absolute cgroupsPath: removed after stop"
+
+# a directory that existed before is not rtr's to remove
+for d in /sys/fs/cgroup/*/; do [[ $(stat -f -c %T "$d") == cgroup* ]] && mkdir -p "$d/cgt-pre"; done
+cp -a "$B" "$T/pre"
+bundle_jq "$T/pre" '.linux.cgroupsPath = "/cgt-pre/a/b"'
+run "$RTR_RUN" --name cgt-pre "$T/pre" -- cat /proc/self/cgroup
+like "$rc|$(tail -n1 <<<"$out")" "^0\|.*:/cgt-pre/a/b$" "absolute cgroupsPath under an existing directory: runs"
+is "$(abs_dirs cgt-pre/a) | $(abs_dirs cgt-pre | wc -l)" " | $(ls -d /sys/fs/cgroup/*/cgt-pre | wc -l)" \
+	"and only what rtr created is removed"
+for d in /sys/fs/cgroup/*/cgt-pre; do rmdir "$d"; done
+
+# relative: under the parent, as before; the intermediate directory rtr made goes too
+cp -a "$B" "$T/rel"
+bundle_jq "$T/rel" '.linux.cgroupsPath = "cgt-rel/x"'
+run "$RTR_RUN" --name cgt-rel "$T/rel" -- cat /proc/self/cgroup
+like "$rc|$(tail -n1 <<<"$out")" "^0\|.*:/rtr/cgt-rel/x$" "relative cgroupsPath: under rtr's parent"
+is "$(abs_dirs rtr/cgt-rel)" "" "relative cgroupsPath: removed after"
+
+cp -a "$B" "$T/sysd"
+bundle_jq "$T/sysd" '.linux.cgroupsPath = "system.slice:rtr:cgt-sysd"'
+run "$RTR_RUN" --name cgt-sysd "$T/sysd" -- true
+like "$rc|$err" "^125\|.*linux.cgroupsPath system.slice:rtr:cgt-sysd: systemd slice:prefix:name paths are not supported" \
+	"systemd slice:prefix:name: refused, naming the field"
+
 done_testing
