@@ -515,4 +515,32 @@ run "$RTR_RUN" --name cgt-sysd "$T/sysd" -- true
 like "$rc|$err" "^125\|.*linux.cgroupsPath system.slice:rtr:cgt-sysd: systemd slice:prefix:name paths are not supported" \
 	"systemd slice:prefix:name: refused, naming the field"
 
+# ==== cpu.realtimeRuntime/realtimePeriod: rtr's parent gets the budget its children ask for
+cp -a "$B" "$T/rt"
+bundle_jq "$T/rt" '.linux.resources.cpu = {"realtimeRuntime": 10000, "realtimePeriod": 1000000} |
+	.process.capabilities = {"bounding": ["CAP_SYS_NICE"], "effective": ["CAP_SYS_NICE"], "permitted": ["CAP_SYS_NICE"]}'
+if [[ $LAYOUT == v2 ]] || ! v1_has cpu; then
+	run "$RTR_RUN" --name cgt-rt "$T/rt" -- true
+	like "$rc|$err" "^125\|.*realtimeRuntime/Period: not supported by cgroup v2" "real-time budget on v2: a clear error"
+elif [[ ! -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]]; then
+	skip "real-time budget" "the kernel has no real-time group scheduling (CONFIG_RT_GROUP_SCHED)"
+else
+	run "$RTR_RUN" --name cgt-rt "$T/rt" -- sh -c \
+		'cat /sys/fs/cgroup/cpu/rtr/cgt-rt/cpu.rt_runtime_us 2>/dev/null || grep cpu: /proc/self/cgroup; /probe syscall sched-fifo'
+	like "$rc|$err" "^0\|" "real-time budget: runs"
+	like "$out" "^sched-fifo=ok$" "real-time budget: SCHED_FIFO inside with CAP_SYS_NICE"
+	rtp=$(cat /sys/fs/cgroup/cpu/rtr/cpu.rt_runtime_us)
+	((rtp >= 10000)) && ok "real-time budget: rtr's parent holds it ($rtp us)" || not_ok "real-time budget: rtr's parent holds it" "got $rtp"
+	bundle_jq "$T/rt" '.linux.cgroupsPath = "/cgt-rtabs/a/b"'
+	"$RTR_RUN" --name cgt-rtabs "$T/rt" -- sleep 30 >/dev/null 2>"$T/cgt-rtabs.err" </dev/null &
+	BGPID=$!
+	RTR_PIDS="$RTR_PIDS $BGPID"
+	wait_for 10 abs_running cgt-rtabs/a/b || diag "cgt-rtabs: $(cat "$T/cgt-rtabs.err")"
+	is "$(cat /sys/fs/cgroup/cpu/cgt-rtabs/a/b/cpu.rt_runtime_us /sys/fs/cgroup/cpu/cgt-rtabs/a/cpu.rt_runtime_us 2>&1 | tr '\n' ' ')" \
+		"10000 10000 " "real-time budget: the container and the directories rtr made for it"
+	"$RTR_RUN" stop -t 1 cgt-rtabs >/dev/null 2>&1 || true
+	finish "$BGPID"
+	is "$(abs_dirs cgt-rtabs)" "" "real-time budget: the directories removed after"
+fi
+
 done_testing
