@@ -249,13 +249,11 @@ static int probe_syscall(const char *name, const char *arg)
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 		r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	}
-	else if (!strcmp(name, "sched-fifo")) { /* SCHED_FIFO priority 1 for itself */
-		struct sched_param sp = { .sched_priority = 1 };
+	} else if (!strcmp(name, "sched-fifo")) { /* SCHED_FIFO priority 1 for itself */
+		struct sched_param sp = {.sched_priority = 1};
 
 		r = sched_setscheduler(0, SCHED_FIFO, &sp);
-	}
-	else {
+	} else {
 		fprintf(stderr, "probe: unknown syscall '%s'\n", name);
 		return 2;
 	}
