@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -366,6 +367,26 @@ int cg_rel_for_name(const char *parent, const char *name, char *buf, size_t n)
 	return cg_rel_append(buf, n, name);
 }
 
+int cg_rel_lookup(const struct cg_host *h, const char *parent, const char *name, char *buf,
+		  size_t n)
+{
+	char path[PATH_MAX], key[sizeof(CG_XATTR_AT) + RTR_NAME_MAX + 1], dir[PATH_MAX / 4];
+	ssize_t len;
+	int r = cg_rel_for_name(parent, "", dir, sizeof(dir));
+
+	if (r < 0)
+		return r;
+	if (cg_path(h, cg_primary(h), dir, path, sizeof(path)) == 0 &&
+	    snprintf(key, sizeof(key), CG_XATTR_AT "%s", name) < (int)sizeof(key)) {
+		len = getxattr(path, key, buf, n - 1);
+		if (len > 0) {
+			buf[len] = 0;
+			return 0;
+		}
+	}
+	return cg_rel_for_name(parent, name, buf, n);
+}
+
 /* ---- killing and freezing --------------------------------------------------------------- */
 
 static int kill_cb(int parent, const char *name, void *u)
@@ -577,8 +598,10 @@ int cg_mkdir_p(char *path, bool cpuset)
 	char *slash;
 	int r;
 
-	if (mkdir(path, 0755) == 0)
+	if (mkdir(path, 0755) == 0) {
+		r = 0;
 		goto made;
+	}
 	if (errno == EEXIST)
 		return 0;
 	if (errno != ENOENT)
@@ -592,11 +615,11 @@ int cg_mkdir_p(char *path, bool cpuset)
 	if (r < 0)
 		return r;
 	if (mkdir(path, 0755) < 0)
-		return errno == EEXIST ? 0 : -errno;
+		return errno == EEXIST ? r : -errno;
 made:
 	if (cpuset)
 		cpuset_inherit(path);
-	return 1;
+	return r + 1;
 }
 
 /* v2: the controllers the container uses must be enabled in every ancestor's

@@ -27,6 +27,9 @@
 #define CG_XATTR_BUNDLE "trusted.rtr.bundle"
 #define CG_XATTR_PID "trusted.rtr.pid"
 #define CG_XATTR_STOP "trusted.rtr.stop" /* "SIGNAL TIMEOUT_S" */
+/* On the parent directory (primary hierarchy): trusted.rtr.at.NAME = the relative path
+ * of container NAME when linux.cgroupsPath put it somewhere else than <parent>/NAME. */
+#define CG_XATTR_AT "trusted.rtr.at."
 
 enum cg_ctrl {
 	CG_CPU,
@@ -79,6 +82,10 @@ int cg_path(const struct cg_host *h, int ctrl, const char *rel, char *buf, size_
 int cg_rel_append(char *buf, size_t n, const char *part);
 /* The relative path of container @name under @parent (NULL: RTR_CGROUP_PARENT). */
 int cg_rel_for_name(const char *parent, const char *name, char *buf, size_t n);
+/* Where the verbs find container @name: its CG_XATTR_AT record when it has one, else
+ * <parent>/@name. */
+int cg_rel_lookup(const struct cg_host *h, const char *parent, const char *name, char *buf,
+		  size_t n);
 
 /* ---- files ---- */
 
@@ -93,7 +100,8 @@ void cg_sleep_ms(int ms);
 
 /* ---- whole cgroups, by relative path, in every hierarchy ---- */
 
-/* mkdir -p; 1 when @path was created, 0 when it existed.  New v1 cpuset directories
+/* mkdir -p; the number of directories created (@path and its missing ancestors), 0 when
+ * it existed.  New v1 cpuset directories
  * (@cpuset) get their parent's cpus and mems, or no task could join them. */
 int cg_mkdir_p(char *path, bool cpuset);
 /* v2: enables the controllers of @mask in every ancestor of @rel. */
@@ -110,10 +118,13 @@ int cg_freeze_rel(const struct cg_host *h, const char *rel, bool freeze);
 struct rtr_cgroup {
 	struct cg_host h;
 	char rel[PATH_MAX / 4];
-	int fd[_CG_MAX]; /* v1 container directories, -1 when absent */
-	int v2fd;	 /* the unified tree's container directory, -1 when absent */
-	int lock_fd;	 /* primary directory, flock()ed while the container lives */
-	bool owned;	 /* we created the directories: destroy removes them */
+	int fd[_CG_MAX];  /* v1 container directories, -1 when absent */
+	int v2fd;	  /* the unified tree's container directory, -1 when absent */
+	int lock_fd;	  /* primary directory, flock()ed while the container lives */
+	bool owned;	  /* we created the directories: destroy removes them */
+	bool at_recorded; /* CG_XATTR_AT written on the parent */
+	size_t keep_len;  /* rel's prefix that is not ours to remove (base, parent) */
+	unsigned char made[_CG_MAX + 1]; /* [i + 1]: ancestors of rel created in hierarchy i */
 	bool mem_limit_set;
 	uint64_t mem_limit; /* for the OOM report */
 };

@@ -6,6 +6,7 @@
  * Conversions follow what runc, crun and systemd agree on (cpu.shares -> cpu.weight,
  * blkio weight -> io.weight, --memory-swap as memory plus swap).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +29,134 @@ static void fmt_i64(char *buf, size_t n, int64_t v, const char *unlimited)
 		snprintf(buf, n, "%s", unlimited);
 	else
 		snprintf(buf, n, "%lld", (long long)v);
+}
+
+/* ---- v1 real-time group scheduling ----
+ * The kernel accepts a group's cpu.rt_runtime_us only while its parent's share
+ * (runtime/period, as the kernel's to_ratio() computes it) covers the sum of its
+ * children's, and a new group starts with none: a container asking for a real-time
+ * budget needs it granted in every ancestor below the root, as runc and crun do. */
+#define RT_BW_SHIFT 20
+#define RT_DEPTH_MAX 32
+#define RT_PERIOD_DEFAULT_US 1000000 /* the kernel's, when the group has none */
+
+static uint64_t rt_ratio(int64_t runtime, uint64_t period)
+{
+	if (runtime < 0)
+		return 1ULL << RT_BW_SHIFT; /* -1: unlimited */
+	return period ? ((uint64_t)runtime << RT_BW_SHIFT) / period : 0;
+}
+
+static int rt_read(int dfd, int64_t *runtime, uint64_t *period)
+{
+	char buf[32];
+	int r = cg_read_u64(dfd, "cpu.rt_period_us", NULL, period);
+
+	if (r < 0)
+		return r;
+	if (cg_read_small(dfd, "cpu.rt_runtime_us", buf, sizeof(buf)) <= 0)
+		return -EIO;
+	*runtime = strtoll(buf, NULL, 10);
+	return 0;
+}
+
+/* The sum of the shares of @dfd's children, but @skip's. */
+static uint64_t rt_children(int dfd, const char *skip)
+{
+	_cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	uint64_t sum = 0, period;
+	int64_t runtime;
+
+	if (!d)
+		return 0;
+	fd = -1; /* closedir closes it */
+	while ((de = readdir(d))) {
+		_cleanup_close_ int cfd = -1;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || streq(de->d_name, skip))
+			continue;
+		cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd >= 0 && rt_read(cfd, &runtime, &period) == 0)
+			sum += rt_ratio(runtime, period);
+	}
+	closedir(d);
+	return sum;
+}
+
+/* Raises the share of every ancestor of the container's cpu directory (below the
+ * hierarchy's root) to what its children, the container's new share @want included,
+ * need.  Computed bottom-up, written top-down so each write finds room above it. */
+static int rt_grant_ancestors(struct rtr_cgroup *cg, uint64_t want, struct rtr_err *err)
+{
+	char rel[sizeof(cg->rel)], path[PATH_MAX], v[32];
+	uint64_t need[RT_DEPTH_MAX], period[RT_DEPTH_MAX];
+	int64_t runtime[RT_DEPTH_MAX];
+	int depth = 0;
+
+	memcpy(rel, cg->rel, sizeof(rel));
+	for (char *slash; depth < RT_DEPTH_MAX && (slash = strrchr(rel, '/')); depth++) {
+		_cleanup_close_ int fd = -1;
+
+		*slash = 0;
+		if (cg_path(&cg->h, CG_CPU, rel, path, sizeof(path)) < 0 ||
+		    (fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+		    rt_read(fd, &runtime[depth], &period[depth]) < 0)
+			return 0; /* the container's own write reports what is wrong */
+		need[depth] = rt_children(fd, slash + 1) + want;
+		want = need[depth];
+		if (rt_ratio(runtime[depth], period[depth]) > want)
+			want = rt_ratio(runtime[depth], period[depth]);
+	}
+	while (depth-- > 0) {
+		uint64_t p = period[depth], rt;
+		int r;
+
+		if (rt_ratio(runtime[depth], p) >= need[depth])
+			continue;
+		rt = (need[depth] * p + (1ULL << RT_BW_SHIFT) - 1) >> RT_BW_SHIFT;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)rt);
+		memcpy(rel, cg->rel, sizeof(rel));
+		for (int k = 0; k <= depth; k++)
+			*strrchr(rel, '/') = 0;
+		if (cg_path(&cg->h, CG_CPU, rel, path, sizeof(path)) < 0)
+			return -ENAMETOOLONG;
+		strncat(path, "/cpu.rt_runtime_us", sizeof(path) - strlen(path) - 1);
+		r = write_string_at(AT_FDCWD, path, v);
+		if (r < 0)
+			return rtr_err_set(err, -r,
+					   "linux.resources.cpu.realtimeRuntime: granting %s us to "
+					   "the parent cgroup %s: %s",
+					   v, path, strerror(-r));
+	}
+	return 0;
+}
+
+/* v1 cpu.rt_period_us and cpu.rt_runtime_us, the ancestors' budget granted first. */
+static int apply_rt(const struct rtr_resources *res, struct rtr_cgroup *cg, int w,
+		    struct rtr_err *err)
+{
+	uint64_t period = RT_PERIOD_DEFAULT_US;
+	int64_t runtime = 0;
+	char v[32];
+	int r = 0;
+
+	if (res->cpu.realtime_period_set) {
+		period = res->cpu.realtime_period;
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)period);
+		r = cg_set(cg, w, "cpu.rt_period_us", v, "linux.resources.cpu.realtimePeriod", err);
+	} else {
+		rt_read(cg_dir_fd(cg, w), &runtime, &period);
+	}
+	if (r < 0 || !res->cpu.realtime_runtime_set)
+		return r;
+	runtime = res->cpu.realtime_runtime;
+	r = rt_grant_ancestors(cg, rt_ratio(runtime, period), err);
+	if (r < 0)
+		return r;
+	snprintf(v, sizeof(v), "%lld", (long long)runtime);
+	return cg_set(cg, w, "cpu.rt_runtime_us", v, "linux.resources.cpu.realtimeRuntime", err);
 }
 
 /* v1 memory.{limit,memsw,soft_limit} or v2 memory.{max,swap.max,low,high}. */
@@ -147,15 +276,8 @@ static int apply_cpu(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.burst);
 		r = cg_set(cg, w, "cpu.cfs_burst_us", v, "linux.resources.cpu.burst", err);
 	}
-	if (r == 0 && res->cpu.realtime_period_set) {
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.realtime_period);
-		r = cg_set(cg, w, "cpu.rt_period_us", v, "linux.resources.cpu.realtimePeriod", err);
-	}
-	if (r == 0 && res->cpu.realtime_runtime_set) {
-		snprintf(v, sizeof(v), "%lld", (long long)res->cpu.realtime_runtime);
-		r = cg_set(cg, w, "cpu.rt_runtime_us", v, "linux.resources.cpu.realtimeRuntime",
-			   err);
-	}
+	if (r == 0 && (res->cpu.realtime_period_set || res->cpu.realtime_runtime_set))
+		r = apply_rt(res, cg, w, err);
 	if (r == 0 && res->cpu.idle_set) {
 		snprintf(v, sizeof(v), "%lld", (long long)res->cpu.idle);
 		r = cg_set(cg, w, "cpu.idle", v, "linux.resources.cpu.idle", err);

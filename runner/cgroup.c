@@ -42,8 +42,9 @@
 #define CG_ORPHAN_WAIT_MS 1000
 
 /* Path relative to every hierarchy's root: --cgroup-parent/NAME, linux.cgroupsPath
- * (absolute: from the root; relative: under the parent) or RTR_CGROUP_PARENT/NAME,
- * below a delegated systemd unit's cgroup on v2 hosts. */
+ * (absolute: from each hierarchy's root, the OCI rule; relative: under the parent) or
+ * RTR_CGROUP_PARENT/NAME, below a delegated systemd unit's cgroup on v2 hosts.
+ * keep_len marks the prefix destroy never removes: the base and rtr's parent. */
 static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const char *base,
 		       struct rtr_err *err)
 {
@@ -63,10 +64,12 @@ static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const cha
 			    cp);
 		if (cp[0] != '/')
 			r = cg_rel_append(cg->rel, n, RTR_CGROUP_PARENT);
+		cg->keep_len = strlen(cg->rel);
 		if (r == 0)
 			r = cg_rel_append(cg->rel, n, cp);
 	} else if (r == 0) {
 		r = cg_rel_append(cg->rel, n, parent ? parent : RTR_CGROUP_PARENT);
+		cg->keep_len = strlen(cg->rel);
 		if (r == 0)
 			r = cg_rel_append(cg->rel, n, c->name);
 	}
@@ -145,8 +148,8 @@ static bool orphans_gone(int fd, bool v2)
 }
 
 /* mkdir -p and flock the parent of @path: creating a name is serialised there.  Returns
- * the locked fd. */
-static int lock_parent(char *path, bool cpuset, struct rtr_err *err)
+ * the locked fd; *@made: how many ancestors were created. */
+static int lock_parent(char *path, bool cpuset, unsigned char *made, struct rtr_err *err)
 {
 	char *slash = strrchr(path, '/');
 	int fd = -1, r;
@@ -154,6 +157,7 @@ static int lock_parent(char *path, bool cpuset, struct rtr_err *err)
 	*slash = 0;
 	r = cg_mkdir_p(path, cpuset);
 	if (r >= 0) {
+		*made = (unsigned char)(r > *made ? r : *made);
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || flock(fd, LOCK_EX) < 0)
 			r = -errno;
@@ -213,6 +217,8 @@ static int open_hierarchies(struct rtr_cgroup *cg, struct rtr_err *err)
 		r = cg_path(&cg->h, i, cg->rel, path, sizeof(path));
 		if (r == 0)
 			r = cg_mkdir_p(path, i == CG_CPUSET);
+		if (r > 1)
+			cg->made[i + 1] = (unsigned char)(r - 1);
 		if (r >= 0) {
 			*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			r = *fd < 0 ? -errno : 0;
@@ -223,7 +229,8 @@ static int open_hierarchies(struct rtr_cgroup *cg, struct rtr_err *err)
 	return 0;
 }
 
-/* Creates the container's directories; fails with EBUSY when the name is taken. */
+/* Creates the container's directories; fails with EBUSY when the name is taken.  A
+ * parent that another run's cleanup removed under us (ENOENT) is made again. */
 static int create(struct rtr_container *c, struct rtr_cgroup *cg, unsigned v2mask,
 		  struct rtr_err *err)
 {
@@ -235,10 +242,16 @@ static int create(struct rtr_container *c, struct rtr_cgroup *cg, unsigned v2mas
 	r = cg_path(h, prim, cg->rel, path, sizeof(path));
 	if (r < 0)
 		return rtr_err_set(err, -r, "cgroup %s: path too long", cg->rel);
-	pfd = lock_parent(path, prim == CG_CPUSET, err);
-	if (pfd < 0)
-		return pfd;
-	r = claim_name(c, cg, path, prim == CG_V2, err);
+	for (int attempt = 0;; attempt++) {
+		pfd = lock_parent(path, prim == CG_CPUSET, &cg->made[prim + 1], err);
+		if (pfd < 0)
+			return pfd;
+		r = claim_name(c, cg, path, prim == CG_V2, err);
+		if (r != -ENOENT || attempt > 2)
+			break;
+		close(pfd);
+		pfd = -1;
+	}
 	if (r < 0)
 		return r;
 	if (h->v2_root) {
@@ -266,10 +279,28 @@ static unsigned v2_mask_needed(const struct rtr_container *c, const struct cg_ho
 	return m;
 }
 
-/* What verbs.c reads back: the bundle and how to stop the container. */
-static void record_identity(const struct rtr_container *c, const struct rtr_cgroup *cg)
+/* The primary hierarchy's directory of rtr's parent, where a container whose
+ * linux.cgroupsPath put it elsewhere leaves its CG_XATTR_AT record for the verbs. */
+static int parent_dir(const struct rtr_container *c, const struct rtr_cgroup *cg, char *path,
+		      size_t n, char *key, size_t kn)
 {
-	char v[48], sig[24];
+	char rel[PATH_MAX / 4];
+	int r = cg_rel_for_name(c->spec->ext.cgroup_parent, c->name, rel, sizeof(rel));
+
+	if (r < 0 || streq(rel, cg->rel))
+		return -ENOENT; /* the verbs find it by its name */
+	r = cg_rel_for_name(c->spec->ext.cgroup_parent, "", rel, sizeof(rel));
+	if (r == 0)
+		r = cg_path(&cg->h, cg_primary(&cg->h), rel, path, n);
+	if (r == 0 && snprintf(key, kn, CG_XATTR_AT "%s", c->name) >= (int)kn)
+		r = -ENAMETOOLONG;
+	return r;
+}
+
+/* What verbs.c reads back: the bundle, how to stop the container, and where it is. */
+static void record_identity(const struct rtr_container *c, struct rtr_cgroup *cg)
+{
+	char v[48], sig[24], path[PATH_MAX], key[sizeof(CG_XATTR_AT) + RTR_NAME_MAX + 1];
 	int n = snprintf(v, sizeof(v), "%s %u",
 			 signal_to_string(c->spec->ext.stop_signal, sig, sizeof(sig)),
 			 c->spec->ext.stop_timeout_s);
@@ -278,6 +309,41 @@ static void record_identity(const struct rtr_container *c, const struct rtr_cgro
 		fsetxattr(cg->lock_fd, CG_XATTR_BUNDLE, c->bundle, strlen(c->bundle), 0);
 	if (n > 0 && (size_t)n < sizeof(v))
 		fsetxattr(cg->lock_fd, CG_XATTR_STOP, v, (size_t)n, 0);
+	if (parent_dir(c, cg, path, sizeof(path), key, sizeof(key)) == 0 &&
+	    cg_mkdir_p(path, cg_primary(&cg->h) == CG_CPUSET) >= 0 &&
+	    setxattr(path, key, cg->rel, strlen(cg->rel), 0) == 0)
+		cg->at_recorded = true;
+}
+
+/* Drops our CG_XATTR_AT record, unless a later run with the name already replaced it. */
+static void forget_identity(const struct rtr_container *c, const struct rtr_cgroup *cg)
+{
+	char path[PATH_MAX], key[sizeof(CG_XATTR_AT) + RTR_NAME_MAX + 1], v[PATH_MAX / 4];
+	ssize_t n;
+
+	if (!cg->at_recorded || parent_dir(c, cg, path, sizeof(path), key, sizeof(key)) < 0)
+		return;
+	n = getxattr(path, key, v, sizeof(v) - 1);
+	if (n > 0 && (v[n] = 0, streq(v, cg->rel)))
+		removexattr(path, key);
+}
+
+/* A container of the same name elsewhere (another cgroupsPath, or none) still runs. */
+static int name_taken_elsewhere(struct rtr_container *c, const struct rtr_cgroup *cg,
+				struct rtr_err *err)
+{
+	char rel[PATH_MAX / 4], path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	int prim = cg_primary(&cg->h);
+
+	if (cg_rel_lookup(&cg->h, c->spec->ext.cgroup_parent, c->name, rel, sizeof(rel)) < 0 ||
+	    streq(rel, cg->rel) || cg_path(&cg->h, prim, rel, path, sizeof(path)) < 0)
+		return 0;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !cg_populated(fd, prim == CG_V2))
+		return 0;
+	return rtr_err_set(err, EBUSY, "a container named %s is already running (cgroup /%s)",
+			   c->name, rel);
 }
 
 static struct rtr_cgroup *cgroup_new(void)
@@ -309,6 +375,9 @@ int cgroup_setup(struct rtr_container *c, struct rtr_err *err)
 	}
 	base = delegated_base(&cg->h, basebuf, sizeof(basebuf));
 	r = resolve_rel(c, cg, base, err);
+	if (r < 0)
+		goto fail;
+	r = name_taken_elsewhere(c, cg, err);
 	if (r < 0)
 		goto fail;
 	r = cg_check_supported(c, &cg->h, err);
@@ -382,6 +451,27 @@ bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n)
 	return true;
 }
 
+/* The ancestors of the container's directory that this run created, deepest first,
+ * never rtr's parent or what is above it.  rmdir of a cgroup with a child fails and ends
+ * the climb; a run that loses its new parent to this meanwhile makes it again (create). */
+static void rm_made_ancestors(struct rtr_cgroup *cg)
+{
+	char rel[sizeof(cg->rel)], path[PATH_MAX];
+
+	for (int i = CG_V2; i < _CG_MAX; i++) {
+		memcpy(rel, cg->rel, sizeof(rel));
+		for (int k = 0; k < cg->made[i + 1]; k++) {
+			char *slash = strrchr(rel, '/');
+
+			if (!slash || (size_t)(slash - rel) <= cg->keep_len)
+				break;
+			*slash = 0;
+			if (cg_path(&cg->h, i, rel, path, sizeof(path)) < 0 || rmdir(path) < 0)
+				break;
+		}
+	}
+}
+
 void cgroup_destroy(struct rtr_container *c)
 {
 	struct rtr_cgroup *cg = c ? c->cgroup : NULL;
@@ -395,6 +485,7 @@ void cgroup_destroy(struct rtr_container *c)
 		for (int i = 0; i < 500 && cg_rm_rel(&cg->h, cg->rel) == -EBUSY; i++)
 			cg_sleep_ms(10);
 	}
+	forget_identity(c, cg);
 	for (int i = 0; i < _CG_MAX; i++)
 		if (cg->fd[i] >= 0)
 			close(cg->fd[i]);
@@ -402,6 +493,8 @@ void cgroup_destroy(struct rtr_container *c)
 		close(cg->v2fd);
 	if (cg->lock_fd >= 0)
 		close(cg->lock_fd);
+	if (cg->owned)
+		rm_made_ancestors(cg);
 	free(cg);
 	c->cgroup = NULL;
 }

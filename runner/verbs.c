@@ -139,7 +139,7 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 	ssize_t n;
 
 	memset(ci, 0, sizeof(*ci));
-	if (strlen(name) > RTR_NAME_MAX || cg_rel_for_name(parent, name, rel, sizeof(rel)) < 0)
+	if (strlen(name) > RTR_NAME_MAX || cg_rel_lookup(h, parent, name, rel, sizeof(rel)) < 0)
 		return -EINVAL;
 	snprintf(ci->name, sizeof(ci->name), "%s", name);
 	{
@@ -296,6 +296,33 @@ static int parse_args(int argc, char **argv, struct verb_args *a)
 	return 0;
 }
 
+/* Containers whose linux.cgroupsPath put them elsewhere: the CG_XATTR_AT records on the
+ * parent directory @path. */
+static bool listed(char **names, const char *nm)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		if (streq(names[i], nm))
+			return true;
+	return false;
+}
+
+static void ps_add_recorded(const char *path, char ***names)
+{
+	char list[16384];
+	ssize_t len = listxattr(path, list, sizeof(list));
+	size_t pl = strlen(CG_XATTR_AT);
+
+	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(list + i) + 1) {
+		const char *nm = list + i + pl;
+
+		if (strncmp(list + i, CG_XATTR_AT, pl) != 0 || !opts_name_valid(nm) ||
+		    listed(*names, nm))
+			continue;
+		if (strv_push(names, nm) < 0)
+			break;
+	}
+}
+
 static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 {
 	char rel[1024], path[4096];
@@ -319,6 +346,7 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 				break;
 		closedir(d);
 	}
+	ps_add_recorded(path, &names);
 	n = strv_length(names);
 	if (n)
 		qsort(names, n, sizeof(*names), name_cmp);
@@ -494,7 +522,7 @@ static int verb_stop(const struct cg_host *h, const struct verb_args *a, const c
 		log_error("stop: %s: no such running container", name);
 		return 1;
 	}
-	cg_rel_for_name(a->parent, name, rel, sizeof(rel));
+	cg_rel_lookup(h, a->parent, name, rel, sizeof(rel));
 	if (cg_path(h, cg_primary(h), rel, path, sizeof(path)) == 0)
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	n = fd >= 0 ? fgetxattr(fd, CG_XATTR_STOP, stop, sizeof(stop) - 1) : -1;
@@ -593,7 +621,7 @@ int verb_main(const char *verb, int argc, char **argv)
 			log_error("%s: %s: no such running container", verb, name);
 			return 1;
 		}
-		cg_rel_for_name(a.parent, name, rel, sizeof(rel));
+		cg_rel_lookup(&h, a.parent, name, rel, sizeof(rel));
 		r = cg_freeze_rel(&h, rel, streq(verb, "pause"));
 		if (r < 0) {
 			log_error("%s: %s: %s", verb, name, strerror(-r));

@@ -459,4 +459,88 @@ else
 	skip "cgroup2 mounted elsewhere" "no cgroup2 on this host"
 fi
 
+# ==== linux.cgroupsPath: absolute paths, the verbs, cleanup of what rtr created
+abs_dirs() { ls -d /sys/fs/cgroup/*/"$1" 2>/dev/null || true; }
+abs_running() { [[ -n $(cat "${V2ROOT:-/sys/fs/cgroup/pids}/$1/cgroup.procs" 2>/dev/null) ]]; }
+cp -a "$B" "$T/abs"
+bundle_jq "$T/abs" '.linux.cgroupsPath = "/cgt-abs/ctr" | .linux.resources.pids.limit = 33'
+run "$RTR_RUN" --name cgt-abs "$T/abs" -- cat /proc/self/cgroup
+is "$rc" 0 "absolute cgroupsPath: runs"
+is "$(grep -v 'name=' <<<"$out" | grep -vc ':/cgt-abs/ctr$')" 0 \
+	"absolute cgroupsPath: /cgt-abs/ctr from the root of every hierarchy"
+is "$(abs_dirs cgt-abs)" "" "absolute cgroupsPath: the directories rtr created are removed"
+
+"$RTR_RUN" --name cgt-absbg "$T/abs" -- sleep 60 >/dev/null 2>"$T/cgt-absbg.err" </dev/null &
+BGPID=$!
+RTR_PIDS="$RTR_PIDS $BGPID"
+wait_for 10 abs_running cgt-abs/ctr || diag "cgt-absbg: $(cat "$T/cgt-absbg.err")"
+if v1_has pids; then pm=/sys/fs/cgroup/pids/cgt-abs/ctr/pids.max; else pm=$V2ROOT/cgt-abs/ctr/pids.max; fi
+is "$(cat "$pm" 2>&1)" 33 "absolute cgroupsPath: limits written there"
+run "$RTR_RUN" ps
+like "$out" "^cgt-absbg +[0-9]+ " "absolute cgroupsPath: ps lists it"
+run "$RTR_RUN" stats cgt-absbg
+like "$out" '^PIDS +[1-9][0-9]* / 33' "absolute cgroupsPath: stats finds it"
+run "$RTR_RUN" --name cgt-absbg "$B" -- true
+like "$rc|$err" "^125\|.*already running" "absolute cgroupsPath: the name stays unique"
+run "$RTR_RUN" pause cgt-absbg
+if [[ -n $V2ROOT ]]; then fz=$(grep frozen "$V2ROOT/cgt-abs/ctr/cgroup.events" 2>&1); else fz=$(cat /sys/fs/cgroup/freezer/cgt-abs/ctr/freezer.state 2>&1); fi
+like "$rc|$fz" "^0\|(FROZEN|frozen 1)" "absolute cgroupsPath: pause freezes it"
+run "$RTR_RUN" resume cgt-absbg
+is "$rc" 0 "absolute cgroupsPath: resume"
+run "$RTR_RUN" stop -t 1 cgt-absbg
+finish "$BGPID"
+like "$rc" "^(0|137|143)$" "absolute cgroupsPath: stop ends it"
+is "$(abs_dirs cgt-abs)" "" "absolute cgroupsPath: removed after stop"
+
+# a directory that existed before is not rtr's to remove
+for d in /sys/fs/cgroup/*/; do [[ $(stat -f -c %T "$d") == cgroup* ]] && mkdir -p "$d/cgt-pre"; done
+cp -a "$B" "$T/pre"
+bundle_jq "$T/pre" '.linux.cgroupsPath = "/cgt-pre/a/b"'
+run "$RTR_RUN" --name cgt-pre "$T/pre" -- cat /proc/self/cgroup
+like "$rc|$(tail -n1 <<<"$out")" "^0\|.*:/cgt-pre/a/b$" "absolute cgroupsPath under an existing directory: runs"
+is "$(abs_dirs cgt-pre/a) | $(abs_dirs cgt-pre | wc -l)" " | $(ls -d /sys/fs/cgroup/*/cgt-pre | wc -l)" \
+	"and only what rtr created is removed"
+for d in /sys/fs/cgroup/*/cgt-pre; do rmdir "$d"; done
+
+# relative: under the parent, as before; the intermediate directory rtr made goes too
+cp -a "$B" "$T/rel"
+bundle_jq "$T/rel" '.linux.cgroupsPath = "cgt-rel/x"'
+run "$RTR_RUN" --name cgt-rel "$T/rel" -- cat /proc/self/cgroup
+like "$rc|$(tail -n1 <<<"$out")" "^0\|.*:/rtr/cgt-rel/x$" "relative cgroupsPath: under rtr's parent"
+is "$(abs_dirs rtr/cgt-rel)" "" "relative cgroupsPath: removed after"
+
+cp -a "$B" "$T/sysd"
+bundle_jq "$T/sysd" '.linux.cgroupsPath = "system.slice:rtr:cgt-sysd"'
+run "$RTR_RUN" --name cgt-sysd "$T/sysd" -- true
+like "$rc|$err" "^125\|.*linux.cgroupsPath system.slice:rtr:cgt-sysd: systemd slice:prefix:name paths are not supported" \
+	"systemd slice:prefix:name: refused, naming the field"
+
+# ==== cpu.realtimeRuntime/realtimePeriod: rtr's parent gets the budget its children ask for
+cp -a "$B" "$T/rt"
+bundle_jq "$T/rt" '.linux.resources.cpu = {"realtimeRuntime": 10000, "realtimePeriod": 1000000} |
+	.process.capabilities = {"bounding": ["CAP_SYS_NICE"], "effective": ["CAP_SYS_NICE"], "permitted": ["CAP_SYS_NICE"]}'
+if [[ $LAYOUT == v2 ]] || ! v1_has cpu; then
+	run "$RTR_RUN" --name cgt-rt "$T/rt" -- true
+	like "$rc|$err" "^125\|.*realtimeRuntime/Period: not supported by cgroup v2" "real-time budget on v2: a clear error"
+elif [[ ! -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]]; then
+	skip "real-time budget" "the kernel has no real-time group scheduling (CONFIG_RT_GROUP_SCHED)"
+else
+	run "$RTR_RUN" --name cgt-rt "$T/rt" -- sh -c \
+		'cat /sys/fs/cgroup/cpu/rtr/cgt-rt/cpu.rt_runtime_us 2>/dev/null || grep cpu: /proc/self/cgroup; /probe syscall sched-fifo'
+	like "$rc|$err" "^0\|" "real-time budget: runs"
+	like "$out" "^sched-fifo=ok$" "real-time budget: SCHED_FIFO inside with CAP_SYS_NICE"
+	rtp=$(cat /sys/fs/cgroup/cpu/rtr/cpu.rt_runtime_us)
+	((rtp >= 10000)) && ok "real-time budget: rtr's parent holds it ($rtp us)" || not_ok "real-time budget: rtr's parent holds it" "got $rtp"
+	bundle_jq "$T/rt" '.linux.cgroupsPath = "/cgt-rtabs/a/b"'
+	"$RTR_RUN" --name cgt-rtabs "$T/rt" -- sleep 30 >/dev/null 2>"$T/cgt-rtabs.err" </dev/null &
+	BGPID=$!
+	RTR_PIDS="$RTR_PIDS $BGPID"
+	wait_for 10 abs_running cgt-rtabs/a/b || diag "cgt-rtabs: $(cat "$T/cgt-rtabs.err")"
+	is "$(cat /sys/fs/cgroup/cpu/cgt-rtabs/a/b/cpu.rt_runtime_us /sys/fs/cgroup/cpu/cgt-rtabs/a/cpu.rt_runtime_us 2>&1 | tr '\n' ' ')" \
+		"10000 10000 " "real-time budget: the container and the directories rtr made for it"
+	"$RTR_RUN" stop -t 1 cgt-rtabs >/dev/null 2>&1 || true
+	finish "$BGPID"
+	is "$(abs_dirs cgt-rtabs)" "" "real-time budget: the directories removed after"
+fi
+
 done_testing

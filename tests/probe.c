@@ -29,6 +29,7 @@
  *                                    the gid is in net.ipv4.ping_group_range)
  *   probe syscall ping               one ICMP echo to 127.0.0.1 over such a socket
  *   probe syscall bind-port PORT     a TCP bind on 127.0.0.1:PORT
+ *   probe syscall sched-fifo         sched_setscheduler(SCHED_FIFO, 1): a real-time budget
  *
  * Error names are printed as E* symbols so tests can match them exactly.
  */
@@ -263,10 +264,14 @@ static int probe_syscall(const char *name, const char *arg)
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 		r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	} else if (name[0] >= '0' && name[0] <= '9' && strspn(name, "0123456789") == strlen(name))
+	} else if (!strcmp(name, "sched-fifo")) { /* SCHED_FIFO priority 1 for itself */
+		struct sched_param sp = {.sched_priority = 1};
+
+		r = sched_setscheduler(0, SCHED_FIFO, &sp);
+	} else if (name[0] >= '0' && name[0] <= '9' && strspn(name, "0123456789") == strlen(name)) {
 		/* a bare number (a syscall the libc may not know), zero arguments */
 		r = syscall(atol(name), 0, 0, 0, 0, 0, 0);
-	else {
+	} else {
 		fprintf(stderr, "probe: unknown syscall '%s'\n", name);
 		return 2;
 	}
