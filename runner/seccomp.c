@@ -172,7 +172,9 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 		return 0;
 	}
 
-	want_default = streq(o->seccomp, "default") || (s->ext.default_profile && !s->lx.seccomp);
+	/* A bundle without linux.seccomp gets rtr's default filter: a default that only
+	 * takes away (--seccomp unconfined turns it off). */
+	want_default = streq(o->seccomp, "default") || !s->lx.seccomp;
 	if (!want_default)
 		return 0;
 	r = default_seccomp(bounding_mask(s), &sc);

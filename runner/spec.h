@@ -299,9 +299,6 @@ struct rtr_ext {
 	bool memory_high_set;
 	uint64_t memory_high; /* cgroup v2 memory.high in bytes; UINT64_MAX = "max" */
 	char *cgroup_parent;  /* normalized relative path ("a/b"), NULL = RTR_CGROUP_PARENT */
-	/* security (security.c): a bare bundle (no process.capabilities, no linux.seccomp)
-	 * gets rtr's default profile (lib/profile.h). */
-	bool default_profile;
 	/* Where each setting came from (settings.c's enum src, by table index), so the
 	 * checks that combine settings name the option or the annotation. */
 	unsigned char src[64];

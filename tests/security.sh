@@ -31,8 +31,9 @@ bundle_copy() {
 
 # ---- the default profile --------------------------------------------------------------
 
+# Capabilities as the bundle says them (make_bundle writes Docker's set, as rtr-pull does).
 run "$RTR_RUN" "$B" -- /probe caps
-is "$rc" 0 "bare bundle runs"
+is "$rc" 0 "bundle with Docker's capabilities runs"
 is "$(field CapEff)" "$DOCKER_CAPS" "CapEff is Docker's default set"
 is "$(field CapPrm)" "$DOCKER_CAPS" "CapPrm is Docker's default set"
 is "$(field CapBnd)" "$DOCKER_CAPS" "CapBnd is Docker's default set"
@@ -144,11 +145,12 @@ is "$(field CapBnd)" 0000000000000401 "config.json bounding set"
 is "$(field CapAmb)" 0000000000000400 "config.json ambient set survives exec as uid 1000"
 is "$(field CapEff)" 0000000000000400 "effective = ambient after exec as uid 1000"
 is "$(field CapInh)" 0000000000000400 "config.json inheritable set"
-is "$(field Seccomp)" 0 "a bundle with capabilities but no seccomp gets no filter"
-bundle_jq "$C" '.process.capabilities.ambient = ["CAP_CHOWN"]'
-run "$RTR_RUN" "$C" -- /bin/true
-is "$rc" 125 "ambient capability not permitted+inheritable: exit 125"
-like "$err" 'ambient: CAP_CHOWN|ambient: cap_chown' "the message names it"
+is "$(field Seccomp)" 2 "a bundle with capabilities but no seccomp gets rtr's default filter"
+bundle_jq "$C" '.process.capabilities.ambient += ["CAP_CHOWN"]'
+run "$RTR_RUN" "$C" -- /probe caps
+is "$rc" 0 "ambient capability not permitted+inheritable: skipped, as runc and crun do"
+is "$(field CapAmb)" 0000000000000400 "the raisable ambient capability is still raised"
+like "$err" 'ambient: not raising CAP_CHOWN: ' "one warning names the skipped capability"
 bundle_jq "$C" '.process.capabilities.bounding = ["CAP_NOT_REAL"]'
 run "$RTR_RUN" "$C" -- /bin/true
 is "$rc" 125 "unknown capability in config.json: exit 125"
@@ -486,5 +488,34 @@ bundle_jq "$P" '.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "1024"}'
 run "$RTR_RUN" --name sec-ping "$P" -- /probe syscall bind-port 80
 like "$out" "^bind-port=EACCES$" "  a value set by the bundle wins"
 is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$hostport" "  the host's value is untouched"
+
+# ==== capabilities and noNewPrivileges as the bundle says them (issue 11) =====================
+# No process.capabilities means no capabilities and an absent noNewPrivileges means false
+# (OCI); rtr's defaults only take away: the default seccomp filter, masked paths.
+N=$(bundle_copy sec-bare)
+bundle_jq "$N" 'del(.process.capabilities, .process.noNewPrivileges)'
+run "$RTR_RUN" "$N" -- /bin/sh -c '/probe caps; /probe read /proc/timer_list; /probe syscall keyctl'
+is "$rc" 0 "bare bundle runs"
+is "$(field CapEff):$(field CapPrm):$(field CapBnd)" \
+	0000000000000000:0000000000000000:0000000000000000 "bare bundle: no capabilities at all"
+is "$(field CapInh):$(field CapAmb)" 0000000000000000:0000000000000000 "  none inheritable or ambient"
+is "$(field NoNewPrivs)" 0 "  noNewPrivileges absent: no_new_privs not set"
+is "$(field Seccomp)" 2 "  rtr's default seccomp filter is still loaded (before the capabilities go)"
+is "$(field keyctl)" EPERM "  and denies keyctl"
+is "$(field bytes)" 0 "  masked paths still apply (/proc/timer_list reads empty)"
+run "$RTR_RUN" --user 1000:1000 "$N" -- /probe caps
+is "$rc:$(field Seccomp):$(field NoNewPrivs)" 0:2:0 "bare bundle as uid 1000: filter loaded, no no_new_privs"
+run "$RTR_RUN" --seccomp unconfined "$N" -- /probe caps
+is "$(field Seccomp)" 0 "bare bundle, --seccomp unconfined: no filter"
+bundle_jq "$N" '.process.noNewPrivileges = false'
+run "$RTR_RUN" "$N" -- /probe caps
+is "$(field NoNewPrivs):$(field CapBnd)" 0:0000000000000000 "explicit noNewPrivileges false is honoured"
+run "$RTR_RUN" --user 1000:1000 "$N" -- /suid-probe uid
+is "$(field euid)" 0 "  a setuid binary works without no_new_privs"
+bundle_jq "$N" '.process.noNewPrivileges = true'
+run "$RTR_RUN" "$N" -- /probe caps
+is "$(field NoNewPrivs):$(field Seccomp)" 1:2 "noNewPrivileges true without capabilities"
+run "$RTR_RUN" --cap-add NET_ADMIN "$N" -- /probe caps
+is "$(field CapBnd)" 0000000000001000 "--cap-add on a bare bundle adds to nothing"
 
 done_testing
