@@ -518,4 +518,78 @@ is "$(field NoNewPrivs):$(field Seccomp)" 1:2 "noNewPrivileges true without capa
 run "$RTR_RUN" --cap-add NET_ADMIN "$N" -- /probe caps
 is "$(field CapBnd)" 0000000000001000 "--cap-add on a bare bundle adds to nothing"
 
+# ==== seccomp profile conditions: includes / excludes (issue 11) ================================
+# Docker's and Podman's profile files make rules depend on the container's bounding set, the
+# architecture and the kernel.  Podman's own default profile (containers-common):
+PODMAN_PROFILE=/usr/share/containers/seccomp.json
+if [[ -r $PODMAN_PROFILE ]]; then
+	probes='for s in bpf perf_event_open open_by_handle_at sethostname; do /probe syscall $s; done'
+	run "$RTR_RUN" --seccomp "$PODMAN_PROFILE" "$B" -- /bin/sh -c "$probes"
+	is "$rc" 0 "Podman's profile without CAP_SYS_ADMIN: runs"
+	is "$(field bpf):$(field perf_event_open)" EPERM:EPERM \
+		"  bpf, perf_event_open denied (their allow rule includes CAP_SYS_ADMIN)"
+	is "$(field open_by_handle_at)" EPERM "  open_by_handle_at denied (needs CAP_DAC_READ_SEARCH)"
+	run "$RTR_RUN" --seccomp "$PODMAN_PROFILE" --cap-add SYS_ADMIN "$B" -- /bin/sh -c "$probes"
+	is "$(field bpf):$(field perf_event_open)" EINVAL:EFAULT \
+		"  with CAP_SYS_ADMIN: bpf, perf_event_open reach the kernel"
+	is "$(field sethostname)" ok "  with CAP_SYS_ADMIN: sethostname works"
+	is "$(field open_by_handle_at)" EPERM "  still no open_by_handle_at without CAP_DAC_READ_SEARCH"
+	run "$RTR_RUN" --seccomp "$PODMAN_PROFILE" --cap-add DAC_READ_SEARCH "$B" -- /probe syscall open_by_handle_at
+	is "$(field open_by_handle_at)" EFAULT "  with CAP_DAC_READ_SEARCH: open_by_handle_at reaches the kernel"
+	# Podman allows unshare to everyone; Docker's profile allows it only with
+	# CAP_SYS_ADMIN.  The same file with Docker's rule for unshare:
+	jq '.syscalls |= map(.names -= ["unshare"]) | .syscalls += [{names: ["unshare"],
+		action: "SCMP_ACT_ALLOW", includes: {caps: ["CAP_SYS_ADMIN"]}}]' \
+		"$PODMAN_PROFILE" >"$T/docker-unshare.json"
+	run "$RTR_RUN" --seccomp "$T/docker-unshare.json" "$B" -- /bin/sh -c 'unshare -U true; echo unshare=$?'
+	is "$(field unshare)" 1 "Docker's unshare rule without CAP_SYS_ADMIN: unshare -U is denied"
+	run "$RTR_RUN" --seccomp "$T/docker-unshare.json" --cap-add SYS_ADMIN "$B" -- \
+		/bin/sh -c 'unshare -U true; echo unshare=$?'
+	is "$(field unshare)" 0 "  with CAP_SYS_ADMIN: allowed"
+else
+	skip "Podman's seccomp profile" "no $PODMAN_PROFILE (golang-github-containers-common)"
+fi
+
+# Architectures and kernel versions.
+case $(uname -m) in
+x86_64) host_goarch=amd64 other=s390x ;;
+aarch64) host_goarch=arm64 other=amd64 ;;
+*) host_goarch=$(uname -m) other=amd64 ;;
+esac
+cat >"$T/cond.json" <<EOF
+{
+	"defaultAction": "SCMP_ACT_ALLOW",
+	"syscalls": [
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28,
+		  "includes": { "arches": ["$other", "x32"] } },
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+		  "includes": { "minKernel": "99.0" } },
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 30,
+		  "excludes": { "minKernel": "3.0" } },
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 31,
+		  "excludes": { "arches": ["$host_goarch"] } },
+		{ "names": ["keyctl"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5,
+		  "includes": { "minKernel": "3.0", "arches": ["$host_goarch"], "caps": ["CAP_CHOWN"] } },
+		{ "names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5,
+		  "excludes": { "caps": ["CAP_NOT_KNOWN_HERE"] } },
+		{ "names": ["add_key"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5,
+		  "includes": { "caps": ["CAP_NOT_KNOWN_HERE"] } }
+	]
+}
+EOF
+run "$RTR_RUN" --seccomp "$T/cond.json" "$B" -- /bin/sh -c \
+	'/probe syscall mkdir /tmp/cond-dir; /probe syscall keyctl; /probe syscall socket-inet; /probe syscall add_key'
+is "$rc" 0 "profile with arch and kernel conditions: runs"
+is "$(field mkdir)" ok "  rules for another arch, a newer kernel, excluded kernels or this arch: none applies"
+is "$(field keyctl)" EIO "  a rule whose arch, minKernel and caps all hold applies"
+is "$(field socket-inet)" EIO "  an excluded capability unknown here is never held: the rule applies"
+is "$(field add_key)" ok "  an included capability unknown here is never held: the rule does not apply"
+run "$RTR_RUN" --seccomp "$T/cond.json" --cap-drop CHOWN "$B" -- /probe syscall keyctl
+is "$(field keyctl)" ok "  the same rule without CAP_CHOWN (after --cap-drop) does not"
+jq '.syscalls[0].includes.minKernel = "new"' "$T/cond.json" >"$T/cond-bad.json"
+run "$RTR_RUN" --seccomp "$T/cond-bad.json" "$B" -- /bin/true
+is "$rc" 125 "a bad minKernel: exit 125"
+like "$err" 'cond-bad.json: \.syscalls\[0\]\.includes\.minKernel: expected a kernel version' \
+	"  the message names the file and the field"
+
 done_testing
