@@ -619,6 +619,8 @@ for rt in runc crun; do
 	is "$(grep -c 'warning: process.capabilities.ambient: not raising CAP_KILL, CAP_NET_BIND_SERVICE, CAP_AUDIT_WRITE: ' <<<"$err")" 1 \
 		"  one warning line names every skipped ambient capability"
 	is "$(grep -c warning <<<"$err")" 1 "  and nothing else is warned about"
+	run "$RTR_RUN" --quiet --name rc-spec-$rt "$SB"
+	is "$rc:$err" 0: "  --quiet: no warning"
 	bundle_jq "$SB" '.process.args = ["/bin/sh", "-c", "echo hello from $(hostname); touch /x 2>&1 | grep -c Read-only"]'
 	run "$RTR_RUN" --name rc-spec-$rt "$SB"
 	is "$out" "$(printf 'hello from %s\n1' "$rt")" "  hostname $rt, read-only root as the config says"
