@@ -39,6 +39,8 @@ struct archive {
 	struct aentry *ents;
 	size_t n_ents, cap_ents;
 	const struct archive_opts *o;
+	struct archive_opts o_tag; /* *o with the TAG of docker-archive:FILE:TAG */
+	char *tag;
 	char *source;
 	char *ref_name;
 	char *manifest_digest;
@@ -69,6 +71,7 @@ void archive_free(struct archive *a)
 		free(a->layers[i].diff_id);
 	}
 	free(a->layers);
+	free(a->tag);
 	free(a->source);
 	free(a->ref_name);
 	free(a->manifest_digest);
@@ -132,6 +135,59 @@ static char *pax_path(char *d, size_t len)
 	return NULL;
 }
 
+/* The name of the next entry from an 'x' (its "path") or 'L' header at @off. */
+static int index_long_name(struct archive *a, const char *file, const struct tar_header *h,
+			   uint64_t off, char **pending, struct rtr_err *err)
+{
+	_cleanup_free_ char *d = NULL;
+	int r;
+
+	if (h->size > RTR_PULL_MAX_PAX_BYTES)
+		return rtr_err_set(err, EBADMSG, "%s: oversized tar header", file);
+	d = malloc(h->size + 1);
+	if (!d)
+		return -ENOMEM;
+	r = pread_all(a->fd, d, h->size, off);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
+	d[h->size] = 0;
+	free(*pending);
+	*pending = h->type == 'L' ? strdup(d) : pax_path(d, h->size);
+	return 0;
+}
+
+/* Records a file, hard link or symlink whose data starts at @off. */
+static int index_add(struct archive *a, const char *file, const struct tar_header *h, uint64_t off,
+		     char **pending, struct rtr_err *err)
+{
+	struct aentry *e;
+
+	if (a->n_ents >= RTR_PULL_MAX_ENTRIES)
+		return rtr_err_set(err, EFBIG, "%s: too many entries", file);
+	if (a->n_ents == a->cap_ents) {
+		size_t cap = a->cap_ents ? a->cap_ents * 2 : 16;
+		e = realloc(a->ents, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		a->ents = e;
+		a->cap_ents = cap;
+	}
+	e = &a->ents[a->n_ents];
+	e->name = *pending ? TAKE_PTR(*pending) : strdup(h->name);
+	e->link = strdup(h->linkname);
+	e->type = h->type == '1' ? '1' : h->type == '2' ? '2' : '0';
+	e->off = off;
+	e->size = e->type == '0' ? h->size : 0;
+	if (!e->name || !e->link) {
+		free(e->name);
+		free(e->link);
+		return -ENOMEM;
+	}
+	norm(e->name);
+	a->n_ents++;
+	return 0;
+}
+
 static int index_tar(struct archive *a, const char *file, struct rtr_err *err)
 {
 	uint64_t off = 0;
@@ -160,46 +216,12 @@ static int index_tar(struct archive *a, const char *file, struct rtr_err *err)
 		data = h.size;
 		if (h.size > a->file_size - off)
 			return rtr_err_set(err, EBADMSG, "%s: truncated tar archive", file);
-		if (h.type == 'x' || h.type == 'L') {
-			_cleanup_free_ char *d = NULL;
-			if (h.size > RTR_PULL_MAX_PAX_BYTES)
-				return rtr_err_set(err, EBADMSG, "%s: oversized tar header", file);
-			d = malloc(h.size + 1);
-			if (!d)
-				return -ENOMEM;
-			r = pread_all(a->fd, d, h.size, off);
-			if (r < 0)
-				return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
-			d[h.size] = 0;
-			free(pending);
-			pending = h.type == 'L' ? strdup(d) : pax_path(d, h.size);
-		} else if (h.type == '0' || h.type == '\0' || h.type == '7' || h.type == '1' ||
-			   h.type == '2') {
-			struct aentry *e;
-			if (a->n_ents >= RTR_PULL_MAX_ENTRIES)
-				return rtr_err_set(err, EFBIG, "%s: too many entries", file);
-			if (a->n_ents == a->cap_ents) {
-				size_t cap = a->cap_ents ? a->cap_ents * 2 : 16;
-				e = realloc(a->ents, cap * sizeof(*e));
-				if (!e)
-					return -ENOMEM;
-				a->ents = e;
-				a->cap_ents = cap;
-			}
-			e = &a->ents[a->n_ents];
-			e->name = pending ? TAKE_PTR(pending) : strdup(h.name);
-			e->link = strdup(h.linkname);
-			e->type = h.type == '1' ? '1' : h.type == '2' ? '2' : '0';
-			e->off = off;
-			e->size = e->type == '0' ? h.size : 0;
-			if (!e->name || !e->link) {
-				free(e->name);
-				free(e->link);
-				return -ENOMEM;
-			}
-			norm(e->name);
-			a->n_ents++;
-			if (e->type != '0')
+		if (h.type == 'x' || h.type == 'L')
+			r = index_long_name(a, file, &h, off, &pending, err);
+		else if (h.type == '0' || h.type == '\0' || h.type == '7' || h.type == '1' ||
+			 h.type == '2') {
+			r = index_add(a, file, &h, off, &pending, err);
+			if (h.type == '1' || h.type == '2')
 				data = 0;
 		} else {
 			free(pending);
@@ -207,6 +229,8 @@ static int index_tar(struct archive *a, const char *file, struct rtr_err *err)
 			if (h.type == '5' || h.type == '3' || h.type == '4' || h.type == '6')
 				data = 0;
 		}
+		if (r < 0)
+			return r;
 		off += (data + 511) / 512 * 512;
 	}
 }
@@ -338,32 +362,13 @@ static char *blob_path(const char *digest)
 /* rootfs.diff_ids of the config, one per layer (may be absent for OCI). */
 static int diff_ids(struct archive *a, struct rtr_err *err)
 {
-	_cleanup_json_ struct json *j = NULL;
 	_cleanup_strv_free_ char **ids = NULL;
-	struct json_cur root, rootfs;
-	int r;
+	int r = image_config_diff_ids(a->config, a->config_len, a->n_layers, &ids, err);
 
-	r = json_parse(a->config, a->config_len, RTR_IMAGE_CONFIG_MAX_BYTES, &j, err);
 	if (r < 0)
 		return pull_err_wrap(err, -r, "image config");
-	root = json_root(j);
-	rootfs = json_member(&root, "rootfs");
-	r = json_strv(json_member(&rootfs, "diff_ids"), &ids, err);
-	if (r < 0)
-		return pull_err_wrap(err, -r, "image config");
-	if (r == 0)
-		return 0;
-	if (strv_length(ids) != a->n_layers)
-		return rtr_err_set(err, EINVAL, "image config: %zu diff_ids for %zu layers",
-				   strv_length(ids), a->n_layers);
-	for (size_t i = 0; i < a->n_layers; i++) {
-		r = digest_validate(ids[i], "image config: rootfs.diff_ids", err);
-		if (r < 0)
-			return r;
-		a->layers[i].diff_id = strdup(ids[i]);
-		if (!a->layers[i].diff_id)
-			return -ENOMEM;
-	}
+	for (size_t i = 0; ids && i < a->n_layers; i++)
+		a->layers[i].diff_id = TAKE_PTR(ids[i]);
 	return 0;
 }
 
@@ -402,67 +407,57 @@ static bool tag_matches(const char *have, const char *want)
 	return false;
 }
 
-static int open_docker(struct archive *a, struct rtr_err *err)
+/* Adds the RepoTags of @t to the "a, b, c" list for messages (silently cut at its size). */
+static void tags_list(char *list, size_t size, size_t *lo, char **t)
 {
-	_cleanup_free_ char *buf = NULL;
-	_cleanup_json_ struct json *j = NULL;
-	_cleanup_strv_free_ char **layers = NULL, **tags = NULL;
-	struct json_cur root, img = {0};
-	const char *cfg_path = NULL;
-	size_t len, n = 0;
+	for (size_t k = 0; t && t[k]; k++)
+		if (*lo + 1 < size)
+			*lo += snprintf(list + *lo, size - *lo, "%s%s", *lo ? ", " : "", t[k]);
+}
+
+/* The manifest.json entry to unpack: the one tagged --tag, or the only one. */
+static int docker_pick(struct archive *a, struct json_cur root, size_t n, struct json_cur *ret,
+		       struct rtr_err *err)
+{
+	struct json_cur img = {0};
 	char list[512];
 	size_t lo = 0;
-	int r;
 
-	r = read_small(a, "manifest.json", RTR_PULL_MAX_ARCHIVE_JSON_BYTES, NULL, &buf, &len, err);
-	if (r < 0)
-		return r;
-	r = json_parse(buf, len, RTR_PULL_MAX_ARCHIVE_JSON_BYTES, &j, err);
-	if (r < 0)
-		return pull_err_wrap(err, -r, "%s: manifest.json", a->source);
-	root = json_root(j);
-	r = json_array(root, &n, err);
-	if (r <= 0 || n == 0)
-		return rtr_err_set(err, EINVAL, "%s: manifest.json: expected a non-empty array",
-				   a->source);
 	list[0] = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct json_cur e = json_item(&root, i);
 		_cleanup_strv_free_ char **t = NULL;
-		r = json_strv(json_member(&e, "RepoTags"), &t, err);
+		int r = json_strv(json_member(&e, "RepoTags"), &t, err);
 		if (r < 0)
 			return pull_err_wrap(err, EINVAL, "%s: manifest.json", a->source);
-		for (size_t k = 0; t && t[k]; k++) {
-			if (a->o->tag && tag_matches(t[k], a->o->tag) && !img.node) {
+		for (size_t k = 0; a->o->tag && t && t[k]; k++)
+			if (tag_matches(t[k], a->o->tag) && !img.node) {
 				img = e;
 				free(a->ref_name);
 				a->ref_name = strdup(t[k]);
 			}
-			if (lo + 1 < sizeof(list))
-				lo += snprintf(list + lo, sizeof(list) - lo, "%s%s", lo ? ", " : "",
-					       t[k]);
-		}
+		tags_list(list, sizeof(list), &lo, t);
 		if (!a->o->tag && n == 1) {
 			img = e;
 			if (t && t[0])
 				a->ref_name = strdup(t[0]);
 		}
 	}
-	if (!img.node) {
-		if (a->o->tag)
-			return rtr_err_set(err, ENOENT,
-					   "%s: no image tagged \"%s\"; the archive has: %s",
-					   a->source, a->o->tag, list[0] ? list : "(no tags)");
+	if (!img.node && a->o->tag)
+		return rtr_err_set(err, ENOENT, "%s: no image tagged \"%s\"; the archive has: %s",
+				   a->source, a->o->tag, list[0] ? list : "(no tags)");
+	if (!img.node)
 		return rtr_err_set(err, EINVAL,
 				   "%s: the archive holds %zu images; pick one with --tag (%s)",
 				   a->source, n, list[0] ? list : "no tags");
-	}
-	r = json_str(json_member(&img, "Config"), &cfg_path, err);
-	if (r <= 0)
-		return rtr_err_set(err, EINVAL, "%s: manifest.json: no Config", a->source);
-	r = json_strv(json_member(&img, "Layers"), &layers, err);
-	if (r <= 0)
-		return rtr_err_set(err, EINVAL, "%s: manifest.json: no Layers", a->source);
+	*ret = img;
+	return 0;
+}
+
+/* The image config of a docker save archive, verified when its name is its digest. */
+static int docker_config(struct archive *a, const char *cfg_path, struct rtr_err *err)
+{
+	int r;
 
 	a->config_digest = digest_from_name(cfg_path);
 	r = read_small(a, cfg_path, RTR_IMAGE_CONFIG_MAX_BYTES, a->config_digest, &a->config,
@@ -474,10 +469,24 @@ static int open_docker(struct archive *a, struct rtr_err *err)
 		if (!a->config_digest || digest_buf(a->config, a->config_len, a->config_digest) < 0)
 			return -ENOMEM;
 	}
-	a->n_layers = strv_length(layers);
-	a->layers = calloc(a->n_layers ? a->n_layers : 1, sizeof(*a->layers));
-	if (!a->layers)
-		return -ENOMEM;
+	return 0;
+}
+
+static int layers_alloc(struct archive *a, size_t n)
+{
+	a->n_layers = n;
+	a->layers = calloc(n ? n : 1, sizeof(*a->layers));
+	return a->layers ? 0 : -ENOMEM;
+}
+
+/* Layers of a docker save archive: each verified by its blob digest (when the file is named
+ * by it) or by the config's diff_id; a layer with neither is refused. */
+static int docker_layers(struct archive *a, char **layers, struct rtr_err *err)
+{
+	int r = layers_alloc(a, strv_length(layers));
+
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < a->n_layers; i++) {
 		a->layers[i].path = strdup(layers[i]);
 		a->layers[i].size = UINT64_MAX;
@@ -500,15 +509,72 @@ static int open_docker(struct archive *a, struct rtr_err *err)
 	return 0;
 }
 
-static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
+static int open_docker(struct archive *a, struct rtr_err *err)
 {
-	_cleanup_free_ char *buf = NULL, *mpath = NULL, *mbuf = NULL;
+	_cleanup_free_ char *buf = NULL;
+	_cleanup_json_ struct json *j = NULL;
+	_cleanup_strv_free_ char **layers = NULL;
+	struct json_cur root, img;
+	const char *cfg_path = NULL;
+	size_t len, n = 0;
+	int r;
+
+	r = read_small(a, "manifest.json", RTR_PULL_MAX_ARCHIVE_JSON_BYTES, NULL, &buf, &len, err);
+	if (r < 0)
+		return r;
+	r = json_parse(buf, len, RTR_PULL_MAX_ARCHIVE_JSON_BYTES, &j, err);
+	if (r < 0)
+		return pull_err_wrap(err, -r, "%s: manifest.json", a->source);
+	root = json_root(j);
+	r = json_array(root, &n, err);
+	if (r <= 0 || n == 0)
+		return rtr_err_set(err, EINVAL, "%s: manifest.json: expected a non-empty array",
+				   a->source);
+	r = docker_pick(a, root, n, &img, err);
+	if (r < 0)
+		return r;
+	r = json_str(json_member(&img, "Config"), &cfg_path, err);
+	if (r <= 0)
+		return rtr_err_set(err, EINVAL, "%s: manifest.json: no Config", a->source);
+	r = json_strv(json_member(&img, "Layers"), &layers, err);
+	if (r <= 0)
+		return rtr_err_set(err, EINVAL, "%s: manifest.json: no Layers", a->source);
+	r = docker_config(a, cfg_path, err);
+	if (r < 0)
+		return r;
+	return docker_layers(a, layers, err);
+}
+
+/* A descriptor kept after its index is freed. */
+struct odesc {
+	char *digest;
+	char *media_type; /* NULL when the index names none */
+	uint64_t size;
+};
+
+static void odesc_done(struct odesc *o)
+{
+	free(o->digest);
+	free(o->media_type);
+	*o = (struct odesc){0};
+}
+
+static int odesc_set(struct odesc *o, const struct image_desc *d)
+{
+	odesc_done(o);
+	o->digest = strdup(d->digest);
+	o->media_type = d->media_type ? strdup(d->media_type) : NULL;
+	o->size = d->size;
+	return o->digest && (o->media_type || !d->media_type) ? 0 : -ENOMEM;
+}
+
+/* The image named by oci:DIR:REF (or the platform's) in the layout's index.json. */
+static int oci_top(struct archive *a, const char *ref, struct odesc *ret, struct rtr_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
 	struct image_index ix = {0};
-	struct image_manifest m = {0};
 	const struct image_desc *d = NULL;
-	char *desc_digest = NULL, *desc_mt = NULL;
-	uint64_t desc_size = 0;
-	size_t len, mlen;
+	size_t len;
 	int r;
 
 	r = read_small(a, "oci-layout", 4096, NULL, &buf, &len, err);
@@ -531,92 +597,114 @@ static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
 		return pull_err_wrap(err, -r, "%s", a->source);
 	}
 	a->ref_name = d->ref_name ? strdup(d->ref_name) : ref ? strdup(ref) : NULL;
-	desc_digest = strdup(d->digest);
-	desc_mt = d->media_type ? strdup(d->media_type) : NULL;
-	desc_size = d->size;
+	r = odesc_set(ret, d);
 	image_index_done(&ix);
-	if (!desc_digest)
-		return -ENOMEM;
+	return r;
+}
 
-	/* nested indexes (multi-arch layouts): choose the platform */
+/* One blob named by a descriptor, verified against its digest and size. */
+static int oci_read_desc(struct archive *a, const struct odesc *o, char **ret, size_t *ret_len,
+			 struct rtr_err *err)
+{
+	_cleanup_free_ char *path = blob_path(o->digest);
+	int r;
+
+	r = path ? read_small(a, path, RTR_MANIFEST_MAX_BYTES, o->digest, ret, ret_len, err)
+		 : -ENOMEM;
+	if (r < 0)
+		return r;
+	if (*ret_len != o->size)
+		return rtr_err_set(err, EBADMSG, "%s: %s: size %zu, descriptor says %llu",
+				   a->source, o->digest, *ret_len, (unsigned long long)o->size);
+	return 0;
+}
+
+/* Follow nested indexes (multi-arch layouts) from @o down to a manifest, choosing the
+ * platform; @o ends as the manifest's descriptor. */
+static int oci_manifest(struct archive *a, struct odesc *o, char **ret, size_t *ret_len,
+			struct rtr_err *err)
+{
 	for (int depth = 0;; depth++) {
-		free(mpath);
-		free(mbuf);
-		mbuf = NULL;
-		mpath = blob_path(desc_digest);
-		r = mpath ? read_small(a, mpath, RTR_MANIFEST_MAX_BYTES, desc_digest, &mbuf, &mlen,
-				       err)
-			  : -ENOMEM;
+		_cleanup_free_ char *buf = NULL;
+		struct image_index ix = {0};
+		const struct image_desc *d = NULL;
+		size_t len;
+		int r = oci_read_desc(a, o, &buf, &len, err);
+
 		if (r < 0)
-			goto out;
-		if (mlen != desc_size) {
-			r = rtr_err_set(err, EBADMSG, "%s: %s: size %zu, descriptor says %llu",
-					a->source, desc_digest, mlen,
-					(unsigned long long)desc_size);
-			goto out;
+			return r;
+		if (!image_is_index(o->media_type, buf, len)) {
+			*ret = TAKE_PTR(buf);
+			*ret_len = len;
+			return 0;
 		}
-		if (!image_is_index(desc_mt, mbuf, mlen))
-			break;
-		if (depth >= 4) {
-			r = rtr_err_set(err, ELOOP, "%s: indexes nested too deeply", a->source);
-			goto out;
-		}
-		r = image_index_parse(mbuf, mlen, &ix, err);
+		if (depth >= 4)
+			return rtr_err_set(err, ELOOP, "%s: indexes nested too deeply", a->source);
+		r = image_index_parse(buf, len, &ix, err);
 		if (r >= 0)
 			r = image_index_choose(&ix, a->o->platform, &d, err);
 		if (r < 0) {
 			image_index_done(&ix);
-			r = pull_err_wrap(err, -r, "%s", a->source);
-			goto out;
+			return pull_err_wrap(err, -r, "%s", a->source);
 		}
-		free(desc_digest);
-		free(desc_mt);
-		desc_digest = strdup(d->digest);
-		desc_mt = d->media_type ? strdup(d->media_type) : NULL;
-		desc_size = d->size;
+		r = odesc_set(o, d);
 		image_index_done(&ix);
+		if (r < 0)
+			return r;
 	}
-	r = image_manifest_parse(mbuf, mlen, &m, err);
-	if (r < 0) {
-		r = pull_err_wrap(err, -r, "%s: manifest %s", a->source, desc_digest);
-		goto out;
+}
+
+/* Config and layers of an OCI manifest: blobs of the layout, verified by digest. */
+static int oci_image(struct archive *a, const struct image_manifest *m, struct rtr_err *err)
+{
+	_cleanup_free_ char *cp = blob_path(m->config.digest);
+	int r;
+
+	a->config_digest = strdup(m->config.digest);
+	r = cp ? read_small(a, cp, RTR_IMAGE_CONFIG_MAX_BYTES, m->config.digest, &a->config,
+			    &a->config_len, err)
+	       : -ENOMEM;
+	if (r >= 0)
+		r = layers_alloc(a, m->n_layers);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < m->n_layers; i++) {
+		struct alayer *l = &a->layers[i];
+		l->path = blob_path(m->layers[i].digest);
+		l->digest = strdup(m->layers[i].digest);
+		l->size = m->layers[i].size;
+		if (!l->path || !l->digest)
+			return -ENOMEM;
+		r = layer_compression_from_media_type(m->layers[i].media_type, &l->comp, err);
+		if (r < 0)
+			return pull_err_wrap(err, -r, "%s: layer %zu", a->source, i + 1);
 	}
-	a->manifest_digest = TAKE_PTR(desc_digest);
-	a->config_digest = strdup(m.config.digest);
-	{
-		_cleanup_free_ char *cp = blob_path(m.config.digest);
-		r = cp ? read_small(a, cp, RTR_IMAGE_CONFIG_MAX_BYTES, m.config.digest, &a->config,
-				    &a->config_len, err)
-		       : -ENOMEM;
-	}
+	return diff_ids(a, err);
+}
+
+static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
+{
+	_cleanup_free_ char *mbuf = NULL;
+	struct image_manifest m = {0};
+	struct odesc o = {0};
+	size_t mlen = 0;
+	int r;
+
+	r = oci_top(a, ref, &o, err);
+	if (r >= 0)
+		r = oci_manifest(a, &o, &mbuf, &mlen, err);
 	if (r < 0)
 		goto out;
-	a->n_layers = m.n_layers;
-	a->layers = calloc(m.n_layers ? m.n_layers : 1, sizeof(*a->layers));
-	if (!a->layers) {
-		r = -ENOMEM;
+	r = image_manifest_parse(mbuf, mlen, &m, err);
+	if (r < 0) {
+		r = pull_err_wrap(err, -r, "%s: manifest %s", a->source, o.digest);
 		goto out;
 	}
-	for (size_t i = 0; i < m.n_layers; i++) {
-		struct alayer *l = &a->layers[i];
-		l->path = blob_path(m.layers[i].digest);
-		l->digest = strdup(m.layers[i].digest);
-		l->size = m.layers[i].size;
-		if (!l->path || !l->digest) {
-			r = -ENOMEM;
-			goto out;
-		}
-		r = layer_compression_from_media_type(m.layers[i].media_type, &l->comp, err);
-		if (r < 0) {
-			r = pull_err_wrap(err, -r, "%s: layer %zu", a->source, i + 1);
-			goto out;
-		}
-	}
-	r = diff_ids(a, err);
+	a->manifest_digest = TAKE_PTR(o.digest);
+	r = oci_image(a, &m, err);
 out:
 	image_manifest_done(&m);
-	free(desc_digest);
-	free(desc_mt);
+	odesc_done(&o);
 	return r;
 }
 
@@ -630,26 +718,17 @@ static char *split_ref(char *s)
 	return c + 1;
 }
 
-int archive_open(struct archive **ret, const char *source, const struct archive_opts *o,
-		 struct rtr_err *err)
-{
-	static const struct archive_opts none;
-	_cleanup_archive_ struct archive *a = NULL;
-	_cleanup_free_ char *path = NULL;
-	const char *rest;
-	char *ref = NULL;
-	enum { DOCKER, OCI_ARCHIVE, OCI_DIR, SNIFF } kind = SNIFF;
-	struct stat st;
-	int r;
+enum archive_kind { DOCKER, OCI_ARCHIVE, OCI_DIR, SNIFF };
 
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	a->fd = a->dirfd = -1;
-	a->o = o ? o : &none;
-	a->source = strdup(source);
-	if (!a->source)
-		return -ENOMEM;
+/* The transport prefix of @source, its path (*@ret_path, malloc'ed) and the REF of
+ * oci:DIR:REF / oci-archive:FILE:REF (*@ret_ref, inside the path's buffer). */
+static int source_split(struct archive *a, const char *source, enum archive_kind *ret_kind,
+			char **ret_path, char **ret_ref)
+{
+	enum archive_kind kind = SNIFF;
+	const char *rest;
+	char *path;
+
 	if ((rest = startswith(source, "docker-archive:")))
 		kind = DOCKER;
 	else if ((rest = startswith(source, "oci-archive:")))
@@ -661,53 +740,97 @@ int archive_open(struct archive **ret, const char *source, const struct archive_
 	path = strdup(rest);
 	if (!path)
 		return -ENOMEM;
+	*ret_path = path;
+	*ret_kind = kind;
+	*ret_ref = NULL;
 	if (kind == OCI_ARCHIVE || kind == OCI_DIR)
-		ref = split_ref(path);
+		*ret_ref = split_ref(path);
 	else if (kind == DOCKER && access(path, F_OK) < 0) {
 		/* docker-archive:FILE:TAG as skopeo writes it */
 		char *t = split_ref(path);
 		if (t && !a->o->tag) {
-			static struct archive_opts with_tag;
-			with_tag = *a->o;
-			with_tag.tag = t;
-			a->o = &with_tag;
+			a->tag = strdup(t);
+			if (!a->tag)
+				return -ENOMEM;
+			a->o_tag = *a->o;
+			a->o_tag.tag = a->tag;
+			a->o = &a->o_tag;
 		}
 	}
+	return 0;
+}
+
+/* A tarball: docker save or OCI archive, told apart by its index file when not named. */
+static int open_file(struct archive *a, const char *path, enum archive_kind kind, const char *ref,
+		     const struct stat *st, struct rtr_err *err)
+{
+	int r;
+
+	if (kind == OCI_DIR)
+		return rtr_err_set(err, ENOTDIR, "%s: not a directory", path);
+	a->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (a->fd < 0)
+		return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
+	a->file_size = (uint64_t)st->st_size;
+	r = index_tar(a, path, err);
+	if (r < 0)
+		return r;
+	if (kind == SNIFF) {
+		uint64_t off, size;
+		kind = find_entry(a, "manifest.json", &off, &size) == 0 ? DOCKER
+		       : find_entry(a, "index.json", &off, &size) == 0	? OCI_ARCHIVE
+									: SNIFF;
+		if (kind == SNIFF)
+			return rtr_err_set(
+			    err, EINVAL,
+			    "%s: neither a docker save archive (manifest.json) nor an "
+			    "OCI archive (index.json)",
+			    path);
+	}
+	return kind == DOCKER ? open_docker(a, err) : open_oci(a, ref, err);
+}
+
+static int open_dir(struct archive *a, const char *path, enum archive_kind kind, const char *ref,
+		    struct rtr_err *err)
+{
+	if (kind != SNIFF && kind != OCI_DIR)
+		return rtr_err_set(err, EINVAL, "%s: is a directory", path);
+	a->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (a->dirfd < 0)
+		return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
+	return open_oci(a, ref, err);
+}
+
+int archive_open(struct archive **ret, const char *source, const struct archive_opts *o,
+		 struct rtr_err *err)
+{
+	static const struct archive_opts none;
+	_cleanup_archive_ struct archive *a = NULL;
+	_cleanup_free_ char *path = NULL;
+	enum archive_kind kind;
+	char *ref;
+	struct stat st;
+	int r;
+
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	a->fd = a->dirfd = -1;
+	a->o = o ? o : &none;
+	a->source = strdup(source);
+	if (!a->source)
+		return -ENOMEM;
+	r = source_split(a, source, &kind, &path, &ref);
+	if (r < 0)
+		return r;
 	if (!path[0])
 		return rtr_err_set(err, EINVAL, "%s: no path", source);
 	if (stat(path, &st) < 0)
 		return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
-	if (S_ISDIR(st.st_mode)) {
-		if (kind != SNIFF && kind != OCI_DIR)
-			return rtr_err_set(err, EINVAL, "%s: is a directory", path);
-		a->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (a->dirfd < 0)
-			return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
-		r = open_oci(a, ref, err);
-	} else {
-		if (kind == OCI_DIR)
-			return rtr_err_set(err, ENOTDIR, "%s: not a directory", path);
-		a->fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (a->fd < 0)
-			return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
-		a->file_size = (uint64_t)st.st_size;
-		r = index_tar(a, path, err);
-		if (r < 0)
-			return r;
-		if (kind == SNIFF) {
-			uint64_t off, size;
-			kind = find_entry(a, "manifest.json", &off, &size) == 0 ? DOCKER
-			       : find_entry(a, "index.json", &off, &size) == 0	? OCI_ARCHIVE
-										: SNIFF;
-			if (kind == SNIFF)
-				return rtr_err_set(
-				    err, EINVAL,
-				    "%s: neither a docker save archive (manifest.json) nor an OCI "
-				    "archive (index.json)",
-				    path);
-		}
-		r = kind == DOCKER ? open_docker(a, err) : open_oci(a, ref, err);
-	}
+	if (S_ISDIR(st.st_mode))
+		r = open_dir(a, path, kind, ref, err);
+	else
+		r = open_file(a, path, kind, ref, &st, err);
 	if (r < 0)
 		return r;
 	a->img = (struct bundle_image){

@@ -42,31 +42,85 @@ static int rename2(int ofd, const char *o, int nfd, const char *n, unsigned flag
 	return syscall(SYS_renameat2, ofd, o, nfd, n, flags) < 0 ? -errno : 0;
 }
 
-int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct rtr_err *err)
+/* @path without trailing slashes, as the directory to create it in (*@ret_dir) and its name
+ * there (*@ret_base); both point into *@ret_copy. */
+static int path_split(const char *path, char **ret_copy, const char **ret_dir,
+		      const char **ret_base, struct rtr_err *err)
 {
-	_cleanup_free_ char *copy = strdup(path);
-	struct bundle *b;
-	char *slash, *dir, *base;
-	struct stat st;
+	char *copy = strdup(path), *slash;
 
 	if (!copy)
 		return -ENOMEM;
+	*ret_copy = copy;
 	while (strlen(copy) > 1 && copy[strlen(copy) - 1] == '/')
 		copy[strlen(copy) - 1] = 0;
 	slash = strrchr(copy, '/');
 	if (slash) {
 		*slash = 0;
-		dir = slash == copy ? (char *)"/" : copy;
-		base = slash + 1;
+		*ret_dir = slash == copy ? "/" : copy;
+		*ret_base = slash + 1;
 	} else {
-		dir = (char *)".";
-		base = copy;
+		*ret_dir = ".";
+		*ret_base = copy;
 	}
-	if (!base[0] || streq(base, ".") || streq(base, ".."))
+	if (!(*ret_base)[0] || streq(*ret_base, ".") || streq(*ret_base, ".."))
 		return rtr_err_set(err, EINVAL, "%s: not a usable bundle path", path);
-	if (strlen(base) > NAME_MAX - 20)
+	if (strlen(*ret_base) > NAME_MAX - 20)
 		return rtr_err_set(err, ENAMETOOLONG, "%s: name too long", path);
+	return 0;
+}
 
+/* ".BASE.tmp-XXXXXXXX" beside the final name, 0700, under a name nobody else holds. */
+static int tmp_mkdir(struct bundle *b, const char *dir, struct rtr_err *err)
+{
+	int r;
+
+	for (int i = 0; i < 100; i++) {
+		uint32_t rnd = 0;
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (uint32_t)getpid() * 2654435761u + (uint32_t)i;
+		free(b->tmp_name);
+		b->tmp_name = xasprintf(".%s.tmp-%08x", b->base, rnd);
+		if (!b->tmp_name)
+			return -ENOMEM;
+		if (mkdirat(b->parent_fd, b->tmp_name, 0700) == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	/* not ours: bundle_free() must not remove it */
+	r = rtr_err_set(err, errno, "%s: creating the temporary bundle: %s", dir, strerror(errno));
+	free(b->tmp_name);
+	b->tmp_name = NULL;
+	return r;
+}
+
+static int tmp_open(struct bundle *b, const char *dir, struct rtr_err *err)
+{
+	b->tmp_path = xasprintf("%s/%s", dir, b->tmp_name);
+	b->dir_fd =
+	    openat(b->parent_fd, b->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (!b->tmp_path || b->dir_fd < 0 || mkdirat(b->dir_fd, "rootfs", 0755) < 0 ||
+	    (b->rootfs_fd =
+		 openat(b->dir_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return rtr_err_set(err, errno ? errno : ENOMEM, "%s: %s", b->tmp_name,
+				   strerror(errno ? errno : ENOMEM));
+	/* 0700 regardless of the umask: host users must not reach setuid files inside */
+	(void)fchmod(b->dir_fd, 0700);
+	return 0;
+}
+
+int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct rtr_err *err)
+{
+	_cleanup_free_ char *copy = NULL;
+	_cleanup_bundle_ struct bundle *b = NULL;
+	const char *dir, *base;
+	struct stat st;
+	int r;
+
+	r = path_split(path, &copy, &dir, &base, err);
+	if (r < 0)
+		return r;
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
@@ -74,56 +128,20 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 	b->force = force;
 	b->path = strdup(path);
 	b->base = strdup(base);
-	if (!b->path || !b->base) {
-		bundle_free(b);
+	if (!b->path || !b->base)
 		return -ENOMEM;
-	}
 	b->parent_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (b->parent_fd < 0) {
-		int r = rtr_err_set(err, errno, "%s: %s", dir, strerror(errno));
-		bundle_free(b);
-		return r;
-	}
-	if (!force && fstatat(b->parent_fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		bundle_free(b);
+	if (b->parent_fd < 0)
+		return rtr_err_set(err, errno, "%s: %s", dir, strerror(errno));
+	if (!force && fstatat(b->parent_fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return rtr_err_set(err, EEXIST, "%s: already exists (use --force to replace it)",
 				   path);
-	}
-	for (int i = 0; i < 100; i++) {
-		uint32_t rnd = 0;
-		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
-			rnd = (uint32_t)getpid() * 2654435761u + (uint32_t)i;
-		free(b->tmp_name);
-		b->tmp_name = xasprintf(".%s.tmp-%08x", base, rnd);
-		if (!b->tmp_name) {
-			bundle_free(b);
-			return -ENOMEM;
-		}
-		if (mkdirat(b->parent_fd, b->tmp_name, 0700) == 0)
-			break;
-		if (errno != EEXIST) {
-			int r = rtr_err_set(err, errno, "%s: creating the temporary bundle: %s",
-					    dir, strerror(errno));
-			free(b->tmp_name);
-			b->tmp_name = NULL;
-			bundle_free(b);
-			return r;
-		}
-	}
-	b->tmp_path = xasprintf("%s/%s", dir, b->tmp_name);
-	b->dir_fd =
-	    openat(b->parent_fd, b->tmp_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (!b->tmp_path || b->dir_fd < 0 || mkdirat(b->dir_fd, "rootfs", 0755) < 0 ||
-	    (b->rootfs_fd = openat(b->dir_fd, "rootfs",
-				   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		int r = rtr_err_set(err, errno ? errno : ENOMEM, "%s: %s", b->tmp_name,
-				    strerror(errno ? errno : ENOMEM));
-		bundle_free(b);
+	r = tmp_mkdir(b, dir, err);
+	if (r >= 0)
+		r = tmp_open(b, dir, err);
+	if (r < 0)
 		return r;
-	}
-	/* 0700 regardless of the umask: host users must not reach setuid files inside */
-	(void)fchmod(b->dir_fd, 0700);
-	*ret = b;
+	*ret = TAKE_PTR(b);
 	return 0;
 }
 

@@ -190,10 +190,33 @@ static int push(struct layer *l, const unsigned char *buf, size_t len, struct rt
 	return tar_in(l, buf, len, err);
 }
 
+/* Keep the first bytes until the compression can be told from them; returns how many of
+ * @buf were taken. */
+static size_t sniff(struct layer *l, const unsigned char *buf, size_t len)
+{
+	size_t n = sizeof(l->sniff) - l->n_sniff < len ? sizeof(l->sniff) - l->n_sniff : len;
+
+	memcpy(l->sniff + l->n_sniff, buf, n);
+	l->n_sniff += n;
+	return n;
+}
+
+/* The compression is known (or the input ended): pass on what was kept for sniffing. */
+static int start(struct layer *l, struct rtr_err *err)
+{
+	int r;
+
+	l->decided = true;
+	r = decide(l, err);
+	if (r >= 0)
+		r = push(l, l->sniff, l->n_sniff, err);
+	return r;
+}
+
 int layer_feed(struct layer *l, const void *buf, size_t len, struct rtr_err *err)
 {
 	const unsigned char *p = buf;
-	int r;
+	int r = 0;
 
 	if (l->failed)
 		return rtr_err_set(err, EINVAL, "%s: fed after an error", name(l));
@@ -215,29 +238,17 @@ int layer_feed(struct layer *l, const void *buf, size_t len, struct rtr_err *err
 	}
 	l->offset += len;
 
-	if (!l->decided) {
-		size_t n = 0;
-		if (l->comp == LAYER_COMP_AUTO) {
-			n = sizeof(l->sniff) - l->n_sniff;
-			if (n > len)
-				n = len;
-			memcpy(l->sniff + l->n_sniff, p, n);
-			l->n_sniff += n;
-			p += n;
-			len -= n;
-			if (l->n_sniff < sizeof(l->sniff))
-				return 0;
-		}
-		l->decided = true;
-		r = decide(l, err);
-		if (r >= 0)
-			r = push(l, l->sniff, l->n_sniff, err);
-		if (r < 0) {
-			l->failed = true;
-			return r;
-		}
+	if (!l->decided && l->comp == LAYER_COMP_AUTO) {
+		size_t n = sniff(l, p, len);
+		p += n;
+		len -= n;
+		if (l->n_sniff < sizeof(l->sniff))
+			return 0;
 	}
-	r = push(l, p, len, err);
+	if (!l->decided)
+		r = start(l, err);
+	if (r >= 0)
+		r = push(l, p, len, err);
 	if (r < 0)
 		l->failed = true;
 	return r;
@@ -252,10 +263,7 @@ int layer_end(struct layer *l, struct rtr_err *err)
 	l->failed = true; /* one end only */
 	if (!l->decided) {
 		/* fewer than 4 bytes in all */
-		l->decided = true;
-		r = decide(l, err);
-		if (r >= 0)
-			r = push(l, l->sniff, l->n_sniff, err);
+		r = start(l, err);
 		if (r < 0)
 			return r;
 	}

@@ -42,6 +42,7 @@ struct pull_opts {
 	bool allow_devices;
 	uint64_t max_bytes;
 	uint64_t max_entries;
+	uint32_t userns_shift;
 	int verbose;
 	bool quiet;
 	struct bundle_presets presets;
@@ -77,6 +78,7 @@ enum {
 	OPT_ALLOW_DEVICES,
 	OPT_MAX_BYTES,
 	OPT_MAX_ENTRIES,
+	OPT_USERNS_SHIFT,
 	OPT_VERSION,
 	OPT_REGISTRY_URL,
 	OPT_CREDS,
@@ -110,6 +112,7 @@ static const struct option options[] = {
     {"allow-devices", no_argument, NULL, OPT_ALLOW_DEVICES},
     {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
     {"max-entries", required_argument, NULL, OPT_MAX_ENTRIES},
+    {"userns-shift", required_argument, NULL, OPT_USERNS_SHIFT},
     {"verbose", no_argument, NULL, 'v'},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -153,6 +156,7 @@ static void usage(FILE *f)
 	      "      --allow-devices      create device nodes from the image\n"
 	      "      --max-bytes SIZE     limit of unpacked bytes\n"
 	      "      --max-entries N      limit of archive entries\n"
+	      "      --userns-shift HOSTUID  add HOSTUID to every owner (rtr-run --userns)\n"
 	      "  -v, --verbose            progress and details even when not on a terminal\n"
 	      "  -q, --quiet              no progress\n"
 	      "      --registry-url URL   registry for names without one (default docker.io)\n"
@@ -274,6 +278,23 @@ static int registry_option(struct pull_opts *o, int opt, const char *arg, struct
 	return 1;
 }
 
+/* --userns-shift HOSTUID: owners move up by HOSTUID, which only root may give away. */
+static int parse_shift(const char *arg, uint32_t *ret)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, UINT32_MAX - 1, &v) < 0 || v == 0) {
+		log_error("--userns-shift %s: expected a host uid (1-4294967294)", arg);
+		return -EINVAL;
+	}
+	if (geteuid() != 0) {
+		log_error("--userns-shift %s: only root can set owners: run rtr-pull as root", arg);
+		return -EPERM;
+	}
+	*ret = (uint32_t)v;
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct pull_opts *o)
 {
 	struct rtr_err err = {0};
@@ -311,6 +332,11 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 				log_error("--max-entries %s: expected a positive number", optarg);
 				return -EINVAL;
 			}
+			break;
+		case OPT_USERNS_SHIFT:
+			r = parse_shift(optarg, &o->userns_shift);
+			if (r < 0)
+				return r;
 			break;
 		case 'v':
 			o->verbose++;
@@ -620,6 +646,7 @@ int main(int argc, char **argv)
 	uo.allow_devices = o.allow_devices;
 	uo.max_bytes = o.max_bytes;
 	uo.max_entries = o.max_entries;
+	uo.id_shift = o.userns_shift;
 	uo.warn = warn_cb;
 	uo.userdata = &prog;
 	if (is_registry_source(o.source))

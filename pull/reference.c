@@ -79,13 +79,108 @@ static bool host_valid(const char *h)
 	return true;
 }
 
+/* --registry-url: "host[:port]" with an optional scheme and path; *@ret_plain for http://. */
+static int default_host(const char *url, char **ret, bool *ret_plain, struct rtr_err *e)
+{
+	const char *d = url;
+
+	if (startswith(d, "https://"))
+		d += strlen("https://");
+	else if (startswith(d, "http://")) {
+		d += strlen("http://");
+		*ret_plain = true;
+	}
+	*ret = strndup(d, strcspn(d, "/"));
+	if (!*ret)
+		return -ENOMEM;
+	if (!host_valid(*ret))
+		return rtr_err_set(e, EINVAL, "--registry-url %s: not a host[:port]", url);
+	return 0;
+}
+
+/* "@sha256:..." is cut off @copy into r->digest. */
+static int split_digest(char *copy, const char *s, struct rtr_ref *r, struct rtr_err *e)
+{
+	char *at = strchr(copy, '@');
+
+	if (!at)
+		return 0;
+	*at = 0;
+	if (!ref_digest_valid(at + 1))
+		return rtr_err_set(e, EINVAL, "%s: digest must be sha256: and 64 hex digits", s);
+	r->digest = strdup(at + 1);
+	return r->digest ? 0 : -ENOMEM;
+}
+
+/* The registry: a first component that looks like a host, else @def (or docker.io).  Returns
+ * the rest of @copy in *@ret_rest. */
+static int split_registry(char *copy, const char *def, bool plain, const char *s, struct rtr_ref *r,
+			  char **ret_rest, struct rtr_err *e)
+{
+	char *slash = strchr(copy, '/');
+
+	if (slash && looks_like_host(copy, slash - copy)) {
+		r->registry = strndup(copy, slash - copy);
+		*ret_rest = slash + 1;
+		plain = false;
+	} else {
+		r->registry = strdup(def ? def : DOCKER_HUB);
+		*ret_rest = copy;
+	}
+	if (!r->registry)
+		return -ENOMEM;
+	if (!host_valid(r->registry))
+		return rtr_err_set(e, EINVAL, "%s: invalid registry host", s);
+	r->plain_http = plain;
+	if (streq(r->registry, "index.docker.io"))
+		return strdup_replace(&r->registry, DOCKER_HUB);
+	return 0;
+}
+
+/* ":tag" after the last path component is cut off @rest; "latest" when neither a tag nor a
+ * digest was given. */
+static int split_tag(char *rest, const char *s, struct rtr_ref *r, struct rtr_err *e)
+{
+	char *last = strrchr(rest, '/');
+	char *colon = strchr(last ? last : rest, ':');
+
+	if (colon) {
+		*colon = 0;
+		if (!tag_valid(colon + 1))
+			return rtr_err_set(e, EINVAL, "%s: invalid tag", s);
+		r->tag = strdup(colon + 1);
+	} else if (!r->digest)
+		r->tag = strdup("latest");
+	else
+		return 0;
+	return r->tag ? 0 : -ENOMEM;
+}
+
+/* The repository ("library/" for a docker.io name of one component) and its API host. */
+static int set_repo(const char *rest, const char *s, struct rtr_ref *r, struct rtr_err *e)
+{
+	if (streq(r->registry, DOCKER_HUB) && !strchr(rest, '/'))
+		r->repo = xasprintf("library/%s", rest);
+	else
+		r->repo = strdup(rest);
+	if (!r->repo)
+		return -ENOMEM;
+	if (!repo_valid(r->repo))
+		return rtr_err_set(e, EINVAL,
+				   "%s: invalid repository name (lowercase letters, digits, "
+				   "'.', '_', '-' and '/')",
+				   s);
+	r->api_host = strdup(streq(r->registry, DOCKER_HUB) ? DOCKER_HUB_API : r->registry);
+	return r->api_host ? 0 : -ENOMEM;
+}
+
 int ref_parse(const char *s, const char *default_registry, struct rtr_ref *ret, struct rtr_err *e)
 {
 	_cleanup_free_ char *copy = NULL, *def = NULL;
 	struct rtr_ref r = {};
-	const char *rest, *slash;
-	char *at, *colon, *last;
 	bool plain = false;
+	char *rest;
+	int k;
 
 	if (startswith(s, "docker://"))
 		s += strlen("docker://");
@@ -93,102 +188,27 @@ int ref_parse(const char *s, const char *default_registry, struct rtr_ref *ret, 
 		return rtr_err_set(e, EINVAL, "empty image reference");
 	if (strlen(s) > 4096)
 		return rtr_err_set(e, EINVAL, "image reference too long");
-
 	if (default_registry && *default_registry) {
-		const char *d = default_registry;
-		if (startswith(d, "https://"))
-			d += strlen("https://");
-		else if (startswith(d, "http://")) {
-			d += strlen("http://");
-			plain = true;
-		}
-		def = strndup(d, strcspn(d, "/"));
-		if (!def)
-			return -ENOMEM;
-		if (!host_valid(def))
-			return rtr_err_set(e, EINVAL, "--registry-url %s: not a host[:port]",
-					   default_registry);
+		k = default_host(default_registry, &def, &plain, e);
+		if (k < 0)
+			return k;
 	}
-
 	copy = strdup(s);
 	if (!copy)
 		return -ENOMEM;
-
-	at = strchr(copy, '@');
-	if (at) {
-		*at = 0;
-		if (!ref_digest_valid(at + 1))
-			return rtr_err_set(e, EINVAL,
-					   "%s: digest must be sha256: and 64 hex digits", s);
-		r.digest = strdup(at + 1);
-		if (!r.digest)
-			goto oom;
+	k = split_digest(copy, s, &r, e);
+	if (k >= 0)
+		k = split_registry(copy, def, plain, s, &r, &rest, e);
+	if (k >= 0)
+		k = split_tag(rest, s, &r, e);
+	if (k >= 0)
+		k = set_repo(rest, s, &r, e);
+	if (k < 0) {
+		ref_done(&r);
+		return k == -ENOMEM ? rtr_err_set(e, ENOMEM, "%s: out of memory", s) : k;
 	}
-
-	slash = strchr(copy, '/');
-	if (slash && looks_like_host(copy, slash - copy)) {
-		r.registry = strndup(copy, slash - copy);
-		rest = slash + 1;
-		plain = false;
-	} else {
-		r.registry = strdup(def ? def : DOCKER_HUB);
-		rest = copy;
-	}
-	if (!r.registry)
-		goto oom;
-	if (!host_valid(r.registry)) {
-		rtr_err_set(e, EINVAL, "%s: invalid registry host", s);
-		goto fail;
-	}
-	r.plain_http = plain;
-	if (streq(r.registry, "index.docker.io")) {
-		free(r.registry);
-		r.registry = strdup(DOCKER_HUB);
-		if (!r.registry)
-			goto oom;
-	}
-
-	last = strrchr(rest, '/');
-	colon = strchr(last ? last : rest, ':');
-	if (colon) {
-		*colon = 0;
-		if (!tag_valid(colon + 1)) {
-			rtr_err_set(e, EINVAL, "%s: invalid tag", s);
-			goto fail;
-		}
-		r.tag = strdup(colon + 1);
-		if (!r.tag)
-			goto oom;
-	} else if (!r.digest) {
-		r.tag = strdup("latest");
-		if (!r.tag)
-			goto oom;
-	}
-
-	if (streq(r.registry, DOCKER_HUB) && !strchr(rest, '/'))
-		r.repo = xasprintf("library/%s", rest);
-	else
-		r.repo = strdup(rest);
-	if (!r.repo)
-		goto oom;
-	if (!repo_valid(r.repo)) {
-		rtr_err_set(e, EINVAL,
-			    "%s: invalid repository name (lowercase letters, digits, "
-			    "'.', '_', '-' and '/')",
-			    s);
-		goto fail;
-	}
-	r.api_host = strdup(streq(r.registry, DOCKER_HUB) ? DOCKER_HUB_API : r.registry);
-	if (!r.api_host)
-		goto oom;
-
 	*ret = r;
 	return 0;
-oom:
-	rtr_err_set(e, ENOMEM, "%s: out of memory", s);
-fail:
-	ref_done(&r);
-	return e ? -e->code : -EINVAL;
 }
 
 void ref_done(struct rtr_ref *r)

@@ -236,6 +236,44 @@ static int pax_path(const char *v, size_t len, char **ret)
 	return *ret ? 0 : -ENOMEM;
 }
 
+/* A PAX uid or gid: below (uid_t)-1, which means "no change" to chown(). */
+static int pax_id(const char *v, size_t len, uint64_t *ret, bool *ret_set)
+{
+	int r = pax_decimal(v, len, ret);
+
+	*ret_set = r == 0 && *ret <= UINT32_MAX - 1;
+	return r == 0 && !*ret_set ? -ERANGE : r;
+}
+
+/* "[-]seconds[.fraction]" */
+static int pax_mtime(struct tar *t, const char *v, size_t len)
+{
+	const char *dot = memchr(v, '.', len);
+	size_t il = dot ? (size_t)(dot - v) : len;
+	bool neg = il > 0 && v[0] == '-';
+	uint64_t s = 0, ns = 0;
+	int r = pax_decimal(v + neg, il - neg, &s);
+
+	if (r == 0 && dot) {
+		size_t fl = len - il - 1, k;
+		for (k = 0; k < fl && k < 9; k++) {
+			if (dot[1 + k] < '0' || dot[1 + k] > '9')
+				r = -EINVAL;
+			ns = ns * 10 + (dot[1 + k] - '0');
+		}
+		for (; k < 9; k++)
+			ns *= 10;
+	}
+	if (r == 0 && s > INT64_MAX / 2)
+		r = -ERANGE;
+	if (r == 0) {
+		t->pax_mtime = neg ? -(int64_t)s : (int64_t)s;
+		t->pax_mtime_nsec = neg ? 0 : (uint32_t)ns;
+		t->pax_mtime_set = true;
+	}
+	return r;
+}
+
 static int pax_record(struct tar *t, bool global, const char *key, const char *v, size_t len,
 		      struct rtr_err *err)
 {
@@ -251,41 +289,13 @@ static int pax_record(struct tar *t, bool global, const char *key, const char *v
 	else if (streq(key, "size")) {
 		r = pax_decimal(v, len, &t->pax_size);
 		t->pax_size_set = r == 0;
-	} else if (streq(key, "uid")) {
-		r = pax_decimal(v, len, &t->pax_uid);
-		t->pax_uid_set = r == 0 && t->pax_uid <= UINT32_MAX - 1;
-		if (r == 0 && !t->pax_uid_set)
-			r = -ERANGE;
-	} else if (streq(key, "gid")) {
-		r = pax_decimal(v, len, &t->pax_gid);
-		t->pax_gid_set = r == 0 && t->pax_gid <= UINT32_MAX - 1;
-		if (r == 0 && !t->pax_gid_set)
-			r = -ERANGE;
-	} else if (streq(key, "mtime")) {
-		/* [-]seconds[.fraction] */
-		const char *dot = memchr(v, '.', len);
-		size_t il = dot ? (size_t)(dot - v) : len;
-		bool neg = il > 0 && v[0] == '-';
-		uint64_t s = 0, ns = 0;
-		r = pax_decimal(v + neg, il - neg, &s);
-		if (r == 0 && dot) {
-			size_t fl = len - il - 1, k;
-			for (k = 0; k < fl && k < 9; k++) {
-				if (dot[1 + k] < '0' || dot[1 + k] > '9')
-					r = -EINVAL;
-				ns = ns * 10 + (dot[1 + k] - '0');
-			}
-			for (; k < 9; k++)
-				ns *= 10;
-		}
-		if (r == 0 && s > INT64_MAX / 2)
-			r = -ERANGE;
-		if (r == 0) {
-			t->pax_mtime = neg ? -(int64_t)s : (int64_t)s;
-			t->pax_mtime_nsec = neg ? 0 : (uint32_t)ns;
-			t->pax_mtime_set = true;
-		}
-	} else if ((xname = startswith(key, "SCHILY.xattr."))) {
+	} else if (streq(key, "uid"))
+		r = pax_id(v, len, &t->pax_uid, &t->pax_uid_set);
+	else if (streq(key, "gid"))
+		r = pax_id(v, len, &t->pax_gid, &t->pax_gid_set);
+	else if (streq(key, "mtime"))
+		r = pax_mtime(t, v, len);
+	else if ((xname = startswith(key, "SCHILY.xattr."))) {
 		if (!*xname || strlen(xname) > 255)
 			r = -EINVAL;
 		else
@@ -295,11 +305,8 @@ static int pax_record(struct tar *t, bool global, const char *key, const char *v
 	 * not needed (ownership is numeric in images). */
 	if (r == -ENOMEM)
 		return rtr_err_set(err, ENOMEM, "out of memory");
-	if (r < 0) {
-		char k[64];
-		printable(k, sizeof(k), key, strlen(key));
+	if (r < 0)
 		return bad(t, err, r == -E2BIG ? "too many extended attributes" : "bad PAX record");
-	}
 	return 0;
 }
 
@@ -376,57 +383,61 @@ static int entry_finish(struct tar *t, struct rtr_err *err)
 	return r;
 }
 
-static void set_payload(struct tar *t, enum tar_state s, uint64_t size)
+/* The padding is consumed: the next header follows. */
+static int pad_end(struct tar *t, struct rtr_err *err)
+{
+	t->state = TAR_HEADER;
+	return entry_finish(t, err);
+}
+
+/* The payload is consumed: collected metadata is parsed, then the padding follows (the entry
+ * ends at once when there is none). */
+static int payload_end(struct tar *t, struct rtr_err *err)
+{
+	bool meta = t->state == TAR_META;
+
+	t->state = TAR_PAD;
+	if (meta) {
+		int r = meta_done(t, err);
+		if (r < 0)
+			return r;
+	}
+	return t->pad > 0 ? 0 : pad_end(t, err);
+}
+
+static int payload_begin(struct tar *t, enum tar_state s, uint64_t size, struct rtr_err *err)
 {
 	t->state = s;
 	t->left = size;
 	t->pad = (BLOCK - size % BLOCK) % BLOCK;
-	if (size == 0)
-		t->state = TAR_PAD;
+	return size == 0 ? payload_end(t, err) : 0;
 }
 
-static int header_done(struct tar *t, struct rtr_err *err)
+static bool is_meta_type(char type)
+{
+	return type == 'L' || type == 'K' || type == 'x' || type == 'g' || type == 'X';
+}
+
+/* An L/K/x/g header: its content is collected (bounded) and parsed at its end. */
+static int meta_begin(struct tar *t, char type, uint64_t size, struct rtr_err *err)
+{
+	if (size > RTR_PULL_MAX_PAX_BYTES)
+		return bad(t, err, "extended header too large");
+	t->meta_type = type == 'X' ? 'x' : type;
+	t->meta = malloc(size + 1);
+	if (!t->meta)
+		return rtr_err_set(err, ENOMEM, "out of memory");
+	t->meta_len = 0;
+	return payload_begin(t, TAR_META, size, err);
+}
+
+/* Path and link target: a PAX record wins over a GNU long name over the header fields. */
+static int entry_names(struct tar *t, struct rtr_err *err)
 {
 	const unsigned char *h = t->hdr;
-	uint64_t size, mode, uid, gid, mtime, dmaj, dmin;
-	char type = (char)h[156];
 	bool ustar = memcmp(h + 257, "ustar", 5) == 0;
 	bool gnu = memcmp(h + 257, "ustar  ", 8) == 0;
-	int r;
 
-	if (all_zero(h)) {
-		/* End of archive: two zero blocks (one is accepted: some writers stop there). */
-		if (++t->zero_blocks >= 2)
-			t->state = TAR_EOF;
-		return 0;
-	}
-	if (t->zero_blocks)
-		return bad(t, err, "data after a zero block");
-	if (!checksum_ok(h))
-		return bad(t, err, "header checksum mismatch");
-	if (parse_num(h + 124, 12, &size) < 0 || parse_num(h + 100, 8, &mode) < 0 ||
-	    parse_num(h + 108, 8, &uid) < 0 || parse_num(h + 116, 8, &gid) < 0 ||
-	    parse_num(h + 136, 12, &mtime) < 0)
-		return bad(t, err, "malformed numeric field");
-
-	if (type == 'L' || type == 'K' || type == 'x' || type == 'g' || type == 'X') {
-		if (size > RTR_PULL_MAX_PAX_BYTES)
-			return bad(t, err, "extended header too large");
-		t->meta_type = type == 'X' ? 'x' : type;
-		t->meta = malloc(size + 1);
-		if (!t->meta)
-			return rtr_err_set(err, ENOMEM, "out of memory");
-		t->meta_len = 0;
-		set_payload(t, TAR_META, size);
-		if (size == 0) {
-			t->state = TAR_HEADER;
-			return meta_done(t, err);
-		}
-		return 0;
-	}
-
-	t->n_entries++;
-	/* the path */
 	if (t->pax_path)
 		t->e_path = TAKE_PTR(t->pax_path);
 	else if (t->long_name)
@@ -450,26 +461,52 @@ static int header_done(struct tar *t, struct rtr_err *err)
 		return bad(t, err, "empty name");
 	if (strlen(t->e_path) > RTR_PULL_MAX_PATH)
 		return bad(t, err, "name too long");
+	return 0;
+}
 
+/* The numeric header fields of an entry, before PAX overrides. */
+struct tar_nums {
+	uint64_t size, mode, uid, gid, mtime;
+};
+
+static int entry_attrs(struct tar *t, struct tar_nums *n, struct rtr_err *err)
+{
 	if (t->pax_size_set)
-		size = t->pax_size;
+		n->size = t->pax_size;
 	if (t->pax_uid_set)
-		uid = t->pax_uid;
+		n->uid = t->pax_uid;
 	if (t->pax_gid_set)
-		gid = t->pax_gid;
-	if (uid >= UINT32_MAX || gid >= UINT32_MAX)
+		n->gid = t->pax_gid;
+	if (n->uid >= UINT32_MAX || n->gid >= UINT32_MAX)
 		return bad(t, err, "uid/gid out of range");
-
 	t->e.path = t->e_path;
 	t->e.linkname = t->e_link;
-	t->e.mode = mode & 07777;
-	t->e.uid = (uid_t)uid;
-	t->e.gid = (gid_t)gid;
-	t->e.mtime = t->pax_mtime_set ? t->pax_mtime : (int64_t)mtime;
+	t->e.mode = n->mode & 07777;
+	t->e.uid = (uid_t)n->uid;
+	t->e.gid = (gid_t)n->gid;
+	t->e.mtime = t->pax_mtime_set ? t->pax_mtime : (int64_t)n->mtime;
 	t->e.mtime_nsec = t->pax_mtime_set ? t->pax_mtime_nsec : 0;
 	t->e.xattrs = t->xattrs;
 	t->e.n_xattrs = t->n_xattrs;
 	t->e.size = 0;
+	return 0;
+}
+
+static int entry_device(struct tar *t, char type, struct rtr_err *err)
+{
+	uint64_t dmaj, dmin;
+
+	if (parse_num(t->hdr + 329, 8, &dmaj) < 0 || parse_num(t->hdr + 337, 8, &dmin) < 0 ||
+	    dmaj > 0xfff || dmin > 0xfffff)
+		return bad(t, err, "bad device number");
+	t->e.type = type == '3' ? UNPACK_CHAR : UNPACK_BLOCK;
+	t->e.rdev = makedev((unsigned)dmaj, (unsigned)dmin);
+	return 0;
+}
+
+static int entry_type(struct tar *t, char type, uint64_t size, struct rtr_err *err)
+{
+	char m[48];
 
 	switch (type) {
 	case '0':
@@ -481,19 +518,14 @@ static int header_done(struct tar *t, struct rtr_err *err)
 		if (type == '\0' && t->e_path[strlen(t->e_path) - 1] == '/')
 			t->e.type = UNPACK_DIR;
 		break;
+	case '3':
+	case '4':
+		return entry_device(t, type, err);
 	case '1':
 		t->e.type = UNPACK_HARDLINK;
 		break;
 	case '2':
 		t->e.type = UNPACK_SYMLINK;
-		break;
-	case '3':
-	case '4':
-		if (parse_num(h + 329, 8, &dmaj) < 0 || parse_num(h + 337, 8, &dmin) < 0 ||
-		    dmaj > 0xfff || dmin > 0xfffff)
-			return bad(t, err, "bad device number");
-		t->e.type = type == '3' ? UNPACK_CHAR : UNPACK_BLOCK;
-		t->e.rdev = makedev((unsigned)dmaj, (unsigned)dmin);
 		break;
 	case '5':
 		t->e.type = UNPACK_DIR;
@@ -501,18 +533,23 @@ static int header_done(struct tar *t, struct rtr_err *err)
 	case '6':
 		t->e.type = UNPACK_FIFO;
 		break;
-	default: {
-		char m[48];
+	default:
 		snprintf(m, sizeof(m), "unsupported entry type '%c'",
 			 type >= 0x20 && type < 0x7f ? type : '?');
 		return bad(t, err, m);
 	}
-	}
+	return 0;
+}
+
+/* Hand the entry to the handler, then pass its data through (regular files) or skip it. */
+static int entry_start(struct tar *t, char type, uint64_t size, struct rtr_err *err)
+{
+	int r;
+
 	if ((t->e.type == UNPACK_HARDLINK || t->e.type == UNPACK_SYMLINK) && !t->e_link[0])
 		return bad(t, err, "empty link target");
 	if (strlen(t->e_link) > RTR_PULL_MAX_PATH)
 		return bad(t, err, "link target too long");
-
 	r = t->h->entry(t->ud, &t->e, err);
 	overrides_clear(t); /* xattrs were lent to the handler for entry() only */
 	t->e.xattrs = NULL;
@@ -521,84 +558,107 @@ static int header_done(struct tar *t, struct rtr_err *err)
 		return r;
 	t->in_entry = true;
 	/* Hard links and others may carry a size; their data is skipped. */
-	set_payload(t, t->e.type == UNPACK_REG ? TAR_DATA : TAR_SKIP,
-		    t->e.type == UNPACK_REG ? size : (type == '1' || type == '2' ? 0 : size));
-	if (t->state == TAR_PAD && t->pad == 0) {
-		t->state = TAR_HEADER;
-		return entry_finish(t, err);
+	if (t->e.type == UNPACK_REG)
+		return payload_begin(t, TAR_DATA, size, err);
+	return payload_begin(t, TAR_SKIP, type == '1' || type == '2' ? 0 : size, err);
+}
+
+static int header_done(struct tar *t, struct rtr_err *err)
+{
+	const unsigned char *h = t->hdr;
+	char type = (char)h[156];
+	struct tar_nums n;
+	int r;
+
+	if (all_zero(h)) {
+		/* End of archive: two zero blocks (one is accepted: some writers stop there). */
+		if (++t->zero_blocks >= 2)
+			t->state = TAR_EOF;
+		return 0;
 	}
-	return 0;
+	if (t->zero_blocks)
+		return bad(t, err, "data after a zero block");
+	if (!checksum_ok(h))
+		return bad(t, err, "header checksum mismatch");
+	if (parse_num(h + 124, 12, &n.size) < 0 || parse_num(h + 100, 8, &n.mode) < 0 ||
+	    parse_num(h + 108, 8, &n.uid) < 0 || parse_num(h + 116, 8, &n.gid) < 0 ||
+	    parse_num(h + 136, 12, &n.mtime) < 0)
+		return bad(t, err, "malformed numeric field");
+	if (is_meta_type(type))
+		return meta_begin(t, type, n.size, err);
+
+	t->n_entries++;
+	r = entry_names(t, err);
+	if (r >= 0)
+		r = entry_attrs(t, &n, err);
+	if (r >= 0)
+		r = entry_type(t, type, n.size, err);
+	if (r < 0)
+		return r;
+	return entry_start(t, type, n.size, err);
+}
+
+static int feed_header(struct tar *t, const unsigned char *p, size_t len, size_t *ret_n,
+		       struct rtr_err *err)
+{
+	size_t n = BLOCK - t->hdr_fill < len ? BLOCK - t->hdr_fill : len;
+
+	memcpy(t->hdr + t->hdr_fill, p, n);
+	t->hdr_fill += n;
+	*ret_n = n;
+	if (t->hdr_fill < BLOCK)
+		return 0;
+	t->hdr_fill = 0;
+	return header_done(t, err);
+}
+
+/* Content of an entry or an extended header: passed through, collected or skipped. */
+static int feed_payload(struct tar *t, const unsigned char *p, size_t len, size_t *ret_n,
+			struct rtr_err *err)
+{
+	size_t n = t->left < len ? (size_t)t->left : len;
+
+	*ret_n = n;
+	if (t->state == TAR_DATA) {
+		int r = t->h->data(t->ud, p, n, err);
+		if (r < 0)
+			return r;
+	} else if (t->state == TAR_META) {
+		memcpy(t->meta + t->meta_len, p, n);
+		t->meta_len += n;
+	}
+	t->left -= n;
+	return t->left == 0 ? payload_end(t, err) : 0;
+}
+
+static int feed_pad(struct tar *t, size_t len, size_t *ret_n, struct rtr_err *err)
+{
+	size_t n = t->pad < len ? (size_t)t->pad : len;
+
+	*ret_n = n;
+	t->pad -= n;
+	return t->pad == 0 ? pad_end(t, err) : 0;
 }
 
 int tar_feed(struct tar *t, const void *buf, size_t len, struct rtr_err *err)
 {
 	const unsigned char *p = buf;
-	int r;
 
-	while (len > 0) {
-		size_t n;
-		switch (t->state) {
-		case TAR_EOF:
-			return 0; /* trailing blocks after the end marker are allowed */
-		case TAR_HEADER:
-			n = BLOCK - t->hdr_fill;
-			if (n > len)
-				n = len;
-			memcpy(t->hdr + t->hdr_fill, p, n);
-			t->hdr_fill += n;
-			p += n;
-			len -= n;
-			if (t->hdr_fill == BLOCK) {
-				t->hdr_fill = 0;
-				r = header_done(t, err);
-				if (r < 0)
-					return r;
-			}
-			break;
-		case TAR_DATA:
-		case TAR_META:
-		case TAR_SKIP:
-			n = t->left < len ? (size_t)t->left : len;
-			if (t->state == TAR_DATA) {
-				r = t->h->data(t->ud, p, n, err);
-				if (r < 0)
-					return r;
-			} else if (t->state == TAR_META) {
-				memcpy(t->meta + t->meta_len, p, n);
-				t->meta_len += n;
-			}
-			p += n;
-			len -= n;
-			t->left -= n;
-			if (t->left == 0) {
-				if (t->state == TAR_META) {
-					t->state = TAR_PAD;
-					r = meta_done(t, err);
-					if (r < 0)
-						return r;
-				}
-				t->state = TAR_PAD;
-				if (t->pad == 0) {
-					t->state = TAR_HEADER;
-					r = entry_finish(t, err);
-					if (r < 0)
-						return r;
-				}
-			}
-			break;
-		case TAR_PAD:
-			n = t->pad < len ? (size_t)t->pad : len;
-			p += n;
-			len -= n;
-			t->pad -= n;
-			if (t->pad == 0) {
-				t->state = TAR_HEADER;
-				r = entry_finish(t, err);
-				if (r < 0)
-					return r;
-			}
-			break;
-		}
+	/* trailing blocks after the end marker are allowed */
+	while (len > 0 && t->state != TAR_EOF) {
+		size_t n = 0;
+		int r;
+
+		if (t->state == TAR_HEADER)
+			r = feed_header(t, p, len, &n, err);
+		else if (t->state == TAR_PAD)
+			r = feed_pad(t, len, &n, err);
+		else
+			r = feed_payload(t, p, len, &n, err);
+		if (r < 0)
+			return r;
+		p += n;
+		len -= n;
 	}
 	return 0;
 }

@@ -311,6 +311,29 @@ int unpack_rm_rf_at(int dirfd, const char *name)
 
 /* ---- lifecycle ---- */
 
+/*
+ * --userns-shift, once per image (the root still has the owner mkdir gave it; a shift is
+ * never 0): the rootfs goes to the shifted root, and the bundle directory around it (0700,
+ * host root's) lets the shifted root's group through (0710): the container's root binds
+ * its rootfs from inside its user namespace.  Nobody else gets in.
+ */
+static int shift_root(int rootfs_fd, uint32_t shift)
+{
+	_cleanup_close_ int up = -1;
+	struct stat st;
+
+	if (fstat(rootfs_fd, &st) < 0)
+		return -errno;
+	if (st.st_uid != 0 || st.st_gid != 0)
+		return 0;
+	if (fchown(rootfs_fd, shift, shift) < 0)
+		return -errno;
+	up = openat(rootfs_fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (up < 0 || fchown(up, (uid_t)-1, shift) < 0 || fchmod(up, 0710) < 0)
+		return -errno;
+	return 0;
+}
+
 int unpack_new(struct unpack **ret, int rootfs_fd, struct unpack_opts *opts)
 {
 	struct unpack *u = calloc(1, sizeof(*u));
@@ -321,6 +344,13 @@ int unpack_new(struct unpack **ret, int rootfs_fd, struct unpack_opts *opts)
 	u->fd = -1;
 	u->pcache_fd = -1;
 	u->is_root = geteuid() == 0;
+	if (opts->id_shift) {
+		int r = shift_root(rootfs_fd, opts->id_shift);
+		if (r < 0) {
+			free(u);
+			return r;
+		}
+	}
 	if (!opts->max_bytes)
 		opts->max_bytes = RTR_PULL_MAX_UNPACKED_BYTES;
 	if (!opts->max_entries)
@@ -703,15 +733,39 @@ static int make_node(struct unpack *u, int pfd, const char *base, const struct u
 	return 0;
 }
 
+/* --userns-shift: @e with its owners moved up by the shift, in @ret; an owner that would
+ * pass the largest valid id (2^32-2) is refused. */
+static int shift_ids(const struct unpack *u, const struct unpack_entry *e, struct unpack_entry *ret,
+		     struct rtr_err *err)
+{
+	uint64_t s = u->o->id_shift;
+
+	*ret = *e;
+	if (!s)
+		return 0;
+	if (e->uid + s > UINT32_MAX - 1 || e->gid + s > UINT32_MAX - 1)
+		return rtr_err_set(
+		    err, ERANGE, "%.100s: owner %u:%u plus --userns-shift %u passes %u", e->path,
+		    (unsigned)e->uid, (unsigned)e->gid, u->o->id_shift, UINT32_MAX - 1);
+	ret->uid = (uid_t)(e->uid + s);
+	ret->gid = (gid_t)(e->gid + s);
+	return 0;
+}
+
 int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err *err)
 {
 	_cleanup_free_ char *path = NULL;
+	struct unpack_entry shifted;
 	char *dir, *base;
 	bool keep_dir = false;
 	int pfd, r;
 
 	if (unpack_interrupted)
 		return rtr_err_set(err, EINTR, "interrupted");
+	r = shift_ids(u, e, &shifted, err);
+	if (r < 0)
+		return r;
+	e = &shifted;
 	r = entry_start(u, e, err);
 	if (r < 0)
 		return r;

@@ -27,6 +27,9 @@ struct unpack_opts {
 	bool allow_devices;
 	uint64_t max_bytes;   /* unpacked file content, across layers; 0 = config.h default */
 	uint64_t max_entries; /* tar entries, across layers; 0 = config.h default */
+	/* --userns-shift: added to the uid and gid of every entry and of the rootfs itself,
+	 * so a user namespace mapping 0 to it owns the image; 0 = none. */
+	uint32_t id_shift;
 	/* Non-fatal events ("skipping device node dev/sda"); NULL ignores them. */
 	void (*warn)(void *userdata, const char *msg);
 	void *userdata;

@@ -39,6 +39,7 @@
 #include "cgroup.h"
 #include "filter.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "mount.h"
 #include "names.h"
 #include "net.h"
@@ -551,6 +552,15 @@ static int prepare_namespaces(const struct rtr_spec *s, struct prep *p, unsigned
 	unsigned long flags = 0;
 	bool join_user = s->lx.ns[RTR_NS_USER].enabled && s->lx.ns[RTR_NS_USER].path;
 
+	/* Namespaces not listed are shared with rtr-run (OCI), but not the mount namespace:
+	 * the rootfs, pivot_root and every mount would be the host's (runc chroots and mounts
+	 * on the host then; rtr-run refuses, before anything exists). */
+	if (!s->lx.ns[RTR_NS_MNT].enabled || s->lx.ns[RTR_NS_MNT].path)
+		return rtr_err_set(err, EINVAL,
+				   "linux.namespaces: %s: rtr-run needs a new mount namespace to "
+				   "set up the rootfs (add {\"type\": \"mount\"} without a path)",
+				   s->lx.ns[RTR_NS_MNT].enabled ? "the mount namespace has a path"
+								: "no mount namespace");
 	for (int t = 0; t < _RTR_NS_MAX; t++) {
 		const struct rtr_namespace *ns = &s->lx.ns[t];
 
@@ -654,6 +664,8 @@ static int run_prepare(struct rtr_container *c, struct run *run, struct rtr_err 
 		r = prepare_namespaces(c->spec, &run->p, &run->clone_flags, err);
 	if (r == 0)
 		r = open_log(c->spec, run, err);
+	if (r == 0)
+		r = idmap_prepare(c, err);
 	return r;
 }
 
@@ -820,6 +832,7 @@ static void run_teardown(struct rtr_container *c, struct run *run)
 	}
 	caps_free(c);
 	filter_free(c);
+	idmap_free(c);
 }
 
 int container_run(struct rtr_container *c, struct rtr_err *err)
@@ -842,6 +855,8 @@ int container_run(struct rtr_container *c, struct rtr_err *err)
 		r = wait_exec(c, &run, err);
 	if (r == 0)
 		r = run_supervised(c, &run, err);
+	if (r < 0)
+		idmap_explain(c, err);
 	run_teardown(c, &run);
 	return run.exit_code;
 }

@@ -7,7 +7,7 @@
  *
  * Order (container.c):
  *   before clone   caps_prepare, filter_prepare, net_prepare (validation, nothing created),
- *                  cgroup_setup
+ *                  idmap_prepare (idmapped trees of the rootfs and mounts), cgroup_setup
  *   clone          child waits on the sync socket
  *   parent         cgroup_enter(pid), userns maps, oomScoreAdj, net_setup_host,
  *                  prestart/createRuntime hooks, release child
@@ -31,6 +31,7 @@ struct rtr_cgroup;
 struct rtr_net;
 struct rtr_seccomp_filter;
 struct rtr_caps_state;
+struct rtr_idmaps;
 
 struct rtr_container {
 	const char *name;
@@ -46,6 +47,7 @@ struct rtr_container {
 	struct rtr_net *net;
 	struct rtr_seccomp_filter *seccomp;
 	struct rtr_caps_state *caps;
+	struct rtr_idmaps *idmaps; /* idmapped trees made before clone (idmap.c) */
 };
 
 /*

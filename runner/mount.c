@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The container's mount tree, built in the child's new mount namespace:
- *   1. "/" recursively private (or linux.rootfsPropagation), the rootfs bound on itself;
+ *   1. "/" recursively private (or linux.rootfsPropagation), the rootfs bound on itself,
+ *      or the idmapped tree of it rtr-run made before clone (runner/idmap.c);
  *   2. a /dev tmpfs when the spec has no /dev mount;
  *   3. every spec mount, its destination resolved *inside* the rootfs (symlinks in the
  *      image cannot point it at the host) and mounted through /proc/self/fd/N of an
@@ -28,6 +29,7 @@
 #include "lib/cleanup.h"
 #include "lib/inroot.h"
 #include "lib/util.h"
+#include "idmap.h"
 #include "mount.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -368,6 +370,40 @@ static int mount_cgroup(const struct rtr_container *c, int rootfd, const char *t
 	return 0;
 }
 
+/* A bind mount on @target_fd: the idmapped tree rtr-run made for it, or a bind of the
+ * source; then its flags (ro, nosuid...). */
+static int mount_bind(const struct rtr_container *c, int rootfd, const struct rtr_mount *m,
+		      int target_fd, struct rtr_err *err)
+{
+	unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_PROPAGATION);
+	_cleanup_close_ int fd = -1;
+	int tree = idmap_mount_tree(c, m), r;
+	char target[FDPATH_MAX];
+
+	fd_path(target_fd, target);
+	if (tree >= 0) {
+		r = idmap_move(tree, target_fd);
+		if (r < 0)
+			return rtr_err_set(err, -r, "mount %s on %s (idmapped): %s", m->source,
+					   m->destination, strerror(-r));
+	} else if (mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0) {
+		return rtr_err_set(err, errno, "mount %s on %s: %s", m->source, m->destination,
+				   strerror(errno));
+	}
+	if (!extra)
+		return 0;
+	/* Re-open: the mount now sits on top of the fd's dentry. */
+	r = inroot_open(rootfd, m->destination, &fd);
+	if (r < 0)
+		return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
+	fd_path(fd, target);
+	r = remount_bind(target, extra, m->clear_flags);
+	if (r < 0)
+		return rtr_err_set(err, -r, "mount %s: remount (ro/nosuid/...): %s", m->destination,
+				   strerror(-r));
+	return 0;
+}
+
 static int mount_one(const struct rtr_container *c, int rootfd, const struct rtr_mount *m,
 		     struct rtr_err *err)
 {
@@ -393,24 +429,9 @@ static int mount_one(const struct rtr_container *c, int rootfd, const struct rtr
 	fd_path(target_fd, target);
 
 	if (m->bind) {
-		unsigned long extra = m->flags & ~(MS_BIND | MS_REC | MS_PROPAGATION);
-
-		if (mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0)
-			return rtr_err_set(err, errno, "mount %s on %s: %s", m->source,
-					   m->destination, strerror(errno));
-		/* Re-open: the mount now sits on top of the fd's dentry. */
-		close(target_fd);
-		target_fd = -1;
-		r = inroot_open(rootfd, m->destination, &target_fd);
+		r = mount_bind(c, rootfd, m, target_fd, err);
 		if (r < 0)
-			return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
-		fd_path(target_fd, target);
-		if (extra) {
-			r = remount_bind(target, extra, m->clear_flags);
-			if (r < 0)
-				return rtr_err_set(err, -r, "mount %s: remount (ro/nosuid/...): %s",
-						   m->destination, strerror(-r));
-		}
+			return r;
 	} else if (streq(m->type, "cgroup") || streq(m->type, "cgroup2")) {
 		r = mount_cgroup(c, rootfd, target, m, err);
 		if (r < 0)
@@ -577,6 +598,28 @@ static int setup_dev(int rootfd, const struct rtr_spec *s, bool own_dev, struct 
 	return 0;
 }
 
+/* The rootfs bound on itself, or the idmapped tree of it rtr-run made (its propagation
+ * already private, or slave for linux.rootfsPropagation "slave"). */
+static int bind_rootfs(const struct rtr_container *c, struct rtr_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	int tree = idmap_rootfs_tree(c), r;
+
+	if (tree < 0) {
+		if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return rtr_err_set(err, errno, "bind %s: %s", c->rootfs, strerror(errno));
+		return 0;
+	}
+	fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return rtr_err_set(err, errno, "%s: %s", c->rootfs, strerror(errno));
+	r = idmap_move(tree, fd);
+	if (r < 0)
+		return rtr_err_set(err, -r, "idmapped rootfs %s: move_mount: %s", c->rootfs,
+				   strerror(-r));
+	return 0;
+}
+
 int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 {
 	const struct rtr_spec *s = c->spec;
@@ -595,8 +638,9 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
 		return rtr_err_set(err, errno, "making / %s: %s",
 				   prop == MS_SLAVE ? "rslave" : "rprivate", strerror(errno));
-	if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-		return rtr_err_set(err, errno, "bind %s: %s", c->rootfs, strerror(errno));
+	r = bind_rootfs(c, err);
+	if (r < 0)
+		return r;
 	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return rtr_err_set(err, errno, "%s: %s", c->rootfs, strerror(errno));

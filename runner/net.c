@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The container's network, RouterOS /interface/veth style:
- *   none     a new network namespace with only lo, up (the default);
+ *   none     a new network namespace with only lo, up (the default when the bundle lists
+ *            a network namespace; without one it is host: settings.c derives the mode);
  *   veth     the same plus a veth pair: the host end keeps a stable name (firewall rules
  *            name it), optionally enslaved to a bridge or given --host-address (routed);
  *            the container end is created directly inside the new namespace;
@@ -32,6 +33,7 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/inroot.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "lib/addr.h"
 #include "net.h"
@@ -123,6 +125,35 @@ static void net_free(struct rtr_net *n)
 	free(n);
 }
 
+/*
+ * In a user namespace the container's root is an unprivileged host uid: it cannot create
+ * a file in the /etc of a rootfs that the host's root owns (every image's).  So rtr-run
+ * makes the empty mount points of the generated files itself, before the clone, owned
+ * like the rootfs's top directory (what the mapped root would have made in a rootfs
+ * shifted to it).  Best effort: anything that fails here fails again in the child, which
+ * names the cause.
+ */
+static void precreate_mount_points(const struct rtr_container *c, const struct rtr_net *n)
+{
+	const char *const names[] = {n->resolv ? "/etc/resolv.conf" : NULL,
+				     n->hosts ? "/etc/hosts" : NULL};
+	_cleanup_close_ int rootfd = -1;
+	struct stat root;
+
+	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0 || fstat(rootfd, &root) < 0)
+		return;
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		_cleanup_close_ int fd = -1;
+
+		if (!names[i] || inroot_open(rootfd, names[i], &fd) != -ENOENT ||
+		    inroot_mkdir(rootfd, names[i], true, &fd) < 0)
+			continue;
+		if (fchownat(fd, "", root.st_uid, root.st_gid, AT_EMPTY_PATH) < 0)
+			log_debug("%s: mount point: chown: %s", names[i], strerror(errno));
+	}
+}
+
 int net_prepare(struct rtr_container *c, struct rtr_err *err)
 {
 	const struct rtr_net_spec *x = &c->spec->ext.net;
@@ -143,6 +174,8 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 	r = gen_files(c->spec, n);
 	if (r < 0)
 		return rtr_err_set(err, -r, "network: %s", strerror(-r));
+	if (c->spec->lx.ns[RTR_NS_USER].enabled)
+		precreate_mount_points(c, n);
 	if (x->mode != RTR_NET_VETH)
 		return 0;
 

@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <stddef.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ static int default_seccomp(uint64_t caps_mask, struct rtr_seccomp **ret)
 		const struct profile_seccomp_rule *pr = &profile_seccomp_rules[i];
 		struct rtr_seccomp_syscall *sy = &sc->syscalls[sc->n_syscalls];
 
-		if (!profile_seccomp_rule_applies(pr, caps_mask))
+		if (!profile_seccomp_rule_applies(pr, caps_mask, NULL))
 			continue;
 		r = split_names(pr->names, &sy->names);
 		if (r < 0)
@@ -290,11 +291,227 @@ static int filter_flags_of(const struct rtr_seccomp *sc, unsigned int *ret, stru
 	return 0;
 }
 
+/* ---- rtr's prefix to every compiled filter ------------------------------------------------
+ *
+ * Two rules libseccomp cannot express run before its program:
+ *
+ * - A syscall newer than the profile fails with ENOSYS, not with the default action, so
+ *   software falls back as on an older kernel (C libraries and runtimes probe calls such
+ *   as clone3, statx or mseal and take EPERM for a real refusal).  Newer means, per ABI,
+ *   a number above the highest one that any name of the profile has there (as runc does);
+ *   calls the profile knows and denies keep the default action.  Listing a new name in
+ *   the profile raises the bound.
+ * - On the i386 ABI, socketcall() multiplexes socket() and socketpair() with their
+ *   arguments in memory, where seccomp cannot look, and libseccomp even turns a socket()
+ *   rule with argument checks into an unconditional socketcall(SYS_SOCKET) allow: the
+ *   address families a profile denies (AF_VSOCK, AF_ALG) would be reachable there.  So
+ *   unless socket() (socketpair()) is allowed with no condition, socketcall(SYS_SOCKET)
+ *   (SYS_SOCKETPAIR) gets the default action.  C libraries call socket() directly on
+ *   Linux >= 4.3 (glibc, musl), which the profile's rules check.
+ *
+ * A profile whose default action allows (SCMP_ACT_ALLOW, SCMP_ACT_LOG) gets neither.
+ */
+
+#define STUB_MAX_ABIS 16
+#define X86_SOCKETCALL_NR 102
+#define SYS_SOCKET_CALL 1
+#define SYS_SOCKETPAIR_CALL 8
+#define X32_SYSCALL_BIT 0x40000000u
+#define ARM_PRIVATE_NR_BASE 0x0f0000u /* __ARM_NR_BASE: cacheflush, set_tls, ... */
+
+struct filter_stub_info {
+	uint32_t def; /* the filter's default action */
+	struct {
+		uint32_t arch;	/* SCMP_ARCH_* */
+		int64_t max_nr; /* highest number a listed name has on it; -1: none */
+	} abis[STUB_MAX_ABIS];
+	size_t n_abis;
+	bool socket_open, socketpair_open; /* allowed with no argument condition */
+};
+
+static void stub_add_abi(struct filter_stub_info *in, uint32_t arch)
+{
+	for (size_t i = 0; i < in->n_abis; i++)
+		if (in->abis[i].arch == arch)
+			return;
+	if (in->n_abis < STUB_MAX_ABIS) /* more ABIs than exist: the rest get no bound */
+		in->abis[in->n_abis++] = (typeof(in->abis[0])){.arch = arch, .max_nr = -1};
+}
+
+/* Raises each ABI's bound to the number @name has there. */
+static void stub_note_name(struct filter_stub_info *in, const char *name)
+{
+	for (size_t i = 0; i < in->n_abis; i++) {
+		int nr = seccomp_syscall_resolve_name_arch(in->abis[i].arch, name);
+
+		/* Negative: a pseudo number (the call does not exist on this ABI).  ARM's
+		 * private calls live far above the table and would hide every new one. */
+		if (nr < 0 ||
+		    (in->abis[i].arch == SCMP_ARCH_ARM && (uint32_t)nr >= ARM_PRIVATE_NR_BASE))
+			continue;
+		if (nr > in->abis[i].max_nr)
+			in->abis[i].max_nr = nr;
+	}
+}
+
+struct bpf_buf {
+	struct sock_filter *insns;
+	unsigned n;
+};
+
+static void emit(struct bpf_buf *b, uint16_t code, uint32_t k, uint8_t jt, uint8_t jf)
+{
+	b->insns[b->n++] = (struct sock_filter){.code = code, .jt = jt, .jf = jf, .k = k};
+}
+
+/* The audit architecture the kernel reports for @arch and the range (lo, hi) of numbers
+ * the ENOSYS rule covers there (hi 0: no upper end).  x32 shares x86-64's audit value
+ * with numbers above X32_SYSCALL_BIT; ARM's private calls are not new ones. */
+static uint32_t stub_range(uint32_t arch, int64_t max_nr, uint32_t *ret_lo, uint32_t *ret_hi)
+{
+	*ret_lo = (uint32_t)max_nr;
+	*ret_hi = arch == SCMP_ARCH_X86_64 ? X32_SYSCALL_BIT
+		  : arch == SCMP_ARCH_ARM  ? ARM_PRIVATE_NR_BASE
+					   : 0;
+	return arch == SCMP_ARCH_X32 ? SCMP_ARCH_X86_64 : arch;
+}
+
+/* One block per audit architecture: "if arch == A { nr in a range: ENOSYS; i386's
+ * socketcall checks } else next block"; every path that does not return jumps to the
+ * end, where libseccomp's program starts. */
+static void stub_emit_block(struct bpf_buf *b, const struct filter_stub_info *in, uint32_t audit,
+			    unsigned *ja, unsigned *n_ja)
+{
+	unsigned start = b->n;
+	uint32_t calls[2];
+	unsigned k = 0;
+
+	emit(b, BPF_JMP | BPF_JEQ | BPF_K, audit, 0, 0);
+	emit(b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr), 0, 0);
+	for (size_t i = 0; i < in->n_abis; i++) {
+		uint32_t lo, hi;
+
+		if (in->abis[i].max_nr < 0 ||
+		    stub_range(in->abis[i].arch, in->abis[i].max_nr, &lo, &hi) != audit)
+			continue;
+		if (hi) {
+			emit(b, BPF_JMP | BPF_JGT | BPF_K, lo, 0, 2);
+			emit(b, BPF_JMP | BPF_JGE | BPF_K, hi, 1, 0);
+		} else {
+			emit(b, BPF_JMP | BPF_JGT | BPF_K, lo, 0, 1);
+		}
+		emit(b, BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS, 0, 0);
+	}
+	if (audit == SCMP_ARCH_X86) {
+		if (!in->socket_open)
+			calls[k++] = SYS_SOCKET_CALL;
+		if (!in->socketpair_open)
+			calls[k++] = SYS_SOCKETPAIR_CALL;
+	}
+	if (k > 0) {
+		emit(b, BPF_JMP | BPF_JEQ | BPF_K, X86_SOCKETCALL_NR, 0, (uint8_t)(k + 2));
+		/* args[0] is 32 bits wide on i386: its low word (little-endian) is all of it */
+		emit(b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0]), 0, 0);
+		for (unsigned i = 0; i < k; i++)
+			emit(b, BPF_JMP | BPF_JEQ | BPF_K, calls[i], (uint8_t)(k - 1 - i),
+			     i == k - 1 ? 1 : 0);
+		emit(b, BPF_RET | BPF_K, in->def, 0, 0);
+	}
+	ja[(*n_ja)++] = b->n;
+	emit(b, BPF_JMP | BPF_JA, 0, 0, 0);
+	b->insns[start].jf = (uint8_t)(b->n - start - 1);
+}
+
+/* Puts the prefix described above in front of the exported program in @f. */
+static int filter_prepend_stub(const struct filter_stub_info *in, struct rtr_seccomp_filter *f,
+			       struct rtr_err *err)
+{
+	/* per ABI at most: jeq, ld, two ranges of 3, socketcall 5, ja */
+	struct sock_filter insns[1 + STUB_MAX_ABIS * 14];
+	struct bpf_buf b = {.insns = insns};
+	uint32_t audits[STUB_MAX_ABIS];
+	unsigned ja[STUB_MAX_ABIS], n_ja = 0;
+	size_t n_audits = 0;
+	struct sock_filter *all;
+
+	if (in->def == SCMP_ACT_ALLOW || in->def == SCMP_ACT_LOG)
+		return 0;
+	for (size_t i = 0; i < in->n_abis; i++) {
+		uint32_t lo, hi, audit = stub_range(in->abis[i].arch, 0, &lo, &hi);
+		bool seen = false;
+
+		for (size_t j = 0; j < n_audits; j++)
+			seen = seen || audits[j] == audit;
+		if (!seen)
+			audits[n_audits++] = audit;
+	}
+	emit(&b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
+	for (size_t j = 0; j < n_audits; j++)
+		stub_emit_block(&b, in, audits[j], ja, &n_ja);
+	for (unsigned i = 0; i < n_ja; i++)
+		b.insns[ja[i]].k = b.n - ja[i] - 1;
+
+	if (f->n_insns + b.n > BPF_MAXINSNS)
+		return rtr_err_set(err, E2BIG, "seccomp: filter of %u instructions is too large",
+				   f->n_insns + b.n);
+	all = malloc((f->n_insns + b.n) * sizeof(*all));
+	if (!all)
+		return -ENOMEM;
+	memcpy(all, b.insns, b.n * sizeof(*all));
+	memcpy(all + b.n, f->insns, f->n_insns * sizeof(*all));
+	free(f->insns);
+	f->insns = all;
+	f->n_insns = (unsigned short)(f->n_insns + b.n);
+	return 0;
+}
+
+/* Names this libseccomp does not know, for one warning line after the compile. */
+struct unknown_names {
+	char buf[2048];
+	size_t len;
+	unsigned n;
+	bool full;
+};
+
+static void unknown_add(struct unknown_names *u, const char *name)
+{
+	size_t n = strlen(name);
+
+	/* a name listed twice is one name */
+	for (const char *p = u->buf; (p = strstr(p, name)); p += n)
+		if ((p == u->buf || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+			return;
+	u->n++;
+	if (u->full || u->len + 1 + n >= sizeof(u->buf)) {
+		u->full = true;
+		return;
+	}
+	if (u->len)
+		u->buf[u->len++] = ' ';
+	memcpy(u->buf + u->len, name, n + 1);
+	u->len += n;
+}
+
+/* Profiles list syscalls of newer kernels; the OCI spec lets a runtime skip them.  One
+ * line for all of them: Docker's own profile names a dozen a libseccomp may not know. */
+static void unknown_warn(const struct unknown_names *u)
+{
+	const struct scmp_version *v = seccomp_version();
+
+	if (u->n == 0)
+		return;
+	log_warn("seccomp: skipping unknown syscall%s %s%s (not in libseccomp %u.%u.%u)",
+		 u->n == 1 ? "" : "s", u->buf, u->full ? " ..." : "", v ? v->major : 0,
+		 v ? v->minor : 0, v ? v->micro : 0);
+}
+
 /* libseccomp builds and exports the filter (the slow part: milliseconds per architecture). */
 static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filter *f,
 			  struct rtr_err *err)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
+	struct filter_stub_info stub = {0};
+	struct unknown_names unknown = {0};
 	uint32_t def;
 	int r;
 
@@ -302,6 +519,8 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 	ctx = seccomp_init(def);
 	if (!ctx)
 		return rtr_err_set(err, EINVAL, "linux.seccomp.defaultAction: not accepted");
+	stub.def = def;
+	stub_add_abi(&stub, seccomp_arch_native());
 #ifdef RTR_SECCOMP_GEN
 	/* A binary tree: fewer instructions run per syscall with hundreds of rules.  It
 	 * costs several times libseccomp's compile time, so only the build pays it. */
@@ -319,34 +538,44 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 		if (r < 0 && r != -EEXIST)
 			return rtr_err_set(err, -r, "linux.seccomp.architectures: %s: %s",
 					   sc->architectures[i], strerror(-r));
+		stub_add_abi(&stub, arch);
 	}
 
 	for (size_t i = 0; i < sc->n_syscalls; i++) {
 		const struct rtr_seccomp_syscall *sy = &sc->syscalls[i];
 		uint32_t act = rule_action(sy->action, sy->errno_ret_set, sy->errno_ret);
 
-		/* libseccomp refuses rules that repeat the default action; they are no-ops. */
-		if (act == def)
-			continue;
 		for (size_t k = 0; sy->names && sy->names[k]; k++) {
-			int nr = seccomp_syscall_resolve_name(sy->names[k]);
+			const char *name = sy->names[k];
+			int nr = seccomp_syscall_resolve_name(name);
 
 			if (nr == __NR_SCMP_ERROR) {
-				/* Profiles list syscalls of newer kernels and other
-				 * architectures; the OCI spec lets a runtime skip them.  The
-				 * names of rtr's own default (in every pulled bundle) are
-				 * skipped quietly. */
-				if (!profile_seccomp_lists(sy->names[k]))
-					log_warn("seccomp: skipping unknown syscall %s",
-						 sy->names[k]);
+				/* The names of rtr's own default (in every pulled bundle)
+				 * are skipped quietly. */
+				if (!profile_seccomp_lists(name))
+					unknown_add(&unknown, name);
 				continue;
 			}
-			r = add_rule(ctx, sy->names[k], nr, act, sy, err);
+			stub_note_name(&stub, name);
+			if (act == SCMP_ACT_ALLOW && sy->n_args == 0) {
+				stub.socket_open = stub.socket_open || streq(name, "socket");
+				stub.socketpair_open =
+				    stub.socketpair_open || streq(name, "socketpair");
+			}
+			/* libseccomp refuses rules that repeat the default action; they
+			 * are no-ops. */
+			if (act == def)
+				continue;
+			r = add_rule(ctx, name, nr, act, sy, err);
 			if (r < 0)
 				return r;
 		}
 	}
-	return export_bpf(ctx, f, err);
+	unknown_warn(&unknown);
+	r = export_bpf(ctx, f, err);
+	if (r < 0)
+		return r;
+	return filter_prepend_stub(&stub, f, err);
 }
 
 /* FNV-1a over everything that shapes the filter; names this libseccomp does not know are

@@ -23,6 +23,7 @@
 #include "lib/profile.h"
 #include "lib/util.h"
 #include "caps-names.h"
+#include "idmap.h"
 #include "security.h"
 
 /* When /proc/sys/kernel/cap_last_cap cannot be read (CAP_CHECKPOINT_RESTORE, Linux 5.9). */
@@ -425,28 +426,6 @@ int security_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct 
 
 /* ---- user namespace (parent) ------------------------------------------------------------ */
 
-static int write_map(pid_t pid, const char *file, const struct rtr_idmap *m, size_t n,
-		     const char *what, struct rtr_err *err)
-{
-	char path[64], buf[4096];
-	size_t len = 0;
-	_cleanup_close_ int fd = -1;
-
-	for (size_t i = 0; i < n; i++) {
-		int k = snprintf(buf + len, sizeof(buf) - len, "%u %u %u\n", m[i].container_id,
-				 m[i].host_id, m[i].size);
-		if (k < 0 || (size_t)k >= sizeof(buf) - len)
-			return rtr_err_set(err, E2BIG, "%s: too many mappings", what);
-		len += (size_t)k;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	/* The kernel takes the whole map in one write. */
-	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
-		return rtr_err_set(err, errno, "%s: writing %s: %s", what, path, strerror(errno));
-	return 0;
-}
-
 int security_write_idmaps(const struct rtr_container *c, struct rtr_err *err)
 {
 	const struct rtr_linux *lx = &c->spec->lx;
@@ -458,8 +437,8 @@ int security_write_idmaps(const struct rtr_container *c, struct rtr_err *err)
 		return rtr_err_set(err, EINVAL,
 				   "linux.uidMappings/gidMappings: a new user namespace needs both "
 				   "(or --userns HOSTUID:COUNT)");
-	r = write_map(c->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings, "linux.uidMappings",
-		      err);
+	r = idmap_write_map(c->pid, "uid_map", lx->uid_mappings, lx->n_uid_mappings,
+			    "linux.uidMappings", err);
 	if (r < 0)
 		return r;
 	/* Only a writer without CAP_SETGID over the parent namespace (rootless) must give up
@@ -472,8 +451,8 @@ int security_write_idmaps(const struct rtr_container *c, struct rtr_err *err)
 		if (r < 0 && r != -ENOENT)
 			return rtr_err_set(err, -r, "writing %s: %s", path, strerror(-r));
 	}
-	return write_map(c->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings,
-			 "linux.gidMappings", err);
+	return idmap_write_map(c->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings,
+			       "linux.gidMappings", err);
 }
 
 /* ---- masked and read-only paths (child, after pivot_root) ------------------------------- */

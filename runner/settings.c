@@ -693,22 +693,44 @@ static const char *mode_name(const struct rtr_net_spec *n)
 	return n->mode == RTR_NET_JOIN ? n->join_path : names[n->mode];
 }
 
-/* The mode, and the network namespace entry of the spec to match it. */
+/* The mode the bundle's linux.namespaces means when no --network (option or annotation)
+ * says otherwise: a type the config does not list is shared with the runtime (OCI), so no
+ * network entry is the host's network; an entry with a path joins it. */
+static int mode_of_bundle(struct rtr_net_spec *n, const struct rtr_namespace *ns, bool veth,
+			  struct rtr_err *err)
+{
+	if (!ns->enabled) {
+		if (veth)
+			return rtr_err_set(
+			    err, EINVAL,
+			    "--veth, --veth-peer, --address, --gateway, --gateway6, "
+			    "--mac, --mtu, --bridge and --host-address need a network "
+			    "namespace, and linux.namespaces has none (add --network "
+			    "veth)");
+		n->mode = RTR_NET_HOST;
+		return 0;
+	}
+	/* A bundle that joins a namespace keeps doing so unless a veth setting says otherwise. */
+	if (ns->path && !veth) {
+		n->mode = RTR_NET_JOIN;
+		n->join_path = strdup(ns->path);
+		return n->join_path ? 0 : -ENOMEM;
+	}
+	n->mode = veth ? RTR_NET_VETH : RTR_NET_NONE;
+	return 0;
+}
+
+/* The mode, and the network namespace entry of the spec to match it: the command line
+ * and the annotations add, remove or replace the bundle's entry. */
 static int derive_mode(struct rtr_spec *s, struct rtr_err *err)
 {
 	struct rtr_net_spec *n = &s->ext.net;
 	struct rtr_namespace *ns = &s->lx.ns[RTR_NS_NET];
 	bool veth = veth_settings(n);
+	int r;
 
-	/* A bundle that joins a namespace keeps doing so unless told otherwise. */
-	if (n->mode == RTR_NET_UNSET && ns->enabled && ns->path && !veth) {
-		n->mode = RTR_NET_JOIN;
-		n->join_path = strdup(ns->path);
-		if (!n->join_path)
-			return -ENOMEM;
-	}
-	if (n->mode == RTR_NET_UNSET)
-		n->mode = veth ? RTR_NET_VETH : RTR_NET_NONE;
+	if (n->mode == RTR_NET_UNSET && (r = mode_of_bundle(n, ns, veth, err)) < 0)
+		return r;
 	if (veth && n->mode != RTR_NET_VETH)
 		return rtr_err_set(err, EINVAL,
 				   "--network %s%s: --veth, --veth-peer, --address, --gateway, "

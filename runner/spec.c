@@ -348,7 +348,7 @@ static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_er
 
 /* ---- mounts ---- */
 
-enum mopt_kind { MOPT_SET, MOPT_CLEAR, MOPT_BIND, MOPT_IGNORE };
+enum mopt_kind { MOPT_SET, MOPT_CLEAR, MOPT_BIND, MOPT_IDMAP, MOPT_IGNORE };
 
 /* clang-format off */
 static const struct {
@@ -377,10 +377,10 @@ static const struct {
 	/* tmpcopyup (copy the image's directory into a new tmpfs) is a runc/crun extension
 	 * rtr does not implement: dropped rather than handed to the filesystem as data,
 	 * where tmpfs would refuse the whole mount, and listed in spec->unsupported.
-	 * idmap/ridmap only mark the mount as idmapped; the mappings themselves come from
-	 * uidMappings/gidMappings. */
-	{ "tmpcopyup", MOPT_IGNORE, 0 },             { "idmap", MOPT_IGNORE, 0 },
-	{ "ridmap", MOPT_IGNORE, 0 },
+	 * idmap/ridmap mark the mount as idmapped (ridmap: its submounts too), with its
+	 * uidMappings/gidMappings or else the container's (runner/idmap.c). */
+	{ "tmpcopyup", MOPT_IGNORE, 0 },             { "idmap", MOPT_IDMAP, 0 },
+	{ "ridmap", MOPT_IDMAP, 1 },
 };
 /* clang-format on */
 
@@ -407,6 +407,10 @@ static int mount_option(struct rtr_mount *m, const char *o, char ***data)
 		case MOPT_BIND:
 			m->flags |= mount_opts[i].flag;
 			m->bind = true;
+			break;
+		case MOPT_IDMAP:
+			m->idmap = true;
+			m->idmap_recursive = mount_opts[i].flag;
 			break;
 		case MOPT_IGNORE:
 			break;
@@ -444,6 +448,28 @@ static char *strv_join_comma(char **v)
 		p = stpcpy(stpcpy(p, i ? "," : ""), v[i]);
 	*p = 0;
 	return s;
+}
+
+/* An idmapped mount: mappings for both kinds of ids, on a bind mount (what the kernel can
+ * clone and idmap); applied by runner/idmap.c. */
+static int parse_mount_idmaps(struct json_cur c, struct rtr_mount *m, struct rtr_err *err)
+{
+	struct json_cur u = json_member(&c, "uidMappings"), g = json_member(&c, "gidMappings");
+	int r;
+
+	r = spec_idmaps(u, &m->uid_mappings, &m->n_uid_mappings, err);
+	if (r < 0)
+		return r;
+	r = spec_idmaps(g, &m->gid_mappings, &m->n_gid_mappings, err);
+	if (r < 0)
+		return r;
+	if (!m->n_uid_mappings != !m->n_gid_mappings)
+		return json_error(m->n_uid_mappings ? g : u, err,
+				  "missing: an idmapped mount needs uidMappings and gidMappings");
+	if ((m->n_uid_mappings || m->idmap) && !m->bind)
+		return json_error(m->n_uid_mappings ? u : json_member(&c, "options"), err,
+				  "idmapped mounts are supported for bind mounts only");
+	return 0;
 }
 
 static int parse_mount(struct json_cur c, void *elem, struct rtr_err *err)
@@ -496,11 +522,7 @@ static int parse_mount(struct json_cur c, void *elem, struct rtr_err *err)
 	if (m->bind && !m->source)
 		return json_error(json_member(&c, "source"), err, "missing for a bind mount");
 
-	r = spec_idmaps(json_member(&c, "uidMappings"), &m->uid_mappings, &m->n_uid_mappings, err);
-	if (r < 0)
-		return r;
-	return spec_idmaps(json_member(&c, "gidMappings"), &m->gid_mappings, &m->n_gid_mappings,
-			   err);
+	return parse_mount_idmaps(c, m, err);
 }
 
 /* ---- hooks ---- */

@@ -80,6 +80,8 @@ struct rtr_mount {
 	bool bind;		   /* "bind" or "rbind" option, or type "bind" */
 	struct rtr_idmap *uid_mappings, *gid_mappings; /* idmapped mounts */
 	size_t n_uid_mappings, n_gid_mappings;
+	bool idmap;	      /* "idmap" or "ridmap" option (mappings idmap without it too) */
+	bool idmap_recursive; /* "ridmap": submounts of an rbind idmapped too */
 };
 
 struct rtr_hook {
@@ -258,7 +260,7 @@ struct rtr_linux {
 };
 
 enum rtr_net_mode {
-	RTR_NET_UNSET, /* derived after the merge: veth when a veth setting is given, else none */
+	RTR_NET_UNSET, /* derived after the merge from linux.namespaces (settings.c) */
 	RTR_NET_NONE,
 	RTR_NET_VETH,
 	RTR_NET_HOST,

@@ -289,4 +289,66 @@ run "$RTR_RUN" --name nt-hosts --hostname box "$T/h"
 like "$out" '^127\.0\.1\.1[[:space:]]+box$' "--network none: hosts names the hostname"
 like "$out" '^nameserver 192\.0\.2\.53$' "without --dns the image's resolv.conf is used"
 
+# ==== namespaces the config does not list (issue 11) ===========================================
+# A namespace type missing from linux.namespaces is shared with rtr-run (OCI), the network
+# one too; --network still adds or removes it.  No mount namespace is refused before
+# anything exists.
+ns_ids() { local n; for n in net uts ipc; do readlink "/proc/self/ns/$n"; done; }
+host_ns=$(ns_ids | tr '\n' ' ')
+make_bundle "$T/shared" /bin/sh -c 'for n in net uts ipc; do readlink /proc/self/ns/$n; done'
+bundle_jq "$T/shared" \
+	'.linux.namespaces |= map(select(.type != "network" and .type != "uts" and .type != "ipc"))
+	| del(.hostname)'
+run "$RTR_RUN" --name nt-shared "$T/shared"
+is "$rc" 0 "a bundle without network, uts and ipc namespaces runs"
+is "$(tr '\n' ' ' <<<"$out")" "$host_ns" "... in the host's network, uts and ipc namespaces"
+run "$RTR_RUN" --name nt-shared --network none "$T/shared"
+inside=($out)
+isnt_net() { [[ "${inside[0]:-}" == net:* && "${inside[0]}" != "$(readlink /proc/self/ns/net)" ]]; }
+check "--network none adds a new network namespace to such a bundle" isnt_net
+bundle_jq "$T/shared" '.linux.namespaces += [{type: "network"}, {type: "uts"}, {type: "ipc"}]'
+run "$RTR_RUN" --name nt-shared "$T/shared"
+inside=($out)
+new_all() {
+	local i h=($host_ns)
+	for i in 0 1 2; do [[ -n "${inside[i]:-}" && "${inside[i]}" != "${h[i]}" ]] || return 1; done
+}
+check "with network, uts and ipc listed all three are new" new_all
+bundle_jq "$T/shared" '.linux.namespaces |= map(select(.type != "network"))'
+run "$RTR_RUN" --name nt-shared --veth nt-bad --address 10.231.20.2/24 "$T/shared"
+is "$rc" 125 "veth settings without a network namespace: exit 125"
+like "$err" 'need a network namespace, and linux\.namespaces has none' "... saying why"
+check "... and no pair was made" link_gone nt-bad
+bundle_jq "$T/shared" '.linux.namespaces |= map(select(.type != "mount"))'
+run "$RTR_RUN" --name nt-shared --network host "$T/shared"
+is "$rc" 125 "no mount namespace: exit 125"
+like "$err" 'linux\.namespaces: no mount namespace: rtr-run needs a new mount namespace' \
+	"... with a clear error"
+
+# ==== a user namespace from the bundle (issue 11) ==============================================
+# linux.uidMappings/gidMappings with a root-owned rootfs that has no /etc/hosts: the mapped
+# root cannot create the mount points of the generated files, rtr-run makes them.
+U=$T/userns-map
+make_bundle "$U" /bin/sh -c 'id -u; id -g; cat /etc/hosts /etc/resolv.conf; exec /probe sleep 86371'
+rm -f "$U/rootfs/etc/hosts" "$U/rootfs/etc/resolv.conf"
+bundle_jq "$U" '.linux.namespaces += [{type: "user"}] | .hostname = "nt-mapped"
+	| .linux.uidMappings = [{containerID: 0, hostID: 200000, size: 2000}]
+	| .linux.gidMappings = [{containerID: 0, hostID: 200000, size: 2000}]'
+bg nt-userns "$T/userns.out" --dns 10.231.20.53 "$U"
+userns_pid() { pgrep -f '^/probe sleep 86371' | head -1 | grep .; }
+if wait_for 5 userns_pid; then
+	upid=$(userns_pid)
+	is "$(awk '/^Uid:/ { print $2 }' "/proc/$upid/status")" 200000 \
+		"user namespace from the bundle: the process's host uid is the mapped one"
+	is "$(awk '/^Gid:/ { print $2 }' "/proc/$upid/status")" 200000 "... and its host gid"
+	out=$(cat "$T/userns.out")
+	is "$(sed -n 1,2p <<<"$out" | tr '\n' ' ')" "0 0 " "... uid and gid 0 inside"
+	like "$out" '^127\.0\.1\.1[[:space:]]+nt-mapped$' "... /etc/hosts names the hostname"
+	like "$out" '^nameserver 10\.231\.20\.53$' "... /etc/resolv.conf has the --dns server"
+else
+	not_ok "a user namespace with uid/gid mappings starts" "$(cat "$T/userns.out")"
+fi
+"$RTR_RUN" stop -t 0 nt-userns >/dev/null 2>&1 || true
+wait "$bgpid" 2>/dev/null || true
+
 done_testing

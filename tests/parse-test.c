@@ -247,6 +247,7 @@ static void test_settings(void)
 	      err.msg);
 	check(s->ext.memory_high_set && s->ext.memory_high == UINT64_MAX, "--memory-high max");
 	check(streq(s->ext.cgroup_parent, "a/b"), "--cgroup-parent normalized to a/b");
+	s->lx.ns[RTR_NS_NET].enabled = true; /* veth settings need a network namespace */
 	r = settings_finish(s, &err);
 	check(r == -EINVAL && strstr(err.msg, "--gateway 10.8.0.1: not in the subnet"),
 	      "gateway outside every subnet: %s", err.msg);

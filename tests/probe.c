@@ -22,7 +22,8 @@
  *   probe kill SIG         kills itself with SIG (number)
  *   probe sleep SECONDS    sleeps
  *   probe syscall NAME [ARG]  tries one privileged operation, prints NAME=ok or NAME=EPERM
- *                          (names: see probe_syscall())
+ *                          (names: see probe_syscall(); a number NR calls syscall NR with
+ *                          zero arguments and prints NR=ok or NR=ERRNO)
  *   probe read PATH        read=BYTES (whole file) or read=ERRNO
  *   probe syscall socket-ping        an ICMP echo socket (no CAP_NET_RAW needed when
  *                                    the gid is in net.ipv4.ping_group_range)
@@ -59,11 +60,11 @@ static const struct {
 	int e;
 	const char *name;
 } errnos[] = {
-	{ EPERM, "EPERM" },   { ENOENT, "ENOENT" }, { EACCES, "EACCES" }, { EROFS, "EROFS" },
-	{ EEXIST, "EEXIST" }, { EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOTDIR, "ENOTDIR" },
-	{ EISDIR, "EISDIR" }, { ENOSYS, "ENOSYS" }, { EBUSY, "EBUSY" },   { ELOOP, "ELOOP" },
-	{ ENXIO, "ENXIO" },   { ENODEV, "ENODEV" }, { EXDEV, "EXDEV" },   { ESRCH, "ESRCH" },
-	{ ENOTTY, "ENOTTY" }, { EIO, "EIO" },	    { EBADF, "EBADF" },   { EFAULT, "EFAULT" },
+    {EPERM, "EPERM"},	{ENOENT, "ENOENT"}, {EACCES, "EACCES"}, {EROFS, "EROFS"},
+    {EEXIST, "EEXIST"}, {EINVAL, "EINVAL"}, {ENOSPC, "ENOSPC"}, {ENOTDIR, "ENOTDIR"},
+    {EISDIR, "EISDIR"}, {ENOSYS, "ENOSYS"}, {EBUSY, "EBUSY"},	{ELOOP, "ELOOP"},
+    {ENXIO, "ENXIO"},	{ENODEV, "ENODEV"}, {EXDEV, "EXDEV"},	{ESRCH, "ESRCH"},
+    {ENOTTY, "ENOTTY"}, {EIO, "EIO"},	    {EBADF, "EBADF"},	{EFAULT, "EFAULT"},
 };
 
 static const char *errname(int e)
@@ -103,7 +104,8 @@ static void status_lines(const char *const *keys)
 		return;
 	while (fgets(line, sizeof(line), f))
 		for (size_t i = 0; keys[i]; i++)
-			if (strncmp(line, keys[i], strlen(keys[i])) == 0 && line[strlen(keys[i])] == ':') {
+			if (strncmp(line, keys[i], strlen(keys[i])) == 0 &&
+			    line[strlen(keys[i])] == ':') {
 				char *v = line + strlen(keys[i]) + 1;
 				v += strspn(v, " \t");
 				printf("%s=%s", keys[i], v);
@@ -116,13 +118,20 @@ static const char *signame(int s)
 	static char buf[16];
 
 	switch (s) {
-	case SIGTERM: return "TERM";
-	case SIGINT: return "INT";
-	case SIGHUP: return "HUP";
-	case SIGQUIT: return "QUIT";
-	case SIGUSR1: return "USR1";
-	case SIGUSR2: return "USR2";
-	case SIGWINCH: return "WINCH";
+	case SIGTERM:
+		return "TERM";
+	case SIGINT:
+		return "INT";
+	case SIGHUP:
+		return "HUP";
+	case SIGQUIT:
+		return "QUIT";
+	case SIGUSR1:
+		return "USR1";
+	case SIGUSR2:
+		return "USR2";
+	case SIGWINCH:
+		return "WINCH";
 	}
 	snprintf(buf, sizeof(buf), "%d", s);
 	return buf;
@@ -130,8 +139,14 @@ static const char *signame(int s)
 
 static char ftype(mode_t m)
 {
-	return S_ISREG(m) ? 'f' : S_ISDIR(m) ? 'd' : S_ISLNK(m) ? 'l' : S_ISCHR(m) ? 'c' :
-	       S_ISBLK(m) ? 'b' : S_ISFIFO(m) ? 'p' : S_ISSOCK(m) ? 's' : '?';
+	return S_ISREG(m)    ? 'f'
+	       : S_ISDIR(m)  ? 'd'
+	       : S_ISLNK(m)  ? 'l'
+	       : S_ISCHR(m)  ? 'c'
+	       : S_ISBLK(m)  ? 'b'
+	       : S_ISFIFO(m) ? 'p'
+	       : S_ISSOCK(m) ? 's'
+			     : '?';
 }
 
 /* One privileged operation, done with raw syscalls so no libc fallback hides the errno. */
@@ -139,10 +154,9 @@ static char ftype(mode_t m)
  * reply comes back within two seconds. */
 static int ping_loopback(void)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct timeval tv = { 2, 0 };
-	unsigned char req[16] = { 8 /* echo request */ }, rep[64];
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct timeval tv = {2, 0};
+	unsigned char req[16] = {8 /* echo request */}, rep[64];
 	int fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
 
 	if (fd < 0)
@@ -191,7 +205,7 @@ static int probe_syscall(const char *name, const char *arg)
 	else if (!strcmp(name, "add_key"))
 		r = syscall(SYS_add_key, "user", "rtr", "x", 1, -3);
 	else if (!strcmp(name, "bpf")) {
-		char attr[128] = { 0 };
+		char attr[128] = {0};
 		r = syscall(SYS_bpf, 0 /* BPF_MAP_CREATE */, attr, sizeof(attr));
 	} else if (!strcmp(name, "ptrace"))
 		r = syscall(SYS_ptrace, 16 /* PTRACE_ATTACH */, arg ? atoi(arg) : 1, 0, 0);
@@ -234,7 +248,8 @@ static int probe_syscall(const char *name, const char *arg)
 	else if (!strcmp(name, "socket-vsock"))
 		r = syscall(SYS_socket, 40 /* AF_VSOCK */, SOCK_STREAM, 0);
 	else if (!strcmp(name, "socket") && arg) /* FAMILY:TYPE */
-		r = syscall(SYS_socket, atoi(arg), strchr(arg, ':') ? atoi(strchr(arg, ':') + 1) : 1, 0);
+		r = syscall(SYS_socket, atoi(arg),
+			    strchr(arg, ':') ? atoi(strchr(arg, ':') + 1) : 1, 0);
 	else if (!strcmp(name, "socket-inet"))
 		r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
 	else if (!strcmp(name, "socket-ping")) /* ICMP echo socket: ping_group_range */
@@ -242,13 +257,15 @@ static int probe_syscall(const char *name, const char *arg)
 	else if (!strcmp(name, "ping")) /* one echo to 127.0.0.1 and its reply, unprivileged */
 		r = ping_loopback();
 	else if (!strcmp(name, "bind-port") && arg) { /* TCP PORT on 127.0.0.1 */
-		struct sockaddr_in sa = { .sin_family = AF_INET,
-					  .sin_port = htons((uint16_t)atoi(arg)),
-					  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)atoi(arg)),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 		r = fd < 0 ? -1 : bind(fd, (struct sockaddr *)&sa, sizeof(sa));
-	}
+	} else if (name[0] >= '0' && name[0] <= '9' && strspn(name, "0123456789") == strlen(name))
+		/* a bare number (a syscall the libc may not know), zero arguments */
+		r = syscall(atol(name), 0, 0, 0, 0, 0, 0);
 	else {
 		fprintf(stderr, "probe: unknown syscall '%s'\n", name);
 		return 2;
@@ -272,8 +289,8 @@ int main(int argc, char **argv)
 			printf("%s%u", i ? "," : "", g[i]);
 		printf("\n");
 	} else if (!strcmp(cmd, "caps")) {
-		static const char *const keys[] = { "CapInh", "CapPrm", "CapEff", "CapBnd",
-						    "CapAmb", "NoNewPrivs", "Seccomp", NULL };
+		static const char *const keys[] = {"CapInh", "CapPrm",	   "CapEff",  "CapBnd",
+						   "CapAmb", "NoNewPrivs", "Seccomp", NULL};
 		status_lines(keys);
 	} else if (!strcmp(cmd, "fds")) {
 		DIR *d = opendir("/proc/self/fd");

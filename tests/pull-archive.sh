@@ -249,4 +249,33 @@ else
 	skip "rtr-run runs the bundle" "rtr-run not built"
 fi
 
+# ==== --userns-shift (issue 11) ================================================================
+# Every owner moves up by HOSTUID, the rootfs too, and the bundle runs in a user namespace
+# mapping 0 to HOSTUID; an owner that would pass 4294967294 is refused.
+run "$RTR_PULL" -q --allow-devices --userns-shift 100000 multi.tar "$o/shifted"
+is "$rc" 0 "--userns-shift 100000: pulled" || diag "$err"
+s="$o/shifted/rootfs"
+is "$(stat -c %u:%g "$s")" 100000:100000 "  the rootfs itself is 100000:100000"
+is "$(stat -c %u:%g "$s/bin")" 100000:100000 "  a root-owned directory is 100000:100000"
+is "$(stat -c %a:%g "$s/usr/bin/sgid")" 2755:100050 "  setgid group 50 is 100050, the bit kept"
+is "$(stat -c %u:%g "$s/pax/big-uid")" 3100000:3100001 "  PAX owner 3000000:3000001 is 3100000:3100001"
+is "$(stat -c %a:%g "$o/shifted")" 710:100000 "  the bundle directory lets only group 100000 through"
+if [[ -x "$RTR_RUN" ]]; then
+	run "$RTR_RUN" --name "pull-shift-$$" --userns 100000:65536 "$o/shifted" -- /bin/sh -c \
+		'ls -lnd / /bin | tr -s " " | cut -d" " -f3,4; touch /tmp/made; echo hello'
+	is "$rc" 0 "  rtr-run --userns 100000:65536 runs the bundle" || diag "$err"
+	like "$out" '^0 0$' "  owners show as 0:0 inside"
+	is "$(stat -c %u:%g "$s/tmp/made" 2>&1)" 101000:100050 \
+		"  a file made inside by uid 1000:50 is 101000:100050 on the host"
+else
+	skip "rtr-run --userns runs the shifted bundle" "rtr-run not built"
+fi
+run "$RTR_PULL" -q --userns-shift 4294000000 multi.tar "$o/overflow"
+isnt "$rc" 0 "--userns-shift 4294000000: an owner passing 4294967294 is refused"
+like "$err" 'big-uid: owner 3000000:3000001 plus --userns-shift 4294000000 passes 4294967294' \
+	"  naming the entry"
+[[ ! -e "$o/overflow" ]] && ok "  no bundle written" || not_ok "  no bundle written"
+run "$RTR_PULL" --userns-shift 0 multi.tar "$o/zero"
+is "$rc" 2 "--userns-shift 0: usage error"
+
 done_testing

@@ -425,7 +425,7 @@ else
 fi
 
 if (exec 3<>/dev/tcp/127.0.0.2/1) 2>/dev/null || ping -c1 -W1 127.0.0.2 >/dev/null 2>&1 ||
-	ip addr show lo | grep -q '127.0.0.1/8'; then
+	[[ $(ip addr show lo) == *127.0.0.1/8* ]]; then
 	P6=$(reg_free_port)
 	proxy redirect --redirect-port "$P6" --user carol --password 'redir-pw'
 	reg_wait_port "$P6" 127.0.0.2

@@ -489,7 +489,7 @@ run "$RTR_RUN" --name sec-ping "$P" -- /probe syscall bind-port 80
 like "$out" "^bind-port=EACCES$" "  a value set by the bundle wins"
 is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$hostport" "  the host's value is untouched"
 
-# ==== capabilities and noNewPrivileges as the bundle says them (issue 11) =====================
+# ==== capabilities and noNewPrivileges as the bundle says them (issue 11) ==============
 # No process.capabilities means no capabilities and an absent noNewPrivileges means false
 # (OCI); rtr's defaults only take away: the default seccomp filter, masked paths.
 N=$(bundle_copy sec-bare)
@@ -591,5 +591,228 @@ run "$RTR_RUN" --seccomp "$T/cond-bad.json" "$B" -- /bin/true
 is "$rc" 125 "a bad minKernel: exit 125"
 like "$err" 'cond-bad.json: \.syscalls\[0\]\.includes\.minKernel: expected a kernel version' \
 	"  the message names the file and the field"
+=======
+# ---- default profile: new syscalls, socket families, the i386 ABI, syscall names ---------------
+
+# AF_ALG and AF_VSOCK are denied, their neighbours (AF_NFC 39, AF_KCM 41) are not.
+run "$RTR_RUN" "$B" -- /bin/sh -c '
+	for f in 38:5 40:1 39:2 41:2 2:1; do echo "== $f"; /probe syscall socket $f; done
+	for s in 462 463 1000 keyctl; do /probe syscall $s; done'
+sock_of() {
+	sed -n "/^== $1\$/{n;s/^socket=//p}" <<<"$out"
+}
+is "$(sock_of 38:5)" EPERM "socket(AF_ALG) fails with EPERM"
+is "$(sock_of 40:1)" EPERM "socket(AF_VSOCK) fails with EPERM"
+isnt "$(sock_of 39:2)" EPERM "socket(AF_NFC) is not denied by the filter"
+isnt "$(sock_of 41:2)" EPERM "socket(AF_KCM) is not denied by the filter"
+is "$(sock_of 2:1)" ok "socket(AF_INET) works"
+# Newer than the profile (mseal 462, setxattrat 463, no syscall at all 1000): ENOSYS, so
+# software falls back; a known syscall the profile denies keeps EPERM.
+is "$(field 462)" ENOSYS "mseal (newer than the profile) fails with ENOSYS"
+is "$(field 463)" ENOSYS "setxattrat (newer than the profile) fails with ENOSYS"
+is "$(field 1000)" ENOSYS "syscall 1000 fails with ENOSYS"
+is "$(field keyctl)" EPERM "keyctl (known, denied) still fails with EPERM"
+# The same when the profile is compiled at start-up (a copy without mq_notify).
+run "$RTR_RUN" --seccomp "$T/custom.json" "$B" -- /bin/sh -c \
+	'/probe syscall 462; /probe syscall keyctl; /probe syscall socket 38:5'
+is "$(field 462):$(field keyctl):$(field socket)" ENOSYS:EPERM:EPERM \
+	"compiled at start-up: mseal ENOSYS, keyctl EPERM, AF_ALG EPERM"
+# Listing a newer syscall raises the bound: what lies below it and is not listed is EPERM.
+jq '.syscalls += [{"names": ["futex_requeue"], "action": "SCMP_ACT_ERRNO", "errnoRet": 22}]
+	| .syscalls[0].names -= ["futex_requeue", "futex_wait", "futex_wake"]' \
+	"$T/custom.json" >"$T/bound.json"
+run "$RTR_RUN" --seccomp "$T/bound.json" "$B" -- /bin/sh -c \
+	'/probe syscall 456; /probe syscall 455; /probe syscall 457'
+is "$(field 456):$(field 455):$(field 457)" EINVAL:EPERM:ENOSYS \
+	"the bound is the highest listed number (456 listed, 455 below it, 457 above)"
+# A profile whose default allows is not touched.
+echo '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["keyctl"],
+	"action": "SCMP_ACT_ERRNO", "errnoRet": 1}]}' >"$T/allow.json"
+run "$RTR_RUN" --seccomp "$T/allow.json" "$B" -- /bin/sh -c '/probe syscall 462; /probe syscall 1000'
+isnt "$(field 462)" EPERM "default-allow profile: mseal is not denied"
+is "$(field 1000)" ENOSYS "default-allow profile: syscall 1000 is the kernel's ENOSYS"
+
+# The i386 ABI on x86-64: socketcall() passes socket()'s arguments in memory that seccomp
+# cannot read, so it must not open the families socket() may not.  A freestanding static
+# i386 program (no 32-bit libc needed), built here.
+if [[ $(uname -m) != x86_64 ]]; then
+	skip "i386 socketcall" "not an x86-64 host"
+elif ! "${CC:-cc}" -m32 -static -nostdlib -ffreestanding -fno-builtin -fno-stack-protector \
+	-fno-pic -no-pie -O2 -o "$B/rootfs/probe32" "$RTR_SRCDIR/tests/probe32.c" 2>"$T/cc32.err"; then
+	skip "i386 socketcall" "cannot build an i386 binary: $(head -1 "$T/cc32.err")"
+elif ! "$B/rootfs/probe32" >/dev/null 2>&1; then
+	skip "i386 socketcall" "this kernel does not run i386 binaries (no IA32 emulation)"
+else
+	run "$RTR_RUN" "$B" -- /probe32
+	is "$rc" 0 "i386 probe runs"
+	is "$(field socketcall-vsock)" EPERM "i386 socketcall(SYS_SOCKET, AF_VSOCK) fails with EPERM"
+	is "$(field socketcall-alg)" EPERM "i386 socketcall(SYS_SOCKET, AF_ALG) fails with EPERM"
+	is "$(field socket-vsock)" EPERM "i386 socket(AF_VSOCK) fails with EPERM"
+	is "$(field socket-alg)" EPERM "i386 socket(AF_ALG) fails with EPERM"
+	is "$(field socket-inet)" ok "i386 socket(AF_INET) works (what C libraries call)"
+	is "$(field socketcall-socketpair)" ok "i386 socketcall(SYS_SOCKETPAIR) works (socketpair is open)"
+	is "$(field mseal)" ENOSYS "i386 mseal fails with ENOSYS"
+	is "$(field keyctl)" EPERM "i386 keyctl fails with EPERM"
+fi
+
+# Every name the default profile lists is a syscall of one of its architectures (none of
+# another architecture's calls), as libseccomp sees it.
+PY_SECCOMP=""
+for py in /usr/bin/python3 python3; do
+	if "$py" -c 'import seccomp' 2>/dev/null; then
+		PY_SECCOMP=$py
+		break
+	fi
+done
+if [[ -z $PY_SECCOMP ]]; then
+	skip "default profile names exist on its architectures" "no python3 seccomp module (python3-seccomp)"
+else
+	"$RTR_RUN" --print-default-seccomp >"$T/default.json"
+	cat >"$T/names.py" <<'PY'
+import json, sys, seccomp
+p = json.load(open(sys.argv[1]))
+arches = [getattr(seccomp.Arch, a[len("SCMP_ARCH_"):]) for a in p["architectures"]]
+def exists(name):
+    for a in arches:
+        try:
+            nr = seccomp.resolve_syscall(a, name)
+        except Exception:
+            continue
+        # -100..-120 and -200..-211 are libseccomp's socketcall/ipc multiplexed calls
+        if nr >= 0 or -211 <= nr <= -100:
+            return True
+    return False
+bad = sorted({n for s in p["syscalls"] for n in s["names"] if not exists(n)})
+print(" ".join(bad))
+PY
+	run "$PY_SECCOMP" "$T/names.py" "$T/default.json"
+	is "$rc:$out" "0:" "every name in --print-default-seccomp exists on one of its architectures"
+fi
+
+# Names this libseccomp does not know: one warning line that lists them all, once each.
+jq '.syscalls += [{"names": ["rtr_bogus_one", "rtr_bogus_two"], "action": "SCMP_ACT_ALLOW"},
+	{"names": ["rtr_bogus_one"], "action": "SCMP_ACT_ALLOW"}]' "$T/custom.json" >"$T/bogus.json"
+run "$RTR_RUN" --seccomp "$T/bogus.json" "$B" -- /bin/true
+is "$rc" 0 "a profile with unknown names runs"
+is "$(grep -c 'unknown syscall' <<<"$err")" 1 "unknown syscall names: one warning line"
+like "$err" 'skipping unknown syscalls rtr_bogus_one rtr_bogus_two \(not in libseccomp [0-9.]+\)$' \
+	"the line lists both names once"
+if [[ -r /usr/share/containers/seccomp.json ]]; then
+	run "$RTR_RUN" --seccomp /usr/share/containers/seccomp.json "$B" -- /bin/true
+	is "$rc" 0 "Podman's default profile runs"
+	n_lines=$(grep -c 'unknown syscall' <<<"$err" || true)
+	if ((n_lines <= 1)); then
+		ok "Podman's default profile: at most one warning line ($n_lines)"
+	else
+		not_ok "Podman's default profile: at most one warning line ($n_lines)" "$err"
+	fi
+else
+	skip "Podman's default profile" "no /usr/share/containers/seccomp.json (golang-github-containers-common)"
+	skip "Podman's default profile warnings" "no /usr/share/containers/seccomp.json"
+fi
+
+# ==== idmapped mounts (issue 11) ================================================================
+# A root-owned rootfs (what rtr-pull, runc spec and images give) under --userns or
+# linux.uidMappings: rtr-run idmaps it with the container's mappings, so owner 0 on disk is
+# the container's root; where the kernel cannot, the error says what to do.  Bind mounts
+# with uidMappings/gidMappings are idmapped (runc's and crun's meaning: an owner
+# containerID on disk is seen as hostID).
+
+IM=$T/sec-idmap
+mkdir -p "$IM"
+cp -a "$B/rootfs" "$IM/rootfs"
+cp "$B/config.json" "$IM/config.json"
+rm -f "$IM/rootfs/etc/hosts" "$IM/rootfs/etc/resolv.conf"
+run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$IM" -- /bin/sh -c \
+	'/probe stat / /etc/passwd; /probe uid; /probe write /made-by-root; touch /made-by-1000;
+	chown 1000:1000 /made-by-1000 && /probe stat /made-by-root /made-by-1000'
+is "$rc" 0 "--userns on a root-owned rootfs: runs" || diag "$err"
+like "$out" '^/ type=d mode=0755 uid=0 gid=0 ' "  / shows owner 0 inside"
+like "$out" '^/etc/passwd type=f mode=0644 uid=0 gid=0 ' "  /etc/passwd shows owner 0 inside"
+is "$(field euid)" 0 "  the process is root inside"
+like "$out" '^/made-by-root type=f .* uid=0 gid=0 ' "  a file created inside shows owner 0"
+is "$(stat -c %u:%g "$IM/rootfs/made-by-root" 2>&1)" 0:0 \
+	"  on the host it has the image's owner 0 (idmapped: on-disk ids are the container's)"
+is "$(stat -c %u:%g "$IM/rootfs/made-by-1000" 2>&1)" 1000:1000 \
+	"  a file chowned to 1000 inside is 1000 on disk"
+is "$(stat -c %u "$IM/rootfs" 2>&1)" 0 "  the rootfs is not chowned"
+
+bundle_jq "$IM" '.linux.namespaces += [{"type": "user"}]
+	| .linux.uidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+	| .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]'
+run "$RTR_RUN" --name sec-idmap "$IM" -- /bin/sh -c '/probe stat /etc/passwd; cat /proc/self/uid_map'
+is "$rc" 0 "linux.uidMappings on a root-owned rootfs: runs" || diag "$err"
+like "$out" '^/etc/passwd type=f .* uid=0 gid=0 ' "  /etc/passwd shows owner 0 inside"
+like "$out" '^ +0 +200000 +65536$' "  in the user namespace of the bundle's mappings"
+cp "$B/config.json" "$IM/config.json"
+
+# ramfs cannot be idmapped: the plain bind stays and the failure says what to do.
+mkdir -p "$T/sec-ramfs"
+if mount -t ramfs -o mode=755 ramfs "$T/sec-ramfs" 2>/dev/null; then
+	cp -a "$IM" "$T/sec-ramfs/b"
+	# a mount point the container's root must create (rtr-run makes its own ones beforehand)
+	bundle_jq "$T/sec-ramfs/b" '.mounts += [{"destination": "/new-dir", "type": "tmpfs",
+		"source": "tmpfs"}]'
+	run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$T/sec-ramfs/b" -- /bin/true
+	is "$rc" 125 "--userns, a root-owned rootfs the kernel cannot idmap: exit 125"
+	like "$err" 'owned by 0:0 but the container.s root is host uid 300000.*rtr-pull --userns-shift 300000, or chown -R 300000:300000' \
+		"  the message says: rtr-pull --userns-shift or chown"
+	umount -l "$T/sec-ramfs"
+else
+	skip "--userns over a ramfs rootfs" "cannot mount ramfs"
+fi
+
+# A bundle directory the container's root cannot enter (rtr-pull's are 0700).
+mkdir -p "$T/sec-closed"
+cp -a "$IM" "$T/sec-closed/b"
+chmod 700 "$T/sec-closed"
+run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$T/sec-closed/b" -- /bin/true
+is "$rc" 125 "--userns, a bundle below a 0700 directory: exit 125"
+like "$err" "cannot enter $T/sec-closed \(mode 0700.*rtr-pull --userns-shift 300000" \
+	"  the message names the directory and rtr-pull --userns-shift"
+chmod 755 "$T/sec-closed"
+
+# Bind mounts with their own mappings.
+mkdir -p "$T/idsrc"
+touch "$T/idsrc/f"
+chown 5:7 "$T/idsrc/f"
+IMB=$T/sec-idmap-bind
+mkdir -p "$IMB"
+cp -a "$B/rootfs" "$IMB/rootfs"
+cp "$B/config.json" "$IMB/config.json"
+bundle_jq "$IMB" '.mounts += [{"destination": "/m", "type": "bind", "source": $s,
+	"options": ["bind"],
+	"uidMappings": [{"containerID": 0, "hostID": 1234, "size": 65536}],
+	"gidMappings": [{"containerID": 0, "hostID": 2000, "size": 65536}]}]' --arg s "$T/idsrc"
+run "$RTR_RUN" --name sec-idmap "$IMB" -- /probe stat /m/f /m
+is "$rc" 0 "a bind mount with uidMappings/gidMappings: runs" || diag "$err"
+like "$out" '^/m/f type=f .* uid=1239 gid=2007 ' "  owner 5:7 on disk shows as 1239:2007"
+like "$out" '^/m type=d .* uid=1234 gid=2000 ' "  owner 0:0 on disk shows as 1234:2000"
+is "$(stat -c %u:%g "$T/idsrc/f")" 5:7 "  the source is unchanged"
+bundle_jq "$IMB" '.mounts[-1].uidMappings[0].hostID = 300000 | .mounts[-1].gidMappings[0].hostID = 300000'
+run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$IMB" -- /bin/sh -c \
+	'/probe stat /m/f; touch /m/new && /probe stat /m/new'
+is "$rc" 0 "  the same in a user namespace of the same range: runs" || diag "$err"
+like "$out" '^/m/f type=f .* uid=5 gid=7 ' "  owner 5:7 on disk is 5:7 in the container"
+is "$(stat -c %u:%g "$T/idsrc/new" 2>&1)" 0:0 "  a file its root creates is 0:0 on disk"
+bundle_jq "$IMB" '.mounts[-1] |= (del(.uidMappings, .gidMappings) | .options = ["rbind", "idmap"])'
+run "$RTR_RUN" --name sec-idmap --userns 300000:65536 "$IMB" -- /probe stat /m/f
+like "$out" '^/m/f type=f .* uid=5 gid=7 ' "  \"idmap\" without mappings takes the container's"
+run "$RTR_RUN" --name sec-idmap "$IMB" -- /bin/true
+is "$rc" 125 "  \"idmap\" without mappings or a user namespace: exit 125"
+like "$err" '\.mounts\[[0-9]+\]\.options: idmap without uidMappings .*needs a new user namespace' \
+	"  naming the mount's options"
+bundle_jq "$IMB" '.mounts[-1] = {"destination": "/m", "type": "tmpfs", "source": "tmpfs",
+	"uidMappings": [{"containerID": 0, "hostID": 1234, "size": 1}],
+	"gidMappings": [{"containerID": 0, "hostID": 1234, "size": 1}]}'
+run "$RTR_RUN" --name sec-idmap "$IMB" -- /bin/true
+is "$rc" 125 "  mappings on a tmpfs mount: refused"
+like "$err" '\.mounts\[[0-9]+\]\.uidMappings: idmapped mounts are supported for bind mounts only' \
+	"  naming .mounts[N].uidMappings"
+bundle_jq "$IMB" '.mounts[-1] = {"destination": "/m", "type": "bind", "source": $s,
+	"uidMappings": [{"containerID": 0, "hostID": 1234, "size": 1}]}' --arg s "$T/idsrc"
+run "$RTR_RUN" --name sec-idmap "$IMB" -- /bin/true
+is "$rc" 125 "  uidMappings without gidMappings: refused"
+like "$err" '\.mounts\[[0-9]+\]\.gidMappings: missing' "  naming .mounts[N].gidMappings"
 
 done_testing

@@ -62,6 +62,7 @@ const size_t profile_n_device_rules = ELEMENTSOF(profile_device_rules);
 #define ALLOW "SCMP_ACT_ALLOW"
 #define IF(c) .if_cap = (c) + 1
 #define UNLESS(c) .unless_cap = (c) + 1
+#define ARCHES(a) .arches = (a)
 #define ARG(i, v, v2, o) .n_args = 1, .args = { { (i), (v), (v2), (o) } }
 
 #define S_IFMT_BITS 0170000
@@ -75,15 +76,17 @@ const size_t profile_n_device_rules = ELEMENTSOF(profile_device_rules);
 /* CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|
  * CLONE_NEWNET: clone() creating any namespace needs CAP_SYS_ADMIN. */
 #define CLONE_NS_FLAGS 0x7E020000ULL
-/* AF_VSOCK: guest/host sockets are not namespaced. */
+#define AF_ALG_NR 38
 #define AF_VSOCK_NR 40
 
 /*
  * The syscall allowlist.  Anything not allowed here fails with EPERM: among others
- * keyctl, add_key, request_key, bpf, mount, mknod of block devices, umount2, unshare, setns, pivot_root,
- * kexec_load, init_module, open_by_handle_at, userfaultfd, perf_event_open, ptrace,
- * clock_settime, reboot, swapon.  Names unknown to the host's libseccomp are skipped
- * when the filter is built.
+ * keyctl, add_key, request_key, bpf, mount, mknod of block devices, umount2, unshare,
+ * setns, pivot_root, kexec_load, init_module, open_by_handle_at, userfaultfd,
+ * perf_event_open, ptrace, clock_settime, reboot, swapon.  A syscall newer than every
+ * name listed here fails with ENOSYS instead (the compiled filter adds that rule), so
+ * software falls back as on an older kernel; a new syscall is allowed by listing it.
+ * Names unknown to the host's libseccomp are skipped when the filter is built.
  */
 const struct profile_seccomp_rule profile_seccomp_rules[] = {
 	{ .action = ALLOW,
@@ -116,7 +119,7 @@ const struct profile_seccomp_rule profile_seccomp_rules[] = {
 		   "_newselect open openat openat2 pause pidfd_open pidfd_send_signal pipe pipe2 "
 		   "pkey_alloc pkey_free pkey_mprotect poll ppoll ppoll_time64 prctl pread64 "
 		   "preadv preadv2 prlimit64 process_mrelease pselect6 pselect6_time64 pwrite64 "
-		   "pwritev pwritev2 read readahead readlink readlinkat readv recv recvfrom "
+		   "pwritev pwritev2 read readahead readlink readlinkat readv recvfrom "
 		   "recvmmsg recvmmsg_time64 recvmsg remap_file_pages removexattr rename renameat "
 		   "renameat2 restart_syscall rmdir rseq rt_sigaction rt_sigpending "
 		   "rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend rt_sigtimedwait "
@@ -124,7 +127,7 @@ const struct profile_seccomp_rule profile_seccomp_rules[] = {
 		   "sched_getparam sched_get_priority_max sched_get_priority_min "
 		   "sched_getscheduler sched_rr_get_interval sched_rr_get_interval_time64 "
 		   "sched_setaffinity sched_setattr sched_setparam sched_setscheduler sched_yield "
-		   "seccomp select semctl semget semop semtimedop semtimedop_time64 send sendfile "
+		   "seccomp select semctl semget semop semtimedop semtimedop_time64 sendfile "
 		   "sendfile64 sendmmsg sendmsg sendto setfsgid setfsgid32 setfsuid setfsuid32 "
 		   "setgid setgid32 setgroups setgroups32 setitimer setpgid setpriority setregid "
 		   "setregid32 setresgid setresgid32 setresuid setresuid32 setreuid setreuid32 "
@@ -138,11 +141,19 @@ const struct profile_seccomp_rule profile_seccomp_rules[] = {
 		   "tkill truncate truncate64 ugetrlimit umask uname unlink unlinkat utime "
 		   "utimensat utimensat_time64 utimes vfork vmsplice wait4 waitid waitpid write "
 		   "writev" },
-	/* Architecture-specific calls; a name the running architecture lacks is ignored. */
-	{ .action = ALLOW,
-	  .names = "arch_prctl modify_ldt arm_fadvise64_64 arm_sync_file_range sync_file_range2 "
-		   "breakpoint cacheflush set_tls riscv_flush_icache riscv_hwprobe" },
-	{ .action = ALLOW, .names = "socket", ARG(0, AF_VSOCK_NR, 0, "SCMP_CMP_NE") },
+	/* Architecture-specific calls, listed only for the architectures that have them. */
+	{ .action = ALLOW, ARCHES("amd64 386"), .names = "arch_prctl modify_ldt" },
+	{ .action = ALLOW, ARCHES("arm64 arm"),
+	  .names = "arm_fadvise64_64 arm_sync_file_range breakpoint recv send set_tls" },
+	{ .action = ALLOW, ARCHES("arm64 arm mips mipsle mips64 mips64le"), .names = "cacheflush" },
+	{ .action = ALLOW, ARCHES("ppc64le"), .names = "sync_file_range2" },
+	{ .action = ALLOW, ARCHES("riscv64"), .names = "riscv_flush_icache riscv_hwprobe" },
+	/* Every address family but AF_ALG (the kernel's crypto API: a large attack surface
+	 * Docker also closes) and AF_VSOCK (guest/host sockets are not namespaced).  Three
+	 * rules, as one rule's comparisons of one argument are alternatives (runc). */
+	{ .action = ALLOW, .names = "socket", ARG(0, AF_ALG_NR, 0, "SCMP_CMP_LT") },
+	{ .action = ALLOW, .names = "socket", ARG(0, AF_ALG_NR + 1, 0, "SCMP_CMP_EQ") },
+	{ .action = ALLOW, .names = "socket", ARG(0, AF_VSOCK_NR, 0, "SCMP_CMP_GT") },
 	/* personality: only the harmless domains (PER_LINUX, PER_LINUX32, UNAME26 variants,
 	 * query); no READ_IMPLIES_EXEC or ADDR_NO_RANDOMIZE. */
 	{ .action = ALLOW, .names = "personality", ARG(0, 0x0, 0, "SCMP_CMP_EQ") },
@@ -193,24 +204,38 @@ static bool mask_has(uint64_t mask, int cap)
 	return cap >= 0 && cap < 64 && (mask & (UINT64_C(1) << cap));
 }
 
-bool profile_seccomp_rule_applies(const struct profile_seccomp_rule *r, uint64_t caps_mask)
+static const char *host_goarch(void);
+
+/* Is @word one of the space-separated words of @list? */
+static bool word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+			return true;
+	return false;
+}
+
+bool profile_seccomp_rule_applies(const struct profile_seccomp_rule *r, uint64_t caps_mask,
+				  const char *goarch)
 {
 	if (r->if_cap && !mask_has(caps_mask, r->if_cap - 1))
 		return false;
 	if (r->unless_cap && mask_has(caps_mask, r->unless_cap - 1))
+		return false;
+	if (!goarch)
+		goarch = host_goarch();
+	if (r->arches && !(goarch && word_in(r->arches, goarch)))
 		return false;
 	return true;
 }
 
 bool profile_seccomp_lists(const char *name)
 {
-	size_t n = name ? strlen(name) : 0;
-
-	for (size_t i = 0; n > 0 && i < profile_n_seccomp_rules; i++)
-		for (const char *p = profile_seccomp_rules[i].names; (p = strstr(p, name)); p += n)
-			if ((p == profile_seccomp_rules[i].names || p[-1] == ' ') &&
-			    (p[n] == ' ' || p[n] == 0))
-				return true;
+	for (size_t i = 0; name && *name && i < profile_n_seccomp_rules; i++)
+		if (word_in(profile_seccomp_rules[i].names, name))
+			return true;
 	return false;
 }
 
@@ -438,7 +463,7 @@ int profile_write_seccomp(struct json_writer *w, uint64_t caps_mask, const char 
 	for (size_t i = 0; i < profile_n_seccomp_rules; i++) {
 		const struct profile_seccomp_rule *r = &profile_seccomp_rules[i];
 
-		if (!profile_seccomp_rule_applies(r, caps_mask))
+		if (!profile_seccomp_rule_applies(r, caps_mask, goarch))
 			continue;
 		json_w_begin_object(w);
 		json_w_key(w, "names");

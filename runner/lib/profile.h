@@ -17,7 +17,10 @@
  * Deliberate differences from Docker (each safer): ptrace, process_vm_readv/writev need
  * CAP_SYS_PTRACE (Docker allows them on kernels >= 4.8); mknod/mknodat of block devices
  * is refused by seccomp; the device cgroup allowlist has no "b *:* m" and no /dev/net/tun
- * (pass it with --device).
+ * (pass it with --device).  Two rules are not in these tables but in every filter
+ * runner/seccomp.c compiles (see filter_stub there): syscalls newer than the profile
+ * fail with ENOSYS, and on the i386 ABI socketcall() cannot create the sockets socket()
+ * may not.
  */
 
 #include <stdbool.h>
@@ -58,6 +61,7 @@ struct profile_seccomp_rule {
 	uint32_t errno_ret; /* for SCMP_ACT_ERRNO; 0 = none */
 	int if_cap;	    /* CAP number + 1: only when the mask has it; 0 = always */
 	int unless_cap;	    /* CAP number + 1: only when the mask lacks it; 0 = always */
+	const char *arches; /* space-separated Go architectures that have these calls; NULL = all */
 	unsigned n_args;
 	struct profile_seccomp_arg args[1];
 };
@@ -67,8 +71,11 @@ extern const size_t profile_n_seccomp_rules;
 /* Is @name one of the syscalls the default profile lists (for any condition)? */
 bool profile_seccomp_lists(const char *name);
 
-/* Does @r apply to a container whose bounding set is @caps_mask? */
-bool profile_seccomp_rule_applies(const struct profile_seccomp_rule *r, uint64_t caps_mask);
+/* Does @r apply to a container whose bounding set is @caps_mask, on the Go architecture
+ * @goarch (NULL = the host's)?  Rules of calls another architecture alone has are left out,
+ * so no profile lists a name its own architectures lack. */
+bool profile_seccomp_rule_applies(const struct profile_seccomp_rule *r, uint64_t caps_mask,
+				  const char *goarch);
 
 /*
  * Seccomp architectures for a Go-style architecture name ("amd64", "arm64", "arm", "386",

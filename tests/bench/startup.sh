@@ -5,6 +5,8 @@
 # rtr-run's resident supervisor while a container sleeps.
 #
 #   tests/bench/startup.sh [RUNS]        (root; RTR_BUILDDIR defaults to ./build)
+#   RTR_RUN_BASE=/path/to/old/rtr-run tests/bench/startup.sh   (also times an older build
+#                                        in the same run: before/after of a change)
 #
 # Two bundles: "plain" (no seccomp; rtr-run gets --seccomp unconfined so that it does not
 # add its default) and "seccomp" (rtr's default profile, from --print-default-seccomp,
@@ -37,6 +39,10 @@ names=()
 add() { names+=("$1"); cmds+=("$2"); }
 add "rtr-run plain" "$RTR_RUN --name bench-rtr --seccomp unconfined $T/plain"
 add "rtr-run seccomp" "$RTR_RUN --name bench-rtr $T/seccomp"
+if [[ -n "${RTR_RUN_BASE:-}" ]]; then
+	add "base plain" "$RTR_RUN_BASE --name bench-base --seccomp unconfined $T/plain"
+	add "base seccomp" "$RTR_RUN_BASE --name bench-base $T/seccomp"
+fi
 have crun && add "crun plain" "crun run -b $T/plain bench-crun"
 have crun && add "crun seccomp" "crun run -b $T/seccomp bench-crun"
 have runc && add "runc plain" "runc run -b $T/plain bench-runc"
@@ -66,7 +72,8 @@ jq -s -r '[.[].results[]] as $r
 	"",
 	([$r[] | {key: .command, value: .median}] | from_entries) as $m
 	| (["plain", "seccomp"][] as $k
-	   | (if $m["crun " + $k] then "ratio rtr-run/crun  \($k): \($m["rtr-run " + $k] / $m["crun " + $k] * 100 | round / 100)" else empty end),
+	   | (if $m["base " + $k] then "ratio rtr-run/base  \($k): \($m["rtr-run " + $k] / $m["base " + $k] * 100 | round / 100)" else empty end),
+	     (if $m["crun " + $k] then "ratio rtr-run/crun  \($k): \($m["rtr-run " + $k] / $m["crun " + $k] * 100 | round / 100)" else empty end),
 	     (if $m["runc " + $k] then "ratio rtr-run/runc  \($k): \($m["rtr-run " + $k] / $m["runc " + $k] * 100 | round / 100)" else empty end))' \
 	"$T/ns.json" "$T/host.json"
 
@@ -93,6 +100,14 @@ wait_for 5 pgrep -P "$pid" || true
 sleep 0.5
 mem "$pid" "rtr-run supervisor (unconfined)"
 wait "$pid" || true
+if [[ -n "${RTR_RUN_BASE:-}" ]]; then
+	"$RTR_RUN_BASE" --name bench-base-mem "$T/sleep" &
+	pid=$!
+	wait_for 5 pgrep -P "$pid" || true
+	sleep 0.5
+	mem "$pid" "base rtr-run supervisor (default seccomp)"
+	wait "$pid" || true
+fi
 if have runc; then
 	runc run -b "$T/sleep" bench-runc-mem &
 	pid=$!
