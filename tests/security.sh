@@ -489,7 +489,7 @@ run "$RTR_RUN" --name sec-ping "$P" -- /probe syscall bind-port 80
 like "$out" "^bind-port=EACCES$" "  a value set by the bundle wins"
 is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$hostport" "  the host's value is untouched"
 
-# ==== capabilities and noNewPrivileges as the bundle says them (issue 11) ==============
+# ==== capabilities and noNewPrivileges as the bundle says them (issue 11) =====================
 # No process.capabilities means no capabilities and an absent noNewPrivileges means false
 # (OCI); rtr's defaults only take away: the default seccomp filter, masked paths.
 N=$(bundle_copy sec-bare)
@@ -591,7 +591,7 @@ run "$RTR_RUN" --seccomp "$T/cond-bad.json" "$B" -- /bin/true
 is "$rc" 125 "a bad minKernel: exit 125"
 like "$err" 'cond-bad.json: \.syscalls\[0\]\.includes\.minKernel: expected a kernel version' \
 	"  the message names the file and the field"
-=======
+
 # ---- default profile: new syscalls, socket families, the i386 ABI, syscall names ---------------
 
 # AF_ALG and AF_VSOCK are denied, their neighbours (AF_NFC 39, AF_KCM 41) are not.
