@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/prctl.h>
 
 #include "lib/cleanup.h"
+#include "lib/log.h"
 #include "lib/util.h"
 #include "caps.h"
 #include "caps-names.h"
@@ -187,6 +189,37 @@ static int set_flags(cap_t t, cap_flag_t flag, const int *v, size_t n, const cha
 	return 0;
 }
 
+/* The ambient capabilities the kernel will raise: those both permitted and inheritable.
+ * `runc spec` and `crun spec` list ambient capabilities that are not inheritable; like
+ * runc and crun, raise what the kernel allows and skip the rest, with one warning. */
+static uint64_t ambient_raisable(const struct rtr_caps *k)
+{
+	uint64_t want = to_mask(k->ambient, k->n_ambient), ok, skipped;
+	char names[512] = "";
+	size_t len = 0;
+
+	ok = want & to_mask(k->permitted, k->n_permitted) &
+	     to_mask(k->inheritable, k->n_inheritable);
+	skipped = want & ~ok;
+	if (!skipped)
+		return ok;
+	for (int cap = 0; cap < 64 && len < sizeof(names); cap++) {
+		_cleanup_(cap_name_freep) char *name = NULL;
+
+		if (!(skipped & (UINT64_C(1) << cap)))
+			continue;
+		name = cap_to_name(cap);
+		for (char *q = name; q && *q; q++)
+			*q = (char)toupper((unsigned char)*q);
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "",
+					name ? name : "?");
+	}
+	log_warn("process.capabilities.ambient: not raising %s: an ambient capability must "
+		 "also be permitted and inheritable",
+		 names);
+	return ok;
+}
+
 static int caps_prepare_state(struct rtr_container *c, struct rtr_err *err)
 {
 	const struct rtr_caps *k = &c->spec->process.caps;
@@ -225,21 +258,8 @@ static int caps_prepare_state(struct rtr_container *c, struct rtr_err *err)
 		}
 	}
 	st->bounding = to_mask(k->bounding, k->n_bounding);
-	st->ambient = to_mask(k->ambient, k->n_ambient);
+	st->ambient = ambient_raisable(k);
 	st->sys_admin = set_has(k->effective, k->n_effective, CAP_SYS_ADMIN);
-	/* The kernel refuses an ambient capability that is not both permitted and
-	 * inheritable; say so now instead of failing inside the container. */
-	for (size_t i = 0; i < k->n_ambient; i++)
-		if (!set_has(k->permitted, k->n_permitted, k->ambient[i]) ||
-		    !set_has(k->inheritable, k->n_inheritable, k->ambient[i])) {
-			_cleanup_(cap_name_freep) char *name = cap_to_name(k->ambient[i]);
-
-			return rtr_err_set(
-			    err, EINVAL,
-			    "process.capabilities.ambient: %s must also be permitted "
-			    "and inheritable",
-			    name ? name : "?");
-		}
 	return 0;
 }
 

@@ -104,6 +104,24 @@ bool filter_syscall_known(const char *name)
 	return name && seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
 }
 
+int filter_kernel_version(const char *s, uint32_t *ret_version)
+{
+	unsigned long major, minor;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	major = strtoul(s, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9' || major > 0xffff || errno)
+		return -EINVAL;
+	minor = strtoul(end + 1, &end, 10);
+	if (minor > 0xffff || errno || (*end && *end != '.' && *end != '-' && *end != '+'))
+		return -EINVAL;
+	*ret_version = (uint32_t)(major << 16 | minor);
+	return 0;
+}
+
 void filter_spec_free(struct rtr_seccomp *sc)
 {
 	if (!sc)
@@ -115,6 +133,8 @@ void filter_spec_free(struct rtr_seccomp *sc)
 	for (size_t i = 0; sc->syscalls && i < sc->n_syscalls; i++) {
 		strv_free(sc->syscalls[i].names);
 		free(sc->syscalls[i].args);
+		strv_free(sc->syscalls[i].includes.arches);
+		strv_free(sc->syscalls[i].excludes.arches);
 	}
 	free(sc->syscalls);
 	free(sc);

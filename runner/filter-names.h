@@ -20,6 +20,9 @@ int filter_arch_from_name(const char *name, uint32_t *ret_arch);     /* SCMP_ARC
  * flag it does not apply (the filter refuses those). */
 int filter_flag_from_name(const char *name, unsigned int *ret_flag);
 bool filter_syscall_known(const char *name);
+/* "MAJOR.MINOR[.anything]" (a profile's minKernel, uname's release) -> (MAJOR << 16) |
+ * MINOR; -EINVAL when it does not start that way. */
+int filter_kernel_version(const char *s, uint32_t *ret_version);
 
 /* Frees every string and array of @sc, then @sc; NULL is fine. */
 void filter_spec_free(struct rtr_seccomp *sc);

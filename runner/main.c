@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 		opts_free(&o);
 		return r > 0 ? 0 : EXIT_RUNTIME;
 	}
-	log_set_verbose(o.verbose);
+	log_set_verbose(o.quiet ? -1 : o.verbose);
 	if (o.print_default_seccomp) {
 		r = filter_print_default();
 		opts_free(&o);

@@ -54,6 +54,7 @@ static const struct opt_def defs[] = {
     {"help", 'h', OPT_HELP, 0, NULL},
     {"version", 'V', OPT_VERSION, 0, NULL},
     {"verbose", 'v', OPT_COUNT, offsetof(struct rtr_opts, verbose), NULL},
+    {"quiet", 'q', OPT_BOOL, offsetof(struct rtr_opts, quiet), NULL},
     /* core */
     S("name", name, "NAME"),
     S("hostname", hostname, "NAME"),

@@ -19,6 +19,7 @@ struct rtr_opts {
 	char *bundle;
 	char **cmd; /* after "--"; NULL = keep process.args (minus the entrypoint part) */
 	int verbose;
+	bool quiet; /* warnings off */
 
 	/* core (options.c) */
 	char *name;

@@ -21,6 +21,7 @@
 #include "lib/util.h"
 #include "filter-names.h"
 #include "filter.h"
+#include "seccomp-cond.h"
 #ifndef RTR_SECCOMP_GEN
 #include "seccomp-default.h" /* generated: the default profile compiled at build time */
 #else
@@ -131,7 +132,7 @@ static int default_seccomp(uint64_t caps_mask, struct rtr_seccomp **ret)
 	return 0;
 }
 
-static __attribute__((unused)) uint64_t bounding_mask(const struct rtr_spec *s)
+static uint64_t bounding_mask(const struct rtr_spec *s)
 {
 	uint64_t m = 0;
 
@@ -173,7 +174,9 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 		return 0;
 	}
 
-	want_default = streq(o->seccomp, "default") || (s->ext.default_profile && !s->lx.seccomp);
+	/* A bundle without linux.seccomp gets rtr's default filter: a default that only
+	 * takes away (--seccomp unconfined turns it off). */
+	want_default = streq(o->seccomp, "default") || !s->lx.seccomp;
 	if (!want_default)
 		return 0;
 	r = default_seccomp(bounding_mask(s), &sc);
@@ -626,7 +629,9 @@ static uint64_t filter_hash(const struct rtr_seccomp *sc)
 
 int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 {
-	const struct rtr_seccomp *sc = c->spec->lx.seccomp;
+	const struct rtr_seccomp *spec_sc = c->spec->lx.seccomp, *sc = spec_sc;
+	_cleanup_free_ struct rtr_seccomp_syscall *rules = NULL;
+	struct rtr_seccomp view;
 	struct rtr_seccomp_filter *f;
 	int r;
 
@@ -642,6 +647,13 @@ int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 			return rtr_err_set(
 			    err, ENOTSUP,
 			    "linux.seccomp.syscalls[%zu]: SCMP_ACT_NOTIFY is not supported", i);
+	/* A profile's includes/excludes (caps, arches, minKernel) hold or not for the final
+	 * bounding set: only the rules that hold are compiled (and hashed). */
+	r = filter_cond_select(spec_sc, bounding_mask(c->spec), &view);
+	if (r < 0)
+		return r;
+	rules = view.syscalls;
+	sc = &view;
 
 	f = calloc(1, sizeof(*f));
 	if (!f)

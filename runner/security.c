@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The security options that are neither capabilities (caps.c) nor seccomp (seccomp.c):
- * the default profile of bare bundles, --privileged, --no-new-privileges, --userns,
+ * rtr's defaults for absent fields, --privileged, --no-new-privileges, --userns,
  * --device, the uid/gid maps of a new user namespace, and masked / read-only paths.
  */
 #include <dirent.h>
@@ -46,38 +46,6 @@ static int strv_from_const(const char *const *v, char ***ret)
 		}
 	}
 	*ret = n;
-	return 0;
-}
-
-static int caps_vec(const char *const *names, int **ret, size_t *ret_n)
-{
-	size_t n = 0;
-	int *v;
-
-	while (names[n])
-		n++;
-	v = calloc(n ? n : 1, sizeof(int));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (caps_from_name(names[i], &v[i]) < 0) {
-			free(v);
-			return -EINVAL;
-		}
-	*ret = v;
-	*ret_n = n;
-	return 0;
-}
-
-static int default_caps(struct rtr_caps *k)
-{
-	int r;
-
-	spec_caps_free(k);
-	if ((r = caps_vec(profile_caps, &k->bounding, &k->n_bounding)) < 0 ||
-	    (r = caps_vec(profile_caps, &k->effective, &k->n_effective)) < 0 ||
-	    (r = caps_vec(profile_caps, &k->permitted, &k->n_permitted)) < 0)
-		return r;
 	return 0;
 }
 
@@ -406,19 +374,14 @@ static int make_privileged(struct rtr_spec *s)
 	return add_host_devices(s);
 }
 
-/* rtr's defaults may only take away: caps for a bare bundle, masked and read-only paths
- * and device rules where the bundle names none. */
-static int apply_defaults(struct rtr_spec *s, struct rtr_err *err)
+/* rtr's defaults may only take away: masked and read-only paths and device rules where
+ * the bundle names none (the default seccomp filter is seccomp.c's).  What the bundle says
+ * about capabilities and noNewPrivileges is never overridden: no process.capabilities
+ * means none, an absent noNewPrivileges means false (the OCI meaning). */
+static int apply_defaults(struct rtr_spec *s)
 {
 	int r;
 
-	if (s->ext.default_profile) {
-		r = default_caps(&s->process.caps);
-		if (r < 0)
-			return rtr_err_set(err, -r, "default capabilities: %s", strerror(-r));
-		s->process.caps_set = true;
-		s->process.no_new_privileges = true;
-	}
 	if (!s->lx.masked_paths_set) {
 		r = strv_from_const(profile_masked_paths, &s->lx.masked_paths);
 		if (r < 0)
@@ -443,8 +406,7 @@ int security_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct 
 
 	if (r < 0)
 		return r;
-	s->ext.default_profile = !s->process.caps_set && !s->lx.seccomp;
-	r = o->privileged ? make_privileged(s) : apply_defaults(s, err);
+	r = o->privileged ? make_privileged(s) : apply_defaults(s);
 	if (r < 0)
 		return r;
 	if (o->no_new_privileges)

@@ -4,8 +4,9 @@
 #include "container.h"
 #include "opts.h"
 
-/* --privileged, --no-new-privileges, --userns, --device, and the default profile for
- * bare bundles (caps, seccomp, masked and readonly paths): folded into the spec. */
+/* --privileged, --no-new-privileges, --userns, --device, and rtr's defaults for absent
+ * fields (masked and readonly paths, device rules; never capabilities or
+ * noNewPrivileges): folded into the spec. */
 int security_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_err *err);
 /* Parent: write uid_map/gid_map (setgroups deny) of the child. */
 int security_write_idmaps(const struct rtr_container *c, struct rtr_err *err);

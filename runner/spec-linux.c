@@ -23,6 +23,7 @@
 #include "config.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "caps-names.h"
 #include "filter-names.h"
 #include "limit-check.h"
 
@@ -494,6 +495,42 @@ static int parse_seccomp_arg(struct json_cur c, void *elem, struct rtr_err *err)
 	return 0;
 }
 
+/* "includes"/"excludes" of Docker's and Podman's profiles: typed here, evaluated by
+ * seccomp-cond.c once the container's capabilities are final. */
+static int parse_cond(struct json_cur c, struct rtr_seccomp_cond *cond, struct rtr_err *err)
+{
+	struct json_cur caps = json_member(&c, "caps"), mk = json_member(&c, "minKernel");
+	_cleanup_strv_free_ char **names = NULL;
+	const char *v;
+	size_t n;
+	int r = json_object(c, &n, err);
+
+	if (r <= 0)
+		return r;
+	r = json_strv(json_member(&c, "arches"), &cond->arches, err);
+	if (r < 0)
+		return r;
+	r = json_strv(caps, &names, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; names && names[i]; i++) {
+		int cap;
+
+		/* A newer profile may name a capability this libcap lacks: never held. */
+		if (caps_from_name(names[i], &cap) < 0 || cap < 0 || cap >= 64)
+			cond->unknown_cap = true;
+		else
+			cond->caps |= UINT64_C(1) << cap;
+	}
+	r = json_str(mk, &v, err);
+	if (r < 0)
+		return r;
+	if (r > 0 && filter_kernel_version(v, &cond->min_kernel) < 0)
+		return json_error(mk, err,
+				  "expected a kernel version \"MAJOR.MINOR\", got \"%.32s\"", v);
+	return 0;
+}
+
 static int parse_syscall(struct json_cur c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
@@ -521,6 +558,12 @@ static int parse_syscall(struct json_cur c, void *elem, struct rtr_err *err)
 	if (r < 0)
 		return r;
 	r = spec_fields(c, f, ELEMENTSOF(f), sc, err);
+	if (r < 0)
+		return r;
+	r = parse_cond(json_member(&c, "includes"), &sc->includes, err);
+	if (r < 0)
+		return r;
+	r = parse_cond(json_member(&c, "excludes"), &sc->excludes, err);
 	if (r < 0)
 		return r;
 	return spec_objects(json_member(&c, "args"), sizeof(struct rtr_seccomp_arg),

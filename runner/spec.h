@@ -204,6 +204,16 @@ struct rtr_seccomp_arg {
 	int op; /* enum scmp_compare, resolved at parse time */
 };
 
+/* A rule's "includes" or "excludes" in Docker's and Podman's profile format (not OCI),
+ * typed once by the parser; seccomp-cond.c evaluates it as Docker does, against the
+ * container's final bounding set, the architecture and the running kernel. */
+struct rtr_seccomp_cond {
+	uint64_t caps;	     /* bit N = capability N */
+	bool unknown_cap;    /* names a capability this system does not know (never held) */
+	char **arches;	     /* Go architecture names ("amd64"), NULL-terminated; NULL = none */
+	uint32_t min_kernel; /* (major << 16) | minor; 0 = none */
+};
+
 struct rtr_seccomp_syscall {
 	char **names;	 /* NULL-terminated */
 	uint32_t action; /* SCMP_ACT_* base, resolved at parse time */
@@ -211,6 +221,7 @@ struct rtr_seccomp_syscall {
 	uint32_t errno_ret;
 	struct rtr_seccomp_arg *args;
 	size_t n_args;
+	struct rtr_seccomp_cond includes, excludes;
 };
 
 struct rtr_seccomp {
@@ -301,9 +312,6 @@ struct rtr_ext {
 	bool memory_high_set;
 	uint64_t memory_high; /* cgroup v2 memory.high in bytes; UINT64_MAX = "max" */
 	char *cgroup_parent;  /* normalized relative path ("a/b"), NULL = RTR_CGROUP_PARENT */
-	/* security (security.c): a bare bundle (no process.capabilities, no linux.seccomp)
-	 * gets rtr's default profile (lib/profile.h). */
-	bool default_profile;
 	/* Where each setting came from (settings.c's enum src, by table index), so the
 	 * checks that combine settings name the option or the annotation. */
 	unsigned char src[64];

@@ -237,9 +237,11 @@ file_is_static() {
 
 # make_bundle DIR [ARGS...]: DIR/rootfs (busybox + probe) and DIR/config.json running
 # ARGS (default: /bin/true) as root with new pid, mount, ipc, uts and network namespaces
-# and the usual mounts (proc, /dev tmpfs, devpts, /dev/shm, mqueue, sysfs).  It sets no
-# capabilities, seccomp or masked paths: a bare bundle, rtr's defaults apply.
-# Change it afterwards with bundle_jq.
+# and the usual mounts (proc, /dev tmpfs, devpts, /dev/shm, mqueue, sysfs).  Like the
+# bundles rtr-pull writes it gives Docker's default capabilities and noNewPrivileges; it
+# sets no seccomp or masked paths, so rtr's defaults for those apply.  A bare bundle
+# (no capabilities: none are given) is: bundle_jq DIR 'del(.process.capabilities,
+# .process.noNewPrivileges)'.  Change it afterwards with bundle_jq.
 make_bundle() {
 	local dir=$1
 	shift
@@ -259,7 +261,13 @@ make_bundle() {
 			"TERM=xterm",
 			"HOME=/root"
 		],
-		"cwd": "/"
+		"cwd": "/",
+		"capabilities": {
+			"bounding": $DOCKER_CAPS_JSON,
+			"effective": $DOCKER_CAPS_JSON,
+			"permitted": $DOCKER_CAPS_JSON
+		},
+		"noNewPrivileges": true
 	},
 	"root": { "path": "rootfs", "readonly": false },
 	"hostname": "rtr-test",
@@ -285,6 +293,11 @@ make_bundle() {
 }
 EOF
 }
+
+# Docker's default capability set (what rtr-pull writes into every bundle).
+DOCKER_CAPS_JSON='["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD",
+	"CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+	"CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]'
 
 # bundle_jq DIR FILTER [JQ-ARGS...]: edits DIR/config.json in place with jq, e.g.
 #   bundle_jq "$T/b" '.process.env += ["A=1"]'

@@ -31,8 +31,9 @@ bundle_copy() {
 
 # ---- the default profile --------------------------------------------------------------
 
+# Capabilities as the bundle says them (make_bundle writes Docker's set, as rtr-pull does).
 run "$RTR_RUN" "$B" -- /probe caps
-is "$rc" 0 "bare bundle runs"
+is "$rc" 0 "bundle with Docker's capabilities runs"
 is "$(field CapEff)" "$DOCKER_CAPS" "CapEff is Docker's default set"
 is "$(field CapPrm)" "$DOCKER_CAPS" "CapPrm is Docker's default set"
 is "$(field CapBnd)" "$DOCKER_CAPS" "CapBnd is Docker's default set"
@@ -144,11 +145,12 @@ is "$(field CapBnd)" 0000000000000401 "config.json bounding set"
 is "$(field CapAmb)" 0000000000000400 "config.json ambient set survives exec as uid 1000"
 is "$(field CapEff)" 0000000000000400 "effective = ambient after exec as uid 1000"
 is "$(field CapInh)" 0000000000000400 "config.json inheritable set"
-is "$(field Seccomp)" 0 "a bundle with capabilities but no seccomp gets no filter"
-bundle_jq "$C" '.process.capabilities.ambient = ["CAP_CHOWN"]'
-run "$RTR_RUN" "$C" -- /bin/true
-is "$rc" 125 "ambient capability not permitted+inheritable: exit 125"
-like "$err" 'ambient: CAP_CHOWN|ambient: cap_chown' "the message names it"
+is "$(field Seccomp)" 2 "a bundle with capabilities but no seccomp gets rtr's default filter"
+bundle_jq "$C" '.process.capabilities.ambient += ["CAP_CHOWN"]'
+run "$RTR_RUN" "$C" -- /probe caps
+is "$rc" 0 "ambient capability not permitted+inheritable: skipped, as runc and crun do"
+is "$(field CapAmb)" 0000000000000400 "the raisable ambient capability is still raised"
+like "$err" 'ambient: not raising CAP_CHOWN: ' "one warning names the skipped capability"
 bundle_jq "$C" '.process.capabilities.bounding = ["CAP_NOT_REAL"]'
 run "$RTR_RUN" "$C" -- /bin/true
 is "$rc" 125 "unknown capability in config.json: exit 125"
@@ -486,6 +488,109 @@ bundle_jq "$P" '.linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "1024"}'
 run "$RTR_RUN" --name sec-ping "$P" -- /probe syscall bind-port 80
 like "$out" "^bind-port=EACCES$" "  a value set by the bundle wins"
 is "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" "$hostport" "  the host's value is untouched"
+
+# ==== capabilities and noNewPrivileges as the bundle says them (issue 11) =====================
+# No process.capabilities means no capabilities and an absent noNewPrivileges means false
+# (OCI); rtr's defaults only take away: the default seccomp filter, masked paths.
+N=$(bundle_copy sec-bare)
+bundle_jq "$N" 'del(.process.capabilities, .process.noNewPrivileges)'
+run "$RTR_RUN" "$N" -- /bin/sh -c '/probe caps; /probe read /proc/timer_list; /probe syscall keyctl'
+is "$rc" 0 "bare bundle runs"
+is "$(field CapEff):$(field CapPrm):$(field CapBnd)" \
+	0000000000000000:0000000000000000:0000000000000000 "bare bundle: no capabilities at all"
+is "$(field CapInh):$(field CapAmb)" 0000000000000000:0000000000000000 "  none inheritable or ambient"
+is "$(field NoNewPrivs)" 0 "  noNewPrivileges absent: no_new_privs not set"
+is "$(field Seccomp)" 2 "  rtr's default seccomp filter is still loaded (before the capabilities go)"
+is "$(field keyctl)" EPERM "  and denies keyctl"
+is "$(field bytes)" 0 "  masked paths still apply (/proc/timer_list reads empty)"
+run "$RTR_RUN" --user 1000:1000 "$N" -- /probe caps
+is "$rc:$(field Seccomp):$(field NoNewPrivs)" 0:2:0 "bare bundle as uid 1000: filter loaded, no no_new_privs"
+run "$RTR_RUN" --seccomp unconfined "$N" -- /probe caps
+is "$(field Seccomp)" 0 "bare bundle, --seccomp unconfined: no filter"
+bundle_jq "$N" '.process.noNewPrivileges = false'
+run "$RTR_RUN" "$N" -- /probe caps
+is "$(field NoNewPrivs):$(field CapBnd)" 0:0000000000000000 "explicit noNewPrivileges false is honoured"
+run "$RTR_RUN" --user 1000:1000 "$N" -- /suid-probe uid
+is "$(field euid)" 0 "  a setuid binary works without no_new_privs"
+bundle_jq "$N" '.process.noNewPrivileges = true'
+run "$RTR_RUN" "$N" -- /probe caps
+is "$(field NoNewPrivs):$(field Seccomp)" 1:2 "noNewPrivileges true without capabilities"
+run "$RTR_RUN" --cap-add NET_ADMIN "$N" -- /probe caps
+is "$(field CapBnd)" 0000000000001000 "--cap-add on a bare bundle adds to nothing"
+
+# ==== seccomp profile conditions: includes / excludes (issue 11) ================================
+# Docker's and Podman's profile files make rules depend on the container's bounding set, the
+# architecture and the kernel.  Podman's own default profile (containers-common):
+PODMAN_PROFILE=/usr/share/containers/seccomp.json
+if [[ -r $PODMAN_PROFILE ]]; then
+	probes='for s in bpf perf_event_open open_by_handle_at sethostname; do /probe syscall $s; done'
+	run "$RTR_RUN" --seccomp "$PODMAN_PROFILE" "$B" -- /bin/sh -c "$probes"
+	is "$rc" 0 "Podman's profile without CAP_SYS_ADMIN: runs"
+	is "$(field bpf):$(field perf_event_open)" EPERM:EPERM \
+		"  bpf, perf_event_open denied (their allow rule includes CAP_SYS_ADMIN)"
+	is "$(field open_by_handle_at)" EPERM "  open_by_handle_at denied (needs CAP_DAC_READ_SEARCH)"
+	run "$RTR_RUN" --seccomp "$PODMAN_PROFILE" --cap-add SYS_ADMIN "$B" -- /bin/sh -c "$probes"
+	is "$(field bpf):$(field perf_event_open)" EINVAL:EFAULT \
+		"  with CAP_SYS_ADMIN: bpf, perf_event_open reach the kernel"
+	is "$(field sethostname)" ok "  with CAP_SYS_ADMIN: sethostname works"
+	is "$(field open_by_handle_at)" EPERM "  still no open_by_handle_at without CAP_DAC_READ_SEARCH"
+	run "$RTR_RUN" --seccomp "$PODMAN_PROFILE" --cap-add DAC_READ_SEARCH "$B" -- /probe syscall open_by_handle_at
+	is "$(field open_by_handle_at)" EFAULT "  with CAP_DAC_READ_SEARCH: open_by_handle_at reaches the kernel"
+	# Podman allows unshare to everyone; Docker's profile allows it only with
+	# CAP_SYS_ADMIN.  The same file with Docker's rule for unshare:
+	jq '.syscalls |= map(.names -= ["unshare"]) | .syscalls += [{names: ["unshare"],
+		action: "SCMP_ACT_ALLOW", includes: {caps: ["CAP_SYS_ADMIN"]}}]' \
+		"$PODMAN_PROFILE" >"$T/docker-unshare.json"
+	run "$RTR_RUN" --seccomp "$T/docker-unshare.json" "$B" -- /bin/sh -c 'unshare -U true; echo unshare=$?'
+	is "$(field unshare)" 1 "Docker's unshare rule without CAP_SYS_ADMIN: unshare -U is denied"
+	run "$RTR_RUN" --seccomp "$T/docker-unshare.json" --cap-add SYS_ADMIN "$B" -- \
+		/bin/sh -c 'unshare -U true; echo unshare=$?'
+	is "$(field unshare)" 0 "  with CAP_SYS_ADMIN: allowed"
+else
+	skip "Podman's seccomp profile" "no $PODMAN_PROFILE (golang-github-containers-common)"
+fi
+
+# Architectures and kernel versions.
+case $(uname -m) in
+x86_64) host_goarch=amd64 other=s390x ;;
+aarch64) host_goarch=arm64 other=amd64 ;;
+*) host_goarch=$(uname -m) other=amd64 ;;
+esac
+cat >"$T/cond.json" <<EOF
+{
+	"defaultAction": "SCMP_ACT_ALLOW",
+	"syscalls": [
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 28,
+		  "includes": { "arches": ["$other", "x32"] } },
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13,
+		  "includes": { "minKernel": "99.0" } },
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 30,
+		  "excludes": { "minKernel": "3.0" } },
+		{ "names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 31,
+		  "excludes": { "arches": ["$host_goarch"] } },
+		{ "names": ["keyctl"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5,
+		  "includes": { "minKernel": "3.0", "arches": ["$host_goarch"], "caps": ["CAP_CHOWN"] } },
+		{ "names": ["socket"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5,
+		  "excludes": { "caps": ["CAP_NOT_KNOWN_HERE"] } },
+		{ "names": ["add_key"], "action": "SCMP_ACT_ERRNO", "errnoRet": 5,
+		  "includes": { "caps": ["CAP_NOT_KNOWN_HERE"] } }
+	]
+}
+EOF
+run "$RTR_RUN" --seccomp "$T/cond.json" "$B" -- /bin/sh -c \
+	'/probe syscall mkdir /tmp/cond-dir; /probe syscall keyctl; /probe syscall socket-inet; /probe syscall add_key'
+is "$rc" 0 "profile with arch and kernel conditions: runs"
+is "$(field mkdir)" ok "  rules for another arch, a newer kernel, excluded kernels or this arch: none applies"
+is "$(field keyctl)" EIO "  a rule whose arch, minKernel and caps all hold applies"
+is "$(field socket-inet)" EIO "  an excluded capability unknown here is never held: the rule applies"
+is "$(field add_key)" ok "  an included capability unknown here is never held: the rule does not apply"
+run "$RTR_RUN" --seccomp "$T/cond.json" --cap-drop CHOWN "$B" -- /probe syscall keyctl
+is "$(field keyctl)" ok "  the same rule without CAP_CHOWN (after --cap-drop) does not"
+jq '.syscalls[0].includes.minKernel = "new"' "$T/cond.json" >"$T/cond-bad.json"
+run "$RTR_RUN" --seccomp "$T/cond-bad.json" "$B" -- /bin/true
+is "$rc" 125 "a bad minKernel: exit 125"
+like "$err" 'cond-bad.json: \.syscalls\[0\]\.includes\.minKernel: expected a kernel version' \
+	"  the message names the file and the field"
 
 # ---- default profile: new syscalls, socket families, the i386 ABI, syscall names ---------------
 

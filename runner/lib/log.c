@@ -105,7 +105,7 @@ static __attribute__((format(printf, 2, 0))) void vlog(const char *level, const 
 	}
 
 LOG_FN(log_error, NULL, -1)
-LOG_FN(log_warn, "warning: ", -1)
+LOG_FN(log_warn, "warning: ", 0) /* -1: quiet */
 LOG_FN(log_info, NULL, 1)
 LOG_FN(log_debug, "debug: ", 2)
 

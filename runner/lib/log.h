@@ -37,7 +37,7 @@ int rtr_err_prefix(struct rtr_err *e, int r, const char *prefix);
 /* Program name ("rtr-run") and, once known, the container name used as prefix. */
 void log_init(const char *program);
 void log_set_container(const char *name);
-void log_set_verbose(int level);
+void log_set_verbose(int level); /* -1 quiet (errors only), 0 normal, 1 info, 2 debug */
 int log_get_verbose(void);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
