@@ -366,7 +366,7 @@ static int diff_ids(struct archive *a, struct rtr_err *err)
 	int r = image_config_diff_ids(a->config, a->config_len, a->n_layers, &ids, err);
 
 	if (r < 0)
-		return pull_err_wrap(err, -r, "image config");
+		return rtr_err_wrap(err, -r, "image config");
 	for (size_t i = 0; ids && i < a->n_layers; i++)
 		a->layers[i].diff_id = TAKE_PTR(ids[i]);
 	return 0;
@@ -429,7 +429,7 @@ static int docker_pick(struct archive *a, struct json_cur root, size_t n, struct
 		_cleanup_strv_free_ char **t = NULL;
 		int r = json_strv(json_member(&e, "RepoTags"), &t, err);
 		if (r < 0)
-			return pull_err_wrap(err, EINVAL, "%s: manifest.json", a->source);
+			return rtr_err_wrap(err, EINVAL, "%s: manifest.json", a->source);
 		for (size_t k = 0; a->o->tag && t && t[k]; k++)
 			if (tag_matches(t[k], a->o->tag) && !img.node) {
 				img = e;
@@ -524,7 +524,7 @@ static int open_docker(struct archive *a, struct rtr_err *err)
 		return r;
 	r = json_parse(buf, len, RTR_PULL_MAX_ARCHIVE_JSON_BYTES, &j, err);
 	if (r < 0)
-		return pull_err_wrap(err, -r, "%s: manifest.json", a->source);
+		return rtr_err_wrap(err, -r, "%s: manifest.json", a->source);
 	root = json_root(j);
 	r = json_array(root, &n, err);
 	if (r <= 0 || n == 0)
@@ -587,14 +587,14 @@ static int oci_top(struct archive *a, const char *ref, struct odesc *ret, struct
 		return r;
 	r = image_index_parse(buf, len, &ix, err);
 	if (r < 0)
-		return pull_err_wrap(err, -r, "%s: index.json", a->source);
+		return rtr_err_wrap(err, -r, "%s: index.json", a->source);
 	if (ref)
 		r = image_index_find_ref(&ix, ref, &d, err);
 	else
 		r = image_index_choose(&ix, a->o->platform, &d, err);
 	if (r < 0) {
 		image_index_done(&ix);
-		return pull_err_wrap(err, -r, "%s", a->source);
+		return rtr_err_wrap(err, -r, "%s", a->source);
 	}
 	a->ref_name = d->ref_name ? strdup(d->ref_name) : ref ? strdup(ref) : NULL;
 	r = odesc_set(ret, d);
@@ -645,7 +645,7 @@ static int oci_manifest(struct archive *a, struct odesc *o, char **ret, size_t *
 			r = image_index_choose(&ix, a->o->platform, &d, err);
 		if (r < 0) {
 			image_index_done(&ix);
-			return pull_err_wrap(err, -r, "%s", a->source);
+			return rtr_err_wrap(err, -r, "%s", a->source);
 		}
 		r = odesc_set(o, d);
 		image_index_done(&ix);
@@ -677,7 +677,7 @@ static int oci_image(struct archive *a, const struct image_manifest *m, struct r
 			return -ENOMEM;
 		r = layer_compression_from_media_type(m->layers[i].media_type, &l->comp, err);
 		if (r < 0)
-			return pull_err_wrap(err, -r, "%s: layer %zu", a->source, i + 1);
+			return rtr_err_wrap(err, -r, "%s: layer %zu", a->source, i + 1);
 	}
 	return diff_ids(a, err);
 }
@@ -697,7 +697,7 @@ static int open_oci(struct archive *a, const char *ref, struct rtr_err *err)
 		goto out;
 	r = image_manifest_parse(mbuf, mlen, &m, err);
 	if (r < 0) {
-		r = pull_err_wrap(err, -r, "%s: manifest %s", a->source, o.digest);
+		r = rtr_err_wrap(err, -r, "%s: manifest %s", a->source, o.digest);
 		goto out;
 	}
 	a->manifest_digest = TAKE_PTR(o.digest);

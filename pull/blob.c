@@ -10,7 +10,7 @@
 
 #include "config.h"
 #include "pull/digest.h"
-#include "pull/error.h"
+#include "runner/lib/log.h"
 #include "pull/layer.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/util.h"
@@ -232,7 +232,7 @@ int blob_pull_layer(const struct blob_source *src, const struct image_desc *d, c
 	if (r >= 0)
 		r = check_diff_id(&s, diff_id, e);
 	if (r < 0 && e && !strstr(e->msg, d->digest))
-		pull_err_wrap(e, -r, "%s: layer %s", registry_ref(src->reg), d->digest);
+		rtr_err_wrap(e, -r, "%s: layer %s", registry_ref(src->reg), d->digest);
 	sink_done(&s, r >= 0);
 	layer_free(s.layer);
 	if (r >= 0)

@@ -476,7 +476,7 @@ static int image_parse(const struct bundle_image *img, struct image_settings *s,
 
 	r = json_parse(img->config_json, img->config_len, RTR_IMAGE_CONFIG_MAX_BYTES, &s->j, err);
 	if (r < 0)
-		return pull_err_wrap(err, -r, "image config");
+		return rtr_err_wrap(err, -r, "image config");
 	root = json_root(s->j);
 	cfg = json_member(&root, "config");
 	if ((r = json_strdup(json_member(&root, "architecture"), &s->arch, err)) < 0 ||
@@ -486,10 +486,10 @@ static int image_parse(const struct bundle_image *img, struct image_settings *s,
 	    (r = json_strdup(json_member(&cfg, "User"), &s->user, err)) < 0 ||
 	    (r = json_strdup(json_member(&cfg, "WorkingDir"), &s->workdir, err)) < 0 ||
 	    (r = json_strdup(json_member(&cfg, "StopSignal"), &s->stop, err)) < 0)
-		return pull_err_wrap(err, -r, "image config");
+		return rtr_err_wrap(err, -r, "image config");
 	s->labels = json_member(&cfg, "Labels");
 	if (json_present(s->labels) && (r = json_object(s->labels, &s->n_labels, err)) < 0)
-		return pull_err_wrap(err, -r, "image config");
+		return rtr_err_wrap(err, -r, "image config");
 	return 0;
 }
 

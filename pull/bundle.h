@@ -22,7 +22,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "pull/error.h"
 #include "runner/lib/log.h"
 
 struct bundle;

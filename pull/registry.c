@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "pull/error.h"
+#include "runner/lib/log.h"
 #include "pull/reference.h"
 #include "pull/unpack.h"
 #include "runner/lib/cleanup.h"
@@ -42,8 +42,8 @@ static int prefix_err(const struct registry *g, struct rtr_err *e, int r, const 
 	if (!e || (mark && strstr(e->msg, mark)))
 		return r;
 	if (what)
-		return pull_err_wrap(e, -r, "%s: %s", g->refstr, what);
-	return pull_err_wrap(e, -r, "%s", g->refstr);
+		return rtr_err_wrap(e, -r, "%s: %s", g->refstr, what);
+	return rtr_err_wrap(e, -r, "%s", g->refstr);
 }
 
 /* ---- requests with authentication ---- */

@@ -54,7 +54,7 @@ static int remote_image(struct remote *rm, const struct remote_opts *o, struct r
 	if (r >= 0 && !rm->diff_ids)
 		r = rtr_err_set(e, EBADMSG, "no rootfs.diff_ids: the layers cannot be checked");
 	if (r < 0)
-		return pull_err_wrap(e, -r, "%s: image config", registry_ref(rm->reg));
+		return rtr_err_wrap(e, -r, "%s: image config", registry_ref(rm->reg));
 	return 0;
 }
 

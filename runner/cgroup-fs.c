@@ -328,43 +328,15 @@ int cg_path(const struct cg_host *h, int ctrl, const char *rel, char *buf, size_
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
-int cg_rel_append(char *buf, size_t n, const char *part)
-{
-	size_t len = strlen(buf);
-
-	while (*part) {
-		const char *e;
-		size_t l;
-
-		while (*part == '/')
-			part++;
-		if (!*part)
-			break;
-		e = strchrnul(part, '/');
-		l = (size_t)(e - part);
-		if ((l == 1 && part[0] == '.') || (l == 2 && part[0] == '.' && part[1] == '.'))
-			return -EINVAL;
-		if (len + l + 2 > n)
-			return -ENAMETOOLONG;
-		if (len)
-			buf[len++] = '/';
-		memcpy(buf + len, part, l);
-		len += l;
-		buf[len] = 0;
-		part = e;
-	}
-	return 0;
-}
-
 int cg_rel_for_name(const char *parent, const char *name, char *buf, size_t n)
 {
 	int r;
 
 	buf[0] = 0;
-	r = cg_rel_append(buf, n, parent ? parent : RTR_CGROUP_PARENT);
+	r = path_rel_append(buf, n, parent ? parent : RTR_CGROUP_PARENT);
 	if (r < 0)
 		return r;
-	return cg_rel_append(buf, n, name);
+	return path_rel_append(buf, n, name);
 }
 
 int cg_rel_lookup(const struct cg_host *h, const char *parent, const char *name, char *buf,

@@ -78,8 +78,6 @@ bool cg_has_hierarchy(const struct cg_host *h, int i);
 
 /* "/sys/fs/cgroup/memory/rtr/web" for hierarchy @ctrl (CG_V2 for the unified tree). */
 int cg_path(const struct cg_host *h, int ctrl, const char *rel, char *buf, size_t n);
-/* Appends "a//b/" to @buf as "a/b"; refuses "." and ".." components. */
-int cg_rel_append(char *buf, size_t n, const char *part);
 /* The relative path of container @name under @parent (NULL: RTR_CGROUP_PARENT). */
 int cg_rel_for_name(const char *parent, const char *name, char *buf, size_t n);
 /* Where the verbs find container @name: its CG_XATTR_AT record when it has one, else

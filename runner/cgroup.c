@@ -54,7 +54,7 @@ static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const cha
 	int r;
 
 	cg->rel[0] = 0;
-	r = cg_rel_append(cg->rel, n, base ? base : "");
+	r = path_rel_append(cg->rel, n, base ? base : "");
 	if (r == 0 && !parent && cp && *cp) {
 		if (strchr(cp, ':'))
 			return rtr_err_set(
@@ -63,15 +63,15 @@ static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const cha
 			    "not supported (give a path)",
 			    cp);
 		if (cp[0] != '/')
-			r = cg_rel_append(cg->rel, n, RTR_CGROUP_PARENT);
+			r = path_rel_append(cg->rel, n, RTR_CGROUP_PARENT);
 		cg->keep_len = strlen(cg->rel);
 		if (r == 0)
-			r = cg_rel_append(cg->rel, n, cp);
+			r = path_rel_append(cg->rel, n, cp);
 	} else if (r == 0) {
-		r = cg_rel_append(cg->rel, n, parent ? parent : RTR_CGROUP_PARENT);
+		r = path_rel_append(cg->rel, n, parent ? parent : RTR_CGROUP_PARENT);
 		cg->keep_len = strlen(cg->rel);
 		if (r == 0)
-			r = cg_rel_append(cg->rel, n, c->name);
+			r = path_rel_append(cg->rel, n, c->name);
 	}
 	if (r < 0 || !strchr(cg->rel, '/'))
 		return rtr_err_set(err, EINVAL, "cgroup path of %s: bad path (%s)", c->name,

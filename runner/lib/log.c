@@ -53,6 +53,20 @@ int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
 	return -code;
 }
 
+int rtr_err_wrap(struct rtr_err *e, int code, const char *fmt, ...)
+{
+	char saved[RTR_ERR_MSG_MAX], pre[RTR_ERR_MSG_MAX];
+	va_list ap;
+
+	if (!e)
+		return -code;
+	memcpy(saved, e->msg, sizeof(saved));
+	va_start(ap, fmt);
+	vsnprintf(pre, sizeof(pre), fmt, ap);
+	va_end(ap);
+	return rtr_err_set(e, code, "%s: %.*s", pre, (int)(sizeof(saved) - strlen(pre) - 3), saved);
+}
+
 int rtr_err_prefix(struct rtr_err *e, int r, const char *prefix)
 {
 	char msg[RTR_ERR_MSG_MAX];

@@ -32,6 +32,10 @@ int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
 /* The one way to add context to an error some callee filled: "@prefix: MESSAGE" (the
  * message strerror(r) when @e holds none); nothing is added when the message already
  * starts with "@prefix:".  Returns the negative errno of @e. */
+/* "PREFIX: old message" into @e (NULL allowed), always, with code @code; the one way a
+ * caller adds the input it was reading to a message from below.  Returns -code. */
+int rtr_err_wrap(struct rtr_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 int rtr_err_prefix(struct rtr_err *e, int r, const char *prefix);
 
 /* Program name ("rtr-run") and, once known, the container name used as prefix. */
