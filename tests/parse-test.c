@@ -19,22 +19,7 @@
 #include "lib/util.h"
 #include "names.h"
 #include "settings.h"
-
-static int n_test, n_failed;
-
-static void __attribute__((format(printf, 2, 3))) check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_test++;
-	if (!cond)
-		n_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "tap.h"
 
 static void test_size(void)
 {
@@ -273,6 +258,5 @@ int main(void)
 	test_addr();
 	test_bind();
 	test_settings();
-	printf("1..%d\n", n_test);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }

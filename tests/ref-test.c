@@ -10,22 +10,7 @@
 #include <string.h>
 
 #include "pull/reference.h"
-
-static int n_test, n_failed;
-
-static void __attribute__((format(printf, 2, 3))) check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	n_test++;
-	if (!cond)
-		n_failed++;
-	printf("%s %d - ", cond ? "ok" : "not ok", n_test);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-}
+#include "tap.h"
 
 static int eq(const char *a, const char *b)
 {
@@ -123,6 +108,5 @@ int main(void)
 	check(ref_host_is_loopback("[::1]:5000"), "[::1]:5000 is loopback");
 	check(!ref_host_is_loopback("ghcr.io"), "ghcr.io is not");
 
-	printf("1..%d\n", n_test);
-	return n_failed ? 1 : 0;
+	return tap_done();
 }
