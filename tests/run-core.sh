@@ -91,17 +91,20 @@ is "$(grep signal= "$T/sig.out" | tr '\n' ' ')" "signal=TERM signal=USR1 signal=
 # org.rtr.stop-signal (the image's StopSignal, written by rtr-pull) or --stop-signal.
 cp "$B/config.json" "$T/config.orig"
 stop_case() { # stop_case WANT DESCRIPTION ANNOTATION [RTR-RUN OPTIONS...]
-	local want=$1 what=$2 ann=$3 pid
+	local want=$1 what=$2 ann=$3 pid out
 	shift 3
+	# a file of its own: under load the previous run's output can still land in a shared one
+	stop_n=$((${stop_n:-0} + 1))
+	out=$T/stop.$stop_n.out
 	bundle_jq "$B" '.annotations = {"org.rtr.stop-signal": $s}' --arg s "$ann"
-	"$RTR_RUN" --name rc-core "$@" "$B" /probe signals 1 >"$T/stop.out" 2>&1 &
+	"$RTR_RUN" --name rc-core "$@" "$B" /probe signals 1 >"$out" 2>&1 &
 	pid=$!
 	RTR_PIDS="$RTR_PIDS $pid"
-	wait_for 20 grep -q ready "$T/stop.out" || true
+	wait_for 20 grep -q ready "$out" || true
 	if [[ ${STOP_VERB:-} ]]; then "$RTR_RUN" stop rc-core >/dev/null 2>&1 || true; else kill -TERM "$pid"; fi
 	rc=0
 	wait "$pid" || rc=$?
-	is "$(grep signal= "$T/stop.out" || cat "$T/stop.out")" "signal=$want" "$what"
+	is "$(grep signal= "$out" || cat "$out")" "signal=$want" "$what"
 	cp "$T/config.orig" "$B/config.json"
 }
 stop_case "$(kill -l SIGRTMIN+3)" "org.rtr.stop-signal SIGRTMIN+3: delivered as that signal on SIGTERM" SIGRTMIN+3
