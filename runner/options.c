@@ -69,9 +69,6 @@ static const struct opt_def defs[] = {
     S("log-file", log_file, "FILE"),
     S("stop-signal", stop_signal, "SIGNAL"),
     S("stop-timeout", stop_timeout, "SECONDS"),
-    S("restart", restart, "POLICY"),
-    S("health-cmd", health_cmd, "CMD"),
-    S("health-interval", health_interval, "SECONDS"),
     V("ulimit", ulimits, "NAME=SOFT[:HARD]"),
     S("shm-size", shm_size, "SIZE"),
     /* security */

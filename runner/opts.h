@@ -35,9 +35,11 @@ struct rtr_opts {
 	char *log_file;
 	char *stop_signal;
 	char *stop_timeout;
+	/* no option yet: only org.rtr.restart and org.rtr.health-cmd are read (and listed as
+	 * not applied) until the supervisor implements them; an option that always fails
+	 * would only be advertised, not offered */
 	char *restart;
 	char *health_cmd;
-	char *health_interval;
 	char **ulimits; /* nofile=SOFT[:HARD] */
 	char *shm_size;
 

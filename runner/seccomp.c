@@ -312,34 +312,34 @@ static int filter_flags_of(const struct rtr_seccomp *sc, unsigned int *ret, stru
  * A profile whose default action allows (SCMP_ACT_ALLOW, SCMP_ACT_LOG) gets neither.
  */
 
-#define STUB_MAX_ABIS 16
+#define BOUND_MAX_ABIS 16
 #define X86_SOCKETCALL_NR 102
 #define SYS_SOCKET_CALL 1
 #define SYS_SOCKETPAIR_CALL 8
 #define X32_SYSCALL_BIT 0x40000000u
 #define ARM_PRIVATE_NR_BASE 0x0f0000u /* __ARM_NR_BASE: cacheflush, set_tls, ... */
 
-struct filter_stub_info {
+struct filter_bound_info {
 	uint32_t def; /* the filter's default action */
 	struct {
 		uint32_t arch;	/* SCMP_ARCH_* */
 		int64_t max_nr; /* highest number a listed name has on it; -1: none */
-	} abis[STUB_MAX_ABIS];
+	} abis[BOUND_MAX_ABIS];
 	size_t n_abis;
 	bool socket_open, socketpair_open; /* allowed with no argument condition */
 };
 
-static void stub_add_abi(struct filter_stub_info *in, uint32_t arch)
+static void bound_add_abi(struct filter_bound_info *in, uint32_t arch)
 {
 	for (size_t i = 0; i < in->n_abis; i++)
 		if (in->abis[i].arch == arch)
 			return;
-	if (in->n_abis < STUB_MAX_ABIS) /* more ABIs than exist: the rest get no bound */
+	if (in->n_abis < BOUND_MAX_ABIS) /* more ABIs than exist: the rest get no bound */
 		in->abis[in->n_abis++] = (typeof(in->abis[0])){.arch = arch, .max_nr = -1};
 }
 
 /* Raises each ABI's bound to the number @name has there. */
-static void stub_note_name(struct filter_stub_info *in, const char *name)
+static void bound_note_name(struct filter_bound_info *in, const char *name)
 {
 	for (size_t i = 0; i < in->n_abis; i++) {
 		int nr = seccomp_syscall_resolve_name_arch(in->abis[i].arch, name);
@@ -367,7 +367,7 @@ static void emit(struct bpf_buf *b, uint16_t code, uint32_t k, uint8_t jt, uint8
 /* The audit architecture the kernel reports for @arch and the range (lo, hi) of numbers
  * the ENOSYS rule covers there (hi 0: no upper end).  x32 shares x86-64's audit value
  * with numbers above X32_SYSCALL_BIT; ARM's private calls are not new ones. */
-static uint32_t stub_range(uint32_t arch, int64_t max_nr, uint32_t *ret_lo, uint32_t *ret_hi)
+static uint32_t bound_range(uint32_t arch, int64_t max_nr, uint32_t *ret_lo, uint32_t *ret_hi)
 {
 	*ret_lo = (uint32_t)max_nr;
 	*ret_hi = arch == SCMP_ARCH_X86_64 ? X32_SYSCALL_BIT
@@ -379,8 +379,8 @@ static uint32_t stub_range(uint32_t arch, int64_t max_nr, uint32_t *ret_lo, uint
 /* One block per audit architecture: "if arch == A { nr in a range: ENOSYS; i386's
  * socketcall checks } else next block"; every path that does not return jumps to the
  * end, where libseccomp's program starts. */
-static void stub_emit_block(struct bpf_buf *b, const struct filter_stub_info *in, uint32_t audit,
-			    unsigned *ja, unsigned *n_ja)
+static void bound_emit_block(struct bpf_buf *b, const struct filter_bound_info *in, uint32_t audit,
+			     unsigned *ja, unsigned *n_ja)
 {
 	unsigned start = b->n;
 	uint32_t calls[2];
@@ -392,7 +392,7 @@ static void stub_emit_block(struct bpf_buf *b, const struct filter_stub_info *in
 		uint32_t lo, hi;
 
 		if (in->abis[i].max_nr < 0 ||
-		    stub_range(in->abis[i].arch, in->abis[i].max_nr, &lo, &hi) != audit)
+		    bound_range(in->abis[i].arch, in->abis[i].max_nr, &lo, &hi) != audit)
 			continue;
 		if (hi) {
 			emit(b, BPF_JMP | BPF_JGT | BPF_K, lo, 0, 2);
@@ -423,21 +423,21 @@ static void stub_emit_block(struct bpf_buf *b, const struct filter_stub_info *in
 }
 
 /* Puts the prefix described above in front of the exported program in @f. */
-static int filter_prepend_stub(const struct filter_stub_info *in, struct rtr_seccomp_filter *f,
-			       struct rtr_err *err)
+static int filter_prepend_bound(const struct filter_bound_info *in, struct rtr_seccomp_filter *f,
+				struct rtr_err *err)
 {
 	/* per ABI at most: jeq, ld, two ranges of 3, socketcall 5, ja */
-	struct sock_filter insns[1 + STUB_MAX_ABIS * 14];
+	struct sock_filter insns[1 + BOUND_MAX_ABIS * 14];
 	struct bpf_buf b = {.insns = insns};
-	uint32_t audits[STUB_MAX_ABIS];
-	unsigned ja[STUB_MAX_ABIS], n_ja = 0;
+	uint32_t audits[BOUND_MAX_ABIS];
+	unsigned ja[BOUND_MAX_ABIS], n_ja = 0;
 	size_t n_audits = 0;
 	struct sock_filter *all;
 
 	if (in->def == SCMP_ACT_ALLOW || in->def == SCMP_ACT_LOG)
 		return 0;
 	for (size_t i = 0; i < in->n_abis; i++) {
-		uint32_t lo, hi, audit = stub_range(in->abis[i].arch, 0, &lo, &hi);
+		uint32_t lo, hi, audit = bound_range(in->abis[i].arch, 0, &lo, &hi);
 		bool seen = false;
 
 		for (size_t j = 0; j < n_audits; j++)
@@ -447,7 +447,7 @@ static int filter_prepend_stub(const struct filter_stub_info *in, struct rtr_sec
 	}
 	emit(&b, BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch), 0, 0);
 	for (size_t j = 0; j < n_audits; j++)
-		stub_emit_block(&b, in, audits[j], ja, &n_ja);
+		bound_emit_block(&b, in, audits[j], ja, &n_ja);
 	for (unsigned i = 0; i < n_ja; i++)
 		b.insns[ja[i]].k = b.n - ja[i] - 1;
 
@@ -510,7 +510,7 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 			  struct rtr_err *err)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
-	struct filter_stub_info stub = {0};
+	struct filter_bound_info bound = {0};
 	struct unknown_names unknown = {0};
 	uint32_t def;
 	int r;
@@ -519,8 +519,8 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 	ctx = seccomp_init(def);
 	if (!ctx)
 		return rtr_err_set(err, EINVAL, "linux.seccomp.defaultAction: not accepted");
-	stub.def = def;
-	stub_add_abi(&stub, seccomp_arch_native());
+	bound.def = def;
+	bound_add_abi(&bound, seccomp_arch_native());
 #ifdef RTR_SECCOMP_GEN
 	/* A binary tree: fewer instructions run per syscall with hundreds of rules.  It
 	 * costs several times libseccomp's compile time, so only the build pays it. */
@@ -538,7 +538,7 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 		if (r < 0 && r != -EEXIST)
 			return rtr_err_set(err, -r, "linux.seccomp.architectures: %s: %s",
 					   sc->architectures[i], strerror(-r));
-		stub_add_abi(&stub, arch);
+		bound_add_abi(&bound, arch);
 	}
 
 	for (size_t i = 0; i < sc->n_syscalls; i++) {
@@ -556,11 +556,11 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 					unknown_add(&unknown, name);
 				continue;
 			}
-			stub_note_name(&stub, name);
+			bound_note_name(&bound, name);
 			if (act == SCMP_ACT_ALLOW && sy->n_args == 0) {
-				stub.socket_open = stub.socket_open || streq(name, "socket");
-				stub.socketpair_open =
-				    stub.socketpair_open || streq(name, "socketpair");
+				bound.socket_open = bound.socket_open || streq(name, "socket");
+				bound.socketpair_open =
+				    bound.socketpair_open || streq(name, "socketpair");
 			}
 			/* libseccomp refuses rules that repeat the default action; they
 			 * are no-ops. */
@@ -575,7 +575,7 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 	r = export_bpf(ctx, f, err);
 	if (r < 0)
 		return r;
-	return filter_prepend_stub(&stub, f, err);
+	return filter_prepend_bound(&bound, f, err);
 }
 
 /* FNV-1a over everything that shapes the filter; names this libseccomp does not know are

@@ -106,15 +106,13 @@ static int p_init(const struct ctx *x, const char *v)
 	return 0;
 }
 
-/* Restart and health checks: refused on the command line, checked and listed as not
- * applied in a bundle (so a pulled image still runs). */
+/* Restart and health checks (annotations only for now): checked, then listed as not
+ * applied, so a pulled image still runs. */
 static int p_restart(const struct ctx *x, const char *v)
 {
 	const char *n = startswith(v, "on-failure:");
 	uint64_t max;
 
-	if (x->cli)
-		return rtr_err_set(x->err, ENOTSUP, "%s: not supported by this version", x->label);
 	if (!streq(v, "no") && !streq(v, "always") && !streq(v, "on-failure") &&
 	    !(n && parse_u64(n, UINT32_MAX, &max) == 0))
 		return bad(x, EINVAL, v, "expected no, always or on-failure[:N]");
@@ -123,8 +121,6 @@ static int p_restart(const struct ctx *x, const char *v)
 
 static int p_health(const struct ctx *x, const char *v)
 {
-	if (x->cli)
-		return rtr_err_set(x->err, ENOTSUP, "--health-cmd: not supported by this version");
 	if (!*v)
 		return bad(x, EINVAL, v, "must not be empty");
 	return strdup_replace(&x->s->ext.health_cmd, v) < 0 ? -ENOMEM : 1;
@@ -562,7 +558,6 @@ static const struct setting settings[] = {
 	{ "org.rtr.init", K_BOOL, O(init), p_init },
 	{ "org.rtr.restart", K_STR, O(restart), p_restart },
 	{ "org.rtr.health-cmd", K_STR, O(health_cmd), p_health },
-	{ NULL, K_STR, O(health_interval), p_health },
 
 	{ NULL, K_STR, O(memory), p_memory },
 	{ NULL, K_STR, O(memory_reservation), p_memory_reservation },

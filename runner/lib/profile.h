@@ -18,7 +18,7 @@
  * CAP_SYS_PTRACE (Docker allows them on kernels >= 4.8); mknod/mknodat of block devices
  * is refused by seccomp; the device cgroup allowlist has no "b *:* m" and no /dev/net/tun
  * (pass it with --device).  Two rules are not in these tables but in every filter
- * runner/seccomp.c compiles (see filter_stub there): syscalls newer than the profile
+ * runner/seccomp.c compiles (see filter_prepend_bound there): syscalls newer than the profile
  * fail with ENOSYS, and on the i386 ABI socketcall() cannot create the sockets socket()
  * may not.
  */
