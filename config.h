@@ -39,6 +39,9 @@
 /* Compiled seccomp programs by content (root only); emptied when it holds this many. */
 #define RTR_SECCOMP_CACHE_DIR RTR_RUN_DIR "/seccomp"
 #define RTR_SECCOMP_CACHE_MAX 64
+/* The supervisor drops its startup pages after this long without an event (a container
+ * that exits sooner never pays for it). */
+#define RTR_SUPERVISOR_SHED_MS 50
 /* Symlinks followed in one path inside a rootfs by the walk without openat2 (kernel: 40). */
 #define RTR_INROOT_MAX_SYMLINK_HOPS 40
 

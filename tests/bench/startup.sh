@@ -30,7 +30,8 @@ caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP
  "CAP_KILL","CAP_AUDIT_WRITE"]'
 for b in plain seccomp; do
 	bundle_jq "$T/$b" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c}
-		| .process.noNewPrivileges = true' --argjson c "$caps"
+		| .process.noNewPrivileges = true
+		| .linux.resources.memory.limit = 67108864' --argjson c "$caps"
 done
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -43,6 +44,8 @@ if [[ -n "${RTR_RUN_BASE:-}" ]]; then
 	add "base plain" "$RTR_RUN_BASE --name bench-base --seccomp unconfined $T/plain"
 	add "base seccomp" "$RTR_RUN_BASE --name bench-base $T/seccomp"
 fi
+# The kernel's floor: the same namespaces and the same /bin/true, no cgroup, no mounts.
+add "floor plain" "unshare -mpuinf --fork --root $T/plain/rootfs /bin/true"
 have crun && add "crun plain" "crun run -b $T/plain bench-crun"
 have crun && add "crun seccomp" "crun run -b $T/seccomp bench-crun"
 have runc && add "runc plain" "runc run -b $T/plain bench-runc"
@@ -74,7 +77,8 @@ jq -s -r '[.[].results[]] as $r
 	| (["plain", "seccomp"][] as $k
 	   | (if $m["base " + $k] then "ratio rtr-run/base  \($k): \($m["rtr-run " + $k] / $m["base " + $k] * 100 | round / 100)" else empty end),
 	     (if $m["crun " + $k] then "ratio rtr-run/crun  \($k): \($m["rtr-run " + $k] / $m["crun " + $k] * 100 | round / 100)" else empty end),
-	     (if $m["runc " + $k] then "ratio rtr-run/runc  \($k): \($m["rtr-run " + $k] / $m["runc " + $k] * 100 | round / 100)" else empty end))' \
+	     (if $m["runc " + $k] then "ratio rtr-run/runc  \($k): \($m["rtr-run " + $k] / $m["runc " + $k] * 100 | round / 100)" else empty end),
+	     (if $m["floor plain"] then "ratio rtr-run/floor \($k): \($m["rtr-run " + $k] / $m["floor plain"] * 100 | round / 100)" else empty end))' \
 	"$T/ns.json" "$T/host.json"
 
 # ---- memory of the resident supervisor -----------------------------------------------------
