@@ -17,10 +17,13 @@
 # Where the time goes (perf record -g over 60 starts of the plain bundle and strace -T, on
 # the 2-core x86-64 VM, kernel 6.18, hybrid cgroups; shares of rtr-run's CPU samples):
 #   namespaces  ~11 %  copy_net_ns is most of it (the floor pays it too); mount ns ~1 %
-#   seccomp     ~10 %  loading the default filter (1032-1277 BPF insns for x86_64, x86 and
-#                      x32): the kernel converts it to eBPF, JITs it and emulates it for its
-#                      per-syscall cache -- >= 1.2 ms per load measured alone; only a
-#                      smaller program would help (a range-merged allowlist ~2x smaller)
+#   seccomp     ~10 %  loading the default filter (1277 BPF insns, a binary tree over the
+#                      x86_64, x86 and x32 ABIs): 0.55 ms alone under load -- the kernel
+#                      converts it to eBPF, JITs it, and emulates it for every syscall
+#                      number to fill its allow cache.  As a linear list (736 insns) it
+#                      takes 1.0 ms (the emulation is quadratic), so every profile is now
+#                      compiled as a tree; without the x32 rules it would be 900 insns,
+#                      0.43 ms (kept: Docker's profile has them).
 #   cgroups     ~11 %  mkdir (7 %: each v1 hierarchy creates its control files) and rmdir
 #                      (4 %) in 9 v1 hierarchies on this host; one directory on pure v2.
 #                      Entering them no longer costs: the parent's write of the child's pid
