@@ -34,6 +34,14 @@
 #define RTR_HOOK_TIMEOUT_S 30
 /* Longest container name. */
 #define RTR_NAME_MAX 64
+/* rtr-run's run-time state on the host (a tmpfs: gone at reboot). */
+#define RTR_RUN_DIR "/run/rtr"
+/* Compiled seccomp programs by content (root only); emptied when it holds this many. */
+#define RTR_SECCOMP_CACHE_DIR RTR_RUN_DIR "/seccomp"
+#define RTR_SECCOMP_CACHE_MAX 64
+/* The supervisor drops its startup pages after this long without an event (a container
+ * that exits sooner never pays for it). */
+#define RTR_SUPERVISOR_SHED_MS 50
 /* Symlinks followed in one path inside a rootfs by the walk without openat2 (kernel: 40). */
 #define RTR_INROOT_MAX_SYMLINK_HOPS 40
 

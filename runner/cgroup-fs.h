@@ -116,12 +116,13 @@ int cg_freeze_rel(const struct cg_host *h, const char *rel, bool freeze);
 struct rtr_cgroup {
 	struct cg_host h;
 	char rel[PATH_MAX / 4];
-	int fd[_CG_MAX];  /* v1 container directories, -1 when absent */
-	int v2fd;	  /* the unified tree's container directory, -1 when absent */
-	int lock_fd;	  /* primary directory, flock()ed while the container lives */
-	bool owned;	  /* we created the directories: destroy removes them */
-	bool at_recorded; /* CG_XATTR_AT written on the parent */
-	size_t keep_len;  /* rel's prefix that is not ours to remove (base, parent) */
+	int fd[_CG_MAX];    /* v1 container directories, -1 when absent */
+	int tasks[_CG_MAX]; /* their "tasks" files, open for the child until it entered */
+	int v2fd;	    /* the unified tree's container directory, -1 when absent */
+	int lock_fd;	    /* primary directory, flock()ed while the container lives */
+	bool owned;	    /* we created the directories: destroy removes them */
+	bool at_recorded;   /* CG_XATTR_AT written on the parent */
+	size_t keep_len;    /* rel's prefix that is not ours to remove (base, parent) */
 	unsigned char made[_CG_MAX + 1]; /* [i + 1]: ancestors of rel created in hierarchy i */
 	bool mem_limit_set;
 	uint64_t mem_limit; /* for the OOM report */

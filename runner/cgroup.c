@@ -223,6 +223,9 @@ static int open_hierarchies(struct rtr_cgroup *cg, struct rtr_err *err)
 			*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			r = *fd < 0 ? -errno : 0;
 		}
+		if (r >= 0 && i != CG_V2)
+			cg->tasks[i] =
+			    openat(*fd, "tasks", O_WRONLY | O_CLOEXEC); /* -1: the parent writes */
 		if (r < 0)
 			return rtr_err_set(err, -r, "cgroup %s: %s", path, strerror(-r));
 	}
@@ -354,7 +357,7 @@ static struct rtr_cgroup *cgroup_new(void)
 		return NULL;
 	cg->v2fd = cg->lock_fd = -1;
 	for (int i = 0; i < _CG_MAX; i++)
-		cg->fd[i] = -1;
+		cg->fd[i] = cg->tasks[i] = -1;
 	return cg;
 }
 
@@ -399,7 +402,38 @@ fail:
 	return r;
 }
 
-int cgroup_enter(struct rtr_container *c, pid_t pid, struct rtr_err *err)
+/*
+ * Moving a process into a cgroup: the parent writing the child's pid to cgroup.procs takes
+ * the kernel's global threadgroup lock for writing, which waits for an RCU grace period --
+ * milliseconds, the largest single cost of a start on v1 hosts.  Two ways avoid it: on the
+ * unified tree clone3(CLONE_INTO_CGROUP) starts the child in its cgroup, and in a v1
+ * hierarchy a single-threaded process that writes "0" to "tasks" moves only itself, which
+ * needs no such lock.  The files are opened here, by root, before clone: the kernel checks
+ * the opener's credentials, so a child already in its user namespace can still use them.
+ * Whatever is not done that way, cgroup_enter() does the old way.
+ */
+int cgroup_clone_fd(const struct rtr_container *c)
+{
+	return c->cgroup ? c->cgroup->v2fd : -1;
+}
+
+unsigned cgroup_child_enter(const struct rtr_container *c)
+{
+	struct rtr_cgroup *cg = c->cgroup;
+	unsigned done = 0;
+
+	for (int i = 0; cg && i < _CG_MAX; i++) {
+		if (cg->tasks[i] < 0)
+			continue;
+		if (write(cg->tasks[i], "0", 1) == 1)
+			done |= CG_ENTERED(i);
+		close(cg->tasks[i]);
+		cg->tasks[i] = -1;
+	}
+	return done;
+}
+
+int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_err *err)
 {
 	struct rtr_cgroup *cg = c->cgroup;
 	char v[24];
@@ -407,10 +441,15 @@ int cgroup_enter(struct rtr_container *c, pid_t pid, struct rtr_err *err)
 
 	if (!cg)
 		return 0;
+	for (int i = 0; i < _CG_MAX; i++)
+		if (cg->tasks[i] >= 0) {
+			close(cg->tasks[i]);
+			cg->tasks[i] = -1;
+		}
 	for (int i = CG_V2; i < _CG_MAX; i++) {
 		int fd = cg_dir_fd(cg, i), r;
 
-		if (fd < 0)
+		if (fd < 0 || (done & CG_ENTERED(i)))
 			continue;
 		r = write_string_at(fd, "cgroup.procs", v);
 		if (r < 0)
@@ -486,9 +525,12 @@ void cgroup_destroy(struct rtr_container *c)
 			cg_sleep_ms(10);
 	}
 	forget_identity(c, cg);
-	for (int i = 0; i < _CG_MAX; i++)
+	for (int i = 0; i < _CG_MAX; i++) {
 		if (cg->fd[i] >= 0)
 			close(cg->fd[i]);
+		if (cg->tasks[i] >= 0)
+			close(cg->tasks[i]);
+	}
 	if (cg->v2fd >= 0)
 		close(cg->v2fd);
 	if (cg->lock_fd >= 0)

@@ -16,8 +16,16 @@
 /* Before clone: resolve the path, refuse a running namesake, clean a stale one, create,
  * write limits. */
 int cgroup_setup(struct rtr_container *c, struct rtr_err *err);
-/* After clone, before the child is released. */
-int cgroup_enter(struct rtr_container *c, pid_t pid, struct rtr_err *err);
+/* Bit of hierarchy @i (CG_V2 or a v1 controller) in an "entered" mask. */
+#define CG_ENTERED(i) (1u << ((i) + 1))
+#define CG_ENTERED_UNIFIED CG_ENTERED(-1) /* CG_V2 */
+/* The unified tree's container directory for clone3(CLONE_INTO_CGROUP), or -1. */
+int cgroup_clone_fd(const struct rtr_container *c);
+/* In the child, first: moves itself into the v1 hierarchies; the mask of those done. */
+unsigned cgroup_child_enter(const struct rtr_container *c);
+/* After clone, before the child is released: moves @pid into every hierarchy not in
+ * @done (CG_ENTERED bits), records the pid. */
+int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_err *err);
 /* After the container's init is reaped: true when the kernel OOM-killed in it; fills a
  * human description of the limit ("limit 64.0 MiB"). */
 bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n);

@@ -65,6 +65,7 @@ struct sync_msg {
 	int32_t err;	   /* positive errno */
 	int32_t exit_code; /* 125, 126, 127 */
 	int32_t pid;
+	uint32_t cg_entered; /* READY: CG_ENTERED bits of the hierarchies the child entered */
 	char msg[RTR_ERR_MSG_MAX];
 };
 
@@ -165,15 +166,34 @@ static _Noreturn void child_fail(int fd, int exit_code, int r, const struct rtr_
 
 struct clone3_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
 };
 
-/* fork()-like clone with namespace flags: clone3 when the kernel has it, else clone. */
-static pid_t clone_ns(unsigned long flags)
+#define RTR_CLONE_INTO_CGROUP 0x200000000ULL
+
+/* fork()-like clone with namespace flags: clone3 when the kernel has it, else clone.  With
+ * @cgfd >= 0, the child starts in that (unified tree) cgroup when the kernel can do it
+ * (5.7+): *@ret_in tells. */
+static pid_t clone_ns(unsigned long flags, int cgfd, bool *ret_in)
 {
 	pid_t pid = -1;
 
+	*ret_in = false;
 #ifdef SYS_clone3
 	struct clone3_args a = {.flags = flags, .exit_signal = SIGCHLD};
+
+	if (cgfd >= 0) {
+		a.flags |= RTR_CLONE_INTO_CGROUP;
+		a.cgroup = (uint64_t)cgfd;
+		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+		if (pid >= 0) {
+			*ret_in = true;
+			return pid;
+		}
+		/* Too old a kernel, or a cgroup it refuses (not a domain): cgroup.procs. */
+		a.flags = flags;
+		a.cgroup = 0;
+	}
 	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EPERM))
 		return pid;
@@ -616,6 +636,7 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	 * line, the sync socket below reads EOF and the child leaves.) */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	m.cg_entered = cgroup_child_enter(c);
 
 	r = child_join_namespaces(p);
 	if (r < 0)
@@ -738,8 +759,9 @@ struct run {
 	struct prep p;
 	struct sv_io io;
 	unsigned long clone_flags;
-	bool created;  /* cloned: poststop hooks run whatever happens next */
-	int exit_code; /* 125 until the child reports otherwise or ends */
+	bool created;	/* cloned: poststop hooks run whatever happens next */
+	bool in_cgroup; /* cloned into the unified tree's cgroup */
+	int exit_code;	/* 125 until the child reports otherwise or ends */
 };
 
 static void run_init(struct rtr_container *c, struct run *run)
@@ -799,7 +821,7 @@ static int spawn(struct rtr_container *c, struct run *run, struct rtr_err *err)
 	p->sync_child = sp[1];
 	/* Signals wait in the signalfd from now on; the child restores the mask before exec. */
 	sv_block_signals(&p->old_mask);
-	c->pid = clone_ns(run->clone_flags);
+	c->pid = clone_ns(run->clone_flags, cgroup_clone_fd(c), &run->in_cgroup);
 	if (c->pid < 0)
 		return rtr_err_set(err, errno, "clone: %s", strerror(errno));
 	if (c->pid == 0) {
@@ -837,7 +859,7 @@ static int write_oom_score_adj(const struct rtr_container *c, struct rtr_err *er
 
 /* Once the child is READY, it waits while its cgroup, id maps and network are made and
  * the hooks of that moment run; then RELEASE. */
-static int setup_host_side(struct rtr_container *c, struct rtr_err *err)
+static int setup_host_side(struct rtr_container *c, const struct run *run, struct rtr_err *err)
 {
 	struct sync_msg m;
 	int r = sync_recv(c->sync_fd, &m, NULL);
@@ -847,7 +869,7 @@ static int setup_host_side(struct rtr_container *c, struct rtr_err *err)
 			return rtr_err_set(err, m.err, "%s", m.msg);
 		return rtr_err_set(err, EPIPE, "container init died while starting");
 	}
-	r = cgroup_enter(c, c->pid, err);
+	r = cgroup_enter(c, c->pid, m.cg_entered | (run->in_cgroup ? CG_ENTERED_UNIFIED : 0), err);
 	if (r == 0)
 		r = security_write_idmaps(c, err);
 	if (r == 0)
@@ -968,7 +990,7 @@ int container_run(struct rtr_container *c, struct rtr_err *err)
 	if (r == 0)
 		r = spawn(c, &run, err);
 	if (r == 0)
-		r = setup_host_side(c, err);
+		r = setup_host_side(c, &run, err);
 	if (r == 0)
 		r = wait_exec(c, &run, err);
 	if (r == 0)

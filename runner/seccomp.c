@@ -19,6 +19,7 @@
 #include "lib/json.h"
 #include "lib/profile.h"
 #include "lib/util.h"
+#include "filter-cache.h"
 #include "filter-names.h"
 #include "filter.h"
 #include "seccomp-cond.h"
@@ -521,11 +522,12 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 		return rtr_err_set(err, EINVAL, "linux.seccomp.defaultAction: not accepted");
 	bound.def = def;
 	bound_add_abi(&bound, seccomp_arch_native());
-#ifdef RTR_SECCOMP_GEN
-	/* A binary tree: fewer instructions run per syscall with hundreds of rules.  It
-	 * costs several times libseccomp's compile time, so only the build pays it. */
+	/* A binary tree: fewer instructions run per syscall with hundreds of rules, and the
+	 * kernel loads it faster although it is longer (it emulates the program for every
+	 * syscall number to build its allow cache: a linear list makes that quadratic; the
+	 * default profile loads in 0.59 ms as a tree, 1.0 ms as a list).  It costs several
+	 * times libseccomp's compile time, paid at build time or once per profile (cache). */
 	(void)seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
-#endif
 
 	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++) {
 		uint32_t arch;
@@ -578,54 +580,126 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 	return filter_prepend_bound(&bound, f, err);
 }
 
-/* FNV-1a over everything that shapes the filter; names this libseccomp does not know are
- * left out (they add nothing to the filter).  Equal hashes: the precompiled default fits. */
-static void hash_bytes(uint64_t *h, const void *p, size_t n)
+/* Everything that shapes the filter, fed to FNV-1a and, when @buf is set, kept whole (the
+ * compiled-filter cache compares keys byte for byte, so a hash collision cannot hand out
+ * another profile's filter).  Names this libseccomp does not know are left out: they add
+ * nothing to the filter.  Equal hashes: the precompiled default fits. */
+struct filter_key {
+	uint64_t hash;
+	char *buf; /* NULL: hash only */
+	size_t len, cap;
+	bool oom;
+};
+
+static void key_bytes(struct filter_key *k, const void *p, size_t n)
 {
 	const unsigned char *b = p;
 
 	for (size_t i = 0; i < n; i++) {
-		*h ^= b[i];
-		*h *= UINT64_C(0x100000001b3);
+		k->hash ^= b[i];
+		k->hash *= UINT64_C(0x100000001b3);
 	}
+	if (!k->buf || k->oom)
+		return;
+	if (k->len + n > k->cap) {
+		size_t cap = (k->len + n) * 2;
+		char *nb = realloc(k->buf, cap);
+
+		if (!nb) {
+			k->oom = true;
+			return;
+		}
+		k->buf = nb;
+		k->cap = cap;
+	}
+	memcpy(k->buf + k->len, b, n);
+	k->len += n;
 }
 
-static void hash_str(uint64_t *h, const char *s)
+static void key_str(struct filter_key *k, const char *s)
 {
-	hash_bytes(h, s, strlen(s) + 1);
+	key_bytes(k, s, strlen(s) + 1);
+}
+
+static void key_walk(struct filter_key *k, const struct rtr_seccomp *sc)
+{
+	uint64_t v;
+
+	key_bytes(k, &sc->default_action, sizeof(sc->default_action));
+	v = sc->default_errno_ret_set ? sc->default_errno_ret : UINT64_MAX;
+	key_bytes(k, &v, sizeof(v));
+	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
+		key_str(k, sc->architectures[i]);
+	key_str(k, "|");
+	for (size_t i = 0; sc->flags && sc->flags[i]; i++)
+		key_str(k, sc->flags[i]);
+	key_str(k, "|");
+	for (size_t i = 0; i < sc->n_syscalls; i++) {
+		const struct rtr_seccomp_syscall *sy = &sc->syscalls[i];
+
+		for (size_t j = 0; sy->names && sy->names[j]; j++)
+			if (filter_syscall_known(sy->names[j]))
+				key_str(k, sy->names[j]);
+		key_bytes(k, &sy->action, sizeof(sy->action));
+		v = sy->errno_ret_set ? sy->errno_ret : UINT64_MAX;
+		key_bytes(k, &v, sizeof(v));
+		for (size_t j = 0; j < sy->n_args; j++) {
+			uint64_t a[4] = {sy->args[j].index, sy->args[j].value,
+					 sy->args[j].value_two, (uint64_t)sy->args[j].op};
+			key_bytes(k, a, sizeof(a));
+		}
+		key_str(k, ";");
+	}
 }
 
 static uint64_t filter_hash(const struct rtr_seccomp *sc)
 {
-	uint64_t h = UINT64_C(0xcbf29ce484222325), v;
+	struct filter_key k = {.hash = UINT64_C(0xcbf29ce484222325)};
 
-	hash_bytes(&h, &sc->default_action, sizeof(sc->default_action));
-	v = sc->default_errno_ret_set ? sc->default_errno_ret : UINT64_MAX;
-	hash_bytes(&h, &v, sizeof(v));
-	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
-		hash_str(&h, sc->architectures[i]);
-	hash_str(&h, "|");
-	for (size_t i = 0; sc->flags && sc->flags[i]; i++)
-		hash_str(&h, sc->flags[i]);
-	hash_str(&h, "|");
-	for (size_t i = 0; i < sc->n_syscalls; i++) {
-		const struct rtr_seccomp_syscall *sy = &sc->syscalls[i];
-
-		for (size_t k = 0; sy->names && sy->names[k]; k++)
-			if (filter_syscall_known(sy->names[k]))
-				hash_str(&h, sy->names[k]);
-		hash_bytes(&h, &sy->action, sizeof(sy->action));
-		v = sy->errno_ret_set ? sy->errno_ret : UINT64_MAX;
-		hash_bytes(&h, &v, sizeof(v));
-		for (size_t k = 0; k < sy->n_args; k++) {
-			uint64_t a[4] = {sy->args[k].index, sy->args[k].value,
-					 sy->args[k].value_two, (uint64_t)sy->args[k].op};
-			hash_bytes(&h, a, sizeof(a));
-		}
-		hash_str(&h, ";");
-	}
-	return h;
+	key_walk(&k, sc);
+	return k.hash;
 }
+
+#ifndef RTR_SECCOMP_GEN
+/* A profile libseccomp must compile (a bundle's own, or the default for another capability
+ * set) is compiled once per content: the cache key adds what else shapes the program --
+ * this build of rtr-run (its build id), libseccomp's version and the native arch. */
+static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccomp_filter *f,
+				 struct rtr_err *err)
+{
+	const struct scmp_version *v = seccomp_version();
+	struct filter_key k = {.hash = UINT64_C(0xcbf29ce484222325)};
+	uint32_t head[4] = {v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
+			    seccomp_arch_native()};
+	size_t id_len;
+	const void *id = filter_cache_build_id(&id_len);
+	int r;
+
+	k.buf = id ? malloc(4096) : NULL;
+	if (!k.buf)
+		return filter_compile(sc, f, err); /* no build id (or memory): no cache */
+	k.cap = 4096;
+	key_bytes(&k, id, id_len);
+	key_bytes(&k, head, sizeof(head));
+	key_walk(&k, sc);
+	if (!k.oom && filter_cache_get(k.buf, k.len, k.hash, &f->insns, &f->n_insns) == 0) {
+		free(k.buf);
+		return 0;
+	}
+	r = filter_compile(sc, f, err);
+	if (r >= 0 && !k.oom)
+		filter_cache_put(k.buf, k.len, k.hash, f->insns, f->n_insns);
+	free(k.buf);
+	return r;
+}
+#else
+/* The build-time generator compiles the default once: nothing to cache. */
+static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccomp_filter *f,
+				 struct rtr_err *err)
+{
+	return filter_compile(sc, f, err);
+}
+#endif
 
 int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 {
@@ -674,7 +748,7 @@ int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 		return 0;
 	}
 #endif
-	return filter_compile(sc, f, err);
+	return filter_compile_cached(sc, f, err);
 }
 
 int filter_load(const struct rtr_container *c, struct rtr_err *err)

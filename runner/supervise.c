@@ -23,6 +23,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -64,6 +65,7 @@ struct sv_loop {
 	int tfd;   /* the stop timer */
 	int stops; /* SIGTERM/SIGINT received */
 	bool exited;
+	bool shed; /* startup pages still to drop, once the container has run a while */
 	int status;
 	size_t n_src;
 	struct sv_source src[SV_MAX_SOURCES];
@@ -332,10 +334,17 @@ static int sv_step(struct sv_loop *l)
 		pfd[n] = (struct pollfd){.fd = s->fd, .events = s->events};
 		src[n++] = s;
 	}
-	/* Once the init is gone, drain the relays without blocking forever. */
-	pr = sv_poll(pfd, n, l->exited ? 100 : -1);
+	/* Once the init is gone, drain the relays without blocking forever.  While it runs,
+	 * the first quiet moment drops the startup pages: a short-lived container exits
+	 * before that and never pays for it. */
+	pr = sv_poll(pfd, n, l->exited ? 100 : l->shed ? RTR_SUPERVISOR_SHED_MS : -1);
 	if (pr < 0)
 		return errno == EINTR ? 1 : -errno;
+	if (pr == 0 && !l->exited) {
+		shed_startup_pages();
+		l->shed = false;
+		return 1;
+	}
 	if (pr == 0)
 		return 0;
 	for (int i = 0; i < n; i++)
@@ -374,8 +383,7 @@ int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_
 	if (io->err >= 0)
 		add_output(&l, &io->err, STDERR_FILENO);
 
-	if (!getenv("RTR_KEEP_STARTUP_PAGES"))
-		shed_startup_pages();
+	l.shed = !getenv("RTR_KEEP_STARTUP_PAGES");
 	do
 		r = sv_step(&l);
 	while (r > 0 && sv_busy(&l));

@@ -58,6 +58,15 @@ finish() {
 run "$RTR_RUN" --name cgt-exit --memory 32M --pids-limit 20 --cpus 0.5 "$B" -- /probe cat /proc/self/cgroup
 is "$rc" 0 "runs with memory, pids and cpu limits"
 like "$out" "memory:/rtr/cgt-exit|^0::/rtr/cgt-exit" "the container is in its cgroup"
+# Every hierarchy rtr manages: the child moves itself into the v1 ones and is cloned into
+# the unified one (no write of its pid by the parent); a line left elsewhere is one missed.
+entered() { # /proc/self/cgroup text, NAME: the managed lines not at /rtr/NAME
+	awk -F: -v want="/rtr/$2" '$2 == "" || $2 ~ /(^|,)(cpu|cpuacct|cpuset|memory|devices|freezer|blkio|pids|hugetlb)(,|$)/ {
+		if ($3 != want) print }' <<<"$1"
+}
+is "$(entered "$out" cgt-exit)" "" "the container is in its cgroup in every hierarchy"
+run "$RTR_RUN" --name cgt-ent --userns auto "$B" -- /probe cat /proc/self/cgroup
+is "$rc:$(entered "$out" cgt-ent)" 0: "a user-namespaced container too (tasks opened by the parent)"
 is "$(cg_dirs cgt-exit)" "" "cgroup gone after exit"
 
 BLK=

@@ -233,6 +233,7 @@ is "$(field mkdir)" ok "comparisons of different arguments must all hold (mode m
 # The default table compiled by libseccomp at start-up (one harmless name removed, so the
 # precompiled filter does not apply) must behave as the precompiled one.
 "$RTR_RUN" --print-default-seccomp | jq '.syscalls[0].names -= ["mq_notify"]' >"$T/custom.json"
+rm -rf /run/rtr/seccomp
 run "$RTR_RUN" --seccomp "$T/custom.json" "$B" -- /bin/sh -c '
 	rm -f /tmp/chr /tmp/blk
 	for s in mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key \
@@ -246,6 +247,37 @@ run "$RTR_RUN" --seccomp "$T/custom.json" "$B" -- /bin/sh -c '
 	/bin/hostname
 '
 is "$out" "$default_probe_out" "default profile compiled at run time = the precompiled one"
+
+# The compiled-filter cache: libseccomp compiles a profile once; later starts read the
+# program back (only when the whole key matches), and anything odd there is a miss.
+SC=/run/rtr/seccomp
+rm -rf "$SC"
+run "$RTR_RUN" -vv --seccomp "$T/mkdir-enospc.json" "$B" -- /probe syscall mkdir /tmp/sc-1
+like "$err" "compiled filter stored in $SC/[0-9a-f]{16}\\.bpf" "cache: first start compiles and stores"
+is "$(field mkdir)" ENOSPC "cache: the compiled filter applies"
+is "$(stat -c %a:%U "$SC")" 700:root "cache: the directory is root's alone"
+entry=$(ls "$SC"/*.bpf)
+is "$(stat -c %a "$entry")" 600 "cache: entries are 0600"
+run "$RTR_RUN" -vv --seccomp "$T/mkdir-enospc.json" "$B" -- /probe syscall mkdir /tmp/sc-2
+like "$err" "compiled filter read from $entry" "cache: the second start reads the program back"
+unlike "$err" "stored in" "cache: and does not compile again"
+is "$(field mkdir)" ENOSPC "cache: the cached filter applies the same"
+jq '.syscalls[0].errnoRet = 27' "$T/mkdir-enospc.json" >"$T/mkdir-efbig.json"
+run "$RTR_RUN" -vv --seccomp "$T/mkdir-efbig.json" "$B" -- /probe syscall mkdir /tmp/sc-3
+is "$(field mkdir)" E27 "cache: a profile differing in one errno gets its own program"
+is "$(ls "$SC" | wc -l)" 2 "cache: one entry per profile"
+head -c 100 /dev/urandom >>"$entry"
+run "$RTR_RUN" -vv --seccomp "$T/mkdir-enospc.json" "$B" -- /probe syscall mkdir /tmp/sc-4
+like "$err" "stored in $entry" "cache: a damaged entry is a miss, compiled and replaced"
+is "$(field mkdir)" ENOSPC "cache: and the filter is still right"
+chown 65534 "$entry"
+run "$RTR_RUN" -vv --seccomp "$T/mkdir-enospc.json" "$B" -- /probe syscall mkdir /tmp/sc-5
+unlike "$err" "read from" "cache: an entry not owned by root is not read"
+chmod 755 "$SC"
+run "$RTR_RUN" -vv --seccomp "$T/mkdir-enospc.json" "$B" -- /probe syscall mkdir /tmp/sc-6
+like "$err" "no filter cache at $SC" "cache: a directory others can read is not used"
+is "$rc:$(field mkdir)" 0:ENOSPC "cache: and the start still works"
+rm -rf "$SC"
 
 run "$RTR_RUN" --seccomp unconfined "$B" -- /bin/sh -c '/probe caps; /probe syscall keyctl'
 is "$(field Seccomp)" 0 "--seccomp unconfined: no filter"

@@ -13,6 +13,30 @@
 # written into config.json for all three).  crun refuses hybrid cgroup hosts, so every
 # runtime is timed inside one `unshare -m` with /sys/fs/cgroup/unified unmounted; rtr-run
 # is also timed on the real host layout.
+#
+# Where the time goes (perf record -g over 60 starts of the plain bundle and strace -T, on
+# the 2-core x86-64 VM, kernel 6.18, hybrid cgroups; shares of rtr-run's CPU samples):
+#   namespaces  ~11 %  copy_net_ns is most of it (the floor pays it too); mount ns ~1 %
+#   seccomp     ~10 %  loading the default filter (1277 BPF insns, a binary tree over the
+#                      x86_64, x86 and x32 ABIs): 0.55 ms alone under load -- the kernel
+#                      converts it to eBPF, JITs it, and emulates it for every syscall
+#                      number to fill its allow cache.  As a linear list (736 insns) it
+#                      takes 1.0 ms (the emulation is quadratic), so every profile is now
+#                      compiled as a tree; without the x32 rules it would be 900 insns,
+#                      0.43 ms (kept: Docker's profile has them).
+#   cgroups     ~11 %  mkdir (7 %: each v1 hierarchy creates its control files) and rmdir
+#                      (4 %) in 9 v1 hierarchies on this host; one directory on pure v2.
+#                      Entering them no longer costs: the parent's write of the child's pid
+#                      to cgroup.procs took the global threadgroup lock and waited for an RCU
+#                      grace period (11-14 ms per start under load, ~1-2 ms idle); now the
+#                      child writes 0 to each v1 "tasks" file (0.06 ms for all) and the
+#                      unified tree is entered by clone3(CLONE_INTO_CGROUP).  A host that
+#                      mounts cgroup2 with favordynmods makes the old path cheap too.
+#   mounts       ~3 %  /proc, /dev tmpfs and nodes, masked and read-only paths, pivot_root
+#   dynamic loading and relocation of libseccomp, libcap, yajl, libc ~2 %; netlink (lo up)
+#                ~1.5 %; the parent<->child sync round-trips are not visible in CPU time.
+#   The supervisor's shedding of its startup pages (smaps read + madvise) now waits for the
+#   first 50 ms without an event, so a short-lived container never pays for it.
 set -euo pipefail
 . "${RTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 require_root
@@ -30,7 +54,8 @@ caps='["CAP_CHOWN","CAP_DAC_OVERRIDE","CAP_FSETID","CAP_FOWNER","CAP_MKNOD","CAP
  "CAP_KILL","CAP_AUDIT_WRITE"]'
 for b in plain seccomp; do
 	bundle_jq "$T/$b" '.process.capabilities = {bounding: $c, effective: $c, permitted: $c}
-		| .process.noNewPrivileges = true' --argjson c "$caps"
+		| .process.noNewPrivileges = true
+		| .linux.resources.memory.limit = 67108864' --argjson c "$caps"
 done
 
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -43,6 +68,8 @@ if [[ -n "${RTR_RUN_BASE:-}" ]]; then
 	add "base plain" "$RTR_RUN_BASE --name bench-base --seccomp unconfined $T/plain"
 	add "base seccomp" "$RTR_RUN_BASE --name bench-base $T/seccomp"
 fi
+# The kernel's floor: the same namespaces and the same /bin/true, no cgroup, no mounts.
+add "floor plain" "unshare -mpuinf --fork --root $T/plain/rootfs /bin/true"
 have crun && add "crun plain" "crun run -b $T/plain bench-crun"
 have crun && add "crun seccomp" "crun run -b $T/seccomp bench-crun"
 have runc && add "runc plain" "runc run -b $T/plain bench-runc"
@@ -74,7 +101,8 @@ jq -s -r '[.[].results[]] as $r
 	| (["plain", "seccomp"][] as $k
 	   | (if $m["base " + $k] then "ratio rtr-run/base  \($k): \($m["rtr-run " + $k] / $m["base " + $k] * 100 | round / 100)" else empty end),
 	     (if $m["crun " + $k] then "ratio rtr-run/crun  \($k): \($m["rtr-run " + $k] / $m["crun " + $k] * 100 | round / 100)" else empty end),
-	     (if $m["runc " + $k] then "ratio rtr-run/runc  \($k): \($m["rtr-run " + $k] / $m["runc " + $k] * 100 | round / 100)" else empty end))' \
+	     (if $m["runc " + $k] then "ratio rtr-run/runc  \($k): \($m["rtr-run " + $k] / $m["runc " + $k] * 100 | round / 100)" else empty end),
+	     (if $m["floor plain"] then "ratio rtr-run/floor \($k): \($m["rtr-run " + $k] / $m["floor plain"] * 100 | round / 100)" else empty end))' \
 	"$T/ns.json" "$T/host.json"
 
 # ---- memory of the resident supervisor -----------------------------------------------------
