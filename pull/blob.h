@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "pull/cache.h"
+#include "pull/fetch.h"
 #include "pull/image.h"
 #include "pull/progress.h"
 #include "pull/registry.h"
@@ -28,6 +29,9 @@ struct blob_source {
 	struct registry *reg;
 	struct cache *cache;	   /* NULL: --no-cache */
 	struct progress *progress; /* may be NULL */
+	/* layers: downloaded by pull/fetch.h's threads, read back in order */
+	struct fetch *fetch;
+	const struct image_desc *layers;
 };
 
 /* The image config @d, verified: malloc'ed, NUL-terminated, at most
@@ -35,8 +39,9 @@ struct blob_source {
 int blob_get_config(const struct blob_source *src, const struct image_desc *d, char **ret,
 		    size_t *ret_len, struct rtr_err *e);
 
-/* Streams layer @d into @rootfs_fd and verifies its digest, its size and its diff_id
- * against @diff_id (the config's rootfs.diff_ids entry).  On an error the caller drops
- * the rootfs: files of the layer were written before the digests were known. */
-int blob_pull_layer(const struct blob_source *src, const struct image_desc *d, const char *diff_id,
-		    int rootfs_fd, struct unpack_opts *uo, struct rtr_err *e);
+/* Streams layer @i of src->layers (as src->fetch downloads it) into @rootfs_fd and
+ * verifies its digest, its size and its diff_id against @diff_id (the config's
+ * rootfs.diff_ids entry).  On an error the caller drops the rootfs: files of the layer
+ * were written before the digests were known. */
+int blob_pull_layer(const struct blob_source *src, size_t i, const char *diff_id, int rootfs_fd,
+		    struct unpack_opts *uo, struct rtr_err *e);
