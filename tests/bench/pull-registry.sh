@@ -106,7 +106,7 @@ for img in one five; do
 		p=$(pgrep -P "$pid" | head -1)
 		a=$(awk '/^Private_Dirty/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
 		((${a:-0} > anon)) && anon=$a
-		u=$(du -sxb "$M/d" 2>/dev/null | cut -f1)
+		u=$(du -sxb "$M/d" 2>/dev/null | cut -f1 || true)
 		((${u:-0} > peak)) && peak=$u
 		sleep 0.2
 	done
