@@ -357,11 +357,17 @@ static char *url_origin(const char *url, char **ret_host)
 	return o;
 }
 
-static void sleep_ms(long ms)
+/* Sleeps @ms in short slices, so that a stop request (SIGINT, or a pull that failed while
+ * this download thread waits to retry) ends the wait at once. */
+static void sleep_ms(const struct http_client *c, long ms)
 {
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	while (ms > 0 && !(c->o.interrupted && *c->o.interrupted)) {
+		long n = ms < 100 ? ms : 100;
+		struct timespec ts = {0, n * 1000000L};
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		ms -= n;
+	}
 }
 
 static void xfer_reset(struct xfer *x)
@@ -554,7 +560,7 @@ static int backoff(struct http_client *c, struct xfer *x, int *attempt, const ch
 	(*attempt)++;
 	if (c->o.on_retry)
 		c->o.on_retry(c->o.ud, url, why, *attempt);
-	sleep_ms(delay);
+	sleep_ms(c, delay);
 	if (x->q->sink && x->delivered > x->q->offset)
 		x->resp->resumes++;
 	return 0;
