@@ -773,14 +773,20 @@ static int to_scratch(void *ud, const void *buf, size_t len, struct rtr_err *err
 static int scratch_open(const struct archive *a, struct rtr_err *err)
 {
 	const char *tmp = getenv("TMPDIR");
-	int dfd = a->o->scratch_dir_fd > 0 ? a->o->scratch_dir_fd : AT_FDCWD;
-	const char *dir = dfd != AT_FDCWD ? "." : tmp && tmp[0] ? tmp : "/tmp";
-	int fd = openat(dfd, dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	_cleanup_close_ int dfd = -1;
+	int fd;
 
+	if (a->o->scratch_dir_fd > 0)
+		fd = tmpfile_at(a->o->scratch_dir_fd);
+	else if ((dfd = open(tmp && tmp[0] ? tmp : "/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >=
+		 0)
+		fd = tmpfile_at(dfd);
+	else
+		fd = -errno;
 	if (fd < 0)
-		return rtr_err_set(err, errno,
+		return rtr_err_set(err, -fd,
 				   "%s: a temporary file for the uncompressed archive: %s",
-				   a->source, strerror(errno));
+				   a->source, strerror(-fd));
 	return fd;
 }
 

@@ -43,9 +43,8 @@ struct fetch {
 
 static int scratch_open(struct fetch *f, struct rtr_err *e)
 {
-	int fd = openat(f->cfg.scratch_dir_fd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	return fd >= 0 ? fd
-		       : rtr_err_set(e, errno, "a scratch file for a layer: %s", strerror(errno));
+	int fd = tmpfile_at(f->cfg.scratch_dir_fd);
+	return fd >= 0 ? fd : rtr_err_set(e, -fd, "a scratch file for a layer: %s", strerror(-fd));
 }
 
 /* The cache is full: the bytes so far move to a scratch file, caching stops. */
@@ -74,8 +73,11 @@ static int to_scratch(struct job *j, int why)
 		return r;
 	}
 	pthread_mutex_lock(&f->lock);
-	j->old_fd = dup(j->fd);
-	cache_writer_abort(&j->cw); /* frees the room it took */
+	/* The reader may be in pread() on this fd number: it stays open (and so cannot be
+	 * reused for another file) until the job ends; the writer drops a duplicate. */
+	j->old_fd = j->fd;
+	j->cw.fd = dup(j->fd);
+	cache_writer_abort(&j->cw); /* unlinks the .partial: frees the room it took */
 	j->caching = false;
 	j->fd = fd;
 	if (!f->cache_off && f->cfg.warn) {
