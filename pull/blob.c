@@ -19,7 +19,8 @@
 struct sink {
 	const struct blob_source *src;
 	const struct image_desc *d;
-	struct digest *dg; /* the stored bytes: the one hash */
+	struct digest *dg; /* the stored bytes: the one hash (a layer's: in pull/fetch.c) */
+	size_t index;	   /* a layer's, in src->layers */
 	uint64_t bytes;
 	struct cache_writer cw;
 	bool caching;
@@ -76,7 +77,7 @@ static int sink_feed(void *ud, const void *p, size_t n)
 		cache_writer_abort(&s->cw);
 		s->caching = false;
 	}
-	r = digest_update(s->dg, p, n);
+	r = s->dg ? digest_update(s->dg, p, n) : 0;
 	if (r < 0)
 		return rtr_err_set(s->e, -r, "blob %s: hashing failed", s->d->digest);
 	r = s->layer ? to_layer(s, p, n) : to_buffer(s, p, n);
@@ -132,6 +133,20 @@ static int transfer(struct sink *s, struct rtr_err *e)
 	return r;
 }
 
+/* The config's digest here; a layer's as the download thread computed it. */
+static int check_digest(struct sink *s, const char *what, struct rtr_err *e)
+{
+	const char *got;
+
+	if (s->dg)
+		return digest_check(s->dg, s->d->digest, what, e);
+	got = fetch_digest(s->src->fetch, s->index);
+	if (got && streq(got, s->d->digest))
+		return 0;
+	return rtr_err_set(e, EBADMSG, "%s: digest mismatch: expected %s, got %s", what,
+			   s->d->digest, got ? got : "(incomplete)");
+}
+
 /* The blob's digest, then what the consumer said: a corrupt blob is reported as a digest
  * mismatch even when the decompressor saw it first. */
 static int verify(struct sink *s, int r, struct rtr_err *e)
@@ -142,7 +157,7 @@ static int verify(struct sink *s, int r, struct rtr_err *e)
 	if (r < 0 && !s->layer_err)
 		return r;
 	what = xasprintf("%s: blob %s", registry_ref(s->src->reg), s->d->digest);
-	k = digest_check(s->dg, s->d->digest, what ? what : s->d->digest, e);
+	k = check_digest(s, what ? what : s->d->digest, e);
 	if (k < 0) {
 		if (s->cached) {
 			/* Removed so that the next pull fetches it again. */
@@ -235,17 +250,14 @@ int blob_pull_layer(const struct blob_source *src, size_t i, const char *diff_id
 		    struct unpack_opts *uo, struct rtr_err *e)
 {
 	const struct image_desc *d = src->layers + i;
-	struct sink s = {.src = src, .d = d, .e = e};
+	struct sink s = {.src = src, .d = d, .e = e, .index = i};
 	enum layer_compression comp;
 	int r;
 
 	r = layer_compression_from_media_type(d->media_type, &comp, e);
 	if (r < 0)
 		return r;
-	r = digest_new(&s.dg);
-	if (r < 0)
-		return r;
-	/* No blob digest for the pipeline: it is checked here, on the same single hash. */
+	/* No blob digest for the pipeline: the download thread hashed the blob. */
 	r = layer_begin(&s.layer, rootfs_fd, NULL, d->size, comp, uo, e);
 	if (r >= 0)
 		r = verify(&s, from_fetch(&s, i), e);

@@ -6,10 +6,11 @@
  * request), else from the registry while it is written to the cache, into its consumer:
  * the layer pipeline (pull/layer.h) or a buffer (the image config).
  *
- * Every stored (compressed) byte is hashed once, here.  That one sha256 decides whether
- * the blob is what the manifest names, whether the cache keeps it, and, when the
- * decompressor trips first, whether the blob is corrupt (digest mismatch) or the image
- * is bad.  The layer pipeline gets no blob digest to check; it hashes the uncompressed
+ * Every stored (compressed) byte is hashed once: a config's here, a layer's by the
+ * download thread that wrote it (pull/fetch.h), in parallel with the unpacking.  That one
+ * sha256 decides whether the blob is what the manifest names, whether the cache keeps it,
+ * and, when the decompressor trips first, whether the blob is corrupt (digest mismatch)
+ * or the image is bad.  The layer pipeline gets no blob digest to check; it hashes the uncompressed
  * tar, and that diff_id is checked here against the image config's rootfs.diff_ids.
  * Only a blob that passed every check is committed to the cache; a cached blob that no
  * longer matches its digest is removed from it.

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "pull/digest.h"
 #include "pull/unpack.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/util.h"
@@ -24,6 +25,8 @@ struct job {
 	uint64_t have;
 	uint64_t resumed;
 	bool done, cached, caching, finished;
+	struct digest *dg;	  /* of every byte of the blob, kept ones included */
+	char got[DIGEST_STR_MAX]; /* its result, once the blob is complete */
 	int err;
 	struct rtr_err e;
 	struct cache_writer cw;
@@ -107,11 +110,24 @@ static int job_sink(void *ud, const void *p, size_t n)
 	}
 	if (r < 0)
 		return r;
+	r = digest_update(j->dg, p, n);
+	if (r < 0)
+		return r;
 	pthread_mutex_lock(&j->f->lock);
 	j->have += n;
 	pthread_cond_broadcast(&j->f->cond);
 	pthread_mutex_unlock(&j->f->lock);
 	return 0;
+}
+
+/* The fd and the bytes already there, for the reader too. */
+static void publish(struct job *j, int fd, uint64_t have, bool cached)
+{
+	pthread_mutex_lock(&j->f->lock);
+	j->fd = fd;
+	j->have = have;
+	j->cached = cached;
+	pthread_mutex_unlock(&j->f->lock);
 }
 
 /* Where job @j's bytes go: a committed blob (nothing to fetch), the .partial, or scratch. */
@@ -124,9 +140,7 @@ static int job_open(struct job *j, struct rtr_err *e)
 
 	if (c && (fd = cache_open_blob(c, j->d->digest, &size)) >= 0) {
 		if (size == j->d->size) {
-			j->fd = fd;
-			j->have = size;
-			j->cached = true;
+			publish(j, fd, size, true);
 			return 0;
 		}
 		close(fd);
@@ -138,13 +152,41 @@ static int job_open(struct job *j, struct rtr_err *e)
 				goto scratch;
 		}
 		j->caching = true;
-		j->fd = j->cw.fd;
-		j->have = j->resumed = j->cw.written;
+		j->resumed = j->cw.written;
+		publish(j, j->cw.fd, j->cw.written, false);
 		return 0;
 	}
 scratch:
-	j->fd = scratch_open(f, e);
-	return j->fd < 0 ? j->fd : 0;
+	fd = scratch_open(f, e);
+	if (fd < 0)
+		return fd;
+	publish(j, fd, 0, false);
+	return 0;
+}
+
+/* The hash state of the bytes a committed blob or a .partial already holds, rebuilt from
+ * the file (the reader may be reading them meanwhile). */
+static int hash_kept(struct job *j, struct rtr_err *e)
+{
+	_cleanup_free_ unsigned char *buf = malloc(RTR_PULL_BUF_BYTES);
+	uint64_t off = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	while (off < j->have) {
+		size_t want =
+		    j->have - off < RTR_PULL_BUF_BYTES ? j->have - off : RTR_PULL_BUF_BYTES;
+		ssize_t n = pread(j->fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return rtr_err_set(e, n < 0 ? errno : EIO, "cache: blob %s: %s",
+					   j->d->digest, strerror(n < 0 ? errno : EIO));
+		if (digest_update(j->dg, buf, n) < 0)
+			return -ENOMEM;
+		off += n;
+	}
+	return 0;
 }
 
 static void job_run(struct job *j, struct http_client *h, int r, struct rtr_err *e)
@@ -152,9 +194,15 @@ static void job_run(struct job *j, struct http_client *h, int r, struct rtr_err 
 	struct fetch *f = j->f;
 
 	if (r >= 0)
+		r = digest_new(&j->dg);
+	if (r >= 0)
 		r = job_open(j, e);
+	if (r >= 0 && j->have)
+		r = hash_kept(j, e);
 	if (r >= 0 && j->have < j->d->size)
 		r = registry_get_blob(f->cfg.reg, h, j->d->digest, j->have, job_sink, j, e);
+	if (r >= 0 && digest_final(j->dg, j->got) < 0)
+		r = rtr_err_set(e, ENOMEM, "blob %s: hashing failed", j->d->digest);
 	pthread_mutex_lock(&f->lock);
 	j->done = true;
 	j->err = r < 0 ? r : 0;
@@ -277,6 +325,11 @@ bool fetch_cached(struct fetch *f, size_t i)
 	return f->jobs[i].cached;
 }
 
+const char *fetch_digest(struct fetch *f, size_t i)
+{
+	return f->jobs[i].got[0] ? f->jobs[i].got : NULL;
+}
+
 uint64_t fetch_resumed(struct fetch *f, size_t i)
 {
 	return f->jobs[i].resumed;
@@ -294,6 +347,8 @@ static void job_close(struct job *j, bool commit, bool drop)
 		close(j->fd);
 	if (j->old_fd >= 0)
 		close(j->old_fd);
+	digest_free(j->dg);
+	j->dg = NULL;
 	j->caching = false;
 	j->fd = j->old_fd = -1;
 	j->finished = true;

@@ -13,10 +13,12 @@
  *	       fetch_finish(f, i, ok)             // commit to the cache, or drop a bad blob
  *	fetch_free(f);                            // stops and joins; keeps .partial files
  *
- * A .partial left by an earlier run is continued from its end (Range); the reader hashes
- * from byte 0, so the digest always covers the whole blob.  A write to the cache that
+ * The download threads hash what they write; a .partial left by an earlier run is hashed
+ * from the file first and then continued from its end (Range), so the digest always
+ * covers the whole blob, and the reader, which only inflates and unpacks, gets the
+ * result with the end of the blob (fetch_digest()).  A write to the cache that
  * fails for lack of room moves the blob to a scratch file and turns caching off for the
- * rest of the pull, with one warning.  The threads do not hash, parse or print.
+ * rest of the pull, with one warning.  The threads do not parse or print.
  */
 
 #include <stdbool.h>
@@ -45,6 +47,8 @@ int fetch_start(struct fetch **ret, const struct fetch_cfg *cfg, const struct im
  * was read; a negative errno (with @e) when it failed or SIGINT came. */
 ssize_t fetch_read(struct fetch *f, size_t i, uint64_t off, void *buf, size_t len,
 		   struct rtr_err *e);
+/* "sha256:<hex>" of all the bytes of layer @i, once fetch_read() returned 0. */
+const char *fetch_digest(struct fetch *f, size_t i);
 /* Layer @i came from a committed cache blob (no request). */
 bool fetch_cached(struct fetch *f, size_t i);
 /* Bytes of layer @i that an earlier run had left in the cache. */
