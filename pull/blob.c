@@ -260,6 +260,8 @@ int blob_pull_layer(const struct blob_source *src, size_t i, const char *diff_id
 	/* No blob digest for the pipeline: the download thread hashed the blob. */
 	r = layer_begin(&s.layer, rootfs_fd, NULL, d->size, comp, uo, e);
 	if (r >= 0)
+		layer_digest_checked_outside(s.layer);
+	if (r >= 0)
 		r = verify(&s, from_fetch(&s, i), e);
 	if (r >= 0)
 		r = layer_end(s.layer, e);

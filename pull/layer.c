@@ -20,6 +20,7 @@ struct layer {
 	char diff_id[DIGEST_STR_MAX];
 	struct decomp *dc;
 	bool decided;				 /* compression known, sniff buffer pushed */
+	bool skip_check;			 /* the caller checks the blob digest */
 	unsigned char sniff[DECOMP_SNIFF_BYTES]; /* first bytes while the compression is unknown */
 	size_t n_sniff;
 	char what[DIGEST_STR_MAX + 8]; /* "layer sha256:.." for messages */
@@ -135,11 +136,15 @@ static int decide(struct layer *l, struct rtr_err *err)
 	enum decomp_kind k = l->comp == LAYER_COMP_GZIP	  ? DECOMP_GZIP
 			     : l->comp == LAYER_COMP_ZSTD ? DECOMP_ZSTD
 							  : DECOMP_NONE;
+	int r;
 
 	if (l->comp == LAYER_COMP_AUTO)
 		k = decomp_sniff(l->sniff, l->n_sniff);
 	snprintf(l->what, sizeof(l->what), "%s", name(l));
-	return decomp_new(&l->dc, k, l->what, err);
+	r = decomp_new(&l->dc, k, l->what, err);
+	if (r >= 0 && l->skip_check)
+		decomp_skip_check(l->dc);
+	return r;
 }
 
 static int push(struct layer *l, const unsigned char *buf, size_t len, struct rtr_err *err)
@@ -243,6 +248,11 @@ int layer_end(struct layer *l, struct rtr_err *err)
 	if (r < 0)
 		return rtr_err_set(err, -r, "%s: hashing failed", name(l));
 	return unpack_end_layer(l->unpack, err);
+}
+
+void layer_digest_checked_outside(struct layer *l)
+{
+	l->skip_check = true;
 }
 
 uint64_t layer_offset(const struct layer *l)

@@ -103,7 +103,7 @@ for img in one five; do
 	/usr/bin/time -f '%M' -o "$T/rss" "$RTR_PULL" --no-cache "$R/bench/$img:1" "$M/d/out" &
 	pid=$!
 	while kill -0 "$pid" 2>/dev/null; do
-		p=$(pgrep -P "$pid" | head -1)
+		p=$(pgrep -P "$pid" | head -1 || true)
 		a=$(awk '/^Private_Dirty/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
 		((${a:-0} > anon)) && anon=$a
 		u=$(du -sxb "$M/d" 2>/dev/null | cut -f1 || true)
