@@ -809,11 +809,11 @@ static int uncompress_file(struct archive *a, const char *path, struct rtr_err *
 	k = decomp_sniff(magic, a->file_size < sizeof(magic) ? a->file_size : sizeof(magic));
 	if (k == DECOMP_NONE)
 		return 0;
-	if (!decomp_supported(k))
+	if (k == DECOMP_XZ || k == DECOMP_BZIP2)
 		return rtr_err_set(err, ENOTSUP,
 				   "%s: %s-compressed archive: not supported (uncompress it "
 				   "first: %s -d)",
-				   path, decomp_name(k), k == DECOMP_XZ ? "xz" : "bzip2");
+				   path, decomp_name(k), decomp_name(k));
 	buf = malloc(RTR_PULL_BUF_BYTES);
 	out = scratch_open(a, err);
 	if (out < 0)
