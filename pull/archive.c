@@ -9,6 +9,7 @@
 
 #include "archive.h"
 #include "config.h"
+#include "decomp.h"
 #include "digest.h"
 #include "image.h"
 #include "layer.h"
@@ -760,6 +761,87 @@ static int source_split(struct archive *a, const char *source, enum archive_kind
 	return 0;
 }
 
+static int to_scratch(void *ud, const void *buf, size_t len, struct rtr_err *err)
+{
+	int r = write_all(*(int *)ud, buf, len);
+	return r < 0 ? rtr_err_set(err, -r, "writing the uncompressed archive: %s", strerror(-r))
+		     : 0;
+}
+
+/* An unnamed file for the uncompressed archive: in the scratch directory the caller gave
+ * (the temporary bundle, whose filesystem must have room anyway), else in $TMPDIR. */
+static int scratch_open(const struct archive *a, struct rtr_err *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	_cleanup_close_ int dfd = -1;
+	int fd;
+
+	if (a->o->scratch_dir_fd > 0)
+		fd = tmpfile_at(a->o->scratch_dir_fd);
+	else if ((dfd = open(tmp && tmp[0] ? tmp : "/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >=
+		 0)
+		fd = tmpfile_at(dfd);
+	else
+		fd = -errno;
+	if (fd < 0)
+		return rtr_err_set(err, -fd,
+				   "%s: a temporary file for the uncompressed archive: %s",
+				   a->source, strerror(-fd));
+	return fd;
+}
+
+/* `docker save | gzip` (or zstd): the tar index needs offsets, so the archive is
+ * uncompressed once into an unnamed scratch file that then stands in for it. */
+static int uncompress_file(struct archive *a, const char *path, struct rtr_err *err)
+{
+	_cleanup_free_ unsigned char *buf = NULL;
+	_cleanup_close_ int out = -1;
+	struct decomp *d = NULL;
+	unsigned char magic[DECOMP_SNIFF_BYTES] = {0};
+	enum decomp_kind k;
+	uint64_t off = 0;
+	struct stat st;
+	int r;
+
+	r = pread_all(a->fd, magic, a->file_size < sizeof(magic) ? a->file_size : sizeof(magic), 0);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+	k = decomp_sniff(magic, a->file_size < sizeof(magic) ? a->file_size : sizeof(magic));
+	if (k == DECOMP_NONE)
+		return 0;
+	if (k == DECOMP_XZ || k == DECOMP_BZIP2)
+		return rtr_err_set(err, ENOTSUP,
+				   "%s: %s-compressed archive: not supported (uncompress it "
+				   "first: %s -d)",
+				   path, decomp_name(k), decomp_name(k));
+	buf = malloc(RTR_PULL_BUF_BYTES);
+	out = scratch_open(a, err);
+	if (out < 0)
+		return out;
+	r = buf ? decomp_new(&d, k, path, err) : -ENOMEM;
+	while (r >= 0 && off < a->file_size) {
+		size_t n = a->file_size - off < RTR_PULL_BUF_BYTES ? a->file_size - off
+								   : RTR_PULL_BUF_BYTES;
+		r = pread_all(a->fd, buf, n, off);
+		if (r < 0)
+			r = rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+		else
+			r = decomp_feed(d, buf, n, to_scratch, &out, err);
+		off += n;
+	}
+	if (r >= 0)
+		r = decomp_end(d, err);
+	decomp_free(d);
+	if (r < 0)
+		return r;
+	if (fstat(out, &st) < 0)
+		return -errno;
+	close(a->fd);
+	a->fd = TAKE_FD(out);
+	a->file_size = (uint64_t)st.st_size;
+	return 0;
+}
+
 /* A tarball: docker save or OCI archive, told apart by its index file when not named. */
 static int open_file(struct archive *a, const char *path, enum archive_kind kind, const char *ref,
 		     const struct stat *st, struct rtr_err *err)
@@ -772,6 +854,9 @@ static int open_file(struct archive *a, const char *path, enum archive_kind kind
 	if (a->fd < 0)
 		return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
 	a->file_size = (uint64_t)st->st_size;
+	r = uncompress_file(a, path, err);
+	if (r < 0)
+		return r;
 	r = index_tar(a, path, err);
 	if (r < 0)
 		return r;

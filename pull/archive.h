@@ -3,8 +3,9 @@
 
 /*
  * Local image sources: `docker save` tarballs (Docker v1: manifest.json + config +
- * layers, plain or gzip), OCI image layouts in a directory (oci:DIR[:REF]) or a tarball
- * (oci-archive:FILE[:REF]).  An outer tarball is indexed once by seeking over its headers
+ * layers, plain or gzip; Docker 25+: the same manifest.json over an OCI layout; the whole
+ * tarball may be gzip- or zstd-compressed), OCI image layouts in a directory (oci:DIR[:REF]) or a
+ *tarball (oci-archive:FILE[:REF]).  An outer tarball is indexed once by seeking over its headers
  * (it is a file), then blobs are streamed from their offsets straight into the layer
  * pipeline: no temporary copy of a layer.
  *
@@ -30,6 +31,9 @@ struct archive_opts {
 	/* Progress after each chunk: layer (1-based) of n, bytes of the layer read. */
 	void (*progress)(void *ud, size_t layer, size_t n_layers, uint64_t done, uint64_t total);
 	void *userdata;
+	/* Directory for an unnamed scratch file (a compressed archive is uncompressed into
+	 * it); 0 or -1: $TMPDIR. */
+	int scratch_dir_fd;
 };
 
 struct archive;

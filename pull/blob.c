@@ -19,7 +19,8 @@
 struct sink {
 	const struct blob_source *src;
 	const struct image_desc *d;
-	struct digest *dg; /* the stored bytes: the one hash */
+	struct digest *dg; /* the stored bytes: the one hash (a layer's: in pull/fetch.c) */
+	size_t index;	   /* a layer's, in src->layers */
 	uint64_t bytes;
 	struct cache_writer cw;
 	bool caching;
@@ -71,12 +72,12 @@ static int sink_feed(void *ud, const void *p, size_t n)
 	if (n > s->d->size - s->bytes)
 		return rtr_err_set(s->e, EFBIG, "more than the %" PRIu64 " bytes the manifest says",
 				   s->d->size);
-	if (s->caching) {
-		r = cache_writer_feed(&s->cw, p, n, s->e);
-		if (r < 0)
-			return r;
+	if (s->caching && cache_writer_feed(&s->cw, p, n, NULL) < 0) {
+		/* a full cache costs the cache, never the pull */
+		cache_writer_abort(&s->cw);
+		s->caching = false;
 	}
-	r = digest_update(s->dg, p, n);
+	r = s->dg ? digest_update(s->dg, p, n) : 0;
 	if (r < 0)
 		return rtr_err_set(s->e, -r, "blob %s: hashing failed", s->d->digest);
 	r = s->layer ? to_layer(s, p, n) : to_buffer(s, p, n);
@@ -122,14 +123,28 @@ static int transfer(struct sink *s, struct rtr_err *e)
 			s->cached = true;
 			return from_cache(s, fd);
 		}
-		s->caching = cache_writer_begin(src->cache, s->d->digest, &s->cw, NULL) >= 0;
+		s->caching = cache_writer_begin(src->cache, s->d->digest, false, &s->cw, NULL) >= 0;
 	}
-	r = registry_get_blob(src->reg, s->d->digest, sink_feed, s, e);
+	r = registry_get_blob(src->reg, NULL, s->d->digest, 0, sink_feed, s, e);
 	if (r >= 0 && s->bytes != s->d->size)
 		r = rtr_err_set(e, EBADMSG,
 				"%s: blob %s: got %" PRIu64 " bytes, the manifest says %" PRIu64,
 				registry_ref(src->reg), s->d->digest, s->bytes, s->d->size);
 	return r;
+}
+
+/* The config's digest here; a layer's as the download thread computed it. */
+static int check_digest(struct sink *s, const char *what, struct rtr_err *e)
+{
+	const char *got;
+
+	if (s->dg)
+		return digest_check(s->dg, s->d->digest, what, e);
+	got = fetch_digest(s->src->fetch, s->index);
+	if (got && streq(got, s->d->digest))
+		return 0;
+	return rtr_err_set(e, EBADMSG, "%s: digest mismatch: expected %s, got %s", what,
+			   s->d->digest, got ? got : "(incomplete)");
 }
 
 /* The blob's digest, then what the consumer said: a corrupt blob is reported as a digest
@@ -142,7 +157,7 @@ static int verify(struct sink *s, int r, struct rtr_err *e)
 	if (r < 0 && !s->layer_err)
 		return r;
 	what = xasprintf("%s: blob %s", registry_ref(s->src->reg), s->d->digest);
-	k = digest_check(s->dg, s->d->digest, what ? what : s->d->digest, e);
+	k = check_digest(s, what ? what : s->d->digest, e);
 	if (k < 0) {
 		if (s->cached) {
 			/* Removed so that the next pull fetches it again. */
@@ -210,30 +225,63 @@ static int check_diff_id(const struct sink *s, const char *diff_id, struct rtr_e
 			   registry_ref(s->src->reg), s->d->digest, diff_id, got ? got : "(none)");
 }
 
-int blob_pull_layer(const struct blob_source *src, const struct image_desc *d, const char *diff_id,
-		    int rootfs_fd, struct unpack_opts *uo, struct rtr_err *e)
+/* Every byte of layer @i, as the download threads write it, into the sink. */
+static int from_fetch(struct sink *s, size_t i)
 {
-	struct sink s = {.src = src, .d = d, .e = e};
+	_cleanup_free_ unsigned char *buf = malloc(RTR_PULL_BUF_BYTES);
+	ssize_t n;
+
+	if (!buf)
+		return -ENOMEM;
+	s->cached = fetch_cached(s->src->fetch, i);
+	while ((n = fetch_read(s->src->fetch, i, s->bytes, buf, RTR_PULL_BUF_BYTES, s->e)) > 0) {
+		int r = sink_feed(s, buf, n);
+		if (r < 0)
+			return r;
+	}
+	if (n == 0 && s->bytes != s->d->size)
+		return rtr_err_set(s->e, EBADMSG,
+				   "%s: blob %s: got %" PRIu64 " bytes, the manifest says %" PRIu64,
+				   registry_ref(s->src->reg), s->d->digest, s->bytes, s->d->size);
+	return (int)n;
+}
+
+int blob_pull_layer(const struct blob_source *src, size_t i, const char *diff_id, int rootfs_fd,
+		    struct unpack_opts *uo, struct rtr_err *e)
+{
+	const struct image_desc *d = src->layers + i;
+	struct sink s = {.src = src, .d = d, .e = e, .index = i};
 	enum layer_compression comp;
 	int r;
 
 	r = layer_compression_from_media_type(d->media_type, &comp, e);
 	if (r < 0)
 		return r;
-	r = digest_new(&s.dg);
-	if (r < 0)
-		return r;
-	/* No blob digest for the pipeline: it is checked here, on the same single hash. */
+	/* No blob digest for the pipeline: the download thread hashed the blob. */
 	r = layer_begin(&s.layer, rootfs_fd, NULL, d->size, comp, uo, e);
 	if (r >= 0)
-		r = verify(&s, transfer(&s, e), e);
+		layer_digest_checked_outside(s.layer);
+	if (r >= 0)
+		r = verify(&s, from_fetch(&s, i), e);
 	if (r >= 0)
 		r = layer_end(s.layer, e);
 	if (r >= 0)
 		r = check_diff_id(&s, diff_id, e);
+	/* Only a blob that passed every check is cached; one that failed a digest is dropped
+	 * (also a .partial continued from an earlier pull); after other errors it is kept. */
+	if (r >= 0 || r == -EBADMSG)
+		fetch_finish(src->fetch, i, r >= 0);
+	if (r == -EBADMSG && fetch_resumed(src->fetch, i) && e) {
+		char m[RTR_ERR_MSG_MAX + 128];
+		snprintf(m, sizeof(m),
+			 "%s (continued after %" PRIu64 " bytes an earlier pull left in the "
+			 "cache; they are removed: pull again)",
+			 e->msg, fetch_resumed(src->fetch, i));
+		rtr_err_set(e, EBADMSG, "%s", m);
+	}
 	if (r < 0 && e && !strstr(e->msg, d->digest))
 		rtr_err_wrap(e, -r, "%s: layer %s", registry_ref(src->reg), d->digest);
-	sink_done(&s, r >= 0);
+	digest_free(s.dg);
 	layer_free(s.layer);
 	if (r >= 0)
 		progress_layer_done(src->progress, s.bytes, s.cached);

@@ -17,6 +17,7 @@
 #include "runner/lib/json.h"
 #include "runner/lib/profile.h"
 #include "runner/lib/util.h"
+#include "sweep.h"
 #include "unpack.h"
 
 #ifndef RENAME_NOREPLACE
@@ -115,6 +116,7 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 	_cleanup_free_ char *copy = NULL;
 	_cleanup_bundle_ struct bundle *b = NULL;
 	const char *dir, *base;
+	struct sweep sw;
 	struct stat st;
 	int r;
 
@@ -136,9 +138,13 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 	if (!force && fstatat(b->parent_fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return rtr_err_set(err, EEXIST, "%s: already exists (use --force to replace it)",
 				   path);
+	sweep_begin(b->parent_fd, &sw);
 	r = tmp_mkdir(b, dir, err);
 	if (r >= 0)
 		r = tmp_open(b, dir, err);
+	if (r >= 0 && (r = sweep_hold(b->dir_fd)) < 0)
+		r = rtr_err_set(err, -r, "%s: locking: %s", b->tmp_path, strerror(-r));
+	sweep_end(b->parent_fd, &sw);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(b);

@@ -107,11 +107,12 @@ void cache_drop_blob(struct cache *c, const char *digest)
 		(void)unlinkat(c->blobs_fd, digest + strlen("sha256:"), 0);
 }
 
-int cache_writer_begin(struct cache *c, const char *digest, struct cache_writer *ret,
+int cache_writer_begin(struct cache *c, const char *digest, bool resume, struct cache_writer *ret,
 		       struct rtr_err *e)
 {
 	_cleanup_free_ char *partial = NULL;
 	_cleanup_close_ int fd = -1;
+	struct stat st;
 
 	*ret = (struct cache_writer){.fd = -1};
 	if (!ref_digest_valid(digest))
@@ -119,22 +120,32 @@ int cache_writer_begin(struct cache *c, const char *digest, struct cache_writer 
 	partial = xasprintf("%s.partial", digest + strlen("sha256:"));
 	if (!partial)
 		return -ENOMEM;
-	fd = openat(c->blobs_fd, partial, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(c->blobs_fd, partial, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return rtr_err_set(e, errno, "cache %s/blobs/sha256/%s: %s", c->dir, partial,
 				   strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK ? -EBUSY : -errno;
-	/* Whatever an interrupted pull left here is not trusted: start from empty. */
-	if (ftruncate(fd, 0) < 0)
+	/* What an interrupted pull left is kept and continued: the digest over the whole
+	 * blob, checked at the end, decides whether it was good. */
+	if ((!resume && ftruncate(fd, 0) < 0) || fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0)
 		return rtr_err_set(e, errno, "cache %s/blobs/sha256/%s: %s", c->dir, partial,
 				   strerror(errno));
 	ret->c = c;
 	ret->hex = strdup(digest + strlen("sha256:"));
 	if (!ret->hex)
 		return -ENOMEM;
+	ret->written = resume ? (uint64_t)st.st_size : 0;
 	ret->fd = TAKE_FD(fd);
 	return 0;
+}
+
+void cache_writer_release(struct cache_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->hex);
+	*w = (struct cache_writer){.fd = -1};
 }
 
 int cache_writer_feed(struct cache_writer *w, const void *buf, size_t len, struct rtr_err *e)

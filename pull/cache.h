@@ -4,12 +4,12 @@
 /*
  * Content-addressed blob cache: DIR/blobs/sha256/<hex>.
  *
- * A blob is written to <hex>.partial while it streams (the same bytes go to the layer
- * pipeline, nothing is read twice), and only after its digest verified is it fsync'ed and
- * renamed to <hex> (then the directory is fsync'ed).  A kill -9 at any point leaves at
- * most a .partial, which is never taken as a blob and is overwritten by the next pull.
- * Two pulls of one blob at a time: the second finds the .partial locked and streams
- * without caching.
+ * A blob is written to <hex>.partial while it downloads, and only after its digest
+ * verified is it fsync'ed and renamed to <hex> (then the directory is fsync'ed).  A kill -9
+ * or a dropped connection leaves a .partial, which is never taken as a blob: the next pull
+ * continues it from its end (HTTP Range) and verifies the digest over the whole blob; a
+ * mismatch removes it.  Two pulls of one blob at a time: the second finds the .partial
+ * locked and downloads without caching.
  */
 
 #include <stdbool.h>
@@ -36,9 +36,13 @@ struct cache_writer {
 	uint64_t written;
 };
 
-/* Starts writing @digest; -EBUSY when another process is writing it. */
-int cache_writer_begin(struct cache *c, const char *digest, struct cache_writer *ret,
+/* Starts writing @digest: with @resume after what a .partial already holds (->written),
+ * else from empty.  The fd is O_RDWR: the bytes can be read back while it grows.
+ * -EBUSY when another process is writing it. */
+int cache_writer_begin(struct cache *c, const char *digest, bool resume, struct cache_writer *ret,
 		       struct rtr_err *e);
+/* Stops writing and keeps the .partial for the next pull to continue. */
+void cache_writer_release(struct cache_writer *w);
 int cache_writer_feed(struct cache_writer *w, const void *buf, size_t len, struct rtr_err *e);
 /* Call only after the digest was verified: fsync, rename into place, fsync the dir. */
 int cache_writer_commit(struct cache_writer *w, struct rtr_err *e);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <zlib.h>
-
 #include "config.h"
+#include "decomp.h"
 #include "digest.h"
 #include "layer.h"
 #include "runner/lib/util.h"
@@ -18,13 +18,12 @@ struct layer {
 	struct digest *blob; /* of the stored bytes */
 	struct digest *diff; /* of the tar stream */
 	char diff_id[DIGEST_STR_MAX];
-	z_stream z;
-	bool z_init;
-	bool z_done;		/* end of the gzip stream(s) seen */
-	bool decided;		/* compression known, sniff buffer pushed */
-	unsigned char sniff[4]; /* first bytes while the compression is unknown */
+	struct decomp *dc;
+	bool decided;				 /* compression known, sniff buffer pushed */
+	bool skip_check;			 /* the caller checks the blob digest */
+	unsigned char sniff[DECOMP_SNIFF_BYTES]; /* first bytes while the compression is unknown */
 	size_t n_sniff;
-	unsigned char *out;
+	char what[DIGEST_STR_MAX + 8]; /* "layer sha256:.." for messages */
 	struct tar *tar;
 	struct unpack *unpack;
 	uint64_t offset;
@@ -82,9 +81,9 @@ int layer_begin(struct layer **ret, int rootfs_fd, const char *expected_digest,
 		if (r < 0)
 			return r;
 	}
-	if (comp == LAYER_COMP_ZSTD)
-		return rtr_err_set(err, ENOTSUP, "layer %s: zstd layers are not supported",
-				   expected_digest ? expected_digest : "");
+	if (comp == LAYER_COMP_ZSTD && !decomp_supported(DECOMP_ZSTD))
+		return decomp_new(NULL, DECOMP_ZSTD, expected_digest ? expected_digest : "layer",
+				  err);
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return rtr_err_set(err, ENOMEM, "out of memory");
@@ -92,7 +91,7 @@ int layer_begin(struct layer **ret, int rootfs_fd, const char *expected_digest,
 	l->expected_size = expected_size;
 	if ((expected_digest && !(l->expected = strdup(expected_digest))) ||
 	    digest_new(&l->blob) < 0 || digest_new(&l->diff) < 0 ||
-	    !(l->out = malloc(RTR_PULL_BUF_BYTES)) || unpack_new(&l->unpack, rootfs_fd, opts) < 0 ||
+	    unpack_new(&l->unpack, rootfs_fd, opts) < 0 ||
 	    tar_new(&l->tar, &handler, l->unpack) < 0) {
 		layer_free(l);
 		return rtr_err_set(err, ENOMEM, "out of memory");
@@ -105,12 +104,10 @@ void layer_free(struct layer *l)
 {
 	if (!l)
 		return;
-	if (l->z_init)
-		inflateEnd(&l->z);
+	decomp_free(l->dc);
 	free(l->expected);
 	digest_free(l->blob);
 	digest_free(l->diff);
-	free(l->out);
 	tar_free(l->tar);
 	unpack_free(l->unpack);
 	free(l);
@@ -129,65 +126,30 @@ static int tar_in(struct layer *l, const void *buf, size_t len, struct rtr_err *
 	return tar_feed(l->tar, buf, len, err);
 }
 
-static int inflate_in(struct layer *l, const unsigned char *buf, size_t len, struct rtr_err *err)
+static int tar_out(void *ud, const void *buf, size_t len, struct rtr_err *err)
 {
-	l->z.next_in = (unsigned char *)buf;
-	l->z.avail_in = (uInt)len;
-	while (l->z.avail_in > 0) {
-		int zr;
-		if (l->z_done) {
-			/* gzip allows concatenated members; anything else after the end is junk */
-			if (inflateReset(&l->z) != Z_OK)
-				return rtr_err_set(err, EBADMSG, "%s: gzip: reset failed", name(l));
-			l->z_done = false;
-		}
-		l->z.next_out = l->out;
-		l->z.avail_out = RTR_PULL_BUF_BYTES;
-		zr = inflate(&l->z, Z_NO_FLUSH);
-		if (zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR)
-			return rtr_err_set(err, EBADMSG, "%s: corrupt gzip data (%s)", name(l),
-					   l->z.msg ? l->z.msg : "inflate error");
-		if (l->z.next_out != l->out) {
-			int r = tar_in(l, l->out, l->z.next_out - l->out, err);
-			if (r < 0)
-				return r;
-		}
-		if (zr == Z_STREAM_END)
-			l->z_done = true;
-		else if (zr == Z_BUF_ERROR && l->z.avail_out != 0)
-			break;
-	}
-	return 0;
+	return tar_in(ud, buf, len, err);
 }
 
 static int decide(struct layer *l, struct rtr_err *err)
 {
-	const unsigned char *s = l->sniff;
-	if (l->comp == LAYER_COMP_AUTO) {
-		if (l->n_sniff >= 2 && s[0] == 0x1f && s[1] == 0x8b)
-			l->comp = LAYER_COMP_GZIP;
-		else if (l->n_sniff >= 4 && s[0] == 0x28 && s[1] == 0xb5 && s[2] == 0x2f &&
-			 s[3] == 0xfd)
-			l->comp = LAYER_COMP_ZSTD;
-		else
-			l->comp = LAYER_COMP_NONE;
-	}
-	if (l->comp == LAYER_COMP_ZSTD)
-		return rtr_err_set(err, ENOTSUP, "%s: zstd layers are not supported", name(l));
-	if (l->comp == LAYER_COMP_GZIP) {
-		/* 16 + MAX_WBITS: gzip wrapper only */
-		if (inflateInit2(&l->z, 16 + MAX_WBITS) != Z_OK)
-			return rtr_err_set(err, ENOMEM, "%s: inflateInit failed", name(l));
-		l->z_init = true;
-	}
-	return 0;
+	enum decomp_kind k = l->comp == LAYER_COMP_GZIP	  ? DECOMP_GZIP
+			     : l->comp == LAYER_COMP_ZSTD ? DECOMP_ZSTD
+							  : DECOMP_NONE;
+	int r;
+
+	if (l->comp == LAYER_COMP_AUTO)
+		k = decomp_sniff(l->sniff, l->n_sniff);
+	snprintf(l->what, sizeof(l->what), "%s", name(l));
+	r = decomp_new(&l->dc, k, l->what, err);
+	if (r >= 0 && l->skip_check)
+		decomp_skip_check(l->dc);
+	return r;
 }
 
 static int push(struct layer *l, const unsigned char *buf, size_t len, struct rtr_err *err)
 {
-	if (l->comp == LAYER_COMP_GZIP)
-		return inflate_in(l, buf, len, err);
-	return tar_in(l, buf, len, err);
+	return decomp_feed(l->dc, buf, len, tar_out, l, err);
 }
 
 /* Keep the first bytes until the compression can be told from them; returns how many of
@@ -276,8 +238,9 @@ int layer_end(struct layer *l, struct rtr_err *err)
 		if (r < 0)
 			return r;
 	}
-	if (l->z_init && !l->z_done)
-		return rtr_err_set(err, EBADMSG, "%s: gzip stream is truncated", name(l));
+	r = decomp_end(l->dc, err);
+	if (r < 0)
+		return r;
 	r = tar_end(l->tar, err);
 	if (r < 0)
 		return r;
@@ -285,6 +248,11 @@ int layer_end(struct layer *l, struct rtr_err *err)
 	if (r < 0)
 		return rtr_err_set(err, -r, "%s: hashing failed", name(l));
 	return unpack_end_layer(l->unpack, err);
+}
+
+void layer_digest_checked_outside(struct layer *l)
+{
+	l->skip_check = true;
 }
 
 uint64_t layer_offset(const struct layer *l)

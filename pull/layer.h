@@ -72,6 +72,9 @@ static inline void layer_freep(struct layer **l)
 }
 #define _cleanup_layer_ __attribute__((cleanup(layer_freep)))
 
+/* The caller checks the blob's digest over every byte it feeds (and reports a corrupt
+ * blob as a digest mismatch): the decompressor skips its own checksum. */
+void layer_digest_checked_outside(struct layer *l);
 /* Stored (compressed) bytes consumed so far: the Range offset to resume from. */
 uint64_t layer_offset(const struct layer *l);
 /* After layer_end(): sha256 of the uncompressed tar ("diff_id", rootfs.diff_ids[]). */

@@ -426,7 +426,7 @@ static void presets_free(struct bundle_presets *p)
  * those are docker-archive tarballs).  Names: pull/reference.h. */
 static bool is_registry_source(const char *s)
 {
-	static const char *const suffixes[] = {".tar", ".tar.gz", ".tgz"};
+	static const char *const suffixes[] = {".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.xz"};
 	size_t n = strlen(s);
 
 	if (startswith(s, "docker://"))
@@ -587,6 +587,7 @@ static int pull_archive(const struct pull_opts *o, struct unpack_opts *uo,
 	if (r < 0)
 		goto fail;
 	bundle_set_sync(b, !o->no_sync);
+	ao.scratch_dir_fd = bundle_dir_fd(b);
 	r = archive_open(&a, o->source, &ao, &err);
 	if (r < 0)
 		goto fail;

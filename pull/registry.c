@@ -2,6 +2,7 @@
 #include "registry.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@ struct registry {
 	char *base; /* "https://host:port" */
 	char *scope;
 	struct progress *progress;
+	struct http_opts ho; /* for the clients of the download threads */
+	/* auth: the download threads share one token, renewed by whichever sees a 401 */
+	pthread_mutex_t lock;
 };
 
 const char *registry_ref(const struct registry *g)
@@ -48,22 +52,52 @@ static int prefix_err(const struct registry *g, struct rtr_err *e, int r, const 
 
 /* ---- requests with authentication ---- */
 
-static int request(struct registry *g, struct http_req *q, struct http_resp *resp, const char *what,
-		   struct rtr_err *e)
+/* The current Authorization value, copied (another thread may renew it meanwhile). */
+static char *auth_get(struct registry *g)
+{
+	char *a;
+
+	pthread_mutex_lock(&g->lock);
+	a = g->auth ? strdup(g->auth) : NULL;
+	pthread_mutex_unlock(&g->lock);
+	return a;
+}
+
+/* A 401 for a request sent with @sent: renew the token, unless another thread did. */
+static int auth_renew(struct registry *g, struct http_client *h, const char *www, const char *sent,
+		      struct rtr_err *e)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&g->lock);
+	if (!g->auth || !sent || streq(g->auth, sent)) {
+		auth_free_secret(g->auth);
+		g->auth = NULL;
+		r = auth_respond(h, www, g->creds, g->scope, g->refstr, &g->auth, e);
+	}
+	pthread_mutex_unlock(&g->lock);
+	return r;
+}
+
+static int request(struct registry *g, struct http_client *h, struct http_req *q,
+		   struct http_resp *resp, const char *what, struct rtr_err *e)
 {
 	int r, tries = 0;
 
 	for (;;) {
-		q->authorization = g->auth;
-		r = http_request(g->http, q, resp, e);
-		if (r < 0)
+		char *sent = auth_get(g);
+		q->authorization = sent;
+		r = http_request(h, q, resp, e);
+		q->authorization = NULL;
+		if (r < 0 || resp->status != 401) {
+			auth_free_secret(sent);
 			return r;
-		if (resp->status != 401)
-			return 0;
-		if (tries++ > 0 || (g->auth && !q->sink && !resp->www_authenticate)) {
+		}
+		if (tries++ > 0 || (sent && !q->sink && !resp->www_authenticate)) {
 			const char *hint = g->creds ? "the registry refused the credentials"
 						    : "the registry wants credentials (--creds, "
 						      "--password-stdin or an auth file)";
+			auth_free_secret(sent);
 			return rtr_err_set(e, EACCES, "%s: %s: 401 Unauthorized: %s", g->refstr,
 					   what, hint);
 		}
@@ -72,9 +106,8 @@ static int request(struct registry *g, struct http_req *q, struct http_resp *res
 		if (q->sink)
 			q->offset += resp->delivered;
 		http_resp_done(resp);
-		auth_free_secret(g->auth);
-		g->auth = NULL;
-		r = auth_respond(g->http, w, g->creds, g->scope, g->refstr, &g->auth, e);
+		r = auth_renew(g, h, w, sent, e);
+		auth_free_secret(sent);
 		if (r < 0)
 			return r;
 	}
@@ -108,22 +141,31 @@ static int status_error(struct registry *g, const struct http_resp *resp, const 
 	return rtr_err_set(e, EPROTO, "%s: %s: HTTP %ld%s", g->refstr, what, resp->status, msg);
 }
 
-int registry_get_blob(struct registry *g, const char *digest, http_sink_fn sink, void *ud,
-		      struct rtr_err *e)
+int registry_get_blob(struct registry *g, struct http_client *h, const char *digest,
+		      uint64_t offset, http_sink_fn sink, void *ud, struct rtr_err *e)
 {
 	_cleanup_free_ char *url = xasprintf("%s/v2/%s/blobs/%s", g->base, g->ref.repo, digest);
 	_cleanup_free_ char *what = xasprintf("blob %s", digest);
-	struct http_req q = {.url = url, .sink = sink, .ud = ud};
+	struct http_req q = {.url = url, .sink = sink, .ud = ud, .offset = offset};
 	struct http_resp resp = {};
 	int r;
 
 	if (!url || !what)
 		return -ENOMEM;
-	r = request(g, &q, &resp, what, e);
+	r = request(g, h ? h : g->http, &q, &resp, what, e);
 	if (r >= 0 && resp.status != 200 && resp.status != 206)
 		r = status_error(g, &resp, what, e);
 	http_resp_done(&resp);
 	return r < 0 ? prefix_err(g, e, r, what, digest) : r;
+}
+
+int registry_client_new(struct registry *g, volatile sig_atomic_t *stop, struct http_client **ret,
+			struct rtr_err *e)
+{
+	struct http_opts ho = g->ho;
+
+	ho.interrupted = stop;
+	return http_client_new(&ho, ret, e);
 }
 
 /* ---- manifests ---- */
@@ -160,7 +202,7 @@ static int fetch_manifest(struct registry *g, const char *ref, const char *expec
 
 	if (!url || !what)
 		return -ENOMEM;
-	r = request(g, &q, &resp, what, e);
+	r = request(g, g->http, &q, &resp, what, e);
 	if (r == -EFBIG)
 		r = rtr_err_set(e, EFBIG, "%s: %s: larger than %d bytes", g->refstr, what,
 				RTR_MANIFEST_MAX_BYTES);
@@ -263,6 +305,7 @@ void registry_close(struct registry *g)
 	auth_free_secret(g->auth);
 	free(g->base);
 	free(g->scope);
+	pthread_mutex_destroy(&g->lock);
 	free(g);
 }
 
@@ -313,6 +356,8 @@ int registry_open(struct registry **ret, const char *source, const struct regist
 	if (!g)
 		return -ENOMEM;
 	g->progress = o->progress;
+	g->ho = ho;
+	pthread_mutex_init(&g->lock, NULL);
 	r = session_setup(g, source, o, e);
 	if (r >= 0 && o->insecure)
 		log_warn("--insecure: TLS certificates are NOT verified; anyone on the path can "

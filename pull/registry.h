@@ -55,7 +55,12 @@ int registry_resolve(struct registry *g, const struct rtr_platform *want,
 		     struct image_manifest *ret, char ret_digest[DIGEST_STR_MAX],
 		     char ret_platform[64], struct rtr_err *e);
 
-/* GET blob @digest into @sink (resumed with Range after a dropped connection: the sink
- * sees every byte once).  The caller counts and verifies what it got. */
-int registry_get_blob(struct registry *g, const char *digest, http_sink_fn sink, void *ud,
-		      struct rtr_err *e);
+/* GET blob @digest from byte @offset on into @sink (resumed with Range after a dropped
+ * connection: the sink sees every byte once).  The caller counts and verifies what it got.
+ * @h: a client of registry_client_new() when called from another thread, else NULL.
+ * Thread-safe for distinct clients: the token is shared and renewed under a lock. */
+int registry_get_blob(struct registry *g, struct http_client *h, const char *digest,
+		      uint64_t offset, http_sink_fn sink, void *ud, struct rtr_err *e);
+/* A client for one download thread, stopped when *@stop becomes non-zero. */
+int registry_client_new(struct registry *g, volatile sig_atomic_t *stop, struct http_client **ret,
+			struct rtr_err *e);

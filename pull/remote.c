@@ -7,6 +7,7 @@
 #include "config.h"
 #include "pull/blob.h"
 #include "pull/cache.h"
+#include "pull/fetch.h"
 #include "pull/image.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/util.h"
@@ -35,7 +36,7 @@ static void remote_done(struct remote *rm)
 /* Manifest, config and diff_ids: everything about the image before any layer. */
 static int remote_image(struct remote *rm, const struct remote_opts *o, struct rtr_err *e)
 {
-	struct blob_source src = {rm->reg, rm->cache, o->progress};
+	struct blob_source src = {rm->reg, rm->cache, o->progress, NULL, NULL};
 	uint64_t total = 0;
 	int r;
 
@@ -62,19 +63,23 @@ static int remote_image(struct remote *rm, const struct remote_opts *o, struct r
 static int remote_unpack(struct remote *rm, const struct remote_opts *o, struct bundle *b,
 			 struct rtr_err *e)
 {
-	struct blob_source src = {rm->reg, rm->cache, o->progress};
+	struct blob_source src = {rm->reg, rm->cache, o->progress, NULL, rm->m.layers};
+	struct fetch_cfg fc = {rm->reg, rm->cache, bundle_dir_fd(b), o->unpack->warn,
+			       o->unpack->userdata};
 	_cleanup_free_ char *source = xasprintf("docker://%s", registry_ref(rm->reg));
 	int r;
 
 	if (!source)
 		return -ENOMEM;
-	for (size_t i = 0; i < rm->m.n_layers; i++) {
+	r = fetch_start(&src.fetch, &fc, rm->m.layers, rm->m.n_layers, e);
+	for (size_t i = 0; r >= 0 && i < rm->m.n_layers; i++) {
 		const struct image_desc *d = &rm->m.layers[i];
 		progress_layer_start(o->progress, i, d->digest, d->size);
-		r = blob_pull_layer(&src, d, rm->diff_ids[i], bundle_rootfs_fd(b), o->unpack, e);
-		if (r < 0)
-			return r;
+		r = blob_pull_layer(&src, i, rm->diff_ids[i], bundle_rootfs_fd(b), o->unpack, e);
 	}
+	fetch_free(src.fetch);
+	if (r < 0)
+		return r;
 	struct bundle_image img = {
 	    .config_json = rm->config,
 	    .config_len = rm->config_len,

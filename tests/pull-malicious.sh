@@ -50,7 +50,7 @@ declare -A want=(
 	[nul-in-name]='refuse:bad PAX record'
 	[huge-pax]='refuse:extended header too large'
 	[long-name-bomb]='refuse:bad GNU long name'
-	[zstd-layer]='refuse:zstd layers are not supported'
+	[zstd-layer]='refuse:zstd'
 	[manifest-escape]='refuse:not in the archive'
 )
 

@@ -479,6 +479,102 @@ else
 	not_ok "kill -9 mid-pull, then pull again" "rc=$rc bad=[$whole]" "$err"
 fi
 
+# ---- interrupted pulls: temporary bundles, resumed blobs, a full cache (issue 13) ---------
+big_layer() { ls -S "$1/blobs/sha256" | grep -v partial | head -1; }
+# A cache that holds big:1's config but not its layer: a pull through the slow proxy then
+# gets as far as the layer at once and drips there.
+slow_cache() { # DIR
+	run "$RTR_PULL" --cache-dir "$1" "$R/lab/big:1" "$T/seed-$$" && rm -rf "$T/seed-$$"
+	rm -f "$1/blobs/sha256/$(big_layer "$1")"
+}
+has_tmp() { compgen -G "$1/.$2.tmp-*" >/dev/null; }
+proxy slow
+P9=$T/parent
+mkdir -p "$P9"
+slow_cache "$T/cache-slow"
+"$RTR_PULL" --cache-dir "$T/cache-slow" "127.0.0.1:$PP/lab/big:1" "$P9/dead" >/dev/null 2>&1 &
+kp=$!
+wait_for 30 has_tmp "$P9" dead || true
+kill -9 "$kp"
+wait "$kp" 2>/dev/null || true
+dead=$(compgen -G "$P9/.dead.tmp-*" || true)
+"$RTR_PULL" --cache-dir "$T/cache-slow" "127.0.0.1:$PP/lab/big:1" "$P9/live" >/dev/null 2>&1 &
+lp=$!
+RTR_PIDS="$RTR_PIDS $lp"
+wait_for 30 has_tmp "$P9" live || true
+run "$RTR_PULL" --no-cache "$R/lab/one:1" "$P9/next"
+live=$(compgen -G "$P9/.live.tmp-*" || true)
+if [[ $rc == 0 && -n $dead && ! -e $dead && -n $live && -d $live ]]; then
+	ok "a SIGKILLed pull's temporary bundle is removed by the next pull into its parent; a live pull's is kept"
+else
+	not_ok "temporary bundles of dead and live pulls" "rc=$rc dead=[$dead] live=[$live]" "$err" \
+		"$(ls -a "$P9")"
+fi
+kill -9 "$lp"
+wait "$lp" 2>/dev/null || true
+
+# kill -9 mid-blob, then the next pull continues the blob from where the first stopped
+partial_grew() { [[ -n "$(find "$T/cache-slow" -name '*.partial' -size +0c)" ]]; }
+"$RTR_PULL" --cache-dir "$T/cache-slow" "127.0.0.1:$PP/lab/big:1" "$B/k1" >/dev/null 2>&1 &
+kp=$!
+wait_for 30 partial_grew || true
+kill -9 "$kp"
+wait "$kp" 2>/dev/null || true
+part=$(find "$T/cache-slow" -name '*.partial' -size +0c | head -1)
+have=$(stat -c %s "$part" 2>/dev/null || echo 0)
+proxy pass
+run "$RTR_PULL" --cache-dir "$T/cache-slow" "127.0.0.1:$PP/lab/big:1" "$B/k2"
+hex=$(basename "$part" .partial)
+if [[ $rc == 0 && $have -gt 0 ]] && grep -q "GET /v2/lab/big/blobs/sha256:$hex range=bytes=$have-" "$PLOG" &&
+	cmp -s "$B/k2/rootfs/random" "$T/r/big/random" &&
+	[[ "$(sha256sum <"$T/cache-slow/blobs/sha256/$hex" | cut -d' ' -f1)" == "$hex" ]]; then
+	ok "a blob cut by kill -9 is continued by the next pull (Range: bytes=$have-), digest checked over all of it"
+else
+	not_ok "a blob cut by kill -9 is continued with Range" "rc=$rc have=$have part=$part" "$err" \
+		"$(grep blobs "$PLOG")"
+fi
+
+# The same by hand, exactly half a blob; then a .partial whose bytes are not the blob's.
+C4=$T/cache4
+run "$RTR_PULL" --cache-dir "$C4" "$R/lab/big:1" "$B/r1"
+hex=$(big_layer "$C4")
+size=$(stat -c %s "$C4/blobs/sha256/$hex")
+head -c $((size / 2)) "$C4/blobs/sha256/$hex" >"$C4/blobs/sha256/$hex.partial"
+rm "$C4/blobs/sha256/$hex"
+: >"$PLOG"
+run "$RTR_PULL" --cache-dir "$C4" "127.0.0.1:$PP/lab/big:1" "$B/r2"
+if [[ $rc == 0 ]] && grep -q "GET /v2/lab/big/blobs/sha256:$hex range=bytes=$((size / 2))-" "$PLOG" &&
+	cmp -s "$B/r2/rootfs/random" "$T/r/big/random" && [[ ! -e "$C4/blobs/sha256/$hex.partial" ]] &&
+	[[ "$(sha256sum <"$C4/blobs/sha256/$hex" | cut -d' ' -f1)" == "$hex" ]]; then
+	ok "half a blob in the cache: only the other half is requested, the blob is committed"
+else
+	not_ok "half a blob in the cache is continued" "rc=$rc" "$err" "$(grep blobs "$PLOG")"
+fi
+rm "$C4/blobs/sha256/$hex"
+head -c 100000 /dev/urandom >"$C4/blobs/sha256/$hex.partial"
+run "$RTR_PULL" --cache-dir "$C4" "127.0.0.1:$PP/lab/big:1" "$B/r3"
+if [[ $rc == 1 && $err == *"digest mismatch"*"left in the cache; they are removed: pull again"* &&
+	! -e "$C4/blobs/sha256/$hex.partial" && ! -e "$B/r3" ]]; then
+	ok "a .partial that is not the blob's start: digest mismatch, it is removed"
+else
+	not_ok "a .partial that is not the blob's start" "rc=$rc" "$err"
+fi
+run "$RTR_PULL" --cache-dir "$C4" "127.0.0.1:$PP/lab/big:1" "$B/r3"
+is "$rc" 0 "  the pull after it succeeds" || diag "$err"
+
+# A cache filesystem too small for the blob: a warning, and the pull succeeds.
+mkdir -p "$T/small"
+mount -t tmpfs -o size=1m tmpfs "$T/small"
+run "$RTR_PULL" --cache-dir "$T/small" "$R/lab/big:1" "$B/full"
+if [[ $rc == 0 && $err == *"No space left on device: not caching for the rest of this pull"* ]] &&
+	cmp -s "$B/full/rootfs/random" "$T/r/big/random" &&
+	[[ -z "$(find "$T/small" -name '*.partial')" ]]; then
+	ok "a full cache filesystem: one warning, caching off, the pull succeeds"
+else
+	not_ok "a full cache filesystem only disables caching" "rc=$rc" "$err"
+fi
+umount "$T/small"
+
 # ---- references -------------------------------------------------------------------------
 # No network here: the proxy from the environment shows where a Docker Hub name goes.
 proxy pass

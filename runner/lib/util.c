@@ -211,6 +211,26 @@ int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *re
 	return 0;
 }
 
+int tmpfile_at(int dirfd)
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd >= 0 ? fd : -errno;
+	for (unsigned i = 0; i < 100; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), ".tmpfile-%d-%u", (int)getpid(), i);
+		fd = openat(dirfd, name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			(void)unlinkat(dirfd, name, 0);
+			return fd;
+		}
+		if (errno != EEXIST)
+			break;
+	}
+	return -errno;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

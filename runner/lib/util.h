@@ -50,6 +50,10 @@ int write_all(int fd, const void *buf, size_t len);
 /* Write a short string to an existing file (sysfs, cgroupfs, /proc). */
 int write_string_at(int dirfd, const char *path, const char *s);
 
+/* An unnamed read-write file in directory @dirfd (O_TMPFILE, or a name unlinked at once
+ * where the filesystem lacks it): an fd or a negative errno. */
+int tmpfile_at(int dirfd);
+
 /* Write @path atomically: temp file in the same directory, fsync, rename. */
 int write_file_atomic_at(int dirfd, const char *path, const void *buf, size_t len, mode_t mode);
 
