@@ -95,6 +95,10 @@ static struct sv_source *sv_add(struct sv_loop *l, int fd, short events, unsigne
 
 void sv_block_signals(sigset_t *ret_old)
 {
+	/* The mask rtr-run started with, also for the runs after a restart (when everything
+	 * is blocked already). */
+	static sigset_t orig;
+	static bool saved;
 	sigset_t block;
 
 	sigemptyset(&block);
@@ -102,7 +106,9 @@ void sv_block_signals(sigset_t *ret_old)
 	sigaddset(&block, SIGPIPE); /* a closed stdout gives EPIPE, never kills the supervisor */
 	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
 		sigaddset(&block, forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &block, ret_old);
+	sigprocmask(SIG_BLOCK, &block, saved ? NULL : &orig);
+	saved = true;
+	*ret_old = orig;
 }
 
 static void copy_winsize(int from, int to)

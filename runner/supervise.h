@@ -45,7 +45,8 @@ struct sv_result {
 };
 
 /* Blocks SIGCHLD, SIGPIPE and the forwarded signals: from then on they wait for the
- * supervisor's signalfd.  @ret_old: the mask the container gets back before execve. */
+ * supervisor's signalfd.  @ret_old: the mask the container gets back before execve (the
+ * one rtr-run started with, on every run). */
 void sv_block_signals(sigset_t *ret_old);
 
 void sv_io_init(struct sv_io *io);
