@@ -177,6 +177,34 @@ like "$out" "^LISTEN_FDNAMES=web\$" "  LISTEN_FDNAMES passed on"
 like "$out" "^LISTEN_FDS=1\$" "  LISTEN_FDS=1"
 like "$out" "^LISTEN_PID=1\$" "  LISTEN_PID=1"
 
+# ---- the service files ------------------------------------------------------------------------
+UNIT=$RTR_BUILDDIR/contrib/rtr@.service
+INITD=$RTR_BUILDDIR/contrib/rtr.initd
+unit=$(cat "$UNIT")
+for l in Type=notify Delegate=yes SuccessExitStatus=143 EnvironmentFile=-/etc/rtr/%i.env \
+	KillMode=mixed; do
+	like "$unit" "^$l\$" "rtr@.service: $l"
+done
+if command -v systemd-analyze >/dev/null; then
+	# An instance of the unit, starting the rtr-run just built (verify checks it exists).
+	mkdir -p "$T/units"
+	sed "s|^ExecStart=[^ ]*/rtr-run|ExecStart=$RTR_RUN|" "$UNIT" >"$T/units/rtr@web.service"
+	run systemd-analyze verify "$T/units/rtr@web.service"
+	is "$rc/$out$err" "0/" "systemd-analyze verify rtr@web.service: no complaint"
+else
+	skip "systemd-analyze verify rtr@.service" "no systemd-analyze (apt-get install systemd)"
+fi
+
+# The openrc script's options may hold spaces: its command line, as openrc evals it.
+cp -a "$T/env" "$T/env2"
+run env RC_SVCNAME=rtr.ntf-initd rtr_bundle="$T/env2" RTR_RUN="$RTR_RUN" \
+	rtr_opts="--env 'GREETING=hello world' --hostname x" \
+	sh -c '. "$1"; command=$RTR_RUN; eval "\"\$command\" $command_args"' sh "$INITD"
+is "$rc" 0 "rtr.initd: its command line runs the container"
+like "$out" "^GREETING=hello world\$" "  with an option value that holds a space"
+like "$(cat "$INITD")" "^supervisor=supervise-daemon\$" "  under supervise-daemon"
+like "$(cat "$INITD")" '^output_log="/var/log/rtr/\$\{container\}.log"$' "  output to a log"
+
 kill "$lpid" 2>/dev/null || true
 wait "$lpid" 2>/dev/null || true
 done_testing
