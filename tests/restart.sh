@@ -144,6 +144,11 @@ run "$RTR_RUN" stop rst-kill
 bg_wait
 is "$rc/$(runs)" "143/2" "  then stopped"
 
+run "$RTR_RUN" --help
+like "$out" "^ +--restart no\|always\|unless-stopped\|on-failure\[:MAX\]\$" "--help lists --restart"
+like "$out" "^ +--restart-delay DELAY\$" "  --restart-delay"
+like "$out" "^ +--notify runtime\|container\$" "  and --notify"
+
 # ---- bad values --------------------------------------------------------------------------
 run "$RTR_RUN" --restart sometimes "$T/ok"
 is "$rc" 125 "--restart sometimes is refused"
