@@ -1097,8 +1097,12 @@ int container_run(struct rtr_container *c, struct rtr_err *err)
 {
 	struct backoff b = {0};
 	struct run run;
+	sigset_t mask;
 	int r;
 
+	/* From here a stop (rtr-run stop finds this rtr-run once the cgroup exists) waits in
+	 * the supervisor's signalfd instead of killing rtr-run half-way through a start. */
+	sv_block_signals(&mask);
 	run_init(c, &run, 0);
 	r = caps_prepare(c, err);
 	if (r == 0)
