@@ -144,6 +144,23 @@ run "$RTR_RUN" stop rst-kill
 bg_wait
 is "$rc/$(runs)" "143/2" "  then stopped"
 
+# ---- an OOM kill is a failure ------------------------------------------------------------
+# The first run grows until the kernel kills it (tail keeps /dev/zero's one endless line),
+# the second exits 0.
+make_bundle "$T/oom" /bin/sh -c \
+	'echo x >>/data/runs; [ "$(wc -l </data/runs)" -ge 2 ] && exit 0; exec tail /dev/zero'
+noswap=()
+if compgen -G "/sys/fs/cgroup/*/memory.swap.max" >/dev/null ||
+	[[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]]; then
+	noswap=(--memory-swap 16M)
+fi
+reset
+run "$RTR_RUN" --name rst-oom --restart on-failure:2 --restart-delay 10ms --memory 16M \
+	"${noswap[@]}" "${DATA[@]}" "$T/oom"
+is "$rc/$(runs)" "0/2" "on-failure restarts an OOM-killed container"
+like "$err" "restart 1 in 10 ms" "  after 137"
+is "$(grep -c "out of memory" <<<"$err")" 1 "  the OOM kill is reported for its run only"
+
 run "$RTR_RUN" --help
 like "$out" "^ +--restart no\|always\|unless-stopped\|on-failure\[:MAX\]\$" "--help lists --restart"
 like "$out" "^ +--restart-delay DELAY\$" "  --restart-delay"
