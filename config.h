@@ -32,6 +32,20 @@
 #define RTR_SHM_BYTES (64 * 1024 * 1024)
 /* Seconds a hook may run when the spec sets no timeout. */
 #define RTR_HOOK_TIMEOUT_S 30
+/* --restart: the first delay before a restart when --restart-delay gives none, ms
+ * (Docker's), and the longest delay the back-off doubles up to, ms. */
+#define RTR_RESTART_DELAY_MS 100
+#define RTR_RESTART_DELAY_MAX_MS (60 * 1000)
+/* A run that lasted at least this long starts the back-off afresh, seconds. */
+#define RTR_RESTART_RESET_S 10
+/* --notify=container: the host directory of each container's notify socket (one
+ * subdirectory per name), and where the container sees that directory. */
+#define RTR_NOTIFY_DIR "/run/rtr/notify"
+#define RTR_NOTIFY_CONTAINER_DIR "/run/notify"
+/* Longest sd_notify datagram relayed from a container, bytes. */
+#define RTR_NOTIFY_MAX_BYTES 4096
+/* Most socket activation fds (LISTEN_FDS) passed into a container. */
+#define RTR_LISTEN_FDS_MAX 64
 /* Longest container name. */
 #define RTR_NAME_MAX 64
 /* rtr-run's run-time state on the host (a tmpfs: gone at reboot). */

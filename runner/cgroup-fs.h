@@ -27,6 +27,12 @@
 #define CG_XATTR_BUNDLE "trusted.rtr.bundle"
 #define CG_XATTR_PID "trusted.rtr.pid"
 #define CG_XATTR_STOP "trusted.rtr.stop" /* "SIGNAL TIMEOUT_S" */
+/* "RESTARTS LAST_EXIT": restarts so far and the exit code of the run before the last one
+ * (--restart); absent until the first restart. */
+#define CG_XATTR_RUNS "trusted.rtr.runs"
+/* The supervising rtr-run's pid: it answers stop also between two runs, when the cgroup
+ * has no process. */
+#define CG_XATTR_SUPERVISOR "trusted.rtr.supervisor"
 /* On the parent directory (primary hierarchy): trusted.rtr.at.NAME = the relative path
  * of container NAME when linux.cgroupsPath put it somewhere else than <parent>/NAME. */
 #define CG_XATTR_AT "trusted.rtr.at."
@@ -126,6 +132,7 @@ struct rtr_cgroup {
 	unsigned char made[_CG_MAX + 1]; /* [i + 1]: ancestors of rel created in hierarchy i */
 	bool mem_limit_set;
 	uint64_t mem_limit; /* for the OOM report */
+	uint64_t oom_base;  /* OOM kills counted before this run (the cgroup outlives runs) */
 };
 
 /* The container's directory in hierarchy @where (CG_V2 or a controller), or -1. */

@@ -308,8 +308,12 @@ static void record_identity(const struct rtr_container *c, struct rtr_cgroup *cg
 			 signal_to_string(c->spec->ext.stop_signal, sig, sizeof(sig)),
 			 c->spec->ext.stop_timeout_s);
 
+	char sup[24];
+	int k = snprintf(sup, sizeof(sup), "%d", (int)getpid());
+
 	if (c->bundle)
 		fsetxattr(cg->lock_fd, CG_XATTR_BUNDLE, c->bundle, strlen(c->bundle), 0);
+	fsetxattr(cg->lock_fd, CG_XATTR_SUPERVISOR, sup, (size_t)k, 0);
 	if (n > 0 && (size_t)n < sizeof(v))
 		fsetxattr(cg->lock_fd, CG_XATTR_STOP, v, (size_t)n, 0);
 	if (parent_dir(c, cg, path, sizeof(path), key, sizeof(key)) == 0 &&
@@ -410,7 +414,8 @@ fail:
  * hierarchy a single-threaded process that writes "0" to "tasks" moves only itself, which
  * needs no such lock.  The files are opened here, by root, before clone: the kernel checks
  * the opener's credentials, so a child already in its user namespace can still use them.
- * Whatever is not done that way, cgroup_enter() does the old way.
+ * Whatever is not done that way, cgroup_enter() does the old way.  The parent keeps the
+ * files open for the container's later runs (--restart); each child closes its copies.
  */
 int cgroup_clone_fd(const struct rtr_container *c)
 {
@@ -441,11 +446,6 @@ int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_e
 
 	if (!cg)
 		return 0;
-	for (int i = 0; i < _CG_MAX; i++)
-		if (cg->tasks[i] >= 0) {
-			close(cg->tasks[i]);
-			cg->tasks[i] = -1;
-		}
 	for (int i = CG_V2; i < _CG_MAX; i++) {
 		int fd = cg_dir_fd(cg, i), r;
 
@@ -460,22 +460,24 @@ int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_e
 	return 0;
 }
 
+/* The cgroup's OOM kill count since it was made. */
+static uint64_t oom_kills(const struct rtr_cgroup *cg)
+{
+	int w = cg_where(&cg->h, CG_MEMORY);
+	uint64_t kills = 0;
+
+	if (w == CG_V2)
+		cg_read_u64(cg->v2fd, "memory.events", "oom_kill", &kills);
+	else if (w >= 0)
+		cg_read_u64(cg->fd[w], "memory.oom_control", "oom_kill", &kills);
+	return kills;
+}
+
 bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n)
 {
 	struct rtr_cgroup *cg = c ? c->cgroup : NULL;
-	uint64_t kills = 0;
-	int w, r;
 
-	if (!cg)
-		return false;
-	w = cg_where(&cg->h, CG_MEMORY);
-	if (w == CG_V2)
-		r = cg_read_u64(cg->v2fd, "memory.events", "oom_kill", &kills);
-	else if (w >= 0)
-		r = cg_read_u64(cg->fd[w], "memory.oom_control", "oom_kill", &kills);
-	else
-		return false;
-	if (r < 0 || kills == 0)
+	if (!cg || oom_kills(cg) <= cg->oom_base)
 		return false;
 	if (limit_desc && n) {
 		char b[32];
@@ -509,6 +511,39 @@ static void rm_made_ancestors(struct rtr_cgroup *cg)
 				break;
 		}
 	}
+}
+
+void cgroup_empty(struct rtr_container *c)
+{
+	struct rtr_cgroup *cg = c ? c->cgroup : NULL;
+	int prim;
+
+	if (!cg || !cg->owned)
+		return;
+	prim = cg_primary(&cg->h);
+	if (cg_populated(cg_dir_fd(cg, prim), prim == CG_V2))
+		cg_kill_rel(&cg->h, cg->rel, 5000);
+}
+
+int cgroup_reset(struct rtr_container *c, struct rtr_err *err)
+{
+	struct rtr_cgroup *cg = c->cgroup;
+
+	cgroup_empty(c);
+	fremovexattr(cg->lock_fd, CG_XATTR_PID);
+	cg->oom_base = oom_kills(cg);
+	/* The limits again: the devices stay (a second v2 device program would stack on the
+	 * first). */
+	return cg_apply_limits(c, cg, err);
+}
+
+void cgroup_record_runs(struct rtr_container *c, unsigned restarts, int last_exit)
+{
+	char v[32];
+	int n = snprintf(v, sizeof(v), "%u %d", restarts, last_exit);
+
+	if (c->cgroup)
+		fsetxattr(c->cgroup->lock_fd, CG_XATTR_RUNS, v, (size_t)n, 0);
 }
 
 void cgroup_destroy(struct rtr_container *c)

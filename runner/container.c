@@ -32,6 +32,7 @@
 #include <linux/magic.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -45,6 +46,7 @@
 #include "mount.h"
 #include "names.h"
 #include "net.h"
+#include "notify.h"
 #include "security.h"
 #include "supervise.h"
 #include "sysctl.h"
@@ -355,27 +357,6 @@ static void passwd_home(uid_t uid, char *buf, size_t n)
 	}
 }
 
-/* process.env, plus HOME when it has none.  NULL on allocation failure. */
-static char **child_env(const struct rtr_spec *s)
-{
-	char *const *env = s->process.env;
-	char home[PATH_MAX + 8] = "HOME=";
-	size_t n = 0;
-	char **v;
-
-	for (; env && env[n]; n++)
-		if (strncmp(env[n], "HOME=", 5) == 0)
-			return (char **)env;
-	passwd_home(s->process.user.uid, home + 5, sizeof(home) - 5);
-	v = calloc(n + 2, sizeof(*v));
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		v[i] = env[i];
-	v[n] = strdup(home);
-	return v[n] ? v : NULL;
-}
-
 static const char *env_get(char *const *env, const char *key)
 {
 	size_t k = strlen(key);
@@ -384,6 +365,55 @@ static const char *env_get(char *const *env, const char *key)
 		if (strncmp(env[i], key, k) == 0 && env[i][k] == '=')
 			return env[i] + k + 1;
 	return NULL;
+}
+
+static bool is_listen_var(const char *kv)
+{
+	return startswith(kv, "LISTEN_FDS=") || startswith(kv, "LISTEN_PID=") ||
+	       startswith(kv, "LISTEN_FDNAMES=");
+}
+
+/* The socket activation variables: LISTEN_PID is this process, which becomes the
+ * entrypoint (PID 1, or 2 behind --init).  0 or -ENOMEM. */
+static int listen_env(const struct rtr_container *c, char **v, size_t *k)
+{
+	v[(*k)++] = xasprintf("LISTEN_FDS=%d", c->n_listen_fds);
+	v[(*k)++] = xasprintf("LISTEN_PID=%d", (int)getpid());
+	if (c->listen_fdnames)
+		v[(*k)++] = xasprintf("LISTEN_FDNAMES=%s", c->listen_fdnames);
+	for (size_t i = 0; i < *k; i++)
+		if (!v[i])
+			return -ENOMEM;
+	return 0;
+}
+
+/* process.env, plus HOME when it has none, plus the socket activation variables when
+ * rtr-run got listening fds.  NULL on allocation failure. */
+static char **child_env(const struct rtr_container *c)
+{
+	const struct rtr_spec *s = c->spec;
+	char *const *env = s->process.env;
+	char home[PATH_MAX + 8] = "HOME=";
+	bool has_home = env_get(env, "HOME") != NULL;
+	size_t n = strv_length(env), k = 0;
+	char **v;
+
+	if (has_home && !c->n_listen_fds)
+		return (char **)env;
+	v = calloc(n + 5, sizeof(*v));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!c->n_listen_fds || !is_listen_var(env[i]))
+			v[k++] = env[i];
+	if (!has_home) {
+		passwd_home(s->process.user.uid, home + 5, sizeof(home) - 5);
+		if (!(v[k++] = strdup(home)))
+			return NULL;
+	}
+	if (c->n_listen_fds && listen_env(c, v, &k) < 0)
+		return NULL;
+	return v;
 }
 
 /* execvp-like lookup in the container's PATH.  Fills @buf; returns 0 or -ENOENT/-EACCES. */
@@ -589,7 +619,7 @@ static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
 		umask(s->process.user.umask);
 	else
 		umask(022);
-	env = child_env(s);
+	env = child_env(c);
 	if (!env)
 		child_fail(fd, 125, -ENOMEM, NULL, "environment");
 	r = child_stdio_owner(s, &err);
@@ -610,11 +640,15 @@ static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
 		child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
 	child_rearm_pdeathsig(fd, parent); /* after the last credential change */
 
-	/* No host fd survives execve (the sync socket is already O_CLOEXEC). */
+	/* No host fd survives execve (the sync socket is already O_CLOEXEC) but the socket
+	 * activation fds, 3 on. */
 	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		for (int i = 3; i < 4096; i++)
 			if (i != fd)
 				fcntl(i, F_SETFD, FD_CLOEXEC);
+	for (int i = 0; i < c->n_listen_fds; i++)
+		if (fcntl(3 + i, F_SETFD, 0) < 0)
+			child_fail(fd, 125, -errno, NULL, "LISTEN_FDS: passing fd");
 	sigprocmask(SIG_SETMASK, &p->old_mask, NULL);
 
 	r = filter_load(c, &err);
@@ -756,17 +790,30 @@ static int status_to_exit(int status)
 
 /* One run, parent side: what the child inherits and what the supervisor relays. */
 struct run {
+	unsigned n; /* 0: the first run, else the restart's number */
 	struct prep p;
 	struct sv_io io;
 	unsigned long clone_flags;
-	bool created;	/* cloned: poststop hooks run whatever happens next */
+	bool created; /* cloned: poststop hooks run whatever happens next */
 	bool in_cgroup; /* cloned into the unified tree's cgroup */
-	int exit_code;	/* 125 until the child reports otherwise or ends */
+	bool ran;     /* the entrypoint was executed: a restart may follow */
+	uint64_t started_ms;
+	struct sv_result res;
+	int exit_code; /* 125 until the child reports otherwise or ends */
 };
 
-static void run_init(struct rtr_container *c, struct run *run)
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void run_init(struct rtr_container *c, struct run *run, unsigned n)
 {
 	memset(run, 0, sizeof(*run));
+	run->n = n;
 	run->p.sync_child = -1;
 	for (int t = 0; t < _RTR_NS_MAX; t++)
 		run->p.ns_fd[t] = -1;
@@ -796,10 +843,8 @@ static int open_log(const struct rtr_spec *s, struct run *run, struct rtr_err *e
 /* Before clone: everything that can fail without creating anything. */
 static int run_prepare(struct rtr_container *c, struct run *run, struct rtr_err *err)
 {
-	int r = filter_prepare(c, err);
+	int r = net_prepare(c, err);
 
-	if (r == 0)
-		r = net_prepare(c, err);
 	if (r == 0)
 		r = prepare_namespaces(c->spec, &run->p, &run->clone_flags, err);
 	if (r == 0)
@@ -807,6 +852,19 @@ static int run_prepare(struct rtr_container *c, struct run *run, struct rtr_err 
 	if (r == 0)
 		r = idmap_prepare(c, err);
 	return r;
+}
+
+/* The cgroup is made by the first run and kept by the next ones (it is the container's
+ * identity, held while rtr-run lives); so is the --notify=container socket, made once the
+ * name is ours. */
+static int run_cgroup(struct rtr_container *c, struct run *run, struct rtr_err *err)
+{
+	int r;
+
+	if (c->cgroup)
+		return cgroup_reset(c, err);
+	r = cgroup_setup(c, err);
+	return r < 0 ? r : notify_container_prepare(c, err);
 }
 
 /* Clones the child; from here on the container exists (run->created). */
@@ -859,7 +917,7 @@ static int write_oom_score_adj(const struct rtr_container *c, struct rtr_err *er
 
 /* Once the child is READY, it waits while its cgroup, id maps and network are made and
  * the hooks of that moment run; then RELEASE. */
-static int setup_host_side(struct rtr_container *c, const struct run *run, struct rtr_err *err)
+static int setup_host_side(struct rtr_container *c, struct run *run, struct rtr_err *err)
 {
 	struct sync_msg m;
 	int r = sync_recv(c->sync_fd, &m, NULL);
@@ -920,12 +978,30 @@ static int wait_exec(struct rtr_container *c, struct run *run, struct rtr_err *e
 	return 0;
 }
 
+/* The entrypoint runs: READY=1 (or, with --notify=container, the container's own word
+ * through the relay), STATUS= after a restart. */
+static int run_started(struct rtr_container *c, struct run *run, struct rtr_err *err)
+{
+	run->ran = true;
+	run->started_ms = now_ms();
+	if (c->notify_fd >= 0) {
+		run->io.notify = fcntl(c->notify_fd, F_DUPFD_CLOEXEC, 3);
+		if (run->io.notify < 0)
+			return rtr_err_set(err, errno, "--notify=container: %s", strerror(errno));
+	}
+	if (run->n > 0)
+		notify_send("STATUS=running (restart %u)", run->n);
+	else if (c->notify_fd < 0)
+		notify_send("READY=1\nMAINPID=%d", (int)getpid());
+	return 0;
+}
+
 /* The container runs: poststart hooks, supervision, the exit code and the OOM report. */
 static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_err *err)
 {
 	struct sv_stop stop;
 	char desc[128] = "";
-	int r, status = 0;
+	int r;
 
 	sv_io_tty(&run->io);
 	r = hooks_run(c, RTR_HOOK_POSTSTART, "running", err);
@@ -934,18 +1010,19 @@ static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_e
 		memset(err, 0, sizeof(*err));
 	}
 	stop_of(c->spec, &stop);
-	r = supervise(c->pid, &stop, &run->io, &status);
+	r = supervise(c->pid, &stop, &run->io, &run->res);
 	sv_io_close(&run->io);
 	if (r < 0)
 		return rtr_err_set(err, -r, "supervising: %s", strerror(-r));
 	c->pid = -1;
-	run->exit_code = status_to_exit(status);
+	run->exit_code = status_to_exit(run->res.status);
 	if (cgroup_oom_killed(c, desc, sizeof(desc)))
 		log_error("killed by the kernel: out of memory (%s)", desc[0] ? desc : "limit");
 	return 0;
 }
 
-/* Everything a run made, in reverse, whether it ended or failed half-way. */
+/* Everything a run made, in reverse, whether it ended or failed half-way.  The cgroup
+ * stays for the next run; what is left in it is killed before the poststop hooks. */
 static void run_teardown(struct rtr_container *c, struct run *run)
 {
 	sv_io_close(&run->io);
@@ -963,40 +1040,112 @@ static void run_teardown(struct rtr_container *c, struct run *run)
 	c->sync_fd = -1;
 	prep_close(&run->p);
 	net_teardown(c);
-	cgroup_destroy(c);
+	cgroup_empty(c);
 	if (run->created) {
 		struct rtr_err herr = {0};
 
 		if (hooks_run(c, RTR_HOOK_POSTSTOP, "stopped", &herr) < 0)
 			log_warn("%s", herr.msg);
 	}
-	caps_free(c);
-	filter_free(c);
 	idmap_free(c);
+}
+
+typedef int run_step_fn(struct rtr_container *c, struct run *run, struct rtr_err *err);
+
+/* One run, in order; the first failure ends it. */
+static run_step_fn *const run_steps[] = {
+    run_prepare, run_cgroup, spawn, setup_host_side, wait_exec, run_started, run_supervised,
+};
+
+static int run_once(struct rtr_container *c, struct run *run, struct rtr_err *err)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(run_steps) && r == 0; i++)
+		r = run_steps[i](c, run, err);
+	if (r < 0)
+		idmap_explain(c, err);
+	run_teardown(c, run);
+	return r;
+}
+
+/* --restart: the back-off doubles from --restart-delay up to RTR_RESTART_DELAY_MAX_MS and
+ * starts afresh after a run of RTR_RESTART_RESET_S; on-failure:MAX counts every
+ * restart. */
+struct backoff {
+	unsigned restarts;
+	unsigned next_ms;
+};
+
+/* The wait before the next run, or -1: no restart.  A run that never executed its
+ * entrypoint (a runtime error, 126, 127) or that a stop ended is never restarted. */
+static int64_t restart_delay(const struct rtr_spec *s, const struct run *run, struct backoff *b)
+{
+	const struct rtr_restart *rs = &s->ext.restart;
+	bool failed = run->exit_code != 0 || run->res.unhealthy;
+	unsigned d;
+
+	if (!run->ran || run->res.stop_asked || rs->policy == RTR_RESTART_NO)
+		return -1;
+	if (rs->policy == RTR_RESTART_ON_FAILURE &&
+	    (!failed || (rs->max && b->restarts >= rs->max)))
+		return -1;
+	if (b->restarts == 0 || now_ms() - run->started_ms >= RTR_RESTART_RESET_S * 1000)
+		b->next_ms = rs->delay_ms;
+	d = b->next_ms;
+	b->next_ms = d > RTR_RESTART_DELAY_MAX_MS / 2 ? RTR_RESTART_DELAY_MAX_MS : d * 2;
+	return d;
+}
+
+/* Between two runs: the record for ps, the word to the service manager, the wait.
+ * Returns 1 to run again, 0 when a stop came meanwhile, or a negative errno. */
+static int restart_wait(struct rtr_container *c, const struct run *run, unsigned restarts,
+			unsigned delay_ms, struct rtr_err *err)
+{
+	struct sv_result res = {0};
+	int r;
+
+	cgroup_record_runs(c, restarts, run->exit_code);
+	log_warn("exited with status %d; restart %u in %u ms", run->exit_code, restarts, delay_ms);
+	notify_send("STATUS=exited with status %d, restart %u in %u ms", run->exit_code, restarts,
+		    delay_ms);
+	r = sv_backoff(delay_ms, &res);
+	if (r < 0)
+		return rtr_err_set(err, -r, "waiting to restart: %s", strerror(-r));
+	return res.stop_asked ? 0 : 1;
 }
 
 int container_run(struct rtr_container *c, struct rtr_err *err)
 {
+	struct backoff b = {0};
 	struct run run;
+	sigset_t mask;
 	int r;
 
-	run_init(c, &run);
+	/* From here a stop (rtr-run stop finds this rtr-run once the cgroup exists) waits in
+	 * the supervisor's signalfd instead of killing rtr-run half-way through a start. */
+	sv_block_signals(&mask);
+	run_init(c, &run, 0);
 	r = caps_prepare(c, err);
-	if (r < 0)
-		return 125;
-	r = run_prepare(c, &run, err);
 	if (r == 0)
-		r = cgroup_setup(c, err);
-	if (r == 0)
-		r = spawn(c, &run, err);
-	if (r == 0)
-		r = setup_host_side(c, &run, err);
-	if (r == 0)
-		r = wait_exec(c, &run, err);
-	if (r == 0)
-		r = run_supervised(c, &run, err);
-	if (r < 0)
-		idmap_explain(c, err);
-	run_teardown(c, &run);
+		r = filter_prepare(c, err);
+	while (r == 0) {
+		int64_t delay;
+
+		run_init(c, &run, b.restarts);
+		r = run_once(c, &run, err);
+		delay = r < 0 ? -1 : restart_delay(c->spec, &run, &b);
+		if (delay < 0)
+			break;
+		r = restart_wait(c, &run, ++b.restarts, (unsigned)delay, err);
+		if (r == 0)
+			break;
+		if (r > 0)
+			r = 0;
+	}
+	cgroup_destroy(c);
+	notify_container_free(c);
+	caps_free(c);
+	filter_free(c);
 	return run.exit_code;
 }

@@ -23,6 +23,7 @@
 #include "lib/util.h"
 #include "caps.h"
 #include "filter.h"
+#include "notify.h"
 #include "opts.h"
 #include "security.h"
 #include "settings.h"
@@ -92,13 +93,17 @@ int main(int argc, char **argv)
 {
 	struct rtr_opts o;
 	struct rtr_err err = {0};
-	struct rtr_container c = {.bundle_fd = -1, .sync_fd = -1, .pid = -1};
+	struct rtr_container c = {.bundle_fd = -1, .sync_fd = -1, .pid = -1, .notify_fd = -1};
 	_cleanup_free_ char *name = NULL;
 	int r, code;
 
 	log_init("rtr-run");
 	if (argc > 1 && verb_known(argv[1]))
 		return verb_main(argv[1], argc - 1, argv + 1);
+	/* The service manager's variables are rtr-run's alone, before anything opens an fd
+	 * (socket activation fds are 3..). */
+	c.n_listen_fds = listen_fds_take(&c.listen_fdnames);
+	notify_init();
 
 	r = opts_parse(argc, argv, &o);
 	if (r != 0) {
@@ -165,6 +170,7 @@ out:
 	spec_free(c.spec);
 	free(c.rootfs);
 	free(c.bundle);
+	free(c.listen_fdnames);
 	opts_free(&o);
 	return code;
 }

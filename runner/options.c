@@ -69,6 +69,9 @@ static const struct opt_def defs[] = {
     S("log-file", log_file, "FILE"),
     S("stop-signal", stop_signal, "SIGNAL"),
     S("stop-timeout", stop_timeout, "SECONDS"),
+    S("restart", restart, "no|always|unless-stopped|on-failure[:MAX]"),
+    S("restart-delay", restart_delay, "DELAY"),
+    S("notify", notify, "runtime|container"),
     V("ulimit", ulimits, "NAME=SOFT[:HARD]"),
     S("shm-size", shm_size, "SIZE"),
     /* security */

@@ -35,10 +35,12 @@ struct rtr_opts {
 	char *log_file;
 	char *stop_signal;
 	char *stop_timeout;
-	/* no option yet: only org.rtr.restart and org.rtr.health-cmd are read (and listed as
-	 * not applied) until the supervisor implements them; an option that always fails
-	 * would only be advertised, not offered */
-	char *restart;
+	char *restart;	     /* no|always|unless-stopped|on-failure[:MAX] */
+	char *restart_delay; /* first back-off delay */
+	char *notify;	     /* runtime|container */
+	/* no option yet: only org.rtr.health-cmd is read (and listed as not applied) until
+	 * the supervisor implements it; an option that always fails would only be
+	 * advertised, not offered */
 	char *health_cmd;
 	char **ulimits; /* nofile=SOFT[:HARD] */
 	char *shm_size;

@@ -106,19 +106,84 @@ static int p_init(const struct ctx *x, const char *v)
 	return 0;
 }
 
-/* Restart and health checks (annotations only for now): checked, then listed as not
- * applied, so a pulled image still runs. */
+/* --restart no|always|unless-stopped|on-failure[:MAX] */
 static int p_restart(const struct ctx *x, const char *v)
 {
+	static const char *const names[] = {
+	    [RTR_RESTART_NO] = "no",
+	    [RTR_RESTART_ON_FAILURE] = "on-failure",
+	    [RTR_RESTART_ALWAYS] = "always",
+	    [RTR_RESTART_UNLESS_STOPPED] = "unless-stopped",
+	};
+	struct rtr_restart *rs = &x->s->ext.restart;
 	const char *n = startswith(v, "on-failure:");
-	uint64_t max;
+	uint64_t max = 0;
 
-	if (!streq(v, "no") && !streq(v, "always") && !streq(v, "on-failure") &&
-	    !(n && parse_u64(n, UINT32_MAX, &max) == 0))
-		return bad(x, EINVAL, v, "expected no, always or on-failure[:N]");
-	return strdup_replace(&x->s->ext.restart, v) < 0 ? -ENOMEM : 1;
+	if (n && parse_u64(n, UINT32_MAX, &max) == 0) {
+		rs->policy = RTR_RESTART_ON_FAILURE;
+		rs->max = (unsigned)max;
+		return 0;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (streq(v, names[i])) {
+			rs->policy = (enum rtr_restart_policy)i;
+			rs->max = 0;
+			return 0;
+		}
+	return bad(x, EINVAL, v, "expected no, always, unless-stopped or on-failure[:MAX]");
 }
 
+/* "250ms", "2s", "1m", or seconds. */
+static int parse_ms(const char *v, uint64_t max_ms, uint64_t *ret)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ms;
+	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"", 1000}};
+	size_t len = strlen(v);
+
+	for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+		size_t k = strlen(units[i].suffix);
+		char num[24];
+		uint64_t n;
+
+		if (len <= k || len - k >= sizeof(num) || !streq(v + len - k, units[i].suffix))
+			continue;
+		memcpy(num, v, len - k);
+		num[len - k] = 0;
+		if (parse_u64(num, max_ms / units[i].ms, &n) < 0)
+			return -EINVAL;
+		*ret = n * units[i].ms;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int p_restart_delay(const struct ctx *x, const char *v)
+{
+	uint64_t ms;
+
+	if (parse_ms(v, RTR_RESTART_DELAY_MAX_MS, &ms) < 0)
+		return bad(x, EINVAL, v, "expected a delay like 500ms, 2s or 1m, at most %u s",
+			   RTR_RESTART_DELAY_MAX_MS / 1000);
+	x->s->ext.restart.delay_ms = (unsigned)ms;
+	x->s->ext.restart.delay_set = true;
+	return 0;
+}
+
+static int p_notify(const struct ctx *x, const char *v)
+{
+	if (streq(v, "container"))
+		x->s->ext.notify = RTR_NOTIFY_CONTAINER;
+	else if (streq(v, "runtime"))
+		x->s->ext.notify = RTR_NOTIFY_RUNTIME;
+	else
+		return bad(x, EINVAL, v, "expected runtime or container");
+	return 0;
+}
+
+/* Health checks (annotation only for now): checked, then listed as not applied, so a
+ * pulled image still runs. */
 static int p_health(const struct ctx *x, const char *v)
 {
 	if (!*v)
@@ -557,6 +622,8 @@ static const struct setting settings[] = {
 	{ "org.rtr.log", K_STR, O(log_file), p_log },
 	{ "org.rtr.init", K_BOOL, O(init), p_init },
 	{ "org.rtr.restart", K_STR, O(restart), p_restart },
+	{ "org.rtr.restart-delay", K_STR, O(restart_delay), p_restart_delay },
+	{ NULL, K_STR, O(notify), p_notify },
 	{ "org.rtr.health-cmd", K_STR, O(health_cmd), p_health },
 
 	{ NULL, K_STR, O(memory), p_memory },
@@ -847,6 +914,8 @@ int settings_finish(struct rtr_spec *s, struct rtr_err *err)
 	if (!x->stop_timeout_set)
 		x->stop_timeout_s =
 		    e && parse_u64(e, 86400, &v) == 0 ? (unsigned)v : RTR_STOP_TIMEOUT_S;
+	if (!x->restart.delay_set)
+		x->restart.delay_ms = RTR_RESTART_DELAY_MS;
 	return check_memory(s, err) ?: finish_net(s, err);
 }
 
@@ -859,7 +928,6 @@ void settings_free(struct rtr_ext *x)
 	strv_free(x->net.dns_search);
 	hosts_free(&x->net);
 	free(x->log_path);
-	free(x->restart);
 	free(x->health_cmd);
 	free(x->cgroup_parent);
 }

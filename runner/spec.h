@@ -293,6 +293,27 @@ struct rtr_net_spec {
 	size_t n_add_hosts;
 };
 
+/* --restart: what ends a run and starts the next one (container.c). */
+enum rtr_restart_policy {
+	RTR_RESTART_NO,
+	RTR_RESTART_ON_FAILURE, /* a non-zero exit, a signal, an OOM kill, unhealthy */
+	RTR_RESTART_ALWAYS,
+	RTR_RESTART_UNLESS_STOPPED, /* without a daemon: always (a stop never restarts) */
+};
+
+struct rtr_restart {
+	enum rtr_restart_policy policy;
+	unsigned max;	   /* on-failure:MAX, 0 = no limit */
+	unsigned delay_ms; /* first delay; doubled per restart up to RTR_RESTART_DELAY_MAX_MS */
+	bool delay_set;	   /* else RTR_RESTART_DELAY_MS after the merge */
+};
+
+/* --notify: who says READY=1 to $NOTIFY_SOCKET (notify.c). */
+enum rtr_notify {
+	RTR_NOTIFY_RUNTIME,   /* rtr-run, once the entrypoint is executed */
+	RTR_NOTIFY_CONTAINER, /* the container, through a socket of its own, relayed */
+};
+
 /*
  * rtr extensions: no OCI field.  settings.c fills them once, from org.rtr.* annotations
  * while config.json is parsed, then from the command line (command line > bundle >
@@ -305,9 +326,10 @@ struct rtr_ext {
 	unsigned stop_timeout_s; /* RTR_STOP_TIMEOUT_S (or $RTR_STOP_TIMEOUT_S) after the merge */
 	bool stop_timeout_set;	 /* given by annotation or option */
 	char *log_path;		 /* container output also written here; NULL = none */
-	char *restart;		 /* "no", "on-failure[:N]", "always": checked, not applied */
-	char *health_cmd;	 /* checked, not applied */
-	bool init;		 /* --init reaper as PID 1 */
+	struct rtr_restart restart; /* --restart, --restart-delay, org.rtr.restart */
+	enum rtr_notify notify;	    /* --notify */
+	char *health_cmd;	    /* checked, not applied */
+	bool init;		    /* --init reaper as PID 1 */
 	/* cgroup (cgroup*.c) */
 	bool memory_high_set;
 	uint64_t memory_high; /* cgroup v2 memory.high in bytes; UINT64_MAX = "max" */

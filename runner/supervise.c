@@ -27,6 +27,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "notify.h"
 #include "supervise.h"
 
 static const int forwarded_signals[] = {SIGTERM, SIGINT,  SIGHUP,  SIGQUIT,
@@ -64,6 +65,7 @@ struct sv_loop {
 	struct sv_io *io;
 	int tfd;   /* the stop timer */
 	int stops; /* SIGTERM/SIGINT received */
+	bool done; /* sv_backoff: the wait is over */
 	bool exited;
 	bool shed; /* startup pages still to drop, once the container has run a while */
 	int status;
@@ -95,6 +97,10 @@ static struct sv_source *sv_add(struct sv_loop *l, int fd, short events, unsigne
 
 void sv_block_signals(sigset_t *ret_old)
 {
+	/* The mask rtr-run started with, also for the runs after a restart (when everything
+	 * is blocked already). */
+	static sigset_t orig;
+	static bool saved;
 	sigset_t block;
 
 	sigemptyset(&block);
@@ -102,7 +108,9 @@ void sv_block_signals(sigset_t *ret_old)
 	sigaddset(&block, SIGPIPE); /* a closed stdout gives EPIPE, never kills the supervisor */
 	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
 		sigaddset(&block, forwarded_signals[i]);
-	sigprocmask(SIG_BLOCK, &block, ret_old);
+	sigprocmask(SIG_BLOCK, &block, saved ? NULL : &orig);
+	saved = true;
+	*ret_old = orig;
 }
 
 static void copy_winsize(int from, int to)
@@ -126,12 +134,18 @@ static void reap(struct sv_loop *l)
 }
 
 /* SIGTERM or SIGINT: the first one is a stop (SIGTERM becomes the stop signal, the timer
- * starts), a second one kills at once. */
+ * starts), a second one kills at once.  One that comes as the init exits, or during a
+ * restart's back-off (no init), still counts: it is never restarted. */
 static void stop_request(struct sv_loop *l, int sig)
 {
-	struct itimerspec its = {.it_value.tv_sec = l->stop->timeout_s};
+	struct itimerspec its;
 
-	if (++l->stops > 1) {
+	if (++l->stops == 1)
+		notify_send("STOPPING=1");
+	if (l->exited || l->pid <= 0)
+		return;
+	its = (struct itimerspec){.it_value.tv_sec = l->stop->timeout_s};
+	if (l->stops > 1) {
 		sv_kill(l->pid, SIGKILL);
 		return;
 	}
@@ -150,10 +164,10 @@ static void on_signal(struct sv_loop *l, struct sv_source *s, short revents)
 
 		if (sig == SIGCHLD)
 			reap(l);
-		else if (l->exited)
-			continue;
 		else if (sig == SIGTERM || sig == SIGINT)
 			stop_request(l, sig);
+		else if (l->exited || l->pid <= 0)
+			continue;
 		else {
 			if (sig == SIGWINCH && l->io->master >= 0)
 				copy_winsize(0, l->io->master);
@@ -215,6 +229,12 @@ static void on_stdin(struct sv_loop *l, struct sv_source *s, short revents)
 	}
 }
 
+/* --notify=container: the container's READY=1 and STATUS= to the service manager. */
+static void on_notify(struct sv_loop *l, struct sv_source *s, short revents)
+{
+	notify_relay(s->fd);
+}
+
 static void add_output(struct sv_loop *l, int *fd, int to)
 {
 	struct sv_source *s = sv_add(l, *fd, POLLIN, SV_DRAIN, on_output);
@@ -227,7 +247,7 @@ static void add_output(struct sv_loop *l, int *fd, int to)
 
 void sv_io_init(struct sv_io *io)
 {
-	*io = (struct sv_io){.master = -1, .out = -1, .err = -1, .log = -1};
+	*io = (struct sv_io){.master = -1, .out = -1, .err = -1, .log = -1, .notify = -1};
 }
 
 void sv_io_tty(struct sv_io *io)
@@ -257,7 +277,9 @@ void sv_io_close(struct sv_io *io)
 		close(io->err);
 	if (io->log >= 0)
 		close(io->log);
-	io->master = io->out = io->err = io->log = -1;
+	if (io->notify >= 0)
+		close(io->notify);
+	io->master = io->out = io->err = io->log = io->notify = -1;
 }
 
 /* ---- the loop ---------------------------------------------------------------------------- */
@@ -353,18 +375,24 @@ static int sv_step(struct sv_loop *l)
 	return 1;
 }
 
-int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_status)
+static int sv_signalfd(void)
 {
-	struct sv_loop l = {.pid = pid, .stop = stop, .io = io};
-	_cleanup_close_ int sfd = -1, tfd = -1;
 	sigset_t mask;
-	int r;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGCHLD);
 	for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
 		sigaddset(&mask, forwarded_signals[i]);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct sv_result *ret)
+{
+	struct sv_loop l = {.pid = pid, .stop = stop, .io = io};
+	_cleanup_close_ int sfd = -1, tfd = -1;
+	int r;
+
+	sfd = sv_signalfd();
 	if (sfd < 0)
 		return -errno;
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -382,6 +410,8 @@ int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_
 		add_output(&l, &io->out, STDOUT_FILENO);
 	if (io->err >= 0)
 		add_output(&l, &io->err, STDERR_FILENO);
+	if (io->notify >= 0)
+		sv_add(&l, io->notify, POLLIN, SV_WHILE_RUNNING, on_notify);
 
 	l.shed = !getenv("RTR_KEEP_STARTUP_PAGES");
 	do
@@ -389,6 +419,41 @@ int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_
 	while (r > 0 && sv_busy(&l));
 	if (r < 0)
 		return r;
-	*ret_status = l.status;
+	ret->status = l.status;
+	ret->stop_asked = l.stops > 0;
 	return 0;
+}
+
+/* ---- the back-off before a restart ------------------------------------------------------ */
+
+static void on_delay(struct sv_loop *l, struct sv_source *s, short revents)
+{
+	uint64_t x;
+
+	if (sv_read(s->fd, &x, sizeof(x)) > 0)
+		l->done = true;
+}
+
+int sv_backoff(unsigned ms, struct sv_result *ret)
+{
+	struct sv_loop l = {.pid = 0};
+	struct itimerspec its = {.it_value = {ms / 1000, (long)(ms % 1000) * 1000000L}};
+	_cleanup_close_ int sfd = sv_signalfd(), tfd = -1;
+	int r = 0;
+
+	if (sfd < 0)
+		return -errno;
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (tfd < 0)
+		return -errno;
+	if (ms == 0)
+		its.it_value.tv_nsec = 1;
+	if (timerfd_settime(tfd, 0, &its, NULL) < 0)
+		return -errno;
+	sv_add(&l, sfd, POLLIN, 0, on_signal);
+	sv_add(&l, tfd, POLLIN, 0, on_delay);
+	while (r >= 0 && !l.done && !l.stops)
+		r = sv_step(&l);
+	ret->stop_asked = l.stops > 0;
+	return r < 0 ? r : 0;
 }

@@ -7,8 +7,10 @@
  * runs to completion without waiting on anything else.  The sources today: the signalfd
  * (SIGCHLD reaps; the rest is forwarded; SIGTERM/SIGINT is a stop: the stop signal, then
  * SIGKILL from the stop timer, or at once on the second one), the stop timer (a timerfd),
- * and the relays of a pty or of --log-file pipes.  Restart back-off, health checks, log
- * rotation and sd_notify each add a source in supervise.c (sv_add()), not a nested wait.
+ * and the relays of a pty or of --log-file pipes, and the container's sd_notify socket
+ * (--notify=container).  The restart back-off is the same loop with a timer and no
+ * container (sv_backoff()); health checks and log rotation each add a source in
+ * supervise.c (sv_add()), not a nested wait.
  *
  * The loop ends when the container's init has exited and every relay is drained.
  */
@@ -23,6 +25,7 @@ struct sv_io {
 	int master;   /* pty master (process.terminal) */
 	int out, err; /* --log-file: read ends of the container's stdout and stderr pipes */
 	int log;      /* --log-file: the file */
+	int notify;   /* --notify=container: the container's notify socket, relayed */
 	bool raw;     /* rtr-run's stdin was put in raw mode; @saved restores it */
 	struct termios saved;
 };
@@ -33,8 +36,17 @@ struct sv_stop {
 	unsigned timeout_s; /* then SIGKILL */
 };
 
+/* How a run ended. */
+struct sv_result {
+	int status;	 /* wait status of the container's init */
+	bool stop_asked; /* SIGTERM/SIGINT to rtr-run (rtr-run stop, systemctl stop): never
+			  * restarted */
+	bool unhealthy;	 /* ended by the health check: a failure for --restart */
+};
+
 /* Blocks SIGCHLD, SIGPIPE and the forwarded signals: from then on they wait for the
- * supervisor's signalfd.  @ret_old: the mask the container gets back before execve. */
+ * supervisor's signalfd.  @ret_old: the mask the container gets back before execve (the
+ * one rtr-run started with, on every run). */
 void sv_block_signals(sigset_t *ret_old);
 
 void sv_io_init(struct sv_io *io);
@@ -44,6 +56,9 @@ void sv_io_tty(struct sv_io *io);
 void sv_io_close(struct sv_io *io);
 
 /* Supervises the container's init @pid until it has exited and @io is drained (the fds
- * that reach EOF are closed and set to -1).  Returns 0 with the wait status in
- * @ret_status, or a negative errno.  Needs sv_block_signals() before the clone. */
-int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_status);
+ * that reach EOF are closed and set to -1).  Returns 0 with @ret filled, or a negative
+ * errno.  Needs sv_block_signals() before the clone. */
+int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct sv_result *ret);
+/* The wait before a restart, @ms long, in the same loop: a stop (SIGTERM/SIGINT) ends it
+ * at once with @ret->stop_asked set.  0 or a negative errno. */
+int sv_backoff(unsigned ms, struct sv_result *ret);

@@ -37,6 +37,10 @@ struct cinfo {
 	bool uptime_set;
 	uint64_t mem, mem_peak, mem_limit, cpu_usec, pids, pids_limit, io_read, io_write, ooms;
 	bool mem_set, mem_peak_set, cpu_set, pids_set, io_set;
+	pid_t supervisor;  /* the rtr-run that holds the cgroup, 0 when unknown or gone */
+	unsigned restarts; /* CG_XATTR_RUNS */
+	int last_exit;	   /* of the run before the current one */
+	bool last_exit_set;
 };
 
 static const char *const verbs[] = {"ps", "stats", "stop", "kill", "pause", "resume"};
@@ -128,6 +132,37 @@ static int io_bytes(int dfd, bool v2, uint64_t *rd, uint64_t *wr)
 	return 0;
 }
 
+/* The supervisor of the cgroup at @fd, when it still lives: between two runs (--restart)
+ * the cgroup has no process, but the container is not gone. */
+static pid_t live_supervisor(int fd)
+{
+	char buf[24], path[64], comm[32] = "";
+	ssize_t n = fgetxattr(fd, CG_XATTR_SUPERVISOR, buf, sizeof(buf) - 1);
+	pid_t pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	pid = (pid_t)atoi(buf);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (pid <= 0 || cg_read_small(AT_FDCWD, path, comm, sizeof(comm)) <= 0 ||
+	    !startswith(comm, "rtr-run"))
+		return 0;
+	return pid;
+}
+
+/* CG_XATTR_RUNS: "RESTARTS LAST_EXIT". */
+static void read_runs(int fd, struct cinfo *ci)
+{
+	char buf[32];
+	ssize_t n = fgetxattr(fd, CG_XATTR_RUNS, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	ci->last_exit_set = sscanf(buf, "%u %d", &ci->restarts, &ci->last_exit) == 2;
+}
+
 /* Fills @ci for container @name; -ESRCH when it is not running. */
 static int collect(const struct cg_host *h, const char *parent, const char *name, bool full,
 		   struct cinfo *ci)
@@ -148,8 +183,12 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 		if (cg_path(h, prim, rel, path, sizeof(path)) == 0)
 			pfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	}
-	if (pfd < 0 || !cg_populated(pfd, prim == CG_V2))
+	if (pfd < 0)
 		return -ESRCH;
+	ci->supervisor = live_supervisor(pfd);
+	if (!cg_populated(pfd, prim == CG_V2) && !ci->supervisor)
+		return -ESRCH;
+	read_runs(pfd, ci);
 	n = fgetxattr(pfd, CG_XATTR_PID, buf, sizeof(buf) - 1);
 	if (n > 0) {
 		buf[n] = 0;
@@ -235,6 +274,17 @@ static void w_opt(struct json_writer *w, const char *key, bool set, uint64_t v)
 	json_w_key(w, key);
 	if (set)
 		json_w_uint(w, v);
+	else
+		json_w_null(w);
+}
+
+/* "restarts": N, "last_exit": N or null (no restart yet). */
+static void w_runs(struct json_writer *w, const struct cinfo *ci)
+{
+	json_w_member_uint(w, "restarts", ci->restarts);
+	json_w_key(w, "last_exit");
+	if (ci->last_exit_set)
+		json_w_int(w, ci->last_exit);
 	else
 		json_w_null(w);
 }
@@ -354,10 +404,11 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 		w = json_writer_new(true);
 		json_w_begin_array(w);
 	} else {
-		printf("%-20s %8s %10s %8s  %s\n", "NAME", "PID", "MEMORY", "UPTIME", "BUNDLE");
+		printf("%-20s %8s %10s %8s %8s %4s  %s\n", "NAME", "PID", "MEMORY", "UPTIME",
+		       "RESTARTS", "EXIT", "BUNDLE");
 	}
 	for (size_t i = 0; i < n; i++) {
-		char mem[32] = "-", up[32] = "-";
+		char mem[32] = "-", up[32] = "-", pid[16] = "-", ex[16] = "-";
 
 		if (collect(h, a->parent, names[i], false, &ci) < 0)
 			continue;
@@ -380,6 +431,7 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 				json_w_string(w, ci.bundle);
 			else
 				json_w_null(w);
+			w_runs(w, &ci);
 			json_w_end_object(w);
 			continue;
 		}
@@ -387,7 +439,11 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 			format_bytes(ci.mem, mem, sizeof(mem));
 		if (ci.uptime_set)
 			fmt_duration(ci.uptime_s, up, sizeof(up));
-		printf("%-20s %8d %10s %8s  %s\n", ci.name, (int)ci.pid, mem, up,
+		if (ci.pid > 0)
+			snprintf(pid, sizeof(pid), "%d", (int)ci.pid);
+		if (ci.last_exit_set)
+			snprintf(ex, sizeof(ex), "%d", ci.last_exit);
+		printf("%-20s %8s %10s %8s %8u %4s  %s\n", ci.name, pid, mem, up, ci.restarts, ex,
 		       ci.bundle[0] ? ci.bundle : "-");
 	}
 	if (w) {
@@ -413,6 +469,7 @@ static int verb_stats(const struct cg_host *h, const struct verb_args *a, const 
 		json_w_begin_object(w);
 		json_w_member_string(w, "name", ci.name);
 		json_w_member_int(w, "pid", ci.pid);
+		w_runs(w, &ci);
 		json_w_key(w, "memory");
 		json_w_begin_object(w);
 		w_opt(w, "current", ci.mem_set, ci.mem);
@@ -455,6 +512,10 @@ static int verb_stats(const struct cg_host *h, const struct verb_args *a, const 
 			snprintf(pl, sizeof(pl), "%llu", (unsigned long long)ci.pids_limit);
 		printf("NAME      %s\n", ci.name);
 		printf("PID       %d\n", (int)ci.pid);
+		if (ci.last_exit_set)
+			printf("RESTARTS  %u (last exit %d)\n", ci.restarts, ci.last_exit);
+		else
+			printf("RESTARTS  0\n");
 		printf("MEMORY    %s / %s (peak %s, oom kills %llu)\n", cur, lim,
 		       ci.mem_peak_set ? peak : "-", (unsigned long long)ci.ooms);
 		if (ci.cpu_set)
@@ -543,13 +604,20 @@ static int verb_stop(const struct cg_host *h, const struct verb_args *a, const c
 		return 125;
 	}
 	/* SIGTERM to the supervisor is its stop: the stop signal to the container, SIGKILL
-	 * after its timeout, then cleanup.  Without a supervisor: the stop signal to the
-	 * init.  Either way SIGKILL to the whole cgroup when the time is up. */
-	sup = parent_of(ci.pid, comm, sizeof(comm));
-	if (sup > 1 && streq(comm, "rtr-run") && !a->time) {
+	 * after its timeout, then cleanup, and never a restart (also between two runs, when
+	 * there is no init).  Without a supervisor: the stop signal to the init.  Either way
+	 * SIGKILL to the whole cgroup when the time (-t, else the recorded one) is up. */
+	sup = ci.supervisor;
+	if (sup <= 0 && ci.pid > 0) {
+		sup = parent_of(ci.pid, comm, sizeof(comm));
+		if (!streq(comm, "rtr-run"))
+			sup = 0;
+	}
+	if (sup > 1) {
 		kill(sup, SIGTERM);
-		timeout += 2;
-	} else {
+		if (!a->time)
+			timeout += 2;
+	} else if (ci.pid > 0) {
 		kill(ci.pid, sig);
 	}
 	for (uint64_t i = 0; i < timeout * 20 && still_running(h, a->parent, name); i++)

@@ -218,7 +218,14 @@ static void test_settings(void)
 				 "\"SIGBOGUS\""),
 	      "bad annotation names itself: %s", err.msg);
 	r = settings_annotation(s, "org.rtr.restart", "always", "R", &err);
-	check(r == 1, "restart annotation is checked and reported as not applied");
+	check(r == 0 && s->ext.restart.policy == RTR_RESTART_ALWAYS, "restart annotation applied");
+	r = settings_annotation(s, "org.rtr.restart", "on-failure:3", "R", &err);
+	check(r == 0 && s->ext.restart.policy == RTR_RESTART_ON_FAILURE && s->ext.restart.max == 3,
+	      "restart on-failure:3");
+	r = settings_annotation(s, "org.rtr.restart-delay", "250ms", "R", &err);
+	check(r == 0 && s->ext.restart.delay_ms == 250, "restart delay 250ms");
+	r = settings_annotation(s, "org.rtr.restart-delay", "2m", "R", &err);
+	check(r == -EINVAL, "restart delay above the maximum: %s", err.msg);
 	r = settings_annotation(s, "org.rtr.name", "web", "N", &err);
 	check(r == 0, "an org.rtr.* key that is no setting is ignored");
 

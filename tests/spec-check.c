@@ -17,6 +17,8 @@
 #include "names.h"
 #include "spec.h"
 
+static const char *const restart_names[] = {"no", "on-failure", "always", "unless-stopped"};
+
 static void print_strv(const char *key, char **v)
 {
 	printf("%s=", key);
@@ -74,9 +76,12 @@ static void dump(const struct rtr_spec *s)
 	       l->rootfs_propagation_flags, strv_length(l->masked_paths),
 	       strv_length(l->readonly_paths), l->personality_domain ? l->personality_domain : "-");
 	print_strv("unsupported", s->unsupported);
-	printf("ext.stop=%s:%u restart=%s init=%d\n",
+	printf("ext.stop=%s:%u restart=%s",
 	       s->ext.stop_signal ? signal_to_string(s->ext.stop_signal, sig, sizeof(sig)) : "-",
-	       s->ext.stop_timeout_s, s->ext.restart ? s->ext.restart : "-", s->ext.init);
+	       s->ext.stop_timeout_s, restart_names[s->ext.restart.policy]);
+	if (s->ext.restart.max)
+		printf(":%u", s->ext.restart.max);
+	printf(" init=%d\n", s->ext.init);
 }
 
 int main(int argc, char **argv)

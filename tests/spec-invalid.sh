@@ -89,7 +89,7 @@ line 1, column 170: nesting too deep (limit 64)	{@V, @R, @P, "x": @DEEP}
 .hooks.startContainer: expected an array, got an object	{@V, @R, @P, "hooks": {"startContainer": {"path": "/bin/true"}}}
 .annotations["org.example.x"]: expected a string, got a number	{@V, @R, @P, "annotations": {"org.example.x": 1}}
 .annotations["org.rtr.stop-timeout"]: expected seconds	{@V, @R, @P, "annotations": {"org.rtr.stop-timeout": "soon"}}
-.annotations["org.rtr.restart"]: expected no, always or on-failure[:N]	{@V, @R, @P, "annotations": {"org.rtr.restart": "sometimes"}}
+.annotations["org.rtr.restart"]: expected no, always, unless-stopped or on-failure[:MAX]	{@V, @R, @P, "annotations": {"org.rtr.restart": "sometimes"}}
 .linux: expected an object, got an array	{@V, @R, @P, "linux": []}
 .linux.namespaces[0].type: unknown namespace type "pdi"	{@V, @R, @P, "linux": {"namespaces": [{"type": "pdi"}]}}
 .linux.namespaces[2].type: namespace "pid" listed twice	{@V, @R, @P, "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "pid"}]}}
@@ -234,8 +234,8 @@ like "$out" '^seccomp=0x50000 syscalls=3$' "seccomp (unknown syscall name kept)"
 like "$out" '^propagation=0x84000 masked=2 readonly=2 personality=LINUX$' \
 	"rootfsPropagation rslave, masked and read-only paths, personality"
 like "$out" '^ext.stop=SIGINT:3 restart=on-failure:5 init=1$' "org.rtr.* annotations"
-like "$out" '^unsupported=.annotations\["org.rtr.restart"\],.annotations\["org.rtr.health-cmd"\],.linux.resources.network,.mounts\[2\].options\[4\]$' \
-	"settings rtr does not implement are listed by path (restart, health, classID, tmpcopyup)"
+like "$out" '^unsupported=.annotations\["org.rtr.health-cmd"\],.linux.resources.network,.mounts\[2\].options\[4\]$' \
+	"settings rtr does not implement are listed by path (health, classID, tmpcopyup)"
 
 # And the same parser through rtr-run: a valid bundle runs (so 125 above is not just
 # "rtr-run always fails").

@@ -1,0 +1,178 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# --restart: crash loops with a growing back-off, on-failure and always, stops that never
+# restart (rtr-run stop while running and during the back-off, SIGTERM to rtr-run), the
+# exit status of the last run, and the restart count in ps/stats.  Real containers; every
+# time check is a lower bound (a delay can only make a gap longer).  Names start "rst-".
+set -euo pipefail
+. "$RTR_SRCDIR/tests/lib.sh"
+require_root
+require_cmd jq
+rtr_tmpdir
+export RTR_STOP_TIMEOUT_S=3
+
+mkdir -p "$T/data"
+# Each run appends the host's uptime (seconds, not namespaced) to /data/runs, then exits
+# with 10 + the number of runs so far: the exit status tells which run was the last.
+make_bundle "$T/crash" /bin/sh -c \
+	'cut -d" " -f1 /proc/uptime >>/data/runs; exit $((10 + $(wc -l </data/runs)))'
+make_bundle "$T/ok" /bin/sh -c 'echo x >>/data/runs'
+make_bundle "$T/fail" /bin/sh -c 'echo x >>/data/runs; exit 1'
+# As PID 1 the shell has no default action for SIGTERM: it says what to do.
+make_bundle "$T/sleep" /bin/sh -c 'trap "exit 143" TERM; echo x >>/data/runs; sleep 1000 & wait'
+DATA=(--mount "$T/data:/data")
+
+runs() { wc -l <"$T/data/runs" 2>/dev/null || echo 0; }
+reset() { rm -f "$T/data/runs"; }
+runs_ge() { (($(runs) >= $1)); }
+ps_field() { "$RTR_RUN" ps --json | jq -r ".[] | select(.name == \"$1\") | .$2"; }
+init_running() { [[ $(ps_field "$1" pid) -gt 0 ]]; }
+# bg NAME ARGS...: rtr-run --name NAME ARGS in the background; $bgpid
+bg() {
+	local name=$1
+	shift
+	timeout -k 5 120 "$RTR_RUN" --name "$name" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	bgpid=$!
+	RTR_PIDS="$RTR_PIDS $bgpid"
+}
+# bg_wait: waits for the background rtr-run; $rc
+bg_wait() {
+	rc=0
+	wait "$bgpid" || rc=$?
+}
+
+# ---- a crash loop ------------------------------------------------------------------------
+reset
+t0=$(cut -d" " -f1 /proc/uptime)
+run "$RTR_RUN" --name rst-crash --restart on-failure:3 --restart-delay 300ms "${DATA[@]}" "$T/crash"
+is "$(runs)" 4 "on-failure:3: the first run and 3 restarts"
+is "$rc" 14 "rtr-run exits with the last run's status"
+like "$err" "restart 1 in 300 ms" "first delay is --restart-delay"
+like "$err" "restart 2 in 600 ms" "  then doubled"
+like "$err" "restart 3 in 1200 ms" "  and doubled again"
+unlike "$err" "restart 4" "no fourth restart"
+mapfile -t ts <"$T/data/runs"
+gaps_ok=1
+want=(0.3 0.6 1.2)
+for i in 0 1 2; do
+	awk -v a="${ts[$i]}" -v b="${ts[$((i + 1))]}" -v w="${want[$i]}" \
+		'BEGIN { exit !(b - a >= w - 0.02) }' || gaps_ok=0
+done
+if ((gaps_ok)); then
+	ok "the gaps between runs grow: at least 0.3, 0.6, 1.2 s"
+else
+	not_ok "the gaps between runs grow" "uptimes: ${ts[*]} (start $t0)"
+fi
+run "$RTR_RUN" ps
+unlike "$out" "^rst-crash " "its cgroup is gone at the end"
+
+reset
+run "$RTR_RUN" --name rst-ok --restart on-failure "${DATA[@]}" "$T/ok"
+is "$rc/$(runs)" "0/1" "on-failure does not restart an exit 0"
+reset
+run "$RTR_RUN" --name rst-no "${DATA[@]}" "$T/fail"
+is "$rc/$(runs)" "1/1" "no --restart: one run"
+
+# ---- always ------------------------------------------------------------------------------
+reset
+bg rst-always --restart always --restart-delay 10ms "${DATA[@]}" "$T/ok"
+if wait_for 30 runs_ge 3; then
+	ok "always restarts a container that exits 0"
+else
+	not_ok "always restarts a container that exits 0" "$(cat "$T/rst-always.err")"
+fi
+run "$RTR_RUN" stop rst-always
+bg_wait
+is "$rc" 0 "stopped: exits with the last run's status"
+n=$(runs)
+sleep 0.3
+is "$(runs)" "$n" "no run after the stop"
+
+# ---- stops never restart -----------------------------------------------------------------
+reset
+bg rst-stop --restart always "${DATA[@]}" "$T/sleep"
+wait_for 20 runs_ge 1 || true
+run "$RTR_RUN" stop rst-stop
+bg_wait
+is "$rc/$(runs)" "143/1" "rtr-run stop of a running container: 143, no restart"
+unlike "$(cat "$T/rst-stop.err")" "restart 1" "  nothing said about a restart"
+
+reset
+bg rst-term --restart always "${DATA[@]}" "$T/sleep"
+wait_for 20 runs_ge 1 || true
+# (rtr-run itself: timeout(1) would signal its whole process group, a second stop)
+kill -TERM "$(pgrep -P "$bgpid" rtr-run)"
+bg_wait
+is "$rc/$(runs)" "143/1" "SIGTERM to rtr-run: no restart"
+
+reset
+bg rst-backoff --restart always --restart-delay 30s "${DATA[@]}" "$T/fail"
+if wait_for 20 grep -q "restart 1 in 30000 ms" "$T/rst-backoff.err"; then
+	ok "a failed run waits 30 s to restart"
+else
+	not_ok "a failed run waits 30 s to restart" "$(cat "$T/rst-backoff.err")"
+fi
+run "$RTR_RUN" ps --json
+is "$(jq -c '.[] | select(.name == "rst-backoff") | [.pid, .restarts, .last_exit]' <<<"$out")" \
+	"[0,1,1]" "ps --json during the back-off: no pid, 1 restart, last exit 1"
+run "$RTR_RUN" ps
+like "$out" "^rst-backoff +- .* +1 +1  $T/fail\$" "ps: RESTARTS 1, EXIT 1"
+run "$RTR_RUN" stats --json rst-backoff
+is "$(jq -c '[.restarts, .last_exit]' <<<"$out")" "[1,1]" "stats --json: restarts and last exit"
+run "$RTR_RUN" stop rst-backoff
+is "$rc" 0 "rtr-run stop during the back-off"
+bg_wait
+is "$rc/$(runs)" "1/1" "  ends it at once without another run, with the last status"
+run "$RTR_RUN" ps
+unlike "$out" "^rst-backoff " "  and removes the cgroup"
+
+# ---- a kill is no stop -------------------------------------------------------------------
+reset
+bg rst-kill --restart on-failure:1 --memory 32M "${DATA[@]}" "$T/sleep"
+wait_for 20 runs_ge 1 || true
+run "$RTR_RUN" kill rst-kill KILL
+if wait_for 20 runs_ge 2; then
+	ok "on-failure restarts a container killed by SIGKILL"
+else
+	not_ok "on-failure restarts a container killed by SIGKILL" "$(cat "$T/rst-kill.err")"
+fi
+wait_for 20 runs_ge 2 || true
+run "$RTR_RUN" stats --json rst-kill
+is "$(jq -c '[.restarts, .last_exit, .memory.limit]' <<<"$out")" "[1,137,$((32 << 20))]" \
+	"the next run: restart 1 after 137, the same memory limit"
+run "$RTR_RUN" stop rst-kill
+bg_wait
+is "$rc/$(runs)" "143/2" "  then stopped"
+
+# ---- an OOM kill is a failure ------------------------------------------------------------
+# The first run grows until the kernel kills it (tail keeps /dev/zero's one endless line),
+# the second exits 0.
+make_bundle "$T/oom" /bin/sh -c \
+	'echo x >>/data/runs; [ "$(wc -l </data/runs)" -ge 2 ] && exit 0; exec tail /dev/zero'
+noswap=()
+if compgen -G "/sys/fs/cgroup/*/memory.swap.max" >/dev/null ||
+	[[ -e /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]]; then
+	noswap=(--memory-swap 16M)
+fi
+reset
+run "$RTR_RUN" --name rst-oom --restart on-failure:2 --restart-delay 10ms --memory 16M \
+	"${noswap[@]}" "${DATA[@]}" "$T/oom"
+is "$rc/$(runs)" "0/2" "on-failure restarts an OOM-killed container"
+like "$err" "restart 1 in 10 ms" "  after 137"
+is "$(grep -c "out of memory" <<<"$err")" 1 "  the OOM kill is reported for its run only"
+
+run "$RTR_RUN" --help
+like "$out" "^ +--restart no\|always\|unless-stopped\|on-failure\[:MAX\]\$" "--help lists --restart"
+like "$out" "^ +--restart-delay DELAY\$" "  --restart-delay"
+like "$out" "^ +--notify runtime\|container\$" "  and --notify"
+
+# ---- bad values --------------------------------------------------------------------------
+run "$RTR_RUN" --restart sometimes "$T/ok"
+is "$rc" 125 "--restart sometimes is refused"
+like "$err" "--restart sometimes: expected no, always, unless-stopped or on-failure\[:MAX\]" \
+	"  naming the choices"
+run "$RTR_RUN" --restart-delay 5h "$T/ok"
+like "$err" "--restart-delay 5h: expected a delay like 500ms, 2s or 1m, at most 60 s" \
+	"--restart-delay above the maximum is refused"
+
+done_testing
