@@ -794,9 +794,9 @@ struct run {
 	struct prep p;
 	struct sv_io io;
 	unsigned long clone_flags;
-	bool created; /* cloned: poststop hooks run whatever happens next */
+	bool created;	/* cloned: poststop hooks run whatever happens next */
 	bool in_cgroup; /* cloned into the unified tree's cgroup */
-	bool ran;     /* the entrypoint was executed: a restart may follow */
+	bool ran;	/* the entrypoint was executed: a restart may follow */
 	uint64_t started_ms;
 	struct sv_result res;
 	int exit_code; /* 125 until the child reports otherwise or ends */
