@@ -43,6 +43,7 @@ trap 'rm -rf "$w"' EXIT
 r=$w/root
 mkdir -p "$r"/{bin,rtr/bin,lib,usr/lib/aarch64-linux-gnu,etc,sys/fs/cgroup,run,var/run}
 cp "$k/bb/bin/busybox" "$r/bin/busybox"
+ln -s busybox "$r/bin/sh" # for /init's #!; it installs the other applets
 cp "$build/rtr-run" "$build/pull/rtr-pull" "$r/rtr/bin/"
 cp "$src/tests/vm/arm64-smoke.sh" "$r/rtr/smoke.sh"
 cp "$src/tests/vm/arm64-init.sh" "$r/init"
@@ -84,13 +85,15 @@ rc=0
 timeout -k 10 "$timeout_s" qemu-system-aarch64 -M virt -accel tcg,thread=multi -cpu max -smp 2 \
 	-m 2048 -nodefaults -display none -no-reboot -serial "file:$w/serial.log" \
 	-kernel "$k/x/boot/vmlinuz-$kver" -initrd "$w/initrd.gz" \
-	-append "console=ttyAMA0 rdinit=/init panic=-1 quiet" >"$w/qemu.out" 2>&1 || rc=$?
+	-append "console=ttyAMA0 rdinit=/init panic=-1 quiet loglevel=1" >"$w/qemu.out" 2>&1 || rc=$?
 tr -d '\r' <"$w/serial.log" | sed -n '/^@@RTR-TAP-BEGIN@@$/,/^@@RTR-TAP-END@@$/p' |
 	grep -v '^@@' >"$w/tap" || true
 if grep -q '^1\.\.' "$w/tap"; then
 	cat "$w/tap"
 else
 	cat "$w/tap"
-	echo "not ok - the arm64 guest did not finish (qemu exit $rc${rc/#124/: timed out})"
+	why="qemu exit $rc"
+	((rc != 124)) || why="timed out after $timeout_s s"
+	echo "not ok - the arm64 guest did not finish ($why)"
 	tail -20 "$w/serial.log" | sed 's/^/# /'
 fi

@@ -34,7 +34,7 @@ procs() { [ -n "$(cat "$1/cgroup.procs" 2>/dev/null)" ]; }
 
 echo "# $(uname -srm)"
 is "$($RUN --version)" "rtr-run 0.1.0" "rtr-run --version"
-is "$(stat -f -c %T /sys/fs/cgroup)" cgroup2fs "cgroup v2 at /sys/fs/cgroup"
+is "$(awk '$2 == "/sys/fs/cgroup" { print $3 }' /proc/mounts)" cgroup2 "cgroup v2 at /sys/fs/cgroup"
 
 # ---- memory limit, veth, reached from the guest, stopped ------------------------------------
 D=/sys/fs/cgroup/rtr/a1
@@ -71,17 +71,21 @@ case $out in
 esac
 
 # ---- seccomp: the precompiled default = the same profile compiled now ---------------------
-probes='for s in mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key bpf
-	kexec_load init_module finit_module mknod-blk sethostname setns open_by_handle_at userfaultfd
-	perf_event_open reboot personality-bad socket-vsock setrlimit fork socket-inet mknod-chr;
-	do /probe syscall $s; done; grep ^Seccomp: /proc/self/status'
+calls="mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key bpf"
+calls="$calls kexec_load init_module finit_module mknod-blk sethostname setns open_by_handle_at"
+calls="$calls userfaultfd perf_event_open reboot personality-bad socket-vsock setrlimit fork"
+calls="$calls socket-inet mknod-chr"
+probes="rm -f /tmp/chr /tmp/blk; for s in $calls; do /probe syscall \$s; done; grep ^Seccomp: /proc/self/status"
 def=$($RUN $B -- /bin/sh -c "$probes" 2>&1)
 cus=$($RUN --seccomp /rtr/custom.json $B -- /bin/sh -c "$probes" 2>&1)
 case $def in
 *"Seccomp:	2"*) ok "the default seccomp filter is loaded" ;;
 *) not_ok "the default seccomp filter is loaded" "$def" ;;
 esac
-is "$cus" "$def" "default profile compiled at run time behaves as the precompiled one"
+case $def in
+*"keyctl=EPERM"*"mknod-chr="*) is "$cus" "$def" "default profile compiled at run time behaves as the precompiled one" ;;
+*) not_ok "the probe ran every syscall under the default profile" "$def" ;;
+esac
 
 # ---- pull a docker-archive into a bundle and run it -----------------------------------------
 out=$($PULL docker-archive:/rtr/image.tar /rtr/pulled 2>&1)
