@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # The arm lane: rtr cross-built for arm64 and armhf with contrib/cross-*.ini over a sysroot
 # of Debian 12's own :arm64/:armhf packages (tests/vm/sysroot.sh), then
-#  - armhf, under qemu-user: rtr-run --version, the unit tests (json, parse, ref, and
+#  - armhf, under qemu-user: rtr-run --version, the unit tests (json, inroot (its
+#    fallback walk: qemu-user has no openat2), parse, ref, and
 #    seccomp: the precompiled default filter = a run-time compile on armhf), and
 #    tests/pull-archive.sh with the armhf rtr-pull (the bundles it writes run under the
 #    host's rtr-run);
@@ -103,7 +104,7 @@ for a in armhf arm64; do
 	[[ $a == arm64 ]] && q=qemu-aarch64-static
 	v=$("$q" -L "$cache/sysroot-$a" "${B[$a]}/rtr-run" --version 2>&1) || true
 	[[ $v == "rtr-run 0.1.0" ]] && t OK "$a: rtr-run --version under $q" || t FAIL "$a: rtr-run --version under $q" "$v"
-	for u in json parse ref seccomp; do
+	for u in json inroot parse ref seccomp; do
 		rc=0
 		"$q" -L "$cache/sysroot-$a" "${B[$a]}/tests/$u-test" >"$cache/$a-$u.tap" 2>&1 || rc=$?
 		sub "$a: $u-test under $q" "$cache/$a-$u.tap"
