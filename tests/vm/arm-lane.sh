@@ -57,6 +57,7 @@ sub() {
 		"#"*) echo "$l" | tee -a "$tap" ;;
 		esac
 	done <"$2"
+	grep -q '^1\.\.' "$2" || t FAIL "$1: did not finish (no TAP plan)" "$(tail -5 "$2")"
 }
 finish() {
 	echo "1..$n" >>"$tap"
