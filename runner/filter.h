@@ -15,3 +15,8 @@ int filter_prepare(struct rtr_container *c, struct rtr_err *err);
 int filter_load(const struct rtr_container *c, struct rtr_err *err);
 void filter_free(struct rtr_container *c);
 int filter_print_default(void); /* --print-default-seccomp */
+/* The precompiled default filter and a compile of the same profile now (.filter of the
+ * second is the caller's to free).  1: nothing was precompiled; -ESTALE: the profile
+ * changed since the build. */
+struct sock_fprog;
+int filter_default_programs(struct sock_fprog *ret_pre, struct sock_fprog *ret_now);

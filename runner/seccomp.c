@@ -796,6 +796,36 @@ int filter_print_default(void)
 	return json_writer_write_fd(w, STDOUT_FILENO);
 }
 
+/* The default profile as two programs: the one compiled at build time and the one
+ * libseccomp compiles from the same profile on this machine now (tests/seccomp-test.c
+ * checks they decide alike; cross builds run it under qemu-user).  The build-time one is
+ * a binary tree, so the instructions differ; what each returns must not. */
+int filter_default_programs(struct sock_fprog *ret_pre, struct sock_fprog *ret_now)
+{
+#if RTR_SECCOMP_PRECOMPILED
+	_cleanup_(filter_spec_freep) struct rtr_seccomp *sc = NULL;
+	struct rtr_seccomp_filter f = {0};
+	struct rtr_err err = {0};
+	int r;
+
+	r = default_seccomp(profile_caps_mask(), &sc);
+	if (r < 0)
+		return r;
+	if (filter_hash(sc) != rtr_seccomp_default_hash)
+		return -ESTALE;
+	r = filter_compile(sc, &f, &err);
+	if (r < 0)
+		return r;
+	*ret_pre = (struct sock_fprog){.len = ELEMENTSOF(rtr_seccomp_default_bpf),
+				       .filter = (struct sock_filter *)rtr_seccomp_default_bpf};
+	*ret_now = (struct sock_fprog){.len = f.n_insns, .filter = f.insns};
+	return 0;
+#else
+	*ret_pre = *ret_now = (struct sock_fprog){0};
+	return 1;
+#endif
+}
+
 #ifdef RTR_SECCOMP_GEN
 /* Build-time generator of seccomp-default.h: the default profile for Docker's capability
  * set on this architecture, compiled by the same code as at run time. */
