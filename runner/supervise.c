@@ -65,6 +65,7 @@ struct sv_loop {
 	struct sv_io *io;
 	int tfd;   /* the stop timer */
 	int stops; /* SIGTERM/SIGINT received */
+	bool stop_killed;
 	bool done; /* sv_backoff: the wait is over */
 	bool exited;
 	bool shed; /* startup pages still to drop, once the container has run a while */
@@ -146,6 +147,7 @@ static void stop_request(struct sv_loop *l, int sig)
 		return;
 	its = (struct itimerspec){.it_value.tv_sec = l->stop->timeout_s};
 	if (l->stops > 1) {
+		l->stop_killed = true;
 		sv_kill(l->pid, SIGKILL);
 		return;
 	}
@@ -182,6 +184,7 @@ static void on_stop_timer(struct sv_loop *l, struct sv_source *s, short revents)
 
 	if (sv_read(s->fd, &x, sizeof(x)) > 0 && !l->exited) {
 		log_warn("did not stop within %u s, killing it", l->stop->timeout_s);
+		l->stop_killed = true;
 		sv_kill(l->pid, SIGKILL);
 	}
 }
@@ -421,6 +424,7 @@ int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct sv
 		return r;
 	ret->status = l.status;
 	ret->stop_asked = l.stops > 0;
+	ret->stop_killed = l.stop_killed;
 	return 0;
 }
 

@@ -42,6 +42,7 @@ struct sv_result {
 	bool stop_asked; /* SIGTERM/SIGINT to rtr-run (rtr-run stop, systemctl stop): never
 			  * restarted */
 	bool unhealthy;	 /* ended by the health check: a failure for --restart */
+	bool stop_killed; /* the stop had to SIGKILL (timeout, or a second SIGTERM) */
 };
 
 /* Blocks SIGCHLD, SIGPIPE and the forwarded signals: from then on they wait for the

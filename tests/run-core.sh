@@ -135,7 +135,7 @@ kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
 ms=$((($(date +%s%N) - start) / 1000000))
-is "$rc" 137 "--stop-timeout 1: SIGKILL after the timeout (137)"
+is "$rc" 143 "--stop-timeout 1: SIGKILL after the timeout, a stop asked for: 143 (128 + SIGTERM)"
 like "$(cat "$T/stop.err")" "did not stop within 1 s" "  and says so"
 if ((ms < 5000)); then ok "  within the timeout (${ms} ms)"; else not_ok "  took ${ms} ms"; fi
 
@@ -149,7 +149,7 @@ sleep 0.1
 kill -TERM "$pid"
 rc=0
 wait "$pid" || rc=$?
-is "$rc" 137 "a second SIGTERM kills the container"
+is "$rc" 143 "a second SIGTERM kills the container, still a clean stop (143)"
 
 # ---- what the container sees ------------------------------------------------------------
 
