@@ -68,7 +68,10 @@ for b in "${builds[@]}"; do
 	case $m in *X86-64*) m=x86-64 ;; *AArch64*) m=aarch64 ;; ARM) m=arm ;; esac
 	run=$(strip_size "$d/rtr-run") pull=$(strip_size "$d/pull/rtr-pull")
 	verdict=""
-	if [[ $bt == release && $m == x86-64 && $run != "?" && $pull != "?" ]]; then
+	# The limit is for the dynamically linked build; a static one carries its libraries.
+	if ! readelf -lW "$d/rtr-run" | grep -q INTERP; then
+		verdict="static (libc and libraries included)"
+	elif [[ $bt == release && $m == x86-64 && $run != "?" && $pull != "?" ]]; then
 		if ((run <= LIMIT_KIB * 1024 && pull <= LIMIT_KIB * 1024)); then
 			verdict="ok (headroom $(kib $((LIMIT_KIB * 1024 - run))) / $(kib $((LIMIT_KIB * 1024 - pull))) KiB)"
 		else
