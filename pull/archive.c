@@ -315,9 +315,9 @@ static int blob_open(struct archive *a, const char *path, int *ret_fd, bool *own
 static int read_small(struct archive *a, const char *path, size_t max, const char *digest,
 		      char **ret, size_t *ret_len, struct rtr_err *err)
 {
-	uint64_t off, size;
-	bool owned;
-	int fd, r;
+	uint64_t off = 0, size = 0;
+	bool owned = false;
+	int fd = -1, r;
 	char *buf;
 
 	r = blob_open(a, path, &fd, &owned, &off, &size, err);
@@ -945,9 +945,9 @@ static int unpack_one(struct archive *a, size_t i, int rootfs_fd, struct unpack_
 {
 	struct alayer *al = &a->layers[i];
 	_cleanup_layer_ struct layer *l = NULL;
-	uint64_t off, size, done = 0;
-	bool owned;
-	int fd, r;
+	uint64_t off = 0, size = 0, done = 0;
+	bool owned = false;
+	int fd = -1, r;
 
 	r = blob_open(a, al->path, &fd, &owned, &off, &size, err);
 	if (r < 0)

@@ -5,7 +5,7 @@
  * Applying tar entries to a rootfs, safely.
  *
  * Every path is resolved relative to the rootfs directory fd by runner/lib/inroot.c (openat2
- * RESOLVE_IN_ROOT, or the O_NOFOLLOW walk on kernels before 5.6 or with RTR_NO_OPENAT2=1):
+ * RESOLVE_IN_ROOT, or the O_NOFOLLOW walk on kernels before 5.6 or with RTR_COMPAT=no-openat2):
  * ".." and absolute symlinks are clamped to the root, so no entry can reach outside it.
  * Only an entry's parent directory is resolved; its last component is never followed.
  *

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
@@ -37,6 +38,7 @@
 
 #include "config.h"
 #include "lib/cleanup.h"
+#include "lib/compat.h"
 #include "lib/util.h"
 #include "caps.h"
 #include "cgroup.h"
@@ -80,6 +82,7 @@ struct prep {
 	bool cgroupns_late; /* new cgroup namespace: unshared once the child is in its cgroup */
 	sigset_t old_mask;
 	int out_pipe[2], err_pipe[2]; /* --log-file relays; -1 when unused */
+	int max_fd; /* highest fd at clone when close_range cannot mark them all, else -1 */
 };
 
 /* ---- the sync socket ------------------------------------------------------------------ */
@@ -166,10 +169,44 @@ static _Noreturn void child_fail(int fd, int exit_code, int r, const struct rtr_
 
 /* ---- clone --------------------------------------------------------------------------- */
 
+#ifndef SYS_close_range
+#define SYS_close_range 436 /* one number on every architecture */
+#endif
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+/* Without /proc: fds up to this one are marked close-on-exec by hand. */
+#define RTR_FALLBACK_MAX_FD 4095
+
 struct clone3_args {
 	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
 	uint64_t set_tid, set_tid_size, cgroup;
 };
+
+/* Can the child mark all its fds close-on-exec with one close_range (CLOSE_RANGE_CLOEXEC,
+ * Linux 5.11)?  A range past every open fd asks the kernel without changing anything. */
+static bool cloexec_range_works(void)
+{
+	return !compat_disabled(COMPAT_CLOSE_RANGE) &&
+	       syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_CLOEXEC) == 0;
+}
+
+/* The highest open fd, read by the parent from the host's /proc before clone: the child
+ * (which may not see a /proc) marks 3..it one by one when close_range cannot. */
+static int highest_fd(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int max = -1;
+
+	if (!d)
+		return RTR_FALLBACK_MAX_FD;
+	while ((de = readdir(d)))
+		if (atoi(de->d_name) > max)
+			max = atoi(de->d_name);
+	closedir(d);
+	return max;
+}
 
 #define RTR_CLONE_INTO_CGROUP 0x200000000ULL
 
@@ -184,6 +221,8 @@ static pid_t clone_ns(unsigned long flags, int cgfd, bool *ret_in)
 #ifdef SYS_clone3
 	struct clone3_args a = {.flags = flags, .exit_signal = SIGCHLD};
 
+	if (compat_disabled(COMPAT_CLONE3))
+		goto old;
 	if (cgfd >= 0) {
 		a.flags |= RTR_CLONE_INTO_CGROUP;
 		a.cgroup = (uint64_t)cgfd;
@@ -199,6 +238,7 @@ static pid_t clone_ns(unsigned long flags, int cgfd, bool *ret_in)
 	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
 	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EPERM))
 		return pid;
+old:
 #endif
 	/* All pointer arguments are NULL, so the per-arch argument order does not matter. */
 	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -642,8 +682,8 @@ static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
 
 	/* No host fd survives execve (the sync socket is already O_CLOEXEC) but the socket
 	 * activation fds, 3 on. */
-	if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
-		for (int i = 3; i < 4096; i++)
+	if (p->max_fd >= 0 || syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		for (int i = 3; i <= (p->max_fd >= 0 ? p->max_fd : RTR_FALLBACK_MAX_FD); i++)
 			if (i != fd)
 				fcntl(i, F_SETFD, FD_CLOEXEC);
 	for (int i = 0; i < c->n_listen_fds; i++)
@@ -877,6 +917,7 @@ static int spawn(struct rtr_container *c, struct run *run, struct rtr_err *err)
 		return rtr_err_set(err, errno, "socketpair: %s", strerror(errno));
 	c->sync_fd = sp[0];
 	p->sync_child = sp[1];
+	p->max_fd = cloexec_range_works() ? -1 : highest_fd();
 	/* Signals wait in the signalfd from now on; the child restores the mask before exec. */
 	sv_block_signals(&p->old_mask);
 	c->pid = clone_ns(run->clone_flags, cgroup_clone_fd(c), &run->in_cgroup);

@@ -35,6 +35,11 @@ static const struct {
     {"SYS", SIGSYS},	   {"IOT", SIGABRT},	  {"CLD", SIGCHLD},  {"POLL", SIGIO},
 };
 
+/* Real-time signals are counted as glibc, Docker and systemd inside a container count them:
+ * SIGRTMIN is 34 (the kernel's 32 plus the two glibc keeps).  musl keeps three, and its
+ * SIGRTMIN macro (35) would move every "SIGRTMIN+N" of a bundle by one. */
+#define RTR_SIGRTMIN 34
+
 /* "RTMIN", "RTMIN+N", "RTMAX", "RTMAX-N" (after "SIG" is stripped). */
 static int signal_rt(const char *s)
 {
@@ -46,10 +51,10 @@ static int signal_rt(const char *s)
 	s += 5;
 	if (*s) {
 		if (*s != (min ? '+' : '-') ||
-		    parse_u64(s + 1, (uint64_t)(SIGRTMAX - SIGRTMIN), &off) < 0)
+		    parse_u64(s + 1, (uint64_t)(SIGRTMAX - RTR_SIGRTMIN), &off) < 0)
 			return -EINVAL;
 	}
-	return min ? SIGRTMIN + (int)off : SIGRTMAX - (int)off;
+	return min ? RTR_SIGRTMIN + (int)off : SIGRTMAX - (int)off;
 }
 
 int signal_from_string(const char *s)
@@ -75,9 +80,9 @@ const char *signal_to_string(int sig, char *buf, size_t n)
 			snprintf(buf, n, "SIG%s", signals[i].name);
 			return buf;
 		}
-	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-		snprintf(buf, n, "SIGRTMIN+%d", sig - SIGRTMIN);
-	else if (sig > 0 && sig < SIGRTMIN)
+	if (sig >= RTR_SIGRTMIN && sig <= SIGRTMAX)
+		snprintf(buf, n, "SIGRTMIN+%d", sig - RTR_SIGRTMIN);
+	else if (sig > 0 && sig < RTR_SIGRTMIN)
 		snprintf(buf, n, "%d", sig);
 	else
 		snprintf(buf, n, "%s", "");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit test of runner/lib/inroot.c against a crafted tree in a temporary directory, once
- * with openat2 and once with the walk forced (RTR_NO_OPENAT2=1); TAP output, no root
+ * with openat2 and once with the walk forced (RTR_COMPAT=no-openat2); TAP output, no root
  * needed.  Each mode gets a fresh copy of the tree, since the creating cases change it.
  */
 #include <errno.h>
@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "lib/compat.h"
 #include "lib/inroot.h"
 
 static int n_test, n_failed;
 static char base[] = "/tmp/inroot-test.XXXXXX";
+static char *compat_env; /* RTR_COMPAT as the test was started with */
 
 static void check(int cond, const char *mode, const char *what, const char *got)
 {
@@ -149,10 +151,13 @@ static void test_mode(const char *mode, bool walk)
 	int rootfd, fd = -1, n;
 	struct stat st;
 
+	/* The "openat2" mode keeps what the caller set: under RTR_COMPAT=old-kernel both walk. */
 	if (walk)
-		setenv(INROOT_ENV_NO_OPENAT2, "1", 1);
+		setenv(COMPAT_ENV, "no-openat2", 1);
+	else if (compat_env)
+		setenv(COMPAT_ENV, compat_env, 1);
 	else
-		unsetenv(INROOT_ENV_NO_OPENAT2);
+		unsetenv(COMPAT_ENV);
 	snprintf(r, sizeof(r), "root-%s", mode);
 	make_tree(r);
 	rootfd = open(host(r), O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -272,6 +277,9 @@ int main(void)
 	(void)r, (void)fd;
 	printf("# openat2 not in the headers: both runs walk\n");
 #endif
+	if (getenv(COMPAT_ENV))
+		compat_env = strdup(getenv(COMPAT_ENV));
+	printf("# %s=%s\n", COMPAT_ENV, compat_env ? compat_env : "");
 	test_mode("openat2", false);
 	test_mode("walk", true);
 	nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS);

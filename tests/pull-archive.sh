@@ -9,6 +9,10 @@ set -euo pipefail
 require_root
 require_cmd python3 jq skopeo umoci
 rtr_tmpdir
+# RTR_COMPAT as the suite was started with (old-kernel in .ci/run's compat run); the
+# fallback mode adds no-openat2 (the in-root walk) to it.
+compat0=${RTR_COMPAT-}
+export RTR_COMPAT
 
 FIX="$RTR_SRCDIR/tests/fixtures"
 cd "$T"
@@ -47,7 +51,7 @@ no_leftovers() { # DESC DIR
 }
 
 for mode in openat2 fallback; do
-	if [[ $mode == fallback ]]; then export RTR_NO_OPENAT2=1; else unset RTR_NO_OPENAT2; fi
+	if [[ $mode == fallback ]]; then RTR_COMPAT=${compat0:+$compat0,}no-openat2; else RTR_COMPAT=$compat0; fi
 	o="$T/out-$mode"
 	mkdir -p "$o"
 
@@ -69,7 +73,7 @@ for mode in openat2 fallback; do
 	compare "$mode: oci-archive tree equals umoci's" "$o/ocia" ref-multi.txt
 	no_leftovers "$mode: no temporary directories left" "$o"
 done
-unset RTR_NO_OPENAT2
+RTR_COMPAT=$compat0
 o="$T/out-openat2"
 
 # ---- details of the unpacked tree ----

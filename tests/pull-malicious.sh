@@ -10,6 +10,10 @@ set -euo pipefail
 require_root
 require_cmd python3
 rtr_tmpdir
+# RTR_COMPAT as the suite was started with (old-kernel in .ci/run's compat run); the
+# fallback mode adds no-openat2 (the in-root walk) to it.
+compat0=${RTR_COMPAT-}
+export RTR_COMPAT
 
 FIX="$RTR_SRCDIR/tests/fixtures"
 SB="$T/sandbox"       # what the attacks aim at
@@ -39,7 +43,7 @@ declare -A want=(
 	[whiteout-via-symlink]='contain'
 	[opaque-via-symlink]='contain'
 	[device-node]='contain'
-	[symlink-loop]='refuse:Too many levels of symbolic links'
+	[symlink-loop]='refuse:(Too many levels of symbolic links|Symbolic link loop)' # glibc|musl
 	[dir-replaced-by-symlink]='contain'
 	[truncated]='refuse:truncated'
 	[bad-checksum]='refuse:checksum'
@@ -87,7 +91,7 @@ marks_before=$(host_marks)
 for c in "${cases[@]}"; do
 	args=$(python3 "$FIX/pull-images.py" malicious "$c" "$IMG/$c.tar" "$SB")
 	for mode in openat2 fallback; do
-		if [[ $mode == fallback ]]; then export RTR_NO_OPENAT2=1; else unset RTR_NO_OPENAT2; fi
+		if [[ $mode == fallback ]]; then RTR_COMPAT=${compat0:+$compat0,}no-openat2; else RTR_COMPAT=$compat0; fi
 		b="$OUT/$c-$mode"
 		# shellcheck disable=SC2086
 		run "$RTR_PULL" $args "$IMG/$c.tar" "$b"
@@ -132,7 +136,7 @@ for c in "${cases[@]}"; do
 		is "$(host_marks)" "$marks_before" "$c ($mode): no escape marks on the host"
 	done
 done
-unset RTR_NO_OPENAT2
+RTR_COMPAT=$compat0
 
 # Specific checks of contained cases
 is "$(cat "$SB/victim")" precious "victim file intact after all attacks"

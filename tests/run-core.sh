@@ -238,22 +238,24 @@ check "  (created inside the rootfs instead)" test -d "$B/rootfs/rc-core-evil"
 R --mount "$T/data:/escape2/rc-core-evil2" "$B" -- /probe stat /escape2/rc-core-evil2
 check "a destination through ../.. symlinks stays in the rootfs" test ! -e /tmp/rc-core-evil2
 rm -rf "$B/rootfs/rc-core-evil" "$B/rootfs/tmp/rc-core-evil2"
-# The same with the walk used on kernels without openat2.
-RTR_NO_OPENAT2=1 R --mount "$T/data:/escape/rc-core-evil3" "$B" -- /probe stat /escape/rc-core-evil3
+# The same with the walk used on kernels without openat2 (RTR_COMPAT keeps what .ci/run's
+# old-kernel run set).
+compat0=${RTR_COMPAT-}
+RTR_COMPAT=${compat0:+$compat0,}no-openat2 R --mount "$T/data:/escape/rc-core-evil3" "$B" -- /probe stat /escape/rc-core-evil3
 is "$rc" 0 "without openat2: a mount through a symlink to / works"
 check "  and stays in the rootfs" test ! -e /rc-core-evil3 -a -d "$B/rootfs/rc-core-evil3"
-RTR_NO_OPENAT2=1 R --mount "$T/data:/escape2/rc-core-evil4" "$B" -- /probe stat /escape2/rc-core-evil4
+RTR_COMPAT=${compat0:+$compat0,}no-openat2 R --mount "$T/data:/escape2/rc-core-evil4" "$B" -- /probe stat /escape2/rc-core-evil4
 check "without openat2: ../.. symlinks stay in the rootfs" test ! -e /tmp/rc-core-evil4 -a -d "$B/rootfs/tmp/rc-core-evil4"
 rm -rf "$B/rootfs/escape" "$B/rootfs/escape2" "$B/rootfs/rc-core-evil3" "$B/rootfs/tmp/rc-core-evil4"
 # A dangling symlink on the way: the destination is created where it points, inside the
 # rootfs (both resolvers).
 ln -s /rc-core-none/deep "$B/rootfs/dangle"
 for mode in openat2 walk; do
-	[[ $mode == walk ]] && export RTR_NO_OPENAT2=1
+	[[ $mode == walk ]] && export RTR_COMPAT=${compat0:+$compat0,}no-openat2
 	R --mount "$T/rodata/file:/dangle/f-$mode" "$B" -- /probe cat "/dangle/f-$mode"
 	like "$out" "^hello$" "$mode: a file mount through a dangling symlink"
 	check "  created inside the rootfs" test -f "$B/rootfs/rc-core-none/deep/f-$mode" -a ! -e /rc-core-none
-	unset RTR_NO_OPENAT2
+	export RTR_COMPAT=$compat0
 done
 rm -rf "$B/rootfs/dangle" "$B/rootfs/rc-core-none"
 

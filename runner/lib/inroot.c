@@ -5,7 +5,7 @@
  * generated file or an unpacked entry to the host.
  *
  * openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS when the kernel has it (5.6+).
- * Else, or when RTR_NO_OPENAT2 is set (the tests run both), a component-by-component walk
+ * Else, or when RTR_COMPAT says no-openat2 (compat.h; the tests run both), a walk
  * with O_NOFOLLOW that follows symlinks by hand: ".." goes back to the directory fd the
  * walk came from (kept on a stack, so a directory renamed meanwhile cannot lead above the
  * root), an absolute target restarts at the root, and after RTR_INROOT_MAX_SYMLINK_HOPS
@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "compat.h"
 #include "config.h"
 #include "inroot.h"
 #include "util.h"
@@ -54,12 +55,7 @@ static bool kernel_has_openat2 = true;
 
 static bool openat2_wanted(void)
 {
-	const char *e;
-
-	if (!kernel_has_openat2)
-		return false;
-	e = getenv(INROOT_ENV_NO_OPENAT2);
-	return !e || !*e || streq(e, "0");
+	return kernel_has_openat2 && !compat_disabled(COMPAT_OPENAT2);
 }
 
 static int open_in_root(int rootfd, const char *path, int oflags)

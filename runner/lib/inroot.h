@@ -41,6 +41,3 @@ static inline int inroot_mkdir(int rootfd, const char *path, bool file, int *ret
 {
 	return inroot_openat(rootfd, path, O_PATH, file ? INROOT_MKDIR_FILE : INROOT_MKDIR, ret_fd);
 }
-
-/* The environment switch that forces the walk (for tests): set, non-empty and not "0". */
-#define INROOT_ENV_NO_OPENAT2 "RTR_NO_OPENAT2"
