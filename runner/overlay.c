@@ -53,7 +53,7 @@ bool overlay_wanted(const struct rtr_spec *s)
 {
 	const struct rtr_rootfs_layers *l = &s->ext.rootfs;
 
-	return l->store || (l->ephemeral && !s->root_readonly);
+	return l->store || l->ephemeral;
 }
 
 static int open_dir(const char *path, int *ret, const char *what, struct rtr_err *err)

@@ -10,7 +10,8 @@
  *     overlay, so the container's changes vanish with its mount namespace; a flat
  *     bundle's rootfs is then the single lower layer;
  *   - root.readonly (--read-only) on a store bundle: the layers with a tmpfs upper as for
- *     --rm, which holds only the mount points rtr-run makes (an image without
+ *     --rm (--rm --read-only on a flat bundle likewise), which holds only the mount
+ *     points rtr-run makes (an image without
  *     /etc/hosts, ...); the root is then remounted read-only (mount_pivot), so the
  *     container writes nothing, and BUNDLE/upper is not touched.
  */
@@ -19,7 +20,7 @@
 
 #include "container.h"
 
-/* True when c->rootfs gets an overlay: a store bundle, or --rm on a writable root. */
+/* True when c->rootfs gets an overlay: a store bundle, or --rm. */
 bool overlay_wanted(const struct rtr_spec *s);
 /* Child, first thing in its mount namespace: the overlay mounted on c->rootfs.  For a
  * flat bundle (--rm) c->rootfs must already be bound on itself: that bind is the lower
