@@ -45,6 +45,7 @@
 #include "mount.h"
 #include "names.h"
 #include "net.h"
+#include "overlay.h"
 #include "security.h"
 #include "supervise.h"
 #include "sysctl.h"
@@ -944,6 +945,8 @@ static void run_teardown(struct rtr_container *c, struct run *run)
 	cgroup_destroy(c);
 	if (run->created) {
 		struct rtr_err herr = {0};
+
+		overlay_release(c);
 
 		if (hooks_run(c, RTR_HOOK_POSTSTOP, "stopped", &herr) < 0)
 			log_warn("%s", herr.msg);
