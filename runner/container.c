@@ -45,7 +45,6 @@
 #include "mount.h"
 #include "names.h"
 #include "net.h"
-#include "overlay.h"
 #include "security.h"
 #include "supervise.h"
 #include "sysctl.h"
@@ -945,8 +944,6 @@ static void run_teardown(struct rtr_container *c, struct run *run)
 	cgroup_destroy(c);
 	if (run->created) {
 		struct rtr_err herr = {0};
-
-		overlay_release(c);
 
 		if (hooks_run(c, RTR_HOOK_POSTSTOP, "stopped", &herr) < 0)
 			log_warn("%s", herr.msg);

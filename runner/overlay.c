@@ -35,9 +35,8 @@
 struct stack {
 	int lower[RTR_STORE_LAYERS_MAX]; /* top-most first, as lowerdir= lists them */
 	size_t n;
-	int upper, work;
-	bool volatile_upper;	/* BUNDLE/upper: see check_volatile() */
-	const char *upper_name; /* for messages */
+	int upper, work;	/* -1: no upper (read-only) */
+	const char *upper_name; /* for messages: "BUNDLE/upper", "the --rm tmpfs" */
 };
 
 static void stack_close(struct stack *st)
@@ -89,59 +88,6 @@ static int open_layers(const struct rtr_rootfs_layers *l, struct stack *st, stru
 	return 0;
 }
 
-/*
- * A persistent upper is mounted "volatile": overlayfs then does not sync the whole
- * upper filesystem when the container's namespace ends (tens of milliseconds on a busy
- * host, every run), which leaves the container's files as durable as a flat bundle's.
- * overlayfs marks such a work directory (work/incompat/volatile) and refuses it until the
- * mark is gone, since a crash may have lost writes of the upper.  rtr-run removes the mark
- * when the container ended (overlay_release); a mark found at start means rtr-run did not
- * get there: the same boot (it was killed) loses nothing, another boot may have, and then
- * the container is refused until someone looks.  The boot is told by the kernel's boot id,
- * kept in BUNDLE/work/rtr-boot-id (rewritten once a boot).
- */
-#define VOLATILE_MARK "work/incompat/volatile"
-#define BOOT_ID_FILE "rtr-boot-id"
-
-static void read_small(int dirfd, const char *path, char *buf, size_t n)
-{
-	_cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	ssize_t len = fd >= 0 ? read(fd, buf, n - 1) : -1;
-
-	buf[len > 0 ? len : 0] = 0;
-}
-
-static void unmark(int workfd)
-{
-	unlinkat(workfd, VOLATILE_MARK "/dirty", 0);
-	unlinkat(workfd, VOLATILE_MARK, AT_REMOVEDIR);
-}
-
-static int check_volatile(const struct rtr_container *c, int workfd, struct rtr_err *err)
-{
-	char now[64], had[64];
-	struct stat st;
-
-	read_small(AT_FDCWD, "/proc/sys/kernel/random/boot_id", now, sizeof(now));
-	read_small(workfd, BOOT_ID_FILE, had, sizeof(had));
-	if (fstatat(workfd, VOLATILE_MARK, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (!now[0] || !streq(now, had))
-			return rtr_err_set(
-			    err, EUCLEAN,
-			    "rootfs: %s/upper may miss writes: the host went down "
-			    "while the container ran (the upper is not synced, like a "
-			    "flat bundle's files); check it, then remove %s/work/work "
-			    "to run the container again",
-			    c->bundle, c->bundle);
-		unmark(workfd);
-	}
-	if (now[0] && !streq(now, had) &&
-	    write_file_atomic_at(workfd, BOOT_ID_FILE, now, strlen(now), 0644) < 0)
-		return rtr_err_set(err, errno, "rootfs: %s/work/%s: %s", c->bundle, BOOT_ID_FILE,
-				   strerror(errno));
-	return 0;
-}
-
 /* BUNDLE/upper and BUNDLE/work of a store bundle. */
 static int open_bundle_upper(const struct rtr_container *c, struct stack *st, struct rtr_err *err)
 {
@@ -154,23 +100,7 @@ static int open_bundle_upper(const struct rtr_container *c, struct stack *st, st
 		return r;
 	snprintf(path, sizeof(path), "%s/work", c->bundle);
 	st->upper_name = "the bundle's upper/";
-	st->volatile_upper = true;
-	r = open_dir(path, &st->work, "work directory", err);
-	return r < 0 ? r : check_volatile(c, st->work, err);
-}
-
-void overlay_release(const struct rtr_container *c)
-{
-	const struct rtr_spec *s = c->spec;
-	_cleanup_close_ int fd = -1;
-	char path[PATH_MAX];
-
-	if (!s->ext.rootfs.store || s->ext.rootfs.ephemeral || s->root_readonly)
-		return;
-	snprintf(path, sizeof(path), "%s/work", c->bundle);
-	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0)
-		unmark(fd);
+	return open_dir(path, &st->work, "work directory", err);
 }
 
 /*
@@ -209,7 +139,7 @@ static int make_tmpfs_upper(const struct rtr_container *c, struct stack *st, str
 	return 0;
 }
 
-/* "lowerdir=9:8:7[,upperdir=U,workdir=W[,volatile]][,userxattr]", fd numbers relative to
+/* "lowerdir=9:8:7[,upperdir=U,workdir=W][,userxattr]", fd numbers relative to
  * /proc/self/fd.  A user namespace cannot write trusted.* xattrs: overlayfs then keeps
  * its own in user.overlay.* (and reads opaque directories from there). */
 static int build_data(const struct stack *st, bool userns, char *buf, size_t n)
@@ -221,8 +151,6 @@ static int build_data(const struct stack *st, bool userns, char *buf, size_t n)
 	if (st->upper >= 0 && len < n)
 		len += (size_t)snprintf(buf + len, n - len, ",upperdir=%d,workdir=%d", st->upper,
 					st->work);
-	if (st->volatile_upper && len < n)
-		len += (size_t)snprintf(buf + len, n - len, ",volatile");
 	if (userns && len < n)
 		len += (size_t)snprintf(buf + len, n - len, ",userxattr");
 	return len < n ? 0 : -E2BIG;

@@ -26,6 +26,3 @@ bool overlay_wanted(const struct rtr_spec *s);
  * flat bundle (--rm) c->rootfs must already be bound on itself: that bind is the lower
  * layer.  Errors say why overlayfs refused, where the kernel lets us tell. */
 int overlay_mount(const struct rtr_container *c, struct rtr_err *err);
-/* Parent, once the container (and its mount namespace) is gone: BUNDLE/upper was mounted
- * without syncs ("volatile"); overlayfs's mark of that is removed (overlay.c says why). */
-void overlay_release(const struct rtr_container *c);

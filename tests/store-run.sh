@@ -106,37 +106,6 @@ run "$RTR_RUN" --name sr-write "$B" -- /bin/sh -c 'cat /new /var/w/f; ls /a 2>&1
 like "$out" '^new$' "  the next run sees the changes"
 like "$out" 'a.*No such file' "  and the deletion"
 
-# ---- the upper is mounted without syncs; overlayfs's mark of that ------------------------------
-is "$(ls -A "$B/work/work/incompat" 2>/dev/null)" "" "no volatile mark is left after a run"
-"$RTR_RUN" --name sr-kill "$B" -- /bin/sleep 31.3 >/dev/null 2>&1 &
-pid=$!
-RTR_PIDS="$RTR_PIDS $pid"
-if wait_for 10 pgrep -f 'sleep 31.3'; then
-	ok "a container runs to be killed"
-	is "$(ls -A "$B/work/work/incompat" 2>/dev/null)" "volatile" "  overlayfs marks its work dir"
-else
-	not_ok "a container runs to be killed"
-fi
-kill -KILL "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
-wait_for 10 sh -c '! pgrep -f "sleep 31.3"' || true
-run "$RTR_RUN" --name sr-kill "$B" -- /bin/cat /new
-is "$out" "new" "after rtr-run was killed (same boot) the container runs again"
-is "$(ls -A "$B/work/work/incompat" 2>/dev/null)" "" "  and the mark is gone"
-mkdir -p "$B/work/work/incompat/volatile"
-: >"$B/work/work/incompat/volatile/dirty"
-cp "$B/work/rtr-boot-id" "$T/boot-id"
-echo 00000000-0000-0000-0000-000000000000 >"$B/work/rtr-boot-id"
-run "$RTR_RUN" --name sr-crash "$B"
-is "$rc" 125 "a mark from another boot (a crash) is refused"
-is "$err" "rtr-run: sr-crash: rootfs: $B/upper may miss writes: the host went down while the container ran (the upper is not synced, like a flat bundle's files); check it, then remove $B/work/work to run the container again" \
-	"  the message says what happened and what to do"
-is "$(host_mounts)" "" "  nothing stays mounted"
-rm -rf "$B/work/work"
-run "$RTR_RUN" --name sr-crash "$B" -- /bin/cat /new
-is "$out" "new" "  after removing work/work it runs"
-is "$(cat "$B/work/rtr-boot-id")" "$(cat "$T/boot-id")" "  the boot id is written again"
-
 # ---- --read-only ---------------------------------------------------------------------------
 up_before=$(tree_sum "$B/upper")
 run "$RTR_RUN" --name sr-ro --read-only "$B" -- /bin/sh -c 'cat /b; touch /ro 2>&1; true'
