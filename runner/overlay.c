@@ -35,8 +35,8 @@
 struct stack {
 	int lower[RTR_STORE_LAYERS_MAX]; /* top-most first, as lowerdir= lists them */
 	size_t n;
-	int upper, work;	/* -1: no upper (read-only) */
-	const char *upper_name; /* for messages: "BUNDLE/upper", "the --rm tmpfs" */
+	int upper, work;	/* the upper and work directories */
+	const char *upper_name; /* where the upper is, for messages */
 };
 
 static void stack_close(struct stack *st)

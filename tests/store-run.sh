@@ -192,6 +192,18 @@ is "$rc" 0 "a store bundle of 130 layers runs"
 is "$out" $'129\n1\n129\nbase-a' "  and sees every layer, the last on top"
 run "$RTR_RUN" --name sr-many --rm "$M" -- /bin/sh -c 'echo x >/w; cat /top'
 is "$out" "129" "  with --rm too"
+for i in $(seq 130 499); do
+	h=$(new_layer "many-$i")
+	echo "$i" >"$S/layers/$h/top"
+	hexes+=("$h")
+done
+store_bundle "$M" "${hexes[@]}"
+run "$RTR_RUN" --name sr-many "$M" -- /bin/sh -c 'cat /top /f1'
+is "$out" $'499\n1' "500 layers, the most overlayfs stacks, run"
+store_bundle "$M" "${hexes[@]}" "$BASE"
+run "$RTR_RUN" --name sr-many "$M"
+is "$err" 'rtr-run: sr-many: config.json: .annotations["org.rtr.rootfs.layers"]: more than 500 layers (overlayfs stacks no more)' \
+	"  501 are refused"
 
 # ---- bad annotations: refused before anything is made ------------------------------------------
 X=$T/bad
