@@ -95,8 +95,9 @@
 #define RTR_NET_FILES_BYTES (64 * 1024)
 
 /* ---- rtr-run: store bundles and --rm (runner/overlay.c) ---- */
-/* Most layers in org.rtr.rootfs.layers: overlayfs stacks at most 500 lower layers. */
-#define RTR_STORE_LAYERS_MAX 500
+/* Most layers in org.rtr.rootfs.layers: overlayfs stacks at most 500 lower layers, and
+ * --rm and --read-only put the bundle's upper/ on top of them. */
+#define RTR_STORE_LAYERS_MAX 499
 /* Size of the tmpfs that holds a --rm container's changes when --rm-size is not given,
  * bytes (tmpfs takes memory only for what is written). */
 #define RTR_RM_SIZE_BYTES (256 * 1024 * 1024)

@@ -219,25 +219,42 @@ static int mount_stack(const struct rtr_container *c, const struct stack *st, st
 	return e ? explain(c, st, e, err) : 0;
 }
 
-int overlay_mount(const struct rtr_container *c, struct rtr_err *err)
+/* The lower layers, top-most first: with --rm or --read-only a store bundle's own upper
+ * is the top one (the container as it is, its changes kept out of it), then the store's
+ * layers; a flat bundle's rootfs alone. */
+static int open_lowers(const struct rtr_container *c, struct stack *st, struct rtr_err *err)
 {
 	const struct rtr_spec *s = c->spec;
 	const struct rtr_rootfs_layers *l = &s->ext.rootfs;
-	_cleanup_(stack_close) struct stack st = {.upper = -1, .work = -1};
+	char path[PATH_MAX];
 	int r;
 
-	if (l->store)
-		r = open_layers(l, &st, err);
-	else {
-		st.lower[0] = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		st.n = st.lower[0] >= 0;
-		r = st.n ? 0 : rtr_err_set(err, errno, "rootfs %s: %s", c->rootfs, strerror(errno));
+	if (!l->store) {
+		r = open_dir(c->rootfs, &st->lower[0], "rootfs", err);
+		st->n = r == 0;
+		return r;
 	}
+	if (s->root_readonly || l->ephemeral) {
+		snprintf(path, sizeof(path), "%s/upper", c->bundle);
+		r = open_dir(path, &st->lower[0], "upper directory", err);
+		if (r < 0)
+			return r;
+		st->n = 1;
+	}
+	return open_layers(l, st, err);
+}
+
+int overlay_mount(const struct rtr_container *c, struct rtr_err *err)
+{
+	const struct rtr_spec *s = c->spec;
+	_cleanup_(stack_close) struct stack st = {.upper = -1, .work = -1};
+	int r = open_lowers(c, &st, err);
+
 	if (r < 0)
 		return r;
 	/* Read-only: the mount points rtr-run makes (/etc/hosts, a missing /proc, ...) go
 	 * to a tmpfs too, and mount_pivot() makes the root read-only as for a flat bundle. */
-	if (s->root_readonly || l->ephemeral)
+	if (s->root_readonly || s->ext.rootfs.ephemeral)
 		r = make_tmpfs_upper(c, &st, err);
 	else
 		r = open_bundle_upper(c, &st, err);

@@ -7,13 +7,13 @@
  *   - a store bundle (org.rtr.rootfs.store + org.rtr.rootfs.layers): the layers
  *     STORE/layers/<hex> stacked top-most first, upper BUNDLE/upper, work BUNDLE/work;
  *   - --rm: the upper and work directories on a tmpfs of --rm-size mounted under the
- *     overlay, so the container's changes vanish with its mount namespace; a flat
- *     bundle's rootfs is then the single lower layer;
- *   - root.readonly (--read-only) on a store bundle: the layers with a tmpfs upper as for
- *     --rm (--rm --read-only on a flat bundle likewise), which holds only the mount
- *     points rtr-run makes (an image without
- *     /etc/hosts, ...); the root is then remounted read-only (mount_pivot), so the
- *     container writes nothing, and BUNDLE/upper is not touched.
+ *     overlay, so the container's changes vanish with its mount namespace; a store
+ *     bundle's BUNDLE/upper is then the top lower layer (the container as it is), a flat
+ *     bundle's rootfs the single lower layer;
+ *   - root.readonly (--read-only): likewise a tmpfs upper, which holds only the mount
+ *     points rtr-run makes (an image without /etc/hosts, ...); the root is then remounted
+ *     read-only (mount_pivot), so the container writes nothing and the bundle stays as
+ *     it is.
  */
 
 #include <stdbool.h>

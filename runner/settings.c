@@ -153,8 +153,9 @@ static int p_layer(const struct ctx *x, const char *v)
 		return bad(x, EINVAL, v, "expected sha256:<64 lowercase hex digits>");
 	if (l->n_layers == RTR_STORE_LAYERS_MAX)
 		return rtr_err_set(x->err, E2BIG,
-				   "%s: more than %d layers (overlayfs stacks no more)", x->label,
-				   RTR_STORE_LAYERS_MAX);
+				   "%s: more than %d layers (overlayfs stacks 500, one of them the "
+				   "bundle's upper/)",
+				   x->label, RTR_STORE_LAYERS_MAX);
 	if (strv_push(&l->layers, hex) < 0)
 		return -ENOMEM;
 	l->n_layers++;
