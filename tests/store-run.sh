@@ -201,7 +201,6 @@ done
 store_bundle "$M" "${hexes[@]}"
 run "$RTR_RUN" --name sr-many "$M" -- /bin/sh -c 'cat /top /f1'
 is "$out" $'498\n1' "499 layers (with BUNDLE/upper the 500 overlayfs stacks) run"
-store_bundle "$M" "${hexes[@]}" "$BASE"
 run "$RTR_RUN" --name sr-many --rm "$M" -- /bin/cat /top
 is "$out" "498" "  with --rm too (BUNDLE/upper the 500th lower layer)"
 store_bundle "$M" "${hexes[@]}" "$BASE"
