@@ -122,6 +122,14 @@
 /* Size of the per-run tmpfs holding the container's resolv.conf and hosts, bytes. */
 #define RTR_NET_FILES_BYTES (64 * 1024)
 
+/* ---- rtr-run: store bundles and --rm (runner/overlay.c) ---- */
+/* Most layers in org.rtr.rootfs.layers: overlayfs stacks at most 500 lower layers, and
+ * --rm and --read-only put the bundle's upper/ on top of them. */
+#define RTR_STORE_LAYERS_MAX 499
+/* Size of the tmpfs that holds a --rm container's changes when --rm-size is not given,
+ * bytes (tmpfs takes memory only for what is written). */
+#define RTR_RM_SIZE_BYTES (256 * 1024 * 1024)
+
 /* ---- rtr-run: security (runner/security.c, runner/lib/profile.c) ---- */
 /* --userns auto without a "root" line in /etc/subuid: first host uid/gid of the range. */
 #define RTR_USERNS_AUTO_HOSTID 100000

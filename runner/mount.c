@@ -31,6 +31,7 @@
 #include "lib/util.h"
 #include "idmap.h"
 #include "mount.h"
+#include "overlay.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -638,7 +639,11 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
 		return rtr_err_set(err, errno, "making / %s: %s",
 				   prop == MS_SLAVE ? "rslave" : "rprivate", strerror(errno));
-	r = bind_rootfs(c, err);
+	/* A store bundle's rootfs/ is only the overlay's mount point; a flat one is bound
+	 * first, and with --rm that bind is the overlay's lower layer. */
+	r = s->ext.rootfs.store ? 0 : bind_rootfs(c, err);
+	if (r == 0 && overlay_wanted(s))
+		r = overlay_mount(c, err);
 	if (r < 0)
 		return r;
 	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);

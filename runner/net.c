@@ -37,6 +37,7 @@
 #include "lib/util.h"
 #include "lib/addr.h"
 #include "net.h"
+#include "overlay.h"
 #include "netlink.h"
 
 /* What exists while the container runs; the settings are the spec's (typed, checked). */
@@ -140,6 +141,9 @@ static void precreate_mount_points(const struct rtr_container *c, const struct r
 	_cleanup_close_ int rootfd = -1;
 	struct stat root;
 
+	/* An overlay root (overlay.h) gets them in its upper: the bundle stays as it is. */
+	if (overlay_wanted(c->spec))
+		return;
 	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0 || fstat(rootfd, &root) < 0)
 		return;

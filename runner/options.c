@@ -75,6 +75,9 @@ static const struct opt_def defs[] = {
     S("notify", notify, "runtime|container"),
     V("ulimit", ulimits, "NAME=SOFT[:HARD]"),
     S("shm-size", shm_size, "SIZE"),
+    B("rm", rm),
+    B("ephemeral", rm),
+    S("rm-size", rm_size, "SIZE"),
     /* security */
     V("cap-add", cap_add, "CAP"),
     V("cap-drop", cap_drop, "CAP"),

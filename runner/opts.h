@@ -44,6 +44,11 @@ struct rtr_opts {
 	char *health_cmd;
 	char **ulimits; /* nofile=SOFT[:HARD] */
 	char *shm_size;
+	bool rm; /* --rm, --ephemeral */
+	char *rm_size;
+	/* annotations only (org.rtr.rootfs.*: what rtr-pull --store writes), no option */
+	char *rootfs_store;
+	char **rootfs_layers;
 
 	/* security (caps.c, seccomp.c, userns, devices) */
 	char **cap_add;

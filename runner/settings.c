@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -190,6 +191,60 @@ static int p_health(const struct ctx *x, const char *v)
 		return bad(x, EINVAL, v, "must not be empty");
 	return strdup_replace(&x->s->ext.health_cmd, v) < 0 ? -ENOMEM : 1;
 }
+
+/* ---- the root as an overlay (overlay.c) ------------------------------------------ */
+
+#define ROOTFS(x) (&(x)->s->ext.rootfs)
+
+static int p_store(const struct ctx *x, const char *v)
+{
+	if (v[0] != '/' || strlen(v) >= PATH_MAX)
+		return bad(x, EINVAL, v, "expected the absolute path of a layer store");
+	return strdup_replace(&ROOTFS(x)->store, v);
+}
+
+/* One "sha256:<64 hex>" of the comma-separated list, base first. */
+static int p_layer(const struct ctx *x, const char *v)
+{
+	struct rtr_rootfs_layers *l = ROOTFS(x);
+	const char *hex = startswith(v, "sha256:");
+
+	if (x->first) {
+		strv_free(l->layers);
+		l->layers = NULL;
+		l->n_layers = 0;
+	}
+	if (!hex || strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64)
+		return bad(x, EINVAL, v, "expected sha256:<64 lowercase hex digits>");
+	if (l->n_layers == RTR_STORE_LAYERS_MAX)
+		return rtr_err_set(x->err, E2BIG,
+				   "%s: more than %d layers (overlayfs stacks 500, one of them the "
+				   "bundle's upper/)",
+				   x->label, RTR_STORE_LAYERS_MAX);
+	if (strv_push(&l->layers, hex) < 0)
+		return -ENOMEM;
+	l->n_layers++;
+	return 0;
+}
+
+static int p_rm(const struct ctx *x, const char *v)
+{
+	(void)v;
+	ROOTFS(x)->ephemeral = true;
+	return 0;
+}
+
+static int p_rm_size(const struct ctx *x, const char *v)
+{
+	uint64_t b;
+
+	if (parse_size(v, &b) < 0 || b < 4096)
+		return bad(x, EINVAL, v, "expected a size like 64M (at least 4K)");
+	ROOTFS(x)->rm_size = b;
+	return 0;
+}
+
+#undef ROOTFS
 
 /* ---- cgroup ------------------------------------------------------------------------- */
 
@@ -626,6 +681,11 @@ static const struct setting settings[] = {
 	{ NULL, K_STR, O(notify), p_notify },
 	{ "org.rtr.health-cmd", K_STR, O(health_cmd), p_health },
 
+	{ "org.rtr.rootfs.store", K_STR, O(rootfs_store), p_store },
+	{ "org.rtr.rootfs.layers", K_LIST, O(rootfs_layers), p_layer },
+	{ NULL, K_BOOL, O(rm), p_rm },
+	{ NULL, K_STR, O(rm_size), p_rm_size },
+
 	{ NULL, K_STR, O(memory), p_memory },
 	{ NULL, K_STR, O(memory_reservation), p_memory_reservation },
 	{ NULL, K_STR, O(memory_swap), p_memory_swap },
@@ -902,6 +962,58 @@ static int check_memory(const struct rtr_spec *s, struct rtr_err *err)
 	return 0;
 }
 
+#define ANN_STORE ".annotations[\"org.rtr.rootfs.store\"]"
+#define ANN_LAYERS ".annotations[\"org.rtr.rootfs.layers\"]"
+
+/* A store bundle names both, and every layer it names is in the store: a missing one is
+ * refused now, before anything is created, not by the overlay mount in the child. */
+static int finish_rootfs(struct rtr_spec *s, struct rtr_err *err)
+{
+	struct rtr_rootfs_layers *l = &s->ext.rootfs;
+	_cleanup_close_ int dir = -1;
+	_cleanup_free_ char *path = NULL;
+
+	if (!l->rm_size)
+		l->rm_size = RTR_RM_SIZE_BYTES;
+	if (!l->store && !l->n_layers)
+		return 0;
+	if (!l->store || !l->n_layers)
+		return rtr_err_set(
+		    err, EINVAL, "config.json: %s: needs %s too (a store bundle names both)",
+		    l->store ? ANN_STORE : ANN_LAYERS, l->store ? ANN_LAYERS : ANN_STORE);
+	/* overlayfs in a user namespace reads no trusted.* xattr, so the store's opaque
+	 * directories would silently show what lower layers hold; and the layers belong to
+	 * host root, which such a container's root is not. */
+	if (s->lx.ns[RTR_NS_USER].enabled)
+		return rtr_err_set(err, EINVAL,
+				   "config.json: %s: a store bundle cannot run in a user namespace "
+				   "(overlayfs there ignores the layers' trusted.overlay.opaque "
+				   "marks, and the layers belong to host root); pull a flat bundle "
+				   "(rtr-pull without --store, with --userns-shift) for --userns",
+				   ANN_STORE);
+	path = xasprintf("%s/layers", l->store);
+	if (!path)
+		return -ENOMEM;
+	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return rtr_err_set(err, errno, "config.json: %s: the layer store %s: %s", ANN_STORE,
+				   path, strerror(errno));
+	for (size_t i = 0; i < l->n_layers; i++) {
+		struct stat st;
+		int e = fstatat(dir, l->layers[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ? errno
+			: S_ISDIR(st.st_mode)					 ? 0
+										 : ENOTDIR;
+
+		if (e)
+			return rtr_err_set(
+			    err, e,
+			    "config.json: %s: layer %zu of %zu, sha256:%s, is not in "
+			    "the store %s: %s",
+			    ANN_LAYERS, i + 1, l->n_layers, l->layers[i], l->store, strerror(e));
+	}
+	return 0;
+}
+
 int settings_finish(struct rtr_spec *s, struct rtr_err *err)
 {
 	struct rtr_ext *x = &s->ext;
@@ -916,7 +1028,7 @@ int settings_finish(struct rtr_spec *s, struct rtr_err *err)
 		    e && parse_u64(e, 86400, &v) == 0 ? (unsigned)v : RTR_STOP_TIMEOUT_S;
 	if (!x->restart.delay_set)
 		x->restart.delay_ms = RTR_RESTART_DELAY_MS;
-	return check_memory(s, err) ?: finish_net(s, err);
+	return check_memory(s, err) ?: finish_net(s, err) ?: finish_rootfs(s, err);
 }
 
 void settings_free(struct rtr_ext *x)
@@ -930,4 +1042,6 @@ void settings_free(struct rtr_ext *x)
 	free(x->log_path);
 	free(x->health_cmd);
 	free(x->cgroup_parent);
+	free(x->rootfs.store);
+	strv_free(x->rootfs.layers);
 }

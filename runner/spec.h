@@ -314,6 +314,16 @@ enum rtr_notify {
 	RTR_NOTIFY_CONTAINER, /* the container, through a socket of its own, relayed */
 };
 
+/* The root as an overlay (overlay.c): a store bundle's layers and --rm. */
+struct rtr_rootfs_layers {
+	char *store;	  /* org.rtr.rootfs.store: absolute; NULL = a flat bundle */
+	char **layers;	  /* org.rtr.rootfs.layers: sha256 hex ids, BASE FIRST, NULL-terminated;
+			   * each STORE/layers/<hex> existed when settings_finish() checked */
+	size_t n_layers;  /* 1..RTR_STORE_LAYERS_MAX with a store, else 0 */
+	bool ephemeral;	  /* --rm: changes go to a tmpfs upper that vanishes at exit */
+	uint64_t rm_size; /* bytes of that tmpfs; RTR_RM_SIZE_BYTES after the merge */
+};
+
 /*
  * rtr extensions: no OCI field.  settings.c fills them once, from org.rtr.* annotations
  * while config.json is parsed, then from the command line (command line > bundle >
@@ -334,6 +344,7 @@ struct rtr_ext {
 	bool memory_high_set;
 	uint64_t memory_high; /* cgroup v2 memory.high in bytes; UINT64_MAX = "max" */
 	char *cgroup_parent;  /* normalized relative path ("a/b"), NULL = RTR_CGROUP_PARENT */
+	struct rtr_rootfs_layers rootfs;
 	/* Where each setting came from (settings.c's enum src, by table index), so the
 	 * checks that combine settings name the option or the annotation. */
 	unsigned char src[64];

@@ -256,6 +256,55 @@ static void test_settings(void)
 	spec_free(s);
 }
 
+/* org.rtr.rootfs.store and org.rtr.rootfs.layers, --rm and --rm-size. */
+static void test_rootfs_settings(void)
+{
+	struct rtr_spec *s = calloc(1, sizeof(*s));
+	struct rtr_opts o = {.rm = true, .rm_size = "8M"};
+	struct rtr_err err = {0};
+	char a[160], b[72], *many = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (!s)
+		return;
+	snprintf(a, sizeof(a), "sha256:%064d", 0);
+	snprintf(b, sizeof(b), "sha256:%064d", 1);
+	r = settings_annotation(s, "org.rtr.rootfs.layers", strcat(strcat(a, ","), b), "L", &err);
+	check(r == 0 && s->ext.rootfs.n_layers == 2 && s->ext.rootfs.layers[1][63] == '1' &&
+		  !s->ext.rootfs.layers[2],
+	      "layers: two hex ids, base first (%d %s)", r, err.msg);
+	r = settings_annotation(s, "org.rtr.rootfs.layers", "sha256:ABC", "L", &err);
+	check(
+	    r == -EINVAL &&
+		streq(err.msg, "L: expected sha256:<64 lowercase hex digits>, got \"sha256:ABC\""),
+	    "a bad digest names the annotation: %s", err.msg);
+	f = open_memstream(&many, &len);
+	for (int i = 0; f && i <= RTR_STORE_LAYERS_MAX; i++)
+		fprintf(f, "%ssha256:%064d", i ? "," : "", i);
+	if (f)
+		fclose(f);
+	r = many ? settings_annotation(s, "org.rtr.rootfs.layers", many, "L", &err) : 0;
+	check(r == -E2BIG, "more than %d layers refused: %s", RTR_STORE_LAYERS_MAX, err.msg);
+	free(many);
+	r = settings_annotation(s, "org.rtr.rootfs.store", "var/lib/store", "S", &err);
+	check(r == -EINVAL, "a relative store path is refused");
+	r = settings_annotation(s, "org.rtr.rootfs.layers", b, "L", &err);
+	r = r ?: settings_apply_options(&o, s, &err);
+	check(r == 0 && s->ext.rootfs.ephemeral && s->ext.rootfs.rm_size == 8 << 20,
+	      "--rm and --rm-size 8M");
+	r = settings_finish(s, &err);
+	check(r == -EINVAL && strstr(err.msg, "needs .annotations[\"org.rtr.rootfs.store\"]"),
+	      "layers without a store: %s", err.msg);
+	r = settings_annotation(s, "org.rtr.rootfs.store", "/nonexistent", "S", &err);
+	r = r ?: settings_finish(s, &err);
+	check(r == -ENOENT && strstr(err.msg, "the layer store /nonexistent/layers: No such file"),
+	      "a missing store: %s", err.msg);
+	check(streq(opts_long_name(offsetof(struct rtr_opts, rm)), "rm"), "--rm is named rm");
+	spec_free(s);
+}
+
 int main(void)
 {
 	test_size();
@@ -265,5 +314,6 @@ int main(void)
 	test_addr();
 	test_bind();
 	test_settings();
+	test_rootfs_settings();
 	return tap_done();
 }
