@@ -209,11 +209,11 @@ static bool layer_present(struct store *s, const char *hex)
 	return fstatat(s->layers_fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Removes the temporary directories of layer @hex (NULL: of every layer) whose makers
- * are gone.  The caller holds what proves it: the creation lock, or gc's LOCK_EX. */
+/* Removes the temporary directories of layer @hex whose makers are gone; the caller's
+ * creation lock proves it (a maker holds it until its directory is renamed or removed). */
 static void drop_tmps(struct store *s, const char *hex)
 {
-	_cleanup_free_ char *prefix = xasprintf(".tmp-%s-", hex ? hex : "");
+	_cleanup_free_ char *prefix = xasprintf(".tmp-%s-", hex);
 	int fd = openat(s->layers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
