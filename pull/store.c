@@ -479,6 +479,8 @@ static int ref_read(struct store *s, const char *name, struct sbundle *ret, stru
 	if (text[0] != '/' || strlen(text) != len || ref_name(text, want) < 0 || !streq(want, name))
 		return 0;
 	r = sbundle_read(text, ret, e);
+	if (r < 0)
+		sbundle_done(ret);
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
