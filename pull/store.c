@@ -492,6 +492,11 @@ static int ref_read(struct store *s, const char *name, struct sbundle *ret, stru
 	return 1;
 }
 
+static int cmp_sbundle(const void *a, const void *b)
+{
+	return strcmp(((const struct sbundle *)a)->path, ((const struct sbundle *)b)->path);
+}
+
 /* Removes the stale ref @name, its bundle path added to *@stale when not NULL. */
 static void ref_drop(struct store *s, const char *name, char ***stale)
 {
@@ -549,6 +554,8 @@ static int refs_read(struct store *s, bool drop_stale, struct sbundle **ret, siz
 		*ret = NULL;
 		*ret_n = 0;
 	}
+	if (*ret_n)
+		qsort(*ret, *ret_n, sizeof(**ret), cmp_sbundle); /* readdir's order is the hash's */
 	return r < 0 ? r : 0;
 }
 
