@@ -64,6 +64,8 @@
 #define RTR_REGISTRY_DEFAULT "docker.io"
 /* Blob cache directory when --cache-dir is not given. */
 #define RTR_CACHE_DIR "/var/cache/rtr"
+/* Layer store of --store when no DIR is given, and of ls / gc (pull/store.h). */
+#define RTR_STORE_DIR "/var/lib/rtr/store"
 /* Largest manifest, manifest list or index accepted, bytes. */
 #define RTR_MANIFEST_MAX_BYTES (4 * 1024 * 1024)
 /* Largest image config blob accepted, bytes. */

@@ -1002,3 +1002,15 @@ int archive_unpack(struct archive *a, int rootfs_fd, struct unpack_opts *uo, str
 	}
 	return 0;
 }
+
+int archive_unpack_layer(struct archive *a, size_t i, int rootfs_fd, struct unpack_opts *uo,
+			 struct rtr_err *err)
+{
+	_cleanup_free_ unsigned char *buf = malloc(RTR_PULL_BUF_BYTES);
+	return buf ? unpack_one(a, i, rootfs_fd, uo, buf, err) : -ENOMEM;
+}
+
+const char *archive_layer_diff_id(const struct archive *a, size_t i)
+{
+	return a->layers[i].diff_id;
+}

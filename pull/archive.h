@@ -49,6 +49,12 @@ size_t archive_n_layers(const struct archive *a);
 /* Stream every layer, in order, into @rootfs_fd; each verified (blob digest, or diff_id
  * for docker-archive layers). */
 int archive_unpack(struct archive *a, int rootfs_fd, struct unpack_opts *uo, struct rtr_err *err);
+/* Layer @i (0-based) alone into @rootfs_fd, verified: the store unpacks each layer into
+ * its own directory. */
+int archive_unpack_layer(struct archive *a, size_t i, int rootfs_fd, struct unpack_opts *uo,
+			 struct rtr_err *err);
+/* rootfs.diff_ids[@i] of the image config; NULL when the config has none. */
+const char *archive_layer_diff_id(const struct archive *a, size_t i);
 void archive_free(struct archive *a);
 static inline void archive_freep(struct archive **a)
 {

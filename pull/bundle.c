@@ -36,6 +36,11 @@ struct bundle {
 	bool force;
 	bool no_sync;
 	bool committed;
+	/* a store bundle (bundle_set_store()): borrowed from the caller */
+	const char *store;
+	char *layers; /* "sha256:a,sha256:b", base first */
+	const int *layer_fds;
+	size_t n_layers;
 };
 
 static int rename2(int ofd, const char *o, int nfd, const char *n, unsigned flags)
@@ -171,6 +176,37 @@ const char *bundle_tmp_path(const struct bundle *b)
 	return b->tmp_path;
 }
 
+int bundle_set_store(struct bundle *b, const char *store, char *const *diff_ids,
+		     const int *layer_fds, size_t n, struct rtr_err *err)
+{
+	_cleanup_close_ int up = -1;
+	struct stat st;
+
+	if (!n)
+		return rtr_err_set(err, EINVAL, "%s: an image without layers", b->path);
+	/* The upper directory's root is the container's "/": it takes the owner and mode
+	 * the image gives its root (overlayfs shows the upper's). */
+	if (fstat(layer_fds[n - 1], &st) < 0 || mkdirat(b->dir_fd, "upper", 0755) < 0 ||
+	    mkdirat(b->dir_fd, "work", 0700) < 0 ||
+	    (up = openat(b->dir_fd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+		0 ||
+	    fchown(up, st.st_uid, st.st_gid) < 0 || fchmod(up, st.st_mode & 07777) < 0)
+		return rtr_err_set(err, errno, "%s: upper/, work/: %s", b->tmp_path,
+				   strerror(errno));
+	for (size_t i = 0; i < n; i++) {
+		char *l =
+		    xasprintf("%s%s%s", b->layers ? b->layers : "", i ? "," : "", diff_ids[i]);
+		if (!l)
+			return -ENOMEM;
+		free(b->layers);
+		b->layers = l;
+	}
+	b->store = store;
+	b->layer_fds = layer_fds;
+	b->n_layers = n;
+	return 0;
+}
+
 void bundle_abort(struct bundle *b)
 {
 	if (!b || b->committed || !b->tmp_name || b->parent_fd < 0)
@@ -199,6 +235,7 @@ void bundle_free(struct bundle *b)
 	free(b->base);
 	free(b->tmp_name);
 	free(b->tmp_path);
+	free(b->layers);
 	free(b);
 }
 
@@ -281,8 +318,16 @@ static int read_fd(int fd, char **ret)
 	return 0;
 }
 
+/* A file of the image, read-only: in the rootfs, or in the layer stack of a store bundle. */
+static int image_open(const struct bundle *b, const char *path)
+{
+	if (b->n_layers)
+		return unpack_open_in_layers(b->layer_fds, b->n_layers, path, O_RDONLY, NULL);
+	return unpack_open_in_root(b->rootfs_fd, path, O_RDONLY, NULL);
+}
+
 /* Find a passwd/group line whose field 0 (name) or field 2 (id) equals @key. */
-static int lookup_db(int rootfs_fd, const char *file, const char *key, bool by_name,
+static int lookup_db(const struct bundle *b, const char *file, const char *key, bool by_name,
 		     unsigned long *ret_id, unsigned long *ret_gid, struct rtr_err *err)
 {
 	_cleanup_close_ int fd = -1;
@@ -290,7 +335,7 @@ static int lookup_db(int rootfs_fd, const char *file, const char *key, bool by_n
 	char *line, *save = NULL;
 	int r;
 
-	fd = unpack_open_in_root(rootfs_fd, file, O_RDONLY, NULL);
+	fd = image_open(b, file);
 	if (fd < 0)
 		return rtr_err_set(err, ENOENT, "user \"%s\": the image has no %s", key, file);
 	r = read_fd(fd, &buf);
@@ -320,10 +365,10 @@ static int lookup_db(int rootfs_fd, const char *file, const char *key, bool by_n
 }
 
 /* Supplementary groups: /etc/group lines listing @user as a member. */
-static int lookup_groups(int rootfs_fd, const char *user, unsigned long gid, unsigned long **ret,
-			 size_t *ret_n)
+static int lookup_groups(const struct bundle *b, const char *user, unsigned long gid,
+			 unsigned long **ret, size_t *ret_n)
 {
-	_cleanup_close_ int fd = unpack_open_in_root(rootfs_fd, "/etc/group", O_RDONLY, NULL);
+	_cleanup_close_ int fd = image_open(b, "/etc/group");
 	_cleanup_free_ char *buf = NULL;
 	char *line, *save = NULL;
 	size_t n = 0;
@@ -373,8 +418,9 @@ static bool all_digits(const char *s)
 }
 
 /* Docker's User: "", "name", "uid", "name:group", "uid:gid" (and mixed). */
-static int resolve_user(int rootfs_fd, const char *spec, unsigned long *uid, unsigned long *gid,
-			unsigned long **groups, size_t *n_groups, struct rtr_err *err)
+static int resolve_user(const struct bundle *b, const char *spec, unsigned long *uid,
+			unsigned long *gid, unsigned long **groups, size_t *n_groups,
+			struct rtr_err *err)
 {
 	_cleanup_free_ char *u = NULL;
 	char *g;
@@ -395,20 +441,20 @@ static int resolve_user(int rootfs_fd, const char *spec, unsigned long *uid, uns
 	if (all_digits(u)) {
 		*uid = strtoul(u, NULL, 10);
 		/* the primary group of a numeric uid comes from passwd when present */
-		if (!g && lookup_db(rootfs_fd, "/etc/passwd", u, false, uid, gid, NULL) < 0)
+		if (!g && lookup_db(b, "/etc/passwd", u, false, uid, gid, NULL) < 0)
 			*gid = 0;
 	} else {
-		r = lookup_db(rootfs_fd, "/etc/passwd", u, true, uid, gid, err);
+		r = lookup_db(b, "/etc/passwd", u, true, uid, gid, err);
 		if (r < 0)
 			return r;
-		lookup_groups(rootfs_fd, u, *gid, groups, n_groups);
+		lookup_groups(b, u, *gid, groups, n_groups);
 	}
 	if (g && g[0]) {
 		have_gid = true;
 		if (all_digits(g))
 			*gid = strtoul(g, NULL, 10);
 		else {
-			r = lookup_db(rootfs_fd, "/etc/group", g, true, gid, NULL, err);
+			r = lookup_db(b, "/etc/group", g, true, gid, NULL, err);
 			if (r < 0)
 				return r;
 		}
@@ -550,7 +596,7 @@ static int apply_presets(struct bundle *b, const struct bundle_presets *p, struc
 		free(workdir);
 		workdir = strdup(p->workdir);
 	}
-	r = resolve_user(b->rootfs_fd, user, &s->uid, &s->gid, &s->groups, &s->n_groups, err);
+	r = resolve_user(b, user, &s->uid, &s->gid, &s->groups, &s->n_groups, err);
 	if (r < 0)
 		return r;
 	s->hostname = p->hostname ? p->hostname : p->name ? p->name : b->base;
@@ -636,8 +682,9 @@ static int write_mounts(struct json_writer *w, const struct bundle_presets *p, s
 	return 0;
 }
 
-static void write_annotations(struct json_writer *w, const struct bundle_image *img,
-			      const struct bundle_presets *p, const struct image_settings *s)
+static void write_annotations(struct json_writer *w, const struct bundle *b,
+			      const struct bundle_image *img, const struct bundle_presets *p,
+			      const struct image_settings *s)
 {
 	json_w_key(w, "annotations");
 	json_w_begin_object(w);
@@ -662,6 +709,10 @@ static void write_annotations(struct json_writer *w, const struct bundle_image *
 		json_w_member_string(w, "org.rtr.stop-signal", s->stop);
 	if (p->name)
 		json_w_member_string(w, "org.rtr.name", p->name);
+	if (b->store) {
+		json_w_member_string(w, "org.rtr.rootfs.store", b->store);
+		json_w_member_string(w, "org.rtr.rootfs.layers", b->layers);
+	}
 	json_w_end_object(w);
 }
 
@@ -721,7 +772,7 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 	r = write_mounts(w, p, err);
 	if (r < 0)
 		return r;
-	write_annotations(w, img, p, &s);
+	write_annotations(w, b, img, p, &s);
 	write_linux(w, s.arch);
 	json_w_end_object(w);
 	r = json_writer_finish(w, &text, &len);

@@ -56,6 +56,12 @@ int bundle_rootfs_fd(const struct bundle *b);
 int bundle_dir_fd(const struct bundle *b);
 const char *bundle_tmp_path(const struct bundle *b);
 
+/* A store bundle (pull/store.h): rootfs/ stays empty, upper/ and work/ are made beside it,
+ * config.json names @store and the layers @diff_ids (annotations org.rtr.rootfs.store and
+ * org.rtr.rootfs.layers), and users and groups are resolved in the layer directories
+ * @layer_fds (base first; borrowed until bundle_write_config()). */
+int bundle_set_store(struct bundle *b, const char *store, char *const *diff_ids,
+		     const int *layer_fds, size_t n, struct rtr_err *err);
 int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 			const struct bundle_presets *p, struct rtr_err *err);
 int bundle_commit(struct bundle *b, struct rtr_err *err);

@@ -9,7 +9,12 @@
  * config.json from the image config; rename into place.  Any error or SIGINT/SIGTERM
  * removes the temporary directory, so BUNDLE is either absent, the old one, or complete.
  * A registry SOURCE runs the same recipe in pull/remote.c, after --check / --update
- * decided whether to pull at all.
+ * decided whether to pull at all.  With --store the layers go to the layer store instead
+ * (pull/store.h), each only when it is not there yet, and the bundle names them.
+ *
+ *   rtr-pull ls|gc [--store=DIR] [--json]    rtr-pull rm [--json] BUNDLE
+ *
+ * manage the store (pull/store.h).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +31,7 @@
 #include "platform.h"
 #include "progress.h"
 #include "remote.h"
+#include "store.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/log.h"
 #include "runner/lib/util.h"
@@ -62,7 +68,15 @@ struct pull_opts {
 	bool json;
 	bool check;
 	bool update;
+	const char *store; /* --store[=DIR]; NULL: a flat bundle */
+	const char *verb;  /* ls, gc, rm; NULL: a pull */
 };
+
+/* The store's verbs come where SOURCE would: an image of that name is docker://NAME. */
+static bool is_verb(const char *s)
+{
+	return streq(s, "ls") || streq(s, "gc") || streq(s, "rm");
+}
 
 enum {
 	OPT_PLATFORM = 0x100,
@@ -94,6 +108,7 @@ enum {
 	OPT_JSON,
 	OPT_CHECK,
 	OPT_UPDATE,
+	OPT_STORE,
 };
 
 static const struct option options[] = {
@@ -131,12 +146,15 @@ static const struct option options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"check", no_argument, NULL, OPT_CHECK},
     {"update", no_argument, NULL, OPT_UPDATE},
+    {"store", optional_argument, NULL, OPT_STORE},
     {0},
 };
 
 static void usage(FILE *f)
 {
 	fputs("Usage: rtr-pull [OPTIONS] SOURCE BUNDLE\n"
+	      "       rtr-pull ls|gc [--store=DIR] [--json]\n"
+	      "       rtr-pull rm [--json] BUNDLE\n"
 	      "\n"
 	      "SOURCE: docker-archive:FILE, oci-archive:FILE[:REF], oci:DIR[:REF], or a path\n"
 	      "        or a registry image: [docker://][HOST[:PORT]/]REPO[:TAG][@sha256:HEX]\n"
@@ -168,6 +186,9 @@ static void usage(FILE *f)
 	      "      --timeout S          abort transfers stalled for S seconds; --retries N\n"
 	      "      --check              exit 0 when BUNDLE is up to date, 10 when newer\n"
 	      "      --update             pull only when the registry has a newer image\n"
+	      "      --store[=DIR]        layers into the store (default " RTR_STORE_DIR "),\n"
+	      "                           a bundle that stacks them with overlayfs\n"
+	      "ls, gc, rm BUNDLE: list the store, remove unused layers, remove a store bundle\n"
 	      "      --json               JSON progress events on stdout\n"
 	      "  -h, --help               this text\n"
 	      "      --version            version\n",
@@ -272,6 +293,11 @@ static int registry_option(struct pull_opts *o, int opt, const char *arg, struct
 	case OPT_UPDATE:
 		o->update = true;
 		break;
+	case OPT_STORE:
+		if (arg && arg[0] != '/')
+			return rtr_err_set(e, EINVAL, "--store=%s: expected an absolute path", arg);
+		o->store = arg ? arg : RTR_STORE_DIR;
+		break;
 	default:
 		return 0;
 	}
@@ -362,8 +388,25 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 			return -EINVAL;
 		}
 	}
+	if (argc - optind >= 1 && is_verb(argv[optind])) {
+		o->verb = argv[optind];
+		if (argc - optind != (streq(o->verb, "rm") ? 2 : 1)) {
+			log_error("%s: expected %s (try --help)", o->verb,
+				  streq(o->verb, "rm") ? "one BUNDLE" : "no argument");
+			return -EINVAL;
+		}
+		o->bundle = argv[optind + 1];
+		return 0;
+	}
 	if (argc - optind != 2) {
-		log_error("expected SOURCE and BUNDLE (try --help)");
+		log_error("expected SOURCE and BUNDLE%s (try --help)",
+			  argc - optind == 3 && o->store ? "; a store path is given as --store=DIR"
+							 : "");
+		return -EINVAL;
+	}
+	if (o->store && o->userns_shift) {
+		log_error("--userns-shift: not with --store (the store's layers are shared by "
+			  "every bundle; pull a flat bundle)");
 		return -EINVAL;
 	}
 	o->source = argv[optind];
@@ -553,6 +596,7 @@ static int pull_registry(const struct pull_opts *o, struct unpack_opts *uo,
 		    .no_cache = o->no_cache,
 		    .force = o->force,
 		    .no_sync = o->no_sync,
+		    .store = o->store,
 		    .unpack = uo,
 		    .presets = &o->presets,
 		    .progress = &p,
@@ -568,6 +612,76 @@ static int pull_registry(const struct pull_opts *o, struct unpack_opts *uo,
 }
 
 /* ---- a local SOURCE ---- */
+
+struct archive_fill {
+	struct archive *a;
+	struct unpack_opts *uo;
+};
+
+static int archive_fill(void *ud, size_t i, int dir_fd, struct rtr_err *e)
+{
+	struct archive_fill *f = ud;
+	return archive_unpack_layer(f->a, i, dir_fd, f->uo, e);
+}
+
+/* The layers the store lacks, then the store bundle.  Returns the number of layers made. */
+static int archive_to_store(const struct pull_opts *o, struct archive *a, struct unpack_opts *uo,
+			    struct bundle *b, struct rtr_err *e)
+{
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_strv_free_ char **ids = NULL;
+	struct archive_fill f = {a, uo};
+	size_t n = archive_n_layers(a);
+	int r, made;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *id = archive_layer_diff_id(a, i);
+		if (!id)
+			return rtr_err_set(e, EINVAL,
+					   "%s: the image config has no rootfs.diff_ids: the store "
+					   "names layers by them (pull a flat bundle)",
+					   o->source);
+		if (strv_push(&ids, id) < 0)
+			return -ENOMEM;
+	}
+	r = store_open(o->store, &s, e);
+	if (r < 0)
+		return r;
+	made = store_get_layers(s, ids, n, uo, !o->no_sync, archive_fill, &f, e);
+	if (made < 0)
+		return made;
+	r = store_bundle_commit(s, b, o->bundle, archive_image(a), &o->presets, e);
+	return r < 0 ? r : made;
+}
+
+/* A flat bundle: every layer into its rootfs. */
+static int archive_to_bundle(const struct pull_opts *o, struct archive *a, struct unpack_opts *uo,
+			     struct bundle *b, struct rtr_err *e)
+{
+	int r = archive_unpack(a, bundle_rootfs_fd(b), uo, e);
+
+	if (r >= 0)
+		r = bundle_write_config(b, archive_image(a), &o->presets, e);
+	if (r >= 0)
+		r = bundle_commit(b, e);
+	return r < 0 ? r : (int)archive_n_layers(a);
+}
+
+static void archive_summary(const struct pull_opts *o, const struct archive *a,
+			    const struct unpack_opts *uo, const struct tty_progress *prog, int made)
+{
+	struct timespec now;
+	char in_store[48] = "";
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (o->store)
+		snprintf(in_store, sizeof(in_store), " (%d new in the store)", made);
+	fprintf(stderr, "rtr-pull: %s: %zu layer(s)%s, %llu entries, %llu bytes in %.2fs\n",
+		o->bundle, archive_n_layers(a), in_store, (unsigned long long)uo->entries,
+		(unsigned long long)uo->bytes,
+		(double)(now.tv_sec - prog->start.tv_sec) +
+		    (double)(now.tv_nsec - prog->start.tv_nsec) / 1e9);
+}
 
 static int pull_archive(const struct pull_opts *o, struct unpack_opts *uo,
 			struct tty_progress *prog)
@@ -591,24 +705,11 @@ static int pull_archive(const struct pull_opts *o, struct unpack_opts *uo,
 	r = archive_open(&a, o->source, &ao, &err);
 	if (r < 0)
 		goto fail;
-	r = archive_unpack(a, bundle_rootfs_fd(b), uo, &err);
+	r = o->store ? archive_to_store(o, a, uo, b, &err) : archive_to_bundle(o, a, uo, b, &err);
 	if (r < 0)
 		goto fail;
-	r = bundle_write_config(b, archive_image(a), &o->presets, &err);
-	if (r < 0)
-		goto fail;
-	r = bundle_commit(b, &err);
-	if (r < 0)
-		goto fail;
-	if (prog->on || o->verbose) {
-		struct timespec now;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		fprintf(stderr, "rtr-pull: %s: %zu layer(s), %llu entries, %llu bytes in %.2fs\n",
-			o->bundle, archive_n_layers(a), (unsigned long long)uo->entries,
-			(unsigned long long)uo->bytes,
-			(double)(now.tv_sec - prog->start.tv_sec) +
-			    (double)(now.tv_nsec - prog->start.tv_nsec) / 1e9);
-	}
+	if (prog->on || o->verbose)
+		archive_summary(o, a, uo, prog, r);
 	return 0;
 
 fail:
@@ -620,6 +721,29 @@ fail:
 		log_err(&err, r);
 	bundle_free(TAKE_PTR(b)); /* removes the temporary directory */
 	return unpack_interrupted ? 130 : 1;
+}
+
+/* ---- ls, gc, rm ---- */
+
+static int run_verb(const struct pull_opts *o)
+{
+	struct rtr_err err = {0};
+	_cleanup_store_ struct store *s = NULL;
+	int r;
+
+	if (streq(o->verb, "rm"))
+		r = store_rm_bundle(o->bundle, o->json, stdout, &err);
+	else {
+		r = store_open(o->store ? o->store : RTR_STORE_DIR, &s, &err);
+		if (r >= 0)
+			r = streq(o->verb, "ls") ? store_list(s, o->json, stdout, &err)
+						 : store_gc(s, o->json, stdout, &err);
+	}
+	if (r < 0) {
+		log_err(&err, r);
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -636,6 +760,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_set_verbose(o.verbose);
+	if (o.verb) {
+		r = run_verb(&o);
+		presets_free(&o.presets);
+		return r;
+	}
 	prog.tty = isatty(STDERR_FILENO);
 	prog.on = !o.quiet && (prog.tty || o.verbose > 0);
 	clock_gettime(CLOCK_MONOTONIC, &prog.start);

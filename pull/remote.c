@@ -9,6 +9,7 @@
 #include "pull/cache.h"
 #include "pull/fetch.h"
 #include "pull/image.h"
+#include "pull/store.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/util.h"
 
@@ -59,7 +60,20 @@ static int remote_image(struct remote *rm, const struct remote_opts *o, struct r
 	return 0;
 }
 
-/* Every layer into the temporary bundle, then config.json. */
+/* What config.json records of the image; @source is the caller's buffer. */
+static struct bundle_image remote_bundle_image(const struct remote *rm, const char *source)
+{
+	return (struct bundle_image){
+	    .config_json = rm->config,
+	    .config_len = rm->config_len,
+	    .config_digest = rm->m.config.digest,
+	    .manifest_digest = rm->digest,
+	    .ref_name = registry_ref(rm->reg),
+	    .source = source,
+	};
+}
+
+/* Every layer into the temporary bundle, then config.json and the rename. */
 static int remote_unpack(struct remote *rm, const struct remote_opts *o, struct bundle *b,
 			 struct rtr_err *e)
 {
@@ -67,6 +81,7 @@ static int remote_unpack(struct remote *rm, const struct remote_opts *o, struct 
 	struct fetch_cfg fc = {rm->reg, rm->cache, bundle_dir_fd(b), o->unpack->warn,
 			       o->unpack->userdata};
 	_cleanup_free_ char *source = xasprintf("docker://%s", registry_ref(rm->reg));
+	struct bundle_image img;
 	int r;
 
 	if (!source)
@@ -80,15 +95,57 @@ static int remote_unpack(struct remote *rm, const struct remote_opts *o, struct 
 	fetch_free(src.fetch);
 	if (r < 0)
 		return r;
-	struct bundle_image img = {
-	    .config_json = rm->config,
-	    .config_len = rm->config_len,
-	    .config_digest = rm->m.config.digest,
-	    .manifest_digest = rm->digest,
-	    .ref_name = registry_ref(rm->reg),
-	    .source = source,
-	};
-	return bundle_write_config(b, &img, o->presets, e);
+	img = remote_bundle_image(rm, source);
+	r = bundle_write_config(b, &img, o->presets, e);
+	return r < 0 ? r : bundle_commit(b, e);
+}
+
+struct remote_fill {
+	struct remote *rm;
+	const struct remote_opts *o;
+	struct bundle *b;
+};
+
+/* One layer the store lacks, fetched into its directory (by one download thread: the
+ * store takes its layers one at a time, each under its lock). */
+static int remote_fill(void *ud, size_t i, int dir_fd, struct rtr_err *e)
+{
+	struct remote_fill *f = ud;
+	const struct image_desc *d = &f->rm->m.layers[i];
+	struct blob_source src = {f->rm->reg, f->rm->cache, f->o->progress, NULL, d};
+	struct fetch_cfg fc = {f->rm->reg, f->rm->cache, bundle_dir_fd(f->b), f->o->unpack->warn,
+			       f->o->unpack->userdata};
+	int r;
+
+	progress_layer_start(f->o->progress, i, d->digest, d->size);
+	r = fetch_start(&src.fetch, &fc, d, 1, e);
+	if (r >= 0)
+		r = blob_pull_layer(&src, 0, f->rm->diff_ids[i], dir_fd, f->o->unpack, e);
+	fetch_free(src.fetch);
+	return r;
+}
+
+/* The layers the store lacks, then the store bundle. */
+static int remote_store(struct remote *rm, const struct remote_opts *o, struct bundle *b,
+			const char *bundle, struct rtr_err *e)
+{
+	_cleanup_store_ struct store *s = NULL;
+	_cleanup_free_ char *source = xasprintf("docker://%s", registry_ref(rm->reg));
+	struct remote_fill f = {rm, o, b};
+	struct bundle_image img;
+	int r;
+
+	if (!source)
+		return -ENOMEM;
+	r = store_open(o->store, &s, e);
+	if (r < 0)
+		return r;
+	r = store_get_layers(s, rm->diff_ids, rm->m.n_layers, o->unpack, !o->no_sync, remote_fill,
+			     &f, e);
+	if (r < 0)
+		return r;
+	img = remote_bundle_image(rm, source);
+	return store_bundle_commit(s, b, bundle, &img, o->presets, e);
 }
 
 int remote_pull(const struct remote_opts *o, const char *source, const char *bundle,
@@ -107,10 +164,8 @@ int remote_pull(const struct remote_opts *o, const char *source, const char *bun
 		r = bundle_create_tmp(&b, bundle, o->force, e);
 	if (r >= 0) {
 		bundle_set_sync(b, !o->no_sync);
-		r = remote_unpack(&rm, o, b, e);
+		r = o->store ? remote_store(&rm, o, b, bundle, e) : remote_unpack(&rm, o, b, e);
 	}
-	if (r >= 0)
-		r = bundle_commit(b, e);
 	if (r >= 0)
 		progress_done(o->progress, bundle, rm.digest);
 	remote_done(&rm);

@@ -8,7 +8,8 @@
  * The recipe: resolve the reference to one manifest (pull/registry.h), fetch the image
  * config and its rootfs.diff_ids, make the temporary bundle, stream every layer through
  * pull/blob.h (blob digest and diff_id both checked), write config.json, rename into
- * place.  Any error leaves no bundle and no temporary directory.
+ * place.  Any error leaves no bundle and no temporary directory.  With a store, a layer
+ * the store has is not fetched at all (its diff_id names it before any blob is asked for).
  */
 
 #include <stdbool.h>
@@ -27,6 +28,7 @@ struct remote_opts {
 	bool no_cache;			     /* --no-cache */
 	bool force;			     /* replace an existing bundle */
 	bool no_sync;			     /* --no-sync */
+	const char *store;		     /* --store: the layer store; NULL: flat */
 	struct unpack_opts *unpack;
 	const struct bundle_presets *presets;
 	struct progress *progress; /* may be NULL */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -268,6 +269,81 @@ int unpack_open_in_root(int rootfs_fd, const char *path, int flags, struct rtr_e
 	return fd;
 }
 
+/* In one layer: does component @name of directory @pfd exist (1), not exist (0), or
+ * hide the layers below at and under it (-1: a whiteout, or an opaque directory when
+ * @opaque_counts)? */
+static int layer_component(int pfd, const char *name, bool opaque_counts)
+{
+	_cleanup_close_ int dfd = -1;
+	struct stat st;
+	char v[2];
+
+	if (fstatat(pfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0))
+		return -1;
+	if (!opaque_counts || !S_ISDIR(st.st_mode))
+		return 1;
+	dfd = openat(pfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd >= 0 && fgetxattr(dfd, "trusted.overlay.opaque", v, sizeof(v)) == 1 && v[0] == 'y')
+		return -1;
+	return 1;
+}
+
+/* Layer @fd's part in @path (cleaned; cut in place at each '/' and restored): 1 it has it,
+ * 0 it has not, -1 it has not and hides the layers below. */
+static int layer_has(int fd, char *path)
+{
+	bool hides = false;
+
+	for (char *p = path;;) {
+		_cleanup_close_ int pfd = -1;
+		char *slash = strchr(p, '/');
+		int r;
+
+		/* path becomes p's parent, p its own name, for this step */
+		if (p != path)
+			p[-1] = 0;
+		if (slash)
+			*slash = 0;
+		r = inroot_openat(fd, p == path ? "" : path, O_PATH | O_DIRECTORY, INROOT_NO_CREATE,
+				  &pfd);
+		r = r < 0 ? 0 : layer_component(pfd, p, slash != NULL);
+		if (p != path)
+			p[-1] = '/';
+		if (slash)
+			*slash = '/';
+		if (r < 0 && !slash)
+			return -1;
+		if (r < 0)
+			hides = true; /* an opaque ancestor: this layer may still have the file */
+		if (r == 0)
+			return hides ? -1 : 0;
+		if (!slash)
+			return 1;
+		p = slash + 1;
+	}
+}
+
+int unpack_open_in_layers(const int *layer_fds, size_t n, const char *path, int flags,
+			  struct rtr_err *err)
+{
+	_cleanup_free_ char *clean = NULL;
+	int r;
+
+	r = clean_path(path, &clean);
+	if (r < 0 || !clean[0])
+		return rtr_err_set(err, EINVAL, "%s: not a file path", path);
+	for (size_t i = n; i-- > 0;) {
+		r = layer_has(layer_fds[i], clean);
+		if (r > 0)
+			return unpack_open_in_root(layer_fds[i], clean, flags, err);
+		if (r < 0)
+			break;
+	}
+	return rtr_err_set(err, ENOENT, "%s: %s", path, strerror(ENOENT));
+}
+
 /* Remove @name below @dirfd, recursing into directories without following symlinks. */
 static int rm_rf_at(int dfd, const char *name, int depth)
 {
@@ -391,12 +467,14 @@ static int fail(struct unpack *u, struct rtr_err *err, int r, const char *what)
 			   strerror(-r));
 }
 
-/* Extended attributes an image may set: user.* and file capabilities.  trusted.* (e.g.
- * overlayfs's trusted.overlay.*, which would redirect lookups if the rootfs ever became an
- * overlay layer), security.selinux and system.* are the host's business. */
+/* Extended attributes an image may set: user.* and file capabilities.  trusted.* and
+ * user.overlay.* (overlayfs's own, which would make a directory opaque or redirect
+ * lookups once a store layer or a flat rootfs is stacked as an overlay lower layer),
+ * security.selinux and system.* are the host's business. */
 static bool xattr_allowed(const char *name)
 {
-	return startswith(name, "user.") || streq(name, "security.capability");
+	return (startswith(name, "user.") && !startswith(name, "user.overlay.")) ||
+	       streq(name, "security.capability");
 }
 
 static int set_xattrs(struct unpack *u, int fd, const struct unpack_xattr *x, size_t n,
@@ -404,10 +482,10 @@ static int set_xattrs(struct unpack *u, int fd, const struct unpack_xattr *x, si
 {
 	for (size_t i = 0; i < n; i++) {
 		if (!xattr_allowed(x[i].name)) {
-			warn(
-			    u,
-			    "%s: extended attribute outside user.* and security.capability skipped",
-			    u->cur);
+			warn(u,
+			     "%s: extended attribute %s skipped (only user.* and "
+			     "security.capability)",
+			     u->cur, x[i].name);
 			continue;
 		}
 		if (fsetxattr(fd, x[i].name, x[i].value, x[i].len, 0) < 0) {
@@ -597,6 +675,51 @@ static int root_entry(struct unpack *u, const struct unpack_entry *e, struct rtr
 	return set_meta_fd(u, rfd, e, false, err);
 }
 
+/*
+ * A store layer: the missing directories of @dir (all of it is missing or only a part)
+ * are made with the owner, mode and time the layers below give them, as overlayfs's
+ * copy-up would, so the layer does not change them in the stack.  Times are restored at
+ * the end of the layer (creating children changes them).
+ */
+static int parents_like_lower(struct unpack *u, const char *dir)
+{
+	_cleanup_free_ char *p = strdup(dir);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p;; s++) {
+		_cleanup_close_ int fd = -1, low = -1, rd = -1;
+		struct stat st;
+		bool last = !*s;
+
+		if (*s && *s != '/')
+			continue;
+		*s = 0;
+		fd = open_dir_in_root(u->root, p, false);
+		if (fd == -ENOENT) {
+			fd = open_dir_in_root(u->root, p, true);
+			low = unpack_open_in_layers(u->o->lower_fds, u->o->n_lower, p,
+						    O_RDONLY | O_DIRECTORY, NULL);
+			rd = fd >= 0 ? openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+			if (low >= 0 && rd >= 0 && fstat(low, &st) == 0) {
+				if (fchown(rd, st.st_uid, st.st_gid) < 0 ||
+				    fchmod(rd, st.st_mode & 07777) < 0)
+					return -errno;
+				(void)futimens(
+				    rd, (struct timespec[]){{.tv_nsec = UTIME_OMIT}, st.st_mtim});
+				if (dirs_push(u, p, st.st_mtim.tv_sec,
+					      (uint32_t)st.st_mtim.tv_nsec) < 0)
+					return -ENOMEM;
+			}
+		}
+		if (fd < 0)
+			return fd;
+		if (last)
+			return 0;
+		*s = '/';
+	}
+}
+
 /* The directory @dir an entry goes into, created as needed: the cached fd while entries
  * stay in one directory, else resolved inside the root.  The fd stays the cache's. */
 static int parent_dir(struct unpack *u, const char *dir, struct rtr_err *err)
@@ -606,7 +729,12 @@ static int parent_dir(struct unpack *u, const char *dir, struct rtr_err *err)
 	if (u->pcache_fd >= 0 && streq(u->pcache_dir, dir))
 		return u->pcache_fd;
 	pcache_drop(u);
-	pfd = open_dir_in_root(u->root, dir, true);
+	pfd = open_dir_in_root(u->root, dir, !u->o->n_lower);
+	if (pfd == -ENOENT) {
+		pfd = parents_like_lower(u, dir);
+		if (pfd >= 0)
+			pfd = open_dir_in_root(u->root, dir, true);
+	}
 	if (pfd < 0)
 		return fail(u, err, pfd, "resolving the parent directory");
 	u->pcache_dir = strdup(dir);
@@ -616,6 +744,43 @@ static int parent_dir(struct unpack *u, const char *dir, struct rtr_err *err)
 	}
 	u->pcache_fd = pfd;
 	return pfd;
+}
+
+/*
+ * A whiteout in overlayfs form (a store layer): the layer keeps it instead of applying it.
+ * ".wh..wh..opq" marks its directory opaque; ".wh.NAME" becomes NAME, a 0/0 character
+ * device (what overlayfs itself writes; the kernel lets anyone make one since 5.8).  Its
+ * directory is made when missing, inside the layer like any entry's, or the whiteout
+ * could not hide what a lower layer has there.
+ */
+static int whiteout_overlay(struct unpack *u, const char *dir, const char *base,
+			    struct rtr_err *err)
+{
+	_cleanup_close_ int dfd = -1;
+	int pfd, r;
+
+	pfd = parent_dir(u, dir, err);
+	if (pfd < 0)
+		return pfd;
+	if (note_parent(u, dir, pfd) < 0)
+		return rtr_err_set(err, ENOMEM, "out of memory");
+	if (streq(base, ".wh..wh..opq")) {
+		dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return fail(u, err, -errno, "opening the opaque directory");
+		if (fsetxattr(dfd, "trusted.overlay.opaque", "y", 1, 0) < 0)
+			return fail(u, err, -errno, "marking the directory opaque");
+		return 0;
+	}
+	base += strlen(".wh.");
+	if (!base[0] || streq(base, ".") || streq(base, ".."))
+		return rtr_err_set(err, EPERM, "%s: invalid whiteout", u->cur);
+	r = clear_target(u, pfd, base, false, err);
+	if (r < 0)
+		return r;
+	if (mknodat(pfd, base, S_IFCHR | 0000, makedev(0, 0)) < 0)
+		return fail(u, err, -errno, "making the whiteout");
+	return 0;
 }
 
 /* A regular file: created here, written by unpack_data(), finished by unpack_finish(). */
@@ -683,7 +848,74 @@ static int make_symlink(struct unpack *u, int pfd, const char *base, const struc
 	return 0;
 }
 
-/* Only to a regular file (or node) already inside the root, never a directory. */
+/* Copies what is left of @in to @out. */
+static int copy_data(int in, int out)
+{
+	char buf[65536];
+	ssize_t k;
+
+	while ((k = read(in, buf, sizeof(buf))) != 0) {
+		if (k < 0 && errno == EINTR && !unpack_interrupted)
+			continue;
+		if (k < 0 || write_all(out, buf, (size_t)k) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The extended attributes an image may set (xattr_allowed()), from @in onto @out. */
+static void copy_xattrs(int in, int out)
+{
+	char names[4096], val[4096];
+	ssize_t n = flistxattr(in, names, sizeof(names));
+
+	for (char *p = names; n > 0 && p < names + n; p += strlen(p) + 1) {
+		ssize_t v = xattr_allowed(p) ? fgetxattr(in, p, val, sizeof(val)) : -1;
+		if (v >= 0)
+			(void)fsetxattr(out, p, val, (size_t)v, 0);
+	}
+}
+
+/*
+ * Copy-up, as overlayfs does before it links: regular file @dir/@base as the layers below
+ * show it becomes this layer's, with its owner, mode, times and allowed xattrs (missing
+ * parents as the layers below have them).  Then a hard link to it stays in the layer.
+ */
+static int copy_up(struct unpack *u, const char *dir, const char *base, struct rtr_err *err)
+{
+	_cleanup_free_ char *path = dir[0] ? xasprintf("%s/%s", dir, base) : strdup(base);
+	_cleanup_close_ int in = -1, out = -1, pfd = -1;
+	struct stat st;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	in = unpack_open_in_layers(u->o->lower_fds, u->o->n_lower, path, O_RDONLY | O_NOFOLLOW,
+				   NULL);
+	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
+		return fail(u, err, in < 0 ? in : -EPERM, "hard link target");
+	pfd = open_dir_in_root(u->root, dir, false);
+	if (pfd == -ENOENT && (pfd = parents_like_lower(u, dir)) >= 0)
+		pfd = open_dir_in_root(u->root, dir, false);
+	if (pfd < 0)
+		return fail(u, err, pfd, "resolving the hard link target's directory");
+	out = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (out < 0)
+		return fail(u, err, -errno, "copying up the hard link target");
+	r = copy_data(in, out);
+	if (r < 0)
+		return fail(u, err, r, "copying up the hard link target");
+	if (fchown(out, st.st_uid, st.st_gid) < 0 && (u->is_root || errno != EPERM))
+		return fail(u, err, -errno, "chown");
+	if (fchmod(out, st.st_mode & 07777) < 0 ||
+	    futimens(out, (struct timespec[]){st.st_atim, st.st_mtim}) < 0)
+		return fail(u, err, -errno, "copying up the hard link target");
+	copy_xattrs(in, out);
+	return 0;
+}
+
+/* Only to a regular file (or node) already inside the root, never a directory; in a
+ * store layer, to one of the layers below after copying it up. */
 static int make_hardlink(struct unpack *u, int pfd, const char *base, const struct unpack_entry *e,
 			 struct rtr_err *err)
 {
@@ -699,6 +931,15 @@ static int make_hardlink(struct unpack *u, int pfd, const char *base, const stru
 	if (!tbase[0])
 		return rtr_err_set(err, EPERM, "%s: hard link to the root, refused", u->cur);
 	tfd = open_dir_in_root(u->root, tdir, false);
+	if (u->o->n_lower &&
+	    (tfd == -ENOENT ||
+	     (tfd >= 0 && fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT))) {
+		int r = copy_up(u, tdir, tbase, err);
+		if (r < 0)
+			return r;
+		if (tfd < 0)
+			tfd = open_dir_in_root(u->root, tdir, false);
+	}
 	if (tfd < 0)
 		return fail(u, err, tfd, "resolving the hard link target");
 	if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -777,6 +1018,8 @@ int unpack_begin(struct unpack *u, const struct unpack_entry *e, struct rtr_err 
 		return root_entry(u, e, err);
 	if (startswith(base, ".wh.")) {
 		u->skip = true;
+		if (u->o->overlay_whiteouts)
+			return whiteout_overlay(u, dir, base, err);
 		pcache_drop(u); /* it may remove an ancestor of the cached directory */
 		return whiteout(u, dir, base, err);
 	}

@@ -10,7 +10,10 @@
  * Only an entry's parent directory is resolved; its last component is never followed.
  *
  * Layer semantics (OCI image spec, "Applying changesets"): ".wh.NAME" removes NAME,
- * ".wh..wh..opq" empties its directory of what earlier layers put there; an entry
+ * ".wh..wh..opq" empties its directory of what earlier layers put there (flat bundles),
+ * or, with overlay_whiteouts (one layer of the store, pull/store.h), they are written in
+ * overlayfs form instead: NAME becomes a 0/0 character device and the directory gets
+ * trusted.overlay.opaque "y", so the layers can be stacked as they are; an entry
  * replaces what is at its path (a directory over a directory is kept and its metadata
  * updated); hardlinks only to regular files already inside the rootfs; device nodes and
  * FIFOs' cousins (char/block) only with allow_devices, else skipped with a warning.
@@ -25,6 +28,12 @@
 
 struct unpack_opts {
 	bool allow_devices;
+	/* Whiteouts in overlayfs form (a store layer), not applied (a flat rootfs). */
+	bool overlay_whiteouts;
+	/* A store layer: the layers below it (base first).  A hard link to a file only a
+	 * lower layer has copies that file up into this layer first, as overlayfs would. */
+	const int *lower_fds;
+	size_t n_lower;
 	uint64_t max_bytes;   /* unpacked file content, across layers; 0 = config.h default */
 	uint64_t max_entries; /* tar entries, across layers; 0 = config.h default */
 	/* --userns-shift: added to the uid and gid of every entry and of the rootfs itself,
@@ -99,3 +108,9 @@ int unpack_rm_rf_at(int dirfd, const char *name);
 /* open(2) of @path inside the root with @flags (symlinks followed, inside the root; add
  * O_NOFOLLOW for the last component); the bundle writer reads the image's /etc/passwd. */
 int unpack_open_in_root(int rootfs_fd, const char *path, int flags, struct rtr_err *err);
+/* The same in a stack of store layers (@layer_fds base first), as overlayfs would show
+ * it: the file of the topmost layer that has @path, unless a layer above whites it out
+ * (a 0/0 character device at the path or an ancestor) or makes an ancestor opaque.
+ * Symlinks are followed within one layer only.  -ENOENT when no layer shows it. */
+int unpack_open_in_layers(const int *layer_fds, size_t n, const char *path, int flags,
+			  struct rtr_err *err);

@@ -4,11 +4,13 @@
 # For every case: nothing outside the bundle's rootfs changes (a checksum listing of the
 # whole test directory, minus the output directory, is the same before and after; the
 # host paths the attacks aim at do not appear), and a refused pull leaves no bundle and no
-# temporary directory.  Every case runs with openat2 and with the forced O_NOFOLLOW walk.
+# temporary directory.  Every case runs with openat2 and with the forced O_NOFOLLOW walk,
+# each into a flat bundle and into the layer store (--store: overlayfs whiteouts, the
+# layer's own directory as the root; a refused layer is never committed to the store).
 set -euo pipefail
 . "$RTR_SRCDIR/tests/lib.sh"
 require_root
-require_cmd python3
+require_cmd python3 jq
 rtr_tmpdir
 # RTR_COMPAT as the suite was started with (old-kernel in .ci/run's compat run); the
 # fallback mode adds no-openat2 (the in-root walk) to it.
@@ -88,13 +90,28 @@ fi
 before=$(listing)
 marks_before=$(host_marks)
 
+STORE="$OUT/store"
+# root MODE BUNDLE: where the image's files are: the rootfs, or the store layer.
+root() {
+	if [[ $1 == store* ]]; then
+		echo "$STORE/layers/$(jq -r '.annotations["org.rtr.rootfs.layers"]' "$2/config.json" |
+			sed 's/.*sha256://')"
+	else
+		echo "$2/rootfs"
+	fi
+}
+store_layers() { { find "$STORE/layers" -mindepth 1 -maxdepth 1 2>/dev/null || true; } | sort; }
+
 for c in "${cases[@]}"; do
 	args=$(python3 "$FIX/pull-images.py" malicious "$c" "$IMG/$c.tar" "$SB")
-	for mode in openat2 fallback; do
-		if [[ $mode == fallback ]]; then RTR_COMPAT=${compat0:+$compat0,}no-openat2; else RTR_COMPAT=$compat0; fi
+	for mode in openat2 fallback store store-fallback; do
+		if [[ $mode == *fallback ]]; then RTR_COMPAT=${compat0:+$compat0,}no-openat2; else RTR_COMPAT=$compat0; fi
+		sargs=()
+		[[ $mode == store* ]] && sargs=("--store=$STORE")
 		b="$OUT/$c-$mode"
+		layers_before=$(store_layers)
 		# shellcheck disable=SC2086
-		run "$RTR_PULL" $args "$IMG/$c.tar" "$b"
+		run "$RTR_PULL" "${sargs[@]}" $args "$IMG/$c.tar" "$b"
 		w=${want[$c]:-refuse:}
 		if [[ $w == contain ]]; then
 			if [[ $rc -eq 0 ]]; then
@@ -102,12 +119,13 @@ for c in "${cases[@]}"; do
 			else
 				not_ok "$c ($mode): unpacked, attack contained" "$err"
 			fi
-			if [[ -n "${lands[$c]:-}" ]]; then
-				if [[ -e "$b/rootfs${lands[$c]}" ]]; then
+			if [[ -n "${lands[$c]:-}" && $rc -eq 0 ]]; then
+				r=$(root $mode "$b")
+				if [[ -e "$r${lands[$c]}" ]]; then
 					ok "$c ($mode): landed inside the rootfs"
 				else
 					not_ok "$c ($mode): landed inside the rootfs" \
-						"$(cd "$b/rootfs" 2>/dev/null && find . | head)"
+						"$(cd "$r" 2>/dev/null && find . | head)"
 				fi
 			fi
 		else
@@ -121,6 +139,9 @@ for c in "${cases[@]}"; do
 				ok "$c ($mode): no bundle left"
 			else
 				not_ok "$c ($mode): no bundle left"
+			fi
+			if [[ $mode == store* ]]; then
+				is "$(store_layers)" "$layers_before" "$c ($mode): no layer committed to the store"
 			fi
 		fi
 		left=$(find "$OUT" -maxdepth 1 -name '.*.tmp-*')
