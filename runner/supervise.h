@@ -38,10 +38,10 @@ struct sv_stop {
 
 /* How a run ended. */
 struct sv_result {
-	int status;	 /* wait status of the container's init */
-	bool stop_asked; /* SIGTERM/SIGINT to rtr-run (rtr-run stop, systemctl stop): never
-			  * restarted */
-	bool unhealthy;	 /* ended by the health check: a failure for --restart */
+	int status;	  /* wait status of the container's init */
+	bool stop_asked;  /* SIGTERM/SIGINT to rtr-run (rtr-run stop, systemctl stop): never
+			   * restarted */
+	bool unhealthy;	  /* ended by the health check: a failure for --restart */
 	bool stop_killed; /* the stop had to SIGKILL (timeout, or a second SIGTERM) */
 };
 
