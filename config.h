@@ -32,6 +32,10 @@
 #define RTR_SHM_BYTES (64 * 1024 * 1024)
 /* Seconds a hook may run when the spec sets no timeout. */
 #define RTR_HOOK_TIMEOUT_S 30
+/* Most files --log-max-files keeps (FILE, FILE.1, ... FILE.N-1). */
+#define RTR_LOG_MAX_FILES 100
+/* How long stop and kill wait for a container whose rtr-run is still creating it, ms. */
+#define RTR_START_WAIT_MS 10000
 /* Longest container name. */
 #define RTR_NAME_MAX 64
 /* Symlinks followed in one path inside a rootfs by the walk without openat2 (kernel: 40). */

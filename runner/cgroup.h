@@ -23,3 +23,6 @@ int cgroup_enter(struct rtr_container *c, pid_t pid, struct rtr_err *err);
 bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n);
 /* Kill what is left, remove the directories.  Safe to call twice and on NULL state. */
 void cgroup_destroy(struct rtr_container *c);
+/* rtr-run update: writes the limits @s sets (and only those) to the running container
+ * @name (under s->ext.cgroup_parent); -ESRCH when it does not run. */
+int cgroup_update(const char *name, struct rtr_spec *s, struct rtr_err *err);

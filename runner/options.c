@@ -67,6 +67,10 @@ static const struct opt_def defs[] = {
     B("read-only", read_only),
     B("init", init),
     S("log-file", log_file, "FILE"),
+    S("log-max-size", log_max_size, "SIZE"),
+    S("log-max-files", log_max_files, "N"),
+    B("log-timestamps", log_timestamps),
+    B("log-only", log_only),
     S("stop-signal", stop_signal, "SIGNAL"),
     S("stop-timeout", stop_timeout, "SECONDS"),
     V("ulimit", ulimits, "NAME=SOFT[:HARD]"),
@@ -246,6 +250,14 @@ int opts_parse(int argc, char **argv, struct rtr_opts *ret)
 		return -ENOMEM;
 	if (optind < argc && streq(argv[optind], "--"))
 		optind++;
+	else if (optind < argc && argv[optind][0] == '-' && argv[optind][1]) {
+		/* getopt stops at BUNDLE ("+"): without this, "BUNDLE --name x" would run
+		 * "--name" in the container. */
+		log_error("%s: an option after BUNDLE; put options before BUNDLE and the "
+			  "command after -- (rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...])",
+			  argv[optind]);
+		return -EINVAL;
+	}
 	if (optind < argc) {
 		ret->cmd = strv_copy(argv + optind);
 		if (!ret->cmd)
