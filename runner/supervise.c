@@ -65,6 +65,7 @@ struct sv_loop {
 	struct sv_io *io;
 	int tfd;	  /* the stop timer */
 	uint64_t log_size; /* bytes in the current log file */
+	struct sv_source *log_mid; /* the relay whose line in the log is unfinished */
 	int stops; /* SIGTERM/SIGINT received */
 	bool exited;
 	int status;
@@ -269,6 +270,12 @@ static void log_chunk(struct sv_loop *l, struct sv_source *s, const char *buf, s
 		log_put(l, buf, n);
 		return;
 	}
+	/* Another stream's unfinished line ends here: every line of the file has its time. */
+	if (l->log_mid && l->log_mid != s) {
+		log_put(l, "\n", 1);
+		l->log_mid->mid_line = false;
+		l->log_mid = NULL;
+	}
 	while (n > 0) {
 		const char *nl = memchr(buf, '\n', n);
 		size_t k = nl ? (size_t)(nl - buf) + 1 : n;
@@ -277,6 +284,7 @@ static void log_chunk(struct sv_loop *l, struct sv_source *s, const char *buf, s
 			log_put(l, stamp, log_stamp(stamp));
 		log_put(l, buf, k);
 		s->mid_line = !nl;
+		l->log_mid = nl ? NULL : s;
 		buf += k;
 		n -= k;
 	}
