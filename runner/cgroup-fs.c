@@ -699,7 +699,7 @@ static int stale_names(int pfd, char ***ret)
 	return n;
 }
 
-int cg_reap_stale(const struct cg_host *h, const char *parent_rel)
+int cg_reap_stale(const struct cg_host *h, const char *parent_rel, const char *only)
 {
 	_cleanup_strv_free_ char **names = NULL;
 	_cleanup_close_ int pfd = cg_open_rel(h, parent_rel);
@@ -708,7 +708,10 @@ int cg_reap_stale(const struct cg_host *h, const char *parent_rel)
 
 	if (pfd < 0)
 		return pfd == -ENOENT ? 0 : pfd;
-	n = stale_names(pfd, &names);
+	if (only)
+		n = strv_push(&names, only) < 0 ? -ENOMEM : 1;
+	else
+		n = stale_names(pfd, &names);
 	if (n <= 0)
 		return n;
 	if (flock(pfd, LOCK_EX) < 0)

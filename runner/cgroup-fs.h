@@ -117,9 +117,10 @@ int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms);
 int cg_open_rel(const struct cg_host *h, const char *rel);
 /* True while a supervising rtr-run holds the container directory's lock (@dfd). */
 bool cg_lock_held(int dfd);
-/* Removes the directories under @parent_rel that no rtr-run holds and nothing runs in:
- * what a supervisor killed with SIGKILL leaves.  Returns how many went. */
-int cg_reap_stale(const struct cg_host *h, const char *parent_rel);
+/* Removes the directories under @parent_rel (only @only when not NULL) that no rtr-run
+ * holds and nothing runs in: what a supervisor killed with SIGKILL leaves.  Returns how
+ * many went. */
+int cg_reap_stale(const struct cg_host *h, const char *parent_rel, const char *only);
 /* Freeze or thaw (v2 cgroup.freeze, else the v1 freezer); waits for the state. */
 int cg_freeze_rel(const struct cg_host *h, const char *rel, bool freeze);
 

@@ -93,9 +93,13 @@ static int proc_uptime(pid_t pid, uint64_t *ret)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &start) != 1)
 		return -EIO;
-	if (read_file_at(AT_FDCWD, "/proc/uptime", 256, &up, NULL) < 0 ||
-	    sscanf(up, "%lf", &now) != 1)
+	/* ps asks for every container: the clock is read once */
+	static double boot_now = -1;
+
+	if (boot_now < 0 && (read_file_at(AT_FDCWD, "/proc/uptime", 256, &up, NULL) < 0 ||
+			     sscanf(up, "%lf", &boot_now) != 1))
 		return -EIO;
+	now = boot_now;
 	now -= (double)start / (double)(hz > 0 ? hz : 100);
 	*ret = now > 0 ? (uint64_t)now : 0;
 	return 0;
@@ -163,6 +167,12 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 	ci->uptime_set = ci->pid > 0 && proc_uptime(ci->pid, &ci->uptime_s) == 0;
 
 	mfd = open_ctrl(h, CG_MEMORY, rel);
+	if (mfd >= 0 && !full) { /* ps: the memory in use, nothing else */
+		ci->mem_set = cg_read_u64(mfd, ctrl_is_v2(h, CG_MEMORY) ? "memory.current"
+									: "memory.usage_in_bytes",
+					  NULL, &ci->mem) == 0;
+		return 0;
+	}
 	if (mfd >= 0) {
 		bool v2 = ctrl_is_v2(h, CG_MEMORY);
 
@@ -340,6 +350,23 @@ static void ps_add_recorded(const char *path, char ***names)
 	}
 }
 
+static void verb_reap_stale(const struct cg_host *h, const char *parent)
+{
+	char rel[1024];
+
+	if (cg_rel_for_name(parent, "", rel, sizeof(rel)) == 0)
+		cg_reap_stale(h, rel, NULL);
+}
+
+/* ps reaps the names it finds stopped (it reads every container anyway). */
+static void verb_reap_name(const struct cg_host *h, const char *parent, const char *name)
+{
+	char rel[1024];
+
+	if (cg_rel_for_name(parent, "", rel, sizeof(rel)) == 0)
+		cg_reap_stale(h, rel, name);
+}
+
 static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 {
 	char rel[1024], path[4096];
@@ -376,8 +403,10 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 	for (size_t i = 0; i < n; i++) {
 		char mem[32] = "-", up[32] = "-";
 
-		if (collect(h, a->parent, names[i], false, &ci) < 0)
+		if (collect(h, a->parent, names[i], false, &ci) == -ESRCH) {
+			verb_reap_name(h, a->parent, names[i]);
 			continue;
+		}
 		if (w) {
 			json_w_begin_object(w);
 			json_w_member_string(w, "name", ci.name);
@@ -600,13 +629,6 @@ static int verb_stop(const struct cg_host *h, const struct verb_args *a, const c
 	return 0;
 }
 
-static void verb_reap_stale(const struct cg_host *h, const char *parent)
-{
-	char rel[1024];
-
-	if (cg_rel_for_name(parent, "", rel, sizeof(rel)) == 0)
-		cg_reap_stale(h, rel);
-}
 
 int verb_main(const char *verb, int argc, char **argv)
 {
@@ -627,9 +649,9 @@ int verb_main(const char *verb, int argc, char **argv)
 		log_error("%s: no cgroup filesystem at " CG_ROOT, verb);
 		return 125;
 	}
-	verb_reap_stale(&h, a.parent);
 	if (streq(verb, "ps"))
 		return verb_ps(&h, &a);
+	verb_reap_stale(&h, a.parent);
 	if (a.first >= argc) {
 		log_error("%s: missing container NAME", verb);
 		return 125;
