@@ -664,8 +664,7 @@ static bool reap_one(const struct cg_host *h, const char *rel)
 {
 	_cleanup_close_ int fd = cg_open_rel(h, rel);
 
-	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
-	    cg_populated(fd, cg_primary(h) == CG_V2))
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || cg_populated(fd, cg_primary(h) == CG_V2))
 		return false;
 	return cg_rm_rel(h, rel) == 0;
 }

@@ -26,7 +26,7 @@
 #define CG_ROOT "/sys/fs/cgroup"
 #define CG_XATTR_BUNDLE "trusted.rtr.bundle"
 #define CG_XATTR_PID "trusted.rtr.pid"
-#define CG_XATTR_STOP "trusted.rtr.stop" /* "SIGNAL TIMEOUT_S" */
+#define CG_XATTR_STOP "trusted.rtr.stop"     /* "SIGNAL TIMEOUT_S" */
 #define CG_XATTR_HEALTH "trusted.rtr.health" /* "STATUS STREAK\nLAST-OUTPUT" */
 #define CG_XATTR_RUNS "trusted.rtr.runs"     /* "RESTARTS LAST_EXIT" */
 #define CG_XATTR_LOG "trusted.rtr.log"	     /* absolute --log-file path */

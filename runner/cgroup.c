@@ -541,7 +541,8 @@ int cgroup_update(const char *name, struct rtr_spec *s, struct rtr_err *err)
 	r = cg_host_detect(&cg->h);
 	if (r < 0)
 		r = rtr_err_set(err, ENOENT, "no cgroup filesystem at " CG_ROOT);
-	if (r == 0 && cg_rel_lookup(&cg->h, s->ext.cgroup_parent, name, cg->rel, sizeof(cg->rel)) < 0)
+	if (r == 0 &&
+	    cg_rel_lookup(&cg->h, s->ext.cgroup_parent, name, cg->rel, sizeof(cg->rel)) < 0)
 		r = rtr_err_set(err, EINVAL, "bad cgroup path");
 	if (r == 0)
 		r = open_existing(cg, name, err);

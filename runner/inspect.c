@@ -35,8 +35,14 @@ struct ext_field {
 	long set_off; /* offset of the field's `bool x_set`, -1: always printed */
 };
 
-#define X(k, t, f) {k, t, offsetof(struct rtr_ext, f), -1}
-#define XS(k, t, f) {k, t, offsetof(struct rtr_ext, f), (long)offsetof(struct rtr_ext, f##_set)}
+#define X(k, t, f)                                                                                 \
+	{                                                                                          \
+		k, t, offsetof(struct rtr_ext, f), -1                                              \
+	}
+#define XS(k, t, f)                                                                                \
+	{                                                                                          \
+		k, t, offsetof(struct rtr_ext, f), (long)offsetof(struct rtr_ext, f##_set)         \
+	}
 
 /* clang-format off */
 static const struct ext_field ext_fields[] = {
@@ -194,9 +200,10 @@ static void w_limits(struct json_writer *w, const struct rtr_spec *s)
 	w_i64_or_null(w, "memory", r->memory.limit_set, r->memory.limit);
 	w_i64_or_null(w, "memory_reservation", r->memory.reservation_set, r->memory.reservation);
 	w_i64_or_null(w, "memory_swap", r->memory.swap_set, r->memory.swap);
-	w_ext_field(w, &s->ext, &(struct ext_field){"memory_high", EXT_MAX,
-						    offsetof(struct rtr_ext, memory_high),
-						    (long)offsetof(struct rtr_ext, memory_high_set)});
+	w_ext_field(w, &s->ext,
+		    &(struct ext_field){"memory_high", EXT_MAX,
+					offsetof(struct rtr_ext, memory_high),
+					(long)offsetof(struct rtr_ext, memory_high_set)});
 	w_i64_or_null(w, "pids", r->pids.limit_set, r->pids.limit);
 	w_i64_or_null(w, "cpu_shares", r->cpu.shares_set, (int64_t)r->cpu.shares);
 	w_i64_or_null(w, "cpu_quota_us", r->cpu.quota_set, r->cpu.quota);
@@ -220,18 +227,20 @@ static void w_network(struct json_writer *w, const struct rtr_container *c)
 	snprintf(host, sizeof(host), "%s%s", n->veth ? "" : RTR_NET_VETH_PREFIX,
 		 n->veth ? n->veth : c->name);
 	json_w_member_string(w, "veth", n->mode == RTR_NET_VETH ? host : NULL);
-	json_w_member_string(w, "veth_peer", n->mode != RTR_NET_VETH ? NULL
-					     : n->veth_peer	   ? n->veth_peer
-								   : RTR_NET_PEER_DEFAULT);
+	json_w_member_string(w, "veth_peer",
+			     n->mode != RTR_NET_VETH ? NULL
+			     : n->veth_peer	     ? n->veth_peer
+						     : RTR_NET_PEER_DEFAULT);
 	json_w_member_string(w, "bridge", n->bridge);
 	w_addrs(w, "addresses", n->addrs, n->n_addrs, true);
 	w_addrs(w, "host_addresses", n->host_addrs, n->n_host_addrs, true);
-	json_w_member_string(w, "gateway", n->gw_set ? addr_to_string(&n->gw, ip, sizeof(ip)) : NULL);
+	json_w_member_string(w, "gateway",
+			     n->gw_set ? addr_to_string(&n->gw, ip, sizeof(ip)) : NULL);
 	json_w_member_string(w, "gateway6",
 			     n->gw6_set ? addr_to_string(&n->gw6, ip, sizeof(ip)) : NULL);
 	if (n->mac_set)
-		snprintf(host, sizeof(host), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0],
-			 n->mac[1], n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
+		snprintf(host, sizeof(host), "%02x:%02x:%02x:%02x:%02x:%02x", n->mac[0], n->mac[1],
+			 n->mac[2], n->mac[3], n->mac[4], n->mac[5]);
 	json_w_member_string(w, "mac", n->mac_set ? host : NULL);
 	w_i64_or_null(w, "mtu", n->mtu != 0, n->mtu);
 	w_addrs(w, "dns", n->dns, n->n_dns, false);
@@ -317,8 +326,7 @@ static void w_annotations(struct json_writer *w, const struct rtr_spec *s)
 	json_w_end_object(w);
 }
 
-int inspect_json(const struct rtr_container *c, const char *cgroup_rel, char **ret,
-		 size_t *ret_len)
+int inspect_json(const struct rtr_container *c, const char *cgroup_rel, char **ret, size_t *ret_len)
 {
 	const struct rtr_spec *s = c->spec;
 	struct json_writer *w = json_writer_new(false);

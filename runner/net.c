@@ -333,13 +333,13 @@ int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 	r = take_over_stale(c, &nl);
 	if (r == 0)
 		r = nl_veth_create(&nl, &(struct nl_veth){
-				    .name = n->host,
-				    .peer = n->peer,
-				    .peer_netns_fd = netns_fd,
-				    .peer_mac = n->cfg->mac_set ? n->cfg->mac : NULL,
-				    .mtu = n->cfg->mtu,
-				    .master = n->bridge_ifindex,
-				});
+					    .name = n->host,
+					    .peer = n->peer,
+					    .peer_netns_fd = netns_fd,
+					    .peer_mac = n->cfg->mac_set ? n->cfg->mac : NULL,
+					    .mtu = n->cfg->mtu,
+					    .master = n->bridge_ifindex,
+					});
 	if (r == -EEXIST) {
 		r = rtr_err_set(err, EEXIST,
 				"--veth %s: an interface with that name already exists", n->host);

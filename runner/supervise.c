@@ -63,10 +63,10 @@ struct sv_loop {
 	pid_t pid;
 	const struct sv_stop *stop;
 	struct sv_io *io;
-	int tfd;	  /* the stop timer */
-	uint64_t log_size; /* bytes in the current log file */
+	int tfd;		   /* the stop timer */
+	uint64_t log_size;	   /* bytes in the current log file */
 	struct sv_source *log_mid; /* the relay whose line in the log is unfinished */
-	int stops; /* SIGTERM/SIGINT received */
+	int stops;		   /* SIGTERM/SIGINT received */
 	bool exited;
 	int status;
 	size_t n_src;

@@ -30,7 +30,7 @@ struct sv_io {
 	unsigned log_max_files;
 	bool log_timestamps;
 	bool log_only;
-	bool raw;     /* rtr-run's stdin was put in raw mode; @saved restores it */
+	bool raw; /* rtr-run's stdin was put in raw mode; @saved restores it */
 	struct termios saved;
 };
 

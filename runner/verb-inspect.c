@@ -113,10 +113,11 @@ static void w_state(struct json_writer *w, const struct cg_host *h, int fd)
 		cg_read_u64(fd, "cgroup.freeze", NULL, &frozen);
 	json_w_key(w, "state");
 	json_w_begin_object(w);
-	json_w_member_string(w, "status", !held	    ? "stale"
-					  : !populated ? "starting"
-					  : frozen     ? "paused"
-						       : "running");
+	json_w_member_string(w, "status",
+			     !held	  ? "stale"
+			     : !populated ? "starting"
+			     : frozen	  ? "paused"
+					  : "running");
 	json_w_key(w, "pid");
 	if (xattr_str(fd, CG_XATTR_PID, buf, sizeof(buf)) > 0)
 		json_w_int(w, atoi(buf));
@@ -134,7 +135,8 @@ static void w_state(struct json_writer *w, const struct cg_host *h, int fd)
 		json_w_key(w, "health");
 		json_w_begin_object(w);
 		json_w_member_string(w, "status", strtok(buf, " "));
-		json_w_member_uint(w, "failing_streak", strtoull(strtok(NULL, " ") ?: "0", NULL, 10));
+		json_w_member_uint(w, "failing_streak",
+				   strtoull(strtok(NULL, " ") ?: "0", NULL, 10));
 		json_w_member_string(w, "output", nl ? nl : "");
 		json_w_end_object(w);
 	}

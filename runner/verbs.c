@@ -39,8 +39,8 @@ struct cinfo {
 	bool mem_set, mem_peak_set, cpu_set, pids_set, io_set;
 };
 
-static const char *const verbs[] = {"ps",    "stats",  "stop",    "kill",  "pause",
-				    "resume", "logs", "inspect", "update"};
+static const char *const verbs[] = {"ps",     "stats", "stop",	  "kill",  "pause",
+				    "resume", "logs",  "inspect", "update"};
 
 bool verb_known(const char *verb)
 {
@@ -168,8 +168,9 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 
 	mfd = open_ctrl(h, CG_MEMORY, rel);
 	if (mfd >= 0 && !full) { /* ps: the memory in use, nothing else */
-		ci->mem_set = cg_read_u64(mfd, ctrl_is_v2(h, CG_MEMORY) ? "memory.current"
-									: "memory.usage_in_bytes",
+		ci->mem_set = cg_read_u64(mfd,
+					  ctrl_is_v2(h, CG_MEMORY) ? "memory.current"
+								   : "memory.usage_in_bytes",
 					  NULL, &ci->mem) == 0;
 		return 0;
 	}
@@ -274,10 +275,14 @@ static void usage(void)
 static int parse_args(int argc, char **argv, struct verb_args *a)
 {
 	static const struct option lo[] = {
-	    {"json", no_argument, NULL, 'j'},	     {"cgroup-parent", required_argument, NULL, 'p'},
-	    {"time", required_argument, NULL, 't'},  {"signal", required_argument, NULL, 's'},
-	    {"follow", no_argument, NULL, 'f'},	     {"tail", required_argument, NULL, 'n'},
-	    {"since", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"cgroup-parent", required_argument, NULL, 'p'},
+	    {"time", required_argument, NULL, 't'},
+	    {"signal", required_argument, NULL, 's'},
+	    {"follow", no_argument, NULL, 'f'},
+	    {"tail", required_argument, NULL, 'n'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
 	    {},
 	};
 	int ch;
@@ -628,7 +633,6 @@ static int verb_stop(const struct cg_host *h, const struct verb_args *a, const c
 		usleep(20000);
 	return 0;
 }
-
 
 int verb_main(const char *verb, int argc, char **argv)
 {
