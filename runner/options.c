@@ -124,7 +124,9 @@ static void usage(void)
 {
 	static const char head[] =
 	    "Usage: rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...]\n"
-	    "       rtr-run VERB [ARGS...]   (ps, stats, ... see rtr-run(1))\n"
+	    "       rtr-run VERB [ARGS...]   (ps, stats, inspect, logs, update, stop, kill, "
+	    "pause,\n"
+	    "                                resume: rtr-run VERB --help, rtr-run(1))\n"
 	    "Run the OCI bundle BUNDLE (config.json + rootfs) in the foreground.\n\n"
 	    "Options:\n";
 	char line[128];

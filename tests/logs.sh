@@ -69,8 +69,8 @@ is "$err" "rtr-run: lg-x: --log-max-size: needs --log-file" "--log-max-size with
 run "$RTR_RUN" --name lg-x --log-file "$L/x" --log-max-files 0 "$B"
 like "$err" "--log-max-files 0: expected a number of files" "--log-max-files 0 is refused"
 cp -a "$B" "$T/ann"
-bundle_jq "$T/ann" --arg f "$L/ann" '.annotations = {"org.rtr.log": $f, "org.rtr.log-max-size": "100",
-	"org.rtr.log-max-files": "2", "org.rtr.log-only": "true"}'
+bundle_jq "$T/ann" '.annotations = {"org.rtr.log": $f, "org.rtr.log-max-size": "100",
+	"org.rtr.log-max-files": "2", "org.rtr.log-only": "true"}' --arg f "$L/ann"
 run "$RTR_RUN" --name lg-ann "$T/ann"
 is "$out|$(ls "$L" | grep -c '^ann')" "|2" "org.rtr.log-max-size, -max-files, -only annotations"
 
