@@ -46,6 +46,10 @@
 #define RTR_NOTIFY_MAX_BYTES 4096
 /* Most socket activation fds (LISTEN_FDS) passed into a container. */
 #define RTR_LISTEN_FDS_MAX 64
+/* Most files --log-max-files keeps (FILE, FILE.1, ... FILE.N-1). */
+#define RTR_LOG_MAX_FILES 100
+/* How long stop and kill wait for a container whose rtr-run is still creating it, ms. */
+#define RTR_START_WAIT_MS 10000
 /* Longest container name. */
 #define RTR_NAME_MAX 64
 /* rtr-run's run-time state on the host (a tmpfs: gone at reboot). */

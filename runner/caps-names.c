@@ -26,3 +26,19 @@ int caps_from_short(const char *name, int *ret_cap)
 		return -EINVAL;
 	return caps_from_name(buf, ret_cap);
 }
+
+int caps_to_name(int cap, char *buf, size_t n)
+{
+	char *name = cap_to_name((cap_value_t)cap);
+	int r;
+
+	if (!name)
+		return -ENOMEM;
+	/* libcap writes known capabilities in lower case without the prefix's case */
+	r = snprintf(buf, n, "%s", name);
+	cap_free(name);
+	for (char *p = buf; *p; p++)
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
+}

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
+#include <stddef.h>
+
 /* Capability names through libcap, for the parser and for caps.c: a leaf. */
 
 /* "CAP_NET_ADMIN" (any case) -> CAP_NET_ADMIN; -EINVAL for an unknown name or a number
@@ -8,3 +10,5 @@
 int caps_from_name(const char *name, int *ret_cap);
 /* "NET_ADMIN" or "CAP_NET_ADMIN", the command line's form. */
 int caps_from_short(const char *name, int *ret_cap);
+/* CAP_NET_ADMIN -> "CAP_NET_ADMIN" (a number libcap does not know: its decimal form). */
+int caps_to_name(int cap, char *buf, size_t n);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/xattr.h>
@@ -632,4 +633,91 @@ int cg_v2_enable(const struct cg_host *h, const char *rel, unsigned mask, struct
 		p = e + 1;
 	}
 	return 0;
+}
+
+/* ---- stale containers ---- */
+
+int cg_open_rel(const struct cg_host *h, const char *rel)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (cg_path(h, cg_primary(h), rel, path, sizeof(path)) < 0)
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+bool cg_lock_held(int dfd)
+{
+	_cleanup_close_ int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return false; /* the lock goes with this fd's close */
+	return errno == EWOULDBLOCK;
+}
+
+/* Removes @rel when nobody holds its lock and nothing runs in it.  The caller holds the
+ * parent's lock, under which every rtr-run creates and locks its directory, so a
+ * directory found unlocked here is not one being claimed this very moment. */
+static bool reap_one(const struct cg_host *h, const char *rel)
+{
+	_cleanup_close_ int fd = cg_open_rel(h, rel);
+
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 || cg_populated(fd, cg_primary(h) == CG_V2))
+		return false;
+	return cg_rm_rel(h, rel) == 0;
+}
+
+/* Unlocked entries of the parent directory @pfd: candidates, checked again under the
+ * parent's lock.  The probe's own lock goes at once (close), or a starting rtr-run
+ * would find its name taken. */
+static int stale_names(int pfd, char ***ret)
+{
+	_cleanup_close_ int dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -errno;
+	dfd = -1;
+	while ((de = readdir(d))) {
+		int cfd;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		cfd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (cfd < 0)
+			continue;
+		if (flock(cfd, LOCK_EX | LOCK_NB) == 0 && strv_push(ret, de->d_name) == 0)
+			n++;
+		close(cfd);
+	}
+	closedir(d);
+	return n;
+}
+
+int cg_reap_stale(const struct cg_host *h, const char *parent_rel, const char *only)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_close_ int pfd = cg_open_rel(h, parent_rel);
+	char rel[PATH_MAX / 4];
+	int n, reaped = 0;
+
+	if (pfd < 0)
+		return pfd == -ENOENT ? 0 : pfd;
+	if (only)
+		n = strv_push(&names, only) < 0 ? -ENOMEM : 1;
+	else
+		n = stale_names(pfd, &names);
+	if (n <= 0)
+		return n;
+	if (flock(pfd, LOCK_EX) < 0)
+		return -errno;
+	for (size_t i = 0; names[i]; i++)
+		if (snprintf(rel, sizeof(rel), "%s/%s", parent_rel, names[i]) < (int)sizeof(rel) &&
+		    reap_one(h, rel))
+			reaped++;
+	return reaped;
 }

@@ -33,6 +33,10 @@
 /* The supervising rtr-run's pid: it answers stop also between two runs, when the cgroup
  * has no process. */
 #define CG_XATTR_SUPERVISOR "trusted.rtr.supervisor"
+#define CG_XATTR_HEALTH "trusted.rtr.health" /* "STATUS STREAK\nLAST-OUTPUT" */
+#define CG_XATTR_LOG "trusted.rtr.log"	     /* absolute --log-file path */
+/* The effective configuration as JSON (inspect.h), for rtr-run inspect. */
+#define CG_XATTR_SPEC "trusted.rtr.spec"
 /* On the parent directory (primary hierarchy): trusted.rtr.at.NAME = the relative path
  * of container NAME when linux.cgroupsPath put it somewhere else than <parent>/NAME. */
 #define CG_XATTR_AT "trusted.rtr.at."
@@ -114,6 +118,14 @@ int cg_v2_enable(const struct cg_host *h, const char *rel, unsigned mask, struct
 int cg_rm_rel(const struct cg_host *h, const char *rel);
 /* SIGKILL everything in the container's cgroup (all hierarchies), wait until empty. */
 int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms);
+/* The primary hierarchy's directory of @rel, opened; a negative errno. */
+int cg_open_rel(const struct cg_host *h, const char *rel);
+/* True while a supervising rtr-run holds the container directory's lock (@dfd). */
+bool cg_lock_held(int dfd);
+/* Removes the directories under @parent_rel (only @only when not NULL) that no rtr-run
+ * holds and nothing runs in: what a supervisor killed with SIGKILL leaves.  Returns how
+ * many went. */
+int cg_reap_stale(const struct cg_host *h, const char *parent_rel, const char *only);
 /* Freeze or thaw (v2 cgroup.freeze, else the v1 freezer); waits for the state. */
 int cg_freeze_rel(const struct cg_host *h, const char *rel, bool freeze);
 

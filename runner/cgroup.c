@@ -35,6 +35,7 @@
 #include "lib/cleanup.h"
 #include "lib/util.h"
 #include "cgroup.h"
+#include "inspect.h"
 #include "names.h"
 
 /* How long a new run waits for the processes of a run whose rtr-run died to go: they
@@ -310,10 +311,18 @@ static void record_identity(const struct rtr_container *c, struct rtr_cgroup *cg
 
 	char sup[24];
 	int k = snprintf(sup, sizeof(sup), "%d", (int)getpid());
+	_cleanup_free_ char *json = NULL;
+	size_t len;
 
 	if (c->bundle)
 		fsetxattr(cg->lock_fd, CG_XATTR_BUNDLE, c->bundle, strlen(c->bundle), 0);
 	fsetxattr(cg->lock_fd, CG_XATTR_SUPERVISOR, sup, (size_t)k, 0);
+	if (c->spec->ext.log_path)
+		fsetxattr(cg->lock_fd, CG_XATTR_LOG, c->spec->ext.log_path,
+			  strlen(c->spec->ext.log_path), 0);
+	/* Larger than an xattr may be (64 KiB): inspect says it has no record. */
+	if (inspect_json(c, cg->rel, &json, &len) == 0)
+		fsetxattr(cg->lock_fd, CG_XATTR_SPEC, json, len, 0);
 	if (n > 0 && (size_t)n < sizeof(v))
 		fsetxattr(cg->lock_fd, CG_XATTR_STOP, v, (size_t)n, 0);
 	if (parent_dir(c, cg, path, sizeof(path), key, sizeof(key)) == 0 &&
@@ -574,4 +583,52 @@ void cgroup_destroy(struct rtr_container *c)
 		rm_made_ancestors(cg);
 	free(cg);
 	c->cgroup = NULL;
+}
+
+/* The running container's directories, opened (never created: update changes a
+ * container, it does not make one). */
+static int open_existing(struct rtr_cgroup *cg, const char *name, struct rtr_err *err)
+{
+	char path[PATH_MAX];
+
+	cg->lock_fd = cg_open_rel(&cg->h, cg->rel);
+	if (cg->lock_fd < 0 || !cg_lock_held(cg->lock_fd) ||
+	    !cg_populated(cg->lock_fd, cg_primary(&cg->h) == CG_V2))
+		return rtr_err_set(err, ESRCH, "no such running container");
+	for (int i = CG_V2; i < _CG_MAX; i++) {
+		int *fd = i == CG_V2 ? &cg->v2fd : &cg->fd[i];
+
+		if (!cg_has_hierarchy(&cg->h, i) || cg_path(&cg->h, i, cg->rel, path, sizeof(path)))
+			continue;
+		*fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	return 0;
+}
+
+int cgroup_update(const char *name, struct rtr_spec *s, struct rtr_err *err)
+{
+	struct rtr_container c = {.name = name, .spec = s, .bundle_fd = -1, .sync_fd = -1};
+	struct rtr_cgroup *cg = cgroup_new();
+	int r;
+
+	if (!cg)
+		return -ENOMEM;
+	c.cgroup = cg;
+	r = cg_host_detect(&cg->h);
+	if (r < 0)
+		r = rtr_err_set(err, ENOENT, "no cgroup filesystem at " CG_ROOT);
+	if (r == 0 &&
+	    cg_rel_lookup(&cg->h, s->ext.cgroup_parent, name, cg->rel, sizeof(cg->rel)) < 0)
+		r = rtr_err_set(err, EINVAL, "bad cgroup path");
+	if (r == 0)
+		r = open_existing(cg, name, err);
+	if (r == 0)
+		r = cg_check_supported(&c, &cg->h, err);
+	/* A controller the start did not need (cpuset) is enabled on demand, as at start. */
+	if (r == 0 && cg->h.v2_root)
+		r = cg_v2_enable(&cg->h, cg->rel, v2_mask_needed(&c, &cg->h), err);
+	if (r == 0)
+		r = cg_apply_limits(&c, cg, err);
+	cgroup_destroy(&c);
+	return r;
 }

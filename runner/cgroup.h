@@ -38,3 +38,6 @@ int cgroup_reset(struct rtr_container *c, struct rtr_err *err);
 void cgroup_record_runs(struct rtr_container *c, unsigned restarts, int last_exit);
 /* Kill what is left, remove the directories.  Safe to call twice and on NULL state. */
 void cgroup_destroy(struct rtr_container *c);
+/* rtr-run update: writes the limits @s sets (and only those) to the running container
+ * @name (under s->ext.cgroup_parent); -ESRCH when it does not run. */
+int cgroup_update(const char *name, struct rtr_spec *s, struct rtr_err *err);

@@ -874,6 +874,11 @@ static int open_log(const struct rtr_spec *s, struct run *run, struct rtr_err *e
 	if (run->io.log < 0)
 		return rtr_err_set(err, errno, "--log-file %s: %s", s->ext.log_path,
 				   strerror(errno));
+	run->io.log_path = s->ext.log_path;
+	run->io.log_max_size = s->ext.log_max_size;
+	run->io.log_max_files = s->ext.log_max_files;
+	run->io.log_timestamps = s->ext.log_timestamps;
+	run->io.log_only = s->ext.log_only;
 	if (!s->process.terminal &&
 	    (pipe2(run->p.out_pipe, O_CLOEXEC) < 0 || pipe2(run->p.err_pipe, O_CLOEXEC) < 0))
 		return rtr_err_set(err, errno, "--log-file: pipe: %s", strerror(errno));

@@ -47,8 +47,13 @@ struct rtr_net {
 	bool host_derived;
 	int bridge_ifindex;
 	int host_ifindex;     /* > 0 once the pair exists */
+	int stale_ifindex;    /* a host end left by a run of this name whose rtr-run died */
 	char *resolv, *hosts; /* generated files, NULL = keep the image's */
 };
+
+/* IFLA_IFALIAS of the host ends rtr creates: NET_ALIAS_PREFIX + the container's name. */
+#define NET_ALIAS_PREFIX "rtr:"
+#define NET_ALIAS_MAX (sizeof(NET_ALIAS_PREFIX) + RTR_NAME_MAX + 1)
 
 /* ---- net_prepare -------------------------------------------------------------------- */
 
@@ -163,9 +168,10 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 	const struct rtr_net_spec *x = &c->spec->ext.net;
 	struct rtr_net *n;
 	struct nl nl = {.fd = -1};
-	char kind[32];
+	char kind[32], alias[NET_ALIAS_MAX], mark[NET_ALIAS_MAX];
 	int r;
 
+	snprintf(mark, sizeof(mark), "%s%s", NET_ALIAS_PREFIX, c->name);
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return rtr_err_set(err, ENOMEM, "network: %s", strerror(ENOMEM));
@@ -190,8 +196,13 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 	r = nl_open(&nl);
 	if (r < 0)
 		return rtr_err_set(err, -r, "network: rtnetlink socket: %s", strerror(-r));
-	r = nl_link_get(&nl, n->host, NULL, 0);
-	if (r >= 0) {
+	r = nl_link_query(&nl, n->host, kind, sizeof(kind), alias, sizeof(alias));
+	if (r >= 0 && streq(kind, "veth") && streq(alias, mark)) {
+		/* Ours, from a run whose rtr-run was killed: the kernel deletes it with that
+		 * run's namespace, a moment later.  Taken over once the name is ours. */
+		n->stale_ifindex = r;
+		r = -ENODEV;
+	} else if (r >= 0) {
 		nl_close(&nl);
 		return rtr_err_set(
 		    err, EEXIST, "--veth %s: an interface with that name already exists%s", n->host,
@@ -280,6 +291,31 @@ out:
 	return r;
 }
 
+/* The alias marks a host end as rtr's, for container NAME: "rtr:NAME". */
+static int mark_ours(const struct rtr_container *c, struct nl *nl)
+{
+	char mark[NET_ALIAS_MAX];
+
+	snprintf(mark, sizeof(mark), "%s%s", NET_ALIAS_PREFIX, c->name);
+	return nl_link_set_alias(nl, c->net->host_ifindex, mark);
+}
+
+/* The stale host end net_prepare() found, renamed out of the way (as net_teardown()
+ * does) now that this run holds the container's name; the kernel deletes it with its
+ * namespace.  Only the same link, still under that name. */
+static int take_over_stale(const struct rtr_container *c, struct nl *nl)
+{
+	struct rtr_net *n = c->net;
+	char gone[IFNAMSIZ];
+
+	if (n->stale_ifindex <= 0 || nl_link_get(nl, n->host, NULL, 0) != n->stale_ifindex)
+		return 0;
+	snprintf(gone, sizeof(gone), "rtrgone%x", (unsigned)n->stale_ifindex);
+	if (nl_link_rename_down(nl, n->stale_ifindex, gone) < 0)
+		nl_link_del(nl, n->stale_ifindex);
+	return 0;
+}
+
 int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 {
 	struct rtr_net *n = c->net;
@@ -298,14 +334,16 @@ int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 	if (r < 0)
 		return rtr_err_set(err, -r, "network: rtnetlink socket: %s", strerror(-r));
 
-	r = nl_veth_create(&nl, &(struct nl_veth){
-				    .name = n->host,
-				    .peer = n->peer,
-				    .peer_netns_fd = netns_fd,
-				    .peer_mac = n->cfg->mac_set ? n->cfg->mac : NULL,
-				    .mtu = n->cfg->mtu,
-				    .master = n->bridge_ifindex,
-				});
+	r = take_over_stale(c, &nl);
+	if (r == 0)
+		r = nl_veth_create(&nl, &(struct nl_veth){
+					    .name = n->host,
+					    .peer = n->peer,
+					    .peer_netns_fd = netns_fd,
+					    .peer_mac = n->cfg->mac_set ? n->cfg->mac : NULL,
+					    .mtu = n->cfg->mtu,
+					    .master = n->bridge_ifindex,
+					});
 	if (r == -EEXIST) {
 		r = rtr_err_set(err, EEXIST,
 				"--veth %s: an interface with that name already exists", n->host);
@@ -321,7 +359,9 @@ int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 		goto out;
 	}
 	n->host_ifindex = r;
-	r = nl_link_up(&nl, n->host_ifindex);
+	r = mark_ours(c, &nl);
+	if (r == 0)
+		r = nl_link_up(&nl, n->host_ifindex);
 	if (r < 0) {
 		r = nl_fail(err, &nl, r, "--veth", n->host);
 		goto out;

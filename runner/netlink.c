@@ -234,7 +234,15 @@ static int nl_talk(struct nl *nl, struct nl_req *q, uint16_t want_type, union nl
 	}
 }
 
-int nl_link_get(struct nl *nl, const char *name, char *ret_kind, size_t kind_size)
+static void copy_attr(const struct rtattr *a, char *buf, size_t n)
+{
+	if (buf && n)
+		snprintf(buf, n, "%.*s", (int)strnlen(RTA_DATA(a), RTA_PAYLOAD(a)),
+			 (const char *)RTA_DATA(a));
+}
+
+int nl_link_query(struct nl *nl, const char *name, char *ret_kind, size_t kind_size,
+		  char *ret_alias, size_t alias_size)
 {
 	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC};
 	union nl_buf buf, reply;
@@ -256,20 +264,40 @@ int nl_link_get(struct nl *nl, const char *name, char *ret_kind, size_t kind_siz
 		return -EPROTO;
 	if (ret_kind && kind_size)
 		ret_kind[0] = 0;
+	if (ret_alias && alias_size)
+		ret_alias[0] = 0;
 	left = IFLA_PAYLOAD(&reply.h);
 	for (a = IFLA_RTA(NLMSG_DATA(&reply.h)); RTA_OK(a, left); a = RTA_NEXT(a, left)) {
 		struct rtattr *i;
 		size_t ileft;
 
+		if (a->rta_type == IFLA_IFALIAS)
+			copy_attr(a, ret_alias, alias_size);
 		if (a->rta_type != IFLA_LINKINFO || !ret_kind)
 			continue;
 		ileft = RTA_PAYLOAD(a);
 		for (i = RTA_DATA(a); RTA_OK(i, ileft); i = RTA_NEXT(i, ileft))
 			if (i->rta_type == IFLA_INFO_KIND)
-				snprintf(ret_kind, kind_size, "%.*s", (int)RTA_PAYLOAD(i),
-					 (const char *)RTA_DATA(i));
+				copy_attr(i, ret_kind, kind_size);
 	}
 	return ((struct ifinfomsg *)NLMSG_DATA(&reply.h))->ifi_index;
+}
+
+int nl_link_get(struct nl *nl, const char *name, char *ret_kind, size_t kind_size)
+{
+	return nl_link_query(nl, name, ret_kind, kind_size, NULL, 0);
+}
+
+int nl_link_set_alias(struct nl *nl, int ifindex, const char *alias)
+{
+	struct ifinfomsg ifi = {.ifi_family = AF_UNSPEC, .ifi_index = ifindex};
+	union nl_buf buf;
+	struct nl_req q;
+
+	req_init(&q, &buf, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	if (!req_str(&q, IFLA_IFALIAS, alias))
+		return -ENOBUFS;
+	return nl_talk(nl, &q, 0, NULL);
 }
 
 int nl_veth_create(struct nl *nl, const struct nl_veth *v)

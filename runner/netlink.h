@@ -32,6 +32,11 @@ void nl_close(struct nl *nl);
 /* Link lookup: ifindex (> 0) or -ENODEV; @ret_kind (may be NULL) gets IFLA_INFO_KIND
  * ("bridge", "veth", "" when none). */
 int nl_link_get(struct nl *nl, const char *name, char *ret_kind, size_t kind_size);
+/* nl_link_get() that also gives the link's alias (IFLA_IFALIAS, "" when none). */
+int nl_link_query(struct nl *nl, const char *name, char *ret_kind, size_t kind_size,
+		  char *ret_alias, size_t alias_size);
+/* Sets the link's alias: rtr marks the host ends it creates with it. */
+int nl_link_set_alias(struct nl *nl, int ifindex, const char *alias);
 
 struct nl_veth {
 	const char *name; /* host end, in nl's namespace */

@@ -68,6 +68,10 @@ static const struct opt_def defs[] = {
     B("read-only", read_only),
     B("init", init),
     S("log-file", log_file, "FILE"),
+    S("log-max-size", log_max_size, "SIZE"),
+    S("log-max-files", log_max_files, "N"),
+    B("log-timestamps", log_timestamps),
+    B("log-only", log_only),
     S("stop-signal", stop_signal, "SIGNAL"),
     S("stop-timeout", stop_timeout, "SECONDS"),
     S("restart", restart, "no|always|unless-stopped|on-failure[:MAX]"),
@@ -127,7 +131,9 @@ static void usage(void)
 {
 	static const char head[] =
 	    "Usage: rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...]\n"
-	    "       rtr-run VERB [ARGS...]   (ps, stats, ... see rtr-run(1))\n"
+	    "       rtr-run VERB [ARGS...]   (ps, stats, inspect, logs, update, stop, kill, "
+	    "pause,\n"
+	    "                                resume: rtr-run VERB --help, rtr-run(1))\n"
 	    "Run the OCI bundle BUNDLE (config.json + rootfs) in the foreground.\n\n"
 	    "Options:\n";
 	char line[128];
@@ -253,6 +259,14 @@ int opts_parse(int argc, char **argv, struct rtr_opts *ret)
 		return -ENOMEM;
 	if (optind < argc && streq(argv[optind], "--"))
 		optind++;
+	else if (optind < argc && argv[optind][0] == '-' && argv[optind][1]) {
+		/* getopt stops at BUNDLE ("+"): without this, "BUNDLE --name x" would run
+		 * "--name" in the container. */
+		log_error("%s: an option after BUNDLE; put options before BUNDLE and the "
+			  "command after -- (rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...])",
+			  argv[optind]);
+		return -EINVAL;
+	}
 	if (optind < argc) {
 		ret->cmd = strv_copy(argv + optind);
 		if (!ret->cmd)

@@ -33,6 +33,10 @@ struct rtr_opts {
 	bool read_only;
 	bool init;
 	char *log_file;
+	char *log_max_size;
+	char *log_max_files;
+	bool log_timestamps;
+	bool log_only;
 	char *stop_signal;
 	char *stop_timeout;
 	char *restart;	     /* no|always|unless-stopped|on-failure[:MAX] */

@@ -152,11 +152,13 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 	bool want_default;
 	int r;
 
+	s->ext.seccomp_origin = s->lx.seccomp ? "bundle" : NULL;
 	/* --privileged runs without a filter, the bundle's included, unless --seccomp
 	 * asks for one (as Docker does). */
 	if ((o->seccomp && streq(o->seccomp, "unconfined")) || (o->privileged && !o->seccomp)) {
 		filter_spec_free(s->lx.seccomp);
 		s->lx.seccomp = NULL;
+		s->ext.seccomp_origin = NULL;
 		return 0;
 	}
 	if (o->seccomp && !streq(o->seccomp, "default")) {
@@ -172,6 +174,7 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 		}
 		filter_spec_free(s->lx.seccomp);
 		s->lx.seccomp = TAKE_PTR(sc);
+		s->ext.seccomp_origin = "file";
 		return 0;
 	}
 
@@ -185,6 +188,7 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 		return rtr_err_set(err, -r, "default seccomp profile: %s", strerror(-r));
 	filter_spec_free(s->lx.seccomp);
 	s->lx.seccomp = TAKE_PTR(sc);
+	s->ext.seccomp_origin = "default";
 	return 0;
 }
 

@@ -89,33 +89,88 @@ static int p_stop_timeout(const struct ctx *x, const char *v)
 	return 0;
 }
 
+/* Made absolute now: the verbs read the path back from the cgroup, from anywhere. */
 static int p_log(const struct ctx *x, const char *v)
 {
+	char cwd[PATH_MAX];
+	char *abs;
+
 	if (!*v)
 		return bad(x, EINVAL, v, "must not be empty");
-	return strdup_replace(&x->s->ext.log_path, v);
+	if (v[0] == '/')
+		return strdup_replace(&x->s->ext.log_path, v);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return rtr_err_set(x->err, errno, "%s %s: %s", x->label, v, strerror(errno));
+	abs = xasprintf("%s/%s", streq(cwd, "/") ? "" : cwd, v);
+	if (!abs)
+		return -ENOMEM;
+	free(x->s->ext.log_path);
+	x->s->ext.log_path = abs;
+	return 0;
 }
 
-static int p_init(const struct ctx *x, const char *v)
+static int p_log_max_size(const struct ctx *x, const char *v)
+{
+	uint64_t b;
+
+	if (parse_size(v, &b) < 0 || b == 0)
+		return bad(x, EINVAL, v, "expected a size like 10M");
+	x->s->ext.log_max_size = b;
+	return 0;
+}
+
+static int p_log_max_files(const struct ctx *x, const char *v)
+{
+	uint64_t n;
+
+	if (parse_u64(v, RTR_LOG_MAX_FILES, &n) < 0 || n == 0)
+		return bad(x, EINVAL, v, "expected a number of files from 1 to %d",
+			   RTR_LOG_MAX_FILES);
+	x->s->ext.log_max_files = (unsigned)n;
+	return 0;
+}
+
+static int p_bool(const struct ctx *x, const char *v, bool *ret)
 {
 	if (streq(v, "true") || streq(v, "1") || streq(v, "yes"))
-		x->s->ext.init = true;
+		*ret = true;
 	else if (streq(v, "false") || streq(v, "0") || streq(v, "no"))
-		x->s->ext.init = false;
+		*ret = false;
 	else
 		return bad(x, EINVAL, v, "expected true or false");
 	return 0;
 }
 
+static int p_log_timestamps(const struct ctx *x, const char *v)
+{
+	return p_bool(x, v, &x->s->ext.log_timestamps);
+}
+
+static int p_log_only(const struct ctx *x, const char *v)
+{
+	return p_bool(x, v, &x->s->ext.log_only);
+}
+
+static int p_init(const struct ctx *x, const char *v)
+{
+	return p_bool(x, v, &x->s->ext.init);
+}
+
+static const char *const restart_names[] = {
+    [RTR_RESTART_NO] = "no",
+    [RTR_RESTART_ON_FAILURE] = "on-failure",
+    [RTR_RESTART_ALWAYS] = "always",
+    [RTR_RESTART_UNLESS_STOPPED] = "unless-stopped",
+};
+
+const char *settings_restart_name(enum rtr_restart_policy p)
+{
+	return (size_t)p < ELEMENTSOF(restart_names) ? restart_names[p] : "?";
+}
+
 /* --restart no|always|unless-stopped|on-failure[:MAX] */
 static int p_restart(const struct ctx *x, const char *v)
 {
-	static const char *const names[] = {
-	    [RTR_RESTART_NO] = "no",
-	    [RTR_RESTART_ON_FAILURE] = "on-failure",
-	    [RTR_RESTART_ALWAYS] = "always",
-	    [RTR_RESTART_UNLESS_STOPPED] = "unless-stopped",
-	};
 	struct rtr_restart *rs = &x->s->ext.restart;
 	const char *n = startswith(v, "on-failure:");
 	uint64_t max = 0;
@@ -125,8 +180,8 @@ static int p_restart(const struct ctx *x, const char *v)
 		rs->max = (unsigned)max;
 		return 0;
 	}
-	for (size_t i = 0; i < ELEMENTSOF(names); i++)
-		if (streq(v, names[i])) {
+	for (size_t i = 0; i < ELEMENTSOF(restart_names); i++)
+		if (streq(v, restart_names[i])) {
 			rs->policy = (enum rtr_restart_policy)i;
 			rs->max = 0;
 			return 0;
@@ -675,6 +730,10 @@ static const struct setting settings[] = {
 	{ "org.rtr.stop-signal", K_STR, O(stop_signal), p_stop_signal },
 	{ "org.rtr.stop-timeout", K_STR, O(stop_timeout), p_stop_timeout },
 	{ "org.rtr.log", K_STR, O(log_file), p_log },
+	{ "org.rtr.log-max-size", K_STR, O(log_max_size), p_log_max_size },
+	{ "org.rtr.log-max-files", K_STR, O(log_max_files), p_log_max_files },
+	{ "org.rtr.log-timestamps", K_BOOL, O(log_timestamps), p_log_timestamps },
+	{ "org.rtr.log-only", K_BOOL, O(log_only), p_log_only },
 	{ "org.rtr.init", K_BOOL, O(init), p_init },
 	{ "org.rtr.restart", K_STR, O(restart), p_restart },
 	{ "org.rtr.restart-delay", K_STR, O(restart_delay), p_restart_delay },
@@ -1014,11 +1073,39 @@ static int finish_rootfs(struct rtr_spec *s, struct rtr_err *err)
 	return 0;
 }
 
+/* The log settings shape --log-file's output: without a file they would do nothing. */
+static int check_log(const struct rtr_spec *s, struct rtr_err *err)
+{
+	const struct rtr_ext *x = &s->ext;
+	const struct {
+		bool on;
+		size_t off;
+	} given[] = {
+	    {x->log_max_size != 0, offsetof(struct rtr_opts, log_max_size)},
+	    {x->log_max_files != 0, offsetof(struct rtr_opts, log_max_files)},
+	    {x->log_timestamps, offsetof(struct rtr_opts, log_timestamps)},
+	    {x->log_only, offsetof(struct rtr_opts, log_only)},
+	};
+	char opt[40];
+
+	for (size_t i = 0; !x->log_path && i < ELEMENTSOF(given); i++)
+		if (given[i].on)
+			return rtr_err_set(err, EINVAL, "%s: needs --log-file",
+					   source_label(s, given[i].off, opt, sizeof(opt)));
+	return 0;
+}
+
 int settings_finish(struct rtr_spec *s, struct rtr_err *err)
 {
 	struct rtr_ext *x = &s->ext;
 	const char *e = getenv("RTR_STOP_TIMEOUT_S");
 	uint64_t v;
+	int r = check_log(s, err);
+
+	if (r < 0)
+		return r;
+	if (!x->log_max_files)
+		x->log_max_files = 1; /* Docker's json-file default */
 
 	if (!x->stop_signal)
 		x->stop_signal = signal_from_string(RTR_STOP_SIGNAL_DEFAULT);

@@ -32,3 +32,5 @@ int settings_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct 
 int settings_finish(struct rtr_spec *s, struct rtr_err *err);
 /* Frees what the settings own in @x. */
 void settings_free(struct rtr_ext *x);
+/* "on-failure" for RTR_RESTART_ON_FAILURE (inspect). */
+const char *settings_restart_name(enum rtr_restart_policy p);

@@ -335,11 +335,16 @@ struct rtr_ext {
 	int stop_signal;	 /* signal number; RTR_STOP_SIGNAL_DEFAULT after the merge */
 	unsigned stop_timeout_s; /* RTR_STOP_TIMEOUT_S (or $RTR_STOP_TIMEOUT_S) after the merge */
 	bool stop_timeout_set;	 /* given by annotation or option */
-	char *log_path;		 /* container output also written here; NULL = none */
+	char *log_path;		 /* container output also written here (absolute); NULL = none */
+	uint64_t log_max_size;	 /* bytes; the file is rotated before it passes this; 0 = never */
+	unsigned log_max_files;	 /* files kept, FILE included (FILE, FILE.1, ...); >= 1 */
+	bool log_timestamps;	 /* each line in the file starts with an RFC 3339 UTC time */
+	bool log_only;		 /* output goes to the file only, not to rtr-run's stdout/stderr */
 	struct rtr_restart restart; /* --restart, --restart-delay, org.rtr.restart */
 	enum rtr_notify notify;	    /* --notify */
 	char *health_cmd;	    /* checked, not applied */
 	bool init;		    /* --init reaper as PID 1 */
+	const char *seccomp_origin; /* static: "bundle", "default", "file"; NULL = no filter */
 	/* cgroup (cgroup*.c) */
 	bool memory_high_set;
 	uint64_t memory_high; /* cgroup v2 memory.high in bytes; UINT64_MAX = "max" */

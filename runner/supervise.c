@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -53,8 +54,9 @@ struct sv_source {
 	short events;
 	unsigned flags;
 	sv_ready_fn *ready;
-	int *owner; /* relays: the sv_io field that owns @fd, closed at EOF */
-	int to;	    /* relays: where the bytes go (-1: only the log) */
+	int *owner;    /* relays: the sv_io field that owns @fd, closed at EOF */
+	int to;	       /* relays: where the bytes go (-1: only the log) */
+	bool mid_line; /* relays: the log's last byte from here was not a newline */
 };
 
 #define SV_MAX_SOURCES 8
@@ -63,8 +65,10 @@ struct sv_loop {
 	pid_t pid;
 	const struct sv_stop *stop;
 	struct sv_io *io;
-	int tfd;   /* the stop timer */
-	int stops; /* SIGTERM/SIGINT received */
+	int tfd;		   /* the stop timer */
+	uint64_t log_size;	   /* bytes in the current log file */
+	struct sv_source *log_mid; /* the relay whose line in the log is unfinished */
+	int stops;		   /* SIGTERM/SIGINT received */
 	bool stop_killed;
 	bool done; /* sv_backoff: the wait is over */
 	bool exited;
@@ -189,6 +193,122 @@ static void on_stop_timer(struct sv_loop *l, struct sv_source *s, short revents)
 	}
 }
 
+/* ---- the log file: rotation and timestamps ------------------------------------------
+ * Allocation-free: paths are built on the stack, the time is formatted by hand. */
+
+#define sv_rename(a, b) syscall(SYS_renameat, AT_FDCWD, (a), AT_FDCWD, (b))
+#define sv_unlink(a) syscall(SYS_unlinkat, AT_FDCWD, (a), 0)
+
+static void log_name(char *buf, size_t n, const char *path, unsigned k)
+{
+	if (k == 0)
+		snprintf(buf, n, "%s", path);
+	else
+		snprintf(buf, n, "%s.%u", path, k);
+}
+
+/* FILE.N-2 -> FILE.N-1, ..., FILE -> FILE.1 (Docker's order: .1 is the newest old file),
+ * then a new empty FILE.  With one file kept, FILE starts over. */
+static void log_rotate(struct sv_loop *l)
+{
+	struct sv_io *io = l->io;
+	char from[PATH_MAX + 16], to[PATH_MAX + 16];
+	int fd;
+
+	for (unsigned k = io->log_max_files - 1; k > 0; k--) {
+		log_name(from, sizeof(from), io->log_path, k - 1);
+		log_name(to, sizeof(to), io->log_path, k);
+		sv_rename(from, to);
+	}
+	if (io->log_max_files == 1)
+		sv_unlink(io->log_path);
+	fd = (int)syscall(SYS_openat, AT_FDCWD, io->log_path,
+			  O_WRONLY | O_CREAT | O_APPEND | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd < 0) {
+		log_warn("--log-file %s: rotating: %s; the log continues in the old file",
+			 io->log_path, strerror(errno));
+		return;
+	}
+	syscall(SYS_dup3, fd, io->log, O_CLOEXEC); /* the fd number stays the log's */
+	syscall(SYS_close, fd);
+	l->log_size = 0;
+}
+
+/* Bytes to the log, rotating at the size limit, so no file is larger than the limit. */
+static void log_put(struct sv_loop *l, const char *p, size_t n)
+{
+	struct sv_io *io = l->io;
+
+	while (n > 0) {
+		size_t k = n;
+
+		if (io->log_max_size) {
+			if (l->log_size >= io->log_max_size)
+				log_rotate(l);
+			if (l->log_size < io->log_max_size && io->log_max_size - l->log_size < k)
+				k = (size_t)(io->log_max_size - l->log_size);
+		}
+		if (write_all(io->log, p, k) < 0)
+			return;
+		l->log_size += k;
+		p += k;
+		n -= k;
+	}
+}
+
+/* "2026-01-02T03:04:05.123456789Z " from the realtime clock, days to civil date after
+ * Howard Hinnant's algorithm (no gmtime, no locale, no allocation). */
+static size_t log_stamp(char *buf)
+{
+	struct timespec ts;
+	long long days, sod, z, era, doe, yoe, y, doy, mp, d, m;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	days = ts.tv_sec / 86400;
+	sod = ts.tv_sec % 86400;
+	z = days + 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	return (size_t)snprintf(buf, 40, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ ", y, m,
+				d, sod / 3600, sod / 60 % 60, sod % 60, ts.tv_nsec);
+}
+
+/* One read of a relay into the log: each line that starts here gets the time. */
+static void log_chunk(struct sv_loop *l, struct sv_source *s, const char *buf, size_t n)
+{
+	char stamp[40];
+
+	if (!l->io->log_timestamps) {
+		log_put(l, buf, n);
+		return;
+	}
+	/* Another stream's unfinished line ends here: every line of the file has its time. */
+	if (l->log_mid && l->log_mid != s) {
+		log_put(l, "\n", 1);
+		l->log_mid->mid_line = false;
+		l->log_mid = NULL;
+	}
+	while (n > 0) {
+		const char *nl = memchr(buf, '\n', n);
+		size_t k = nl ? (size_t)(nl - buf) + 1 : n;
+
+		if (!s->mid_line)
+			log_put(l, stamp, log_stamp(stamp));
+		log_put(l, buf, k);
+		s->mid_line = !nl;
+		l->log_mid = nl ? NULL : s;
+		buf += k;
+		n -= k;
+	}
+}
+
 /* ---- relays ------------------------------------------------------------------------------ */
 
 /* The container's output (pty master or a --log-file pipe) to rtr-run's stdout or stderr
@@ -204,7 +324,7 @@ static void on_output(struct sv_loop *l, struct sv_source *s, short revents)
 		if (s->to >= 0)
 			write_all(s->to, buf, (size_t)n);
 		if (l->io->log >= 0)
-			write_all(l->io->log, buf, (size_t)n);
+			log_chunk(l, s, buf, (size_t)n);
 		return;
 	}
 	close(s->fd);
@@ -244,7 +364,7 @@ static void add_output(struct sv_loop *l, int *fd, int to)
 
 	if (s) {
 		s->owner = fd;
-		s->to = to;
+		s->to = l->io->log_only ? -1 : to;
 	}
 }
 
@@ -402,6 +522,8 @@ int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct sv
 	if (tfd < 0)
 		return -errno;
 	l.tfd = tfd;
+	if (io->log >= 0 && lseek(io->log, 0, SEEK_END) > 0)
+		l.log_size = (uint64_t)lseek(io->log, 0, SEEK_CUR);
 
 	sv_add(&l, sfd, POLLIN, 0, on_signal);
 	sv_add(&l, tfd, POLLIN, 0, on_stop_timer);

@@ -26,7 +26,14 @@ struct sv_io {
 	int out, err; /* --log-file: read ends of the container's stdout and stderr pipes */
 	int log;      /* --log-file: the file */
 	int notify;   /* --notify=container: the container's notify socket, relayed */
-	bool raw;     /* rtr-run's stdin was put in raw mode; @saved restores it */
+	/* --log-file's rotation and format (struct rtr_ext's log_*); @log_path outlives
+	 * supervise() (it points into the spec) */
+	const char *log_path;
+	uint64_t log_max_size; /* 0: never rotate */
+	unsigned log_max_files;
+	bool log_timestamps;
+	bool log_only;
+	bool raw; /* rtr-run's stdin was put in raw mode; @saved restores it */
 	struct termios saved;
 };
 

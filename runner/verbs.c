@@ -43,7 +43,8 @@ struct cinfo {
 	bool last_exit_set;
 };
 
-static const char *const verbs[] = {"ps", "stats", "stop", "kill", "pause", "resume"};
+static const char *const verbs[] = {"ps",     "stats", "stop",	  "kill",  "pause",
+				    "resume", "logs",  "inspect", "update"};
 
 bool verb_known(const char *verb)
 {
@@ -96,9 +97,13 @@ static int proc_uptime(pid_t pid, uint64_t *ret)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &start) != 1)
 		return -EIO;
-	if (read_file_at(AT_FDCWD, "/proc/uptime", 256, &up, NULL) < 0 ||
-	    sscanf(up, "%lf", &now) != 1)
+	/* ps asks for every container: the clock is read once */
+	static double boot_now = -1;
+
+	if (boot_now < 0 && (read_file_at(AT_FDCWD, "/proc/uptime", 256, &up, NULL) < 0 ||
+			     sscanf(up, "%lf", &boot_now) != 1))
 		return -EIO;
+	now = boot_now;
 	now -= (double)start / (double)(hz > 0 ? hz : 100);
 	*ret = now > 0 ? (uint64_t)now : 0;
 	return 0;
@@ -201,6 +206,13 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 	ci->uptime_set = ci->pid > 0 && proc_uptime(ci->pid, &ci->uptime_s) == 0;
 
 	mfd = open_ctrl(h, CG_MEMORY, rel);
+	if (mfd >= 0 && !full) { /* ps: the memory in use, nothing else */
+		ci->mem_set = cg_read_u64(mfd,
+					  ctrl_is_v2(h, CG_MEMORY) ? "memory.current"
+								   : "memory.usage_in_bytes",
+					  NULL, &ci->mem) == 0;
+		return 0;
+	}
 	if (mfd >= 0) {
 		bool v2 = ctrl_is_v2(h, CG_MEMORY);
 
@@ -294,27 +306,41 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-struct verb_args {
-	bool json;
-	const char *parent;
-	const char *time;
-	const char *signal;
-	int first; /* index of the first operand */
-};
+static void usage(void)
+{
+	printf("usage: rtr-run ps [--json]\n"
+	       "       rtr-run stats NAME [--json]\n"
+	       "       rtr-run inspect NAME [--json]\n"
+	       "       rtr-run logs [-f] [--tail N] [--since TIME] NAME|FILE\n"
+	       "       rtr-run update NAME [--memory SIZE] [--memory-high SIZE] [--cpus N]\n"
+	       "                           [--cpu-list LIST] [--pids-limit N]\n"
+	       "       rtr-run stop [-t SECONDS] NAME\n"
+	       "       rtr-run kill [-s SIGNAL] NAME [SIGNAL]\n"
+	       "       rtr-run pause NAME | resume NAME\n"
+	       "options go before or after NAME; every verb takes --cgroup-parent PATH\n"
+	       "(default " RTR_CGROUP_PARENT ")\n");
+}
 
+/* Options anywhere: getopt permutes, so "stats NAME --json" is "stats --json NAME". */
 static int parse_args(int argc, char **argv, struct verb_args *a)
 {
 	static const struct option lo[] = {
-	    {"json", no_argument, NULL, 'j'},	    {"cgroup-parent", required_argument, NULL, 'p'},
-	    {"time", required_argument, NULL, 't'}, {"signal", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},	    {},
+	    {"json", no_argument, NULL, 'j'},
+	    {"cgroup-parent", required_argument, NULL, 'p'},
+	    {"time", required_argument, NULL, 't'},
+	    {"signal", required_argument, NULL, 's'},
+	    {"follow", no_argument, NULL, 'f'},
+	    {"tail", required_argument, NULL, 'n'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"help", no_argument, NULL, 'h'},
+	    {},
 	};
 	int ch;
 
 	memset(a, 0, sizeof(*a));
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+jp:t:s:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":jp:t:s:fn:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			a->json = true;
@@ -328,15 +354,21 @@ static int parse_args(int argc, char **argv, struct verb_args *a)
 		case 's':
 			a->signal = optarg;
 			break;
+		case 'f':
+			a->follow = true;
+			break;
+		case 'n':
+			a->tail = optarg;
+			break;
+		case 'S':
+			a->since = optarg;
+			break;
 		case 'h':
-			printf("usage: rtr-run ps [--json]\n"
-			       "       rtr-run stats NAME [--json]\n"
-			       "       rtr-run stop [-t SECONDS] NAME\n"
-			       "       rtr-run kill [-s SIGNAL] NAME [SIGNAL]\n"
-			       "       rtr-run pause NAME | resume NAME\n"
-			       "every verb takes --cgroup-parent PATH (default " RTR_CGROUP_PARENT
-			       ")\n");
+			usage();
 			return 1;
+		case ':':
+			log_error("%s: %s: missing argument", argv[0], argv[optind - 1]);
+			return -EINVAL;
 		default:
 			log_error("%s: unknown option '%s'", argv[0], argv[optind - 1]);
 			return -EINVAL;
@@ -371,6 +403,23 @@ static void ps_add_recorded(const char *path, char ***names)
 		if (strv_push(names, nm) < 0)
 			break;
 	}
+}
+
+static void verb_reap_stale(const struct cg_host *h, const char *parent)
+{
+	char rel[1024];
+
+	if (cg_rel_for_name(parent, "", rel, sizeof(rel)) == 0)
+		cg_reap_stale(h, rel, NULL);
+}
+
+/* ps reaps the names it finds stopped (it reads every container anyway). */
+static void verb_reap_name(const struct cg_host *h, const char *parent, const char *name)
+{
+	char rel[1024];
+
+	if (cg_rel_for_name(parent, "", rel, sizeof(rel)) == 0)
+		cg_reap_stale(h, rel, name);
 }
 
 static int verb_ps(const struct cg_host *h, const struct verb_args *a)
@@ -410,8 +459,10 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 	for (size_t i = 0; i < n; i++) {
 		char mem[32] = "-", up[32] = "-", pid[16] = "-", ex[16] = "-";
 
-		if (collect(h, a->parent, names[i], false, &ci) < 0)
+		if (collect(h, a->parent, names[i], false, &ci) == -ESRCH) {
+			verb_reap_name(h, a->parent, names[i]);
 			continue;
+		}
 		if (w) {
 			json_w_begin_object(w);
 			json_w_member_string(w, "name", ci.name);
@@ -569,6 +620,27 @@ static bool still_running(const struct cg_host *h, const char *parent, const cha
 	return collect(h, parent, name, false, &ci) == 0;
 }
 
+/* A container whose rtr-run holds its cgroup but has not moved the init in yet is
+ * starting: wait for it, so that "stop" right after a start finds it. */
+static int collect_started(const struct cg_host *h, const char *parent, const char *name,
+			   struct cinfo *ci)
+{
+	char rel[1024];
+	_cleanup_close_ int fd = -1;
+	int r = collect(h, parent, name, false, ci);
+
+	if (r != -ESRCH || cg_rel_lookup(h, parent, name, rel, sizeof(rel)) < 0 ||
+	    (fd = cg_open_rel(h, rel)) < 0)
+		return r;
+	for (int ms = 0; ms < RTR_START_WAIT_MS && cg_lock_held(fd); ms += 10) {
+		cg_sleep_ms(10);
+		r = collect(h, parent, name, false, ci);
+		if (r != -ESRCH)
+			return r;
+	}
+	return r;
+}
+
 static int verb_stop(const struct cg_host *h, const struct verb_args *a, const char *name)
 {
 	char rel[1024], path[4096], stop[48] = "", comm[32];
@@ -579,7 +651,7 @@ static int verb_stop(const struct cg_host *h, const struct verb_args *a, const c
 	pid_t sup;
 	ssize_t n;
 
-	if (collect(h, a->parent, name, false, &ci) < 0) {
+	if (collect_started(h, a->parent, name, &ci) < 0) {
 		log_error("stop: %s: no such running container", name);
 		return 1;
 	}
@@ -637,6 +709,11 @@ int verb_main(const char *verb, int argc, char **argv)
 	const char *name;
 	int r;
 
+	if (streq(verb, "update")) {
+		if (cg_host_detect(&h) == 0)
+			verb_reap_stale(&h, NULL);
+		return verb_update(argc, argv);
+	}
 	r = parse_args(argc, argv, &a);
 	if (r != 0)
 		return r > 0 ? 0 : 125;
@@ -646,17 +723,22 @@ int verb_main(const char *verb, int argc, char **argv)
 	}
 	if (streq(verb, "ps"))
 		return verb_ps(&h, &a);
+	verb_reap_stale(&h, a.parent);
 	if (a.first >= argc) {
 		log_error("%s: missing container NAME", verb);
 		return 125;
 	}
 	name = argv[a.first];
+	if (streq(verb, "logs"))
+		return verb_logs(&h, &a, name);
 	if (!opts_name_valid(name)) {
 		log_error("%s: %s: bad container name", verb, name);
 		return 125;
 	}
 	if (streq(verb, "stats"))
 		return verb_stats(&h, &a, name);
+	if (streq(verb, "inspect"))
+		return verb_inspect(&h, &a, name);
 	if (streq(verb, "stop"))
 		return verb_stop(&h, &a, name);
 	if (streq(verb, "kill")) {
@@ -670,7 +752,7 @@ int verb_main(const char *verb, int argc, char **argv)
 			log_error("kill: %s: unknown signal", s);
 			return 125;
 		}
-		if (collect(&h, a.parent, name, false, &ci) < 0 || ci.pid <= 0) {
+		if (collect_started(&h, a.parent, name, &ci) < 0 || ci.pid <= 0) {
 			log_error("kill: %s: no such running container", name);
 			return 1;
 		}

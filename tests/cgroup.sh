@@ -387,6 +387,8 @@ wait_for 10 grep -q . "$P/$n-bg/cgroup.procs"
 run "$RTR_RUN" --name $n-bg "$B" -- true; r dup
 run "$RTR_RUN" ps; r ps
 run "$RTR_RUN" stats --json $n-bg; r stats
+run "$RTR_RUN" update $n-bg --pids-limit 44
+out="$out $(cat "$P/$n-bg/pids.max" 2>/dev/null)"; r update
 run "$RTR_RUN" pause $n-bg
 out=$(cat "$P/$n-bg/cgroup.events" /sys/fs/cgroup/freezer/rtr/$n-bg/freezer.state 2>/dev/null); r pause
 run "$RTR_RUN" resume $n-bg
@@ -438,6 +440,11 @@ for L in v1 v2; do
 	like "$(res dup)" "^125\|.*already running \(pid [0-9]+\)" "$L: duplicate name refused"
 	like "$(res ps)" "cgt-$L-bg +[0-9]+ " "$L: ps lists the container"
 	like "$(res stats)" '"usage_usec": [1-9]' "$L: stats"
+	if [[ " $src " == *" pids "* ]] || { [[ $L == v2 ]] && grep -qw pids "$V2ROOT/cgroup.controllers"; }; then
+		like "$(res update)" "^0\| *44 *$" "$L: update --pids-limit writes pids.max"
+	else
+		like "$(res update)" "^125\|.*has no pids cgroup controller" "$L: update without a pids controller: the run's error"
+	fi
 	like "$(res pause)" "frozen 1|FROZEN" "$L: pause ($([[ $L == v2 ]] && echo cgroup.freeze || echo v1 freezer))"
 	like "$(res resume)" "frozen 0|THAWED" "$L: resume"
 	like "$(res killed)" "^137\| *$" "$L: kill; cgroup gone"
