@@ -27,6 +27,10 @@
 #define CG_XATTR_BUNDLE "trusted.rtr.bundle"
 #define CG_XATTR_PID "trusted.rtr.pid"
 #define CG_XATTR_STOP "trusted.rtr.stop" /* "SIGNAL TIMEOUT_S" */
+/* "STATUS STREAK\nLAST-OUTPUT" (truncated), STATUS starting|healthy|unhealthy (health.c) */
+#define CG_XATTR_HEALTH "trusted.rtr.health"
+/* The effective process settings exec and health checks apply (binary, enter.c) */
+#define CG_XATTR_EXEC "trusted.rtr.exec"
 /* On the parent directory (primary hierarchy): trusted.rtr.at.NAME = the relative path
  * of container NAME when linux.cgroupsPath put it somewhere else than <parent>/NAME. */
 #define CG_XATTR_AT "trusted.rtr.at."

@@ -39,12 +39,15 @@
 #include "lib/util.h"
 #include "caps.h"
 #include "cgroup.h"
+#include "enter.h"
 #include "filter.h"
+#include "health.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "mount.h"
 #include "names.h"
 #include "net.h"
+#include "proc.h"
 #include "security.h"
 #include "supervise.h"
 #include "sysctl.h"
@@ -280,120 +283,10 @@ static int child_stdio_owner(const struct rtr_spec *s, struct rtr_err *err)
 	return 0;
 }
 
-/*
- * HOME from the container's /etc/passwd when process.env has none, "/" when the user has
- * no entry there (what runc and crun do).  Runs after pivot_root, so the file is the
- * container's; it is the image's input: only a regular file, at most
- * RTR_PASSWD_MAX_BYTES, never a fifo that would block or a device.
- */
-static void passwd_home(uid_t uid, char *buf, size_t n)
-{
-	_cleanup_close_ int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	_cleanup_free_ char *text = NULL;
-	struct stat st;
-	size_t len = 0;
-
-	snprintf(buf, n, "/");
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    !(text = malloc(RTR_PASSWD_MAX_BYTES + 1)))
-		return;
-	while (len < RTR_PASSWD_MAX_BYTES) {
-		ssize_t r = read(fd, text + len, RTR_PASSWD_MAX_BYTES - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return;
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	text[len] = 0;
-	/* A longer file: only its whole lines count. */
-	if (len == RTR_PASSWD_MAX_BYTES && strrchr(text, '\n'))
-		strrchr(text, '\n')[1] = 0;
-	for (char *line = text, *next; line && *line; line = next) {
-		char *f[7] = {0}, *p = line;
-		int k = 0;
-		uint64_t id;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		for (; k < 7 && p; k++) {
-			f[k] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = 0;
-		}
-		/* name:password:uid:gid:gecos:home:shell */
-		if (k < 6 || parse_u64(f[2], UINT32_MAX, &id) < 0 || id != uid)
-			continue;
-		if (f[5][0] == '/' && strlen(f[5]) < n)
-			snprintf(buf, n, "%s", f[5]);
-		return;
-	}
-}
-
 /* process.env, plus HOME when it has none.  NULL on allocation failure. */
 static char **child_env(const struct rtr_spec *s)
 {
-	char *const *env = s->process.env;
-	char home[PATH_MAX + 8] = "HOME=";
-	size_t n = 0;
-	char **v;
-
-	for (; env && env[n]; n++)
-		if (strncmp(env[n], "HOME=", 5) == 0)
-			return (char **)env;
-	passwd_home(s->process.user.uid, home + 5, sizeof(home) - 5);
-	v = calloc(n + 2, sizeof(*v));
-	if (!v)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		v[i] = env[i];
-	v[n] = strdup(home);
-	return v[n] ? v : NULL;
-}
-
-static const char *env_get(char *const *env, const char *key)
-{
-	size_t k = strlen(key);
-
-	for (size_t i = 0; env && env[i]; i++)
-		if (strncmp(env[i], key, k) == 0 && env[i][k] == '=')
-			return env[i] + k + 1;
-	return NULL;
-}
-
-/* execvp-like lookup in the container's PATH.  Fills @buf; returns 0 or -ENOENT/-EACCES. */
-static int resolve_exec(const char *arg0, char *const *env, char *buf, size_t n)
-{
-	const char *path = env_get(env, "PATH");
-	int r = -ENOENT;
-
-	if (strchr(arg0, '/')) {
-		if ((size_t)snprintf(buf, n, "%s", arg0) >= n)
-			return -ENAMETOOLONG;
-		return 0;
-	}
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
-		size_t l = strcspn(path, ":");
-		struct stat st;
-
-		if ((size_t)snprintf(buf, n, "%.*s/%s", (int)l, l ? path : ".", arg0) < n &&
-		    stat(buf, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			if (access(buf, X_OK) == 0)
-				return 0;
-			r = -EACCES;
-		}
-		path += l;
-		if (*path == ':')
-			path++;
-	}
-	return r;
+	return proc_env_with_home(s->process.env, s->process.user.uid);
 }
 
 static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err *err)
@@ -585,7 +478,7 @@ static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
 		child_fail(fd, 125, -errno, NULL, "no_new_privs");
 
 	/* After setuid, so the lookup sees what the user may execute. */
-	r = resolve_exec(s->process.args[0], env, exe, sizeof(exe));
+	r = proc_resolve_exec(s->process.args[0], env, exe, sizeof(exe));
 	if (r < 0)
 		child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
 	child_rearm_pdeathsig(fd, parent); /* after the last credential change */
@@ -898,12 +791,31 @@ static int wait_exec(struct rtr_container *c, struct run *run, struct rtr_err *e
 	return 0;
 }
 
-/* The container runs: poststart hooks, supervision, the exit code and the OOM report. */
+/* The effective process settings, for exec and the health checks (enter.h).  Only a
+ * health check cannot do without them. */
+static int record_process(struct rtr_container *c, struct rtr_err *err)
+{
+	int r = enter_record_write(c, err);
+
+	if (r < 0 && !c->spec->ext.health.cmd) {
+		log_warn("%s: rtr-run exec will not work", err->msg);
+		memset(err, 0, sizeof(*err));
+		r = 0;
+	}
+	return r;
+}
+
+/* The container runs: poststart hooks, supervision with its health checks, the exit code
+ * and the OOM report. */
 static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_err *err)
 {
 	struct sv_stop stop;
+	struct sv_result res = {0};
+	struct enter_target t;
+	struct health hc;
+	bool health = c->spec->ext.health.cmd != NULL;
 	char desc[128] = "";
-	int r, status = 0;
+	int r;
 
 	sv_io_tty(&run->io);
 	r = hooks_run(c, RTR_HOOK_POSTSTART, "running", err);
@@ -912,12 +824,22 @@ static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_e
 		memset(err, 0, sizeof(*err));
 	}
 	stop_of(c->spec, &stop);
-	r = supervise(c->pid, &stop, &run->io, &status);
+	if (health) {
+		enter_target_of(c, &t);
+		r = health_init(&hc, &c->spec->ext.health, &t, err);
+		if (r < 0)
+			return r;
+	}
+	r = supervise(c->pid, &stop, &run->io, health ? &hc : NULL, &res);
+	if (health)
+		health_done(&hc);
 	sv_io_close(&run->io);
 	if (r < 0)
 		return rtr_err_set(err, -r, "supervising: %s", strerror(-r));
 	c->pid = -1;
-	run->exit_code = status_to_exit(status);
+	run->exit_code = status_to_exit(res.status);
+	if (res.unhealthy)
+		log_error("unhealthy: killed (--health-on-unhealthy restart)");
 	if (cgroup_oom_killed(c, desc, sizeof(desc)))
 		log_error("killed by the kernel: out of memory (%s)", desc[0] ? desc : "limit");
 	return 0;
@@ -965,6 +887,8 @@ int container_run(struct rtr_container *c, struct rtr_err *err)
 	r = run_prepare(c, &run, err);
 	if (r == 0)
 		r = cgroup_setup(c, err);
+	if (r == 0)
+		r = record_process(c, err);
 	if (r == 0)
 		r = spawn(c, &run, err);
 	if (r == 0)

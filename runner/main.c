@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "caps.h"
+#include "exec.h"
 #include "filter.h"
 #include "opts.h"
 #include "security.h"
@@ -97,6 +98,8 @@ int main(int argc, char **argv)
 	int r, code;
 
 	log_init("rtr-run");
+	if (argc > 1 && streq(argv[1], "exec"))
+		return exec_main(argc - 1, argv + 1);
 	if (argc > 1 && verb_known(argv[1]))
 		return verb_main(argv[1], argc - 1, argv + 1);
 

@@ -25,6 +25,7 @@
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
+#include "health.h"
 #include "lib/util.h"
 #include "supervise.h"
 
@@ -55,7 +56,7 @@ struct sv_source {
 	int to;	    /* relays: where the bytes go (-1: only the log) */
 };
 
-#define SV_MAX_SOURCES 8
+#define SV_MAX_SOURCES 10
 
 struct sv_loop {
 	pid_t pid;
@@ -64,7 +65,9 @@ struct sv_loop {
 	int tfd;   /* the stop timer */
 	int stops; /* SIGTERM/SIGINT received */
 	bool exited;
-	int status;
+	struct sv_result res;
+	struct health *hc;	     /* NULL: no health check */
+	struct sv_source *hc_output; /* its fd is the running check's output, else -1 */
 	size_t n_src;
 	struct sv_source src[SV_MAX_SOURCES];
 };
@@ -111,24 +114,13 @@ static void copy_winsize(int from, int to)
 		ioctl(to, TIOCSWINSZ, &ws);
 }
 
-static void reap(struct sv_loop *l)
-{
-	pid_t p;
-	int st;
-
-	while ((p = (pid_t)sv_wait(&st)) > 0)
-		if (p == l->pid) {
-			l->status = st;
-			l->exited = true;
-		}
-}
-
 /* SIGTERM or SIGINT: the first one is a stop (SIGTERM becomes the stop signal, the timer
  * starts), a second one kills at once. */
 static void stop_request(struct sv_loop *l, int sig)
 {
 	struct itimerspec its = {.it_value.tv_sec = l->stop->timeout_s};
 
+	l->res.stop_asked = true;
 	if (++l->stops > 1) {
 		sv_kill(l->pid, SIGKILL);
 		return;
@@ -137,6 +129,36 @@ static void stop_request(struct sv_loop *l, int sig)
 		its.it_value.tv_nsec = 1;
 	syscall(SYS_timerfd_settime, l->tfd, 0, &its, NULL);
 	sv_kill(l->pid, sig == SIGTERM ? l->stop->signal : sig);
+}
+
+/* A health check ended: its result may end the run (--health-on-unhealthy). */
+static void health_exited(struct sv_loop *l, int st)
+{
+	enum health_action a = health_on_exit(l->hc, st);
+
+	l->hc_output->fd = -1;
+	if (l->exited || a == HEALTH_ACT_NONE)
+		return;
+	if (a == HEALTH_ACT_STOP) {
+		stop_request(l, SIGTERM);
+		return;
+	}
+	l->res.unhealthy = true;
+	sv_kill(l->pid, SIGKILL);
+}
+
+static void reap(struct sv_loop *l)
+{
+	pid_t p;
+	int st;
+
+	while ((p = (pid_t)sv_wait(&st)) > 0)
+		if (p == l->pid) {
+			l->res.status = st;
+			l->exited = true;
+		} else if (l->hc && p == l->hc->pid) {
+			health_exited(l, st);
+		}
 }
 
 static void on_signal(struct sv_loop *l, struct sv_source *s, short revents)
@@ -168,6 +190,20 @@ static void on_stop_timer(struct sv_loop *l, struct sv_source *s, short revents)
 		log_warn("did not stop within %u s, killing it", l->stop->timeout_s);
 		sv_kill(l->pid, SIGKILL);
 	}
+}
+
+static void on_health_timer(struct sv_loop *l, struct sv_source *s, short revents)
+{
+	health_on_timer(l->hc);
+	l->hc_output->fd = l->hc->out;
+}
+
+static void on_health_output(struct sv_loop *l, struct sv_source *s, short revents)
+{
+	if (s->fd < 0)
+		return; /* closed when the check was reaped in this same round */
+	health_on_output(l->hc);
+	s->fd = l->hc->out;
 }
 
 /* ---- relays ------------------------------------------------------------------------------ */
@@ -344,9 +380,10 @@ static int sv_step(struct sv_loop *l)
 	return 1;
 }
 
-int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_status)
+int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct health *hc,
+	      struct sv_result *ret)
 {
-	struct sv_loop l = {.pid = pid, .stop = stop, .io = io};
+	struct sv_loop l = {.pid = pid, .stop = stop, .io = io, .hc = hc};
 	_cleanup_close_ int sfd = -1, tfd = -1;
 	sigset_t mask;
 	int r;
@@ -373,6 +410,10 @@ int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_
 		add_output(&l, &io->out, STDOUT_FILENO);
 	if (io->err >= 0)
 		add_output(&l, &io->err, STDERR_FILENO);
+	if (hc) {
+		sv_add(&l, hc->tfd, POLLIN, SV_WHILE_RUNNING, on_health_timer);
+		l.hc_output = sv_add(&l, -1, POLLIN, SV_WHILE_RUNNING, on_health_output);
+	}
 
 	if (!getenv("RTR_KEEP_STARTUP_PAGES"))
 		shed_startup_pages();
@@ -381,6 +422,6 @@ int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_
 	while (r > 0 && sv_busy(&l));
 	if (r < 0)
 		return r;
-	*ret_status = l.status;
+	*ret = l.res;
 	return 0;
 }

@@ -7,8 +7,9 @@
  * runs to completion without waiting on anything else.  The sources today: the signalfd
  * (SIGCHLD reaps; the rest is forwarded; SIGTERM/SIGINT is a stop: the stop signal, then
  * SIGKILL from the stop timer, or at once on the second one), the stop timer (a timerfd),
- * and the relays of a pty or of --log-file pipes.  Restart back-off, health checks, log
- * rotation and sd_notify each add a source in supervise.c (sv_add()), not a nested wait.
+ * the relays of a pty or of --log-file pipes, and the health check's timer and output
+ * (health.c).  Restart back-off, log rotation and sd_notify each add a source in
+ * supervise.c (sv_add()), not a nested wait.
  *
  * The loop ends when the container's init has exited and every relay is drained.
  */
@@ -33,6 +34,16 @@ struct sv_stop {
 	unsigned timeout_s; /* then SIGKILL */
 };
 
+/* How a supervised run ended. */
+struct sv_result {
+	int status;	 /* wait status of the container's init */
+	bool stop_asked; /* a stop was asked for (SIGTERM/SIGINT, rtr-run stop, on-unhealthy
+			    stop): never restarted */
+	bool unhealthy;	 /* --health-on-unhealthy restart ended the run */
+};
+
+struct health;
+
 /* Blocks SIGCHLD, SIGPIPE and the forwarded signals: from then on they wait for the
  * supervisor's signalfd.  @ret_old: the mask the container gets back before execve. */
 void sv_block_signals(sigset_t *ret_old);
@@ -44,6 +55,8 @@ void sv_io_tty(struct sv_io *io);
 void sv_io_close(struct sv_io *io);
 
 /* Supervises the container's init @pid until it has exited and @io is drained (the fds
- * that reach EOF are closed and set to -1).  Returns 0 with the wait status in
- * @ret_status, or a negative errno.  Needs sv_block_signals() before the clone. */
-int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, int *ret_status);
+ * that reach EOF are closed and set to -1), running the health checks of @hc (NULL: none;
+ * health.h).  Returns 0 with @ret filled, or a negative errno.  Needs sv_block_signals()
+ * before the clone.  `rtr-run exec` supervises its process the same way. */
+int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct health *hc,
+	      struct sv_result *ret);
