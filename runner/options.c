@@ -70,6 +70,13 @@ static const struct opt_def defs[] = {
     S("stop-signal", stop_signal, "SIGNAL"),
     S("stop-timeout", stop_timeout, "SECONDS"),
     V("ulimit", ulimits, "NAME=SOFT[:HARD]"),
+    /* health checks */
+    S("health-cmd", health_cmd, "CMD|JSON-ARGV"),
+    S("health-interval", health_interval, "DURATION"),
+    S("health-timeout", health_timeout, "DURATION"),
+    S("health-retries", health_retries, "N"),
+    S("health-start-period", health_start_period, "DURATION"),
+    S("health-on-unhealthy", health_on_unhealthy, "none|stop|restart"),
     S("shm-size", shm_size, "SIZE"),
     /* security */
     V("cap-add", cap_add, "CAP"),

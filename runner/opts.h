@@ -35,11 +35,16 @@ struct rtr_opts {
 	char *log_file;
 	char *stop_signal;
 	char *stop_timeout;
-	/* no option yet: only org.rtr.restart and org.rtr.health-cmd are read (and listed as
-	 * not applied) until the supervisor implements them; an option that always fails
-	 * would only be advertised, not offered */
+	/* no option yet: only org.rtr.restart is read (and listed as not applied) until the
+	 * supervisor implements it; an option that always fails would only be advertised */
 	char *restart;
-	char *health_cmd;
+	/* health checks (settings.c; run by health.c from the supervisor) */
+	char *health_cmd; /* "CMD" (/bin/sh -c) or a JSON argv */
+	char *health_interval;
+	char *health_timeout;
+	char *health_retries;
+	char *health_start_period;
+	char *health_on_unhealthy;
 	char **ulimits; /* nofile=SOFT[:HARD] */
 	char *shm_size;
 

@@ -77,6 +77,10 @@ static void dump(const struct rtr_spec *s)
 	printf("ext.stop=%s:%u restart=%s init=%d\n",
 	       s->ext.stop_signal ? signal_to_string(s->ext.stop_signal, sig, sizeof(sig)) : "-",
 	       s->ext.stop_timeout_s, s->ext.restart ? s->ext.restart : "-", s->ext.init);
+	print_strv("health.cmd", s->ext.health.cmd);
+	printf("health=%llu:%llu:%u:%llu:%d\n", (unsigned long long)s->ext.health.interval_ms,
+	       (unsigned long long)s->ext.health.timeout_ms, s->ext.health.retries,
+	       (unsigned long long)s->ext.health.start_period_ms, (int)s->ext.health.on_unhealthy);
 }
 
 int main(int argc, char **argv)
