@@ -137,7 +137,9 @@ void health_on_output(struct health *hc)
 /* The result into the status; returns true when it just became unhealthy. */
 static bool judge(struct health *hc, bool ok)
 {
-	bool counted = now_ms() - hc->start_ms >= hc->cfg->start_period_ms;
+	/* Docker: the start period ends early with the first success. */
+	bool counted = hc->status != HEALTH_STARTING ||
+		       now_ms() - hc->start_ms >= hc->cfg->start_period_ms;
 	enum health_status was = hc->status;
 
 	if (ok) {

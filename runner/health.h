@@ -14,7 +14,7 @@
  *
  * Status (Docker's rules): starting until the first success; healthy after a success;
  * unhealthy after --health-retries failures in a row, where failures inside
- * --health-start-period do not count.  Every result is written to the container's
+ * --health-start-period do not count (the period ends early with the first success).  Every result is written to the container's
  * CG_XATTR_HEALTH ("STATUS STREAK\nOUTPUT", output cut at RTR_HEALTH_OUTPUT_MAX bytes)
  * for ps and stats.
  */
