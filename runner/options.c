@@ -128,6 +128,7 @@ static void usage(void)
 	static const char head[] =
 	    "Usage: rtr-run [OPTIONS] BUNDLE [-- CMD ARGS...]\n"
 	    "       rtr-run VERB [ARGS...]   (ps, stats, ... see rtr-run(1))\n"
+	    "       rtr-run exec [-e K=V]... [-u UID[:GID]] [-w DIR] [-t] NAME -- CMD [ARGS...]\n"
 	    "Run the OCI bundle BUNDLE (config.json + rootfs) in the foreground.\n\n"
 	    "Options:\n";
 	char line[128];
