@@ -51,6 +51,8 @@ struct enter_req {
 	const char *sub;  /* a child cgroup of the container's, in the primary hierarchy, to run
 			     in (made when missing); NULL: the container's own */
 	int out_fd;	  /* stdout and stderr go here and stdin is /dev/null; -1: inherited */
+	int gate_fd;	  /* health checks: once joined, wait for a byte here (EOF: leave); the
+			     child dies with its parent; -1: go on at once */
 };
 
 /*

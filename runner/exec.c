@@ -173,7 +173,7 @@ static int run(const struct exec_args *a, struct enter_req *req)
 int exec_main(int argc, char **argv)
 {
 	struct exec_args a = {0};
-	struct enter_req req = {.uid = -1, .gid = -1, .out_fd = -1};
+	struct enter_req req = {.uid = -1, .gid = -1, .out_fd = -1, .gate_fd = -1};
 	int r;
 
 	r = parse(argc, argv, &a);

@@ -22,12 +22,17 @@
 /* How long a kill of the checks' cgroup may take to empty it. */
 #define HEALTH_KILL_WAIT_MS 1000
 
-static uint64_t now_ms(void)
+static uint64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t now_ms(void)
+{
+	return now_us() / 1000;
 }
 
 static void arm(struct health *hc, uint64_t ms)
@@ -56,10 +61,67 @@ static void record(const struct health *hc)
 		fsetxattr(hc->t.cg_fd, CG_XATTR_HEALTH, v, (size_t)n, 0);
 }
 
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* Forks the next check: it joins the container and waits on hc->gate. */
+static void prepare_check(struct health *hc)
+{
+	struct enter_req req = {.argv = hc->cfg->cmd, .uid = -1, .gid = -1, .sub = HEALTH_CGROUP};
+	struct rtr_err err = {0};
+	int out[2], gate[2];
+
+	hc->released = false;
+	if (pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0)
+		return;
+	if (pipe2(gate, O_CLOEXEC) < 0) {
+		close(out[0]);
+		close(out[1]);
+		return;
+	}
+	req.out_fd = out[1];
+	req.gate_fd = gate[0];
+	hc->pid = enter_spawn(&hc->t, &req, NULL, &err);
+	close(out[1]);
+	close(gate[0]);
+	if (hc->pid < 0) {
+		log_warn("health check: %s", err.msg);
+		close(out[0]);
+		close(gate[1]);
+		hc->pid = 0;
+		return;
+	}
+	hc->out = out[0];
+	hc->gate = gate[1];
+}
+
+/* The interval is over: the joined check goes (one is forked now if there is none). */
+static void release_check(struct health *hc)
+{
+	if (hc->pid <= 0)
+		prepare_check(hc);
+	if (hc->pid <= 0) {
+		arm(hc, hc->cfg->interval_ms);
+		return;
+	}
+	hc->out_len = 0;
+	hc->timed_out = false;
+	hc->check_us = now_us();
+	if (write(hc->gate, "x", 1) != 1)
+		log_warn("health check: releasing it: %s", strerror(errno));
+	close_fd(&hc->gate);
+	hc->released = true;
+	arm(hc, hc->cfg->timeout_ms);
+}
+
 int health_init(struct health *hc, const struct rtr_health *cfg, const struct enter_target *t,
 		struct rtr_err *err)
 {
-	*hc = (struct health){.cfg = cfg, .t = *t, .out = -1};
+	*hc = (struct health){.cfg = cfg, .t = *t, .out = -1, .gate = -1};
 	if (snprintf(hc->sub_rel, sizeof(hc->sub_rel), "%s/%s", t->rel, HEALTH_CGROUP) >=
 	    (int)sizeof(hc->sub_rel))
 		return rtr_err_set(err, ENAMETOOLONG, "health check: cgroup path too long");
@@ -68,36 +130,9 @@ int health_init(struct health *hc, const struct rtr_health *cfg, const struct en
 		return rtr_err_set(err, errno, "health check: timerfd: %s", strerror(errno));
 	hc->start_ms = now_ms();
 	record(hc);
+	prepare_check(hc);
 	arm(hc, cfg->interval_ms);
 	return 0;
-}
-
-static void start_check(struct health *hc)
-{
-	struct enter_req req = {.argv = hc->cfg->cmd, .uid = -1, .gid = -1, .sub = HEALTH_CGROUP};
-	struct rtr_err err = {0};
-	int p[2];
-
-	hc->out_len = 0;
-	hc->timed_out = false;
-	hc->check_ms = now_ms();
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
-		log_warn("health check: pipe: %s", strerror(errno));
-		arm(hc, hc->cfg->interval_ms);
-		return;
-	}
-	req.out_fd = p[1];
-	hc->pid = enter_spawn(&hc->t, &req, NULL, &err);
-	close(p[1]);
-	if (hc->pid < 0) {
-		log_warn("health check: %s", err.msg);
-		close(p[0]);
-		hc->pid = 0;
-		arm(hc, hc->cfg->interval_ms);
-		return;
-	}
-	hc->out = p[0];
-	arm(hc, hc->cfg->timeout_ms);
 }
 
 void health_on_timer(struct health *hc)
@@ -106,8 +141,8 @@ void health_on_timer(struct health *hc)
 
 	if (read(hc->tfd, &x, sizeof(x)) <= 0)
 		return;
-	if (hc->pid <= 0) {
-		start_check(hc);
+	if (!hc->released) {
+		release_check(hc);
 		return;
 	}
 	/* Timed out: the whole tree, not just the process we started. */
@@ -138,8 +173,8 @@ void health_on_output(struct health *hc)
 static bool judge(struct health *hc, bool ok)
 {
 	/* Docker: the start period ends early with the first success. */
-	bool counted = hc->status != HEALTH_STARTING ||
-		       now_ms() - hc->start_ms >= hc->cfg->start_period_ms;
+	bool counted =
+	    hc->status != HEALTH_STARTING || now_ms() - hc->start_ms >= hc->cfg->start_period_ms;
 	enum health_status was = hc->status;
 
 	if (ok) {
@@ -157,18 +192,24 @@ enum health_action health_on_exit(struct health *hc, int status)
 {
 	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && !hc->timed_out;
 
-	log_debug("health check: %s %d after %llu ms", WIFEXITED(status) ? "exit" : "signal",
+	if (!hc->released) {
+		/* Died while waiting (killed from inside the container, or joining failed):
+		 * the timer forks a new one. */
+		hc->pid = 0;
+		close_fd(&hc->out);
+		close_fd(&hc->gate);
+		return HEALTH_ACT_NONE;
+	}
+	log_debug("health check: %s %d after %llu us", WIFEXITED(status) ? "exit" : "signal",
 		  WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		  (unsigned long long)(now_ms() - hc->check_ms));
+		  (unsigned long long)(now_us() - hc->check_us));
 	hc->pid = 0;
 	/* Whatever the check left behind goes with it. */
 	cg_kill_rel(&hc->t.h, hc->sub_rel, HEALTH_KILL_WAIT_MS);
 	if (hc->out >= 0)
 		health_on_output(hc);
-	if (hc->out >= 0) {
-		close(hc->out);
-		hc->out = -1;
-	}
+	close_fd(&hc->out);
+	hc->released = false;
 	if (hc->timed_out)
 		hc->out_len = (size_t)snprintf(hc->out_buf, sizeof(hc->out_buf),
 					       "health check timed out after %llu ms",
@@ -177,12 +218,13 @@ enum health_action health_on_exit(struct health *hc, int status)
 	if (judge(hc, ok)) {
 		record(hc);
 		log_warn("health: unhealthy after %u failed checks: %s", hc->streak, hc->out_buf);
-		arm(hc, hc->cfg->interval_ms);
-		return hc->cfg->on_unhealthy == RTR_HEALTH_STOP	     ? HEALTH_ACT_STOP
-		       : hc->cfg->on_unhealthy == RTR_HEALTH_RESTART ? HEALTH_ACT_RESTART
-								     : HEALTH_ACT_NONE;
+		if (hc->cfg->on_unhealthy != RTR_HEALTH_NONE)
+			return hc->cfg->on_unhealthy == RTR_HEALTH_STOP ? HEALTH_ACT_STOP
+									: HEALTH_ACT_RESTART;
+	} else {
+		record(hc);
 	}
-	record(hc);
+	prepare_check(hc);
 	arm(hc, hc->cfg->interval_ms);
 	return HEALTH_ACT_NONE;
 }
@@ -198,9 +240,7 @@ void health_done(struct health *hc)
 			;
 		hc->pid = 0;
 	}
-	if (hc->out >= 0)
-		close(hc->out);
-	if (hc->tfd >= 0)
-		close(hc->tfd);
-	hc->out = hc->tfd = -1;
+	close_fd(&hc->out);
+	close_fd(&hc->gate);
+	close_fd(&hc->tfd);
 }

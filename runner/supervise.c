@@ -136,7 +136,7 @@ static void health_exited(struct sv_loop *l, int st)
 {
 	enum health_action a = health_on_exit(l->hc, st);
 
-	l->hc_output->fd = -1;
+	l->hc_output->fd = l->hc->out;
 	if (l->exited || a == HEALTH_ACT_NONE)
 		return;
 	if (a == HEALTH_ACT_STOP) {
