@@ -125,6 +125,36 @@ like "$(health hct-slow | jq -r .output)" "^health check timed out after 200 ms$
 run "$RTR_RUN" stop hct-slow
 finish $SL
 
+# ---- rtr-pull writes an image's Healthcheck as annotations ---------------------------------
+python3 "$RTR_SRCDIR/tests/fixtures/pull-images.py" docker-single "$T/img.tar"
+python3 - "$T/img.tar" "$T/hc.tar" <<'PY'
+import hashlib, io, json, sys, tarfile
+src, dst = tarfile.open(sys.argv[1]), tarfile.open(sys.argv[2], "w")
+files = {m.name: (m, src.extractfile(m).read() if m.isfile() else None) for m in src.getmembers()}
+manifest = json.loads(files["manifest.json"][1])
+config = json.loads(files[manifest[0]["Config"]][1])
+config["config"]["Healthcheck"] = {"Test": ["CMD-SHELL", "exit 0"], "Interval": 1500000000,
+                                   "Timeout": 250000000, "Retries": 4, "StartPeriod": 0}
+blob = json.dumps(config).encode()
+name = hashlib.sha256(blob).hexdigest() + ".json"
+del files[manifest[0]["Config"]]
+manifest[0]["Config"] = name
+files[name] = (tarfile.TarInfo(name), blob)
+files["manifest.json"] = (tarfile.TarInfo("manifest.json"), json.dumps(manifest).encode())
+for n, (m, data) in files.items():
+    if data is not None:
+        m.size = len(data)
+        dst.addfile(m, io.BytesIO(data))
+    else:
+        dst.addfile(m)
+dst.close()
+PY
+run "$RTR_PULL" "docker-archive:$T/hc.tar" "$T/pulled"
+is "$rc" 0 "rtr-pull: an image with a Healthcheck" || diag "$err"
+is "$(jq -c '.annotations | with_entries(select(.key | startswith("org.rtr.health")))' "$T/pulled/config.json" 2>/dev/null)" \
+	'{"org.rtr.health-cmd":"[\"CMD-SHELL\",\"exit 0\"]","org.rtr.health-interval":"1500ms","org.rtr.health-timeout":"250ms","org.rtr.health-retries":"4"}' \
+	"  writes it as org.rtr.health-* annotations (nanoseconds to ms, zero left out)"
+
 # ---- options are checked before anything starts -------------------------------------------
 run "$RTR_RUN" --name hct-bad --health-interval 0 --health-cmd true "$B"
 like "$rc|$err" "^125\|.*--health-interval 0: expected a duration" "--health-interval 0 is refused"
