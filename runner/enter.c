@@ -88,6 +88,8 @@ static void put(struct buf *b, const void *p, size_t n)
 {
 	char *np;
 
+	if (n == 0)
+		return; /* an empty array may be NULL */
 	if (b->failed || b->len + n > REC_MAX) {
 		b->failed = true;
 		return;
