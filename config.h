@@ -30,6 +30,13 @@
 /* Size of /dev, /dev/shm tmpfs when the spec does not say, bytes. */
 #define RTR_DEV_TMPFS_BYTES (64 * 1024)
 #define RTR_SHM_BYTES (64 * 1024 * 1024)
+/* Health checks when neither option nor annotation says (Docker's): milliseconds between
+ * checks and until a check is killed, failures in a row that make a container unhealthy. */
+#define RTR_HEALTH_INTERVAL_MS 30000
+#define RTR_HEALTH_TIMEOUT_MS 30000
+#define RTR_HEALTH_RETRIES 3
+/* Bytes of a health check's output kept (CG_XATTR_HEALTH, ps, stats). */
+#define RTR_HEALTH_OUTPUT_MAX 256
 /* Seconds a hook may run when the spec sets no timeout. */
 #define RTR_HOOK_TIMEOUT_S 30
 /* --restart: the first delay before a restart when --restart-delay gives none, ms

@@ -498,6 +498,7 @@ struct image_settings {
 	struct json *j; /* the image config; labels point into it */
 	struct json_cur labels;
 	size_t n_labels;
+	const struct json *health; /* config.Healthcheck, or NULL */
 	char **entry, **cmd, **env, **args;
 	char *user, *workdir, *stop, *arch;
 	unsigned long uid, gid;
@@ -540,6 +541,7 @@ static int image_parse(const struct bundle_image *img, struct image_settings *s,
 	    (r = json_strdup(json_member(&cfg, "StopSignal"), &s->stop, err)) < 0)
 		return rtr_err_wrap(err, -r, "image config");
 	s->labels = json_member(&cfg, "Labels");
+	s->health = json_member(&cfg, "Healthcheck").node;
 	if (json_present(s->labels) && (r = json_object(s->labels, &s->n_labels, err)) < 0)
 		return rtr_err_wrap(err, -r, "image config");
 	return 0;
@@ -682,6 +684,42 @@ static int write_mounts(struct json_writer *w, const struct bundle_presets *p, s
 	return 0;
 }
 
+/* Docker's Healthcheck as rtr-run's org.rtr.health-* annotations: Test as the JSON argv
+ * ("CMD", "CMD-SHELL", "NONE" forms kept), the durations from nanoseconds.  Zero means
+ * "the default" in Docker, so it is left out. */
+static void write_health(struct json_writer *w, const struct json *health)
+{
+	static const char *const durations[][2] = {{"Interval", "org.rtr.health-interval"},
+						   {"Timeout", "org.rtr.health-timeout"},
+						   {"StartPeriod", "org.rtr.health-start-period"}};
+	struct json_cur h = json_root(health);
+	_cleanup_strv_free_ char **test = NULL;
+	uint64_t v;
+	char buf[32];
+
+	if (json_strv(json_member(&h, "Test"), &test, NULL) > 0 && test && test[0]) {
+		struct json_writer *t = json_writer_new(false);
+		_cleanup_free_ char *text = NULL;
+
+		json_w_begin_array(t);
+		for (char **a = test; *a; a++)
+			json_w_string(t, *a);
+		json_w_end_array(t);
+		if (json_writer_finish(t, &text, NULL) == 0)
+			json_w_member_string(w, "org.rtr.health-cmd", text);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(durations); i++)
+		if (json_u64(json_member(&h, durations[i][0]), UINT64_MAX, &v, NULL) > 0 && v) {
+			snprintf(buf, sizeof(buf), "%llums",
+				 (unsigned long long)(v < 1000000 ? 1 : v / 1000000));
+			json_w_member_string(w, durations[i][1], buf);
+		}
+	if (json_u64(json_member(&h, "Retries"), UINT32_MAX, &v, NULL) > 0 && v) {
+		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+		json_w_member_string(w, "org.rtr.health-retries", buf);
+	}
+}
+
 static void write_annotations(struct json_writer *w, const struct bundle *b,
 			      const struct bundle_image *img, const struct bundle_presets *p,
 			      const struct image_settings *s)
@@ -713,6 +751,8 @@ static void write_annotations(struct json_writer *w, const struct bundle *b,
 		json_w_member_string(w, "org.rtr.rootfs.store", b->store);
 		json_w_member_string(w, "org.rtr.rootfs.layers", b->layers);
 	}
+	if (s->health)
+		write_health(w, s->health);
 	json_w_end_object(w);
 }
 

@@ -333,6 +333,17 @@ int caps_apply(const struct rtr_container *c, struct rtr_err *err)
 	return 0;
 }
 
+void caps_masks(const struct rtr_container *c, uint64_t ret[5])
+{
+	const struct rtr_caps *k = &c->spec->process.caps;
+
+	ret[0] = to_mask(k->effective, k->n_effective);
+	ret[1] = to_mask(k->permitted, k->n_permitted);
+	ret[2] = to_mask(k->inheritable, k->n_inheritable);
+	ret[3] = c->caps ? c->caps->bounding : to_mask(k->bounding, k->n_bounding);
+	ret[4] = c->caps ? c->caps->ambient : 0;
+}
+
 void caps_free(struct rtr_container *c)
 {
 	if (!c->caps)

@@ -33,10 +33,13 @@
 /* The supervising rtr-run's pid: it answers stop also between two runs, when the cgroup
  * has no process. */
 #define CG_XATTR_SUPERVISOR "trusted.rtr.supervisor"
-#define CG_XATTR_HEALTH "trusted.rtr.health" /* "STATUS STREAK\nLAST-OUTPUT" */
-#define CG_XATTR_LOG "trusted.rtr.log"	     /* absolute --log-file path */
+#define CG_XATTR_LOG "trusted.rtr.log" /* absolute --log-file path */
 /* The effective configuration as JSON (inspect.h), for rtr-run inspect. */
 #define CG_XATTR_SPEC "trusted.rtr.spec"
+/* "STATUS STREAK\nLAST-OUTPUT" (truncated), STATUS starting|healthy|unhealthy (health.c) */
+#define CG_XATTR_HEALTH "trusted.rtr.health"
+/* The effective process settings exec and health checks apply (binary, enter.c) */
+#define CG_XATTR_EXEC "trusted.rtr.exec"
 /* On the parent directory (primary hierarchy): trusted.rtr.at.NAME = the relative path
  * of container NAME when linux.cgroupsPath put it somewhere else than <parent>/NAME. */
 #define CG_XATTR_AT "trusted.rtr.at."

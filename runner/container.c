@@ -42,13 +42,16 @@
 #include "lib/util.h"
 #include "caps.h"
 #include "cgroup.h"
+#include "enter.h"
 #include "filter.h"
+#include "health.h"
 #include "hooks.h"
 #include "idmap.h"
 #include "mount.h"
 #include "names.h"
 #include "net.h"
 #include "notify.h"
+#include "proc.h"
 #include "security.h"
 #include "supervise.h"
 #include "sysctl.h"
@@ -342,71 +345,6 @@ static int child_stdio_owner(const struct rtr_spec *s, struct rtr_err *err)
 	return 0;
 }
 
-/*
- * HOME from the container's /etc/passwd when process.env has none, "/" when the user has
- * no entry there (what runc and crun do).  Runs after pivot_root, so the file is the
- * container's; it is the image's input: only a regular file, at most
- * RTR_PASSWD_MAX_BYTES, never a fifo that would block or a device.
- */
-static void passwd_home(uid_t uid, char *buf, size_t n)
-{
-	_cleanup_close_ int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	_cleanup_free_ char *text = NULL;
-	struct stat st;
-	size_t len = 0;
-
-	snprintf(buf, n, "/");
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    !(text = malloc(RTR_PASSWD_MAX_BYTES + 1)))
-		return;
-	while (len < RTR_PASSWD_MAX_BYTES) {
-		ssize_t r = read(fd, text + len, RTR_PASSWD_MAX_BYTES - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return;
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	text[len] = 0;
-	/* A longer file: only its whole lines count. */
-	if (len == RTR_PASSWD_MAX_BYTES && strrchr(text, '\n'))
-		strrchr(text, '\n')[1] = 0;
-	for (char *line = text, *next; line && *line; line = next) {
-		char *f[7] = {0}, *p = line;
-		int k = 0;
-		uint64_t id;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		for (; k < 7 && p; k++) {
-			f[k] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = 0;
-		}
-		/* name:password:uid:gid:gecos:home:shell */
-		if (k < 6 || parse_u64(f[2], UINT32_MAX, &id) < 0 || id != uid)
-			continue;
-		if (f[5][0] == '/' && strlen(f[5]) < n)
-			snprintf(buf, n, "%s", f[5]);
-		return;
-	}
-}
-
-static const char *env_get(char *const *env, const char *key)
-{
-	size_t k = strlen(key);
-
-	for (size_t i = 0; env && env[i]; i++)
-		if (strncmp(env[i], key, k) == 0 && env[i][k] == '=')
-			return env[i] + k + 1;
-	return NULL;
-}
-
 static bool is_listen_var(const char *kv)
 {
 	return startswith(kv, "LISTEN_FDS=") || startswith(kv, "LISTEN_PID=") ||
@@ -427,63 +365,27 @@ static int listen_env(const struct rtr_container *c, char **v, size_t *k)
 	return 0;
 }
 
-/* process.env, plus HOME when it has none, plus the socket activation variables when
- * rtr-run got listening fds.  NULL on allocation failure. */
+/* process.env, plus HOME when it has none (proc.c), plus the socket activation variables
+ * when rtr-run got listening fds.  NULL on allocation failure. */
 static char **child_env(const struct rtr_container *c)
 {
 	const struct rtr_spec *s = c->spec;
-	char *const *env = s->process.env;
-	char home[PATH_MAX + 8] = "HOME=";
-	bool has_home = env_get(env, "HOME") != NULL;
-	size_t n = strv_length(env), k = 0;
+	char **base = proc_env_with_home(s->process.env, s->process.user.uid);
+	size_t n, k = 0;
 	char **v;
 
-	if (has_home && !c->n_listen_fds)
-		return (char **)env;
-	v = calloc(n + 5, sizeof(*v));
+	if (!base || !c->n_listen_fds)
+		return base;
+	n = strv_length(base);
+	v = calloc(n + 4, sizeof(*v));
 	if (!v)
 		return NULL;
 	for (size_t i = 0; i < n; i++)
-		if (!c->n_listen_fds || !is_listen_var(env[i]))
-			v[k++] = env[i];
-	if (!has_home) {
-		passwd_home(s->process.user.uid, home + 5, sizeof(home) - 5);
-		if (!(v[k++] = strdup(home)))
-			return NULL;
-	}
-	if (c->n_listen_fds && listen_env(c, v, &k) < 0)
+		if (!is_listen_var(base[i]))
+			v[k++] = base[i];
+	if (listen_env(c, v, &k) < 0)
 		return NULL;
 	return v;
-}
-
-/* execvp-like lookup in the container's PATH.  Fills @buf; returns 0 or -ENOENT/-EACCES. */
-static int resolve_exec(const char *arg0, char *const *env, char *buf, size_t n)
-{
-	const char *path = env_get(env, "PATH");
-	int r = -ENOENT;
-
-	if (strchr(arg0, '/')) {
-		if ((size_t)snprintf(buf, n, "%s", arg0) >= n)
-			return -ENAMETOOLONG;
-		return 0;
-	}
-	if (!path)
-		path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	while (*path) {
-		size_t l = strcspn(path, ":");
-		struct stat st;
-
-		if ((size_t)snprintf(buf, n, "%.*s/%s", (int)l, l ? path : ".", arg0) < n &&
-		    stat(buf, &st) == 0 && !S_ISDIR(st.st_mode)) {
-			if (access(buf, X_OK) == 0)
-				return 0;
-			r = -EACCES;
-		}
-		path += l;
-		if (*path == ':')
-			path++;
-	}
-	return r;
 }
 
 static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err *err)
@@ -675,7 +577,7 @@ static _Noreturn void child_exec(struct rtr_container *c, struct prep *p)
 		child_fail(fd, 125, -errno, NULL, "no_new_privs");
 
 	/* After setuid, so the lookup sees what the user may execute. */
-	r = resolve_exec(s->process.args[0], env, exe, sizeof(exe));
+	r = proc_resolve_exec(s->process.args[0], env, exe, sizeof(exe));
 	if (r < 0)
 		child_fail(fd, r == -ENOENT ? 127 : 126, r, NULL, s->process.args[0]);
 	child_rearm_pdeathsig(fd, parent); /* after the last credential change */
@@ -899,6 +801,20 @@ static int run_prepare(struct rtr_container *c, struct run *run, struct rtr_err 
 	return r;
 }
 
+/* The effective process settings, for exec and the health checks (enter.h).  Only a
+ * health check cannot do without them. */
+static int record_process(struct rtr_container *c, struct rtr_err *err)
+{
+	int r = enter_record_write(c, err);
+
+	if (r < 0 && !c->spec->ext.health.cmd) {
+		log_warn("%s: rtr-run exec will not work", err->msg);
+		memset(err, 0, sizeof(*err));
+		r = 0;
+	}
+	return r;
+}
+
 /* The cgroup is made by the first run and kept by the next ones (it is the container's
  * identity, held while rtr-run lives); so is the --notify=container socket, made once the
  * name is ours. */
@@ -909,6 +825,8 @@ static int run_cgroup(struct rtr_container *c, struct run *run, struct rtr_err *
 	if (c->cgroup)
 		return cgroup_reset(c, err);
 	r = cgroup_setup(c, err);
+	if (r == 0)
+		r = record_process(c, err);
 	return r < 0 ? r : notify_container_prepare(c, err);
 }
 
@@ -1042,10 +960,14 @@ static int run_started(struct rtr_container *c, struct run *run, struct rtr_err 
 	return 0;
 }
 
-/* The container runs: poststart hooks, supervision, the exit code and the OOM report. */
+/* The container runs: poststart hooks, supervision with its health checks, the exit code
+ * and the OOM report. */
 static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_err *err)
 {
 	struct sv_stop stop;
+	struct enter_target t;
+	struct health hc;
+	bool health = c->spec->ext.health.cmd != NULL;
 	char desc[128] = "";
 	int r;
 
@@ -1056,7 +978,15 @@ static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_e
 		memset(err, 0, sizeof(*err));
 	}
 	stop_of(c->spec, &stop);
-	r = supervise(c->pid, &stop, &run->io, &run->res);
+	if (health) {
+		enter_target_of(c, &t);
+		r = health_init(&hc, &c->spec->ext.health, &t, err);
+		if (r < 0)
+			return r;
+	}
+	r = supervise(c->pid, &stop, &run->io, health ? &hc : NULL, &run->res);
+	if (health)
+		health_done(&hc);
 	sv_io_close(&run->io);
 	if (r < 0)
 		return rtr_err_set(err, -r, "supervising: %s", strerror(-r));
@@ -1068,6 +998,8 @@ static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_e
 	if (run->res.stop_killed && WIFSIGNALED(run->res.status) &&
 	    WTERMSIG(run->res.status) == SIGKILL)
 		run->exit_code = 128 + stop.signal;
+	if (run->res.unhealthy)
+		log_error("unhealthy: killed (--health-on-unhealthy restart)");
 	if (cgroup_oom_killed(c, desc, sizeof(desc)))
 		log_error("killed by the kernel: out of memory (%s)", desc[0] ? desc : "limit");
 	return 0;

@@ -30,6 +30,7 @@ enum ext_type {
 	EXT_RESTART, /* struct rtr_restart: {policy, max, delay_ms} */
 	EXT_NOTIFY,  /* enum rtr_notify, by name */
 	EXT_ROOTFS,  /* struct rtr_rootfs_layers: {store, layers, ephemeral, rm_size} */
+	EXT_HEALTH,  /* struct rtr_health: null without a check */
 };
 
 struct ext_field {
@@ -61,7 +62,7 @@ static const struct ext_field ext_fields[] = {
 	X("restart", EXT_RESTART, restart),
 	X("notify", EXT_NOTIFY, notify),
 	X("rootfs", EXT_ROOTFS, rootfs),
-	X("health_cmd", EXT_STR, health_cmd),
+	X("health", EXT_HEALTH, health),
 	XS("memory_high", EXT_MAX, memory_high),
 	X("cgroup_parent", EXT_STR, cgroup_parent),
 };
@@ -96,6 +97,28 @@ static void w_rootfs(struct json_writer *w, const struct rtr_rootfs_layers *l)
 	json_w_bool(w, l->ephemeral);
 	json_w_key(w, "rm_size");
 	json_w_uint(w, l->rm_size);
+	json_w_end_object(w);
+}
+
+static void w_health_spec(struct json_writer *w, const struct rtr_health *h)
+{
+	static const char *const actions[] = {"none", "stop", "restart"};
+
+	if (!h->cmd) {
+		json_w_null(w);
+		return;
+	}
+	json_w_begin_object(w);
+	json_w_key(w, "cmd");
+	json_w_begin_array(w);
+	for (char **a = h->cmd; *a; a++)
+		json_w_string(w, *a);
+	json_w_end_array(w);
+	json_w_member_uint(w, "interval_ms", h->interval_ms);
+	json_w_member_uint(w, "timeout_ms", h->timeout_ms);
+	json_w_member_uint(w, "retries", h->retries);
+	json_w_member_uint(w, "start_period_ms", h->start_period_ms);
+	json_w_member_string(w, "on_unhealthy", actions[h->on_unhealthy]);
 	json_w_end_object(w);
 }
 
@@ -144,6 +167,9 @@ static void w_ext_field(struct json_writer *w, const struct rtr_ext *x, const st
 		break;
 	case EXT_ROOTFS:
 		w_rootfs(w, (const struct rtr_rootfs_layers *)(const void *)p);
+		break;
+	case EXT_HEALTH:
+		w_health_spec(w, (const struct rtr_health *)(const void *)p);
 		break;
 	}
 }

@@ -22,6 +22,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "caps.h"
+#include "exec.h"
 #include "filter.h"
 #include "notify.h"
 #include "opts.h"
@@ -98,6 +99,8 @@ int main(int argc, char **argv)
 	int r, code;
 
 	log_init("rtr-run");
+	if (argc > 1 && streq(argv[1], "exec"))
+		return exec_main(argc - 1, argv + 1);
 	if (argc > 1 && verb_known(argv[1]))
 		return verb_main(argv[1], argc - 1, argv + 1);
 	/* The service manager's variables are rtr-run's alone, before anything opens an fd

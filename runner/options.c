@@ -78,6 +78,13 @@ static const struct opt_def defs[] = {
     S("restart-delay", restart_delay, "DELAY"),
     S("notify", notify, "runtime|container"),
     V("ulimit", ulimits, "NAME=SOFT[:HARD]"),
+    /* health checks */
+    S("health-cmd", health_cmd, "CMD|JSON-ARGV"),
+    S("health-interval", health_interval, "DURATION"),
+    S("health-timeout", health_timeout, "DURATION"),
+    S("health-retries", health_retries, "N"),
+    S("health-start-period", health_start_period, "DURATION"),
+    S("health-on-unhealthy", health_on_unhealthy, "none|stop|restart"),
     S("shm-size", shm_size, "SIZE"),
     B("rm", rm),
     B("ephemeral", rm),
@@ -134,6 +141,7 @@ static void usage(void)
 	    "       rtr-run VERB [ARGS...]   (ps, stats, inspect, logs, update, stop, kill, "
 	    "pause,\n"
 	    "                                resume: rtr-run VERB --help, rtr-run(1))\n"
+	    "       rtr-run exec [-e K=V]... [-u UID[:GID]] [-w DIR] [-t] NAME -- CMD [ARGS...]\n"
 	    "Run the OCI bundle BUNDLE (config.json + rootfs) in the foreground.\n\n"
 	    "Options:\n";
 	char line[128];

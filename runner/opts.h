@@ -42,10 +42,13 @@ struct rtr_opts {
 	char *restart;	     /* no|always|unless-stopped|on-failure[:MAX] */
 	char *restart_delay; /* first back-off delay */
 	char *notify;	     /* runtime|container */
-	/* no option yet: only org.rtr.health-cmd is read (and listed as not applied) until
-	 * the supervisor implements it; an option that always fails would only be
-	 * advertised, not offered */
-	char *health_cmd;
+	/* health checks (settings.c; run by health.c from the supervisor) */
+	char *health_cmd; /* "CMD" (/bin/sh -c) or a JSON argv */
+	char *health_interval;
+	char *health_timeout;
+	char *health_retries;
+	char *health_start_period;
+	char *health_on_unhealthy;
 	char **ulimits; /* nofile=SOFT[:HARD] */
 	char *shm_size;
 	bool rm; /* --rm, --ephemeral */

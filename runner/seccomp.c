@@ -778,6 +778,15 @@ done:
 	return 0;
 }
 
+const void *filter_program(const struct rtr_container *c, size_t *ret_n, unsigned *ret_flags)
+{
+	const struct rtr_seccomp_filter *f = c->seccomp;
+
+	*ret_n = f ? f->n_insns : 0;
+	*ret_flags = f ? f->flags : 0;
+	return f ? f->insns : NULL;
+}
+
 void filter_free(struct rtr_container *c)
 {
 	if (!c->seccomp)

@@ -20,6 +20,7 @@
 
 #include "config.h"
 #include "lib/cleanup.h"
+#include "lib/json.h"
 #include "lib/util.h"
 #include "limit-check.h"
 #include "names.h"
@@ -238,13 +239,161 @@ static int p_notify(const struct ctx *x, const char *v)
 	return 0;
 }
 
-/* Health checks (annotation only for now): checked, then listed as not applied, so a
- * pulled image still runs. */
-static int p_health(const struct ctx *x, const char *v)
+/* ---- health checks ------------------------------------------------------------------ */
+
+/* Go's duration syntax as Docker takes it ("1m30s", "500ms", "2h"), or bare seconds. */
+static int parse_duration_ms(const char *v, uint64_t *ret)
 {
+	static const struct {
+		const char *unit;
+		uint64_t ms;
+	} units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+	uint64_t total = 0, n;
+	const char *p = v;
+
+	if (parse_u64(v, UINT32_MAX, &n) == 0) {
+		*ret = n * 1000;
+		return 0;
+	}
+	while (*p) {
+		char *end;
+		size_t i;
+
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		n = strtoull(p, &end, 10);
+		for (i = 0; i < ELEMENTSOF(units); i++)
+			if (startswith(end, units[i].unit) &&
+			    !(streq(units[i].unit, "m") && end[1] == 's'))
+				break;
+		if (i == ELEMENTSOF(units) || n > UINT32_MAX)
+			return -EINVAL;
+		total += n * units[i].ms;
+		if (total > UINT32_MAX * 1000ULL)
+			return -ERANGE;
+		p = end + strlen(units[i].unit);
+	}
+	*ret = total;
+	return 0;
+}
+
+/* The argv of a JSON array: Docker's ["CMD", ARGS...], ["CMD-SHELL", "LINE"] or ["NONE"],
+ * or a plain argv. */
+static int health_argv_json(const struct ctx *x, const char *v, char ***ret)
+{
+	_cleanup_json_ struct json *j = NULL;
+	_cleanup_strv_free_ char **argv = NULL;
+	struct rtr_err jerr = {0};
+	size_t n;
+
+	if (json_parse(v, strlen(v), 65536, &j, &jerr) < 0 ||
+	    json_strv(json_root(j), &argv, &jerr) < 0)
+		return bad(x, EINVAL, v, "expected a JSON array of strings");
+	n = strv_length(argv);
+	if (n == 0)
+		return bad(x, EINVAL, v, "empty command");
+	if (streq(argv[0], "NONE")) {
+		*ret = NULL;
+		return 0;
+	}
+	if (streq(argv[0], "CMD-SHELL")) {
+		if (n != 2 || !*argv[1])
+			return bad(x, EINVAL, v, "CMD-SHELL takes one command line");
+		*ret = strv_copy((char *const[]){"/bin/sh", "-c", argv[1], NULL});
+		return *ret ? 0 : -ENOMEM;
+	}
+	if (streq(argv[0], "CMD")) {
+		if (n < 2)
+			return bad(x, EINVAL, v, "CMD needs a program");
+		*ret = strv_copy(argv + 1);
+		return *ret ? 0 : -ENOMEM;
+	}
+	*ret = TAKE_PTR(argv);
+	return 0;
+}
+
+static int p_health_cmd(const struct ctx *x, const char *v)
+{
+	struct rtr_health *h = &x->s->ext.health;
+	char **argv = NULL;
+	int r;
+
 	if (!*v)
 		return bad(x, EINVAL, v, "must not be empty");
-	return strdup_replace(&x->s->ext.health_cmd, v) < 0 ? -ENOMEM : 1;
+	if (v[0] == '[') {
+		r = health_argv_json(x, v, &argv);
+		if (r < 0)
+			return r;
+	} else {
+		argv = strv_copy((char *const[]){"/bin/sh", "-c", (char *)v, NULL});
+		if (!argv)
+			return -ENOMEM;
+	}
+	strv_free(h->cmd);
+	h->cmd = argv;
+	return 0;
+}
+
+static int health_duration(const struct ctx *x, const char *v, bool zero_ok, uint64_t *ret)
+{
+	uint64_t ms;
+
+	if (parse_duration_ms(v, &ms) < 0 || (!zero_ok && ms == 0))
+		return bad(x, EINVAL, v, "expected a duration like 30s, 1m30s or 500ms%s",
+			   zero_ok ? "" : " (not 0)");
+	*ret = ms;
+	return 0;
+}
+
+static int p_health_interval(const struct ctx *x, const char *v)
+{
+	return health_duration(x, v, false, &x->s->ext.health.interval_ms);
+}
+
+static int p_health_timeout(const struct ctx *x, const char *v)
+{
+	return health_duration(x, v, false, &x->s->ext.health.timeout_ms);
+}
+
+static int p_health_start_period(const struct ctx *x, const char *v)
+{
+	return health_duration(x, v, true, &x->s->ext.health.start_period_ms);
+}
+
+static int p_health_retries(const struct ctx *x, const char *v)
+{
+	uint64_t n;
+
+	if (parse_u64(v, 1000000, &n) < 0 || n == 0)
+		return bad(x, EINVAL, v, "expected a number from 1");
+	x->s->ext.health.retries = (unsigned)n;
+	return 0;
+}
+
+static int p_health_on_unhealthy(const struct ctx *x, const char *v)
+{
+	struct rtr_health *h = &x->s->ext.health;
+
+	if (streq(v, "none"))
+		h->on_unhealthy = RTR_HEALTH_NONE;
+	else if (streq(v, "stop"))
+		h->on_unhealthy = RTR_HEALTH_STOP;
+	else if (streq(v, "restart"))
+		h->on_unhealthy = RTR_HEALTH_RESTART;
+	else
+		return bad(x, EINVAL, v, "expected none, stop or restart");
+	return 0;
+}
+
+/* Docker's defaults for what neither the command line nor the bundle set. */
+static void finish_health(struct rtr_health *h)
+{
+	if (!h->interval_ms)
+		h->interval_ms = RTR_HEALTH_INTERVAL_MS;
+	if (!h->timeout_ms)
+		h->timeout_ms = RTR_HEALTH_TIMEOUT_MS;
+	if (!h->retries)
+		h->retries = RTR_HEALTH_RETRIES;
 }
 
 /* ---- the root as an overlay (overlay.c) ------------------------------------------ */
@@ -738,7 +887,12 @@ static const struct setting settings[] = {
 	{ "org.rtr.restart", K_STR, O(restart), p_restart },
 	{ "org.rtr.restart-delay", K_STR, O(restart_delay), p_restart_delay },
 	{ NULL, K_STR, O(notify), p_notify },
-	{ "org.rtr.health-cmd", K_STR, O(health_cmd), p_health },
+	{ "org.rtr.health-cmd", K_STR, O(health_cmd), p_health_cmd },
+	{ "org.rtr.health-interval", K_STR, O(health_interval), p_health_interval },
+	{ "org.rtr.health-timeout", K_STR, O(health_timeout), p_health_timeout },
+	{ "org.rtr.health-retries", K_STR, O(health_retries), p_health_retries },
+	{ "org.rtr.health-start-period", K_STR, O(health_start_period), p_health_start_period },
+	{ "org.rtr.health-on-unhealthy", K_STR, O(health_on_unhealthy), p_health_on_unhealthy },
 
 	{ "org.rtr.rootfs.store", K_STR, O(rootfs_store), p_store },
 	{ "org.rtr.rootfs.layers", K_LIST, O(rootfs_layers), p_layer },
@@ -1115,6 +1269,7 @@ int settings_finish(struct rtr_spec *s, struct rtr_err *err)
 		    e && parse_u64(e, 86400, &v) == 0 ? (unsigned)v : RTR_STOP_TIMEOUT_S;
 	if (!x->restart.delay_set)
 		x->restart.delay_ms = RTR_RESTART_DELAY_MS;
+	finish_health(&x->health);
 	return check_memory(s, err) ?: finish_net(s, err) ?: finish_rootfs(s, err);
 }
 
@@ -1127,7 +1282,7 @@ void settings_free(struct rtr_ext *x)
 	strv_free(x->net.dns_search);
 	hosts_free(&x->net);
 	free(x->log_path);
-	free(x->health_cmd);
+	strv_free(x->health.cmd);
 	free(x->cgroup_parent);
 	free(x->rootfs.store);
 	strv_free(x->rootfs.layers);

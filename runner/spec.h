@@ -324,6 +324,17 @@ struct rtr_rootfs_layers {
 	uint64_t rm_size; /* bytes of that tmpfs; RTR_RM_SIZE_BYTES after the merge */
 };
 
+/* Health check (--health-*, org.rtr.health-*); cmd NULL = none.  Durations in ms. */
+enum rtr_health_action { RTR_HEALTH_NONE, RTR_HEALTH_STOP, RTR_HEALTH_RESTART };
+struct rtr_health {
+	char **cmd;		  /* argv run in the container as exec runs it */
+	uint64_t interval_ms;	  /* between the end of a check and the next start */
+	uint64_t timeout_ms;	  /* a check still running then is killed (its whole tree) */
+	uint64_t start_period_ms; /* failures in this time after start do not count */
+	unsigned retries;	  /* consecutive failures that make the container unhealthy */
+	enum rtr_health_action on_unhealthy;
+};
+
 /*
  * rtr extensions: no OCI field.  settings.c fills them once, from org.rtr.* annotations
  * while config.json is parsed, then from the command line (command line > bundle >
@@ -342,9 +353,10 @@ struct rtr_ext {
 	bool log_only;		 /* output goes to the file only, not to rtr-run's stdout/stderr */
 	struct rtr_restart restart; /* --restart, --restart-delay, org.rtr.restart */
 	enum rtr_notify notify;	    /* --notify */
-	char *health_cmd;	    /* checked, not applied */
 	bool init;		    /* --init reaper as PID 1 */
 	const char *seccomp_origin; /* static: "bundle", "default", "file"; NULL = no filter */
+	/* health checks; the config.h defaults filled in by the merge */
+	struct rtr_health health;
 	/* cgroup (cgroup*.c) */
 	bool memory_high_set;
 	uint64_t memory_high; /* cgroup v2 memory.high in bytes; UINT64_MAX = "max" */

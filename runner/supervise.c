@@ -28,6 +28,7 @@
 #include "lib/cleanup.h"
 #include "lib/log.h"
 #include "lib/util.h"
+#include "health.h"
 #include "notify.h"
 #include "supervise.h"
 
@@ -59,7 +60,7 @@ struct sv_source {
 	bool mid_line; /* relays: the log's last byte from here was not a newline */
 };
 
-#define SV_MAX_SOURCES 8
+#define SV_MAX_SOURCES 10
 
 struct sv_loop {
 	pid_t pid;
@@ -70,7 +71,10 @@ struct sv_loop {
 	struct sv_source *log_mid; /* the relay whose line in the log is unfinished */
 	int stops;		   /* SIGTERM/SIGINT received */
 	bool stop_killed;
-	bool done; /* sv_backoff: the wait is over */
+	bool unhealthy;		     /* --health-on-unhealthy restart killed the container */
+	bool done;		     /* sv_backoff: the wait is over */
+	struct health *hc;	     /* NULL: no health check */
+	struct sv_source *hc_output; /* its fd is the running check's output, else -1 */
 	bool exited;
 	bool shed; /* startup pages still to drop, once the container has run a while */
 	int status;
@@ -126,18 +130,6 @@ static void copy_winsize(int from, int to)
 		ioctl(to, TIOCSWINSZ, &ws);
 }
 
-static void reap(struct sv_loop *l)
-{
-	pid_t p;
-	int st;
-
-	while ((p = (pid_t)sv_wait(&st)) > 0)
-		if (p == l->pid) {
-			l->status = st;
-			l->exited = true;
-		}
-}
-
 /* SIGTERM or SIGINT: the first one is a stop (SIGTERM becomes the stop signal, the timer
  * starts), a second one kills at once.  One that comes as the init exits, or during a
  * restart's back-off (no init), still counts: it is never restarted. */
@@ -159,6 +151,36 @@ static void stop_request(struct sv_loop *l, int sig)
 		its.it_value.tv_nsec = 1;
 	syscall(SYS_timerfd_settime, l->tfd, 0, &its, NULL);
 	sv_kill(l->pid, sig == SIGTERM ? l->stop->signal : sig);
+}
+
+/* A health check ended: its result may end the run (--health-on-unhealthy). */
+static void health_exited(struct sv_loop *l, int st)
+{
+	enum health_action a = health_on_exit(l->hc, st);
+
+	l->hc_output->fd = l->hc->out;
+	if (l->exited || a == HEALTH_ACT_NONE)
+		return;
+	if (a == HEALTH_ACT_STOP) {
+		stop_request(l, SIGTERM);
+		return;
+	}
+	l->unhealthy = true;
+	sv_kill(l->pid, SIGKILL);
+}
+
+static void reap(struct sv_loop *l)
+{
+	pid_t p;
+	int st;
+
+	while ((p = (pid_t)sv_wait(&st)) > 0)
+		if (p == l->pid) {
+			l->status = st;
+			l->exited = true;
+		} else if (l->hc && p == l->hc->pid) {
+			health_exited(l, st);
+		}
 }
 
 static void on_signal(struct sv_loop *l, struct sv_source *s, short revents)
@@ -307,6 +329,20 @@ static void log_chunk(struct sv_loop *l, struct sv_source *s, const char *buf, s
 		buf += k;
 		n -= k;
 	}
+}
+
+static void on_health_timer(struct sv_loop *l, struct sv_source *s, short revents)
+{
+	health_on_timer(l->hc);
+	l->hc_output->fd = l->hc->out;
+}
+
+static void on_health_output(struct sv_loop *l, struct sv_source *s, short revents)
+{
+	if (s->fd < 0)
+		return; /* closed when the check was reaped in this same round */
+	health_on_output(l->hc);
+	s->fd = l->hc->out;
 }
 
 /* ---- relays ------------------------------------------------------------------------------ */
@@ -509,9 +545,10 @@ static int sv_signalfd(void)
 	return signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct sv_result *ret)
+int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct health *hc,
+	      struct sv_result *ret)
 {
-	struct sv_loop l = {.pid = pid, .stop = stop, .io = io};
+	struct sv_loop l = {.pid = pid, .stop = stop, .io = io, .hc = hc};
 	_cleanup_close_ int sfd = -1, tfd = -1;
 	int r;
 
@@ -537,6 +574,10 @@ int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct sv
 		add_output(&l, &io->err, STDERR_FILENO);
 	if (io->notify >= 0)
 		sv_add(&l, io->notify, POLLIN, SV_WHILE_RUNNING, on_notify);
+	if (hc) {
+		sv_add(&l, hc->tfd, POLLIN, SV_WHILE_RUNNING, on_health_timer);
+		l.hc_output = sv_add(&l, -1, POLLIN, SV_WHILE_RUNNING, on_health_output);
+	}
 
 	l.shed = !getenv("RTR_KEEP_STARTUP_PAGES");
 	do
@@ -547,6 +588,7 @@ int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct sv
 	ret->status = l.status;
 	ret->stop_asked = l.stops > 0;
 	ret->stop_killed = l.stop_killed;
+	ret->unhealthy = l.unhealthy;
 	return 0;
 }
 

@@ -7,9 +7,10 @@
  * runs to completion without waiting on anything else.  The sources today: the signalfd
  * (SIGCHLD reaps; the rest is forwarded; SIGTERM/SIGINT is a stop: the stop signal, then
  * SIGKILL from the stop timer, or at once on the second one), the stop timer (a timerfd),
- * and the relays of a pty or of --log-file pipes, and the container's sd_notify socket
- * (--notify=container).  The restart back-off is the same loop with a timer and no
- * container (sv_backoff()); health checks and log rotation each add a source in
+ * and the relays of a pty or of --log-file pipes, the container's sd_notify socket
+ * (--notify=container), and the health check's timer and output (health.c).  The restart
+ * back-off is the same loop with a timer and no container (sv_backoff()); log rotation
+ * is done in the relays; new sources are added in
  * supervise.c (sv_add()), not a nested wait.
  *
  * The loop ends when the container's init has exited and every relay is drained.
@@ -46,11 +47,13 @@ struct sv_stop {
 /* How a run ended. */
 struct sv_result {
 	int status;	  /* wait status of the container's init */
-	bool stop_asked;  /* SIGTERM/SIGINT to rtr-run (rtr-run stop, systemctl stop): never
-			   * restarted */
-	bool unhealthy;	  /* ended by the health check: a failure for --restart */
+	bool stop_asked;  /* a stop was asked for (SIGTERM/SIGINT, rtr-run stop, systemctl
+			   * stop, on-unhealthy stop): never restarted */
+	bool unhealthy;	  /* --health-on-unhealthy restart ended the run: a failure */
 	bool stop_killed; /* the stop had to SIGKILL (timeout, or a second SIGTERM) */
 };
+
+struct health;
 
 /* Blocks SIGCHLD, SIGPIPE and the forwarded signals: from then on they wait for the
  * supervisor's signalfd.  @ret_old: the mask the container gets back before execve (the
@@ -64,9 +67,11 @@ void sv_io_tty(struct sv_io *io);
 void sv_io_close(struct sv_io *io);
 
 /* Supervises the container's init @pid until it has exited and @io is drained (the fds
- * that reach EOF are closed and set to -1).  Returns 0 with @ret filled, or a negative
- * errno.  Needs sv_block_signals() before the clone. */
-int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct sv_result *ret);
+ * that reach EOF are closed and set to -1), running the health checks of @hc (NULL: none;
+ * health.h).  Returns 0 with @ret filled, or a negative errno.  Needs sv_block_signals()
+ * before the clone.  `rtr-run exec` supervises its process the same way. */
+int supervise(pid_t pid, const struct sv_stop *stop, struct sv_io *io, struct health *hc,
+	      struct sv_result *ret);
 /* The wait before a restart, @ms long, in the same loop: a stop (SIGTERM/SIGINT) ends it
  * at once with @ret->stop_asked set.  0 or a negative errno. */
 int sv_backoff(unsigned ms, struct sv_result *ret);

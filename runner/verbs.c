@@ -41,6 +41,10 @@ struct cinfo {
 	unsigned restarts; /* CG_XATTR_RUNS */
 	int last_exit;	   /* of the run before the current one */
 	bool last_exit_set;
+	bool health_set; /* CG_XATTR_HEALTH: "STATUS STREAK\nOUTPUT" */
+	char health[16];
+	unsigned health_streak;
+	char health_out[RTR_HEALTH_OUTPUT_MAX + 1];
 };
 
 static const char *const verbs[] = {"ps",     "stats", "stop",	  "kill",  "pause",
@@ -168,6 +172,35 @@ static void read_runs(int fd, struct cinfo *ci)
 	ci->last_exit_set = sscanf(buf, "%u %d", &ci->restarts, &ci->last_exit) == 2;
 }
 
+static void read_health(int fd, struct cinfo *ci)
+{
+	char v[64 + RTR_HEALTH_OUTPUT_MAX + 1], *nl;
+	ssize_t n = fgetxattr(fd, CG_XATTR_HEALTH, v, sizeof(v) - 1);
+
+	if (n <= 0)
+		return;
+	v[n] = 0;
+	nl = strchr(v, '\n');
+	if (nl)
+		*nl++ = 0;
+	ci->health_set = sscanf(v, "%15s %u", ci->health, &ci->health_streak) == 2;
+	snprintf(ci->health_out, sizeof(ci->health_out), "%s", nl ? nl : "");
+}
+
+static void w_health(struct json_writer *w, const struct cinfo *ci)
+{
+	json_w_key(w, "health");
+	if (!ci->health_set) {
+		json_w_null(w);
+		return;
+	}
+	json_w_begin_object(w);
+	json_w_member_string(w, "status", ci->health);
+	json_w_member_uint(w, "failing_streak", ci->health_streak);
+	json_w_member_string(w, "output", ci->health_out);
+	json_w_end_object(w);
+}
+
 /* Fills @ci for container @name; -ESRCH when it is not running. */
 static int collect(const struct cg_host *h, const char *parent, const char *name, bool full,
 		   struct cinfo *ci)
@@ -204,6 +237,7 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 	n = fgetxattr(pfd, CG_XATTR_BUNDLE, ci->bundle, sizeof(ci->bundle) - 1);
 	ci->bundle[n > 0 ? n : 0] = 0;
 	ci->uptime_set = ci->pid > 0 && proc_uptime(ci->pid, &ci->uptime_s) == 0;
+	read_health(pfd, ci);
 
 	mfd = open_ctrl(h, CG_MEMORY, rel);
 	if (mfd >= 0 && !full) { /* ps: the memory in use, nothing else */
@@ -453,8 +487,8 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 		w = json_writer_new(true);
 		json_w_begin_array(w);
 	} else {
-		printf("%-20s %8s %10s %8s %8s %4s  %s\n", "NAME", "PID", "MEMORY", "UPTIME",
-		       "RESTARTS", "EXIT", "BUNDLE");
+		printf("%-20s %8s %10s %8s %8s %4s %-9s  %s\n", "NAME", "PID", "MEMORY", "UPTIME",
+		       "RESTARTS", "EXIT", "HEALTH", "BUNDLE");
 	}
 	for (size_t i = 0; i < n; i++) {
 		char mem[32] = "-", up[32] = "-", pid[16] = "-", ex[16] = "-";
@@ -483,6 +517,7 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 			else
 				json_w_null(w);
 			w_runs(w, &ci);
+			w_health(w, &ci);
 			json_w_end_object(w);
 			continue;
 		}
@@ -494,8 +529,8 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 			snprintf(pid, sizeof(pid), "%d", (int)ci.pid);
 		if (ci.last_exit_set)
 			snprintf(ex, sizeof(ex), "%d", ci.last_exit);
-		printf("%-20s %8s %10s %8s %8u %4s  %s\n", ci.name, pid, mem, up, ci.restarts, ex,
-		       ci.bundle[0] ? ci.bundle : "-");
+		printf("%-20s %8s %10s %8s %8u %4s %-9s  %s\n", ci.name, pid, mem, up, ci.restarts,
+		       ex, ci.health_set ? ci.health : "-", ci.bundle[0] ? ci.bundle : "-");
 	}
 	if (w) {
 		json_w_end_array(w);
@@ -542,6 +577,7 @@ static int verb_stats(const struct cg_host *h, const struct verb_args *a, const 
 		w_opt(w, "read_bytes", ci.io_set, ci.io_read);
 		w_opt(w, "write_bytes", ci.io_set, ci.io_write);
 		json_w_end_object(w);
+		w_health(w, &ci);
 		json_w_end_object(w);
 		return json_writer_write_fd(w, STDOUT_FILENO) < 0 ? 125 : 0;
 	}
@@ -580,6 +616,10 @@ static int verb_stats(const struct cg_host *h, const struct verb_args *a, const 
 		else
 			printf("PIDS      -\n");
 		printf("IO        read %s, write %s\n", rd, wr);
+		if (ci.health_set)
+			printf("HEALTH    %s (failing streak %u)%s%.*s\n", ci.health,
+			       ci.health_streak, ci.health_out[0] ? ": " : "",
+			       (int)strcspn(ci.health_out, "\n"), ci.health_out);
 	}
 	return 0;
 }

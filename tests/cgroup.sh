@@ -120,7 +120,8 @@ is "$(cat "$(cg memory cgt-lim)/memory.limit_in_bytes" 2>/dev/null || cat "$(cg 
 	$((48 << 20)) "the running container's cgroup is untouched"
 
 run "$RTR_RUN" ps
-like "$out" "^cgt-lim +[0-9]+ +[0-9.]+ [KM]iB +[0-9]+s +0 +- +$B\$" "ps lists the running container"
+like "$out" "^cgt-lim +[0-9]+ +[0-9.]+ [KM]iB +[0-9]+s +0 +- +- +$B\$" \
+	"ps lists the running container (restarts 0, no last exit, health - without a check)"
 run "$RTR_RUN" ps --json
 is "$(jq -r '.[] | select(.name == "cgt-lim") | .bundle' <<<"$out")" "$B" "ps --json: bundle"
 is "$(jq -r '.[] | select(.name == "cgt-lim") | (.pid > 1 and .memory > 0)' <<<"$out")" true \

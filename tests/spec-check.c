@@ -82,6 +82,10 @@ static void dump(const struct rtr_spec *s)
 	if (s->ext.restart.max)
 		printf(":%u", s->ext.restart.max);
 	printf(" init=%d\n", s->ext.init);
+	print_strv("health.cmd", s->ext.health.cmd);
+	printf("health=%llu:%llu:%u:%llu:%d\n", (unsigned long long)s->ext.health.interval_ms,
+	       (unsigned long long)s->ext.health.timeout_ms, s->ext.health.retries,
+	       (unsigned long long)s->ext.health.start_period_ms, (int)s->ext.health.on_unhealthy);
 }
 
 int main(int argc, char **argv)

@@ -90,6 +90,13 @@ line 1, column 170: nesting too deep (limit 64)	{@V, @R, @P, "x": @DEEP}
 .annotations["org.example.x"]: expected a string, got a number	{@V, @R, @P, "annotations": {"org.example.x": 1}}
 .annotations["org.rtr.stop-timeout"]: expected seconds	{@V, @R, @P, "annotations": {"org.rtr.stop-timeout": "soon"}}
 .annotations["org.rtr.restart"]: expected no, always, unless-stopped or on-failure[:MAX]	{@V, @R, @P, "annotations": {"org.rtr.restart": "sometimes"}}
+.annotations["org.rtr.health-cmd"]: must not be empty	{@V, @R, @P, "annotations": {"org.rtr.health-cmd": ""}}
+.annotations["org.rtr.health-cmd"]: expected a JSON array of strings	{@V, @R, @P, "annotations": {"org.rtr.health-cmd": "[\"CMD\", 1]"}}
+.annotations["org.rtr.health-cmd"]: CMD-SHELL takes one command line	{@V, @R, @P, "annotations": {"org.rtr.health-cmd": "[\"CMD-SHELL\"]"}}
+.annotations["org.rtr.health-interval"]: expected a duration like 30s, 1m30s or 500ms (not 0)	{@V, @R, @P, "annotations": {"org.rtr.health-interval": "0s"}}
+.annotations["org.rtr.health-timeout"]: expected a duration	{@V, @R, @P, "annotations": {"org.rtr.health-timeout": "5x"}}
+.annotations["org.rtr.health-retries"]: expected a number from 1	{@V, @R, @P, "annotations": {"org.rtr.health-retries": "0"}}
+.annotations["org.rtr.health-on-unhealthy"]: expected none, stop or restart	{@V, @R, @P, "annotations": {"org.rtr.health-on-unhealthy": "panic"}}
 .linux: expected an object, got an array	{@V, @R, @P, "linux": []}
 .linux.namespaces[0].type: unknown namespace type "pdi"	{@V, @R, @P, "linux": {"namespaces": [{"type": "pdi"}]}}
 .linux.namespaces[2].type: namespace "pid" listed twice	{@V, @R, @P, "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}, {"type": "pid"}]}}
@@ -234,8 +241,11 @@ like "$out" '^seccomp=0x50000 syscalls=3$' "seccomp (unknown syscall name kept)"
 like "$out" '^propagation=0x84000 masked=2 readonly=2 personality=LINUX$' \
 	"rootfsPropagation rslave, masked and read-only paths, personality"
 like "$out" '^ext.stop=SIGINT:3 restart=on-failure:5 init=1$' "org.rtr.* annotations"
-like "$out" '^unsupported=.annotations\["org.rtr.health-cmd"\],.linux.resources.network,.mounts\[2\].options\[4\]$' \
-	"settings rtr does not implement are listed by path (health, classID, tmpcopyup)"
+like "$out" '^unsupported=.linux.resources.network,.mounts\[2\].options\[4\]$' \
+	"settings rtr does not implement are listed by path (classID, tmpcopyup)"
+like "$out" '^health.cmd=/bin/true,x$' "org.rtr.health-cmd: Docker's [\"CMD\", ...] form"
+like "$out" '^health=90000:500:5:2000:2$' \
+	"org.rtr.health-interval, -timeout, -retries, -start-period, -on-unhealthy typed"
 
 # And the same parser through rtr-run: a valid bundle runs (so 125 above is not just
 # "rtr-run always fails").

@@ -80,6 +80,10 @@ like "$(jq -r '.security.capabilities.bounding[]' <<<"$j")" '^CAP_NET_BIND_SERVI
 is "$(jq -r .security.no_new_privileges <<<"$j")" true "inspect: no_new_privileges"
 like "$(jq -r '.mounts[].destination' <<<"$j")" '^/proc$' "inspect: mounts"
 is "$(jq -r .settings.stop_timeout_s <<<"$j")" 2 "inspect: settings (stop timeout)"
+is "$(jq -c .settings.restart <<<"$j")" '{"policy":"no","max":0,"delay_ms":100}' \
+	"inspect: the restart policy, typed"
+is "$(jq -c .settings.health <<<"$j")" null "inspect: no health check"
+is "$(jq -c .settings.rootfs.store <<<"$j")" null "inspect: a flat bundle (no layer store)"
 is "$(jq -r .state.status <<<"$j")" running "inspect: state running"
 is "$(jq -r .state.pid <<<"$j")" "$(cat "$(prim vb-a)/cgroup.procs" | head -1)" "inspect: state pid"
 run "$RTR_RUN" inspect vb-a
