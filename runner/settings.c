@@ -1258,7 +1258,7 @@ int settings_finish(struct rtr_spec *s, struct rtr_err *err)
 
 	if (r < 0)
 		return r;
-	if (!x->log_max_files)
+	if (!x->log_max_files && x->log_path)
 		x->log_max_files = 1; /* Docker's json-file default */
 
 	if (!x->stop_signal)

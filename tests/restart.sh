@@ -116,7 +116,7 @@ run "$RTR_RUN" ps --json
 is "$(jq -c '.[] | select(.name == "rst-backoff") | [.pid, .restarts, .last_exit]' <<<"$out")" \
 	"[0,1,1]" "ps --json during the back-off: no pid, 1 restart, last exit 1"
 run "$RTR_RUN" ps
-like "$out" "^rst-backoff +- .* +1 +1  $T/fail\$" "ps: RESTARTS 1, EXIT 1"
+like "$out" "^rst-backoff +- .* +1 +1 +- +$T/fail\$" "ps: RESTARTS 1, EXIT 1 (HEALTH -)"
 run "$RTR_RUN" stats --json rst-backoff
 is "$(jq -c '[.restarts, .last_exit]' <<<"$out")" "[1,1]" "stats --json: restarts and last exit"
 run "$RTR_RUN" stop rst-backoff
