@@ -42,6 +42,7 @@ struct xfer {
 	char *content_range;
 };
 
+#if RTR_CURL_DLOPEN
 /*
  * libcurl is loaded when the first registry request needs it, not at start-up: an archive
  * pull then maps neither it nor its TLS, HTTP/2, IDN and GSSAPI libraries (smaller RSS,
@@ -142,6 +143,21 @@ static int curl_load(struct rtr_err *e)
 	state = 1;
 	return 0;
 }
+
+#else
+/* Linked in (a static build cannot dlopen): initialised once, by the main thread's first
+ * client, before any download thread. */
+static int curl_load(struct rtr_err *e)
+{
+	static bool done;
+
+	(void)e;
+	if (!done)
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+	done = true;
+	return 0;
+}
+#endif
 
 int http_client_new(const struct http_opts *o, struct http_client **ret, struct rtr_err *e)
 {

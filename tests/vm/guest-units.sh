@@ -9,7 +9,8 @@ require_cmd jq systemctl journalctl
 rtr_tmpdir
 # A hung systemctl fails its check instead of the whole suite.
 systemctl() { timeout 90 /bin/systemctl "$@"; }
-sed "s|/usr/local/bin/rtr-run|$RTR_RUN|" "$RTR_SRCDIR/contrib/rtr@.service" \
+# The unit as `ninja install` configures it (@bindir@), pointing at the rtr-run under test.
+sed "s|@bindir@/rtr-run|$RTR_RUN|" "$RTR_SRCDIR/contrib/rtr@.service" \
 	>/etc/systemd/system/rtr@.service
 systemctl daemon-reload
 TYPE=$(systemctl show -P Type rtr@u-a.service)
