@@ -967,7 +967,7 @@ static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_e
 	struct sv_stop stop;
 	struct enter_target t;
 	struct health hc;
-	bool health = c->spec->ext.health.cmd != NULL;
+	bool health = c->spec->ext.health.cmd != NULL, oom;
 	char desc[128] = "";
 	int r;
 
@@ -992,16 +992,18 @@ static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_e
 		return rtr_err_set(err, -r, "supervising: %s", strerror(-r));
 	c->pid = -1;
 	run->exit_code = status_to_exit(run->res.status);
+	oom = cgroup_oom_killed(c, desc, sizeof(desc));
+	if (oom)
+		log_error("killed by the kernel: out of memory (%s)", desc[0] ? desc : "limit");
 	/* A stop that had to kill still did what was asked: it ends as if the container had
 	 * died of its stop signal (143 for SIGTERM), so a unit's SuccessExitStatus=143 holds
-	 * and nothing restarts it.  An OOM kill or a SIGKILL from elsewhere stays 137. */
-	if (run->res.stop_killed && WIFSIGNALED(run->res.status) &&
+	 * and nothing restarts it -- whether rtr-run's stop timer sent the SIGKILL or
+	 * `rtr-run stop -t` did.  An OOM kill, or a SIGKILL without a stop, stays 137. */
+	if ((run->res.stop_killed || run->res.stop_asked) && !oom && WIFSIGNALED(run->res.status) &&
 	    WTERMSIG(run->res.status) == SIGKILL)
 		run->exit_code = 128 + stop.signal;
 	if (run->res.unhealthy)
 		log_error("unhealthy: killed (--health-on-unhealthy restart)");
-	if (cgroup_oom_killed(c, desc, sizeof(desc)))
-		log_error("killed by the kernel: out of memory (%s)", desc[0] ? desc : "limit");
 	return 0;
 }
 
