@@ -150,7 +150,7 @@ fi
 run "$RTR_RUN" stop -t 1 cgt-lim
 is "$rc" 0 "stop"
 finish "$BGPID"
-is "$rc" 137 "the stopped container was killed after the stop timeout"
+is "$rc" 143 "the stopped container was killed after the stop timeout, a stop asked for: 143"
 is "$(cg_dirs cgt-lim)" "" "cgroup gone after stop"
 run "$RTR_RUN" ps
 unlike "$out" "^cgt-lim " "ps no longer lists it"

@@ -43,7 +43,7 @@ else
 fi
 rc=0
 wait "$pid" || rc=$?
-is "$rc" 137 "--userns auto: sleep (no TERM handler as PID 1) killed after the stop timeout"
+is "$rc" 143 "--userns auto: sleep (no TERM handler as PID 1) killed after the stop timeout (a stop asked for: 143)"
 is "$(ls -d "$D" 2>/dev/null)" "" "--userns auto: cgroup gone"
 
 # ---- delegation: rtr-run in a Delegate=yes unit ------------------------------------------
