@@ -57,7 +57,7 @@ else
 	kill $pid
 fi
 wait $pid
-is "$?" 137 "the stopped container (sleep, no TERM handler) exits 137"
+is "$?" 143 "the stopped container (sleep, no TERM handler, killed after the stop timeout) exits 143: a stop asked for"
 is "$(ls -d $D 2>/dev/null)" "" "its cgroup is gone"
 is "$(ip link show veth-a1 2>/dev/null)" "" "its veth is gone"
 
