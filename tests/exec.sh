@@ -45,6 +45,11 @@ like "$out" $'^[0-9]+\n/bin/sleep 300 $' "exec sees the container's PID 1 (its o
 
 run "$RTR_RUN" exec ext-a -- sh -c 'cat /proc/self/cgroup'
 is "$out" "$(cat /proc/$P/cgroup)" "exec is in the container's cgroup (every hierarchy)"
+# Without clone3 the unified tree is entered through cgroup.procs (RTR_COMPAT keeps what
+# .ci/run's old-kernel run set).
+compat0=${RTR_COMPAT-}
+RTR_COMPAT=${compat0:+$compat0,}no-clone3 run "$RTR_RUN" exec ext-a -- sh -c 'cat /proc/self/cgroup'
+is "$out" "$(cat /proc/$P/cgroup)" "  also without clone3 (RTR_COMPAT=no-clone3)"
 
 run "$RTR_RUN" exec ext-a -- /probe caps
 for k in CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp; do
