@@ -7,10 +7,8 @@
 # Container names start with "ext-".
 set -euo pipefail
 . "$RTR_SRCDIR/tests/lib.sh"
-require_root
-require_cmd jq
-rtr_tmpdir
-export RTR_STOP_TIMEOUT_S=2
+container_suite
+BG_READY=init_running
 
 make_bundle "$T/b" /bin/sleep 300
 B=$T/b
@@ -18,17 +16,6 @@ B=$T/b
 echo "ext-ctruser:x:2345:2346:c:/home/c:/bin/sh" >>"$B/rootfs/etc/passwd"
 echo "ext-ctrgrp:x:3456:" >>"$B/rootfs/etc/group"
 
-running() { [[ $("$RTR_RUN" ps --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .pid') -gt 0 ]]; }
-init_pid() { "$RTR_RUN" ps --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .pid'; }
-# bg NAME ARGS...: rtr-run in the background until the container runs
-bg() {
-	local n=$1
-	shift
-	"$RTR_RUN" --name "$n" "$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
-	RTR_PIDS="$RTR_PIDS $!"
-	eval "PID_${n//-/_}=$!"
-	wait_for 10 running "$n" || diag "$n did not start: $(cat "$T/$n.err")"
-}
 # status LINE of /proc/PID/status
 st() { grep "^$2:" "/proc/$1/status" | awk '{ print $2 }'; }
 
