@@ -63,94 +63,79 @@ fetch() {
 	echo "$dir"
 }
 
-# built PKG DIR: true when this source version, built by this version of the calling
-# build_* function (its text hashed), is already in $root.
-stamp() { echo "$root/.stamp-$(basename "$1")-$(declare -f "$2" | md5sum | cut -c1-8)"; }
-built() { [[ -e $(stamp "$2" "${FUNCNAME[1]}") ]]; }
-done_() { touch "$(stamp "$1" "${FUNCNAME[1]}")"; }
-
-build_zlib() {
-	local d t=$SECONDS
-	d=$(fetch zlib)
-	built zlib "$d" && return
-	(cd "$d" && ./configure --static --prefix="$root" >>"$log" 2>&1 && make -j"$jobs" libz.a >>"$log" 2>&1 &&
-		make install >>"$log" 2>&1)
-	done_ "$d"
-	step zlib "$t" "$(basename "$d")"
+# lib NAME PKG: library NAME from Debian's source package PKG, built into $root by
+# recipe_NAME (run in the unpacked source, its output to $log) once per source version and
+# recipe: the stamp hashes the recipe's text, so a changed recipe builds again.
+lib() {
+	local d t=$SECONDS stamp
+	d=$(fetch "$2")
+	stamp=$root/.stamp-$(basename "$d")-$(declare -f "recipe_$1" | md5sum | cut -c1-8)
+	[[ -e $stamp ]] && return
+	(
+		cd "$d" || exit
+		"recipe_$1" "$d"
+	) >>"$log" 2>&1
+	touch "$stamp"
+	step "$1" "$t" "$(basename "$d")"
 }
 
-build_libseccomp() {
-	local d t=$SECONDS
-	d=$(fetch libseccomp)
-	built libseccomp "$d" && return
-	(cd "$d" && ./configure --host=x86_64-linux-musl --prefix="$root" --disable-shared \
-		--enable-static --disable-python >>"$log" 2>&1 &&
-		make -j"$jobs" -C src >>"$log" 2>&1 && make -C src install >>"$log" 2>&1 &&
-		make -C include install >>"$log" 2>&1 &&
-		install -m 644 libseccomp.pc "$root/lib/pkgconfig/")
-	done_ "$d"
-	step libseccomp "$t" "$(basename "$d")"
+recipe_zlib() {
+	./configure --static --prefix="$root"
+	make -j"$jobs" libz.a
+	make install
 }
 
-build_libcap() {
-	local d t=$SECONDS
-	d=$(fetch libcap2)
-	built libcap "$d" && return
-	(cd "$d" && make -C libcap CC=musl-gcc BUILD_CC=gcc "COPTS=$CFLAGS" SHARED=no GOLANG=no \
-		PAM_CAP=no USE_GPERF=no prefix="$root" lib=lib DESTDIR= \
-		libcap.a libcap.pc >>"$log" 2>&1 &&
-		install -m 644 libcap/libcap.a "$root/lib/" &&
-		install -m 644 libcap/libcap.pc "$root/lib/pkgconfig/" &&
-		mkdir -p "$root/include/sys" &&
-		install -m 644 libcap/include/sys/capability.h "$root/include/sys/")
-	done_ "$d"
-	step libcap "$t" "$(basename "$d")"
+recipe_libseccomp() {
+	./configure --host=x86_64-linux-musl --prefix="$root" --disable-shared --enable-static \
+		--disable-python
+	make -j"$jobs" -C src
+	make -C src install
+	make -C include install
+	install -m 644 libseccomp.pc "$root/lib/pkgconfig/"
+}
+
+recipe_libcap() {
+	make -C libcap CC=musl-gcc BUILD_CC=gcc "COPTS=$CFLAGS" SHARED=no GOLANG=no PAM_CAP=no \
+		USE_GPERF=no prefix="$root" lib=lib DESTDIR= libcap.a libcap.pc
+	install -m 644 libcap/libcap.a "$root/lib/"
+	install -m 644 libcap/libcap.pc "$root/lib/pkgconfig/"
+	mkdir -p "$root/include/sys"
+	install -m 644 libcap/include/sys/capability.h "$root/include/sys/"
 }
 
 # yajl builds with cmake; its seven files need no build system.
-build_yajl() {
-	local d t=$SECONDS f
-	d=$(fetch yajl)
-	built yajl "$d" && return
+recipe_yajl() {
+	local f
 	mkdir -p "$root/include/yajl" "$cache/obj-yajl"
-	cp "$d"/src/api/yajl_common.h "$d"/src/api/yajl_gen.h "$d"/src/api/yajl_parse.h \
-		"$d"/src/api/yajl_tree.h "$root/include/yajl/"
+	cp src/api/yajl_common.h src/api/yajl_gen.h src/api/yajl_parse.h src/api/yajl_tree.h \
+		"$root/include/yajl/"
 	sed -e 's/\${YAJL_MAJOR}/2/; s/\${YAJL_MINOR}/1/; s/\${YAJL_MICRO}/0/' \
-		"$d/src/api/yajl_version.h.cmake" >"$root/include/yajl/yajl_version.h"
-	for f in "$d"/src/*.c; do
+		src/api/yajl_version.h.cmake >"$root/include/yajl/yajl_version.h"
+	for f in src/*.c; do
 		musl-gcc $CFLAGS -I"$root/include" -c "$f" -o "$cache/obj-yajl/$(basename "$f" .c).o"
 	done
 	rm -f "$root/lib/libyajl.a"
 	ar rcs "$root/lib/libyajl.a" "$cache"/obj-yajl/*.o
 	printf 'prefix=%s\nName: yajl\nDescription: yajl\nVersion: 2.1.0\nCflags: -I${prefix}/include\nLibs: -L${prefix}/lib -lyajl\n' \
 		"$root" >"$root/lib/pkgconfig/yajl.pc"
-	done_ "$d"
-	step yajl "$t" "$(basename "$d")"
 }
 
 # TLS 1.2/1.3 client and SHA-256 are all rtr-pull needs: everything else is left out
 # (no-async: musl has no ucontext; no-afalgeng/no-engine/no-dso: no loadable code).
-build_openssl() {
-	local d t=$SECONDS
-	d=$(fetch openssl)
-	built openssl "$d" && return
-	(cd "$d" && ./Configure linux-x86_64 --prefix="$root" --libdir=lib --openssldir=/etc/ssl \
+recipe_openssl() {
+	./Configure linux-x86_64 --prefix="$root" --libdir=lib --openssldir=/etc/ssl \
 		no-shared no-tests no-async no-afalgeng no-engine no-dso no-comp no-legacy no-module \
 		no-ui-console no-srp no-cms no-ts no-ocsp no-ct no-rfc3779 no-sctp no-srtp \
 		no-ssl3 no-dtls no-nextprotoneg no-psk no-weak-ssl-ciphers \
 		no-md2 no-md4 no-mdc2 no-rc2 no-rc4 no-rc5 no-idea no-seed no-bf no-cast \
 		no-camellia no-aria no-sm2 no-sm3 no-sm4 no-whirlpool no-rmd160 no-des no-siphash \
-		no-scrypt no-ocb no-gost no-ec2m no-dsa no-cmac no-blake2 no-siv >>"$log" 2>&1 &&
-		make -j"$jobs" build_libs >>"$log" 2>&1 && make install_dev >>"$log" 2>&1)
-	done_ "$d"
-	step openssl "$t" "$(basename "$d")"
+		no-scrypt no-ocb no-gost no-ec2m no-dsa no-cmac no-blake2 no-siv
+	make -j"$jobs" build_libs
+	make install_dev
 }
 
-build_curl() {
-	local d t=$SECONDS
-	d=$(fetch curl)
-	built curl "$d" && return
-	(cd "$d" && ./configure --host=x86_64-linux-musl --prefix="$root" --disable-shared \
+recipe_curl() {
+	./configure --host=x86_64-linux-musl --prefix="$root" --disable-shared \
 		--enable-static --with-openssl="$root" --without-zlib --without-brotli \
 		--without-zstd --without-nghttp2 --without-libidn2 --without-libpsl \
 		--without-librtmp --without-libssh2 --without-libgsasl --disable-ldap \
@@ -159,12 +144,11 @@ build_curl() {
 		--disable-mqtt --disable-ftp --disable-file --disable-manual --disable-ntlm \
 		--disable-ntlm-wb --disable-cookies --disable-doh --disable-mime --disable-alt-svc \
 		--disable-hsts --disable-unix-sockets --disable-docs \
-		--with-ca-bundle=/etc/ssl/certs/ca-certificates.crt --with-ca-path=/etc/ssl/certs \
-		>>"$log" 2>&1 &&
-		make -j"$jobs" -C lib >>"$log" 2>&1 && make -C lib install >>"$log" 2>&1 &&
-		make -C include install >>"$log" 2>&1 && make install-pkgconfigDATA >>"$log" 2>&1)
-	done_ "$d"
-	step curl "$t" "$(basename "$d")"
+		--with-ca-bundle=/etc/ssl/certs/ca-certificates.crt --with-ca-path=/etc/ssl/certs
+	make -j"$jobs" -C lib
+	make -C lib install
+	make -C include install
+	make install-pkgconfigDATA
 }
 
 # Debian's musl-gcc.specs knows no -static-pie (it links the dynamic loader): a copy that
@@ -185,12 +169,12 @@ static_pie_cc() {
 setup_host
 static_pie_cc
 step setup
-build_zlib
-build_libseccomp
-build_libcap
-build_yajl
-build_openssl
-build_curl
+lib zlib zlib
+lib libseccomp libseccomp
+lib libcap libcap2
+lib yajl yajl
+lib openssl openssl
+lib curl curl
 step libraries
 t=$SECONDS
 rm -rf "$out"

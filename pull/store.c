@@ -510,33 +510,54 @@ static void ref_drop(struct store *s, const char *name, char ***stale)
 	(void)unlinkat(s->refs_fd, name, 0);
 }
 
-/* Every bundle that uses the store, through the refs; with @drop_stale stale refs are
- * removed, their bundle paths (as the refs say) added to *@stale when not NULL. */
-static int refs_read(struct store *s, bool drop_stale, struct sbundle **ret, size_t *ret_n,
-		     char ***stale, struct rtr_err *e)
+static int cmp_str(const void *a, const void *b)
 {
-	int fd = openat(s->refs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The names in @dfd that @keep accepts, sorted. */
+static int dir_names(int dfd, bool (*keep)(const char *), char ***ret)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
 	int r = 0;
 
 	*ret = NULL;
-	*ret_n = 0;
 	if (!d) {
 		r = -errno;
 		if (fd >= 0)
 			close(fd);
-		return rtr_err_set(e, -r, "%s/refs: %s", s->path, strerror(-r));
+		return r;
 	}
-	while (r >= 0 && (de = readdir(d))) {
+	while (r >= 0 && (de = readdir(d)))
+		if (keep(de->d_name))
+			r = strv_push(ret, de->d_name);
+	closedir(d);
+	if (r >= 0 && *ret)
+		qsort(*ret, strv_length(*ret), sizeof(char *), cmp_str);
+	return r;
+}
+
+/* Every bundle that uses the store, through the refs; with @drop_stale stale refs are
+ * removed, their bundle paths (as the refs say) added to *@stale when not NULL. */
+static int refs_read(struct store *s, bool drop_stale, struct sbundle **ret, size_t *ret_n,
+		     char ***stale, struct rtr_err *e)
+{
+	_cleanup_strv_free_ char **names = NULL;
+	int r = dir_names(s->refs_fd, is_hex_name, &names);
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (r < 0)
+		return rtr_err_set(e, -r, "%s/refs: %s", s->path, strerror(-r));
+	for (size_t i = 0; r >= 0 && names && names[i]; i++) {
 		struct sbundle b = {0};
 		struct sbundle *nv;
 
-		if (!is_hex_name(de->d_name))
-			continue;
-		r = ref_read(s, de->d_name, &b, e);
+		r = ref_read(s, names[i], &b, e);
 		if (r == 0 && drop_stale)
-			ref_drop(s, de->d_name, stale);
+			ref_drop(s, names[i], stale);
 		if (r <= 0)
 			continue;
 		nv = realloc(*ret, (*ret_n + 1) * sizeof(**ret));
@@ -548,14 +569,13 @@ static int refs_read(struct store *s, bool drop_stale, struct sbundle **ret, siz
 		*ret = nv;
 		nv[(*ret_n)++] = b;
 	}
-	closedir(d);
 	if (r < 0) {
 		sbundles_free(*ret, *ret_n);
 		*ret = NULL;
 		*ret_n = 0;
 	}
 	if (*ret_n)
-		qsort(*ret, *ret_n, sizeof(**ret), cmp_sbundle); /* readdir's order is the hash's */
+		qsort(*ret, *ret_n, sizeof(**ret), cmp_sbundle); /* by bundle path, not by hash */
 	return r < 0 ? r : 0;
 }
 
@@ -633,35 +653,6 @@ static uint64_t layer_usage(struct store *s, const char *hex)
 {
 	int fd = openat(s->layers_fd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? 0 : tree_usage(fd, 0);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The names in @dfd that @keep accepts, sorted. */
-static int dir_names(int dfd, bool (*keep)(const char *), char ***ret)
-{
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
-	int r = 0;
-
-	*ret = NULL;
-	if (!d) {
-		r = -errno;
-		if (fd >= 0)
-			close(fd);
-		return r;
-	}
-	while (r >= 0 && (de = readdir(d)))
-		if (keep(de->d_name))
-			r = strv_push(ret, de->d_name);
-	closedir(d);
-	if (r >= 0 && *ret)
-		qsort(*ret, strv_length(*ret), sizeof(char *), cmp_str);
-	return r;
 }
 
 static bool uses_layer(const struct sbundle *b, const char *hex)

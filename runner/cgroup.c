@@ -21,11 +21,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -33,6 +35,7 @@
 #include "cgroup-limits.h"
 #include "config.h"
 #include "lib/cleanup.h"
+#include "lib/compat.h"
 #include "lib/util.h"
 #include "cgroup.h"
 #include "inspect.h"
@@ -431,20 +434,63 @@ int cgroup_clone_fd(const struct rtr_container *c)
 	return c->cgroup ? c->cgroup->v2fd : -1;
 }
 
-unsigned cgroup_child_enter(const struct rtr_container *c)
+struct cgroup_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+	uint64_t set_tid, set_tid_size, cgroup;
+};
+
+#define CGROUP_CLONE_INTO_CGROUP 0x200000000ULL
+
+pid_t cgroup_clone(unsigned long flags, int cgfd, bool *ret_in)
 {
-	struct rtr_cgroup *cg = c->cgroup;
+	pid_t pid = -1;
+
+	*ret_in = false;
+#ifdef SYS_clone3
+	struct cgroup_clone_args a = {.flags = flags, .exit_signal = SIGCHLD};
+
+	if (compat_disabled(COMPAT_CLONE3))
+		goto old;
+	if (cgfd >= 0) {
+		a.flags |= CGROUP_CLONE_INTO_CGROUP;
+		a.cgroup = (uint64_t)cgfd;
+		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+		if (pid >= 0) {
+			*ret_in = true;
+			return pid;
+		}
+		/* Too old a kernel, or a cgroup it refuses (not a domain): cgroup.procs. */
+		a.flags = flags;
+		a.cgroup = 0;
+	}
+	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
+	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EPERM))
+		return pid;
+old:
+#endif
+	/* All pointer arguments are NULL, so the per-arch argument order does not matter. */
+	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+	return pid;
+}
+
+unsigned cgroup_tasks_enter(int *tasks)
+{
 	unsigned done = 0;
 
-	for (int i = 0; cg && i < _CG_MAX; i++) {
-		if (cg->tasks[i] < 0)
+	for (int i = 0; i < _CG_MAX; i++) {
+		if (tasks[i] < 0)
 			continue;
-		if (write(cg->tasks[i], "0", 1) == 1)
+		if (write(tasks[i], "0", 1) == 1)
 			done |= CG_ENTERED(i);
-		close(cg->tasks[i]);
-		cg->tasks[i] = -1;
+		close(tasks[i]);
+		tasks[i] = -1;
 	}
 	return done;
+}
+
+unsigned cgroup_child_enter(const struct rtr_container *c)
+{
+	return c->cgroup ? cgroup_tasks_enter(c->cgroup->tasks) : 0;
 }
 
 int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_err *err)

@@ -23,6 +23,14 @@ int cgroup_setup(struct rtr_container *c, struct rtr_err *err);
 int cgroup_clone_fd(const struct rtr_container *c);
 /* In the child, first: moves itself into the v1 hierarchies; the mask of those done. */
 unsigned cgroup_child_enter(const struct rtr_container *c);
+/* fork()-like clone with namespace @flags: clone3 when the kernel has it (and RTR_COMPAT
+ * does not say no-clone3), else clone.  With @cgfd >= 0 (a unified tree directory) the
+ * child starts in that cgroup when the kernel can do it (5.7+): *@ret_in tells, in the
+ * parent and in the child. */
+pid_t cgroup_clone(unsigned long flags, int cgfd, bool *ret_in);
+/* In a single-threaded child: writes "0" to each open v1 "tasks" file of @tasks (_CG_MAX
+ * of them, -1: none) and closes it; the CG_ENTERED mask of the hierarchies entered. */
+unsigned cgroup_tasks_enter(int *tasks);
 /* After clone, before the child is released: moves @pid into every hierarchy not in
  * @done (CG_ENTERED bits), records the pid. */
 int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_err *err);

@@ -4,8 +4,9 @@
  * and the child that reads it back and becomes a process of the container.
  *
  *   parent: open /proc/PID/ns/TYPE (those that differ from ours), the container's cgroup
- *           directories; setns(pid) for its next child only; fork; setns(pid) back
- *   child:  read the record, cgroup.procs in every hierarchy, setns user first, then
+ *           directories and their v1 "tasks" files; setns(pid) for its next child only;
+ *           clone into the unified tree's cgroup; setns(pid) back
+ *   child:  read the record, "0" to every v1 "tasks" file, setns user first, then
  *           mnt uts ipc net cgroup; pty or stdio; cwd, umask, rlimits; env; groups, gid,
  *           uid; capabilities (bounding dropped, effective/permitted/inheritable, ambient);
  *           no_new_privs; PATH lookup; seccomp last; execve
@@ -15,6 +16,12 @@
  * container must not nest it in the old one).  The child reports failures on its stderr
  * and leaves with 125/126/127: for exec that is the user's terminal, for a health check
  * its output.
+ *
+ * The cgroup is entered the way a container's init enters it (cgroup.c says why): clone3
+ * with CLONE_INTO_CGROUP for the unified tree and the child's own "0" to each v1 "tasks"
+ * file, no write to a cgroup.procs that would take the kernel's global threadgroup lock
+ * and wait for an RCU grace period (1-14 ms).  cgroup.procs stays the fallback for what
+ * those could not do (no clone3, RTR_COMPAT=no-clone3, a refused cgroup).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +45,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "enter.h"
 #include "filter.h"
 #include "lib/cleanup.h"
@@ -270,7 +278,10 @@ static const struct {
 struct joinfds {
 	int ns[N_NS];	     /* -1: shared with us, nothing to join */
 	int cg[_CG_MAX + 1]; /* [i + 1]: cgroup directory in hierarchy i (CG_V2 = -1) */
+	int tasks[_CG_MAX];  /* v1: the "tasks" file of cg[i + 1], or -1 */
 	int null_fd;	     /* /dev/null for a health check's stdin */
+	bool clone_into;     /* cg[0] may be entered by clone3(CLONE_INTO_CGROUP) */
+	bool in_cgroup;	     /* cloned into cg[0], the unified tree's directory */
 };
 
 static void joinfds_close(struct joinfds *j)
@@ -281,6 +292,9 @@ static void joinfds_close(struct joinfds *j)
 	for (int i = 0; i <= _CG_MAX; i++)
 		if (j->cg[i] >= 0)
 			close(j->cg[i]);
+	for (int i = 0; i < _CG_MAX; i++)
+		if (j->tasks[i] >= 0)
+			close(j->tasks[i]);
 	if (j->null_fd >= 0)
 		close(j->null_fd);
 }
@@ -305,26 +319,51 @@ static int open_namespaces(pid_t pid, struct joinfds *j, struct rtr_err *err)
 	return 0;
 }
 
-/* The container's directory in every hierarchy; @sub below it in the primary one. */
+/*
+ * @sub below the container's directory @path, made afresh: the caller (health.c) empties it
+ * with cgroup.kill after every check, which raises the cgroup's kill count, and kernels
+ * that check it for CLONE_INTO_CGROUP compare it with the count of the parent's cgroup and
+ * SIGKILL every child cloned into it later (seen on 6.18).  A new directory starts at
+ * zero.  *@ret_fresh is false when the old one could not go (a process left in it): the
+ * child then enters through cgroup.procs.
+ */
+static int make_sub(char *path, size_t n, const char *sub, bool *ret_fresh)
+{
+	size_t len = strlen(path);
+
+	if (snprintf(path + len, n - len, "/%s", sub) >= (int)(n - len))
+		return -ENAMETOOLONG;
+	*ret_fresh = rmdir(path) == 0 || errno == ENOENT;
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The container's directory in every hierarchy, @sub below it in the primary one; the v1
+ * "tasks" files opened here, by the parent, before the child drops anything. */
 static int open_cgroups(const struct enter_target *t, const char *sub, struct joinfds *j,
 			struct rtr_err *err)
 {
 	int prim = cg_primary(&t->h);
+	bool fresh = true;
 
 	for (int i = CG_V2; i < _CG_MAX; i++) {
 		char path[PATH_MAX];
-		size_t len;
+		int r;
 
 		if (!cg_has_hierarchy(&t->h, i) ||
 		    cg_path(&t->h, i, t->rel, path, sizeof(path)) < 0)
 			continue;
-		len = strlen(path);
-		if (i == prim && sub && snprintf(path + len, sizeof(path) - len, "/%s", sub) > 0 &&
-		    mkdir(path, 0755) < 0 && errno != EEXIST)
-			return rtr_err_set(err, errno, "cgroup %s: %s", path, strerror(errno));
+		r = i == prim && sub ? make_sub(path, sizeof(path), sub, &fresh) : 0;
+		if (r < 0)
+			return rtr_err_set(err, -r, "cgroup %s: %s", path, strerror(-r));
+		if (i == CG_V2)
+			j->clone_into = fresh;
 		j->cg[i + 1] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (j->cg[i + 1] < 0 && i == prim)
 			return rtr_err_set(err, errno, "cgroup %s: %s", path, strerror(errno));
+		if (j->cg[i + 1] >= 0 && i != CG_V2)
+			j->tasks[i] = openat(j->cg[i + 1], "tasks", O_WRONLY | O_CLOEXEC);
 	}
 	return 0;
 }
@@ -355,8 +394,12 @@ static void read_record(int cg_fd, struct rec *rec)
 
 static void child_join(struct joinfds *j)
 {
-	for (int i = 0; i <= _CG_MAX; i++) {
-		int r = j->cg[i] >= 0 ? write_string_at(j->cg[i], "cgroup.procs", "0") : 0;
+	unsigned done = cgroup_tasks_enter(j->tasks) | (j->in_cgroup ? CG_ENTERED_UNIFIED : 0);
+
+	for (int i = CG_V2; i < _CG_MAX; i++) {
+		int r = j->cg[i + 1] >= 0 && !(done & CG_ENTERED(i))
+			    ? write_string_at(j->cg[i + 1], "cgroup.procs", "0")
+			    : 0;
 
 		if (r < 0)
 			die(125, r, "entering the container's cgroup");
@@ -599,9 +642,11 @@ static int recv_master(int sock)
 	return fd;
 }
 
-/* fork() with the child in the container's pid namespace; ours again afterwards. */
-static pid_t fork_in_pidns(int pidns)
+/* fork() with the child in the container's pid namespace and, when the kernel can, in the
+ * unified tree's cgroup; ours again afterwards. */
+static pid_t clone_in(struct joinfds *j)
 {
+	int pidns = j->ns[NS_PID];
 	_cleanup_close_ int self = -1;
 	pid_t pid;
 
@@ -610,7 +655,7 @@ static pid_t fork_in_pidns(int pidns)
 		if (self < 0 || setns(pidns, CLONE_NEWPID) < 0)
 			return -1;
 	}
-	pid = fork();
+	pid = cgroup_clone(0, j->clone_into ? j->cg[CG_V2 + 1] : -1, &j->in_cgroup);
 	if (pid != 0 && self >= 0 && setns(self, CLONE_NEWPID) < 0)
 		log_warn("exec: returning to rtr-run's pid namespace: %s", strerror(errno));
 	return pid;
@@ -625,6 +670,7 @@ pid_t enter_spawn(const struct enter_target *t, const struct enter_req *req, int
 
 	memset(j.ns, -1, sizeof(j.ns));
 	memset(j.cg, -1, sizeof(j.cg));
+	memset(j.tasks, -1, sizeof(j.tasks));
 	if (ret_master)
 		*ret_master = -1;
 	r = open_namespaces(t->pid, &j, err);
@@ -638,7 +684,7 @@ pid_t enter_spawn(const struct enter_target *t, const struct enter_req *req, int
 		joinfds_close(&j);
 		return r;
 	}
-	pid = fork_in_pidns(j.ns[NS_PID]);
+	pid = clone_in(&j);
 	if (pid == 0) {
 		if (sp[0] >= 0)
 			close(sp[0]);

@@ -7,6 +7,7 @@
  * the exit status passed on.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,9 +20,11 @@
 #include "enter.h"
 #include "exec.h"
 #include "lib/cleanup.h"
+#include "lib/inroot.h"
 #include "lib/util.h"
 #include "names.h"
 #include "opts.h"
+#include "proc.h"
 #include "supervise.h"
 
 #define EXIT_RUNTIME 125
@@ -36,7 +39,7 @@ struct exec_args {
 
 static void usage(void)
 {
-	printf("usage: rtr-run exec [-e K=V]... [-u UID[:GID]] [-w DIR] [-t] "
+	printf("usage: rtr-run exec [-e K=V]... [-u USER[:GROUP]] [-w DIR] [-t] "
 	       "[--cgroup-parent PATH] NAME [--] CMD [ARGS...]\n");
 }
 
@@ -101,23 +104,78 @@ static int parse(int argc, char **argv, struct exec_args *a)
 	return 0;
 }
 
-/* -u UID[:GID], numbers only (names would need the container's /etc/passwd). */
-static int parse_user(const char *arg, struct enter_req *req)
+/* The id (and with @ret_gid the group, field 3) of @name in the container's account file
+ * @file, opened inside the container's root @rootfd. */
+static int idfile_lookup(int rootfd, const char *arg, const char *file, const char *name,
+			 uint64_t *ret_id, uint64_t *ret_gid)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *text = NULL;
+	char *f[4] = {0};
+	int r, n;
+
+	r = inroot_openat(rootfd, file, O_RDONLY | O_NONBLOCK | O_NOCTTY, INROOT_NO_CREATE, &fd);
+	if (r == 0)
+		r = proc_idfile_read(fd, &text);
+	if (r < 0) {
+		log_error("exec: -u %s: the container's %s: %s", arg, file,
+			  r == -EINVAL ? "not a regular file" : strerror(-r));
+		return r;
+	}
+	n = proc_idfile_find(text, name, 0, f, 4);
+	if (n < 0) {
+		log_error("exec: -u %s: no %s %s in the container's %s", arg,
+			  ret_gid ? "user" : "group", name, file);
+		return -ENOENT;
+	}
+	if (parse_u64(f[2], UINT32_MAX - 1, ret_id) < 0 ||
+	    (ret_gid && (n < 4 || parse_u64(f[3], UINT32_MAX - 1, ret_gid) < 0))) {
+		log_error("exec: -u %s: the container's %s: a bad line for %s", arg, file, name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * -u USER[:GROUP], each a number or a name.  A user name takes its uid and gid from the
+ * container's /etc/passwd, a group name its gid from /etc/group (what Docker does); the
+ * files are the container's, reached from the root of its init (@pid) through the in-root
+ * resolver: never the host's NSS, and no symlink of the image leads out.  A numeric UID
+ * keeps the container's gid.
+ */
+static int resolve_user(const char *arg, pid_t pid, struct enter_req *req)
 {
 	_cleanup_free_ char *copy = strdup(arg);
-	char *g;
-	uint64_t uid, gid;
+	_cleanup_close_ int rootfd = -1;
+	char *g, path[64];
+	uint64_t uid, gid, pw_gid;
+	bool uid_num, gid_num;
 
 	if (!copy)
 		return -ENOMEM;
 	g = strchr(copy, ':');
 	if (g)
 		*g++ = 0;
-	if (parse_u64(copy, UINT32_MAX - 1, &uid) < 0 ||
-	    (g && parse_u64(g, UINT32_MAX - 1, &gid) < 0)) {
-		log_error("exec: -u %s: expected numeric UID[:GID]", arg);
+	uid_num = parse_u64(copy, UINT32_MAX - 1, &uid) == 0;
+	gid_num = !g || parse_u64(g, UINT32_MAX - 1, &gid) == 0;
+	if (!copy[0] || (g && !g[0])) {
+		log_error("exec: -u %s: expected USER[:GROUP] (names or numbers)", arg);
 		return -EINVAL;
 	}
+	if (!uid_num || !gid_num) {
+		snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
+		rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (rootfd < 0) {
+			log_error("exec: -u %s: the container's root: %s", arg, strerror(errno));
+			return -errno;
+		}
+	}
+	if (!uid_num && idfile_lookup(rootfd, arg, "/etc/passwd", copy, &uid, &pw_gid) < 0)
+		return -ENOENT;
+	if (!uid_num)
+		req->gid = (int64_t)pw_gid;
+	if (!gid_num && idfile_lookup(rootfd, arg, "/etc/group", g, &gid, NULL) < 0)
+		return -ENOENT;
 	req->uid = (int64_t)uid;
 	if (g)
 		req->gid = (int64_t)gid;
@@ -148,6 +206,10 @@ static int run(const struct exec_args *a, struct enter_req *req)
 	if (r < 0) {
 		log_err(&err, r);
 		return r == -ESRCH ? 1 : EXIT_RUNTIME;
+	}
+	if (a->user && resolve_user(a->user, t.pid, req) < 0) {
+		close(t.cg_fd);
+		return EXIT_RUNTIME;
 	}
 	/* From here SIGCHLD and the forwarded signals wait for the loop's signalfd; the
 	 * child unblocks them before execve. */
@@ -181,8 +243,6 @@ int exec_main(int argc, char **argv)
 		log_error("exec: %s: bad container name", a.name);
 		r = -EINVAL;
 	}
-	if (r == 0 && a.user)
-		r = parse_user(a.user, &req);
 	if (r == 0 && a.cwd && a.cwd[0] != '/') {
 		log_error("exec: -w %s: expected an absolute path", a.cwd);
 		r = -EINVAL;

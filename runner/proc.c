@@ -3,7 +3,8 @@
  * What a process started in the container's world needs from that world, shared by the
  * container's own child (container.c) and by exec and health checks (enter.c): HOME from
  * the container's /etc/passwd, and the PATH lookup that tells 127 from 126.  Both run
- * after pivot_root or setns, so every path is the container's.
+ * after pivot_root or setns, so every path is the container's.  The account file reader
+ * is shared with exec -u (exec.c), which opens the files through the in-root resolver.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,63 @@
 #include "lib/util.h"
 #include "proc.h"
 
+int proc_idfile_read(int fd, char **ret_text)
+{
+	_cleanup_free_ char *text = NULL;
+	struct stat st;
+	size_t len = 0;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	text = malloc(RTR_PASSWD_MAX_BYTES + 1);
+	if (!text)
+		return -ENOMEM;
+	while (len < RTR_PASSWD_MAX_BYTES) {
+		ssize_t r = read(fd, text + len, RTR_PASSWD_MAX_BYTES - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	text[len] = 0;
+	/* A longer file: only its whole lines count. */
+	if (len == RTR_PASSWD_MAX_BYTES && strrchr(text, '\n'))
+		strrchr(text, '\n')[1] = 0;
+	*ret_text = TAKE_PTR(text);
+	return 0;
+}
+
+int proc_idfile_find(char *text, const char *name, uint64_t id, char **f, int nf)
+{
+	for (char *line = text, *next; line && *line; line = next) {
+		char *p = line;
+		int k = 0;
+		uint64_t v;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = 0;
+		for (; k < nf && p; k++) {
+			f[k] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = 0;
+		}
+		/* NAME:PASSWORD:ID:...; "+"/"-" lines are NIS includes, never names */
+		if (k < 3 || parse_u64(f[2], UINT32_MAX, &v) < 0 || strchr("+-", f[0][0]))
+			continue;
+		if (name ? streq(f[0], name) : v == id)
+			return k;
+	}
+	return -ENOENT;
+}
+
 /*
  * HOME from the container's /etc/passwd when process.env has none, "/" when the user has
  * no entry there (what runc and crun do).  Runs after pivot_root, so the file is the
@@ -29,49 +87,15 @@ static void passwd_home(uid_t uid, char *buf, size_t n)
 {
 	_cleanup_close_ int fd = open("/etc/passwd", O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	_cleanup_free_ char *text = NULL;
-	struct stat st;
-	size_t len = 0;
+	char *f[7] = {0};
 
 	snprintf(buf, n, "/");
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    !(text = malloc(RTR_PASSWD_MAX_BYTES + 1)))
+	/* name:password:uid:gid:gecos:home:shell */
+	if (fd < 0 || proc_idfile_read(fd, &text) < 0 ||
+	    proc_idfile_find(text, NULL, uid, f, 7) < 6)
 		return;
-	while (len < RTR_PASSWD_MAX_BYTES) {
-		ssize_t r = read(fd, text + len, RTR_PASSWD_MAX_BYTES - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return;
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	text[len] = 0;
-	/* A longer file: only its whole lines count. */
-	if (len == RTR_PASSWD_MAX_BYTES && strrchr(text, '\n'))
-		strrchr(text, '\n')[1] = 0;
-	for (char *line = text, *next; line && *line; line = next) {
-		char *f[7] = {0}, *p = line;
-		int k = 0;
-		uint64_t id;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		for (; k < 7 && p; k++) {
-			f[k] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = 0;
-		}
-		/* name:password:uid:gid:gecos:home:shell */
-		if (k < 6 || parse_u64(f[2], UINT32_MAX, &id) < 0 || id != uid)
-			continue;
-		if (f[5][0] == '/' && strlen(f[5]) < n)
-			snprintf(buf, n, "%s", f[5]);
-		return;
-	}
+	if (f[5][0] == '/' && strlen(f[5]) < n)
+		snprintf(buf, n, "%s", f[5]);
 }
 
 char **proc_env_with_home(char *const *env, uid_t uid)

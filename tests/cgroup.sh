@@ -8,29 +8,9 @@ require_root
 require_cmd jq
 rtr_tmpdir
 
-# ---- the host's layout ----------------------------------------------------------------
-V2ROOT=
-if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
-	V2ROOT=/sys/fs/cgroup
-	LAYOUT=v2
-elif [[ -d /sys/fs/cgroup/unified && $(stat -f -c %T /sys/fs/cgroup/unified) == cgroup2fs ]]; then
-	V2ROOT=/sys/fs/cgroup/unified
-	LAYOUT=hybrid
-else
-	LAYOUT=v1
-fi
+# ---- the host's layout (V2ROOT, LAYOUT: tests/lib.sh) ------------------------------------
 diag "cgroup layout: $LAYOUT"
-v1_has() { [[ $(stat -f -c %T "/sys/fs/cgroup/$1" 2>/dev/null) == cgroupfs ]]; }
 v2_has() { [[ -n $V2ROOT ]] && ! v1_has "$1" && grep -qw "$1" "$V2ROOT/cgroup.controllers"; }
-# cg CTRL NAME: the directory holding CTRL's files for container NAME
-cg() {
-	local c=$1
-	[[ $c == io ]] && c=blkio
-	if v1_has "$c"; then echo "/sys/fs/cgroup/$c/rtr/$2"; else echo "$V2ROOT/rtr/$2"; fi
-}
-prim() { if [[ -n $V2ROOT ]]; then echo "$V2ROOT/rtr/$1"; else echo "/sys/fs/cgroup/pids/rtr/$1"; fi; }
-cg_dirs() { ls -d /sys/fs/cgroup/*/rtr/"$1" ${V2ROOT:+"$V2ROOT/rtr/$1"} 2>/dev/null | sort -u || true; }
-running() { [[ -n $(cat "$(prim "$1")/cgroup.procs" 2>/dev/null) ]]; }
 # gone_or_zombie PID: the process no longer runs (a killed orphan may wait to be reaped)
 gone_or_zombie() { [[ ! -e /proc/$1/stat || $(awk '{ print $3 }' "/proc/$1/stat") == Z ]]; }
 
@@ -39,20 +19,6 @@ bundle_jq "$T/b" '.process.args = ["/bin/true"]'
 B=$T/b
 NCPU=$(nproc)
 
-# bg NAME ARGS...: starts rtr-run in the background; $BGPID, output in $T/NAME.{out,err}
-bg() {
-	local n=$1
-	shift
-	"$RTR_RUN" --name "$n" "$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
-	BGPID=$!
-	RTR_PIDS="$RTR_PIDS $BGPID"
-	wait_for 10 running "$n" || diag "$n did not start: $(cat "$T/$n.err")"
-}
-# finish PID: waits for a background rtr-run; sets $rc
-finish() {
-	rc=0
-	wait "$1" || rc=$?
-}
 
 # ---- exit, limits written -------------------------------------------------------------
 run "$RTR_RUN" --name cgt-exit --memory 32M --pids-limit 20 --cpus 0.5 "$B" -- /probe cat /proc/self/cgroup

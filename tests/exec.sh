@@ -7,25 +7,15 @@
 # Container names start with "ext-".
 set -euo pipefail
 . "$RTR_SRCDIR/tests/lib.sh"
-require_root
-require_cmd jq
-rtr_tmpdir
-export RTR_STOP_TIMEOUT_S=2
+container_suite
+BG_READY=init_running
 
 make_bundle "$T/b" /bin/sleep 300
 B=$T/b
+# Names only the container has (-u resolves them in its files, never the host's).
+echo "ext-ctruser:x:2345:2346:c:/home/c:/bin/sh" >>"$B/rootfs/etc/passwd"
+echo "ext-ctrgrp:x:3456:" >>"$B/rootfs/etc/group"
 
-running() { [[ $("$RTR_RUN" ps --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .pid') -gt 0 ]]; }
-init_pid() { "$RTR_RUN" ps --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .pid'; }
-# bg NAME ARGS...: rtr-run in the background until the container runs
-bg() {
-	local n=$1
-	shift
-	"$RTR_RUN" --name "$n" "$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
-	RTR_PIDS="$RTR_PIDS $!"
-	eval "PID_${n//-/_}=$!"
-	wait_for 10 running "$n" || diag "$n did not start: $(cat "$T/$n.err")"
-}
 # status LINE of /proc/PID/status
 st() { grep "^$2:" "/proc/$1/status" | awk '{ print $2 }'; }
 
@@ -45,6 +35,11 @@ like "$out" $'^[0-9]+\n/bin/sleep 300 $' "exec sees the container's PID 1 (its o
 
 run "$RTR_RUN" exec ext-a -- sh -c 'cat /proc/self/cgroup'
 is "$out" "$(cat /proc/$P/cgroup)" "exec is in the container's cgroup (every hierarchy)"
+# Without clone3 the unified tree is entered through cgroup.procs (RTR_COMPAT keeps what
+# .ci/run's old-kernel run set).
+compat0=${RTR_COMPAT-}
+RTR_COMPAT=${compat0:+$compat0,}no-clone3 run "$RTR_RUN" exec ext-a -- sh -c 'cat /proc/self/cgroup'
+is "$out" "$(cat /proc/$P/cgroup)" "  also without clone3 (RTR_COMPAT=no-clone3)"
 
 run "$RTR_RUN" exec ext-a -- /probe caps
 for k in CapInh CapPrm CapEff CapBnd CapAmb NoNewPrivs Seccomp; do
@@ -70,8 +65,20 @@ is "$out" /tmp "-w DIR"
 run "$RTR_RUN" exec -w /nonexistent ext-a -- pwd
 is "$rc" 125 "-w DIR that does not exist: 125"
 like "$err" "exec: /nonexistent: No such file or directory" "  naming the directory"
+run "$RTR_RUN" exec -u ext-ctruser ext-a -- /probe uid
+like "$out" $'^uid=2345\ngid=2346\neuid=2345\negid=2346\ngroups=$' "-u NAME: uid and gid from the container's /etc/passwd"
+run "$RTR_RUN" exec -u ext-ctruser:ext-ctrgrp ext-a -- /probe uid
+like "$out" $'^uid=2345\ngid=3456\n' "-u NAME:GROUP: the gid from the container's /etc/group"
+run "$RTR_RUN" exec -u 1000:ext-ctrgrp ext-a -- /probe uid
+like "$out" $'^uid=1000\ngid=3456\n' "-u UID:GROUP"
 run "$RTR_RUN" exec -u bob ext-a -- true
-like "$rc|$err" "^125\|.*-u bob: expected numeric UID" "-u with a name is refused"
+is "$rc|$err" "125|rtr-run: ext-a: exec: -u bob: no user bob in the container's /etc/passwd" \
+	"-u with an unknown user: 125, naming the user and the file"
+run "$RTR_RUN" exec -u user:nosuchgroup ext-a -- true
+is "$rc|$err" "125|rtr-run: ext-a: exec: -u user:nosuchgroup: no group nosuchgroup in the container's /etc/group" \
+	"-u with an unknown group: 125, naming the group and the file"
+run "$RTR_RUN" exec -u : ext-a -- true
+like "$rc|$err" "^125\|.*-u :: expected USER\[:GROUP\]" "-u with an empty name is refused"
 
 # ---- exit codes ---------------------------------------------------------------------------
 run "$RTR_RUN" exec ext-a -- true
@@ -131,6 +138,15 @@ Pi=$(init_pid ext-init)
 run "$RTR_RUN" exec ext-init -- readlink /proc/self/ns/pid
 is "$out" "$(readlink /proc/$Pi/ns/pid)" "  in its pid namespace"
 run "$RTR_RUN" stop ext-init
+
+# An image whose /etc/passwd is a symlink out of its root: the in-root resolver keeps it
+# inside (the link then points at itself), so the host's root entry is never read.
+make_bundle "$T/esc" /bin/sleep 300
+ln -sfn ../../../../../../../../etc/passwd "$T/esc/rootfs/etc/passwd"
+bg ext-esc "$T/esc"
+run "$RTR_RUN" exec -u root ext-esc -- true
+like "$rc|$err" "^125\|.*-u root: the container's /etc/passwd: " "-u NAME: a passwd symlink out of the root is not followed to the host"
+run "$RTR_RUN" stop ext-esc
 
 if [[ -e /proc/self/ns/user ]] && "$RTR_RUN" --userns auto --name ext-probe "$B" -- true 2>/dev/null; then
 	bg ext-user --userns auto "$B"

@@ -6,30 +6,15 @@
 # "hct-".
 set -euo pipefail
 . "$RTR_SRCDIR/tests/lib.sh"
-require_root
-require_cmd jq
-rtr_tmpdir
-export RTR_STOP_TIMEOUT_S=2
+container_suite
+BG_READY=init_running
 
 make_bundle "$T/b" /bin/sleep 300
 B=$T/b
 
-running() { [[ $("$RTR_RUN" ps --json | jq -r --arg n "$1" '.[] | select(.name == $n) | .pid') -gt 0 ]]; }
 # health NAME: the "health" object of NAME in ps --json, compact
 health() { "$RTR_RUN" ps --json | jq -c --arg n "$1" '.[] | select(.name == $n) | .health'; }
 status_is() { [[ $(health "$1" | jq -r .status) == "$2" ]]; }
-bg() {
-	local n=$1
-	shift
-	"$RTR_RUN" --name "$n" "$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
-	BGPID=$!
-	RTR_PIDS="$RTR_PIDS $BGPID"
-	wait_for 10 running "$n" || diag "$n did not start: $(cat "$T/$n.err")"
-}
-finish() {
-	rc=0
-	wait "$1" || rc=$?
-}
 
 # ---- transitions ----------------------------------------------------------------------
 # Failing while /tmp/ok is missing; the start period keeps it "starting" until a success.

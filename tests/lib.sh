@@ -324,3 +324,75 @@ bundle_args() {
 host_mounts_under() {
 	awk -v t="$1" 'index($5, t "/") == 1 || $5 == t { print $5 }' /proc/self/mountinfo
 }
+
+# ---- suites of running containers ------------------------------------------------------
+
+# container_suite [CMD...]: the start of a suite that runs containers: root, jq and CMDs,
+# $T, and a short stop timeout (RTR_STOP_TIMEOUT_S, 2 s unless the caller set one).
+container_suite() {
+	require_root
+	require_cmd jq "$@"
+	rtr_tmpdir
+	export RTR_STOP_TIMEOUT_S=${RTR_STOP_TIMEOUT_S:-2}
+}
+
+# The host's cgroup layout: V2ROOT is the cgroup2 tree ("" on a v1-only host), LAYOUT
+# v1, v2 or hybrid.
+V2ROOT=
+LAYOUT=v1
+if [[ $(stat -f -c %T /sys/fs/cgroup 2>/dev/null) == cgroup2fs ]]; then
+	V2ROOT=/sys/fs/cgroup
+	LAYOUT=v2
+elif [[ $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]]; then
+	V2ROOT=/sys/fs/cgroup/unified
+	LAYOUT=hybrid
+fi
+# v1_has CTRL: CTRL is a mounted v1 hierarchy
+v1_has() { [[ $(stat -f -c %T "/sys/fs/cgroup/$1" 2>/dev/null) == cgroupfs ]]; }
+# cg CTRL NAME: the directory holding CTRL's files for container NAME (io: blkio on v1)
+cg() {
+	local c=$1
+	[[ $c == io ]] && c=blkio
+	if v1_has "$c"; then echo "/sys/fs/cgroup/$c/rtr/$2"; else echo "$V2ROOT/rtr/$2"; fi
+}
+# prim NAME: container NAME's directory in the primary hierarchy (its xattrs, its lock)
+prim() { if [[ -n $V2ROOT ]]; then echo "$V2ROOT/rtr/$1"; else echo "/sys/fs/cgroup/pids/rtr/$1"; fi; }
+# cg_dirs NAME: every cgroup directory of container NAME that exists
+cg_dirs() { ls -d /sys/fs/cgroup/*/rtr/"$1" ${V2ROOT:+"$V2ROOT/rtr/$1"} 2>/dev/null | sort -u || true; }
+# running NAME: a process is in container NAME's cgroup
+running() { [[ -n $(cat "$(prim "$1")/cgroup.procs" 2>/dev/null) ]]; }
+# ps_field NAME FIELD: FIELD of container NAME in `rtr-run ps --json` ("" when not listed)
+ps_field() { "$RTR_RUN" ps --json | jq -r --arg n "$1" --arg f "$2" '.[] | select(.name == $n) | .[$f]'; }
+# init_pid NAME: the host pid of container NAME's init, as ps shows it
+init_pid() { ps_field "$1" pid; }
+# init_running NAME: ps shows container NAME with its init (exec can join it)
+init_running() { [[ $(init_pid "$1") -gt 0 ]]; }
+
+# bg NAME ARGS...: rtr-run --name NAME ARGS in the background, output in $T/NAME.{out,err},
+# its pid in $BGPID; returns once BG_READY NAME holds (default: running).
+bg() {
+	local n=$1
+	shift
+	"$RTR_RUN" --name "$n" "$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
+	BGPID=$!
+	RTR_PIDS="$RTR_PIDS $BGPID"
+	wait_for 10 "${BG_READY:-running}" "$n" || diag "$n did not start: $(cat "$T/$n.err")"
+}
+# finish PID: waits for a background rtr-run; sets $rc
+finish() {
+	rc=0
+	wait "$1" || rc=$?
+}
+# bg_timed NAME ARGS...: rtr-run --name NAME ARGS in the background under a 120 s timeout,
+# output in $T/NAME.{out,err}, the timeout's pid in $bgpid; bg_wait waits for it ($rc).
+bg_timed() {
+	local name=$1
+	shift
+	timeout -k 5 120 "$RTR_RUN" --name "$name" "$@" >"$T/$name.out" 2>"$T/$name.err" &
+	bgpid=$!
+	RTR_PIDS="$RTR_PIDS $bgpid"
+}
+bg_wait() {
+	rc=0
+	wait "$bgpid" || rc=$?
+}

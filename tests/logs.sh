@@ -5,17 +5,7 @@
 # container's log by path).  Container names start with "lg-".
 set -euo pipefail
 . "$RTR_SRCDIR/tests/lib.sh"
-require_root
-require_cmd jq
-rtr_tmpdir
-export RTR_STOP_TIMEOUT_S=2
-
-prim() {
-	if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then echo "/sys/fs/cgroup/rtr/$1"
-	elif [[ -d /sys/fs/cgroup/unified/rtr ]]; then echo "/sys/fs/cgroup/unified/rtr/$1"
-	else echo "/sys/fs/cgroup/pids/rtr/$1"; fi
-}
-running() { [[ -n $(cat "$(prim "$1")/cgroup.procs" 2>/dev/null) ]]; }
+container_suite
 
 # 100 lines "line-NNN" (9 bytes each with the newline), then exit
 make_bundle "$T/b" /bin/sh -c 'i=100; while [ $i -lt 200 ]; do echo line-$i; i=$((i+1)); done'

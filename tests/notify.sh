@@ -7,10 +7,8 @@
 # no other inherited fd.  Names start with "ntf-".
 set -euo pipefail
 . "$RTR_SRCDIR/tests/lib.sh"
-require_root
-require_cmd jq python3
-rtr_tmpdir
 export RTR_STOP_TIMEOUT_S=3
+container_suite python3
 : "${RTR_SD_HELPER:=$RTR_BUILDDIR/tests/sd-helper}"
 [[ -x $RTR_SD_HELPER ]] || skip_all "needs the sd-helper test program ($RTR_SD_HELPER)"
 
@@ -54,19 +52,11 @@ listen() {
 	wait_for 10 test -e "$T/$2.notify.up" || not_ok "listener for $2 up"
 }
 said() { grep -E -- "$2" "$T/$1.notify" >/dev/null 2>&1; }
-# bg NAME ARGS...: rtr-run --name NAME ARGS in the background; $bgpid, $rtrpid
-bg() {
-	local name=$1
-	shift
-	timeout -k 5 120 "$RTR_RUN" --name "$name" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	bgpid=$!
-	RTR_PIDS="$RTR_PIDS $bgpid"
+# bg_notify NAME ARGS...: bg_timed (tests/lib.sh), and $rtrpid: the rtr-run under the timeout
+bg_notify() {
+	bg_timed "$@"
 	wait_for 5 pgrep -P "$bgpid" rtr-run || true
 	rtrpid=$(pgrep -P "$bgpid" rtr-run || echo none)
-}
-bg_wait() {
-	rc=0
-	wait "$bgpid" || rc=$?
 }
 
 make_bundle "$T/b" /bin/sleep 1000
@@ -74,7 +64,7 @@ cp "$RTR_SD_HELPER" "$T/b/rootfs/sd-helper"
 
 # ---- rtr-run says READY=1 ------------------------------------------------------------------
 listen "$T/ntf.sock" ntf-ready
-NOTIFY_SOCKET=$T/ntf.sock bg ntf-ready "$T/b"
+NOTIFY_SOCKET=$T/ntf.sock bg_notify ntf-ready "$T/b"
 if wait_for 20 said ntf-ready READY=1; then
 	ok "READY=1 reaches NOTIFY_SOCKET"
 else
@@ -121,7 +111,7 @@ bundle_jq "$T/svc" '.process.args = ["/bin/sh", "-c",
 	"/sd-helper notify \"STATUS=warming up\"; echo $NOTIFY_SOCKET >/tmp/ns; sleep 1;
 	 /sd-helper notify \"READY=1\nMAINPID=4242\"; trap \"exit 143\" TERM; sleep 1000 & wait"]'
 listen "$T/ntf.sock" ntf-svc
-NOTIFY_SOCKET=$T/ntf.sock bg ntf-svc --notify=container "$T/svc"
+NOTIFY_SOCKET=$T/ntf.sock bg_notify ntf-svc --notify=container "$T/svc"
 if wait_for 20 said ntf-svc READY=1; then
 	ok "--notify=container: the container's READY=1 is relayed"
 else

@@ -6,10 +6,8 @@
 # time check is a lower bound (a delay can only make a gap longer).  Names start "rst-".
 set -euo pipefail
 . "$RTR_SRCDIR/tests/lib.sh"
-require_root
-require_cmd jq
-rtr_tmpdir
 export RTR_STOP_TIMEOUT_S=3
+container_suite
 
 mkdir -p "$T/data"
 # Each run appends the host's uptime (seconds, not namespaced) to /data/runs, then exits
@@ -25,21 +23,6 @@ DATA=(--mount "$T/data:/data")
 runs() { wc -l <"$T/data/runs" 2>/dev/null || echo 0; }
 reset() { rm -f "$T/data/runs"; }
 runs_ge() { (($(runs) >= $1)); }
-ps_field() { "$RTR_RUN" ps --json | jq -r ".[] | select(.name == \"$1\") | .$2"; }
-init_running() { [[ $(ps_field "$1" pid) -gt 0 ]]; }
-# bg NAME ARGS...: rtr-run --name NAME ARGS in the background; $bgpid
-bg() {
-	local name=$1
-	shift
-	timeout -k 5 120 "$RTR_RUN" --name "$name" "$@" >"$T/$name.out" 2>"$T/$name.err" &
-	bgpid=$!
-	RTR_PIDS="$RTR_PIDS $bgpid"
-}
-# bg_wait: waits for the background rtr-run; $rc
-bg_wait() {
-	rc=0
-	wait "$bgpid" || rc=$?
-}
 
 # ---- a crash loop ------------------------------------------------------------------------
 reset
@@ -75,7 +58,7 @@ is "$rc/$(runs)" "1/1" "no --restart: one run"
 
 # ---- always ------------------------------------------------------------------------------
 reset
-bg rst-always --restart always --restart-delay 10ms "${DATA[@]}" "$T/ok"
+bg_timed rst-always --restart always --restart-delay 10ms "${DATA[@]}" "$T/ok"
 if wait_for 30 runs_ge 3; then
 	ok "always restarts a container that exits 0"
 else
@@ -90,7 +73,7 @@ is "$(runs)" "$n" "no run after the stop"
 
 # ---- stops never restart -----------------------------------------------------------------
 reset
-bg rst-stop --restart always "${DATA[@]}" "$T/sleep"
+bg_timed rst-stop --restart always "${DATA[@]}" "$T/sleep"
 wait_for 20 runs_ge 1 || true
 run "$RTR_RUN" stop rst-stop
 bg_wait
@@ -98,7 +81,7 @@ is "$rc/$(runs)" "143/1" "rtr-run stop of a running container: 143, no restart"
 unlike "$(cat "$T/rst-stop.err")" "restart 1" "  nothing said about a restart"
 
 reset
-bg rst-term --restart always "${DATA[@]}" "$T/sleep"
+bg_timed rst-term --restart always "${DATA[@]}" "$T/sleep"
 wait_for 20 runs_ge 1 || true
 # (rtr-run itself: timeout(1) would signal its whole process group, a second stop)
 kill -TERM "$(pgrep -P "$bgpid" rtr-run)"
@@ -106,7 +89,7 @@ bg_wait
 is "$rc/$(runs)" "143/1" "SIGTERM to rtr-run: no restart"
 
 reset
-bg rst-backoff --restart always --restart-delay 30s "${DATA[@]}" "$T/fail"
+bg_timed rst-backoff --restart always --restart-delay 30s "${DATA[@]}" "$T/fail"
 if wait_for 20 grep -q "restart 1 in 30000 ms" "$T/rst-backoff.err"; then
 	ok "a failed run waits 30 s to restart"
 else
@@ -128,7 +111,7 @@ unlike "$out" "^rst-backoff " "  and removes the cgroup"
 
 # ---- a kill is no stop -------------------------------------------------------------------
 reset
-bg rst-kill --restart on-failure:1 --memory 32M "${DATA[@]}" "$T/sleep"
+bg_timed rst-kill --restart on-failure:1 --memory 32M "${DATA[@]}" "$T/sleep"
 wait_for 20 runs_ge 1 || true
 run "$RTR_RUN" kill rst-kill KILL
 if wait_for 20 runs_ge 2; then

@@ -45,7 +45,8 @@ is "$(field Seccomp)" 2 "a seccomp filter is loaded"
 # Every privileged operation from inside, as root inside; one container for all.
 host_pid=$$
 host_hostname=$(hostname)
-run "$RTR_RUN" "$B" -- /bin/sh -c '
+# every_privileged_op: the container's command that tries each of them
+every_privileged_op=(/bin/sh -c '
 	rm -f /tmp/chr /tmp/blk
 	for s in mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key \
 		bpf kexec_load init_module finit_module mknod-blk sethostname setns \
@@ -56,7 +57,8 @@ run "$RTR_RUN" "$B" -- /bin/sh -c '
 	/probe syscall ptrace '"$host_pid"'
 	/probe syscall umount /proc
 	/bin/hostname
-'
+')
+run "$RTR_RUN" "$B" -- "${every_privileged_op[@]}"
 is "$rc" 0 "syscall probe ran"
 default_probe_out=$out
 # The errno each must fail with: seccomp's EPERM for what the allowlist lacks, EPERM
@@ -234,18 +236,7 @@ is "$(field mkdir)" ok "comparisons of different arguments must all hold (mode m
 # precompiled filter does not apply) must behave as the precompiled one.
 "$RTR_RUN" --print-default-seccomp | jq '.syscalls[0].names -= ["mq_notify"]' >"$T/custom.json"
 rm -rf /run/rtr/seccomp
-run "$RTR_RUN" --seccomp "$T/custom.json" "$B" -- /bin/sh -c '
-	rm -f /tmp/chr /tmp/blk
-	for s in mount umount unshare-mnt unshare-user clone-newns pivot_root keyctl add_key \
-		bpf kexec_load init_module finit_module mknod-blk sethostname setns \
-		open_by_handle_at userfaultfd perf_event_open reboot personality-bad \
-		socket-vsock setrlimit fork socket-inet mknod-chr; do
-		/probe syscall $s
-	done
-	/probe syscall ptrace '"$host_pid"'
-	/probe syscall umount /proc
-	/bin/hostname
-'
+run "$RTR_RUN" --seccomp "$T/custom.json" "$B" -- "${every_privileged_op[@]}"
 is "$out" "$default_probe_out" "default profile compiled at run time = the precompiled one"
 
 # The compiled-filter cache: libseccomp compiles a profile once; later starts read the

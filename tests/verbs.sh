@@ -5,40 +5,13 @@
 # a start, an option after BUNDLE, and 50 parallel starts.  Container names: "vb-".
 set -euo pipefail
 . "$RTR_SRCDIR/tests/lib.sh"
-require_root
-require_cmd jq ip
-rtr_tmpdir
-export RTR_STOP_TIMEOUT_S=2
+container_suite ip
 
-V2ROOT=
-if [[ $(stat -f -c %T /sys/fs/cgroup) == cgroup2fs ]]; then
-	V2ROOT=/sys/fs/cgroup
-elif [[ $(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null) == cgroup2fs ]]; then
-	V2ROOT=/sys/fs/cgroup/unified
-fi
-v1_has() { [[ $(stat -f -c %T "/sys/fs/cgroup/$1" 2>/dev/null) == cgroupfs ]]; }
-cg() { if v1_has "$1"; then echo "/sys/fs/cgroup/$1/rtr/$2"; else echo "$V2ROOT/rtr/$2"; fi; }
-prim() { if [[ -n $V2ROOT ]]; then echo "$V2ROOT/rtr/$1"; else echo "/sys/fs/cgroup/pids/rtr/$1"; fi; }
-cg_dirs() { ls -d /sys/fs/cgroup/*/rtr/"$1" ${V2ROOT:+"$V2ROOT/rtr/$1"} 2>/dev/null | sort -u || true; }
-running() { [[ -n $(cat "$(prim "$1")/cgroup.procs" 2>/dev/null) ]]; }
 not_running() { ! running "$1"; }
 
 make_bundle "$T/b" /bin/true
 B=$T/b
 
-# bg NAME ARGS...: rtr-run in the background; $BGPID
-bg() {
-	local n=$1
-	shift
-	"$RTR_RUN" --name "$n" "$@" >"$T/$n.out" 2>"$T/$n.err" </dev/null &
-	BGPID=$!
-	RTR_PIDS="$RTR_PIDS $BGPID"
-	wait_for 10 running "$n" || diag "$n did not start: $(cat "$T/$n.err")"
-}
-finish() {
-	rc=0
-	wait "$1" || rc=$?
-}
 
 # ---- an option after BUNDLE --------------------------------------------------------------
 run "$RTR_RUN" "$B" --name vb-x

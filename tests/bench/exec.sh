@@ -5,6 +5,8 @@
 # supervisor's memory with a health check on against a foreground `crun run`.
 #
 #   tests/bench/exec.sh [RUNS]        (root; RTR_BUILDDIR defaults to ./build)
+#   RTR_RUN_BASE=/path/to/old/rtr-run tests/bench/exec.sh   (also times an older build's
+#                                     exec into the same container, on the host's layout)
 #
 # Both containers run the same busybox bundle (`sleep`, Docker's default capabilities,
 # no_new_privs, rtr's default seccomp profile written into config.json).  crun refuses
@@ -70,8 +72,10 @@ echo "# rtr-run exec on the host's real cgroup layout"
 "$RTR_RUN" --name bench-exec-host "$T/b" >/dev/null 2>&1 </dev/null &
 RTR_PIDS="$RTR_PIDS $!"
 wait_for 10 rtr_running bench-exec-host
-hyperfine -N -w 5 -r "$RUNS" --export-json "$T/host.json" \
-	-n "rtr-run exec (host layout)" "$RTR_RUN exec bench-exec-host -- /bin/true" >"$T/host.txt" 2>&1 || {
+host=(-n "rtr-run exec (host layout)" "$RTR_RUN exec bench-exec-host -- /bin/true")
+[[ -n "${RTR_RUN_BASE:-}" ]] &&
+	host+=(-n "base rtr-run exec (host layout)" "$RTR_RUN_BASE exec bench-exec-host -- /bin/true")
+hyperfine -N -w 5 -r "$RUNS" --export-json "$T/host.json" "${host[@]}" >"$T/host.txt" 2>&1 || {
 	cat "$T/host.txt"
 	exit 1
 }
@@ -80,7 +84,8 @@ hyperfine -N -w 5 -r "$RUNS" --export-json "$T/host.json" \
 jq -s -r '[.[].results[]] as $r
 	| ($r[] | "\(.command): median \(.median * 1000 | . * 100 | round / 100) ms (min \(.min * 1000 | . * 100 | round / 100) ms, \(.times | length) runs)"),
 	([$r[] | {key: .command, value: .median}] | from_entries) as $m
-	| if $m["crun exec"] then "ratio rtr-run exec / crun exec: \($m["rtr-run exec"] / $m["crun exec"] * 100 | round / 100) (target <= 0.5)" else "crun not installed: no ratio" end' \
+	| (if $m["crun exec"] then "ratio rtr-run exec / crun exec: \($m["rtr-run exec"] / $m["crun exec"] * 100 | round / 100) (target <= 0.5)" else "crun not installed: no ratio" end),
+	(if $m["base rtr-run exec (host layout)"] then "ratio rtr-run exec / base (host layout): \($m["rtr-run exec (host layout)"] / $m["base rtr-run exec (host layout)"] * 100 | round / 100)" else empty end)' \
 	"$T/ns.json" "$T/host.json"
 
 # ---- one health check of /bin/true ---------------------------------------------------------

@@ -5,7 +5,7 @@
 #   skopeo copy docker-archive:IMG oci:DIR + umoci unpack       (the usual toolchain)
 #   tar -xzf LAYER                                              (the floor)
 # Prints medians (hyperfine), the ratios and rtr-pull's peak RSS (VmHWM of the process).
-# The tree is a system tree standing in for a debootstrap minbase (no network here).
+# The image: tests/bench/lib-image.sh.
 # Targets (issue): <= 0.5 x skopeo+umoci, <= 1.3 x tar -xzf, peak RSS < 8 MiB.
 #
 #   RTR_PULL=build/pull/rtr-pull tests/bench/pull-archive.sh [RUNS]
@@ -20,21 +20,9 @@ done
 
 W=$(mktemp -d /var/tmp/rtr-bench-pull.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-mkdir "$W/src"
-dirs=()
-for d in usr/lib/python3.11 usr/share/perl usr/lib/x86_64-linux-gnu/perl usr/share/zoneinfo \
-	etc usr/sbin usr/lib/python3; do
-	[[ -d /$d ]] && dirs+=("$d")
-done
-tar -C / -cf - "${dirs[@]}" 2>/dev/null | tar -C "$W/src" -xf -
-FIX="$RTR_SRCDIR/tests/fixtures"
-python3 "$FIX/pull-images.py" layer-tar "$W/layer.tar.gz" "$W/src"
-python3 "$FIX/pull-images.py" docker-from-layer "$W/img.tar" "$W/layer.tar.gz"
-rm -rf "$W/src"
-unpacked=$(gzip -dc "$W/layer.tar.gz" | wc -c)
-entries=$(tar -tzf "$W/layer.tar.gz" | wc -l)
-echo "image: one gzip layer, $(($(stat -c %s "$W/layer.tar.gz") >> 20)) MiB compressed," \
-	"$((unpacked >> 20)) MiB tar, $entries entries"
+. "$RTR_SRCDIR/tests/bench/lib-image.sh"
+bench_image "$W"
+echo
 
 hyperfine --runs "$RUNS" --warmup 1 -N --export-json "$W/h.json" \
 	--prepare "rm -rf $W/o1 $W/o2 $W/o3 $W/o4" \

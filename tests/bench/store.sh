@@ -21,21 +21,10 @@ done
 
 W=$(mktemp -d /var/tmp/rtr-bench-store.XXXXXX)
 trap 'umount -l "$W/t" 2>/dev/null || true; rm -rf "$W"' EXIT
-mkdir "$W/src" "$W/t"
-dirs=()
-for d in usr/lib/python3.11 usr/share/perl usr/lib/x86_64-linux-gnu/perl usr/share/zoneinfo \
-	etc usr/sbin usr/lib/python3; do
-	[[ -d /$d ]] && dirs+=("$d")
-done
-tar -C / -cf - "${dirs[@]}" 2>/dev/null | tar -C "$W/src" -xf -
-FIX="$RTR_SRCDIR/tests/fixtures"
-python3 "$FIX/pull-images.py" layer-tar "$W/layer.tar.gz" "$W/src"
-python3 "$FIX/pull-images.py" docker-from-layer "$W/img.tar" "$W/layer.tar.gz"
-rm -rf "$W/src"
-unpacked=$(gzip -dc "$W/layer.tar.gz" | wc -c)
-entries=$(tar -tzf "$W/layer.tar.gz" | wc -l)
-echo "image: one gzip layer, $(($(stat -c %s "$W/layer.tar.gz") >> 20)) MiB compressed," \
-	"$((unpacked >> 20)) MiB tar, $entries entries; output on tmpfs"
+mkdir "$W/t"
+. "$RTR_SRCDIR/tests/bench/lib-image.sh"
+bench_image "$W"
+echo "; output on tmpfs"
 
 # The image stays on disk (page cache warm after the first run); every output on tmpfs.
 mount -t tmpfs -o size=$((3 * unpacked / 1048576 + 256))m rtr-bench "$W/t"
