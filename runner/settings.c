@@ -287,7 +287,7 @@ static int health_argv_json(const struct ctx *x, const char *v, char ***ret)
 	size_t n;
 
 	if (json_parse(v, strlen(v), 65536, &j, &jerr) < 0 ||
-	    json_strv(json_root(j), &argv, &jerr) < 0)
+	    json_strv(JSON_TMP(json_root(j)), &argv, &jerr) < 0)
 		return bad(x, EINVAL, v, "expected a JSON array of strings");
 	n = strv_length(argv);
 	if (n == 0)
