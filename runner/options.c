@@ -391,7 +391,7 @@ static int apply_env_file(char ***env, const char *path, struct rtr_err *err)
 
 	r = read_file_at(AT_FDCWD, path, RTR_CONFIG_MAX_BYTES, &buf, NULL);
 	if (r < 0)
-		return rtr_err_set(err, -r, "--env-file %s: %s", path, strerror(-r));
+		return rtr_err_sys(err, -r, "--env-file %s", path);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char what[PATH_MAX + 32];
 		size_t n;
@@ -428,7 +428,7 @@ static int append_bind(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 		return r;
 	src = realpath(b.src, NULL);
 	if (!src || stat(src, &st) < 0)
-		return rtr_err_set(err, errno, "--mount %s: %s: %s", arg, b.src, strerror(errno));
+		return rtr_err_sys(err, errno, "--mount %s: %s", arg, b.src);
 
 	nm = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*nm));
 	if (!nm)

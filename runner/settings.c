@@ -101,7 +101,7 @@ static int p_log(const struct ctx *x, const char *v)
 	if (v[0] == '/')
 		return strdup_replace(&x->s->ext.log_path, v);
 	if (!getcwd(cwd, sizeof(cwd)))
-		return rtr_err_set(x->err, errno, "%s %s: %s", x->label, v, strerror(errno));
+		return rtr_err_sys(x->err, errno, "%s %s", x->label, v);
 	abs = xasprintf("%s/%s", streq(cwd, "/") ? "" : cwd, v);
 	if (!abs)
 		return -ENOMEM;
@@ -609,7 +609,7 @@ static int push_throttle(const struct ctx *x, const char *v, bool bytes, struct 
 	if (r < 0 || rate == 0)
 		return bad(x, EINVAL, v, "bad rate '%s'", colon + 1);
 	if (stat(dev, &st) < 0)
-		return rtr_err_set(x->err, errno, "%s %s: %s", x->label, dev, strerror(errno));
+		return rtr_err_sys(x->err, errno, "%s %s", x->label, dev);
 	if (!S_ISBLK(st.st_mode))
 		return rtr_err_set(x->err, ENOTBLK, "%s %s: not a block device", x->label, dev);
 	nt = realloc(*t, (*n + 1) * sizeof(**t));
@@ -1114,8 +1114,7 @@ static int finish_net(struct rtr_spec *s, struct rtr_err *err)
 	int r = derive_mode(s, err);
 
 	if (r < 0)
-		return r == -ENOMEM ? rtr_err_set(err, ENOMEM, "--network: %s", strerror(ENOMEM))
-				    : r;
+		return r == -ENOMEM ? rtr_err_sys(err, ENOMEM, "--network") : r;
 	if (n->bridge && n->n_host_addrs)
 		return rtr_err_set(err, EINVAL,
 				   "--host-address: not with --bridge %s (give the bridge the "
@@ -1209,8 +1208,8 @@ static int finish_rootfs(struct rtr_spec *s, struct rtr_err *err)
 		return -ENOMEM;
 	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
-		return rtr_err_set(err, errno, "config.json: %s: the layer store %s: %s", ANN_STORE,
-				   path, strerror(errno));
+		return rtr_err_sys(err, errno, "config.json: %s: the layer store %s", ANN_STORE,
+				   path);
 	for (size_t i = 0; i < l->n_layers; i++) {
 		struct stat st;
 		int e = fstatat(dir, l->layers[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ? errno
@@ -1218,11 +1217,11 @@ static int finish_rootfs(struct rtr_spec *s, struct rtr_err *err)
 										 : ENOTDIR;
 
 		if (e)
-			return rtr_err_set(
+			return rtr_err_sys(
 			    err, e,
 			    "config.json: %s: layer %zu of %zu, sha256:%s, is not in "
-			    "the store %s: %s",
-			    ANN_LAYERS, i + 1, l->n_layers, l->layers[i], l->store, strerror(e));
+			    "the store %s",
+			    ANN_LAYERS, i + 1, l->n_layers, l->layers[i], l->store);
 	}
 	return 0;
 }
