@@ -354,34 +354,34 @@ enum mopt_kind { MOPT_SET, MOPT_CLEAR, MOPT_BIND, MOPT_IDMAP, MOPT_IGNORE };
 /* clang-format off */
 static const struct {
 	const char *name;
-	enum mopt_kind kind;
-	unsigned long flag;
+	uint32_t flag; /* MS_* (all below 2^32): 16 bytes a row */
+	uint8_t kind;  /* enum mopt_kind */
 } mount_opts[] = {
-	{ "defaults", MOPT_SET, 0 },
-	{ "ro", MOPT_SET, MS_RDONLY },               { "rw", MOPT_CLEAR, MS_RDONLY },
-	{ "nosuid", MOPT_SET, MS_NOSUID },           { "suid", MOPT_CLEAR, MS_NOSUID },
-	{ "nodev", MOPT_SET, MS_NODEV },             { "dev", MOPT_CLEAR, MS_NODEV },
-	{ "noexec", MOPT_SET, MS_NOEXEC },           { "exec", MOPT_CLEAR, MS_NOEXEC },
-	{ "sync", MOPT_SET, MS_SYNCHRONOUS },        { "async", MOPT_CLEAR, MS_SYNCHRONOUS },
-	{ "dirsync", MOPT_SET, MS_DIRSYNC },         { "remount", MOPT_SET, MS_REMOUNT },
-	{ "mand", MOPT_SET, MS_MANDLOCK },           { "nomand", MOPT_CLEAR, MS_MANDLOCK },
-	{ "noatime", MOPT_SET, MS_NOATIME },         { "atime", MOPT_CLEAR, MS_NOATIME },
-	{ "nodiratime", MOPT_SET, MS_NODIRATIME },   { "diratime", MOPT_CLEAR, MS_NODIRATIME },
-	{ "relatime", MOPT_SET, MS_RELATIME },       { "norelatime", MOPT_CLEAR, MS_RELATIME },
-	{ "strictatime", MOPT_SET, MS_STRICTATIME },
-	{ "nostrictatime", MOPT_CLEAR, MS_STRICTATIME },
-	{ "lazytime", MOPT_SET, MS_LAZYTIME },       { "nolazytime", MOPT_CLEAR, MS_LAZYTIME },
-	{ "iversion", MOPT_SET, MS_I_VERSION },      { "noiversion", MOPT_CLEAR, MS_I_VERSION },
-	{ "silent", MOPT_SET, MS_SILENT },           { "loud", MOPT_CLEAR, MS_SILENT },
-	{ "nosymfollow", MOPT_SET, MS_NOSYMFOLLOW }, { "symfollow", MOPT_CLEAR, MS_NOSYMFOLLOW },
-	{ "bind", MOPT_BIND, MS_BIND },              { "rbind", MOPT_BIND, MS_BIND | MS_REC },
+	{ "defaults", 0, MOPT_SET },
+	{ "ro", MS_RDONLY, MOPT_SET },               { "rw", MS_RDONLY, MOPT_CLEAR },
+	{ "nosuid", MS_NOSUID, MOPT_SET },           { "suid", MS_NOSUID, MOPT_CLEAR },
+	{ "nodev", MS_NODEV, MOPT_SET },             { "dev", MS_NODEV, MOPT_CLEAR },
+	{ "noexec", MS_NOEXEC, MOPT_SET },           { "exec", MS_NOEXEC, MOPT_CLEAR },
+	{ "sync", MS_SYNCHRONOUS, MOPT_SET },        { "async", MS_SYNCHRONOUS, MOPT_CLEAR },
+	{ "dirsync", MS_DIRSYNC, MOPT_SET },         { "remount", MS_REMOUNT, MOPT_SET },
+	{ "mand", MS_MANDLOCK, MOPT_SET },           { "nomand", MS_MANDLOCK, MOPT_CLEAR },
+	{ "noatime", MS_NOATIME, MOPT_SET },         { "atime", MS_NOATIME, MOPT_CLEAR },
+	{ "nodiratime", MS_NODIRATIME, MOPT_SET },   { "diratime", MS_NODIRATIME, MOPT_CLEAR },
+	{ "relatime", MS_RELATIME, MOPT_SET },       { "norelatime", MS_RELATIME, MOPT_CLEAR },
+	{ "strictatime", MS_STRICTATIME, MOPT_SET },
+	{ "nostrictatime", MS_STRICTATIME, MOPT_CLEAR },
+	{ "lazytime", MS_LAZYTIME, MOPT_SET },       { "nolazytime", MS_LAZYTIME, MOPT_CLEAR },
+	{ "iversion", MS_I_VERSION, MOPT_SET },      { "noiversion", MS_I_VERSION, MOPT_CLEAR },
+	{ "silent", MS_SILENT, MOPT_SET },           { "loud", MS_SILENT, MOPT_CLEAR },
+	{ "nosymfollow", MS_NOSYMFOLLOW, MOPT_SET }, { "symfollow", MS_NOSYMFOLLOW, MOPT_CLEAR },
+	{ "bind", MS_BIND, MOPT_BIND },              { "rbind", MS_BIND | MS_REC, MOPT_BIND },
 	/* tmpcopyup (copy the image's directory into a new tmpfs) is a runc/crun extension
 	 * rtr does not implement: dropped rather than handed to the filesystem as data,
 	 * where tmpfs would refuse the whole mount, and listed in spec->unsupported.
 	 * idmap/ridmap mark the mount as idmapped (ridmap: its submounts too), with its
 	 * uidMappings/gidMappings or else the container's (runner/idmap.c). */
-	{ "tmpcopyup", MOPT_IGNORE, 0 },             { "idmap", MOPT_IDMAP, 0 },
-	{ "ridmap", MOPT_IDMAP, 1 },
+	{ "tmpcopyup", 0, MOPT_IGNORE },             { "idmap", 0, MOPT_IDMAP },
+	{ "ridmap", 1, MOPT_IDMAP },
 };
 /* clang-format on */
 
@@ -399,10 +399,10 @@ static int mount_option(struct rtr_mount *m, const char *o, char ***data)
 		switch (mount_opts[i].kind) {
 		case MOPT_SET:
 			m->flags |= mount_opts[i].flag;
-			m->clear_flags &= ~mount_opts[i].flag;
+			m->clear_flags &= ~(unsigned long)mount_opts[i].flag;
 			break;
 		case MOPT_CLEAR:
-			m->flags &= ~mount_opts[i].flag;
+			m->flags &= ~(unsigned long)mount_opts[i].flag;
 			m->clear_flags |= mount_opts[i].flag;
 			break;
 		case MOPT_BIND:
