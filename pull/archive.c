@@ -417,8 +417,8 @@ static void tags_list(char *list, size_t size, size_t *lo, char **t)
 }
 
 /* The manifest.json entry to unpack: the one tagged --tag, or the only one. */
-static int docker_pick(struct archive *a, struct json_cur root, size_t n, struct json_cur *ret,
-		       struct rtr_err *err)
+static int docker_pick(struct archive *a, const struct json_cur *root, size_t n,
+		       struct json_cur *ret, struct rtr_err *err)
 {
 	struct json_cur img = {0};
 	char list[512];
@@ -426,9 +426,9 @@ static int docker_pick(struct archive *a, struct json_cur root, size_t n, struct
 
 	list[0] = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct json_cur e = json_item(&root, i);
+		struct json_cur e = json_item(root, i);
 		_cleanup_strv_free_ char **t = NULL;
-		int r = json_strv(json_member(&e, "RepoTags"), &t, err);
+		int r = json_strv(JSON_TMP(json_member(&e, "RepoTags")), &t, err);
 		if (r < 0)
 			return rtr_err_wrap(err, EINVAL, "%s: manifest.json", a->source);
 		for (size_t k = 0; a->o->tag && t && t[k]; k++)
@@ -527,17 +527,17 @@ static int open_docker(struct archive *a, struct rtr_err *err)
 	if (r < 0)
 		return rtr_err_wrap(err, -r, "%s: manifest.json", a->source);
 	root = json_root(j);
-	r = json_array(root, &n, err);
+	r = json_array(&root, &n, err);
 	if (r <= 0 || n == 0)
 		return rtr_err_set(err, EINVAL, "%s: manifest.json: expected a non-empty array",
 				   a->source);
-	r = docker_pick(a, root, n, &img, err);
+	r = docker_pick(a, &root, n, &img, err);
 	if (r < 0)
 		return r;
-	r = json_str(json_member(&img, "Config"), &cfg_path, err);
+	r = json_str(JSON_TMP(json_member(&img, "Config")), &cfg_path, err);
 	if (r <= 0)
 		return rtr_err_set(err, EINVAL, "%s: manifest.json: no Config", a->source);
-	r = json_strv(json_member(&img, "Layers"), &layers, err);
+	r = json_strv(JSON_TMP(json_member(&img, "Layers")), &layers, err);
 	if (r <= 0)
 		return rtr_err_set(err, EINVAL, "%s: manifest.json: no Layers", a->source);
 	r = docker_config(a, cfg_path, err);

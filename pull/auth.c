@@ -140,7 +140,7 @@ static int creds_from_file(const char *path, const char *registry, struct auth_c
 	if (r < 0)
 		return r;
 	struct json_cur root = json_root(j), auths = json_member(&root, "auths");
-	if (json_object(auths, &n, NULL) <= 0)
+	if (json_object(&auths, &n, NULL) <= 0)
 		return -ENOENT;
 	for (i = 0; i < n; i++) {
 		struct json_cur ent = json_member_at(&auths, i);
@@ -148,7 +148,7 @@ static int creds_from_file(const char *path, const char *registry, struct auth_c
 		char *dec = NULL, *colon;
 
 		if (!ent.key || !auth_key_matches(ent.key, registry) ||
-		    json_str(json_member(&ent, "auth"), &a, NULL) <= 0)
+		    json_str(JSON_TMP(json_member(&ent, "auth")), &a, NULL) <= 0)
 			continue;
 		if (auth_base64_decode(a, &dec, NULL) < 0)
 			continue;
@@ -309,9 +309,9 @@ static int token_header(const struct http_resp *resp, bool have_creds, const cha
 	if (json_parse(resp->body, resp->body_len, RTR_TOKEN_MAX_BYTES, &j, NULL) < 0)
 		return rtr_err_set(e, EPROTO, "%s: token server answer is not JSON", what);
 	struct json_cur root = json_root(j);
-	if (json_str(json_member(&root, "token"), &tok, NULL) <= 0 || !*tok)
+	if (json_str(JSON_TMP(json_member(&root, "token")), &tok, NULL) <= 0 || !*tok)
 		tok = NULL;
-	if (!tok && json_str(json_member(&root, "access_token"), &tok, NULL) <= 0)
+	if (!tok && json_str(JSON_TMP(json_member(&root, "access_token")), &tok, NULL) <= 0)
 		tok = NULL;
 	if (!tok || !*tok)
 		return rtr_err_set(e, EPROTO, "%s: token server answer has no token", what);

@@ -532,17 +532,17 @@ static int image_parse(const struct bundle_image *img, struct image_settings *s,
 		return rtr_err_wrap(err, -r, "image config");
 	root = json_root(s->j);
 	cfg = json_member(&root, "config");
-	if ((r = json_strdup(json_member(&root, "architecture"), &s->arch, err)) < 0 ||
-	    (r = json_strv(json_member(&cfg, "Entrypoint"), &s->entry, err)) < 0 ||
-	    (r = json_strv(json_member(&cfg, "Cmd"), &s->cmd, err)) < 0 ||
-	    (r = json_strv(json_member(&cfg, "Env"), &s->env, err)) < 0 ||
-	    (r = json_strdup(json_member(&cfg, "User"), &s->user, err)) < 0 ||
-	    (r = json_strdup(json_member(&cfg, "WorkingDir"), &s->workdir, err)) < 0 ||
-	    (r = json_strdup(json_member(&cfg, "StopSignal"), &s->stop, err)) < 0)
+	if ((r = json_strdup(JSON_TMP(json_member(&root, "architecture")), &s->arch, err)) < 0 ||
+	    (r = json_strv(JSON_TMP(json_member(&cfg, "Entrypoint")), &s->entry, err)) < 0 ||
+	    (r = json_strv(JSON_TMP(json_member(&cfg, "Cmd")), &s->cmd, err)) < 0 ||
+	    (r = json_strv(JSON_TMP(json_member(&cfg, "Env")), &s->env, err)) < 0 ||
+	    (r = json_strdup(JSON_TMP(json_member(&cfg, "User")), &s->user, err)) < 0 ||
+	    (r = json_strdup(JSON_TMP(json_member(&cfg, "WorkingDir")), &s->workdir, err)) < 0 ||
+	    (r = json_strdup(JSON_TMP(json_member(&cfg, "StopSignal")), &s->stop, err)) < 0)
 		return rtr_err_wrap(err, -r, "image config");
 	s->labels = json_member(&cfg, "Labels");
 	s->health = json_member(&cfg, "Healthcheck").node;
-	if (json_present(s->labels) && (r = json_object(s->labels, &s->n_labels, err)) < 0)
+	if (json_present(&(s->labels)) && (r = json_object(&(s->labels), &s->n_labels, err)) < 0)
 		return rtr_err_wrap(err, -r, "image config");
 	return 0;
 }
@@ -697,7 +697,7 @@ static void write_health(struct json_writer *w, const struct json *health)
 	uint64_t v;
 	char buf[32];
 
-	if (json_strv(json_member(&h, "Test"), &test, NULL) > 0 && test && test[0]) {
+	if (json_strv(JSON_TMP(json_member(&h, "Test")), &test, NULL) > 0 && test && test[0]) {
 		struct json_writer *t = json_writer_new(false);
 		_cleanup_free_ char *text = NULL;
 
@@ -709,12 +709,14 @@ static void write_health(struct json_writer *w, const struct json *health)
 			json_w_member_string(w, "org.rtr.health-cmd", text);
 	}
 	for (size_t i = 0; i < ELEMENTSOF(durations); i++)
-		if (json_u64(json_member(&h, durations[i][0]), UINT64_MAX, &v, NULL) > 0 && v) {
+		if (json_u64(JSON_TMP(json_member(&h, durations[i][0])), UINT64_MAX, &v, NULL) >
+			0 &&
+		    v) {
 			snprintf(buf, sizeof(buf), "%llums",
 				 (unsigned long long)(v < 1000000 ? 1 : v / 1000000));
 			json_w_member_string(w, durations[i][1], buf);
 		}
-	if (json_u64(json_member(&h, "Retries"), UINT32_MAX, &v, NULL) > 0 && v) {
+	if (json_u64(JSON_TMP(json_member(&h, "Retries")), UINT32_MAX, &v, NULL) > 0 && v) {
 		snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
 		json_w_member_string(w, "org.rtr.health-retries", buf);
 	}
@@ -729,7 +731,7 @@ static void write_annotations(struct json_writer *w, const struct bundle *b,
 	for (size_t i = 0; i < s->n_labels; i++) {
 		struct json_cur l = json_member_at(&s->labels, i);
 		const char *v;
-		if (json_str(l, &v, NULL) > 0)
+		if (json_str(&l, &v, NULL) > 0)
 			json_w_member_string(w, l.key, v);
 	}
 	if (img->ref_name)
@@ -850,7 +852,8 @@ int bundle_read_image_digest(const char *bundle, char **ret, struct rtr_err *err
 	struct json_cur root = json_root(j), an = json_member(&root, "annotations");
 	for (size_t i = 0; i < ELEMENTSOF(digest_annotations); i++) {
 		const char *d = NULL;
-		if (json_str(json_member(&an, digest_annotations[i]), &d, NULL) > 0 && d) {
+		if (json_str(JSON_TMP(json_member(&an, digest_annotations[i])), &d, NULL) > 0 &&
+		    d) {
 			*ret = strdup(d);
 			return *ret ? 0 : -ENOMEM;
 		}

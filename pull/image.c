@@ -27,50 +27,50 @@ static int desc_parse(const struct json_cur *c, struct image_desc *d, struct rtr
 	char path[256];
 	int r;
 
-	r = json_object(*c, NULL, err);
+	r = json_object(c, NULL, err);
 	if (r <= 0)
-		return r < 0 ? r : json_require(*c, err);
-	r = json_strdup(mt, &d->media_type, err);
+		return r < 0 ? r : json_require(c, err);
+	r = json_strdup(&mt, &d->media_type, err);
 	if (r < 0)
 		return r;
-	r = json_require(dg, err);
+	r = json_require(&dg, err);
 	if (r < 0)
 		return r;
-	r = json_strdup(dg, &d->digest, err);
+	r = json_strdup(&dg, &d->digest, err);
 	if (r < 0)
 		return r;
-	json_path(dg, path, sizeof(path));
+	json_path(&dg, path, sizeof(path));
 	r = digest_validate(d->digest, path, err);
 	if (r < 0)
 		return r;
-	r = json_require(sz, err);
+	r = json_require(&sz, err);
 	if (r < 0)
 		return r;
-	r = json_u64(sz, INT64_MAX, &d->size, err);
+	r = json_u64(&sz, INT64_MAX, &d->size, err);
 	if (r < 0)
 		return r;
-	if (json_present(pl)) {
+	if (json_present(&pl)) {
 		struct json_cur os = json_member(&pl, "os"),
 				arch = json_member(&pl, "architecture"),
 				var = json_member(&pl, "variant");
 		const char *s;
-		if ((r = json_str(os, &s, err)) < 0)
+		if ((r = json_str(&os, &s, err)) < 0)
 			return r;
 		if (r)
 			snprintf(d->platform.os, sizeof(d->platform.os), "%s", s);
-		if ((r = json_str(arch, &s, err)) < 0)
+		if ((r = json_str(&arch, &s, err)) < 0)
 			return r;
 		if (r)
 			snprintf(d->platform.arch, sizeof(d->platform.arch), "%s", s);
-		if ((r = json_str(var, &s, err)) < 0)
+		if ((r = json_str(&var, &s, err)) < 0)
 			return r;
 		if (r)
 			snprintf(d->platform.variant, sizeof(d->platform.variant), "%s", s);
 		d->has_platform = d->platform.os[0] && d->platform.arch[0];
 	}
-	if (json_present(an)) {
+	if (json_present(&an)) {
 		struct json_cur rn = json_member(&an, "org.opencontainers.image.ref.name");
-		r = json_strdup(rn, &d->ref_name, err);
+		r = json_strdup(&rn, &d->ref_name, err);
 		if (r < 0)
 			return r;
 	}
@@ -90,16 +90,16 @@ bool image_is_index(const char *media_type, const char *buf, size_t len)
 			return false;
 		root = json_root(j);
 		mt = json_member(&root, "mediaType");
-		if (json_str(mt, &s, NULL) > 0)
+		if (json_str(&mt, &s, NULL) > 0)
 			return streq(s, IMAGE_MT_OCI_INDEX) || streq(s, IMAGE_MT_DOCKER_LIST);
 		/* OCI allows an index without mediaType: it has "manifests", not "layers" */
 		m = json_member(&root, "manifests");
-		return json_present(m);
+		return json_present(&m);
 	}
 }
 
 /* An array of descriptors; on an error the caller frees the *ret_n of *ret parsed. */
-static int desc_array_parse(struct json_cur c, struct image_desc **ret, size_t *ret_n,
+static int desc_array_parse(const struct json_cur *c, struct image_desc **ret, size_t *ret_n,
 			    struct rtr_err *err)
 {
 	size_t n = 0;
@@ -114,7 +114,7 @@ static int desc_array_parse(struct json_cur c, struct image_desc **ret, size_t *
 	if (!*ret)
 		return rtr_err_set(err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		struct json_cur e = json_item(&c, i);
+		struct json_cur e = json_item(c, i);
 		r = desc_parse(&e, &(*ret)[i], err);
 		*ret_n = i + 1;
 		if (r < 0)
@@ -137,11 +137,11 @@ int image_manifest_parse(const char *buf, size_t len, struct image_manifest *ret
 		return r;
 	root = json_root(j);
 	sv = json_member(&root, "schemaVersion");
-	r = json_i64(sv, 0, 100, &schema, err);
+	r = json_i64(&sv, 0, 100, &schema, err);
 	if (r < 0)
 		return r;
 	mt = json_member(&root, "mediaType");
-	r = json_strdup(mt, &m.media_type, err);
+	r = json_strdup(&mt, &m.media_type, err);
 	if (r < 0)
 		goto fail;
 	if (schema == 1 || streq(m.media_type, IMAGE_MT_DOCKER_V1) ||
@@ -163,7 +163,7 @@ int image_manifest_parse(const char *buf, size_t len, struct image_manifest *ret
 	if (r < 0)
 		goto fail;
 	layers = json_member(&root, "layers");
-	r = desc_array_parse(layers, &m.layers, &m.n_layers, err);
+	r = desc_array_parse(&layers, &m.layers, &m.n_layers, err);
 	if (r < 0)
 		goto fail;
 	*ret = m;
@@ -195,7 +195,7 @@ int image_index_parse(const char *buf, size_t len, struct image_index *ret, stru
 		return r;
 	root = json_root(j);
 	ms = json_member(&root, "manifests");
-	r = desc_array_parse(ms, &ix.manifests, &ix.n_manifests, err);
+	r = desc_array_parse(&ms, &ix.manifests, &ix.n_manifests, err);
 	if (r < 0) {
 		image_index_done(&ix);
 		return r;
@@ -296,7 +296,7 @@ int image_config_diff_ids(const char *config, size_t len, size_t n_layers, char 
 	root = json_root(j);
 	rootfs = json_member(&root, "rootfs");
 	c = json_member(&rootfs, "diff_ids");
-	r = json_strv(c, &ids, err);
+	r = json_strv(&c, &ids, err);
 	if (r < 0)
 		return r;
 	if (r == 0) {

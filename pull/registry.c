@@ -126,8 +126,8 @@ static int status_error(struct registry *g, const struct http_resp *resp, const 
 			struct json_cur root = json_root(j), errs = json_member(&root, "errors"),
 					e0 = json_item(&errs, 0);
 			const char *code = NULL, *m = NULL;
-			json_str(json_member(&e0, "code"), &code, NULL);
-			json_str(json_member(&e0, "message"), &m, NULL);
+			json_str(JSON_TMP(json_member(&e0, "code")), &code, NULL);
+			json_str(JSON_TMP(json_member(&e0, "message")), &m, NULL);
 			if (code || m)
 				snprintf(msg, sizeof(msg), ": %s%s%s", code ? code : "",
 					 code && m ? " " : "", m ? m : "");

@@ -448,14 +448,16 @@ static int sbundle_read(const char *path, struct sbundle *ret, struct rtr_err *e
 	ret->path = strdup(path);
 	if (!ret->path)
 		return -ENOMEM;
-	if (json_str(json_member(&an, STORE_ANNOTATION_STORE), &v, NULL) > 0 && v)
+	if (json_str(JSON_TMP(json_member(&an, STORE_ANNOTATION_STORE)), &v, NULL) > 0 && v)
 		ret->store = strdup(v);
-	if (json_str(json_member(&an, STORE_ANNOTATION_LAYERS), &v, NULL) > 0 && v &&
+	if (json_str(JSON_TMP(json_member(&an, STORE_ANNOTATION_LAYERS)), &v, NULL) > 0 && v &&
 	    split_list(v, &ret->layers) < 0)
 		return -ENOMEM;
-	if (json_str(json_member(&an, "org.opencontainers.image.ref.name"), &v, NULL) > 0 && v)
+	if (json_str(JSON_TMP(json_member(&an, "org.opencontainers.image.ref.name")), &v, NULL) >
+		0 &&
+	    v)
 		ret->ref_name = strdup(v);
-	if (json_str(json_member(&an, "org.rtr.image.config-digest"), &v, NULL) > 0 && v)
+	if (json_str(JSON_TMP(json_member(&an, "org.rtr.image.config-digest")), &v, NULL) > 0 && v)
 		ret->config_digest = strdup(v);
 	return 0;
 }

@@ -284,7 +284,7 @@ int caps_apply(const struct rtr_container *c, struct rtr_err *err)
 	 * bounding set needs CAP_SETPCAP effective, so raise what is permitted first. */
 	cur = cap_get_proc();
 	if (!cur)
-		return rtr_err_set(err, errno, "capget: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "capget");
 	for (int cap = 0; cap <= st->last_cap; cap++) {
 		cap_value_t cv = cap;
 		cap_flag_value_t v = CAP_CLEAR;
@@ -295,16 +295,16 @@ int caps_apply(const struct rtr_container *c, struct rtr_err *err)
 	r = cap_set_proc(cur);
 	cap_free(cur);
 	if (r < 0)
-		return rtr_err_set(err, errno, "capset: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "capset");
 
 	for (int cap = 0; cap <= st->last_cap; cap++) {
 		if (st->bounding & (UINT64_C(1) << cap))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
-			return rtr_err_set(err, errno,
+			return rtr_err_sys(err, errno,
 					   "dropping capability %d from the bounding "
-					   "set: %s",
-					   cap, strerror(errno));
+					   "set",
+					   cap);
 	}
 
 	/* Without no_new_privs, installing a filter needs CAP_SYS_ADMIN: load it while we
@@ -317,18 +317,16 @@ int caps_apply(const struct rtr_container *c, struct rtr_err *err)
 	}
 
 	if (cap_set_proc(st->final) < 0)
-		return rtr_err_set(err, errno, "capset: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "capset");
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && st->ambient &&
 	    errno != EINVAL)
-		return rtr_err_set(err, errno, "clearing ambient capabilities: %s",
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "clearing ambient capabilities");
 	for (int cap = 0; cap <= st->last_cap; cap++) {
 		if (!(st->ambient & (UINT64_C(1) << cap)))
 			continue;
 		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-			return rtr_err_set(err, errno, "raising ambient capability %d: %s", cap,
-					   strerror(errno));
+			return rtr_err_sys(err, errno, "raising ambient capability %d", cap);
 	}
 	return 0;
 }

@@ -161,8 +161,8 @@ int enter_record_write(const struct rtr_container *c, struct rtr_err *err)
 				"%d KiB (environment too large?)",
 				REC_MAX / 1024);
 	else if (fsetxattr(c->cgroup->lock_fd, CG_XATTR_EXEC, b.p, b.len, 0) < 0)
-		r = rtr_err_set(err, errno, "cgroup %s: recording the process settings: %s",
-				c->cgroup->rel, strerror(errno));
+		r = rtr_err_sys(err, errno, "cgroup %s: recording the process settings",
+				c->cgroup->rel);
 	free(b.p);
 	return r;
 }
@@ -308,7 +308,7 @@ static int open_namespaces(pid_t pid, struct joinfds *j, struct rtr_err *err)
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns_types[i].name);
 		j->ns[i] = open(path, O_RDONLY | O_CLOEXEC);
 		if (j->ns[i] < 0)
-			return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
+			return rtr_err_sys(err, errno, "%s", path);
 		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_types[i].name);
 		if (fstat(j->ns[i], &theirs) == 0 && stat(path, &ours) == 0 &&
 		    theirs.st_ino == ours.st_ino && theirs.st_dev == ours.st_dev) {
@@ -356,12 +356,12 @@ static int open_cgroups(const struct enter_target *t, const char *sub, struct jo
 			continue;
 		r = i == prim && sub ? make_sub(path, sizeof(path), sub, &fresh) : 0;
 		if (r < 0)
-			return rtr_err_set(err, -r, "cgroup %s: %s", path, strerror(-r));
+			return rtr_err_sys(err, -r, "cgroup %s", path);
 		if (i == CG_V2)
 			j->clone_into = fresh;
 		j->cg[i + 1] = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (j->cg[i + 1] < 0 && i == prim)
-			return rtr_err_set(err, errno, "cgroup %s: %s", path, strerror(errno));
+			return rtr_err_sys(err, errno, "cgroup %s", path);
 		if (j->cg[i + 1] >= 0 && i != CG_V2)
 			j->tasks[i] = openat(j->cg[i + 1], "tasks", O_WRONLY | O_CLOEXEC);
 	}
@@ -677,9 +677,9 @@ pid_t enter_spawn(const struct enter_target *t, const struct enter_req *req, int
 	if (r == 0)
 		r = open_cgroups(t, req->sub, &j, err);
 	if (r == 0 && req->out_fd >= 0 && (j.null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
-		r = rtr_err_set(err, errno, "/dev/null: %s", strerror(errno));
+		r = rtr_err_sys(err, errno, "/dev/null");
 	if (r == 0 && req->tty && socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0)
-		r = rtr_err_set(err, errno, "socketpair: %s", strerror(errno));
+		r = rtr_err_sys(err, errno, "socketpair");
 	if (r < 0) {
 		joinfds_close(&j);
 		return r;
@@ -697,7 +697,7 @@ pid_t enter_spawn(const struct enter_target *t, const struct enter_req *req, int
 	if (r < 0) {
 		if (sp[0] >= 0)
 			close(sp[0]);
-		return rtr_err_set(err, -r, "entering the container: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "entering the container");
 	}
 	if (sp[0] >= 0) {
 		*ret_master = recv_master(sp[0]);

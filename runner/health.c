@@ -128,7 +128,7 @@ int health_init(struct health *hc, const struct rtr_health *cfg, const struct en
 		return rtr_err_set(err, ENAMETOOLONG, "health check: cgroup path too long");
 	hc->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (hc->tfd < 0)
-		return rtr_err_set(err, errno, "health check: timerfd: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "health check: timerfd");
 	hc->start_ms = now_ms();
 	record(hc);
 	prepare_check(hc);

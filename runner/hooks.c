@@ -65,14 +65,13 @@ static int run_one(const struct rtr_hook *h, const char *kind, const char *state
 	pid_t pid, w;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
-		return rtr_err_set(err, errno, "%s hook %s: socketpair: %s", kind, h->path,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "%s hook %s: socketpair", kind, h->path);
 	pid = fork();
 	if (pid < 0) {
 		int e = errno;
 		close(sp[0]);
 		close(sp[1]);
-		return rtr_err_set(err, e, "%s hook %s: fork: %s", kind, h->path, strerror(e));
+		return rtr_err_sys(err, e, "%s hook %s: fork", kind, h->path);
 	}
 	if (pid == 0) {
 		sigset_t none;
@@ -96,8 +95,7 @@ static int run_one(const struct rtr_hook *h, const char *kind, const char *state
 		if (w == pid)
 			break;
 		if (w < 0 && errno != EINTR)
-			return rtr_err_set(err, errno, "%s hook %s: wait: %s", kind, h->path,
-					   strerror(errno));
+			return rtr_err_sys(err, errno, "%s hook %s: wait", kind, h->path);
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec - start.tv_sec >= (time_t)timeout) {
 			kill(pid, SIGKILL);

@@ -117,7 +117,7 @@ int idmap_write_map(pid_t pid, const char *file, const struct rtr_idmap *m, size
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	/* The kernel takes the whole map in one write. */
 	if (fd < 0 || write(fd, buf, len) != (ssize_t)len)
-		return rtr_err_set(err, errno, "%s: writing %s: %s", what, path, strerror(errno));
+		return rtr_err_sys(err, errno, "%s: writing %s", what, path);
 	return 0;
 }
 
@@ -144,14 +144,14 @@ static int userns_open(const struct rtr_idmap *u, size_t nu, const struct rtr_id
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return rtr_err_set(err, errno, "%s: pipe: %s", what, strerror(errno));
+		return rtr_err_sys(err, errno, "%s: pipe", what);
 	rd = p[0];
 	pid = fork();
 	if (pid == 0)
 		userns_child(p[1]);
 	close(p[1]);
 	if (pid < 0)
-		return rtr_err_set(err, errno, "%s: fork: %s", what, strerror(errno));
+		return rtr_err_sys(err, errno, "%s: fork", what);
 	if (read(rd, &e, sizeof(e)) != (ssize_t)sizeof(e) || e)
 		r = rtr_err_set(err, e ? e : EPIPE, "%s: creating a user namespace: %s", what,
 				strerror(e ? e : EPIPE));
@@ -163,7 +163,7 @@ static int userns_open(const struct rtr_idmap *u, size_t nu, const struct rtr_id
 		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
-			r = rtr_err_set(err, errno, "%s: %s: %s", what, path, strerror(errno));
+			r = rtr_err_sys(err, errno, "%s: %s", what, path);
 	}
 	kill(pid, SIGKILL);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)

@@ -35,18 +35,18 @@ enum ext_type {
 
 struct ext_field {
 	const char *key;
-	enum ext_type type;
-	size_t off;
-	long set_off; /* offset of the field's `bool x_set`, -1: always printed */
+	uint16_t off;
+	int16_t set_off; /* offset of the field's `bool x_set`, -1: always printed */
+	uint8_t type;	 /* enum ext_type */
 };
 
 #define X(k, t, f)                                                                                 \
 	{                                                                                          \
-		k, t, offsetof(struct rtr_ext, f), -1                                              \
+		k, offsetof(struct rtr_ext, f), -1, t                                              \
 	}
 #define XS(k, t, f)                                                                                \
 	{                                                                                          \
-		k, t, offsetof(struct rtr_ext, f), (long)offsetof(struct rtr_ext, f##_set)         \
+		k, offsetof(struct rtr_ext, f), offsetof(struct rtr_ext, f##_set), t               \
 	}
 
 /* clang-format off */
@@ -273,9 +273,10 @@ static void w_limits(struct json_writer *w, const struct rtr_spec *s)
 	w_i64_or_null(w, "memory_reservation", r->memory.reservation_set, r->memory.reservation);
 	w_i64_or_null(w, "memory_swap", r->memory.swap_set, r->memory.swap);
 	w_ext_field(w, &s->ext,
-		    &(struct ext_field){"memory_high", EXT_MAX,
-					offsetof(struct rtr_ext, memory_high),
-					(long)offsetof(struct rtr_ext, memory_high_set)});
+		    &(struct ext_field){.key = "memory_high",
+					.off = offsetof(struct rtr_ext, memory_high),
+					.set_off = offsetof(struct rtr_ext, memory_high_set),
+					.type = EXT_MAX});
 	w_i64_or_null(w, "pids", r->pids.limit_set, r->pids.limit);
 	w_i64_or_null(w, "cpu_shares", r->cpu.shares_set, (int64_t)r->cpu.shares);
 	w_i64_or_null(w, "cpu_quota_us", r->cpu.quota_set, r->cpu.quota);

@@ -79,7 +79,7 @@ static int resolve_rootfs(const char *bundle, const struct rtr_spec *s, char **r
 	if (!real || stat(real, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		int e = real ? ENOTDIR : errno;
 		free(real);
-		return rtr_err_set(err, e, "rootfs %s: %s", joined, strerror(e));
+		return rtr_err_sys(err, e, "rootfs %s", joined);
 	}
 	if (streq(real, "/")) {
 		free(real);

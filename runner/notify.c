@@ -127,14 +127,13 @@ static int bind_socket(const char *dir, struct rtr_err *err)
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
-		return rtr_err_set(err, errno, "--notify=container: socket: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "--notify=container: socket");
 	if ((size_t)snprintf(a.sun_path, sizeof(a.sun_path), "%s/notify.sock", dir) >=
 	    sizeof(a.sun_path))
 		return rtr_err_set(err, ENAMETOOLONG, "--notify=container: %s: path too long", dir);
 	unlink(a.sun_path);
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || chmod(a.sun_path, 0666) < 0)
-		return rtr_err_set(err, errno, "--notify=container: %s: %s", a.sun_path,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "--notify=container: %s", a.sun_path);
 	return TAKE_FD(fd);
 }
 
@@ -174,17 +173,16 @@ int notify_container_prepare(struct rtr_container *c, struct rtr_err *err)
 		r = mkdir(dir, 0755) < 0 && errno != EEXIST ? -errno : 0;
 		*p = '/';
 		if (r < 0)
-			return rtr_err_set(err, -r, "--notify=container: %s: %s", dir,
-					   strerror(-r));
+			return rtr_err_sys(err, -r, "--notify=container: %s", dir);
 	}
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return rtr_err_set(err, errno, "--notify=container: %s: %s", dir, strerror(errno));
+		return rtr_err_sys(err, errno, "--notify=container: %s", dir);
 	c->notify_fd = bind_socket(dir, err);
 	if (c->notify_fd < 0)
 		return c->notify_fd;
 	c->notify_dir = TAKE_PTR(dir);
 	r = add_to_spec(c->spec, c->notify_dir);
-	return r < 0 ? rtr_err_set(err, -r, "--notify=container: %s", strerror(-r)) : 0;
+	return r < 0 ? rtr_err_sys(err, -r, "--notify=container") : 0;
 }
 
 void notify_container_free(struct rtr_container *c)

@@ -30,41 +30,42 @@
 
 enum opt_kind { OPT_STR, OPT_STRV, OPT_BOOL, OPT_COUNT, OPT_HELP, OPT_VERSION };
 
+/* 24 bytes a row (the pointers first, then the small members). */
 struct opt_def {
 	const char *name;
-	int short_name; /* 0: long only */
-	enum opt_kind kind;
-	size_t offset;
 	const char *arg; /* NULL: takes no argument */
+	uint16_t offset;
+	char short_name; /* 0: long only */
+	uint8_t kind;	 /* enum opt_kind */
 };
 
 #define S(n, f, a)                                                                                 \
 	{                                                                                          \
-		n, 0, OPT_STR, offsetof(struct rtr_opts, f), a                                     \
+		n, a, offsetof(struct rtr_opts, f), 0, OPT_STR                                     \
 	}
 #define V(n, f, a)                                                                                 \
 	{                                                                                          \
-		n, 0, OPT_STRV, offsetof(struct rtr_opts, f), a                                    \
+		n, a, offsetof(struct rtr_opts, f), 0, OPT_STRV                                    \
 	}
 #define B(n, f)                                                                                    \
 	{                                                                                          \
-		n, 0, OPT_BOOL, offsetof(struct rtr_opts, f), NULL                                 \
+		n, NULL, offsetof(struct rtr_opts, f), 0, OPT_BOOL                                 \
 	}
 
 static const struct opt_def defs[] = {
-    {"help", 'h', OPT_HELP, 0, NULL},
-    {"version", 'V', OPT_VERSION, 0, NULL},
-    {"verbose", 'v', OPT_COUNT, offsetof(struct rtr_opts, verbose), NULL},
-    {"quiet", 'q', OPT_BOOL, offsetof(struct rtr_opts, quiet), NULL},
+    {"help", NULL, 0, 'h', OPT_HELP},
+    {"version", NULL, 0, 'V', OPT_VERSION},
+    {"verbose", NULL, offsetof(struct rtr_opts, verbose), 'v', OPT_COUNT},
+    {"quiet", NULL, offsetof(struct rtr_opts, quiet), 'q', OPT_BOOL},
     /* core */
     S("name", name, "NAME"),
     S("hostname", hostname, "NAME"),
-    {"env", 'e', OPT_STRV, offsetof(struct rtr_opts, env), "KEY=VALUE"},
+    {"env", "KEY=VALUE", offsetof(struct rtr_opts, env), 'e', OPT_STRV},
     V("env-file", env_file, "FILE"),
     V("mount", mounts, "SRC:DST[:ro]"),
-    {"workdir", 'w', OPT_STR, offsetof(struct rtr_opts, workdir), "DIR"},
+    {"workdir", "DIR", offsetof(struct rtr_opts, workdir), 'w', OPT_STR},
     S("entrypoint", entrypoint, "PATH"),
-    {"user", 'u', OPT_STR, offsetof(struct rtr_opts, user), "UID[:GID]"},
+    {"user", "UID[:GID]", offsetof(struct rtr_opts, user), 'u', OPT_STR},
     B("read-only", read_only),
     B("init", init),
     S("log-file", log_file, "FILE"),
@@ -99,7 +100,7 @@ static const struct opt_def defs[] = {
     V("device", devices, "HOST[:CONTAINER][:rwm]"),
     B("print-default-seccomp", print_default_seccomp),
     /* cgroup */
-    {"memory", 'm', OPT_STR, offsetof(struct rtr_opts, memory), "SIZE"},
+    {"memory", "SIZE", offsetof(struct rtr_opts, memory), 'm', OPT_STR},
     S("memory-high", memory_high, "SIZE"),
     S("memory-swap", memory_swap, "SIZE"),
     S("memory-reservation", memory_reservation, "SIZE"),
@@ -391,7 +392,7 @@ static int apply_env_file(char ***env, const char *path, struct rtr_err *err)
 
 	r = read_file_at(AT_FDCWD, path, RTR_CONFIG_MAX_BYTES, &buf, NULL);
 	if (r < 0)
-		return rtr_err_set(err, -r, "--env-file %s: %s", path, strerror(-r));
+		return rtr_err_sys(err, -r, "--env-file %s", path);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char what[PATH_MAX + 32];
 		size_t n;
@@ -428,7 +429,7 @@ static int append_bind(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 		return r;
 	src = realpath(b.src, NULL);
 	if (!src || stat(src, &st) < 0)
-		return rtr_err_set(err, errno, "--mount %s: %s: %s", arg, b.src, strerror(errno));
+		return rtr_err_sys(err, errno, "--mount %s: %s", arg, b.src);
 
 	nm = realloc(s->mounts, (s->n_mounts + 1) * sizeof(*nm));
 	if (!nm)

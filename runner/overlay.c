@@ -60,7 +60,7 @@ static int open_dir(const char *path, int *ret, const char *what, struct rtr_err
 {
 	*ret = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (*ret < 0)
-		return rtr_err_set(err, errno, "rootfs: %s %s: %s", what, path, strerror(errno));
+		return rtr_err_sys(err, errno, "rootfs: %s %s", what, path);
 	return 0;
 }
 
@@ -72,8 +72,7 @@ static int open_layers(const struct rtr_rootfs_layers *l, struct stack *st, stru
 	int r;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/layers", l->store) >= sizeof(path))
-		return rtr_err_set(err, ENAMETOOLONG, "rootfs: layer store %s: %s", l->store,
-				   strerror(ENAMETOOLONG));
+		return rtr_err_sys(err, ENAMETOOLONG, "rootfs: layer store %s", l->store);
 	r = open_dir(path, &dir, "layer store", err);
 	if (r < 0)
 		return r;
@@ -81,8 +80,8 @@ static int open_layers(const struct rtr_rootfs_layers *l, struct stack *st, stru
 		int fd = openat(dir, l->layers[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 		if (fd < 0)
-			return rtr_err_set(err, errno, "rootfs: layer sha256:%s in %s: %s",
-					   l->layers[i], path, strerror(errno));
+			return rtr_err_sys(err, errno, "rootfs: layer sha256:%s in %s",
+					   l->layers[i], path);
 		st->lower[st->n++] = fd;
 	}
 	return 0;
@@ -117,24 +116,22 @@ static int make_tmpfs_upper(const struct rtr_container *c, struct stack *st, str
 
 	snprintf(data, sizeof(data), "size=%llu,mode=0700", (unsigned long long)l->rm_size);
 	if (mount("tmpfs", c->rootfs, "tmpfs", 0, data) < 0)
-		return rtr_err_set(err, errno, "rootfs: tmpfs for the container's changes (%s): %s",
-				   data, strerror(errno));
+		return rtr_err_sys(err, errno, "rootfs: tmpfs for the container's changes (%s)",
+				   data);
 	top = open(c->rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (top < 0 || fstat(st->lower[0], &lst) < 0)
-		return rtr_err_set(err, errno, "rootfs: %s: %s", c->rootfs, strerror(errno));
+		return rtr_err_sys(err, errno, "rootfs: %s", c->rootfs);
 	if (mkdirat(top, "upper", lst.st_mode & 07777) < 0 || mkdirat(top, "work", 0700) < 0 ||
 	    fchmodat(top, "upper", lst.st_mode & 07777, 0) < 0)
-		return rtr_err_set(err, errno, "rootfs: upper and work on the tmpfs: %s",
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "rootfs: upper and work on the tmpfs");
 	/* In a user namespace the top layer's owner may be unmapped: the upper keeps ours. */
 	if (fchownat(top, "upper", lst.st_uid, lst.st_gid, AT_SYMLINK_NOFOLLOW) < 0 &&
 	    errno != EINVAL && errno != EPERM)
-		return rtr_err_set(err, errno, "rootfs: upper on the tmpfs: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "rootfs: upper on the tmpfs");
 	st->upper = openat(top, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	st->work = openat(top, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (st->upper < 0 || st->work < 0)
-		return rtr_err_set(err, errno, "rootfs: upper and work on the tmpfs: %s",
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "rootfs: upper and work on the tmpfs");
 	st->upper_name = "the tmpfs upper";
 	return 0;
 }
@@ -209,13 +206,12 @@ static int mount_stack(const struct rtr_container *c, const struct stack *st, st
 				   "the %d bytes mount(2) takes",
 				   st->n, OVL_DATA_MAX);
 	if (chdir("/proc/self/fd") < 0)
-		return rtr_err_set(err, errno, "rootfs: /proc/self/fd: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "rootfs: /proc/self/fd");
 	r = mount("overlay", c->rootfs, "overlay", 0, data);
 	if (r < 0)
 		e = errno;
 	if (cwd < 0 ? chdir("/") : fchdir(cwd))
-		return rtr_err_set(err, errno, "rootfs: back to the working directory: %s",
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "rootfs: back to the working directory");
 	return e ? explain(c, st, e, err) : 0;
 }
 

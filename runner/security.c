@@ -240,7 +240,7 @@ static int add_device(struct rtr_spec *s, const char *arg, struct rtr_err *err)
 		return rtr_err_set(err, EINVAL, "--device %s: expected absolute paths", arg);
 	/* stat, not lstat: /dev/serial/by-id/... names are symlinks. */
 	if (stat(host, &st) < 0)
-		return rtr_err_set(err, errno, "--device %s: %s", host, strerror(errno));
+		return rtr_err_sys(err, errno, "--device %s", host);
 	if (!S_ISCHR(st.st_mode) && !S_ISBLK(st.st_mode))
 		return rtr_err_set(err, EINVAL, "--device %s: not a character or block device",
 				   host);
@@ -449,7 +449,7 @@ int security_write_idmaps(const struct rtr_container *c, struct rtr_err *err)
 		snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)c->pid);
 		r = write_string_at(AT_FDCWD, path, "deny");
 		if (r < 0 && r != -ENOENT)
-			return rtr_err_set(err, -r, "writing %s: %s", path, strerror(-r));
+			return rtr_err_sys(err, -r, "writing %s", path);
 	}
 	return idmap_write_map(c->pid, "gid_map", lx->gid_mappings, lx->n_gid_mappings,
 			       "linux.gidMappings", err);
@@ -478,18 +478,17 @@ static int mask_path(const char *path, int devnull, bool have_proc, struct rtr_e
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		return rtr_err_set(err, errno, "linux.maskedPaths %s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "linux.maskedPaths %s", path);
 	}
 	if (fstat(fd, &st) < 0)
-		return rtr_err_set(err, errno, "linux.maskedPaths %s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "linux.maskedPaths %s", path);
 	if (S_ISLNK(st.st_mode))
 		return 0; /* not the kernel file the mask is meant for */
 	target = fd_path(fd, path, tbuf, sizeof(tbuf), have_proc);
 	if (S_ISDIR(st.st_mode)) {
 		if (mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			  "size=0,nr_inodes=1,mode=0555") < 0)
-			return rtr_err_set(err, errno, "linux.maskedPaths %s: tmpfs: %s", path,
-					   strerror(errno));
+			return rtr_err_sys(err, errno, "linux.maskedPaths %s: tmpfs", path);
 		return 0;
 	}
 	if (devnull < 0)
@@ -499,8 +498,7 @@ static int mask_path(const char *path, int devnull, bool have_proc, struct rtr_e
 				   path);
 	if (mount(fd_path(devnull, "/dev/null", sbuf, sizeof(sbuf), have_proc), target, NULL,
 		  MS_BIND, NULL) < 0)
-		return rtr_err_set(err, errno, "linux.maskedPaths %s: bind /dev/null: %s", path,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "linux.maskedPaths %s: bind /dev/null", path);
 	return 0;
 }
 
@@ -516,20 +514,19 @@ static int readonly_path(const char *path, bool have_proc, struct rtr_err *err)
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		return rtr_err_set(err, errno, "linux.readonlyPaths %s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "linux.readonlyPaths %s", path);
 	}
 	if (fstat(fd, &st) < 0)
-		return rtr_err_set(err, errno, "linux.readonlyPaths %s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "linux.readonlyPaths %s", path);
 	if (S_ISLNK(st.st_mode))
 		return 0; /* not the kernel file meant; a bind would not follow it anyway */
 	if (mount(fd_path(fd, path, buf, sizeof(buf), have_proc),
 		  fd_path(fd, path, buf, sizeof(buf), have_proc), NULL, MS_BIND | MS_REC, NULL) < 0)
-		return rtr_err_set(err, errno, "linux.readonlyPaths %s: bind: %s", path,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "linux.readonlyPaths %s: bind", path);
 	/* @fd still names the covered inode; the remount must hit the new mount on top. */
 	top = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (top < 0)
-		return rtr_err_set(err, errno, "linux.readonlyPaths %s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "linux.readonlyPaths %s", path);
 	/* Keep nosuid/nodev/noexec: a user namespace may not clear locked flags. */
 	if (fstatvfs(top, &sv) == 0) {
 		if (sv.f_flag & ST_NOSUID)
@@ -540,8 +537,7 @@ static int readonly_path(const char *path, bool have_proc, struct rtr_err *err)
 			flags |= MS_NOEXEC;
 	}
 	if (mount(NULL, fd_path(top, path, buf, sizeof(buf), have_proc), NULL, flags, NULL) < 0)
-		return rtr_err_set(err, errno, "linux.readonlyPaths %s: remount read-only: %s",
-				   path, strerror(errno));
+		return rtr_err_sys(err, errno, "linux.readonlyPaths %s: remount read-only", path);
 	return 0;
 }
 

@@ -46,9 +46,9 @@ enum kind { K_STR, K_LIST, K_BOOL };
  * offset of its struct rtr_opts member. */
 struct setting {
 	const char *ann; /* org.rtr.* key; NULL: command line only */
-	enum kind kind;	 /* of the struct rtr_opts member at @off */
-	size_t off;
 	parse_fn parse;
+	uint16_t off;
+	uint8_t kind; /* enum kind, of the struct rtr_opts member at @off */
 };
 
 /* "LABEL VALUE: WHY" for an option, "LABEL: WHY, got "VALUE"" for an annotation (its
@@ -101,7 +101,7 @@ static int p_log(const struct ctx *x, const char *v)
 	if (v[0] == '/')
 		return strdup_replace(&x->s->ext.log_path, v);
 	if (!getcwd(cwd, sizeof(cwd)))
-		return rtr_err_set(x->err, errno, "%s %s: %s", x->label, v, strerror(errno));
+		return rtr_err_sys(x->err, errno, "%s %s", x->label, v);
 	abs = xasprintf("%s/%s", streq(cwd, "/") ? "" : cwd, v);
 	if (!abs)
 		return -ENOMEM;
@@ -287,7 +287,7 @@ static int health_argv_json(const struct ctx *x, const char *v, char ***ret)
 	size_t n;
 
 	if (json_parse(v, strlen(v), 65536, &j, &jerr) < 0 ||
-	    json_strv(json_root(j), &argv, &jerr) < 0)
+	    json_strv(JSON_TMP(json_root(j)), &argv, &jerr) < 0)
 		return bad(x, EINVAL, v, "expected a JSON array of strings");
 	n = strv_length(argv);
 	if (n == 0)
@@ -609,7 +609,7 @@ static int push_throttle(const struct ctx *x, const char *v, bool bytes, struct 
 	if (r < 0 || rate == 0)
 		return bad(x, EINVAL, v, "bad rate '%s'", colon + 1);
 	if (stat(dev, &st) < 0)
-		return rtr_err_set(x->err, errno, "%s %s: %s", x->label, dev, strerror(errno));
+		return rtr_err_sys(x->err, errno, "%s %s", x->label, dev);
 	if (!S_ISBLK(st.st_mode))
 		return rtr_err_set(x->err, ENOTBLK, "%s %s: not a block device", x->label, dev);
 	nt = realloc(*t, (*n + 1) * sizeof(**t));
@@ -876,58 +876,58 @@ static int p_add_host(const struct ctx *x, const char *v)
 
 /* clang-format off */
 static const struct setting settings[] = {
-	{ "org.rtr.stop-signal", K_STR, O(stop_signal), p_stop_signal },
-	{ "org.rtr.stop-timeout", K_STR, O(stop_timeout), p_stop_timeout },
-	{ "org.rtr.log", K_STR, O(log_file), p_log },
-	{ "org.rtr.log-max-size", K_STR, O(log_max_size), p_log_max_size },
-	{ "org.rtr.log-max-files", K_STR, O(log_max_files), p_log_max_files },
-	{ "org.rtr.log-timestamps", K_BOOL, O(log_timestamps), p_log_timestamps },
-	{ "org.rtr.log-only", K_BOOL, O(log_only), p_log_only },
-	{ "org.rtr.init", K_BOOL, O(init), p_init },
-	{ "org.rtr.restart", K_STR, O(restart), p_restart },
-	{ "org.rtr.restart-delay", K_STR, O(restart_delay), p_restart_delay },
-	{ NULL, K_STR, O(notify), p_notify },
-	{ "org.rtr.health-cmd", K_STR, O(health_cmd), p_health_cmd },
-	{ "org.rtr.health-interval", K_STR, O(health_interval), p_health_interval },
-	{ "org.rtr.health-timeout", K_STR, O(health_timeout), p_health_timeout },
-	{ "org.rtr.health-retries", K_STR, O(health_retries), p_health_retries },
-	{ "org.rtr.health-start-period", K_STR, O(health_start_period), p_health_start_period },
-	{ "org.rtr.health-on-unhealthy", K_STR, O(health_on_unhealthy), p_health_on_unhealthy },
+	{ "org.rtr.stop-signal", p_stop_signal, O(stop_signal), K_STR },
+	{ "org.rtr.stop-timeout", p_stop_timeout, O(stop_timeout), K_STR },
+	{ "org.rtr.log", p_log, O(log_file), K_STR },
+	{ "org.rtr.log-max-size", p_log_max_size, O(log_max_size), K_STR },
+	{ "org.rtr.log-max-files", p_log_max_files, O(log_max_files), K_STR },
+	{ "org.rtr.log-timestamps", p_log_timestamps, O(log_timestamps), K_BOOL },
+	{ "org.rtr.log-only", p_log_only, O(log_only), K_BOOL },
+	{ "org.rtr.init", p_init, O(init), K_BOOL },
+	{ "org.rtr.restart", p_restart, O(restart), K_STR },
+	{ "org.rtr.restart-delay", p_restart_delay, O(restart_delay), K_STR },
+	{ NULL, p_notify, O(notify), K_STR },
+	{ "org.rtr.health-cmd", p_health_cmd, O(health_cmd), K_STR },
+	{ "org.rtr.health-interval", p_health_interval, O(health_interval), K_STR },
+	{ "org.rtr.health-timeout", p_health_timeout, O(health_timeout), K_STR },
+	{ "org.rtr.health-retries", p_health_retries, O(health_retries), K_STR },
+	{ "org.rtr.health-start-period", p_health_start_period, O(health_start_period), K_STR },
+	{ "org.rtr.health-on-unhealthy", p_health_on_unhealthy, O(health_on_unhealthy), K_STR },
 
-	{ "org.rtr.rootfs.store", K_STR, O(rootfs_store), p_store },
-	{ "org.rtr.rootfs.layers", K_LIST, O(rootfs_layers), p_layer },
-	{ NULL, K_BOOL, O(rm), p_rm },
-	{ NULL, K_STR, O(rm_size), p_rm_size },
+	{ "org.rtr.rootfs.store", p_store, O(rootfs_store), K_STR },
+	{ "org.rtr.rootfs.layers", p_layer, O(rootfs_layers), K_LIST },
+	{ NULL, p_rm, O(rm), K_BOOL },
+	{ NULL, p_rm_size, O(rm_size), K_STR },
 
-	{ NULL, K_STR, O(memory), p_memory },
-	{ NULL, K_STR, O(memory_reservation), p_memory_reservation },
-	{ NULL, K_STR, O(memory_swap), p_memory_swap },
-	{ NULL, K_STR, O(memory_high), p_memory_high },
-	{ NULL, K_STR, O(pids_limit), p_pids_limit },
-	{ NULL, K_STR, O(cpus), p_cpus },
-	{ NULL, K_STR, O(cpu_shares), p_cpu_shares },
-	{ NULL, K_STR, O(cpu_list), p_cpu_list },
-	{ NULL, K_STR, O(cpu_mems), p_cpu_mems },
-	{ NULL, K_STR, O(io_weight), p_io_weight },
-	{ NULL, K_LIST, O(device_read_bps), p_read_bps },
-	{ NULL, K_LIST, O(device_write_bps), p_write_bps },
-	{ NULL, K_LIST, O(device_read_iops), p_read_iops },
-	{ NULL, K_LIST, O(device_write_iops), p_write_iops },
-	{ NULL, K_STR, O(cgroup_parent), p_cgroup_parent },
+	{ NULL, p_memory, O(memory), K_STR },
+	{ NULL, p_memory_reservation, O(memory_reservation), K_STR },
+	{ NULL, p_memory_swap, O(memory_swap), K_STR },
+	{ NULL, p_memory_high, O(memory_high), K_STR },
+	{ NULL, p_pids_limit, O(pids_limit), K_STR },
+	{ NULL, p_cpus, O(cpus), K_STR },
+	{ NULL, p_cpu_shares, O(cpu_shares), K_STR },
+	{ NULL, p_cpu_list, O(cpu_list), K_STR },
+	{ NULL, p_cpu_mems, O(cpu_mems), K_STR },
+	{ NULL, p_io_weight, O(io_weight), K_STR },
+	{ NULL, p_read_bps, O(device_read_bps), K_LIST },
+	{ NULL, p_write_bps, O(device_write_bps), K_LIST },
+	{ NULL, p_read_iops, O(device_read_iops), K_LIST },
+	{ NULL, p_write_iops, O(device_write_iops), K_LIST },
+	{ NULL, p_cgroup_parent, O(cgroup_parent), K_STR },
 
-	{ "org.rtr.net.network", K_STR, O(network), p_network },
-	{ "org.rtr.net.veth", K_STR, O(veth), p_veth },
-	{ "org.rtr.net.veth-peer", K_STR, O(veth_peer), p_veth_peer },
-	{ "org.rtr.net.address", K_LIST, O(addresses), p_address },
-	{ "org.rtr.net.gateway", K_STR, O(gateway), p_gateway },
-	{ "org.rtr.net.gateway6", K_STR, O(gateway6), p_gateway6 },
-	{ "org.rtr.net.mac", K_STR, O(mac), p_mac },
-	{ "org.rtr.net.mtu", K_STR, O(mtu), p_mtu },
-	{ "org.rtr.net.bridge", K_STR, O(bridge), p_bridge },
-	{ "org.rtr.net.host-address", K_LIST, O(host_addresses), p_host_address },
-	{ "org.rtr.net.dns", K_LIST, O(dns), p_dns },
-	{ "org.rtr.net.dns-search", K_LIST, O(dns_search), p_dns_search },
-	{ "org.rtr.net.add-host", K_LIST, O(add_hosts), p_add_host },
+	{ "org.rtr.net.network", p_network, O(network), K_STR },
+	{ "org.rtr.net.veth", p_veth, O(veth), K_STR },
+	{ "org.rtr.net.veth-peer", p_veth_peer, O(veth_peer), K_STR },
+	{ "org.rtr.net.address", p_address, O(addresses), K_LIST },
+	{ "org.rtr.net.gateway", p_gateway, O(gateway), K_STR },
+	{ "org.rtr.net.gateway6", p_gateway6, O(gateway6), K_STR },
+	{ "org.rtr.net.mac", p_mac, O(mac), K_STR },
+	{ "org.rtr.net.mtu", p_mtu, O(mtu), K_STR },
+	{ "org.rtr.net.bridge", p_bridge, O(bridge), K_STR },
+	{ "org.rtr.net.host-address", p_host_address, O(host_addresses), K_LIST },
+	{ "org.rtr.net.dns", p_dns, O(dns), K_LIST },
+	{ "org.rtr.net.dns-search", p_dns_search, O(dns_search), K_LIST },
+	{ "org.rtr.net.add-host", p_add_host, O(add_hosts), K_LIST },
 };
 /* clang-format on */
 
@@ -1114,8 +1114,7 @@ static int finish_net(struct rtr_spec *s, struct rtr_err *err)
 	int r = derive_mode(s, err);
 
 	if (r < 0)
-		return r == -ENOMEM ? rtr_err_set(err, ENOMEM, "--network: %s", strerror(ENOMEM))
-				    : r;
+		return r == -ENOMEM ? rtr_err_sys(err, ENOMEM, "--network") : r;
 	if (n->bridge && n->n_host_addrs)
 		return rtr_err_set(err, EINVAL,
 				   "--host-address: not with --bridge %s (give the bridge the "
@@ -1209,8 +1208,8 @@ static int finish_rootfs(struct rtr_spec *s, struct rtr_err *err)
 		return -ENOMEM;
 	dir = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dir < 0)
-		return rtr_err_set(err, errno, "config.json: %s: the layer store %s: %s", ANN_STORE,
-				   path, strerror(errno));
+		return rtr_err_sys(err, errno, "config.json: %s: the layer store %s", ANN_STORE,
+				   path);
 	for (size_t i = 0; i < l->n_layers; i++) {
 		struct stat st;
 		int e = fstatat(dir, l->layers[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ? errno
@@ -1218,11 +1217,11 @@ static int finish_rootfs(struct rtr_spec *s, struct rtr_err *err)
 										 : ENOTDIR;
 
 		if (e)
-			return rtr_err_set(
+			return rtr_err_sys(
 			    err, e,
 			    "config.json: %s: layer %zu of %zu, sha256:%s, is not in "
-			    "the store %s: %s",
-			    ANN_LAYERS, i + 1, l->n_layers, l->layers[i], l->store, strerror(e));
+			    "the store %s",
+			    ANN_LAYERS, i + 1, l->n_layers, l->layers[i], l->store);
 	}
 	return 0;
 }

@@ -32,7 +32,7 @@
 /* A namespace to join must be one, of the listed type, now: refused here, before anything
  * is created, with its JSON path.  O_PATH first, so a device or a fifo at @path is never
  * opened for real. */
-static int check_ns_path(struct json_cur c, const char *path, int t, struct rtr_err *err)
+static int check_ns_path(const struct json_cur *c, const char *path, int t, struct rtr_err *err)
 {
 	_cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC), nfd = -1;
 	struct statfs sfs;
@@ -51,7 +51,7 @@ static int check_ns_path(struct json_cur c, const char *path, int t, struct rtr_
 	return 0;
 }
 
-static int parse_namespaces(struct json_cur c, struct rtr_linux *l, struct rtr_err *err)
+static int parse_namespaces(const struct json_cur *c, struct rtr_linux *l, struct rtr_err *err)
 {
 	size_t n;
 	int r = json_array(c, &n, err);
@@ -60,32 +60,33 @@ static int parse_namespaces(struct json_cur c, struct rtr_linux *l, struct rtr_e
 		return r;
 	l->namespaces_set = true;
 	for (size_t i = 0; i < n; i++) {
-		struct json_cur item = json_item(&c, i), type = json_member(&item, "type");
+		struct json_cur item = json_item(c, i), type = json_member(&item, "type");
 		const char *name = NULL;
 		int t = -1;
 		size_t unused;
 
-		r = json_object(item, &unused, err);
+		r = json_object(&item, &unused, err);
 		if (r == 0)
-			return json_error(item, err, "expected an object, got null");
+			return json_error(&item, err, "expected an object, got null");
 		if (r < 0)
 			return r;
-		r = json_str(type, &name, err);
+		r = json_str(&type, &name, err);
 		if (r < 0)
 			return r;
 		if (r == 0)
-			return json_error(type, err, "missing");
+			return json_error(&type, err, "missing");
 		for (int k = 0; k < _RTR_NS_MAX; k++)
 			if (streq(name, spec_ns_name(k)))
 				t = k;
 		if (t < 0)
-			return json_error(type, err, "unknown namespace type \"%.32s\"", name);
+			return json_error(&type, err, "unknown namespace type \"%.32s\"", name);
 		if (l->ns[t].enabled)
-			return json_error(type, err, "namespace \"%s\" listed twice", name);
+			return json_error(&type, err, "namespace \"%s\" listed twice", name);
 		l->ns[t].enabled = true;
-		r = spec_abs_path(json_member(&item, "path"), &l->ns[t].path, err);
+		r = spec_abs_path(JSON_TMP(json_member(&item, "path")), &l->ns[t].path, err);
 		if (r > 0)
-			r = check_ns_path(json_member(&item, "path"), l->ns[t].path, t, err);
+			r = check_ns_path(JSON_TMP(json_member(&item, "path")), l->ns[t].path, t,
+					  err);
 		if (r < 0)
 			return r;
 	}
@@ -94,7 +95,7 @@ static int parse_namespaces(struct json_cur c, struct rtr_linux *l, struct rtr_e
 
 /* ---- devices ---- */
 
-static int parse_device(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_device(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -112,37 +113,37 @@ static int parse_device(struct json_cur c, void *elem, struct rtr_err *err)
 	};
 	/* clang-format on */
 	struct rtr_device *d = elem;
-	struct json_cur type = json_member(&c, "type"), path = json_member(&c, "path");
+	struct json_cur type = json_member(c, "type"), path = json_member(c, "path");
 	const char *t = NULL;
 	int r;
 
-	r = spec_abs_path(path, &d->path, err);
+	r = spec_abs_path(&path, &d->path, err);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return json_error(path, err, "missing");
-	r = json_str(type, &t, err);
+		return json_error(&path, err, "missing");
+	r = json_str(&type, &t, err);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return json_error(type, err, "missing");
+		return json_error(&type, err, "missing");
 	if (strlen(t) != 1 || !strchr("cbup", t[0]))
-		return json_error(type, err, "unknown device type \"%.16s\" (c, b, u or p)", t);
+		return json_error(&type, err, "unknown device type \"%.16s\" (c, b, u or p)", t);
 	d->type = t[0];
 	r = spec_fields(c, f, ELEMENTSOF(f), d, err);
 	if (r < 0)
 		return r;
 	/* A fifo has no numbers; every other node needs both. */
 	if (d->type != 'p') {
-		if (!json_present(json_member(&c, "major")))
-			return json_error(json_member(&c, "major"), err, "missing");
-		if (!json_present(json_member(&c, "minor")))
-			return json_error(json_member(&c, "minor"), err, "missing");
+		if (!json_present(JSON_TMP(json_member(c, "major"))))
+			return json_error(JSON_TMP(json_member(c, "major")), err, "missing");
+		if (!json_present(JSON_TMP(json_member(c, "minor"))))
+			return json_error(JSON_TMP(json_member(c, "minor")), err, "missing");
 	}
 	return 0;
 }
 
-static int parse_device_rule(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_device_rule(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -155,7 +156,7 @@ static int parse_device_rule(struct json_cur c, void *elem, struct rtr_err *err)
 	};
 	/* clang-format on */
 	struct rtr_device_rule *d = elem;
-	struct json_cur type = json_member(&c, "type"), access = json_member(&c, "access");
+	struct json_cur type = json_member(c, "type"), access = json_member(c, "access");
 	const char *t = "a", *a = "rwm";
 	int r;
 
@@ -163,17 +164,17 @@ static int parse_device_rule(struct json_cur c, void *elem, struct rtr_err *err)
 	r = spec_fields(c, f, ELEMENTSOF(f), d, err);
 	if (r < 0)
 		return r;
-	r = json_str(type, &t, err);
+	r = json_str(&type, &t, err);
 	if (r < 0)
 		return r;
 	if (strlen(t) != 1 || !strchr("acb", t[0]))
-		return json_error(type, err, "unknown device type \"%.16s\" (a, c or b)", t);
+		return json_error(&type, err, "unknown device type \"%.16s\" (a, c or b)", t);
 	d->type = t[0];
-	r = json_str(access, &a, err);
+	r = json_str(&access, &a, err);
 	if (r < 0)
 		return r;
 	if (!a[0] || strlen(a) > 3 || strspn(a, "rwm") != strlen(a))
-		return json_error(access, err, "\"%.16s\" is not a subset of \"rwm\"", a);
+		return json_error(&access, err, "\"%.16s\" is not a subset of \"rwm\"", a);
 	strcpy(d->access, a);
 	return 0;
 }
@@ -240,14 +241,14 @@ static const struct spec_field pids_fields[] = {
 /* clang-format on */
 
 /* "0-3,5": what cpuset.cpus and cpuset.mems take. */
-static int check_cpu_list(struct json_cur c, const char *s, struct rtr_err *err)
+static int check_cpu_list(const struct json_cur *c, const char *s, struct rtr_err *err)
 {
 	if (s && strspn(s, "0123456789,- ") != strlen(s))
 		return json_error(c, err, "\"%.32s\" is not a list like 0-3,5", s);
 	return 0;
 }
 
-static int parse_weight_device(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_weight_device(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -268,7 +269,7 @@ static int parse_weight_device(struct json_cur c, void *elem, struct rtr_err *er
 	return spec_fields(c, f, ELEMENTSOF(f), elem, err);
 }
 
-static int parse_throttle(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_throttle(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -283,7 +284,7 @@ static int parse_throttle(struct json_cur c, void *elem, struct rtr_err *err)
 	return spec_fields(c, f, ELEMENTSOF(f), elem, err);
 }
 
-static int parse_block_io(struct json_cur c, struct rtr_resources *res, struct rtr_err *err)
+static int parse_block_io(const struct json_cur *c, struct rtr_resources *res, struct rtr_err *err)
 {
 	struct {
 		const char *key;
@@ -299,16 +300,17 @@ static int parse_block_io(struct json_cur c, struct rtr_resources *res, struct r
 
 	if (r < 0)
 		return r;
-	r = spec_objects(json_member(&c, "weightDevice"), sizeof(struct rtr_weight_device),
+	r = spec_objects(JSON_TMP(json_member(c, "weightDevice")), sizeof(struct rtr_weight_device),
 			 (void **)&res->block_io.weight_device, &res->block_io.n_weight_device,
 			 parse_weight_device, err);
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(throttles); i++)
-		r = spec_objects(json_member(&c, throttles[i].key), sizeof(struct rtr_throttle),
-				 (void **)throttles[i].list, throttles[i].n, parse_throttle, err);
+		r = spec_objects(JSON_TMP(json_member(c, throttles[i].key)),
+				 sizeof(struct rtr_throttle), (void **)throttles[i].list,
+				 throttles[i].n, parse_throttle, err);
 	return r;
 }
 
-static int parse_hugepage(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_hugepage(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -328,21 +330,21 @@ static int parse_hugepage(struct json_cur c, void *elem, struct rtr_err *err)
 	/* It names a cgroup file (hugetlb.<size>.limit_in_bytes): digits and a unit. */
 	p = h->page_size + strspn(h->page_size, "0123456789");
 	if (p == h->page_size || !(streq(p, "KB") || streq(p, "MB") || streq(p, "GB")))
-		return json_error(json_member(&c, "pageSize"), err,
+		return json_error(JSON_TMP(json_member(c, "pageSize")), err,
 				  "\"%.32s\" is not a size like 2MB", h->page_size);
 	return 0;
 }
 
 /* A name that becomes one file name in a cgroup directory. */
-static int check_cgroup_file(struct json_cur m, struct rtr_err *err)
+static int check_cgroup_file(const struct json_cur *m, struct rtr_err *err)
 {
-	if (!m.key[0] || m.key[0] == '.' || strchr(m.key, '/'))
+	if (!m->key[0] || m->key[0] == '.' || strchr(m->key, '/'))
 		return json_error(m, err, "not a cgroup file name");
 	return 0;
 }
 
 /* A value the command line takes too: the same check (limit-check.h), named by its path. */
-static int check_i64(struct json_cur c, bool set, int64_t v, const char *(*check)(int64_t),
+static int check_i64(const struct json_cur *c, bool set, int64_t v, const char *(*check)(int64_t),
 		     struct rtr_err *err)
 {
 	const char *why = set ? check(v) : NULL;
@@ -350,7 +352,7 @@ static int check_i64(struct json_cur c, bool set, int64_t v, const char *(*check
 	return why ? json_error(c, err, "%" PRId64 ": %s", v, why) : 0;
 }
 
-static int check_u64(struct json_cur c, bool set, uint64_t v, const char *(*check)(uint64_t),
+static int check_u64(const struct json_cur *c, bool set, uint64_t v, const char *(*check)(uint64_t),
 		     struct rtr_err *err)
 {
 	const char *why = set ? check(v) : NULL;
@@ -360,8 +362,9 @@ static int check_u64(struct json_cur c, bool set, uint64_t v, const char *(*chec
 
 /* The limits parsed (cpu, pids, blockIO) and checked.  A shares or weight of 0 is
  * "unset" to runc and crun, so it is here. */
-static int check_limits(struct json_cur mem, struct json_cur cpu, struct json_cur pids,
-			struct json_cur bio, struct rtr_resources *res, struct rtr_err *err)
+static int check_limits(const struct json_cur *mem, const struct json_cur *cpu,
+			const struct json_cur *pids, const struct json_cur *bio,
+			struct rtr_resources *res, struct rtr_err *err)
 {
 	int r = spec_fields(cpu, cpu_fields, ELEMENTSOF(cpu_fields), res, err);
 
@@ -377,50 +380,50 @@ static int check_limits(struct json_cur mem, struct json_cur cpu, struct json_cu
 		return r;
 	res->cpu.shares_set &= res->cpu.shares != 0;
 	res->block_io.weight_set &= res->block_io.weight != 0;
-	if ((r = check_i64(json_member(&mem, "limit"), res->memory.limit_set, res->memory.limit,
-			   limit_check_memory, err)) < 0 ||
-	    (r = check_i64(json_member(&mem, "swap"), res->memory.swap_set, res->memory.swap,
-			   limit_check_swap, err)) < 0 ||
-	    (r = check_i64(json_member(&mem, "reservation"), res->memory.reservation_set,
+	if ((r = check_i64(JSON_TMP(json_member(mem, "limit")), res->memory.limit_set,
+			   res->memory.limit, limit_check_memory, err)) < 0 ||
+	    (r = check_i64(JSON_TMP(json_member(mem, "swap")), res->memory.swap_set,
+			   res->memory.swap, limit_check_swap, err)) < 0 ||
+	    (r = check_i64(JSON_TMP(json_member(mem, "reservation")), res->memory.reservation_set,
 			   res->memory.reservation, limit_check_reservation, err)) < 0 ||
-	    (r = check_i64(json_member(&pids, "limit"), res->pids.limit_set, res->pids.limit,
-			   limit_check_pids, err)) < 0 ||
-	    (r = check_u64(json_member(&cpu, "shares"), res->cpu.shares_set, res->cpu.shares,
-			   limit_check_cpu_shares, err)) < 0)
+	    (r = check_i64(JSON_TMP(json_member(pids, "limit")), res->pids.limit_set,
+			   res->pids.limit, limit_check_pids, err)) < 0 ||
+	    (r = check_u64(JSON_TMP(json_member(cpu, "shares")), res->cpu.shares_set,
+			   res->cpu.shares, limit_check_cpu_shares, err)) < 0)
 		return r;
-	return check_u64(json_member(&bio, "weight"), res->block_io.weight_set,
+	return check_u64(JSON_TMP(json_member(bio, "weight")), res->block_io.weight_set,
 			 res->block_io.weight, limit_check_io_weight, err);
 }
 
-static int parse_resources(struct json_cur c, struct rtr_resources *res, struct rtr_err *err)
+static int parse_resources(const struct json_cur *c, struct rtr_resources *res, struct rtr_err *err)
 {
-	struct json_cur mem = json_member(&c, "memory"), cpu = json_member(&c, "cpu"),
-			pids = json_member(&c, "pids"), bio = json_member(&c, "blockIO");
+	struct json_cur mem = json_member(c, "memory"), cpu = json_member(c, "cpu"),
+			pids = json_member(c, "pids"), bio = json_member(c, "blockIO");
 	int r;
 
-	r = spec_objects(json_member(&c, "devices"), sizeof(struct rtr_device_rule),
+	r = spec_objects(JSON_TMP(json_member(c, "devices")), sizeof(struct rtr_device_rule),
 			 (void **)&res->devices, &res->n_devices, parse_device_rule, err);
 	if (r < 0)
 		return r;
-	r = spec_fields(mem, memory_fields, ELEMENTSOF(memory_fields), res, err);
+	r = spec_fields(&mem, memory_fields, ELEMENTSOF(memory_fields), res, err);
 	if (r < 0)
 		return r;
-	r = check_limits(mem, cpu, pids, bio, res, err);
+	r = check_limits(&mem, &cpu, &pids, &bio, res, err);
 	if (r < 0)
 		return r;
-	r = check_cpu_list(json_member(&cpu, "cpus"), res->cpu.cpus, err);
+	r = check_cpu_list(JSON_TMP(json_member(&cpu, "cpus")), res->cpu.cpus, err);
 	if (r < 0)
 		return r;
-	r = check_cpu_list(json_member(&cpu, "mems"), res->cpu.mems, err);
+	r = check_cpu_list(JSON_TMP(json_member(&cpu, "mems")), res->cpu.mems, err);
 	if (r < 0)
 		return r;
-	r = spec_objects(json_member(&c, "hugepageLimits"), sizeof(struct rtr_hugepage_limit),
-			 (void **)&res->hugepage_limits, &res->n_hugepage_limits, parse_hugepage,
-			 err);
+	r = spec_objects(JSON_TMP(json_member(c, "hugepageLimits")),
+			 sizeof(struct rtr_hugepage_limit), (void **)&res->hugepage_limits,
+			 &res->n_hugepage_limits, parse_hugepage, err);
 	if (r < 0)
 		return r;
-	r = spec_kv(json_member(&c, "unified"), &res->unified, &res->n_unified, check_cgroup_file,
-		    err);
+	r = spec_kv(JSON_TMP(json_member(c, "unified")), &res->unified, &res->n_unified,
+		    check_cgroup_file, err);
 	return r < 0 ? r : 0;
 }
 
@@ -438,9 +441,9 @@ static bool has_dotdot(const char *p, const char *seps)
 	return false;
 }
 
-static int check_sysctl(struct json_cur m, struct rtr_err *err)
+static int check_sysctl(const struct json_cur *m, struct rtr_err *err)
 {
-	const char *k = m.key;
+	const char *k = m->key;
 
 	/* "net.ipv4.ip_forward" or "net/ipv4/ip_forward", always below /proc/sys. */
 	if (!k[0] || k[0] == '/' || k[0] == '.' || strstr(k, "..") || strstr(k, "//") ||
@@ -452,7 +455,7 @@ static int check_sysctl(struct json_cur m, struct rtr_err *err)
 
 /* ---- seccomp ---- */
 
-static int parse_action(struct json_cur c, uint32_t *ret, struct rtr_err *err)
+static int parse_action(const struct json_cur *c, uint32_t *ret, struct rtr_err *err)
 {
 	const char *name;
 	int r = json_str(c, &name, err);
@@ -466,7 +469,7 @@ static int parse_action(struct json_cur c, uint32_t *ret, struct rtr_err *err)
 	return 0;
 }
 
-static int parse_seccomp_arg(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_seccomp_arg(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -479,27 +482,27 @@ static int parse_seccomp_arg(struct json_cur c, void *elem, struct rtr_err *err)
 	};
 	/* clang-format on */
 	struct rtr_seccomp_arg *a = elem;
-	struct json_cur op = json_member(&c, "op");
+	struct json_cur op = json_member(c, "op");
 	const char *name;
 	int r = spec_fields(c, f, ELEMENTSOF(f), a, err);
 
 	if (r < 0)
 		return r;
-	r = json_str(op, &name, err);
+	r = json_str(&op, &name, err);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return json_error(op, err, "missing");
+		return json_error(&op, err, "missing");
 	if (filter_op_from_name(name, &a->op) < 0)
-		return json_error(op, err, "unknown operator \"%.64s\"", name);
+		return json_error(&op, err, "unknown operator \"%.64s\"", name);
 	return 0;
 }
 
 /* "includes"/"excludes" of Docker's and Podman's profiles: typed here, evaluated by
  * seccomp-cond.c once the container's capabilities are final. */
-static int parse_cond(struct json_cur c, struct rtr_seccomp_cond *cond, struct rtr_err *err)
+static int parse_cond(const struct json_cur *c, struct rtr_seccomp_cond *cond, struct rtr_err *err)
 {
-	struct json_cur caps = json_member(&c, "caps"), mk = json_member(&c, "minKernel");
+	struct json_cur caps = json_member(c, "caps"), mk = json_member(c, "minKernel");
 	_cleanup_strv_free_ char **names = NULL;
 	const char *v;
 	size_t n;
@@ -507,10 +510,10 @@ static int parse_cond(struct json_cur c, struct rtr_seccomp_cond *cond, struct r
 
 	if (r <= 0)
 		return r;
-	r = json_strv(json_member(&c, "arches"), &cond->arches, err);
+	r = json_strv(JSON_TMP(json_member(c, "arches")), &cond->arches, err);
 	if (r < 0)
 		return r;
-	r = json_strv(caps, &names, err);
+	r = json_strv(&caps, &names, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; names && names[i]; i++) {
@@ -522,16 +525,16 @@ static int parse_cond(struct json_cur c, struct rtr_seccomp_cond *cond, struct r
 		else
 			cond->caps |= UINT64_C(1) << cap;
 	}
-	r = json_str(mk, &v, err);
+	r = json_str(&mk, &v, err);
 	if (r < 0)
 		return r;
 	if (r > 0 && filter_kernel_version(v, &cond->min_kernel) < 0)
-		return json_error(mk, err,
+		return json_error(&mk, err,
 				  "expected a kernel version \"MAJOR.MINOR\", got \"%.32s\"", v);
 	return 0;
 }
 
-static int parse_syscall(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_syscall(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -541,36 +544,37 @@ static int parse_syscall(struct json_cur c, void *elem, struct rtr_err *err)
 	};
 	/* clang-format on */
 	struct rtr_seccomp_syscall *sc = elem;
-	struct json_cur names = json_member(&c, "names");
+	struct json_cur names = json_member(c, "names");
 	int r;
 
-	r = json_strv(names, &sc->names, err);
+	r = json_strv(&names, &sc->names, err);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return json_error(names, err, "missing");
+		return json_error(&names, err, "missing");
 	if (!sc->names[0])
-		return json_error(names, err, "must not be empty");
+		return json_error(&names, err, "must not be empty");
 	for (size_t i = 0; sc->names[i]; i++)
 		if (!sc->names[i][0])
-			return json_error(json_item(&names, i), err, "empty syscall name");
-	r = parse_action(json_member(&c, "action"), &sc->action, err);
+			return json_error(JSON_TMP(json_item(&names, i)), err,
+					  "empty syscall name");
+	r = parse_action(JSON_TMP(json_member(c, "action")), &sc->action, err);
 	if (r < 0)
 		return r;
 	r = spec_fields(c, f, ELEMENTSOF(f), sc, err);
 	if (r < 0)
 		return r;
-	r = parse_cond(json_member(&c, "includes"), &sc->includes, err);
+	r = parse_cond(JSON_TMP(json_member(c, "includes")), &sc->includes, err);
 	if (r < 0)
 		return r;
-	r = parse_cond(json_member(&c, "excludes"), &sc->excludes, err);
+	r = parse_cond(JSON_TMP(json_member(c, "excludes")), &sc->excludes, err);
 	if (r < 0)
 		return r;
-	return spec_objects(json_member(&c, "args"), sizeof(struct rtr_seccomp_arg),
+	return spec_objects(JSON_TMP(json_member(c, "args")), sizeof(struct rtr_seccomp_arg),
 			    (void **)&sc->args, &sc->n_args, parse_seccomp_arg, err);
 }
 
-static int parse_seccomp(struct json_cur c, struct rtr_seccomp *sc, struct rtr_err *err)
+static int parse_seccomp(const struct json_cur *c, struct rtr_seccomp *sc, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -583,24 +587,24 @@ static int parse_seccomp(struct json_cur c, struct rtr_seccomp *sc, struct rtr_e
 		  .off = offsetof(struct rtr_seccomp, listener_metadata) },
 	};
 	/* clang-format on */
-	struct json_cur arch = json_member(&c, "architectures"), flags = json_member(&c, "flags");
+	struct json_cur arch = json_member(c, "architectures"), flags = json_member(c, "flags");
 	uint32_t unused;
 	int r;
 
-	r = parse_action(json_member(&c, "defaultAction"), &sc->default_action, err);
+	r = parse_action(JSON_TMP(json_member(c, "defaultAction")), &sc->default_action, err);
 	if (r < 0)
 		return r;
 	r = spec_fields(c, f, ELEMENTSOF(f), sc, err);
 	if (r < 0)
 		return r;
-	r = json_strv(arch, &sc->architectures, err);
+	r = json_strv(&arch, &sc->architectures, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; sc->architectures && sc->architectures[i]; i++)
 		if (filter_arch_from_name(sc->architectures[i], &unused) < 0)
-			return json_error(json_item(&arch, i), err,
+			return json_error(JSON_TMP(json_item(&arch, i)), err,
 					  "unknown architecture \"%.64s\"", sc->architectures[i]);
-	r = json_strv(flags, &sc->flags, err);
+	r = json_strv(&flags, &sc->flags, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; sc->flags && sc->flags[i]; i++) {
@@ -609,50 +613,51 @@ static int parse_seccomp(struct json_cur c, struct rtr_seccomp *sc, struct rtr_e
 
 		known = filter_flag_from_name(sc->flags[i], &unused_flag) == 0;
 		if (!known)
-			return json_error(json_item(&flags, i), err, "unknown flag \"%.64s\"",
-					  sc->flags[i]);
+			return json_error(JSON_TMP(json_item(&flags, i)), err,
+					  "unknown flag \"%.64s\"", sc->flags[i]);
 	}
-	return spec_objects(json_member(&c, "syscalls"), sizeof(struct rtr_seccomp_syscall),
-			    (void **)&sc->syscalls, &sc->n_syscalls, parse_syscall, err);
+	return spec_objects(JSON_TMP(json_member(c, "syscalls")),
+			    sizeof(struct rtr_seccomp_syscall), (void **)&sc->syscalls,
+			    &sc->n_syscalls, parse_syscall, err);
 }
 
 /* ---- linux ---- */
 
-static int parse_personality(struct json_cur c, struct rtr_linux *l, struct rtr_err *err)
+static int parse_personality(const struct json_cur *c, struct rtr_linux *l, struct rtr_err *err)
 {
-	struct json_cur domain = json_member(&c, "domain");
+	struct json_cur domain = json_member(c, "domain");
 	size_t n;
 	int r = json_object(c, &n, err);
 
 	if (r <= 0)
 		return r;
-	r = json_strdup(domain, &l->personality_domain, err);
+	r = json_strdup(&domain, &l->personality_domain, err);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return json_error(domain, err, "missing");
+		return json_error(&domain, err, "missing");
 	if (!streq(l->personality_domain, "LINUX") && !streq(l->personality_domain, "LINUX32"))
-		return json_error(domain, err, "unknown domain \"%.32s\" (LINUX or LINUX32)",
+		return json_error(&domain, err, "unknown domain \"%.32s\" (LINUX or LINUX32)",
 				  l->personality_domain);
 	l->personality_set = true;
 	return 0;
 }
 
-static int parse_paths(struct json_cur lx, struct rtr_linux *l, struct rtr_err *err)
+static int parse_paths(const struct json_cur *lx, struct rtr_linux *l, struct rtr_err *err)
 {
-	int r = spec_abs_paths(json_member(&lx, "maskedPaths"), &l->masked_paths, err);
+	int r = spec_abs_paths(JSON_TMP(json_member(lx, "maskedPaths")), &l->masked_paths, err);
 
 	if (r < 0)
 		return r;
 	l->masked_paths_set = r > 0;
-	r = spec_abs_paths(json_member(&lx, "readonlyPaths"), &l->readonly_paths, err);
+	r = spec_abs_paths(JSON_TMP(json_member(lx, "readonlyPaths")), &l->readonly_paths, err);
 	if (r < 0)
 		return r;
 	l->readonly_paths_set = r > 0;
 	return 0;
 }
 
-int spec_parse_linux(struct json_cur lx, struct rtr_linux *l, struct rtr_err *err)
+int spec_parse_linux(const struct json_cur *lx, struct rtr_linux *l, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -664,20 +669,22 @@ int spec_parse_linux(struct json_cur lx, struct rtr_linux *l, struct rtr_err *er
 		  .off = offsetof(struct rtr_linux, mount_label) },
 	};
 	/* clang-format on */
-	struct json_cur res = json_member(&lx, "resources"), sc = json_member(&lx, "seccomp");
+	struct json_cur res = json_member(lx, "resources"), sc = json_member(lx, "seccomp");
 	size_t n;
 	int r;
 
-	r = parse_namespaces(json_member(&lx, "namespaces"), l, err);
+	r = parse_namespaces(JSON_TMP(json_member(lx, "namespaces")), l, err);
 	if (r < 0)
 		return r;
-	r = spec_idmaps(json_member(&lx, "uidMappings"), &l->uid_mappings, &l->n_uid_mappings, err);
+	r = spec_idmaps(JSON_TMP(json_member(lx, "uidMappings")), &l->uid_mappings,
+			&l->n_uid_mappings, err);
 	if (r < 0)
 		return r;
-	r = spec_idmaps(json_member(&lx, "gidMappings"), &l->gid_mappings, &l->n_gid_mappings, err);
+	r = spec_idmaps(JSON_TMP(json_member(lx, "gidMappings")), &l->gid_mappings,
+			&l->n_gid_mappings, err);
 	if (r < 0)
 		return r;
-	r = spec_objects(json_member(&lx, "devices"), sizeof(struct rtr_device),
+	r = spec_objects(JSON_TMP(json_member(lx, "devices")), sizeof(struct rtr_device),
 			 (void **)&l->devices, &l->n_devices, parse_device, err);
 	if (r < 0)
 		return r;
@@ -685,40 +692,41 @@ int spec_parse_linux(struct json_cur lx, struct rtr_linux *l, struct rtr_err *er
 	if (r < 0)
 		return r;
 	if (l->cgroups_path && (!l->cgroups_path[0] || has_dotdot(l->cgroups_path, "/:")))
-		return json_error(json_member(&lx, "cgroupsPath"), err,
+		return json_error(JSON_TMP(json_member(lx, "cgroupsPath")), err,
 				  "\"%.64s\" is empty or has a \"..\" component", l->cgroups_path);
 	if (l->rootfs_propagation &&
 	    spec_propagation(l->rootfs_propagation, &l->rootfs_propagation_flags) < 0)
-		return json_error(json_member(&lx, "rootfsPropagation"), err,
+		return json_error(JSON_TMP(json_member(lx, "rootfsPropagation")), err,
 				  "unknown propagation \"%.32s\"", l->rootfs_propagation);
 
-	r = json_object(res, &n, err);
+	r = json_object(&res, &n, err);
 	if (r < 0)
 		return r;
 	if (r > 0) {
 		l->resources_set = true;
-		r = parse_resources(res, &l->resources, err);
+		r = parse_resources(&res, &l->resources, err);
 		if (r < 0)
 			return r;
 	}
-	r = spec_kv(json_member(&lx, "sysctl"), &l->sysctl, &l->n_sysctl, check_sysctl, err);
+	r = spec_kv(JSON_TMP(json_member(lx, "sysctl")), &l->sysctl, &l->n_sysctl, check_sysctl,
+		    err);
 	if (r < 0)
 		return r;
-	r = json_object(sc, &n, err);
+	r = json_object(&sc, &n, err);
 	if (r < 0)
 		return r;
 	if (r > 0) {
 		l->seccomp = calloc(1, sizeof(*l->seccomp));
 		if (!l->seccomp)
 			return -ENOMEM;
-		r = parse_seccomp(sc, l->seccomp, err);
+		r = parse_seccomp(&sc, l->seccomp, err);
 		if (r < 0)
 			return r;
 	}
 	r = parse_paths(lx, l, err);
 	if (r < 0)
 		return r;
-	return parse_personality(json_member(&lx, "personality"), l, err);
+	return parse_personality(JSON_TMP(json_member(lx, "personality")), l, err);
 }
 
 static void resources_free(struct rtr_resources *r)
@@ -749,15 +757,15 @@ int spec_parse_seccomp(const char *buf, size_t len, struct rtr_seccomp **ret, st
 	if (r < 0)
 		return r;
 	root = json_root(tree);
-	r = json_object(root, &n, err);
+	r = json_object(&root, &n, err);
 	if (r == 0)
-		return json_error(root, err, "expected an object, got null");
+		return json_error(&root, err, "expected an object, got null");
 	if (r < 0)
 		return r;
 	sc = calloc(1, sizeof(*sc));
 	if (!sc)
 		return rtr_err_set(err, ENOMEM, "out of memory");
-	r = parse_seccomp(root, sc, err);
+	r = parse_seccomp(&root, sc, err);
 	if (r < 0) {
 		filter_spec_free(sc);
 		return r == -ENOMEM ? rtr_err_set(err, ENOMEM, "out of memory") : r;

@@ -24,7 +24,8 @@
 
 /* ---- typed fields, arrays, objects, paths ---- */
 
-static int field_int(struct json_cur c, const struct spec_field *f, void *p, struct rtr_err *err)
+static int field_int(const struct json_cur *c, const struct spec_field *f, void *p,
+		     struct rtr_err *err)
 {
 	bool is_signed = f->kind == SPEC_INT || f->kind == SPEC_I64;
 	int64_t i = 0;
@@ -68,7 +69,7 @@ static int field_int(struct json_cur c, const struct spec_field *f, void *p, str
 	return 1;
 }
 
-int spec_fields(struct json_cur obj, const struct spec_field *f, size_t n, void *base,
+int spec_fields(const struct json_cur *obj, const struct spec_field *f, size_t n, void *base,
 		struct rtr_err *err)
 {
 	int r = json_object(obj, NULL, err);
@@ -76,17 +77,17 @@ int spec_fields(struct json_cur obj, const struct spec_field *f, size_t n, void 
 	if (r <= 0)
 		return r; /* an absent object has no missing members */
 	for (size_t i = 0; i < n; i++) {
-		struct json_cur c = json_member(&obj, f[i].key);
+		struct json_cur c = json_member(obj, f[i].key);
 		char *p = (char *)base + f[i].off;
 
-		if (f[i].required && !json_present(c))
-			return json_error(c, err, "missing");
+		if (f[i].required && !json_present(&c))
+			return json_error(&c, err, "missing");
 		if (f[i].kind == SPEC_BOOL)
-			r = json_bool(c, (bool *)p, err);
+			r = json_bool(&c, (bool *)p, err);
 		else if (f[i].kind == SPEC_STR)
-			r = json_strdup(c, (char **)p, err);
+			r = json_strdup(&c, (char **)p, err);
 		else
-			r = field_int(c, &f[i], p, err);
+			r = field_int(&c, &f[i], p, err);
 		if (r < 0)
 			return r;
 		if (r > 0 && f[i].set)
@@ -95,8 +96,8 @@ int spec_fields(struct json_cur obj, const struct spec_field *f, size_t n, void 
 	return 0;
 }
 
-int spec_objects(struct json_cur c, size_t elem_size, void **ret, size_t *ret_n, spec_item_fn fn,
-		 struct rtr_err *err)
+int spec_objects(const struct json_cur *c, size_t elem_size, void **ret, size_t *ret_n,
+		 spec_item_fn fn, struct rtr_err *err)
 {
 	size_t n;
 	char *a;
@@ -110,15 +111,15 @@ int spec_objects(struct json_cur c, size_t elem_size, void **ret, size_t *ret_n,
 	*ret = a;
 	*ret_n = n;
 	for (size_t i = 0; i < n; i++) {
-		struct json_cur item = json_item(&c, i);
+		struct json_cur item = json_item(c, i);
 		size_t unused;
 
-		r = json_object(item, &unused, err);
+		r = json_object(&item, &unused, err);
 		if (r == 0)
-			return json_error(item, err, "expected an object, got null");
+			return json_error(&item, err, "expected an object, got null");
 		if (r < 0)
 			return r;
-		r = fn(item, a + i * elem_size, err);
+		r = fn(&item, a + i * elem_size, err);
 		if (r < 0)
 			return r;
 	}
@@ -134,8 +135,8 @@ void spec_kv_free(struct rtr_kv *kv, size_t n)
 	free(kv);
 }
 
-int spec_kv(struct json_cur c, struct rtr_kv **ret, size_t *ret_n,
-	    int (*check)(struct json_cur member, struct rtr_err *err), struct rtr_err *err)
+int spec_kv(const struct json_cur *c, struct rtr_kv **ret, size_t *ret_n,
+	    int (*check)(const struct json_cur *member, struct rtr_err *err), struct rtr_err *err)
 {
 	size_t n;
 	int r = json_object(c, &n, err);
@@ -147,18 +148,18 @@ int spec_kv(struct json_cur c, struct rtr_kv **ret, size_t *ret_n,
 		return -ENOMEM;
 	*ret_n = n;
 	for (size_t i = 0; i < n; i++) {
-		struct json_cur m = json_member_at(&c, i);
+		struct json_cur m = json_member_at(c, i);
 
 		if (check) {
-			r = check(m, err);
+			r = check(&m, err);
 			if (r < 0)
 				return r;
 		}
-		r = json_strdup(m, &(*ret)[i].value, err);
+		r = json_strdup(&m, &(*ret)[i].value, err);
 		if (r < 0)
 			return r;
 		if (r == 0)
-			return json_error(m, err, "expected a string, got null");
+			return json_error(&m, err, "expected a string, got null");
 		(*ret)[i].key = strdup(m.key);
 		if (!(*ret)[i].key)
 			return -ENOMEM;
@@ -166,7 +167,7 @@ int spec_kv(struct json_cur c, struct rtr_kv **ret, size_t *ret_n,
 	return 1;
 }
 
-int spec_abs_path(struct json_cur c, char **ret, struct rtr_err *err)
+int spec_abs_path(const struct json_cur *c, char **ret, struct rtr_err *err)
 {
 	const char *s;
 	int r = json_str(c, &s, err);
@@ -178,7 +179,7 @@ int spec_abs_path(struct json_cur c, char **ret, struct rtr_err *err)
 	return json_strdup(c, ret, err);
 }
 
-int spec_abs_paths(struct json_cur c, char ***ret, struct rtr_err *err)
+int spec_abs_paths(const struct json_cur *c, char ***ret, struct rtr_err *err)
 {
 	int r = json_strv(c, ret, err);
 
@@ -186,12 +187,12 @@ int spec_abs_paths(struct json_cur c, char ***ret, struct rtr_err *err)
 		return r;
 	for (size_t i = 0; (*ret)[i]; i++)
 		if ((*ret)[i][0] != '/')
-			return json_error(json_item(&c, i), err,
+			return json_error(JSON_TMP(json_item(c, i)), err,
 					  "\"%.128s\" is not an absolute path", (*ret)[i]);
 	return 1;
 }
 
-static int parse_idmap(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_idmap(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -218,7 +219,8 @@ static int parse_idmap(struct json_cur c, void *elem, struct rtr_err *err)
 	return 0;
 }
 
-int spec_idmaps(struct json_cur c, struct rtr_idmap **ret, size_t *ret_n, struct rtr_err *err)
+int spec_idmaps(const struct json_cur *c, struct rtr_idmap **ret, size_t *ret_n,
+		struct rtr_err *err)
 {
 	return spec_objects(c, sizeof(**ret), (void **)ret, ret_n, parse_idmap, err);
 }

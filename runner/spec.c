@@ -39,7 +39,7 @@
 #endif
 
 /* Remember that @c is present but not implemented (spec->unsupported). */
-static int note_unsupported(struct json_cur c, char ***list)
+static int note_unsupported(const struct json_cur *c, char ***list)
 {
 	char path[256];
 
@@ -55,11 +55,11 @@ static const char *const unsupported_linux[] = {"intelRdt", "timeOffsets", "memo
 						"netDevices", "rdt"};
 static const char *const unsupported_resources[] = {"network", "rdma"};
 
-static int note_unsupported_members(struct json_cur obj, const char *const *keys, size_t n,
+static int note_unsupported_members(const struct json_cur *obj, const char *const *keys, size_t n,
 				    char ***list)
 {
 	for (size_t i = 0; i < n; i++) {
-		int r = note_unsupported(json_member(&obj, keys[i]), list);
+		int r = note_unsupported(JSON_TMP(json_member(obj, keys[i])), list);
 		if (r < 0)
 			return r;
 	}
@@ -68,7 +68,7 @@ static int note_unsupported_members(struct json_cur obj, const char *const *keys
 
 /* ---- process ---- */
 
-static int parse_caps_set(struct json_cur c, int **ret, size_t *ret_n, struct rtr_err *err)
+static int parse_caps_set(const struct json_cur *c, int **ret, size_t *ret_n, struct rtr_err *err)
 {
 	size_t n;
 	int r = json_array(c, &n, err);
@@ -80,20 +80,20 @@ static int parse_caps_set(struct json_cur c, int **ret, size_t *ret_n, struct rt
 		return -ENOMEM;
 	*ret_n = n;
 	for (size_t i = 0; i < n; i++) {
-		struct json_cur item = json_item(&c, i);
+		struct json_cur item = json_item(c, i);
 		const char *name = NULL;
 
-		r = json_str(item, &name, err);
+		r = json_str(&item, &name, err);
 		if (r < 0)
 			return r;
 		if (r == 0 || caps_from_name(name, &(*ret)[i]) < 0)
-			return json_error(item, err, "unknown capability \"%.64s\"",
+			return json_error(&item, err, "unknown capability \"%.64s\"",
 					  name ? name : "null");
 	}
 	return 1;
 }
 
-static int parse_caps(struct json_cur c, struct rtr_caps *caps, struct rtr_err *err)
+static int parse_caps(const struct json_cur *c, struct rtr_caps *caps, struct rtr_err *err)
 {
 	struct {
 		const char *key;
@@ -108,14 +108,15 @@ static int parse_caps(struct json_cur c, struct rtr_caps *caps, struct rtr_err *
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
-		int r = parse_caps_set(json_member(&c, sets[i].key), sets[i].set, sets[i].n, err);
+		int r = parse_caps_set(JSON_TMP(json_member(c, sets[i].key)), sets[i].set,
+				       sets[i].n, err);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
-static int parse_rlimit(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_rlimit(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -134,16 +135,16 @@ static int parse_rlimit(struct json_cur c, void *elem, struct rtr_err *err)
 		return r;
 	rl->resource = rlimit_from_type(rl->type);
 	if (rl->resource < 0)
-		return json_error(json_member(&c, "type"), err, "unknown rlimit \"%.64s\"",
+		return json_error(JSON_TMP(json_member(c, "type")), err, "unknown rlimit \"%.64s\"",
 				  rl->type);
 	if (rl->soft > rl->hard)
-		return json_error(json_member(&c, "soft"), err,
+		return json_error(JSON_TMP(json_member(c, "soft")), err,
 				  "%" PRIu64 " is above the hard limit %" PRIu64, rl->soft,
 				  rl->hard);
 	return 0;
 }
 
-static int parse_rlimits(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
+static int parse_rlimits(const struct json_cur *c, struct rtr_process *p, struct rtr_err *err)
 {
 	int r = spec_objects(c, sizeof(*p->rlimits), (void **)&p->rlimits, &p->n_rlimits,
 			     parse_rlimit, err);
@@ -152,18 +153,18 @@ static int parse_rlimits(struct json_cur c, struct rtr_process *p, struct rtr_er
 	for (size_t i = 0; i < p->n_rlimits; i++)
 		for (size_t j = 0; j < i; j++)
 			if (p->rlimits[i].resource == p->rlimits[j].resource) {
-				struct json_cur item = json_item(&c, i);
-				return json_error(json_member(&item, "type"), err, "%s given twice",
-						  p->rlimits[i].type);
+				struct json_cur item = json_item(c, i);
+				return json_error(JSON_TMP(json_member(&item, "type")), err,
+						  "%s given twice", p->rlimits[i].type);
 			}
 	return 0;
 }
 
-static int parse_io_priority(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
+static int parse_io_priority(const struct json_cur *c, struct rtr_process *p, struct rtr_err *err)
 {
 	static const char *const classes[] = {"IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE",
 					      "IOPRIO_CLASS_IDLE"};
-	struct json_cur cl = json_member(&c, "class");
+	struct json_cur cl = json_member(c, "class");
 	const char *name = NULL;
 	int64_t level = 0;
 	size_t n;
@@ -172,18 +173,18 @@ static int parse_io_priority(struct json_cur c, struct rtr_process *p, struct rt
 	r = json_object(c, &n, err);
 	if (r <= 0)
 		return r;
-	r = json_str(cl, &name, err);
+	r = json_str(&cl, &name, err);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return json_error(cl, err, "missing");
+		return json_error(&cl, err, "missing");
 	p->io_priority_class = 0;
 	for (size_t i = 0; i < ELEMENTSOF(classes); i++)
 		if (streq(name, classes[i]))
 			p->io_priority_class = (int)i + 1; /* IOPRIO_CLASS_RT is 1 */
 	if (p->io_priority_class == 0)
-		return json_error(cl, err, "unknown class \"%.64s\"", name);
-	r = json_i64(json_member(&c, "priority"), 0, 7, &level, err);
+		return json_error(&cl, err, "unknown class \"%.64s\"", name);
+	r = json_i64(JSON_TMP(json_member(c, "priority")), 0, 7, &level, err);
 	if (r < 0)
 		return r;
 	p->io_priority_level = (int)level;
@@ -191,7 +192,7 @@ static int parse_io_priority(struct json_cur c, struct rtr_process *p, struct rt
 	return 0;
 }
 
-static int parse_user(struct json_cur c, struct rtr_user *u, struct rtr_err *err)
+static int parse_user(const struct json_cur *c, struct rtr_user *u, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -204,7 +205,7 @@ static int parse_user(struct json_cur c, struct rtr_user *u, struct rtr_err *err
 		{ .key = "username", .kind = SPEC_STR, .off = offsetof(struct rtr_user, username) },
 	};
 	/* clang-format on */
-	struct json_cur ag = json_member(&c, "additionalGids");
+	struct json_cur ag = json_member(c, "additionalGids");
 	size_t n;
 	int r = json_object(c, &n, err);
 
@@ -213,7 +214,7 @@ static int parse_user(struct json_cur c, struct rtr_user *u, struct rtr_err *err
 	r = spec_fields(c, f, ELEMENTSOF(f), u, err);
 	if (r < 0)
 		return r;
-	r = json_array(ag, &n, err);
+	r = json_array(&ag, &n, err);
 	if (r <= 0)
 		return r;
 	u->additional_gids = calloc(n ? n : 1, sizeof(uint32_t));
@@ -225,17 +226,17 @@ static int parse_user(struct json_cur c, struct rtr_user *u, struct rtr_err *err
 		struct json_cur item = json_item(&ag, i);
 
 		/* (uid_t)-1 means "unchanged" to the kernel, never a real group. */
-		r = json_u64(item, UINT32_MAX - 1, &v, err);
+		r = json_u64(&item, UINT32_MAX - 1, &v, err);
 		if (r < 0)
 			return r;
 		if (r == 0)
-			return json_error(item, err, "expected an integer, got null");
+			return json_error(&item, err, "expected an integer, got null");
 		u->additional_gids[i] = (uint32_t)v;
 	}
 	return 0;
 }
 
-static int parse_env(struct json_cur c, char ***ret, struct rtr_err *err)
+static int parse_env(const struct json_cur *c, char ***ret, struct rtr_err *err)
 {
 	int r = json_strv(c, ret, err);
 
@@ -243,27 +244,27 @@ static int parse_env(struct json_cur c, char ***ret, struct rtr_err *err)
 		return r;
 	for (size_t i = 0; (*ret)[i]; i++)
 		if (!strchr((*ret)[i], '=') || (*ret)[i][0] == '=')
-			return json_error(json_item(&c, i), err, "\"%.64s\" is not KEY=VALUE",
-					  (*ret)[i]);
+			return json_error(JSON_TMP(json_item(c, i)), err,
+					  "\"%.64s\" is not KEY=VALUE", (*ret)[i]);
 	return 1;
 }
 
 /* args, env, cwd: what is executed, and where. */
-static int parse_command(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
+static int parse_command(const struct json_cur *c, struct rtr_process *p, struct rtr_err *err)
 {
-	struct json_cur args = json_member(&c, "args");
-	int r = json_strv(args, &p->args, err);
+	struct json_cur args = json_member(c, "args");
+	int r = json_strv(&args, &p->args, err);
 
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return json_error(args, err, "missing");
+		return json_error(&args, err, "missing");
 	if (!p->args[0])
-		return json_error(args, err, "must not be empty");
+		return json_error(&args, err, "must not be empty");
 	if (!p->args[0][0])
-		return json_error(json_item(&args, 0), err, "empty program name");
+		return json_error(JSON_TMP(json_item(&args, 0)), err, "empty program name");
 
-	r = parse_env(json_member(&c, "env"), &p->env, err);
+	r = parse_env(JSON_TMP(json_member(c, "env")), &p->env, err);
 	if (r < 0)
 		return r;
 	if (!p->env) {
@@ -271,7 +272,7 @@ static int parse_command(struct json_cur c, struct rtr_process *p, struct rtr_er
 		if (!p->env)
 			return -ENOMEM;
 	}
-	r = spec_abs_path(json_member(&c, "cwd"), &p->cwd, err);
+	r = spec_abs_path(JSON_TMP(json_member(c, "cwd")), &p->cwd, err);
 	if (r < 0)
 		return r;
 	if (!p->cwd) {
@@ -283,7 +284,7 @@ static int parse_command(struct json_cur c, struct rtr_process *p, struct rtr_er
 	return 0;
 }
 
-static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_err *err)
+static int parse_process(const struct json_cur *c, struct rtr_process *p, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -309,21 +310,21 @@ static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_er
 		  .required = true },
 	};
 	/* clang-format on */
-	struct json_cur cs = json_member(&c, "consoleSize"), caps = json_member(&c, "capabilities");
+	struct json_cur cs = json_member(c, "consoleSize"), caps = json_member(c, "capabilities");
 	size_t n;
 	int r;
 
 	r = spec_fields(c, f, ELEMENTSOF(f), p, err);
 	if (r < 0)
 		return r;
-	r = json_object(cs, &n, err);
+	r = json_object(&cs, &n, err);
 	if (r > 0) {
-		r = spec_fields(cs, console, ELEMENTSOF(console), p, err);
+		r = spec_fields(&cs, console, ELEMENTSOF(console), p, err);
 		p->console_size_set = true;
 	}
 	if (r < 0)
 		return r;
-	r = parse_user(json_member(&c, "user"), &p->user, err);
+	r = parse_user(JSON_TMP(json_member(c, "user")), &p->user, err);
 	if (r < 0)
 		return r;
 
@@ -331,19 +332,19 @@ static int parse_process(struct json_cur c, struct rtr_process *p, struct rtr_er
 	if (r < 0)
 		return r;
 
-	r = json_object(caps, &n, err);
+	r = json_object(&caps, &n, err);
 	if (r < 0)
 		return r;
 	if (r > 0) {
 		p->caps_set = true;
-		r = parse_caps(caps, &p->caps, err);
+		r = parse_caps(&caps, &p->caps, err);
 		if (r < 0)
 			return r;
 	}
-	r = parse_rlimits(json_member(&c, "rlimits"), p, err);
+	r = parse_rlimits(JSON_TMP(json_member(c, "rlimits")), p, err);
 	if (r < 0)
 		return r;
-	return parse_io_priority(json_member(&c, "ioPriority"), p, err);
+	return parse_io_priority(JSON_TMP(json_member(c, "ioPriority")), p, err);
 }
 
 /* ---- mounts ---- */
@@ -353,34 +354,34 @@ enum mopt_kind { MOPT_SET, MOPT_CLEAR, MOPT_BIND, MOPT_IDMAP, MOPT_IGNORE };
 /* clang-format off */
 static const struct {
 	const char *name;
-	enum mopt_kind kind;
-	unsigned long flag;
+	uint32_t flag; /* MS_* (all below 2^32): 16 bytes a row */
+	uint8_t kind;  /* enum mopt_kind */
 } mount_opts[] = {
-	{ "defaults", MOPT_SET, 0 },
-	{ "ro", MOPT_SET, MS_RDONLY },               { "rw", MOPT_CLEAR, MS_RDONLY },
-	{ "nosuid", MOPT_SET, MS_NOSUID },           { "suid", MOPT_CLEAR, MS_NOSUID },
-	{ "nodev", MOPT_SET, MS_NODEV },             { "dev", MOPT_CLEAR, MS_NODEV },
-	{ "noexec", MOPT_SET, MS_NOEXEC },           { "exec", MOPT_CLEAR, MS_NOEXEC },
-	{ "sync", MOPT_SET, MS_SYNCHRONOUS },        { "async", MOPT_CLEAR, MS_SYNCHRONOUS },
-	{ "dirsync", MOPT_SET, MS_DIRSYNC },         { "remount", MOPT_SET, MS_REMOUNT },
-	{ "mand", MOPT_SET, MS_MANDLOCK },           { "nomand", MOPT_CLEAR, MS_MANDLOCK },
-	{ "noatime", MOPT_SET, MS_NOATIME },         { "atime", MOPT_CLEAR, MS_NOATIME },
-	{ "nodiratime", MOPT_SET, MS_NODIRATIME },   { "diratime", MOPT_CLEAR, MS_NODIRATIME },
-	{ "relatime", MOPT_SET, MS_RELATIME },       { "norelatime", MOPT_CLEAR, MS_RELATIME },
-	{ "strictatime", MOPT_SET, MS_STRICTATIME },
-	{ "nostrictatime", MOPT_CLEAR, MS_STRICTATIME },
-	{ "lazytime", MOPT_SET, MS_LAZYTIME },       { "nolazytime", MOPT_CLEAR, MS_LAZYTIME },
-	{ "iversion", MOPT_SET, MS_I_VERSION },      { "noiversion", MOPT_CLEAR, MS_I_VERSION },
-	{ "silent", MOPT_SET, MS_SILENT },           { "loud", MOPT_CLEAR, MS_SILENT },
-	{ "nosymfollow", MOPT_SET, MS_NOSYMFOLLOW }, { "symfollow", MOPT_CLEAR, MS_NOSYMFOLLOW },
-	{ "bind", MOPT_BIND, MS_BIND },              { "rbind", MOPT_BIND, MS_BIND | MS_REC },
+	{ "defaults", 0, MOPT_SET },
+	{ "ro", MS_RDONLY, MOPT_SET },               { "rw", MS_RDONLY, MOPT_CLEAR },
+	{ "nosuid", MS_NOSUID, MOPT_SET },           { "suid", MS_NOSUID, MOPT_CLEAR },
+	{ "nodev", MS_NODEV, MOPT_SET },             { "dev", MS_NODEV, MOPT_CLEAR },
+	{ "noexec", MS_NOEXEC, MOPT_SET },           { "exec", MS_NOEXEC, MOPT_CLEAR },
+	{ "sync", MS_SYNCHRONOUS, MOPT_SET },        { "async", MS_SYNCHRONOUS, MOPT_CLEAR },
+	{ "dirsync", MS_DIRSYNC, MOPT_SET },         { "remount", MS_REMOUNT, MOPT_SET },
+	{ "mand", MS_MANDLOCK, MOPT_SET },           { "nomand", MS_MANDLOCK, MOPT_CLEAR },
+	{ "noatime", MS_NOATIME, MOPT_SET },         { "atime", MS_NOATIME, MOPT_CLEAR },
+	{ "nodiratime", MS_NODIRATIME, MOPT_SET },   { "diratime", MS_NODIRATIME, MOPT_CLEAR },
+	{ "relatime", MS_RELATIME, MOPT_SET },       { "norelatime", MS_RELATIME, MOPT_CLEAR },
+	{ "strictatime", MS_STRICTATIME, MOPT_SET },
+	{ "nostrictatime", MS_STRICTATIME, MOPT_CLEAR },
+	{ "lazytime", MS_LAZYTIME, MOPT_SET },       { "nolazytime", MS_LAZYTIME, MOPT_CLEAR },
+	{ "iversion", MS_I_VERSION, MOPT_SET },      { "noiversion", MS_I_VERSION, MOPT_CLEAR },
+	{ "silent", MS_SILENT, MOPT_SET },           { "loud", MS_SILENT, MOPT_CLEAR },
+	{ "nosymfollow", MS_NOSYMFOLLOW, MOPT_SET }, { "symfollow", MS_NOSYMFOLLOW, MOPT_CLEAR },
+	{ "bind", MS_BIND, MOPT_BIND },              { "rbind", MS_BIND | MS_REC, MOPT_BIND },
 	/* tmpcopyup (copy the image's directory into a new tmpfs) is a runc/crun extension
 	 * rtr does not implement: dropped rather than handed to the filesystem as data,
 	 * where tmpfs would refuse the whole mount, and listed in spec->unsupported.
 	 * idmap/ridmap mark the mount as idmapped (ridmap: its submounts too), with its
 	 * uidMappings/gidMappings or else the container's (runner/idmap.c). */
-	{ "tmpcopyup", MOPT_IGNORE, 0 },             { "idmap", MOPT_IDMAP, 0 },
-	{ "ridmap", MOPT_IDMAP, 1 },
+	{ "tmpcopyup", 0, MOPT_IGNORE },             { "idmap", 0, MOPT_IDMAP },
+	{ "ridmap", 1, MOPT_IDMAP },
 };
 /* clang-format on */
 
@@ -398,10 +399,10 @@ static int mount_option(struct rtr_mount *m, const char *o, char ***data)
 		switch (mount_opts[i].kind) {
 		case MOPT_SET:
 			m->flags |= mount_opts[i].flag;
-			m->clear_flags &= ~mount_opts[i].flag;
+			m->clear_flags &= ~(unsigned long)mount_opts[i].flag;
 			break;
 		case MOPT_CLEAR:
-			m->flags &= ~mount_opts[i].flag;
+			m->flags &= ~(unsigned long)mount_opts[i].flag;
 			m->clear_flags |= mount_opts[i].flag;
 			break;
 		case MOPT_BIND:
@@ -452,27 +453,27 @@ static char *strv_join_comma(char **v)
 
 /* An idmapped mount: mappings for both kinds of ids, on a bind mount (what the kernel can
  * clone and idmap); applied by runner/idmap.c. */
-static int parse_mount_idmaps(struct json_cur c, struct rtr_mount *m, struct rtr_err *err)
+static int parse_mount_idmaps(const struct json_cur *c, struct rtr_mount *m, struct rtr_err *err)
 {
-	struct json_cur u = json_member(&c, "uidMappings"), g = json_member(&c, "gidMappings");
+	struct json_cur u = json_member(c, "uidMappings"), g = json_member(c, "gidMappings");
 	int r;
 
-	r = spec_idmaps(u, &m->uid_mappings, &m->n_uid_mappings, err);
+	r = spec_idmaps(&u, &m->uid_mappings, &m->n_uid_mappings, err);
 	if (r < 0)
 		return r;
-	r = spec_idmaps(g, &m->gid_mappings, &m->n_gid_mappings, err);
+	r = spec_idmaps(&g, &m->gid_mappings, &m->n_gid_mappings, err);
 	if (r < 0)
 		return r;
 	if (!m->n_uid_mappings != !m->n_gid_mappings)
-		return json_error(m->n_uid_mappings ? g : u, err,
+		return json_error(m->n_uid_mappings ? &g : &u, err,
 				  "missing: an idmapped mount needs uidMappings and gidMappings");
 	if ((m->n_uid_mappings || m->idmap) && !m->bind)
-		return json_error(m->n_uid_mappings ? u : json_member(&c, "options"), err,
+		return json_error(m->n_uid_mappings ? &u : JSON_TMP(json_member(c, "options")), err,
 				  "idmapped mounts are supported for bind mounts only");
 	return 0;
 }
 
-static int parse_mount(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_mount(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -481,32 +482,32 @@ static int parse_mount(struct json_cur c, void *elem, struct rtr_err *err)
 	};
 	/* clang-format on */
 	struct rtr_mount *m = elem;
-	struct json_cur dst = json_member(&c, "destination"), opts = json_member(&c, "options");
+	struct json_cur dst = json_member(c, "destination"), opts = json_member(c, "options");
 	_cleanup_strv_free_ char **data = NULL;
 	int r;
 
-	r = spec_abs_path(dst, &m->destination, err);
+	r = spec_abs_path(&dst, &m->destination, err);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return json_error(dst, err, "missing");
+		return json_error(&dst, err, "missing");
 	r = spec_fields(c, f, ELEMENTSOF(f), m, err);
 	if (r < 0)
 		return r;
 	if (m->type && !fstype_valid(m->type))
-		return json_error(json_member(&c, "type"), err, "invalid filesystem type \"%.64s\"",
-				  m->type);
+		return json_error(JSON_TMP(json_member(c, "type")), err,
+				  "invalid filesystem type \"%.64s\"", m->type);
 	if (streq(m->type, "bind") || streq(m->type, "rbind")) {
 		m->bind = true;
 		m->flags |= MS_BIND | (streq(m->type, "rbind") ? MS_REC : 0);
 	}
 
-	r = json_strv(opts, &m->options, err);
+	r = json_strv(&opts, &m->options, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; m->options && m->options[i]; i++) {
 		if (!m->options[i][0])
-			return json_error(json_item(&opts, i), err, "empty mount option");
+			return json_error(JSON_TMP(json_item(&opts, i)), err, "empty mount option");
 		r = mount_option(m, m->options[i], &data);
 		if (r < 0)
 			return r;
@@ -517,10 +518,11 @@ static int parse_mount(struct json_cur c, void *elem, struct rtr_err *err)
 			return -ENOMEM;
 	}
 	if (!m->type && !m->bind)
-		return json_error(json_member(&c, "type"), err,
+		return json_error(JSON_TMP(json_member(c, "type")), err,
 				  "missing (only bind mounts may omit it)");
 	if (m->bind && !m->source)
-		return json_error(json_member(&c, "source"), err, "missing for a bind mount");
+		return json_error(JSON_TMP(json_member(c, "source")), err,
+				  "missing for a bind mount");
 
 	return parse_mount_idmaps(c, m, err);
 }
@@ -538,7 +540,7 @@ static const char *const hook_names[_RTR_HOOK_MAX] = {
 };
 /* clang-format on */
 
-static int parse_hook(struct json_cur c, void *elem, struct rtr_err *err)
+static int parse_hook(const struct json_cur *c, void *elem, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -547,24 +549,24 @@ static int parse_hook(struct json_cur c, void *elem, struct rtr_err *err)
 	};
 	/* clang-format on */
 	struct rtr_hook *h = elem;
-	struct json_cur path = json_member(&c, "path");
+	struct json_cur path = json_member(c, "path");
 	int r;
 
-	r = spec_abs_path(path, &h->path, err);
+	r = spec_abs_path(&path, &h->path, err);
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return json_error(path, err, "missing");
-	r = json_strv(json_member(&c, "args"), &h->args, err);
+		return json_error(&path, err, "missing");
+	r = json_strv(JSON_TMP(json_member(c, "args")), &h->args, err);
 	if (r < 0)
 		return r;
-	r = parse_env(json_member(&c, "env"), &h->env, err);
+	r = parse_env(JSON_TMP(json_member(c, "env")), &h->env, err);
 	if (r < 0)
 		return r;
 	return spec_fields(c, f, ELEMENTSOF(f), h, err);
 }
 
-static int parse_hooks(struct json_cur c, struct rtr_spec *s, struct rtr_err *err)
+static int parse_hooks(const struct json_cur *c, struct rtr_spec *s, struct rtr_err *err)
 {
 	size_t n;
 	int r = json_object(c, &n, err);
@@ -572,7 +574,7 @@ static int parse_hooks(struct json_cur c, struct rtr_spec *s, struct rtr_err *er
 	if (r <= 0)
 		return r;
 	for (size_t k = 0; k < _RTR_HOOK_MAX; k++) {
-		r = spec_objects(json_member(&c, hook_names[k]), sizeof(struct rtr_hook),
+		r = spec_objects(JSON_TMP(json_member(c, hook_names[k])), sizeof(struct rtr_hook),
 				 (void **)&s->hooks[k], &s->n_hooks[k], parse_hook, err);
 		if (r < 0)
 			return r;
@@ -582,7 +584,7 @@ static int parse_hooks(struct json_cur c, struct rtr_spec *s, struct rtr_err *er
 
 /* ---- top level ---- */
 
-static int parse_version(struct json_cur c, struct rtr_spec *s, struct rtr_err *err)
+static int parse_version(const struct json_cur *c, struct rtr_spec *s, struct rtr_err *err)
 {
 	int r = json_strdup(c, &s->oci_version, err);
 
@@ -598,9 +600,9 @@ static int parse_version(struct json_cur c, struct rtr_spec *s, struct rtr_err *
 	return 0;
 }
 
-static int parse_root(struct json_cur c, struct rtr_spec *s, struct rtr_err *err)
+static int parse_root(const struct json_cur *c, struct rtr_spec *s, struct rtr_err *err)
 {
-	struct json_cur path = json_member(&c, "path");
+	struct json_cur path = json_member(c, "path");
 	size_t n;
 	int r = json_object(c, &n, err);
 
@@ -608,18 +610,18 @@ static int parse_root(struct json_cur c, struct rtr_spec *s, struct rtr_err *err
 		return r;
 	if (r == 0)
 		return json_error(c, err, "missing");
-	r = json_strdup(path, &s->root_path, err);
+	r = json_strdup(&path, &s->root_path, err);
 	if (r < 0)
 		return r;
 	if (r == 0 || !s->root_path[0])
-		return json_error(path, err, "missing");
-	r = json_bool(json_member(&c, "readonly"), &s->root_readonly, err);
+		return json_error(&path, err, "missing");
+	r = json_bool(JSON_TMP(json_member(c, "readonly")), &s->root_readonly, err);
 	return r < 0 ? r : 0;
 }
 
 /* ---- org.rtr.* annotations ---- */
 
-static int parse_ext(struct json_cur ann, struct rtr_spec *s, struct rtr_err *err)
+static int parse_ext(const struct json_cur *ann, struct rtr_spec *s, struct rtr_err *err)
 {
 	size_t n = 0;
 	int r;
@@ -627,47 +629,48 @@ static int parse_ext(struct json_cur ann, struct rtr_spec *s, struct rtr_err *er
 	if (json_object(ann, &n, err) <= 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		struct json_cur c = json_member_at(&ann, i);
+		struct json_cur c = json_member_at(ann, i);
 		char label[128];
 
 		if (!startswith(c.key, "org.rtr."))
 			continue;
-		json_path(c, label, sizeof(label));
+		json_path(&c, label, sizeof(label));
 		r = settings_annotation(s, c.key, c.node->str, label, err);
 		if (r < 0)
 			return r;
 		/* Checked but not applied by this version: listed, so main() warns. */
-		if (r > 0 && note_unsupported(c, &s->unsupported) < 0)
+		if (r > 0 && note_unsupported(&c, &s->unsupported) < 0)
 			return -ENOMEM;
 	}
 	return 0;
 }
 
-static int note_all_unsupported(struct json_cur root, struct rtr_spec *s)
+static int note_all_unsupported(const struct json_cur *root, struct rtr_spec *s)
 {
-	struct json_cur proc = json_member(&root, "process"), lx = json_member(&root, "linux"),
-			res = json_member(&lx, "resources"), mounts = json_member(&root, "mounts");
+	struct json_cur proc = json_member(root, "process"), lx = json_member(root, "linux"),
+			res = json_member(&lx, "resources"), mounts = json_member(root, "mounts");
 	int r;
 
-	r = note_unsupported_members(proc, unsupported_process, ELEMENTSOF(unsupported_process),
+	r = note_unsupported_members(&proc, unsupported_process, ELEMENTSOF(unsupported_process),
 				     &s->unsupported);
 	if (r >= 0)
-		r = note_unsupported_members(lx, unsupported_linux, ELEMENTSOF(unsupported_linux),
+		r = note_unsupported_members(&lx, unsupported_linux, ELEMENTSOF(unsupported_linux),
 					     &s->unsupported);
 	if (r >= 0)
-		r = note_unsupported_members(res, unsupported_resources,
+		r = note_unsupported_members(&res, unsupported_resources,
 					     ELEMENTSOF(unsupported_resources), &s->unsupported);
 	for (size_t i = 0; r >= 0 && i < s->n_mounts; i++) {
 		struct json_cur m = json_item(&mounts, i), opts = json_member(&m, "options");
 
 		for (size_t j = 0; r >= 0 && s->mounts[i].options && s->mounts[i].options[j]; j++)
 			if (streq(s->mounts[i].options[j], "tmpcopyup"))
-				r = note_unsupported(json_item(&opts, j), &s->unsupported);
+				r = note_unsupported(JSON_TMP(json_item(&opts, j)),
+						     &s->unsupported);
 	}
 	return r;
 }
 
-static int parse_top(struct json_cur root, struct rtr_spec *s, struct rtr_err *err)
+static int parse_top(const struct json_cur *root, struct rtr_spec *s, struct rtr_err *err)
 {
 	/* clang-format off */
 	static const struct spec_field f[] = {
@@ -676,8 +679,8 @@ static int parse_top(struct json_cur root, struct rtr_spec *s, struct rtr_err *e
 		  .off = offsetof(struct rtr_spec, domainname) },
 	};
 	/* clang-format on */
-	struct json_cur proc = json_member(&root, "process"), lx = json_member(&root, "linux"),
-			ann = json_member(&root, "annotations");
+	struct json_cur proc = json_member(root, "process"), lx = json_member(root, "linux"),
+			ann = json_member(root, "annotations");
 	size_t n;
 	int r;
 
@@ -686,47 +689,48 @@ static int parse_top(struct json_cur root, struct rtr_spec *s, struct rtr_err *e
 		return json_error(root, err, "expected an object, got null");
 	if (r < 0)
 		return r;
-	r = parse_version(json_member(&root, "ociVersion"), s, err);
+	r = parse_version(JSON_TMP(json_member(root, "ociVersion")), s, err);
 	if (r < 0)
 		return r;
-	r = parse_root(json_member(&root, "root"), s, err);
+	r = parse_root(JSON_TMP(json_member(root, "root")), s, err);
 	if (r < 0)
 		return r;
 	r = spec_fields(root, f, ELEMENTSOF(f), s, err);
 	if (r < 0)
 		return r;
 	if (s->hostname && strlen(s->hostname) > 64)
-		return json_error(json_member(&root, "hostname"), err, "longer than 64 bytes");
+		return json_error(JSON_TMP(json_member(root, "hostname")), err,
+				  "longer than 64 bytes");
 
-	r = json_object(proc, &n, err);
+	r = json_object(&proc, &n, err);
 	if (r < 0)
 		return r;
 	if (r > 0) {
 		s->process_set = true;
-		r = parse_process(proc, &s->process, err);
+		r = parse_process(&proc, &s->process, err);
 		if (r < 0)
 			return r;
 	}
-	r = spec_objects(json_member(&root, "mounts"), sizeof(*s->mounts), (void **)&s->mounts,
-			 &s->n_mounts, parse_mount, err);
+	r = spec_objects(JSON_TMP(json_member(root, "mounts")), sizeof(*s->mounts),
+			 (void **)&s->mounts, &s->n_mounts, parse_mount, err);
 	if (r < 0)
 		return r;
-	r = parse_hooks(json_member(&root, "hooks"), s, err);
+	r = parse_hooks(JSON_TMP(json_member(root, "hooks")), s, err);
 	if (r < 0)
 		return r;
-	r = spec_kv(ann, &s->annotations, &s->n_annotations, NULL, err);
+	r = spec_kv(&ann, &s->annotations, &s->n_annotations, NULL, err);
 	if (r < 0)
 		return r;
-	r = json_object(lx, &n, err);
+	r = json_object(&lx, &n, err);
 	if (r < 0)
 		return r;
 	if (r > 0) {
 		s->linux_set = true;
-		r = spec_parse_linux(lx, &s->lx, err);
+		r = spec_parse_linux(&lx, &s->lx, err);
 		if (r < 0)
 			return r;
 	}
-	r = parse_ext(ann, s, err);
+	r = parse_ext(&ann, s, err);
 	if (r < 0)
 		return r;
 	return note_all_unsupported(root, s);
@@ -744,7 +748,7 @@ int spec_parse(const char *buf, size_t len, struct rtr_spec **ret, struct rtr_er
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return rtr_err_set(err, ENOMEM, "out of memory");
-	r = parse_top(json_root(tree), s, err);
+	r = parse_top(JSON_TMP(json_root(tree)), s, err);
 	if (r < 0) {
 		spec_free(s);
 		if (r == -ENOMEM)

@@ -109,7 +109,7 @@ static int write_one(const char *key, const char *value, struct rtr_err *err)
 			*c = '/';
 	r = write_string_at(AT_FDCWD, path, value);
 	if (r < 0)
-		return rtr_err_set(err, -r, "sysctl %s=%s: %s", key, value, strerror(-r));
+		return rtr_err_sys(err, -r, "sysctl %s=%s", key, value);
 	return 0;
 }
 

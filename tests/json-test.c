@@ -159,40 +159,40 @@ static void test_cursors(void)
 	a = json_member(&root, "a");
 	bc = json_member(&a, "b.c");
 	item = json_item(&bc, 0);
-	check(json_str(item, &s, &err) == 1 && strcmp(s, "x") == 0, "json_str", err.msg);
+	check(json_str(&item, &s, &err) == 1 && strcmp(s, "x") == 0, "json_str", err.msg);
 	item = json_item(&bc, 1);
-	json_path(item, path, sizeof(path));
+	json_path(&item, path, sizeof(path));
 	check(strcmp(path, ".a[\"b.c\"][1]") == 0, "paths quote odd keys like jq", path);
-	r = json_u64(item, UINT64_MAX, &u, &err);
+	r = json_u64(&item, UINT64_MAX, &u, &err);
 	check(r == -EINVAL && strcmp(err.msg, ".a[\"b.c\"][1]: -5 is out of range [0, "
 					      "18446744073709551615]") == 0,
 	      "a negative number is not a u64", err.msg);
-	check(json_i64(item, -10, 10, &i, &err) == 1 && i == -5, "json_i64", err.msg);
+	check(json_i64(&item, -10, 10, &i, &err) == 1 && i == -5, "json_i64", err.msg);
 	item = json_item(&bc, 2);
-	check(json_u64(item, UINT64_MAX, &u, &err) == 1 && u == UINT64_MAX, "u64 max survives",
+	check(json_u64(&item, UINT64_MAX, &u, &err) == 1 && u == UINT64_MAX, "u64 max survives",
 	      err.msg);
-	check(json_i64(item, INT64_MIN, INT64_MAX, &i, &err) == -EINVAL, "u64 max is not an i64",
+	check(json_i64(&item, INT64_MIN, INT64_MAX, &i, &err) == -EINVAL, "u64 max is not an i64",
 	      err.msg);
 	item = json_item(&bc, 3);
-	check(json_i64(item, INT64_MIN, INT64_MAX, &i, &err) == -EINVAL &&
+	check(json_i64(&item, INT64_MIN, INT64_MAX, &i, &err) == -EINVAL &&
 		  strstr(err.msg, "expected an integer, got 1.5"),
 	      "fractions are not integers", err.msg);
 	item = json_item(&bc, 4);
-	check(json_str(item, &s, &err) == 0, "null counts as absent", NULL);
-	check(json_require(item, &err) == -EINVAL && strstr(err.msg, "[4]: missing"),
+	check(json_str(&item, &s, &err) == 0, "null counts as absent", NULL);
+	check(json_require(&item, &err) == -EINVAL && strstr(err.msg, "[4]: missing"),
 	      "json_require", err.msg);
 	item = json_item(&bc, 9);
-	check(!json_present(item), "past the end is absent", NULL);
+	check(!json_present(&item), "past the end is absent", NULL);
 	d = json_member(&root, "d");
-	check(json_i64(d, 0, 9, &i, &err) == 1 && i == 2, "json_member", err.msg);
+	check(json_i64(&d, 0, 9, &i, &err) == 1 && i == 2, "json_member", err.msg);
 	d = json_member(&root, "a");
-	check(json_str(d, &s, &err) == -EINVAL &&
+	check(json_str(&d, &s, &err) == -EINVAL &&
 		  strcmp(err.msg, ".a: expected a string, got an object") == 0,
 	      "wrong type names path and both types", err.msg);
 	d = json_member(&root, "ctl\n");
-	json_error(d, &err, "bad");
+	json_error(&d, &err, "bad");
 	check(strchr(err.msg, '\n') == NULL, "control characters are masked in messages", err.msg);
-	json_path(root, path, sizeof(path));
+	json_path(&root, path, sizeof(path));
 	check(strcmp(path, ".") == 0, "the root's path is \".\"", path);
 	json_free(j);
 }

@@ -387,7 +387,8 @@ static int duplicate_error(const struct parser *p, struct rtr_err *err)
 		cur[i] = up->type == JSON_OBJECT ? json_member_at(&cur[i - 1], up->n - 1)
 						 : json_item(&cur[i - 1], up->n - 1);
 	}
-	return json_error(json_member_at(&cur[p->depth - 1], p->dup), err, "duplicate key");
+	return json_error(JSON_TMP(json_member_at(&cur[p->depth - 1], p->dup)), err,
+			  "duplicate key");
 }
 
 int json_parse(const char *buf, size_t len, size_t max_bytes, struct json **ret,
@@ -482,9 +483,9 @@ struct json_cur json_member_at(const struct json_cur *obj, size_t i)
 	return c;
 }
 
-bool json_present(struct json_cur c)
+bool json_present(const struct json_cur *c)
 {
-	return c.node && c.node->type != JSON_NULL;
+	return c->node && c->node->type != JSON_NULL;
 }
 
 static bool key_is_identifier(const char *k)
@@ -520,19 +521,19 @@ static size_t path_append(const struct json_cur *c, char *buf, size_t n, size_t 
 	return w < 0 ? n : at + (size_t)w;
 }
 
-void json_path(struct json_cur c, char *buf, size_t n)
+void json_path(const struct json_cur *c, char *buf, size_t n)
 {
 	size_t at;
 
 	if (n == 0)
 		return;
 	buf[0] = 0;
-	at = path_append(&c, buf, n, 0);
+	at = path_append(c, buf, n, 0);
 	if (at == 0)
 		snprintf(buf, n, ".");
 }
 
-int json_error(struct json_cur c, struct rtr_err *err, const char *fmt, ...)
+int json_error(const struct json_cur *c, struct rtr_err *err, const char *fmt, ...)
 {
 	char msg[RTR_ERR_MSG_MAX];
 	size_t at;
@@ -553,7 +554,7 @@ int json_error(struct json_cur c, struct rtr_err *err, const char *fmt, ...)
 	return rtr_err_set(err, EINVAL, "%s", msg);
 }
 
-int json_require(struct json_cur c, struct rtr_err *err)
+int json_require(const struct json_cur *c, struct rtr_err *err)
 {
 	if (!json_present(c))
 		return json_error(c, err, "missing");
@@ -570,24 +571,24 @@ static const char *type_name(enum json_type t)
 }
 
 /* 1 when @c holds type @t, 0 when absent or null, -EINVAL otherwise. */
-static int want(struct json_cur c, enum json_type t, const char *what, struct rtr_err *err)
+static int want(const struct json_cur *c, enum json_type t, const char *what, struct rtr_err *err)
 {
 	if (!json_present(c))
 		return 0;
-	if (c.node->type != t)
-		return json_error(c, err, "expected %s, got %s", what, type_name(c.node->type));
+	if (c->node->type != t)
+		return json_error(c, err, "expected %s, got %s", what, type_name(c->node->type));
 	return 1;
 }
 
-int json_str(struct json_cur c, const char **ret, struct rtr_err *err)
+int json_str(const struct json_cur *c, const char **ret, struct rtr_err *err)
 {
 	int r = want(c, JSON_STRING, "a string", err);
 	if (r > 0)
-		*ret = c.node->str;
+		*ret = c->node->str;
 	return r;
 }
 
-int json_strdup(struct json_cur c, char **ret, struct rtr_err *err)
+int json_strdup(const struct json_cur *c, char **ret, struct rtr_err *err)
 {
 	const char *s;
 	char *d;
@@ -603,23 +604,23 @@ int json_strdup(struct json_cur c, char **ret, struct rtr_err *err)
 	return 1;
 }
 
-int json_bool(struct json_cur c, bool *ret, struct rtr_err *err)
+int json_bool(const struct json_cur *c, bool *ret, struct rtr_err *err)
 {
 	int r = want(c, JSON_BOOL, "a boolean", err);
 	if (r > 0)
-		*ret = c.node->boolean;
+		*ret = c->node->boolean;
 	return r;
 }
 
-static int want_integer(struct json_cur c, struct rtr_err *err)
+static int want_integer(const struct json_cur *c, struct rtr_err *err)
 {
 	int r = want(c, JSON_NUMBER, "an integer", err);
-	if (r > 0 && strpbrk(c.node->str, ".eE"))
-		return json_error(c, err, "expected an integer, got %.32s", c.node->str);
+	if (r > 0 && strpbrk(c->node->str, ".eE"))
+		return json_error(c, err, "expected an integer, got %.32s", c->node->str);
 	return r;
 }
 
-int json_i64(struct json_cur c, int64_t min, int64_t max, int64_t *ret, struct rtr_err *err)
+int json_i64(const struct json_cur *c, int64_t min, int64_t max, int64_t *ret, struct rtr_err *err)
 {
 	long long v;
 	int r = want_integer(c, err);
@@ -627,15 +628,15 @@ int json_i64(struct json_cur c, int64_t min, int64_t max, int64_t *ret, struct r
 	if (r <= 0)
 		return r;
 	errno = 0;
-	v = strtoll(c.node->str, NULL, 10);
+	v = strtoll(c->node->str, NULL, 10);
 	if (errno == ERANGE || v < min || v > max)
 		return json_error(c, err, "%.32s is out of range [%" PRId64 ", %" PRId64 "]",
-				  c.node->str, min, max);
+				  c->node->str, min, max);
 	*ret = v;
 	return 1;
 }
 
-int json_u64(struct json_cur c, uint64_t max, uint64_t *ret, struct rtr_err *err)
+int json_u64(const struct json_cur *c, uint64_t max, uint64_t *ret, struct rtr_err *err)
 {
 	unsigned long long v;
 	int r = want_integer(c, err);
@@ -643,16 +644,16 @@ int json_u64(struct json_cur c, uint64_t max, uint64_t *ret, struct rtr_err *err
 	if (r <= 0)
 		return r;
 	errno = 0;
-	v = strtoull(c.node->str, NULL, 10);
+	v = strtoull(c->node->str, NULL, 10);
 	/* strtoull() wraps "-1" around; only "-0" is a non-negative negative. */
-	if (errno == ERANGE || v > max || (c.node->str[0] == '-' && v != 0))
-		return json_error(c, err, "%.32s is out of range [0, %" PRIu64 "]", c.node->str,
+	if (errno == ERANGE || v > max || (c->node->str[0] == '-' && v != 0))
+		return json_error(c, err, "%.32s is out of range [0, %" PRIu64 "]", c->node->str,
 				  max);
 	*ret = v;
 	return 1;
 }
 
-int json_double(struct json_cur c, double *ret, struct rtr_err *err)
+int json_double(const struct json_cur *c, double *ret, struct rtr_err *err)
 {
 	double v;
 	int r = want(c, JSON_NUMBER, "a number", err);
@@ -660,30 +661,30 @@ int json_double(struct json_cur c, double *ret, struct rtr_err *err)
 	if (r <= 0)
 		return r;
 	errno = 0;
-	v = strtod(c.node->str, NULL);
+	v = strtod(c->node->str, NULL);
 	if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL))
-		return json_error(c, err, "%.32s is out of range", c.node->str);
+		return json_error(c, err, "%.32s is out of range", c->node->str);
 	*ret = v;
 	return 1;
 }
 
-int json_array(struct json_cur c, size_t *ret_n, struct rtr_err *err)
+int json_array(const struct json_cur *c, size_t *ret_n, struct rtr_err *err)
 {
 	int r = want(c, JSON_ARRAY, "an array", err);
 	if (r > 0 && ret_n)
-		*ret_n = c.node->n;
+		*ret_n = c->node->n;
 	return r;
 }
 
-int json_object(struct json_cur c, size_t *ret_n, struct rtr_err *err)
+int json_object(const struct json_cur *c, size_t *ret_n, struct rtr_err *err)
 {
 	int r = want(c, JSON_OBJECT, "an object", err);
 	if (r > 0 && ret_n)
-		*ret_n = c.node->n;
+		*ret_n = c->node->n;
 	return r;
 }
 
-int json_strv(struct json_cur c, char ***ret, struct rtr_err *err)
+int json_strv(const struct json_cur *c, char ***ret, struct rtr_err *err)
 {
 	_cleanup_strv_free_ char **v = NULL;
 	size_t n;
@@ -695,11 +696,12 @@ int json_strv(struct json_cur c, char ***ret, struct rtr_err *err)
 	if (!v)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		r = json_strdup(json_item(&c, i), &v[i], err);
+		r = json_strdup(JSON_TMP(json_item(c, i)), &v[i], err);
 		if (r < 0)
 			return r;
 		if (r == 0)
-			return json_error(json_item(&c, i), err, "expected a string, got null");
+			return json_error(JSON_TMP(json_item(c, i)), err,
+					  "expected a string, got null");
 	}
 	strv_free(*ret);
 	*ret = TAKE_PTR(v);

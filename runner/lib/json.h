@@ -88,30 +88,34 @@ struct json_cur json_member(const struct json_cur *obj, const char *key);
 /* Element @i of array @arr / the @i-th member of object @obj (key in ->key). */
 struct json_cur json_item(const struct json_cur *arr, size_t i);
 struct json_cur json_member_at(const struct json_cur *obj, size_t i);
+/* The cursors are passed by pointer: at 32 bytes a by-value cursor is copied onto the stack
+ * at every call, which cost rtr-run KiBs of code.  JSON_TMP(json_member(&obj, "key")) gives
+ * the address of a temporary cursor that lives until the end of the enclosing block. */
+#define JSON_TMP(cur) (&(struct json_cur[1]){cur}[0])
 
 /* Present and not JSON null. */
-bool json_present(struct json_cur c);
+bool json_present(const struct json_cur *c);
 /* The path as jq writes it: ".linux.sysctl[\"net.ipv4.ip_forward\"]", "." for the root. */
-void json_path(struct json_cur c, char *buf, size_t n);
+void json_path(const struct json_cur *c, char *buf, size_t n);
 /* Fill @err with "PATH: MESSAGE" and return -EINVAL.  Control bytes become '?'. */
-int json_error(struct json_cur c, struct rtr_err *err, const char *fmt, ...)
+int json_error(const struct json_cur *c, struct rtr_err *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* -EINVAL "PATH: missing" unless present. */
-int json_require(struct json_cur c, struct rtr_err *err);
+int json_require(const struct json_cur *c, struct rtr_err *err);
 
 /* Typed getters: 1 present, 0 absent/null, -EINVAL wrong type or out of range. */
-int json_str(struct json_cur c, const char **ret, struct rtr_err *err);
-int json_strdup(struct json_cur c, char **ret, struct rtr_err *err); /* -ENOMEM too */
-int json_bool(struct json_cur c, bool *ret, struct rtr_err *err);
+int json_str(const struct json_cur *c, const char **ret, struct rtr_err *err);
+int json_strdup(const struct json_cur *c, char **ret, struct rtr_err *err); /* -ENOMEM too */
+int json_bool(const struct json_cur *c, bool *ret, struct rtr_err *err);
 /* Integers only (no fraction or exponent), within [min, max] / [0, max]. */
-int json_i64(struct json_cur c, int64_t min, int64_t max, int64_t *ret, struct rtr_err *err);
-int json_u64(struct json_cur c, uint64_t max, uint64_t *ret, struct rtr_err *err);
-int json_double(struct json_cur c, double *ret, struct rtr_err *err);
+int json_i64(const struct json_cur *c, int64_t min, int64_t max, int64_t *ret, struct rtr_err *err);
+int json_u64(const struct json_cur *c, uint64_t max, uint64_t *ret, struct rtr_err *err);
+int json_double(const struct json_cur *c, double *ret, struct rtr_err *err);
 /* Check the type and give the element / member count (@ret_n may be NULL). */
-int json_array(struct json_cur c, size_t *ret_n, struct rtr_err *err);
-int json_object(struct json_cur c, size_t *ret_n, struct rtr_err *err);
+int json_array(const struct json_cur *c, size_t *ret_n, struct rtr_err *err);
+int json_object(const struct json_cur *c, size_t *ret_n, struct rtr_err *err);
 /* Array of strings -> NULL-terminated vector (an empty array gives an empty vector). */
-int json_strv(struct json_cur c, char ***ret, struct rtr_err *err);
+int json_strv(const struct json_cur *c, char ***ret, struct rtr_err *err);
 
 /* ---- writer ---- */
 

@@ -53,6 +53,24 @@ int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
 	return -code;
 }
 
+int rtr_err_sys(struct rtr_err *e, int code, const char *fmt, ...)
+{
+	int c = code < 0 ? -code : code;
+
+	if (e) {
+		va_list ap;
+		size_t len;
+
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+		len = strlen(e->msg);
+		snprintf(e->msg + len, sizeof(e->msg) - len, ": %s", strerror(c));
+		e->code = c ? c : EINVAL;
+	}
+	return c ? -c : -EINVAL;
+}
+
 int rtr_err_wrap(struct rtr_err *e, int code, const char *fmt, ...)
 {
 	char saved[RTR_ERR_MSG_MAX], pre[RTR_ERR_MSG_MAX];

@@ -29,6 +29,11 @@ struct rtr_err {
 int rtr_err_set(struct rtr_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* rtr_err_set() with ": strerror(code)" appended: "FMT: CAUSE" from one call, without a
+ * strerror() at every call site. */
+int rtr_err_sys(struct rtr_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* The one way to add context to an error some callee filled: "@prefix: MESSAGE" (the
  * message strerror(r) when @e holds none); nothing is added when the message already
  * starts with "@prefix:".  Returns the negative errno of @e. */

@@ -299,61 +299,25 @@ const char *const *profile_seccomp_arches(const char *goarch)
 	return NULL;
 }
 
-/* clang-format off */
-static const struct {
-	const char *name;
-	int nr;
-} cap_numbers[] = {
-	{ "CAP_CHOWN", CAP_CHOWN },
-	{ "CAP_DAC_OVERRIDE", CAP_DAC_OVERRIDE },
-	{ "CAP_DAC_READ_SEARCH", CAP_DAC_READ_SEARCH },
-	{ "CAP_FOWNER", CAP_FOWNER },
-	{ "CAP_FSETID", CAP_FSETID },
-	{ "CAP_KILL", CAP_KILL },
-	{ "CAP_SETGID", CAP_SETGID },
-	{ "CAP_SETUID", CAP_SETUID },
-	{ "CAP_SETPCAP", CAP_SETPCAP },
-	{ "CAP_LINUX_IMMUTABLE", CAP_LINUX_IMMUTABLE },
-	{ "CAP_NET_BIND_SERVICE", CAP_NET_BIND_SERVICE },
-	{ "CAP_NET_BROADCAST", CAP_NET_BROADCAST },
-	{ "CAP_NET_ADMIN", CAP_NET_ADMIN },
-	{ "CAP_NET_RAW", CAP_NET_RAW },
-	{ "CAP_IPC_LOCK", CAP_IPC_LOCK },
-	{ "CAP_IPC_OWNER", CAP_IPC_OWNER },
-	{ "CAP_SYS_MODULE", CAP_SYS_MODULE },
-	{ "CAP_SYS_RAWIO", CAP_SYS_RAWIO },
-	{ "CAP_SYS_CHROOT", CAP_SYS_CHROOT },
-	{ "CAP_SYS_PTRACE", CAP_SYS_PTRACE },
-	{ "CAP_SYS_PACCT", CAP_SYS_PACCT },
-	{ "CAP_SYS_ADMIN", CAP_SYS_ADMIN },
-	{ "CAP_SYS_BOOT", CAP_SYS_BOOT },
-	{ "CAP_SYS_NICE", CAP_SYS_NICE },
-	{ "CAP_SYS_RESOURCE", CAP_SYS_RESOURCE },
-	{ "CAP_SYS_TIME", CAP_SYS_TIME },
-	{ "CAP_SYS_TTY_CONFIG", CAP_SYS_TTY_CONFIG },
-	{ "CAP_MKNOD", CAP_MKNOD },
-	{ "CAP_LEASE", CAP_LEASE },
-	{ "CAP_AUDIT_WRITE", CAP_AUDIT_WRITE },
-	{ "CAP_AUDIT_CONTROL", CAP_AUDIT_CONTROL },
-	{ "CAP_SETFCAP", CAP_SETFCAP },
-	{ "CAP_MAC_OVERRIDE", CAP_MAC_OVERRIDE },
-	{ "CAP_MAC_ADMIN", CAP_MAC_ADMIN },
-	{ "CAP_SYSLOG", CAP_SYSLOG },
-	{ "CAP_WAKE_ALARM", CAP_WAKE_ALARM },
-	{ "CAP_BLOCK_SUSPEND", CAP_BLOCK_SUSPEND },
-	{ "CAP_AUDIT_READ", 37 },
-	{ "CAP_PERFMON", CAP_PERFMON },
-	{ "CAP_BPF", CAP_BPF },
-	{ "CAP_CHECKPOINT_RESTORE", CAP_CHECKPOINT_RESTORE },
-};
-
-/* clang-format on */
+/* The capability names in number order (CAP_CHOWN is 0, CAP_CHECKPOINT_RESTORE 40), without
+ * "CAP_", in one NUL-separated string: no table of pointers and relocations. */
+static const char cap_names[] =
+    "CHOWN\0DAC_OVERRIDE\0DAC_READ_SEARCH\0FOWNER\0FSETID\0KILL\0SETGID\0SETUID\0SETPCAP\0"
+    "LINUX_IMMUTABLE\0NET_BIND_SERVICE\0NET_BROADCAST\0NET_ADMIN\0NET_RAW\0IPC_LOCK\0IPC_OWNER\0"
+    "SYS_MODULE\0SYS_RAWIO\0SYS_CHROOT\0SYS_PTRACE\0SYS_PACCT\0SYS_ADMIN\0SYS_BOOT\0SYS_NICE\0"
+    "SYS_RESOURCE\0SYS_TIME\0SYS_TTY_CONFIG\0MKNOD\0LEASE\0AUDIT_WRITE\0AUDIT_CONTROL\0SETFCAP\0"
+    "MAC_OVERRIDE\0MAC_ADMIN\0SYSLOG\0WAKE_ALARM\0BLOCK_SUSPEND\0AUDIT_READ\0PERFMON\0BPF\0"
+    "CHECKPOINT_RESTORE\0";
 
 int profile_cap_number(const char *name)
 {
-	for (size_t i = 0; name && i < ELEMENTSOF(cap_numbers); i++)
-		if (strcasecmp(name, cap_numbers[i].name) == 0)
-			return cap_numbers[i].nr;
+	int nr = 0;
+
+	if (!name || strncasecmp(name, "CAP_", 4) != 0)
+		return -1;
+	for (const char *p = cap_names; *p; p += strlen(p) + 1, nr++)
+		if (strcasecmp(name + 4, p) == 0)
+			return nr;
 	return -1;
 }
 

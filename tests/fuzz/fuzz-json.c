@@ -31,11 +31,11 @@ static void emit(struct json_writer *w, const struct json *j)
 		int64_t i;
 		uint64_t u;
 		double d;
-		if (json_i64(c, INT64_MIN, INT64_MAX, &i, NULL) > 0)
+		if (json_i64(&c, INT64_MIN, INT64_MAX, &i, NULL) > 0)
 			json_w_int(w, i);
-		else if (json_u64(c, UINT64_MAX, &u, NULL) > 0)
+		else if (json_u64(&c, UINT64_MAX, &u, NULL) > 0)
 			json_w_uint(w, u);
-		else if (json_double(c, &d, NULL) > 0)
+		else if (json_double(&c, &d, NULL) > 0)
 			json_w_double(w, d);
 		else
 			json_w_null(w);
