@@ -844,7 +844,7 @@ int filter_print_default(void)
 /* The default profile as two programs: the one compiled at build time and the one
  * libseccomp compiles from the same profile on this machine now (tests/seccomp-test.c
  * checks they decide alike; cross builds run it under qemu-user).  The build-time one is
- * a binary tree, so the instructions differ; what each returns must not. */
+ * seccomp-gen.c's ranges, so the instructions differ; what each returns must not. */
 int filter_default_programs(struct sock_fprog *ret_pre, struct sock_fprog *ret_now)
 {
 #if RTR_SECCOMP_PRECOMPILED
@@ -913,6 +913,13 @@ static int gen_record_add(struct gen_record *rec, const char *name, int nr, uint
 	memcpy(v[rec->n].cmp, cmp, n * sizeof(*cmp));
 	rec->n++;
 	return 0;
+}
+
+static void gen_record_free(struct gen_record *rec)
+{
+	for (size_t i = 0; i < rec->n; i++)
+		free(rec->v[i].name);
+	free(rec->v);
 }
 
 static void gen_record_end(struct gen_record *rec, scmp_filter_ctx ctx,
@@ -1082,14 +1089,15 @@ static int gen_default(const struct gen_record *rec, struct rtr_seccomp_filter *
 		return -ENOMEM;
 	for (size_t i = 0; i < b->n_abis; i++) {
 		const struct gen_abi_info *info = NULL;
-		struct sgen_abi *abi = &in.abis[in.n_abis++];
+		struct sgen_abi *abi = &in.abis[in.n_abis];
 		uint32_t lo, hi;
 
 		for (size_t k = 0; k < ELEMENTSOF(gen_abis); k++)
 			if (gen_abis[k].arch == b->abis[i].arch)
 				info = &gen_abis[k];
-		if (!info || in.n_abis > SGEN_MAX_ABIS)
+		if (!info || in.n_abis == SGEN_MAX_ABIS)
 			return -EOPNOTSUPP;
+		in.n_abis++;
 		*abi = (struct sgen_abi){.audit = info->audit,
 					 .lo = info->lo,
 					 .hi = info->hi,
@@ -1119,8 +1127,8 @@ static int gen_default(const struct gen_record *rec, struct rtr_seccomp_filter *
 int main(int argc, char **argv)
 {
 	_cleanup_(filter_spec_freep) struct rtr_seccomp *sc = NULL;
+	_cleanup_(gen_record_free) struct gen_record rec = {0};
 	struct rtr_seccomp_filter f = {0}, own = {0};
-	struct gen_record rec = {0};
 	struct rtr_err err = {0};
 	FILE *out;
 	int r;
