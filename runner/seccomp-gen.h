@@ -7,8 +7,8 @@
  * over what libseccomp's program would decide, as numbers and comparisons; this file emits a
  * much smaller program that decides the same: per audit architecture, the syscall numbers as
  * ranges of one outcome under a balanced binary search, and a small block per syscall that
- * looks at arguments.  Why not libseccomp's own program: see the comment above
- * sgen_program() in seccomp-gen.c.
+ * looks at arguments.  Why not libseccomp's own program: see the opening comment of
+ * seccomp-gen.c.
  *
  * What a (arch, nr, args) gets, in this order:
  *   no ABI has arch and nr                           -> badarch

@@ -26,6 +26,9 @@
 #ifndef RTR_SECCOMP_GEN
 #include "seccomp-default.h" /* generated: the default profile compiled at build time */
 #else
+#include <linux/audit.h>
+
+#include "seccomp-gen.h" /* the generator's own compiler of the default */
 #define RTR_SECCOMP_PRECOMPILED 0
 #endif
 
@@ -882,10 +885,6 @@ int filter_default_programs(struct sock_fprog *ret_pre, struct sock_fprog *ret_n
  * tests/seccomp-test.c compares with); its rules are recorded on the way and resolved here,
  * per ABI, the way libseccomp resolves them, for seccomp-gen.c to compile again, smaller.
  */
-#include <linux/audit.h>
-
-#include "seccomp-gen.h"
-
 struct gen_rule {
 	char *name;
 	int nr; /* native */
