@@ -439,7 +439,7 @@ int cg_freeze_rel(const struct cg_host *h, const char *rel, bool freeze)
 	return v1_freezer_set(fd, freeze ? "FROZEN" : "THAWED", 2000);
 }
 
-int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms)
+int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms, bool reuse)
 {
 	char path[PATH_MAX];
 	_cleanup_close_ int fd = -1, ffd = -1;
@@ -454,7 +454,7 @@ int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms)
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	/* cgroup.kill (5.14) kills the whole subtree at once, racing no fork. */
-	if (prim == CG_V2 && write_string_at(fd, "cgroup.kill", "1") == 0)
+	if (prim == CG_V2 && !reuse && write_string_at(fd, "cgroup.kill", "1") == 0)
 		return wait_state(fd, "cgroup.events", "populated", 0, timeout_ms);
 
 	/* Else: freeze so nothing forks between reading cgroup.procs and kill(), then kill

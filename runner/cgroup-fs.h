@@ -119,8 +119,11 @@ int cg_mkdir_p(char *path, bool cpuset);
 int cg_v2_enable(const struct cg_host *h, const char *rel, unsigned mask, struct rtr_err *err);
 /* Removes @rel (and child cgroups) in every hierarchy; -EBUSY while one has processes. */
 int cg_rm_rel(const struct cg_host *h, const char *rel);
-/* SIGKILL everything in the container's cgroup (all hierarchies), wait until empty. */
-int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms);
+/* SIGKILL everything in the container's cgroup (all hierarchies), wait until empty.  With
+ * @reuse the cgroup is to take new processes afterwards: v2's cgroup.kill is not used, since
+ * kernels up to at least 6.18 go on SIGKILLing every child cloned into a cgroup once it was
+ * written (CLONE_INTO_CGROUP compares kill counts); processes are killed one by one then. */
+int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms, bool reuse);
 /* The primary hierarchy's directory of @rel, opened; a negative errno. */
 int cg_open_rel(const struct cg_host *h, const char *rel);
 /* True while a supervising rtr-run holds the container directory's lock (@dfd). */

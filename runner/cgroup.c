@@ -577,7 +577,7 @@ void cgroup_empty(struct rtr_container *c)
 		return;
 	prim = cg_primary(&cg->h);
 	if (cg_populated(cg_dir_fd(cg, prim), prim == CG_V2))
-		cg_kill_rel(&cg->h, cg->rel, 5000);
+		cg_kill_rel(&cg->h, cg->rel, 5000, true);
 }
 
 int cgroup_reset(struct rtr_container *c, struct rtr_err *err)
@@ -610,7 +610,7 @@ void cgroup_destroy(struct rtr_container *c)
 	if (cg->owned && cg_rm_rel(&cg->h, cg->rel) == -EBUSY) {
 		/* Processes left (no pid namespace, or the supervisor was told to stop):
 		 * kill them all, wait for the cgroup to empty, then remove it. */
-		cg_kill_rel(&cg->h, cg->rel, 5000);
+		cg_kill_rel(&cg->h, cg->rel, 5000, false);
 		for (int i = 0; i < 500 && cg_rm_rel(&cg->h, cg->rel) == -EBUSY; i++)
 			cg_sleep_ms(10);
 	}

@@ -148,7 +148,7 @@ void health_on_timer(struct health *hc)
 	}
 	/* Timed out: the whole tree, not just the process we started. */
 	hc->timed_out = true;
-	if (cg_kill_rel(&hc->t.h, hc->sub_rel, HEALTH_KILL_WAIT_MS) < 0)
+	if (cg_kill_rel(&hc->t.h, hc->sub_rel, HEALTH_KILL_WAIT_MS, false) < 0)
 		kill(hc->pid, SIGKILL);
 }
 
@@ -208,7 +208,7 @@ enum health_action health_on_exit(struct health *hc, int status)
 		  (unsigned long long)(now_us() - hc->check_us));
 	hc->pid = 0;
 	/* Whatever the check left behind goes with it. */
-	cg_kill_rel(&hc->t.h, hc->sub_rel, HEALTH_KILL_WAIT_MS);
+	cg_kill_rel(&hc->t.h, hc->sub_rel, HEALTH_KILL_WAIT_MS, false);
 	if (hc->out >= 0)
 		health_on_output(hc);
 	close_fd(&hc->out);
@@ -237,7 +237,7 @@ void health_done(struct health *hc)
 	if (hc->pid > 0) {
 		int st;
 
-		cg_kill_rel(&hc->t.h, hc->sub_rel, HEALTH_KILL_WAIT_MS);
+		cg_kill_rel(&hc->t.h, hc->sub_rel, HEALTH_KILL_WAIT_MS, false);
 		kill(hc->pid, SIGKILL);
 		while (waitpid(hc->pid, &st, 0) < 0 && errno == EINTR)
 			;

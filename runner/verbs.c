@@ -735,7 +735,7 @@ static int verb_stop(const struct cg_host *h, const struct verb_args *a, const c
 	for (uint64_t i = 0; i < timeout * 20 && still_running(h, a->parent, name); i++)
 		usleep(50000);
 	if (still_running(h, a->parent, name))
-		cg_kill_rel(h, rel, 5000);
+		cg_kill_rel(h, rel, 5000, false);
 	/* Give the supervisor a moment to remove the cgroup. */
 	for (int i = 0; i < 100 && fd >= 0 && access(path, F_OK) == 0; i++)
 		usleep(20000);
