@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -417,6 +418,8 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 /* ---- the progress of a local SOURCE (a registry's: pull/progress.h) ---- */
 
 struct tty_progress {
+	/* warn_cb() comes from the threads of a pull (a layer's second one, downloads) */
+	pthread_mutex_t lock;
 	bool on;
 	bool tty;
 	size_t layer;
@@ -424,12 +427,10 @@ struct tty_progress {
 	struct timespec start;
 };
 
-static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, uint64_t total)
+static void progress_draw(struct tty_progress *p, size_t layer, size_t n_layers, uint64_t done,
+			  uint64_t total)
 {
-	struct tty_progress *p = ud;
 	uint64_t mib = done >> 18; /* redraw every 256 KiB */
-	if (!p->on)
-		return;
 	if (p->tty) {
 		if (layer == p->layer && mib == p->last_mib && done != total)
 			return;
@@ -445,13 +446,25 @@ static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, 
 	p->last_mib = mib;
 }
 
+static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, uint64_t total)
+{
+	struct tty_progress *p = ud;
+	if (!p->on)
+		return;
+	pthread_mutex_lock(&p->lock);
+	progress_draw(p, layer, n_layers, done, total);
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void warn_cb(void *ud, const char *msg)
 {
 	struct tty_progress *p = ud;
+	pthread_mutex_lock(&p->lock);
 	if (p->on && p->tty)
 		fputs("\r\033[K", stderr); /* do not append to the progress line */
 	log_warn("%s", msg);
 	p->last_mib = UINT64_MAX; /* redraw */
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void presets_free(struct bundle_presets *p)
@@ -749,7 +762,7 @@ static int run_verb(const struct pull_opts *o)
 int main(int argc, char **argv)
 {
 	struct pull_opts o = {0};
-	struct tty_progress prog = {0};
+	struct tty_progress prog = {.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct unpack_opts uo = {0};
 	int r;
 
