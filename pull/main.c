@@ -12,7 +12,7 @@
  * decided whether to pull at all.  With --store the layers go to the layer store instead
  * (pull/store.h), each only when it is not there yet, and the bundle names them.
  *
- *   rtr-pull ls|gc [--store=DIR] [--json]    rtr-pull rm [--json] BUNDLE
+ *   rtr-pull ls|gc [--store=DIR] [--json]    rtr-pull rm [--json] [--force] BUNDLE
  *
  * manage the store (pull/store.h).
  */
@@ -33,6 +33,7 @@
 #include "progress.h"
 #include "remote.h"
 #include "store.h"
+#include "runner/cgroup-fs.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/log.h"
 #include "runner/lib/util.h"
@@ -155,7 +156,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: rtr-pull [OPTIONS] SOURCE BUNDLE\n"
 	      "       rtr-pull ls|gc [--store=DIR] [--json]\n"
-	      "       rtr-pull rm [--json] BUNDLE\n"
+	      "       rtr-pull rm [--json] [--force] BUNDLE\n"
 	      "\n"
 	      "SOURCE: docker-archive:FILE, oci-archive:FILE[:REF], oci:DIR[:REF], or a path\n"
 	      "        or a registry image: [docker://][HOST[:PORT]/]REPO[:TAG][@sha256:HEX]\n"
@@ -170,7 +171,8 @@ static void usage(FILE *f)
 	      "      --user USER[:GROUP]  user (names resolved in the image)\n"
 	      "      --entrypoint PROG    entrypoint (drops the image's Cmd)\n"
 	      "      --cmd ARG            command argument (repeatable)\n"
-	      "      --force              replace an existing BUNDLE atomically\n"
+	      "      --force              replace an existing BUNDLE atomically (rm: also while a\n"
+	      "                           container runs from it)\n"
 	      "      --no-sync            do not flush the filesystem before the rename\n"
 	      "      --allow-devices      create device nodes from the image\n"
 	      "      --max-bytes SIZE     limit of unpacked bytes\n"
@@ -738,15 +740,40 @@ fail:
 
 /* ---- ls, gc, rm ---- */
 
+/* rm: -EBUSY when a container runs from @bundle (rtr-run records the bundle on the
+ * container's cgroup, where `rtr-run ps` finds it): its upper/ and work/ are in use. */
+static int refuse_running(const char *bundle, struct rtr_err *e)
+{
+	_cleanup_free_ char *abs = realpath(bundle, NULL);
+	char rel[PATH_MAX / 4], name[RTR_NAME_MAX + 1];
+	struct cg_host h;
+	int r;
+
+	if (!abs || cg_host_detect(&h) < 0 || cg_rel_for_name(NULL, "", rel, sizeof(rel)) < 0)
+		return 0; /* no bundle (rm says so) or no cgroup fs: nothing can run from it */
+	r = cg_find_bundle(&h, rel, abs, name, sizeof(name));
+	if (r < 0)
+		return rtr_err_set(e, -r, "%s: looking for containers that run from it: %s", bundle,
+				   strerror(-r));
+	if (r > 0)
+		return rtr_err_set(e, EBUSY,
+				   "%s: container %s runs from this bundle (stop it first, or rm "
+				   "--force)",
+				   bundle, name);
+	return 0;
+}
+
 static int run_verb(const struct pull_opts *o)
 {
 	struct rtr_err err = {0};
 	_cleanup_store_ struct store *s = NULL;
 	int r;
 
-	if (streq(o->verb, "rm"))
-		r = store_rm_bundle(o->bundle, o->json, stdout, &err);
-	else {
+	if (streq(o->verb, "rm")) {
+		r = o->force ? 0 : refuse_running(o->bundle, &err);
+		if (r >= 0)
+			r = store_rm_bundle(o->bundle, o->json, stdout, &err);
+	} else {
 		r = store_open(o->store ? o->store : RTR_STORE_DIR, &s, &err);
 		if (r >= 0)
 			r = streq(o->verb, "ls") ? store_list(s, o->json, stdout, &err)
