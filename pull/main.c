@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -794,6 +795,11 @@ int main(int argc, char **argv)
 	int r;
 
 	log_init("rtr-pull");
+#ifdef M_ARENA_MAX
+	/* The threads of a pull (downloads, a layer's unpacking) allocate little: one malloc
+	 * arena for all keeps a pull's peak memory at that of one thread. */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	r = parse_args(argc, argv, &o);
 	if (r < 0) {
 		presets_free(&o.presets);

@@ -15,7 +15,7 @@
 struct ring {
 	ring_fn fn;
 	void *ud;
-	unsigned char *mem; /* N buffers of RTR_PULL_BUF_BYTES */
+	unsigned char *mem; /* N buffers of RTR_PULL_RING_BUF_BYTES */
 	size_t len[N];
 	/* Buffers tail .. tail + count - 1 are the worker's; head = tail + count (mod N) is
 	 * the one the writer fills while count < N. */
@@ -33,7 +33,7 @@ struct ring {
 
 static unsigned char *buf_of(struct ring *r, size_t i)
 {
-	return r->mem + i * RTR_PULL_BUF_BYTES;
+	return r->mem + i * RTR_PULL_RING_BUF_BYTES;
 }
 
 /* Runs @fn on one buffer, outside the lock; after an error, buffers are only dropped. */
@@ -78,7 +78,7 @@ int ring_start(struct ring **ret, ring_fn fn, void *ud)
 	sigset_t all, old;
 	pthread_attr_t at;
 
-	if (!r || !(r->mem = malloc((size_t)N * RTR_PULL_BUF_BYTES))) {
+	if (!r || !(r->mem = malloc((size_t)N * RTR_PULL_RING_BUF_BYTES))) {
 		free(r);
 		return -ENOMEM;
 	}
@@ -145,7 +145,7 @@ int ring_write(struct ring *r, const void *buf, size_t len, struct rtr_err *err)
 	if (!r->threaded)
 		return r->fn(r->ud, buf, len, err);
 	while (len > 0) {
-		size_t n = RTR_PULL_BUF_BYTES - r->fill;
+		size_t n = RTR_PULL_RING_BUF_BYTES - r->fill;
 		if (r->fill == 0 && (k = wait_room(r, err)) < 0)
 			return k;
 		if (n > len)
@@ -154,7 +154,7 @@ int ring_write(struct ring *r, const void *buf, size_t len, struct rtr_err *err)
 		r->fill += n;
 		p += n;
 		len -= n;
-		if (r->fill == RTR_PULL_BUF_BYTES && (k = publish(r, err)) < 0)
+		if (r->fill == RTR_PULL_RING_BUF_BYTES && (k = publish(r, err)) < 0)
 			return k;
 	}
 	return 0;

@@ -3,7 +3,7 @@
 
 /*
  * A second thread for the back half of a stream: the caller's thread writes bytes into a
- * small ring of buffers (RTR_PULL_RING_BUFS of RTR_PULL_BUF_BYTES), a worker thread
+ * small ring of buffers (RTR_PULL_RING_BUFS of RTR_PULL_RING_BUF_BYTES), a worker thread
  * started here hands each full buffer, in order, to @fn.  The layer pipeline uses it to
  * inflate on one core while the other hashes, untars and writes (pull/layer.h); memory
  * stays bounded: the writer waits while every buffer is full.
