@@ -22,7 +22,8 @@ struct ring {
 	size_t head, tail, count;
 	size_t fill; /* bytes in buffer head */
 	bool stop;
-	int err; /* @fn's first error; e its message */
+	bool draining; /* ring_flush() waits: the worker takes any full buffer */
+	int err;       /* @fn's first error; e its message */
 	struct rtr_err e;
 	pthread_mutex_t lock;
 	pthread_cond_t more; /* the worker waits for a full buffer */
@@ -62,7 +63,8 @@ static void *worker(void *arg)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		while (!r->count && !r->stop)
+		/* Half the ring at a time, not each buffer: one wake-up per batch. */
+		while (r->count < (r->draining ? 1 : N / 2) && !r->stop)
 			pthread_cond_wait(&r->more, &r->lock);
 		if (r->stop)
 			break;
@@ -121,17 +123,23 @@ static int wait_room(struct ring *r, struct rtr_err *err)
 	return k;
 }
 
-/* Buffer head goes to the worker. */
+/* Buffer head goes to the worker (under the lock). */
+static void publish_locked(struct ring *r)
+{
+	r->len[r->head] = r->fill;
+	r->head = (r->head + 1) % N;
+	r->count++;
+	r->fill = 0;
+	if (r->count >= N / 2) /* what the worker waits for */
+		pthread_cond_signal(&r->more);
+}
+
 static int publish(struct ring *r, struct rtr_err *err)
 {
 	int k;
 
 	pthread_mutex_lock(&r->lock);
-	r->len[r->head] = r->fill;
-	r->head = (r->head + 1) % N;
-	r->count++;
-	r->fill = 0;
-	pthread_cond_signal(&r->more);
+	publish_locked(r);
 	k = failed(r, err);
 	pthread_mutex_unlock(&r->lock);
 	return k;
@@ -166,11 +174,14 @@ int ring_flush(struct ring *r, struct rtr_err *err)
 
 	if (!r->threaded)
 		return 0;
-	if (r->fill > 0)
-		(void)publish(r, NULL);
 	pthread_mutex_lock(&r->lock);
+	r->draining = true;
+	if (r->fill > 0)
+		publish_locked(r);
+	pthread_cond_signal(&r->more);
 	while (r->count && !r->err)
 		pthread_cond_wait(&r->room, &r->lock);
+	r->draining = false;
 	k = failed(r, err);
 	pthread_mutex_unlock(&r->lock);
 	return k;
