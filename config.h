@@ -116,11 +116,16 @@
 #define RTR_PULL_MAX_ARCHIVE_JSON_BYTES (4 * 1024 * 1024)
 /* Buffer of the streaming layer pipeline (read and inflate), bytes. */
 #define RTR_PULL_BUF_BYTES (64 * 1024)
+/* Buffers between a layer's inflating thread and the one that hashes, untars and writes
+ * (pull/ring.h), and their size in bytes: the memory of the overlap. */
+#define RTR_PULL_RING_BUFS 4
+#define RTR_PULL_RING_BUF_BYTES (32 * 1024)
 /* libcurl, loaded by rtr-pull only for a registry source. */
 #define RTR_LIBCURL_SONAME "libcurl.so.4"
 /* Layers of a registry pull downloaded at a time (unpacking stays in order). */
 #define RTR_PULL_PARALLEL_DOWNLOADS 3
-/* Stack of each download thread, bytes (libcurl and TLS need little). */
+/* Stack of each download thread and of a layer's unpacking thread, bytes (libcurl, TLS and
+ * the unpacker need little). */
 #define RTR_PULL_THREAD_STACK_BYTES (512 * 1024)
 
 /* ---- rtr-run: network (runner/net.c) ---- */

@@ -35,13 +35,9 @@ struct sink {
 	size_t len;
 };
 
-static int to_layer(struct sink *s, const void *p, size_t n)
+/* What the pipeline said of the bytes fed so far. */
+static int layer_said(struct sink *s, int r)
 {
-	int r;
-
-	if (s->layer_err)
-		return 0;
-	r = layer_feed(s->layer, p, n, &s->layer_e);
 	if (r == -EBADMSG)
 		s->layer_err = r; /* drain the rest: is it the blob or the image? */
 	else if (r < 0) {
@@ -50,6 +46,11 @@ static int to_layer(struct sink *s, const void *p, size_t n)
 		return r;
 	}
 	return 0;
+}
+
+static int to_layer(struct sink *s, const void *p, size_t n)
+{
+	return s->layer_err ? 0 : layer_said(s, layer_feed(s->layer, p, n, &s->layer_e));
 }
 
 static int to_buffer(struct sink *s, const void *p, size_t n)
@@ -230,15 +231,19 @@ static int from_fetch(struct sink *s, size_t i)
 {
 	_cleanup_free_ unsigned char *buf = malloc(RTR_PULL_BUF_BYTES);
 	ssize_t n;
+	int r;
 
 	if (!buf)
 		return -ENOMEM;
 	s->cached = fetch_cached(s->src->fetch, i);
 	while ((n = fetch_read(s->src->fetch, i, s->bytes, buf, RTR_PULL_BUF_BYTES, s->e)) > 0) {
-		int r = sink_feed(s, buf, n);
+		r = sink_feed(s, buf, n);
 		if (r < 0)
 			return r;
 	}
+	/* The pipeline's second thread may still hold an error of these bytes. */
+	if (n == 0 && !s->layer_err && (r = layer_said(s, layer_flush(s->layer, &s->layer_e))) < 0)
+		return r;
 	if (n == 0 && s->bytes != s->d->size)
 		return rtr_err_set(s->e, EBADMSG,
 				   "%s: blob %s: got %" PRIu64 " bytes, the manifest says %" PRIu64,

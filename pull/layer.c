@@ -8,6 +8,7 @@
 #include "decomp.h"
 #include "digest.h"
 #include "layer.h"
+#include "ring.h"
 #include "runner/lib/util.h"
 #include "tar.h"
 
@@ -24,6 +25,8 @@ struct layer {
 	unsigned char sniff[DECOMP_SNIFF_BYTES]; /* first bytes while the compression is unknown */
 	size_t n_sniff;
 	char what[DIGEST_STR_MAX + 8]; /* "layer sha256:.." for messages */
+	/* The back half, on the ring's thread: diff_id hash, tar reader, unpacker. */
+	struct ring *ring;
 	struct tar *tar;
 	struct unpack *unpack;
 	uint64_t offset;
@@ -50,6 +53,21 @@ static const struct tar_handler handler = {
     .data = h_data,
     .entry_end = h_end,
 };
+
+static const char *name(const struct layer *l)
+{
+	return l->expected ? l->expected : "layer";
+}
+
+/* The tar stream, on the ring's thread. */
+static int tar_in(void *ud, const void *buf, size_t len, struct rtr_err *err)
+{
+	struct layer *l = ud;
+	int r = digest_update(l->diff, buf, len);
+	if (r < 0)
+		return rtr_err_set(err, -r, "%s: hashing failed", name(l));
+	return tar_feed(l->tar, buf, len, err);
+}
 
 int layer_compression_from_media_type(const char *mt, enum layer_compression *ret,
 				      struct rtr_err *err)
@@ -92,7 +110,7 @@ int layer_begin(struct layer **ret, int rootfs_fd, const char *expected_digest,
 	if ((expected_digest && !(l->expected = strdup(expected_digest))) ||
 	    digest_new(&l->blob) < 0 || digest_new(&l->diff) < 0 ||
 	    unpack_new(&l->unpack, rootfs_fd, opts) < 0 ||
-	    tar_new(&l->tar, &handler, l->unpack) < 0) {
+	    tar_new(&l->tar, &handler, l->unpack) < 0 || ring_start(&l->ring, tar_in, l) < 0) {
 		layer_free(l);
 		return rtr_err_set(err, ENOMEM, "out of memory");
 	}
@@ -104,6 +122,7 @@ void layer_free(struct layer *l)
 {
 	if (!l)
 		return;
+	ring_free(l->ring); /* first: its thread may be in the tar reader */
 	decomp_free(l->dc);
 	free(l->expected);
 	digest_free(l->blob);
@@ -113,22 +132,24 @@ void layer_free(struct layer *l)
 	free(l);
 }
 
-static const char *name(const struct layer *l)
-{
-	return l->expected ? l->expected : "layer";
-}
-
-static int tar_in(struct layer *l, const void *buf, size_t len, struct rtr_err *err)
-{
-	int r = digest_update(l->diff, buf, len);
-	if (r < 0)
-		return rtr_err_set(err, -r, "%s: hashing failed", name(l));
-	return tar_feed(l->tar, buf, len, err);
-}
-
+/* The decompressor's output, into the ring. */
 static int tar_out(void *ud, const void *buf, size_t len, struct rtr_err *err)
 {
-	return tar_in(ud, buf, len, err);
+	struct layer *l = ud;
+	return ring_write(l->ring, buf, len, err);
+}
+
+/* The front half failed with @r: the bytes before the failure are still in the ring, and
+ * one thread would have met an error in them first. */
+static int fail(struct layer *l, int r, struct rtr_err *err)
+{
+	struct rtr_err e = {0};
+	int k = ring_flush(l->ring, &e);
+
+	l->failed = true;
+	if (k < 0 && err)
+		*err = e;
+	return k < 0 ? k : r;
 }
 
 static int decide(struct layer *l, struct rtr_err *err)
@@ -175,26 +196,16 @@ static int start(struct layer *l, struct rtr_err *err)
 	return r;
 }
 
-int layer_feed(struct layer *l, const void *buf, size_t len, struct rtr_err *err)
+/* Hash, sniff, inflate into the ring: the caller's thread. */
+static int front(struct layer *l, const unsigned char *p, size_t len, struct rtr_err *err)
 {
-	const unsigned char *p = buf;
 	int r = 0;
 
-	if (l->failed)
-		return rtr_err_set(err, EINVAL, "%s: fed after an error", name(l));
-	if (unpack_interrupted) {
-		l->failed = true;
-		return rtr_err_set(err, EINTR, "interrupted");
-	}
-	if (len == 0)
-		return 0;
-	if (l->expected_size != UINT64_MAX && len > l->expected_size - l->offset) {
-		l->failed = true;
+	if (l->expected_size != UINT64_MAX && len > l->expected_size - l->offset)
 		return rtr_err_set(err, EBADMSG, "%s: more data than the %llu bytes announced",
 				   name(l), (unsigned long long)l->expected_size);
-	}
 	if (l->expected) {
-		r = digest_update(l->blob, buf, len);
+		r = digest_update(l->blob, p, len);
 		if (r < 0)
 			return rtr_err_set(err, -r, "%s: hashing failed", name(l));
 	}
@@ -209,8 +220,32 @@ int layer_feed(struct layer *l, const void *buf, size_t len, struct rtr_err *err
 	}
 	if (!l->decided)
 		r = start(l, err);
-	if (r >= 0)
-		r = push(l, p, len, err);
+	return r < 0 ? r : push(l, p, len, err);
+}
+
+int layer_feed(struct layer *l, const void *buf, size_t len, struct rtr_err *err)
+{
+	int r;
+
+	if (l->failed)
+		return rtr_err_set(err, EINVAL, "%s: fed after an error", name(l));
+	if (unpack_interrupted) {
+		l->failed = true;
+		return rtr_err_set(err, EINTR, "interrupted");
+	}
+	if (len == 0)
+		return 0;
+	r = front(l, buf, len, err);
+	return r < 0 ? fail(l, r, err) : 0;
+}
+
+int layer_flush(struct layer *l, struct rtr_err *err)
+{
+	int r;
+
+	if (l->failed)
+		return rtr_err_set(err, EINVAL, "%s: flushed after an error", name(l));
+	r = ring_flush(l->ring, err);
 	if (r < 0)
 		l->failed = true;
 	return r;
@@ -218,17 +253,17 @@ int layer_feed(struct layer *l, const void *buf, size_t len, struct rtr_err *err
 
 int layer_end(struct layer *l, struct rtr_err *err)
 {
-	int r;
+	int r = 0;
 
 	if (l->failed)
 		return rtr_err_set(err, EINVAL, "%s: ended after an error", name(l));
+	if (!l->decided)
+		r = start(l, err); /* fewer bytes in all than a sniff takes */
+	/* Everything went through the back half before its state is read here. */
+	r = r < 0 ? fail(l, r, err) : ring_flush(l->ring, err);
 	l->failed = true; /* one end only */
-	if (!l->decided) {
-		/* fewer than 4 bytes in all */
-		r = start(l, err);
-		if (r < 0)
-			return r;
-	}
+	if (r < 0)
+		return r;
 	if (l->expected_size != UINT64_MAX && l->offset != l->expected_size)
 		return rtr_err_set(err, EBADMSG, "%s: size mismatch: expected %llu bytes, got %llu",
 				   name(l), (unsigned long long)l->expected_size,

@@ -13,8 +13,15 @@
  *	layer_free(l);             // always (also after an error)
  *
  * Each fed byte is hashed (sha256 of the blob as stored, i.e. compressed), inflated
- * (gzip/zlib; zstd is detected and refused with a clear message) and pushed into the tar
- * state machine (pull/tar.h) whose entries pull/unpack.h applies relative to rootfs_fd.
+ * (gzip, or zstd with libzstd) and pushed into the tar state machine (pull/tar.h) whose
+ * entries pull/unpack.h applies relative to rootfs_fd.
+ *
+ * Two threads: the caller's hashes and inflates; a second one (pull/ring.h), fed through a
+ * ring of RTR_PULL_RING_BUFS buffers, hashes the tar stream (diff_id), reads the tar and
+ * writes the files, so inflating, the hottest part, has a core of its own.  The results
+ * are those of one thread: an error of the second thread comes out of a later
+ * layer_feed(), of layer_flush() or of layer_end(), and when the first thread fails
+ * too, the error of the earlier bytes wins.  opts->warn is called from the second thread.
  *
  * Resume: all state lives in the context.  After a dropped connection the caller asks
  * layer_offset() for the number of stored bytes already consumed, requests
@@ -62,9 +69,13 @@ int layer_begin(struct layer **ret, int rootfs_fd, const char *expected_digest,
 		uint64_t expected_size, enum layer_compression comp, struct unpack_opts *opts,
 		struct rtr_err *err);
 /* -EBADMSG for corrupt data, -EFBIG over a limit, -EPERM for an escape attempt,
- * -ENOTSUP for zstd, -EINTR when unpack_interrupted() became true. */
+ * -ENOTSUP for zstd without libzstd, -EINTR when unpack_interrupted() became true. */
 int layer_feed(struct layer *l, const void *buf, size_t len, struct rtr_err *err);
 int layer_end(struct layer *l, struct rtr_err *err);
+/* Waits until every byte fed so far has gone through the whole pipeline: the error a
+ * layer_feed() of them would have returned with one thread (a caller that judges the
+ * blob's digest before layer_end() asks here first). */
+int layer_flush(struct layer *l, struct rtr_err *err);
 void layer_free(struct layer *l);
 static inline void layer_freep(struct layer **l)
 {

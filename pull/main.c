@@ -12,12 +12,14 @@
  * decided whether to pull at all.  With --store the layers go to the layer store instead
  * (pull/store.h), each only when it is not there yet, and the bundle names them.
  *
- *   rtr-pull ls|gc [--store=DIR] [--json]    rtr-pull rm [--json] BUNDLE
+ *   rtr-pull ls|gc [--store=DIR] [--json]    rtr-pull rm [--json] [--force] BUNDLE
  *
  * manage the store (pull/store.h).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,7 @@
 #include "progress.h"
 #include "remote.h"
 #include "store.h"
+#include "runner/cgroup-fs.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/log.h"
 #include "runner/lib/util.h"
@@ -154,7 +157,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: rtr-pull [OPTIONS] SOURCE BUNDLE\n"
 	      "       rtr-pull ls|gc [--store=DIR] [--json]\n"
-	      "       rtr-pull rm [--json] BUNDLE\n"
+	      "       rtr-pull rm [--json] [--force] BUNDLE\n"
 	      "\n"
 	      "SOURCE: docker-archive:FILE, oci-archive:FILE[:REF], oci:DIR[:REF], or a path\n"
 	      "        or a registry image: [docker://][HOST[:PORT]/]REPO[:TAG][@sha256:HEX]\n"
@@ -169,7 +172,8 @@ static void usage(FILE *f)
 	      "      --user USER[:GROUP]  user (names resolved in the image)\n"
 	      "      --entrypoint PROG    entrypoint (drops the image's Cmd)\n"
 	      "      --cmd ARG            command argument (repeatable)\n"
-	      "      --force              replace an existing BUNDLE atomically\n"
+	      "      --force              replace an existing BUNDLE atomically (rm: also while a\n"
+	      "                           container runs from it)\n"
 	      "      --no-sync            do not flush the filesystem before the rename\n"
 	      "      --allow-devices      create device nodes from the image\n"
 	      "      --max-bytes SIZE     limit of unpacked bytes\n"
@@ -417,6 +421,8 @@ static int parse_args(int argc, char **argv, struct pull_opts *o)
 /* ---- the progress of a local SOURCE (a registry's: pull/progress.h) ---- */
 
 struct tty_progress {
+	/* warn_cb() comes from the threads of a pull (a layer's second one, downloads) */
+	pthread_mutex_t lock;
 	bool on;
 	bool tty;
 	size_t layer;
@@ -424,12 +430,10 @@ struct tty_progress {
 	struct timespec start;
 };
 
-static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, uint64_t total)
+static void progress_draw(struct tty_progress *p, size_t layer, size_t n_layers, uint64_t done,
+			  uint64_t total)
 {
-	struct tty_progress *p = ud;
 	uint64_t mib = done >> 18; /* redraw every 256 KiB */
-	if (!p->on)
-		return;
 	if (p->tty) {
 		if (layer == p->layer && mib == p->last_mib && done != total)
 			return;
@@ -445,13 +449,25 @@ static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, 
 	p->last_mib = mib;
 }
 
+static void progress_cb(void *ud, size_t layer, size_t n_layers, uint64_t done, uint64_t total)
+{
+	struct tty_progress *p = ud;
+	if (!p->on)
+		return;
+	pthread_mutex_lock(&p->lock);
+	progress_draw(p, layer, n_layers, done, total);
+	pthread_mutex_unlock(&p->lock);
+}
+
 static void warn_cb(void *ud, const char *msg)
 {
 	struct tty_progress *p = ud;
+	pthread_mutex_lock(&p->lock);
 	if (p->on && p->tty)
 		fputs("\r\033[K", stderr); /* do not append to the progress line */
 	log_warn("%s", msg);
 	p->last_mib = UINT64_MAX; /* redraw */
+	pthread_mutex_unlock(&p->lock);
 }
 
 static void presets_free(struct bundle_presets *p)
@@ -725,15 +741,40 @@ fail:
 
 /* ---- ls, gc, rm ---- */
 
+/* rm: -EBUSY when a container runs from @bundle (rtr-run records the bundle on the
+ * container's cgroup, where `rtr-run ps` finds it): its upper/ and work/ are in use. */
+static int refuse_running(const char *bundle, struct rtr_err *e)
+{
+	_cleanup_free_ char *abs = realpath(bundle, NULL);
+	char rel[PATH_MAX / 4], name[RTR_NAME_MAX + 1];
+	struct cg_host h;
+	int r;
+
+	if (!abs || cg_host_detect(&h) < 0 || cg_rel_for_name(NULL, "", rel, sizeof(rel)) < 0)
+		return 0; /* no bundle (rm says so) or no cgroup fs: nothing can run from it */
+	r = cg_find_bundle(&h, rel, abs, name, sizeof(name));
+	if (r < 0)
+		return rtr_err_set(e, -r, "%s: looking for containers that run from it: %s", bundle,
+				   strerror(-r));
+	if (r > 0)
+		return rtr_err_set(e, EBUSY,
+				   "%s: container %s runs from this bundle (stop it first, or rm "
+				   "--force)",
+				   bundle, name);
+	return 0;
+}
+
 static int run_verb(const struct pull_opts *o)
 {
 	struct rtr_err err = {0};
 	_cleanup_store_ struct store *s = NULL;
 	int r;
 
-	if (streq(o->verb, "rm"))
-		r = store_rm_bundle(o->bundle, o->json, stdout, &err);
-	else {
+	if (streq(o->verb, "rm")) {
+		r = o->force ? 0 : refuse_running(o->bundle, &err);
+		if (r >= 0)
+			r = store_rm_bundle(o->bundle, o->json, stdout, &err);
+	} else {
 		r = store_open(o->store ? o->store : RTR_STORE_DIR, &s, &err);
 		if (r >= 0)
 			r = streq(o->verb, "ls") ? store_list(s, o->json, stdout, &err)
@@ -749,11 +790,16 @@ static int run_verb(const struct pull_opts *o)
 int main(int argc, char **argv)
 {
 	struct pull_opts o = {0};
-	struct tty_progress prog = {0};
+	struct tty_progress prog = {.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct unpack_opts uo = {0};
 	int r;
 
 	log_init("rtr-pull");
+#ifdef M_ARENA_MAX
+	/* The threads of a pull (downloads, a layer's unpacking) allocate little: one malloc
+	 * arena for all keeps a pull's peak memory at that of one thread. */
+	mallopt(M_ARENA_MAX, 1);
+#endif
 	r = parse_args(argc, argv, &o);
 	if (r < 0) {
 		presets_free(&o.presets);

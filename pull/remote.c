@@ -2,6 +2,7 @@
 #include "remote.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "config.h"
@@ -104,10 +105,48 @@ struct remote_fill {
 	struct remote *rm;
 	const struct remote_opts *o;
 	struct bundle *b;
+	/* The layers the store lacked when the pull began, downloaded together (3 at a time)
+	 * while the store takes them in order, as a flat pull does. */
+	struct blob_source src;
+	struct image_desc *want;
+	size_t *job; /* image layer -> its index in want; SIZE_MAX: not fetched ahead */
 };
 
-/* One layer the store lacks, fetched into its directory (by one download thread: the
- * store takes its layers one at a time, each under its lock). */
+static void remote_fill_done(struct remote_fill *f)
+{
+	fetch_free(f->src.fetch);
+	free(f->want);
+	free(f->job);
+}
+
+/* Starts the downloads of the layers @s lacks (each diff_id once). */
+static int remote_fetch_missing(struct remote_fill *f, struct store *s, struct rtr_err *e)
+{
+	struct remote *rm = f->rm;
+	size_t n = rm->m.n_layers, k = 0;
+	struct fetch_cfg fc = {rm->reg, rm->cache, bundle_dir_fd(f->b), f->o->unpack->warn,
+			       f->o->unpack->userdata};
+
+	f->want = calloc(n ? n : 1, sizeof(*f->want));
+	f->job = malloc((n ? n : 1) * sizeof(*f->job));
+	if (!f->want || !f->job)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = f->job[j] != SIZE_MAX && streq(rm->diff_ids[j], rm->diff_ids[i]);
+		f->job[i] = SIZE_MAX;
+		if (!dup && !store_has_layer(s, rm->diff_ids[i])) {
+			f->job[i] = k;
+			f->want[k++] = rm->m.layers[i];
+		}
+	}
+	f->src = (struct blob_source){rm->reg, rm->cache, f->o->progress, NULL, f->want};
+	return k ? fetch_start(&f->src.fetch, &fc, f->want, k, e) : 0;
+}
+
+/* One layer the store lacks, into its directory: from the downloads started before, or,
+ * when it went missing since (a gc), fetched alone. */
 static int remote_fill(void *ud, size_t i, int dir_fd, struct rtr_err *e)
 {
 	struct remote_fill *f = ud;
@@ -118,6 +157,9 @@ static int remote_fill(void *ud, size_t i, int dir_fd, struct rtr_err *e)
 	int r;
 
 	progress_layer_start(f->o->progress, i, d->digest, d->size);
+	if (f->job[i] != SIZE_MAX)
+		return blob_pull_layer(&f->src, f->job[i], f->rm->diff_ids[i], dir_fd, f->o->unpack,
+				       e);
 	r = fetch_start(&src.fetch, &fc, d, 1, e);
 	if (r >= 0)
 		r = blob_pull_layer(&src, 0, f->rm->diff_ids[i], dir_fd, f->o->unpack, e);
@@ -131,17 +173,19 @@ static int remote_store(struct remote *rm, const struct remote_opts *o, struct b
 {
 	_cleanup_store_ struct store *s = NULL;
 	_cleanup_free_ char *source = xasprintf("docker://%s", registry_ref(rm->reg));
-	struct remote_fill f = {rm, o, b};
+	struct remote_fill f = {.rm = rm, .o = o, .b = b};
 	struct bundle_image img;
 	int r;
 
 	if (!source)
 		return -ENOMEM;
 	r = store_open(o->store, &s, e);
-	if (r < 0)
-		return r;
-	r = store_get_layers(s, rm->diff_ids, rm->m.n_layers, o->unpack, !o->no_sync, remote_fill,
-			     &f, e);
+	if (r >= 0)
+		r = remote_fetch_missing(&f, s, e);
+	if (r >= 0)
+		r = store_get_layers(s, rm->diff_ids, rm->m.n_layers, o->unpack, !o->no_sync,
+				     remote_fill, &f, e);
+	remote_fill_done(&f);
 	if (r < 0)
 		return r;
 	img = remote_bundle_image(rm, source);

@@ -209,6 +209,12 @@ static bool layer_present(struct store *s, const char *hex)
 	return fstatat(s->layers_fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool store_has_layer(struct store *s, const char *diff_id)
+{
+	return digest_validate(diff_id, "diff_id", NULL) >= 0 &&
+	       layer_present(s, digest_hex(diff_id));
+}
+
 /* Removes the temporary directories of layer @hex whose makers are gone; the caller's
  * creation lock proves it (a maker holds it until its directory is renamed or removed). */
 static void drop_tmps(struct store *s, const char *hex)

@@ -56,6 +56,10 @@ static inline void store_closep(struct store **s)
 /* The store's absolute path, as the annotation names it. */
 const char *store_path(const struct store *s);
 
+/* Whether the store has the layer @diff_id now (a hint: store_get_layers() decides, under
+ * the layer's lock). */
+bool store_has_layer(struct store *s, const char *diff_id);
+
 /* Unpacks layer @i of the image into @dir_fd, an empty directory. */
 typedef int (*store_fill_fn)(void *ud, size_t i, int dir_fd, struct rtr_err *e);
 

@@ -657,6 +657,75 @@ bool cg_lock_held(int dfd)
 	return errno == EWOULDBLOCK;
 }
 
+/* The container directory @fd runs from @bundle: its CG_XATTR_BUNDLE says so, and its
+ * supervisor holds the lock (also between two runs) or processes are in it. */
+static bool runs_bundle(const struct cg_host *h, int fd, const char *bundle)
+{
+	char buf[PATH_MAX];
+	ssize_t n = fgetxattr(fd, CG_XATTR_BUNDLE, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return streq(buf, bundle) && (cg_lock_held(fd) || cg_populated(fd, cg_primary(h) == CG_V2));
+}
+
+/* The containers linux.cgroupsPath put elsewhere: the CG_XATTR_AT records on @pfd. */
+static int find_bundle_at(const struct cg_host *h, int pfd, const char *bundle, char *ret, size_t n)
+{
+	char list[16384], rel[PATH_MAX / 4];
+	ssize_t len = flistxattr(pfd, list, sizeof(list));
+	size_t pl = strlen(CG_XATTR_AT);
+
+	for (ssize_t i = 0; i < len; i += (ssize_t)strlen(list + i) + 1) {
+		ssize_t k;
+		_cleanup_close_ int fd = -1;
+
+		if (strncmp(list + i, CG_XATTR_AT, pl) != 0)
+			continue;
+		k = fgetxattr(pfd, list + i, rel, sizeof(rel) - 1);
+		if (k <= 0)
+			continue;
+		rel[k] = 0;
+		fd = cg_open_rel(h, rel);
+		if (fd >= 0 && runs_bundle(h, fd, bundle)) {
+			snprintf(ret, n, "%s", list + i + pl);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int cg_find_bundle(const struct cg_host *h, const char *parent_rel, const char *bundle, char *ret,
+		   size_t n)
+{
+	_cleanup_close_ int pfd = cg_open_rel(h, parent_rel), dfd = -1;
+	DIR *d = NULL;
+	struct dirent *de;
+	int found = 0;
+
+	if (pfd < 0)
+		return pfd == -ENOENT ? 0 : pfd;
+	dfd = openat(pfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d)
+		return -errno;
+	dfd = -1; /* the DIR's now */
+	while (!found && (de = readdir(d))) {
+		_cleanup_close_ int fd = -1;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && runs_bundle(h, fd, bundle)) {
+			snprintf(ret, n, "%s", de->d_name);
+			found = 1;
+		}
+	}
+	closedir(d);
+	return found ? found : find_bundle_at(h, pfd, bundle, ret, n);
+}
+
 /* Removes @rel when nobody holds its lock and nothing runs in it.  The caller holds the
  * parent's lock, under which every rtr-run creates and locks its directory, so a
  * directory found unlocked here is not one being claimed this very moment. */

@@ -132,6 +132,11 @@ bool cg_lock_held(int dfd);
  * holds and nothing runs in: what a supervisor killed with SIGKILL leaves.  Returns how
  * many went. */
 int cg_reap_stale(const struct cg_host *h, const char *parent_rel, const char *only);
+/* A container under @parent_rel (or recorded there with CG_XATTR_AT) that runs from
+ * @bundle (absolute, as rtr-run records it): its name into @ret (@n bytes) and 1; 0 when
+ * none does (also without a cgroup fs); a negative errno. */
+int cg_find_bundle(const struct cg_host *h, const char *parent_rel, const char *bundle, char *ret,
+		   size_t n);
 /* Freeze or thaw (v2 cgroup.freeze, else the v1 freezer); waits for the state. */
 int cg_freeze_rel(const struct cg_host *h, const char *rel, bool freeze);
 

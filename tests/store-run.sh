@@ -3,7 +3,8 @@
 # rtr-run on store bundles (org.rtr.rootfs.store + org.rtr.rootfs.layers) and --rm:
 # the union of the layers, writes into BUNDLE/upper with the store unchanged,
 # --read-only, --rm leaving nothing (store and flat bundles), 130 layers, bad
-# annotations, and the messages where overlayfs cannot be used.  The store is made by
+# annotations, the messages where overlayfs cannot be used, and rtr-pull rm refusing a
+# bundle a container runs from (unless --force).  The store is made by
 # hand in the layout rtr-pull --store writes (STORE/layers/<hex>, overlayfs whiteouts).
 set -euo pipefail
 . "${RTR_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
@@ -239,6 +240,47 @@ is "$(host_mounts)" "" "  nothing mounted"
 is "$(tree_sum "$X/upper")" "$x_up" "  nothing written"
 run "$RTR_RUN" ps
 unlike "$out" 'sr-bad' "  no container left"
+
+# ---- rtr-pull rm of a bundle a container runs from ------------------------------------------
+# rtr-run records the bundle on the container's cgroup; rm finds it there, as ps does.
+busy_run() { # NAME BUNDLE SECONDS: a container sleeping in the background, started
+	"$RTR_RUN" --name "$1" "$2" -- /bin/sleep "$3" >/dev/null 2>&1 &
+	RTR_PIDS="$RTR_PIDS $!"
+	busy_pid=$!
+	wait_for 10 pgrep -f "sleep $3" >/dev/null || not_ok "$1: the container started"
+}
+busy_end() { # NAME
+	"$RTR_RUN" stop -t 1 "$1" >/dev/null 2>&1 || true
+	wait "$busy_pid" 2>/dev/null || true
+}
+RB=$T/rmb
+store_bundle "$RB" "$BASE" "$TOP"
+busy_run sr-rm-busy "$RB" 32.5
+run "$RTR_PULL" rm "$RB"
+is "$rc" 1 "rtr-pull rm of a bundle a container runs from is refused"
+is "$err" "rtr-pull: $RB: container sr-rm-busy runs from this bundle (stop it first, or rm --force)" \
+	"  the message names the container"
+[[ -f $RB/config.json && -d $RB/upper ]] && ok "  the bundle is untouched" || not_ok "  the bundle is untouched"
+run "$RTR_PULL" rm "$T/./rmb/"
+like "$err" "container sr-rm-busy runs from" "  also when named by another path"
+busy_end sr-rm-busy
+run "$RTR_PULL" rm "$RB"
+is "$rc:$err" "0:" "rm once the container stopped" || diag "$err"
+[[ ! -e $RB ]] && ok "  the bundle is gone" || not_ok "  the bundle is gone"
+
+# A container whose linux.cgroupsPath put it elsewhere is found through its record.
+store_bundle "$RB" "$BASE" "$TOP"
+bundle_jq "$RB" '.linux.cgroupsPath = "/sr-rm-elsewhere/ctr"'
+busy_run sr-rm-at "$RB" 32.6
+run "$RTR_PULL" rm "$RB"
+is "$rc:$err" "1:rtr-pull: $RB: container sr-rm-at runs from this bundle (stop it first, or rm --force)" \
+	"rm is refused for a container with its own cgroupsPath too"
+run "$RTR_PULL" rm --force "$RB"
+is "$rc" 0 "rm --force removes it while the container runs" || diag "$err"
+[[ ! -e $RB ]] && ok "  the bundle is gone" || not_ok "  the bundle is gone"
+busy_end sr-rm-at
+run "$RTR_RUN" ps
+unlike "$out" 'sr-rm-' "  no container left"
 
 # ---- where overlayfs cannot be used ------------------------------------------------------------
 run "$RTR_RUN" --name sr-userns --userns 300000:65536 "$B"

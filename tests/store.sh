@@ -250,4 +250,50 @@ is "$rc" 0 "--update to a newer image in the store" || diag "$err"
 is "$(($(reg_blob_gets plain) - g3))" 2 "--update fetches the config and the new layer only"
 is "$(layers_of r2 | wc -l)" 3 "the updated bundle names three layers"
 
+# ---- a registry: the layers the store lacks are downloaded together -----------------------
+# fault-proxy.py --mode gather answers none of the held layer GETs until all of them are
+# open at once: by the order of events, not by timing, the downloads run concurrently.
+blobs_of() { # LAYOUT TAG: the layer digests of the image, base first
+	local m
+	m=$(jq -r --arg t "$2" '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]==$t) | .digest' "$1/index.json")
+	jq -r '.layers[].digest' "$1/blobs/sha256/${m#sha256:}"
+}
+gather_proxy() { # COUNT DIGEST...: a gathering proxy in front of $R; sets $GP and $GLOG
+	local n=$1
+	shift
+	GP=$(reg_free_port)
+	GLOG=$T/gather-$GP.log
+	reg_spawn python3 "$FIX/fault-proxy.py" --port "$GP" --upstream "$R" --mode gather \
+		--count "$n" --hold "$(echo "$@" | tr ' ' ,)" --log "$GLOG"
+	reg_wait_port "$GP"
+}
+mkdir -p "$T/r/a4"
+echo four >"$T/r/a4/app4"
+oci_image "$L" app4 amd64 '{}' "$T/r/base" "$T/r/a1" "$T/r/a4" >/dev/null
+oci_image "$L" app5 amd64 '{}' "$T/r/base" "$T/r/a2" "$T/r/a3" "$T/r/a4" >/dev/null
+reg_push "$L" app4 "$R/lab/app4:1"
+reg_push "$L" app5 "$R/lab/app5:1"
+S2=$T/store2
+mapfile -t l4 < <(blobs_of "$L" app4)
+gather_proxy 3 "${l4[@]}"
+run "$RTR_PULL" -q --no-cache "--store=$S2" "127.0.0.1:$GP/lab/app4:1" c4
+is "$rc" 0 "store pull of a 3-layer image through the gathering proxy" || diag "$err"
+like "$(cat "$GLOG")" "gathered 3" "its three layers are downloaded at once" || diag "$(cat "$GLOG")"
+unlike "$(cat "$GLOG")" "gather timeout" "no layer GET waited alone"
+for h in $(layers_of c4); do
+	[[ -d $S2/layers/$h ]] || not_ok "layer $h in the store"
+done
+is "$(cat "$S2/layers/$(layers_of c4 | tail -1)/app4")" four "the top layer is in the store"
+# base and a4 are there now: app5's 2nd and 3rd layers (a2, a3) are the ones to fetch.
+mapfile -t l5 < <(blobs_of "$L" app5)
+gather_proxy 2 "${l5[1]}" "${l5[2]}"
+run "$RTR_PULL" -q --no-cache "--store=$S2" "127.0.0.1:$GP/lab/app5:1" c5
+is "$rc" 0 "store pull of a 4-layer image that lacks two middle layers" || diag "$err"
+like "$(cat "$GLOG")" "gathered 2" "the two missing layers are downloaded at once" ||
+	diag "$(cat "$GLOG")"
+is "$(grep -c '/blobs/' "$GLOG")" 3 "the config and the two missing layers only"
+is "$(layers_of c5 | tr '\n' ' ')" "$(layers_of c4 | head -1) $(layers_of r2 | sed -n 2,3p | tr '\n' ' ')$(layers_of c4 | tail -1) " \
+	"the bundle names the four layers in order"
+is "$(cat "$S2/layers/$(layers_of c5 | sed -n 3p)/app3")" three "a middle layer is in the store"
+
 done_testing

@@ -10,6 +10,8 @@
 # <= 1.0 x the floor, for both images), rtr-pull's peak RSS (VmHWM, target <= 12 MiB) and
 # Private_Dirty (target <= 3 MiB) and its peak extra disk use with --no-cache.
 #   RTR_BUILDDIR=build tests/bench/pull-registry.sh [RUNS]
+#   RTR_PULL_BASE=/path/to/old/rtr-pull ...   (also times an older build, cold cache, in the
+#                                              same run, and measures its memory: before/after)
 set -euo pipefail
 : "${RTR_SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$RTR_SRCDIR/tests/lib.sh"
@@ -85,6 +87,8 @@ for img in one five; do
 		"bash -c 'skopeo copy -q --src-tls-verify=false docker://$R/bench/$img:1 oci:$M/oci:x && umoci unpack --image $M/oci:x $M/out >/dev/null'" \
 		-p "$clean" -n "curl | tee >(sha256sum) | tar -xz" \
 		"$T/floor.sh $R bench/$img $M/out" \
+		${RTR_PULL_BASE:+-p "$clean" -n "base rtr-pull (cold cache)"} \
+		${RTR_PULL_BASE:+"$RTR_PULL_BASE --cache-dir $M/cache $R/bench/$img:1 $M/out"} \
 		>/dev/null
 	a=$(median 0) n=$(median 1) w=$(median 2) s=$(median 3) f=$(median 4)
 	printf '# %-5s wall s: rtr-pull cold %.3f, --no-cache %.3f, warm %.3f; skopeo+umoci %.3f; floor %.3f\n' \
@@ -94,25 +98,34 @@ for img in one five; do
 	ca=$(cpu 0) cn=$(cpu 1) cw=$(cpu 2) cs=$(cpu 3) cf=$(cpu 4)
 	printf '# %-5s CPU s: rtr-pull cold %.3f, --no-cache %.3f, warm %.3f; skopeo+umoci %.3f; floor %.3f\n' \
 		"$img" "$ca" "$cn" "$cw" "$cs" "$cf"
+	if [[ -n "${RTR_PULL_BASE:-}" ]]; then
+		b=$(median 5)
+		printf '# %-5s base cold %.3f s (CPU %.3f): base/skopeo+umoci %.2f, base/floor %.2f; this/base %.2f\n' \
+			"$img" "$b" "$(cpu 5)" "$(ratio "$b" "$s")" "$(ratio "$b" "$f")" "$(ratio "$a" "$b")"
+	fi
 
 	# Peak RSS (and what of it is our own memory) and the disk used under $M/d while a
 	# --no-cache pull runs (the bundle's temporary sibling and the scratch files included).
-	rm -rf "$M/d" "$M/out" "$M/cache" "$M/oci"
-	mkdir -p "$M/d"
-	peak=0 anon=0
-	/usr/bin/time -f '%M' -o "$T/rss" "$RTR_PULL" --no-cache "$R/bench/$img:1" "$M/d/out" &
-	pid=$!
-	while kill -0 "$pid" 2>/dev/null; do
-		p=$(pgrep -P "$pid" | head -1 || true)
-		a=$(awk '/^Private_Dirty/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
-		((${a:-0} > anon)) && anon=$a
-		u=$(du -sxb "$M/d" 2>/dev/null | cut -f1 || true)
-		((${u:-0} > peak)) && peak=$u
-		sleep 0.2
+	for who in this ${RTR_PULL_BASE:+base}; do
+		pull=$RTR_PULL
+		[[ $who == base ]] && pull=$RTR_PULL_BASE
+		rm -rf "$M/d" "$M/out" "$M/cache" "$M/oci"
+		mkdir -p "$M/d"
+		peak=0 anon=0
+		/usr/bin/time -f '%M' -o "$T/rss" "$pull" --no-cache "$R/bench/$img:1" "$M/d/out" &
+		pid=$!
+		while kill -0 "$pid" 2>/dev/null; do
+			p=$(pgrep -P "$pid" | head -1 || true)
+			a=$(awk '/^Private_Dirty/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+			((${a:-0} > anon)) && anon=$a
+			u=$(du -sxb "$M/d" 2>/dev/null | cut -f1 || true)
+			((${u:-0} > peak)) && peak=$u
+			sleep 0.2
+		done
+		wait "$pid"
+		final=$(du -sxb "$M/d" | cut -f1)
+		printf '# %-5s %s rtr-pull VmHWM %d KiB (target <= 12288), Private_Dirty peak %d KiB (target <= 3072); --no-cache disk: peak %d MiB, bundle %d MiB\n' \
+			"$img" "$who" "$(cat "$T/rss")" "$anon" $((peak / 1048576)) $((final / 1048576))
+		rm -rf "$M/d"
 	done
-	wait "$pid"
-	final=$(du -sxb "$M/d" | cut -f1)
-	printf '# %-5s rtr-pull VmHWM %d KiB (target <= 12288), Private_Dirty peak %d KiB (target <= 3072); --no-cache disk: peak %d MiB, bundle %d MiB\n' \
-		"$img" "$(cat "$T/rss")" "$anon" $((peak / 1048576)) $((final / 1048576))
-	rm -rf "$M/d"
 done
