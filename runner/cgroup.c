@@ -447,6 +447,14 @@ unsigned cgroup_child_enter(const struct rtr_container *c)
 	return done;
 }
 
+bool cgroup_all_entered(const struct rtr_container *c, unsigned done)
+{
+	for (int i = CG_V2; c->cgroup && i < _CG_MAX; i++)
+		if (cg_dir_fd(c->cgroup, i) >= 0 && !(done & CG_ENTERED(i)))
+			return false;
+	return true;
+}
+
 int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_err *err)
 {
 	struct rtr_cgroup *cg = c->cgroup;

@@ -23,6 +23,8 @@ int cgroup_setup(struct rtr_container *c, struct rtr_err *err);
 int cgroup_clone_fd(const struct rtr_container *c);
 /* In the child, first: moves itself into the v1 hierarchies; the mask of those done. */
 unsigned cgroup_child_enter(const struct rtr_container *c);
+/* True when @done (CG_ENTERED bits) covers every hierarchy of the container. */
+bool cgroup_all_entered(const struct rtr_container *c, unsigned done);
 /* After clone, before the child is released: moves @pid into every hierarchy not in
  * @done (CG_ENTERED bits), records the pid. */
 int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_err *err);

@@ -316,6 +316,11 @@ static int take_over_stale(const struct rtr_container *c, struct nl *nl)
 	return 0;
 }
 
+bool net_host_work(const struct rtr_container *c)
+{
+	return c->net && c->net->cfg->mode == RTR_NET_VETH;
+}
+
 int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 {
 	struct rtr_net *n = c->net;
