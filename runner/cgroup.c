@@ -71,6 +71,7 @@ static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const cha
 	} else if (r == 0) {
 		r = path_rel_append(cg->rel, n, parent ? parent : RTR_CGROUP_PARENT);
 		cg->keep_len = strlen(cg->rel);
+		cg->rtr_parent = !parent;
 		if (r == 0)
 			r = path_rel_append(cg->rel, n, c->name);
 	}
@@ -216,6 +217,8 @@ static int open_hierarchies(struct rtr_cgroup *cg, struct rtr_err *err)
 		if (!cg_has_hierarchy(&cg->h, i) || *fd >= 0)
 			continue;
 		r = cg_path(&cg->h, i, cg->rel, path, sizeof(path));
+		if (r == 0 && i == CG_CPUSET && cg->rtr_parent)
+			cg_cpuset_clone_children(path);
 		if (r == 0)
 			r = cg_mkdir_p(path, i == CG_CPUSET);
 		if (r > 1)
