@@ -6,7 +6,7 @@
 #
 # The libraries come from Debian's source packages (apt-get source, Debian's patches
 # applied) and are built with musl-gcc, static, with only what rtr uses: zlib, libseccomp,
-# libcap, yajl, OpenSSL (libcrypto + libssl, a few algorithms, TLS only) and libcurl (http
+# yajl, OpenSSL (libcrypto + libssl, a few algorithms, TLS only) and libcurl (http
 # and https only, no other dependency).  They are cached outside the source tree, in
 # RTR_MUSL_CACHE (default /var/cache/rtr-musl), one stamp per source version, so a second
 # run only builds rtr.  BUILDDIR (default ./build-musl) is a meson release build; the
@@ -92,21 +92,6 @@ build_libseccomp() {
 	step libseccomp "$t" "$(basename "$d")"
 }
 
-build_libcap() {
-	local d t=$SECONDS
-	d=$(fetch libcap2)
-	built libcap "$d" && return
-	(cd "$d" && make -C libcap CC=musl-gcc BUILD_CC=gcc "COPTS=$CFLAGS" SHARED=no GOLANG=no \
-		PAM_CAP=no USE_GPERF=no prefix="$root" lib=lib DESTDIR= \
-		libcap.a libcap.pc >>"$log" 2>&1 &&
-		install -m 644 libcap/libcap.a "$root/lib/" &&
-		install -m 644 libcap/libcap.pc "$root/lib/pkgconfig/" &&
-		mkdir -p "$root/include/sys" &&
-		install -m 644 libcap/include/sys/capability.h "$root/include/sys/")
-	done_ "$d"
-	step libcap "$t" "$(basename "$d")"
-}
-
 # yajl builds with cmake; its seven files need no build system.
 build_yajl() {
 	local d t=$SECONDS f
@@ -187,7 +172,6 @@ static_pie_cc
 step setup
 build_zlib
 build_libseccomp
-build_libcap
 build_yajl
 build_openssl
 build_curl
