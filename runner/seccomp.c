@@ -26,6 +26,9 @@
 #ifndef RTR_SECCOMP_GEN
 #include "seccomp-default.h" /* generated: the default profile compiled at build time */
 #else
+#include <linux/audit.h>
+
+#include "seccomp-gen.h" /* the generator's own compiler of the default */
 #define RTR_SECCOMP_PRECOMPILED 0
 #endif
 
@@ -43,25 +46,29 @@ static void filter_spec_freep(struct rtr_seccomp **sc)
 	filter_spec_free(*sc);
 }
 
-/* Splits space-separated names into a vector. */
+/* Splits space-separated names into a vector, sized once (the default's first rule has
+ * 330 names: growing the vector name by name was quadratic, on every start). */
 static int split_names(const char *names, char ***ret)
 {
 	_cleanup_strv_free_ char **v = NULL;
-	int r;
+	size_t n_words = 0, i = 0;
 
-	v = calloc(1, sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	for (const char *p = names; *p;) {
+	for (const char *p = names; *p; p += strspn(p, " ")) {
 		size_t n = strcspn(p, " ");
 
-		if (n > 0) {
-			r = strv_consume(&v, strndup(p, n));
-			if (r < 0)
-				return r;
-		}
+		n_words += n > 0;
 		p += n;
-		p += strspn(p, " ");
+	}
+	v = calloc(n_words + 1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	for (const char *p = names + strspn(names, " "); *p; p += strspn(p, " ")) {
+		size_t n = strcspn(p, " ");
+
+		v[i] = strndup(p, n);
+		if (!v[i++])
+			return -ENOMEM;
+		p += n;
 	}
 	*ret = TAKE_PTR(v);
 	return 0;
@@ -204,8 +211,30 @@ static uint32_t rule_action(uint32_t action, bool errno_set, uint32_t errno_ret)
 	return action;
 }
 
-static int add_rule(scmp_filter_ctx ctx, const char *name, int nr, uint32_t act,
-		    const struct rtr_seccomp_syscall *sy, struct rtr_err *err)
+struct gen_record;
+#ifdef RTR_SECCOMP_GEN
+static int gen_record_add(struct gen_record *rec, const char *name, int nr, uint32_t act,
+			  unsigned n, const struct scmp_arg_cmp *cmp);
+#endif
+
+/* Adds one libseccomp rule, and with @rec (rtr-seccomp-gen) records it for gen_default(). */
+static int rule_add(scmp_filter_ctx ctx, struct gen_record *rec, const char *name, int nr,
+		    uint32_t act, unsigned n, const struct scmp_arg_cmp *cmp)
+{
+	int r = seccomp_rule_add_array(ctx, act, nr, n, cmp);
+
+#ifdef RTR_SECCOMP_GEN
+	if (r >= 0 && rec)
+		r = gen_record_add(rec, name, nr, act, n, cmp);
+#else
+	(void)rec;
+	(void)name;
+#endif
+	return r;
+}
+
+static int add_rule(scmp_filter_ctx ctx, struct gen_record *rec, const char *name, int nr,
+		    uint32_t act, const struct rtr_seccomp_syscall *sy, struct rtr_err *err)
 {
 	struct scmp_arg_cmp cmp[6];
 	unsigned count[6] = {0};
@@ -231,13 +260,13 @@ static int add_rule(scmp_filter_ctx ctx, const char *name, int nr, uint32_t act,
 	 * refuses them in one rule), so each becomes a rule of its own (OR). */
 	if (same_index) {
 		for (size_t i = 0; i < sy->n_args; i++) {
-			r = seccomp_rule_add_array(ctx, act, nr, 1, &cmp[i]);
+			r = rule_add(ctx, rec, name, nr, act, 1, &cmp[i]);
 			if (r < 0)
 				goto fail;
 		}
 		return 0;
 	}
-	r = seccomp_rule_add_array(ctx, act, nr, (unsigned)sy->n_args, cmp);
+	r = rule_add(ctx, rec, name, nr, act, (unsigned)sy->n_args, cmp);
 	if (r < 0)
 		goto fail;
 	return 0;
@@ -510,9 +539,15 @@ static void unknown_warn(const struct unknown_names *u)
 		 v ? v->minor : 0, v ? v->micro : 0);
 }
 
-/* libseccomp builds and exports the filter (the slow part: milliseconds per architecture). */
+#ifdef RTR_SECCOMP_GEN
+static void gen_record_end(struct gen_record *rec, scmp_filter_ctx ctx,
+			   const struct filter_bound_info *bound);
+#endif
+
+/* libseccomp builds and exports the filter (the slow part: milliseconds per architecture).
+ * @rec (rtr-seccomp-gen only; NULL otherwise) also gets the rules for rtr's own compiler. */
 static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filter *f,
-			  struct rtr_err *err)
+			  struct gen_record *rec, struct rtr_err *err)
 {
 	_cleanup_(ctx_releasep) scmp_filter_ctx ctx = NULL;
 	struct filter_bound_info bound = {0};
@@ -572,12 +607,16 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 			 * are no-ops. */
 			if (act == def)
 				continue;
-			r = add_rule(ctx, name, nr, act, sy, err);
+			r = add_rule(ctx, rec, name, nr, act, sy, err);
 			if (r < 0)
 				return r;
 		}
 	}
 	unknown_warn(&unknown);
+#ifdef RTR_SECCOMP_GEN
+	if (rec)
+		gen_record_end(rec, ctx, &bound);
+#endif
 	r = export_bpf(ctx, f, err);
 	if (r < 0)
 		return r;
@@ -681,7 +720,7 @@ static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccom
 
 	k.buf = id ? malloc(4096) : NULL;
 	if (!k.buf)
-		return filter_compile(sc, f, err); /* no build id (or memory): no cache */
+		return filter_compile(sc, f, NULL, err); /* no build id (or memory): no cache */
 	k.cap = 4096;
 	key_bytes(&k, id, id_len);
 	key_bytes(&k, head, sizeof(head));
@@ -690,7 +729,7 @@ static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccom
 		free(k.buf);
 		return 0;
 	}
-	r = filter_compile(sc, f, err);
+	r = filter_compile(sc, f, NULL, err);
 	if (r >= 0 && !k.oom)
 		filter_cache_put(k.buf, k.len, k.hash, f->insns, f->n_insns);
 	free(k.buf);
@@ -701,7 +740,7 @@ static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccom
 static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccomp_filter *f,
 				 struct rtr_err *err)
 {
-	return filter_compile(sc, f, err);
+	return filter_compile(sc, f, NULL, err);
 }
 #endif
 
@@ -812,7 +851,7 @@ int filter_print_default(void)
 /* The default profile as two programs: the one compiled at build time and the one
  * libseccomp compiles from the same profile on this machine now (tests/seccomp-test.c
  * checks they decide alike; cross builds run it under qemu-user).  The build-time one is
- * a binary tree, so the instructions differ; what each returns must not. */
+ * seccomp-gen.c's ranges, so the instructions differ; what each returns must not. */
 int filter_default_programs(struct sock_fprog *ret_pre, struct sock_fprog *ret_now)
 {
 #if RTR_SECCOMP_PRECOMPILED
@@ -826,7 +865,7 @@ int filter_default_programs(struct sock_fprog *ret_pre, struct sock_fprog *ret_n
 		return r;
 	if (filter_hash(sc) != rtr_seccomp_default_hash)
 		return -ESTALE;
-	r = filter_compile(sc, &f, &err);
+	r = filter_compile(sc, &f, NULL, &err);
 	if (r < 0)
 		return r;
 	*ret_pre = (struct sock_fprog){.len = ELEMENTSOF(rtr_seccomp_default_bpf),
@@ -840,12 +879,259 @@ int filter_default_programs(struct sock_fprog *ret_pre, struct sock_fprog *ret_n
 }
 
 #ifdef RTR_SECCOMP_GEN
+/* ---- rtr-seccomp-gen: the default profile compiled by seccomp-gen.c ----------------------
+ *
+ * libseccomp compiles the profile as at run time (that program is the fallback and what
+ * tests/seccomp-test.c compares with); its rules are recorded on the way and resolved here,
+ * per ABI, the way libseccomp resolves them, for seccomp-gen.c to compile again, smaller.
+ */
+struct gen_rule {
+	char *name;
+	int nr; /* native */
+	uint32_t act;
+	unsigned n;
+	struct scmp_arg_cmp cmp[SGEN_MAX_CMPS];
+};
+
+struct gen_record {
+	struct gen_rule *v;
+	size_t n;
+	uint32_t badarch;
+	struct filter_bound_info bound;
+};
+
+static int gen_record_add(struct gen_record *rec, const char *name, int nr, uint32_t act,
+			  unsigned n, const struct scmp_arg_cmp *cmp)
+{
+	struct gen_rule *v = realloc(rec->v, (rec->n + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	rec->v = v;
+	if (n > SGEN_MAX_CMPS)
+		return -E2BIG;
+	v[rec->n] = (struct gen_rule){.name = strdup(name), .nr = nr, .act = act, .n = n};
+	if (!v[rec->n].name)
+		return -ENOMEM;
+	memcpy(v[rec->n].cmp, cmp, n * sizeof(*cmp));
+	rec->n++;
+	return 0;
+}
+
+static void gen_record_free(struct gen_record *rec)
+{
+	for (size_t i = 0; i < rec->n; i++)
+		free(rec->v[i].name);
+	free(rec->v);
+}
+
+static void gen_record_end(struct gen_record *rec, scmp_filter_ctx ctx,
+			   const struct filter_bound_info *bound)
+{
+	rec->badarch = SCMP_ACT_KILL;
+	(void)seccomp_attr_get(ctx, SCMP_FLTATR_ACT_BADARCH, &rec->badarch);
+	rec->bound = *bound;
+}
+
+/* The ABIs seccomp-gen.c handles (little-endian all); another build falls back to
+ * libseccomp's program.  mux: libseccomp also turns rules on socket and SysV IPC calls into
+ * rules on the socketcall(2) and ipc(2) multiplexers there. */
+static const struct gen_abi_info {
+	uint32_t arch, audit, lo, hi;
+	bool wide, mux;
+} gen_abis[] = {
+    {SCMP_ARCH_X86_64, AUDIT_ARCH_X86_64, 0, X32_SYSCALL_BIT - 1, true, false},
+    {SCMP_ARCH_X32, AUDIT_ARCH_X86_64, X32_SYSCALL_BIT, UINT32_MAX, false, false},
+    {SCMP_ARCH_X86, AUDIT_ARCH_I386, 0, UINT32_MAX, false, true},
+    {SCMP_ARCH_AARCH64, AUDIT_ARCH_AARCH64, 0, UINT32_MAX, true, false},
+    {SCMP_ARCH_ARM, AUDIT_ARCH_ARM, 0, UINT32_MAX, false, false},
+};
+
+#define X86_IPC_NR 117
+static const char gen_mux_socket[] =
+    "socket bind connect listen accept getsockname getpeername socketpair send recv sendto "
+    "recvfrom shutdown setsockopt getsockopt sendmsg recvmsg accept4 recvmmsg sendmmsg";
+static const char gen_mux_ipc[] = "semop semget semctl semtimedop msgsnd msgrcv msgget msgctl "
+				  "shmat shmdt shmget shmctl";
+
+static bool gen_word_in(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0))
+			return true;
+	return false;
+}
+
+static void gen_cmp_of(const struct scmp_arg_cmp *c, struct sgen_cmp *ret)
+{
+	static const enum sgen_op ops[] = {[SCMP_CMP_NE] = SGEN_NE,
+					   [SCMP_CMP_LT] = SGEN_LT,
+					   [SCMP_CMP_LE] = SGEN_LE,
+					   [SCMP_CMP_EQ] = SGEN_EQ,
+					   [SCMP_CMP_GE] = SGEN_GE,
+					   [SCMP_CMP_GT] = SGEN_GT,
+					   [SCMP_CMP_MASKED_EQ] = SGEN_MASKED_EQ};
+
+	*ret = (struct sgen_cmp){.arg = c->arg, .op = ops[c->op]};
+	if (c->op == SCMP_CMP_MASKED_EQ) {
+		ret->mask = c->datum_a;
+		ret->datum = c->datum_b;
+	} else
+		ret->datum = c->datum_a;
+}
+
+/* Is there a rule "@nr with no condition -> @act" among @rules? */
+static bool gen_has_open(const struct sgen_rule *rules, size_t n, uint32_t nr, uint32_t act)
+{
+	for (size_t i = 0; i < n; i++)
+		if (rules[i].nr == nr && !rules[i].first && rules[i].n_cmps == 0 &&
+		    rules[i].action == act)
+			return true;
+	return false;
+}
+
+/* The direct number of a multiplexed call on @arch, which libseccomp's name lookup hides
+ * behind a pseudo number (its rules go to both, abi_rule_add()); -1: none. */
+static int gen_direct(uint32_t arch, const char *name)
+{
+	for (int nr = 0; nr < 1024; nr++) {
+		char *n = seccomp_syscall_resolve_num_arch(arch, nr);
+		bool hit = n && streq(n, name);
+
+		free(n);
+		if (hit)
+			return nr;
+	}
+	return -1;
+}
+
+/* The number of a recorded rule on @arch, as libseccomp's arch_syscall_translate() finds
+ * it: the native number's name, resolved there.  Negative: none. */
+static int gen_translate(uint32_t arch, const struct gen_rule *g, const char **ret_name)
+{
+	static char name[64];
+	char *n;
+	int nr;
+
+	*ret_name = g->name;
+	if (arch == seccomp_arch_native())
+		return g->nr;
+	n = seccomp_syscall_resolve_num_arch(seccomp_arch_native(), g->nr);
+	if (!n)
+		return -1;
+	snprintf(name, sizeof(name), "%s", n);
+	free(n);
+	*ret_name = name;
+	nr = seccomp_syscall_resolve_name_arch(arch, name);
+	return nr == __NR_SCMP_ERROR ? -1 : nr;
+}
+
+/* The rules of one ABI; -EOPNOTSUPP when libseccomp would make more of them than
+ * seccomp-gen.c models (a multiplexed call whose multiplexer is not open alike). */
+static int gen_abi_rules(const struct gen_record *rec, const struct gen_abi_info *info,
+			 struct sgen_rule *rules, size_t *ret_n)
+{
+	const struct filter_bound_info *b = &rec->bound;
+	bool prefix = b->def != SCMP_ACT_ALLOW && b->def != SCMP_ACT_LOG;
+	size_t n = 0;
+
+	/* filter_prepend_bound()'s socketcall checks, ahead of libseccomp's rules */
+	for (int k = 0; info->arch == SCMP_ARCH_X86 && prefix && k < 2; k++)
+		if (!(k == 0 ? b->socket_open : b->socketpair_open))
+			rules[n++] = (struct sgen_rule){
+			    .nr = X86_SOCKETCALL_NR,
+			    .action = b->def,
+			    .first = true,
+			    .n_cmps = 1,
+			    .cmps = {{.op = SGEN_EQ,
+				      .datum = k == 0 ? SYS_SOCKET_CALL : SYS_SOCKETPAIR_CALL}}};
+	for (size_t i = 0; i < rec->n; i++) {
+		const char *name;
+		int nr = gen_translate(info->arch, &rec->v[i], &name);
+
+		if (nr < 0 && info->mux &&
+		    (gen_word_in(gen_mux_socket, name) || gen_word_in(gen_mux_ipc, name)))
+			nr = gen_direct(info->arch, name);
+		if (nr < 0)
+			continue;
+		rules[n] = (struct sgen_rule){
+		    .nr = (uint32_t)nr, .action = rec->v[i].act, .n_cmps = rec->v[i].n};
+		for (unsigned k = 0; k < rec->v[i].n; k++)
+			gen_cmp_of(&rec->v[i].cmp[k], &rules[n].cmps[k]);
+		n++;
+	}
+	for (size_t i = 0; info->mux && i < rec->n; i++) {
+		const char *name;
+
+		(void)gen_translate(info->arch, &rec->v[i], &name);
+		if ((gen_word_in(gen_mux_socket, name) &&
+		     !gen_has_open(rules, n, X86_SOCKETCALL_NR, rec->v[i].act)) ||
+		    (gen_word_in(gen_mux_ipc, name) &&
+		     !gen_has_open(rules, n, X86_IPC_NR, rec->v[i].act)))
+			return -EOPNOTSUPP;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+/* The recorded profile compiled by seccomp-gen.c into @f. */
+static int gen_default(const struct gen_record *rec, struct rtr_seccomp_filter *f)
+{
+	const struct filter_bound_info *b = &rec->bound;
+	bool prefix = b->def != SCMP_ACT_ALLOW && b->def != SCMP_ACT_LOG;
+	struct sgen_input in = {
+	    .def = b->def, .badarch = rec->badarch, .enosys = SECCOMP_RET_ERRNO | ENOSYS};
+	_cleanup_free_ struct sgen_rule *rules = NULL;
+	unsigned n;
+	int r;
+
+	rules = calloc(b->n_abis * (rec->n + 2), sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < b->n_abis; i++) {
+		const struct gen_abi_info *info = NULL;
+		struct sgen_abi *abi = &in.abis[in.n_abis];
+		uint32_t lo, hi;
+
+		for (size_t k = 0; k < ELEMENTSOF(gen_abis); k++)
+			if (gen_abis[k].arch == b->abis[i].arch)
+				info = &gen_abis[k];
+		if (!info || in.n_abis == SGEN_MAX_ABIS)
+			return -EOPNOTSUPP;
+		in.n_abis++;
+		*abi = (struct sgen_abi){.audit = info->audit,
+					 .lo = info->lo,
+					 .hi = info->hi,
+					 .wide = info->wide,
+					 .enosys_lo = 1,
+					 .enosys_hi = 0,
+					 .rules = rules + i * (rec->n + 2)};
+		if (prefix && b->abis[i].max_nr >= 0) {
+			(void)bound_range(info->arch, b->abis[i].max_nr, &lo, &hi);
+			abi->enosys_lo = lo + 1;
+			abi->enosys_hi = hi ? hi - 1 : UINT32_MAX;
+		}
+		r = gen_abi_rules(rec, info, (struct sgen_rule *)abi->rules, &abi->n_rules);
+		if (r < 0)
+			return r;
+	}
+	r = sgen_program(&in, &f->insns, &n);
+	if (r < 0)
+		return r;
+	f->n_insns = (unsigned short)n;
+	return 0;
+}
+
 /* Build-time generator of seccomp-default.h: the default profile for Docker's capability
- * set on this architecture, compiled by the same code as at run time. */
+ * set on this architecture, compiled by seccomp-gen.c (libseccomp's compile where that
+ * cannot: another architecture). */
 int main(int argc, char **argv)
 {
 	_cleanup_(filter_spec_freep) struct rtr_seccomp *sc = NULL;
-	struct rtr_seccomp_filter f = {0};
+	_cleanup_(gen_record_free) struct gen_record rec = {0};
+	struct rtr_seccomp_filter f = {0}, own = {0};
 	struct rtr_err err = {0};
 	FILE *out;
 	int r;
@@ -854,10 +1140,18 @@ int main(int argc, char **argv)
 		return 2;
 	r = default_seccomp(profile_caps_mask(), &sc);
 	if (r >= 0)
-		r = filter_compile(sc, &f, &err);
+		r = filter_compile(sc, &f, &rec, &err);
 	if (r < 0) {
 		fprintf(stderr, "rtr-seccomp-gen: %s\n", err.code ? err.msg : strerror(-r));
 		return 1;
+	}
+	r = gen_default(&rec, &own);
+	if (r < 0)
+		fprintf(stderr, "rtr-seccomp-gen: keeping libseccomp's program: %s\n",
+			strerror(-r));
+	else {
+		free(f.insns);
+		f = own;
 	}
 	out = fopen(argv[1], "we");
 	if (!out)

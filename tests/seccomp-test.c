@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The default seccomp profile compiled to BPF at build time (meson.build's rtr-seccomp-gen,
- * a binary tree) decides every syscall as libseccomp's compile of the same profile on this
- * machine does.  Both programs run in a small classic-BPF interpreter over every syscall
- * number (and the x32 ones) of every architecture they name, with each argument set in turn
- * to each constant either program compares against.  Cross builds run this under qemu-user
- * (the cross file's exe_wrapper), so arm64 and armhf are checked on their own libseccomp.
- * TAP output.
+ * runner/seccomp-gen.c: ranges under a binary search) decides every syscall as libseccomp's
+ * compile of the same profile on this machine does.  Both programs run in a small
+ * classic-BPF interpreter, for every architecture either names (and two foreign ones), on
+ * every syscall number from -1 to 1099 and every constant K either program compares with,
+ * K - 1 and K + 1 (this covers ARM's private calls at 0xf0000 and every range bound: the
+ * decision on the number alone changes only at such a K), each also with the x32 bit set.
+ * Where a program looks at arguments, each argument in turn takes each constant K, K - 1,
+ * K + 1 in its low word with a high word of 0, 1, 0xffffffff or K.  Cross builds run this
+ * under qemu-user (the cross file's exe_wrapper), so arm64 and armhf are checked on their
+ * own libseccomp.  TAP output.
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -160,11 +164,45 @@ static bool compare(const struct sock_fprog *pre, const struct sock_fprog *now,
 	return read_args;
 }
 
+/* Each argument in turn set to each value worth trying. */
+static void compare_args(const struct sock_fprog *pre, const struct sock_fprog *now,
+			 struct seccomp_data *d, const uint32_t *c, size_t nc,
+			 unsigned long *n_runs, unsigned long *n_diff)
+{
+	for (int arg = 0; arg < 6; arg++)
+		for (size_t ci = 0; ci < nc; ci++)
+			for (int delta = -1; delta <= 1; delta++) {
+				uint32_t lo = c[ci] + (uint32_t)delta;
+				uint64_t his[] = {0, 1, UINT32_MAX, c[ci]};
+
+				for (size_t h = 0; h < sizeof(his) / sizeof(his[0]); h++) {
+					memset(d->args, 0, sizeof(d->args));
+					d->args[arg] = his[h] << 32 | lo;
+					compare(pre, now, d, n_runs, n_diff);
+				}
+			}
+}
+
+/* One syscall number, with and without the x32 bit. */
+static void compare_nr(const struct sock_fprog *pre, const struct sock_fprog *now, uint32_t arch,
+		       uint32_t nr, const uint32_t *c, size_t nc, unsigned long *n_runs,
+		       unsigned long *n_diff)
+{
+	for (int x32 = 0; x32 < 2; x32++) {
+		struct seccomp_data d = {.arch = arch, .nr = (int)(nr | (uint32_t)x32 << 30)};
+
+		/* a decision that read no argument holds for all */
+		if (compare(pre, now, &d, n_runs, n_diff))
+			compare_args(pre, now, &d, c, nc, n_runs, n_diff);
+	}
+}
+
 int main(void)
 {
 	struct sock_fprog pre, now;
 	static uint32_t c[MAX_CONSTS];
-	size_t nc = 0;
+	uint32_t arches[MAX_CONSTS];
+	size_t nc = 0, na = 0;
 	unsigned long runs = 0, diff = 0;
 	int r = filter_default_programs(&pre, &now);
 
@@ -179,26 +217,20 @@ int main(void)
 		return tap_done();
 	consts_of(&pre, c, &nc);
 	consts_of(&now, c, &nc);
-	for (size_t ai = 0; ai < nc; ai++) {
-		/* audit arch values have __AUDIT_ARCH_64BIT or __AUDIT_ARCH_LE set */
-		if (!(c[ai] & 0x40000000u) || (c[ai] & 0xffffu) == 0)
-			continue;
+	/* audit arch values have __AUDIT_ARCH_64BIT or __AUDIT_ARCH_LE set; 0 and s390x
+	 * (0x80000016) are foreign to every build this runs on */
+	arches[na++] = 0;
+	arches[na++] = 0x80000016u;
+	for (size_t ai = 0; ai < nc; ai++)
+		if ((c[ai] & 0x40000000u) && (c[ai] & 0xffffu) != 0)
+			arches[na++] = c[ai];
+	for (size_t ai = 0; ai < na; ai++) {
 		for (int nr = -1; nr < 1100; nr++)
-			for (int x32 = 0; x32 < 2; x32++) {
-				struct seccomp_data d = {.arch = c[ai], .nr = nr | (x32 << 30)};
-
-				/* a decision that read no argument holds for all */
-				if (!compare(&pre, &now, &d, &runs, &diff))
-					continue;
-				for (int arg = 0; arg < 6; arg++)
-					for (size_t ci = 0; ci < nc; ci++) {
-						memset(d.args, 0, sizeof(d.args));
-						d.args[arg] = c[ci];
-						compare(&pre, &now, &d, &runs, &diff);
-						d.args[arg] = (uint64_t)c[ci] << 32 | c[ci];
-						compare(&pre, &now, &d, &runs, &diff);
-					}
-			}
+			compare_nr(&pre, &now, arches[ai], (uint32_t)nr, c, nc, &runs, &diff);
+		for (size_t ci = 0; ci < nc; ci++)
+			for (int delta = -1; delta <= 1; delta++)
+				compare_nr(&pre, &now, arches[ai], c[ci] + (uint32_t)delta, c, nc,
+					   &runs, &diff);
 	}
 	check(runs > 0 && diff == 0,
 	      "precompiled default filter (%u instructions) decides as a compile now (%u): %lu "

@@ -22,13 +22,17 @@
 #   namespaces  ~17 %  clone3: copy_net_ns 12 % (loopback device, sysctl tables, under the
 #                      rtnl lock that every netns on the host contends for; the floor pays
 #                      it too), mount ns 1 %
-#   seccomp     ~10 %  loading the default filter (1277 BPF insns, a binary tree over the
-#                      x86_64, x86 and x32 ABIs): 0.55 ms alone under load -- the kernel
-#                      converts it to eBPF, JITs it, and emulates it for every syscall
-#                      number to fill its allow cache.  As a linear list (736 insns) it
-#                      takes 1.0 ms (the emulation is quadratic), so every profile is now
-#                      compiled as a tree; without the x32 rules it would be 900 insns,
-#                      0.43 ms (kept: Docker's profile has them).
+#   seccomp      ~3 %  loading the default filter: 313 BPF insns over the x86_64, x86 and
+#                      x32 ABIs, compiled at build time by runner/seccomp-gen.c (number
+#                      ranges under a binary search, libseccomp's decisions) where libseccomp's
+#                      tree had 1277: 0.18 ms to load instead of 0.59 ms (median of 300
+#                      forked loads, load average 1.0) -- the kernel checks, converts and JITs
+#                      it and runs it per syscall number for its allow cache, all in
+#                      proportion to its length.  Per start (CPU time, 150 interleaved pairs,
+#                      load average ~2): the default adds 0.60 ms to a bare bundle (1.13 ms
+#                      before); a bundle that carries the profile in config.json also pays
+#                      ~0.45 ms to parse that JSON.  Profiles compiled at run time stay
+#                      libseccomp trees (as a linear list the default takes 1.0 ms to load).
 #   cgroups     ~14 %  mkdir 7 % (each v1 hierarchy creates its control files), rmdir 4.5 %,
 #                      opening the directories and "tasks" files 2 %: 10 directories on this
 #                      host, one on pure v2.  Entering them costs nothing: the child writes 0
