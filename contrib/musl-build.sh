@@ -179,7 +179,7 @@ step libraries
 t=$SECONDS
 rm -rf "$out"
 # prefer_static: pkg-config --static, so libcurl brings libssl, libcrypto and libpthread.
-CC=$cache/bin/musl-gcc meson setup "$out" "$src" --buildtype=release -Dprefer_static=true -Dcurl_dlopen=false \
+CC=$cache/bin/musl-gcc meson setup "$out" "$src" --buildtype=release -Dprefer_static=true -Dcurl_dlopen=false -Dseccomp_dlopen=false \
 	-Dc_args="-isystem $kh" -Dc_link_args="-static-pie" >>"$log" 2>&1
 ninja -C "$out" -j"$jobs" rtr-run pull/rtr-pull >>"$log" 2>&1
 step rtr "$t"
