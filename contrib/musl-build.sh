@@ -6,7 +6,7 @@
 #
 # The libraries come from Debian's source packages (apt-get source, Debian's patches
 # applied) and are built with musl-gcc, static, with only what rtr uses: zlib, libseccomp,
-# libcap, yajl, OpenSSL (libcrypto + libssl, a few algorithms, TLS only) and libcurl (http
+# yajl, OpenSSL (libcrypto + libssl, a few algorithms, TLS only) and libcurl (http
 # and https only, no other dependency).  They are cached outside the source tree, in
 # RTR_MUSL_CACHE (default /var/cache/rtr-musl), one stamp per source version, so a second
 # run only builds rtr.  BUILDDIR (default ./build-musl) is a meson release build; the
@@ -94,15 +94,6 @@ recipe_libseccomp() {
 	install -m 644 libseccomp.pc "$root/lib/pkgconfig/"
 }
 
-recipe_libcap() {
-	make -C libcap CC=musl-gcc BUILD_CC=gcc "COPTS=$CFLAGS" SHARED=no GOLANG=no PAM_CAP=no \
-		USE_GPERF=no prefix="$root" lib=lib DESTDIR= libcap.a libcap.pc
-	install -m 644 libcap/libcap.a "$root/lib/"
-	install -m 644 libcap/libcap.pc "$root/lib/pkgconfig/"
-	mkdir -p "$root/include/sys"
-	install -m 644 libcap/include/sys/capability.h "$root/include/sys/"
-}
-
 # yajl builds with cmake; its seven files need no build system.
 recipe_yajl() {
 	local f
@@ -171,7 +162,6 @@ static_pie_cc
 step setup
 lib zlib zlib
 lib libseccomp libseccomp
-lib libcap libcap2
 lib yajl yajl
 lib openssl openssl
 lib curl curl
@@ -179,7 +169,7 @@ step libraries
 t=$SECONDS
 rm -rf "$out"
 # prefer_static: pkg-config --static, so libcurl brings libssl, libcrypto and libpthread.
-CC=$cache/bin/musl-gcc meson setup "$out" "$src" --buildtype=release -Dprefer_static=true -Dcurl_dlopen=false \
+CC=$cache/bin/musl-gcc meson setup "$out" "$src" --buildtype=release -Dprefer_static=true -Dcurl_dlopen=false -Dseccomp_dlopen=false \
 	-Dc_args="-isystem $kh" -Dc_link_args="-static-pie" >>"$log" 2>&1
 ninja -C "$out" -j"$jobs" rtr-run pull/rtr-pull >>"$log" 2>&1
 step rtr "$t"

@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
 	meson ninja-build pkg-config gcc libc6-dev \
-	libseccomp-dev libcap-dev libyajl-dev zlib1g-dev libcurl4-openssl-dev libssl-dev \
+	libseccomp-dev libyajl-dev zlib1g-dev libcurl4-openssl-dev libssl-dev \
 	busybox-static
 
 [[ -d build ]] || meson setup build

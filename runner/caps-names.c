@@ -2,15 +2,20 @@
 #include <errno.h>
 #include <stdio.h>
 #include <strings.h>
-#include <sys/capability.h>
 
+#include "lib/profile.h"
 #include "caps-names.h"
 
+/* The names come from the kernel's numbering in lib/profile.c's table (the one the
+ * default profile uses), not from libcap: one table, and no library to load at start. */
 int caps_from_name(const char *name, int *ret_cap)
 {
-	cap_value_t v;
+	int v;
 
-	if (!name || strncasecmp(name, "CAP_", 4) != 0 || cap_from_name(name, &v) < 0)
+	if (!name || strncasecmp(name, "CAP_", 4) != 0)
+		return -EINVAL;
+	v = profile_cap_number(name);
+	if (v < 0)
 		return -EINVAL;
 	*ret_cap = v;
 	return 0;
@@ -29,16 +34,9 @@ int caps_from_short(const char *name, int *ret_cap)
 
 int caps_to_name(int cap, char *buf, size_t n)
 {
-	char *name = cap_to_name((cap_value_t)cap);
+	const char *name = profile_cap_name(cap);
 	int r;
 
-	if (!name)
-		return -ENOMEM;
-	/* libcap writes known capabilities in lower case without the prefix's case */
-	r = snprintf(buf, n, "%s", name);
-	cap_free(name);
-	for (char *p = buf; *p; p++)
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
+	r = name ? snprintf(buf, n, "%s", name) : snprintf(buf, n, "%d", cap);
 	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/capability.h>
+#include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "lib/cleanup.h"
 #include "lib/log.h"
@@ -150,18 +152,50 @@ int caps_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rtr_
 
 /* ---- apply ------------------------------------------------------------------------------ */
 
+/* The sets through the raw capget/capset syscalls (version 3: two 32-bit words per set),
+ * as crun does: libcap's cap_t is these three masks, and linking it cost every start a
+ * library to map and bind. */
 struct rtr_caps_state {
-	cap_t final;	   /* effective, permitted, inheritable */
-	uint64_t bounding; /* bit mask */
-	uint64_t ambient;  /* bit mask */
+	uint64_t eff, prm, inh; /* the final effective, permitted, inheritable sets */
+	uint64_t bounding;	/* bit mask */
+	uint64_t ambient;	/* bit mask */
 	int last_cap;
 	bool sys_admin; /* CAP_SYS_ADMIN stays effective */
 };
 
-static void cap_name_freep(char **p)
+static int caps_get(uint64_t *eff, uint64_t *prm, uint64_t *inh)
 {
-	if (*p)
-		cap_free(*p);
+	struct __user_cap_header_struct hd = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &hd, d) < 0)
+		return -errno;
+	*eff = d[0].effective | (uint64_t)d[1].effective << 32;
+	*prm = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	*inh = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	return 0;
+}
+
+/* The kernel ignores bits above its own last capability, as it did under cap_set_proc(). */
+static int caps_set(uint64_t eff, uint64_t prm, uint64_t inh)
+{
+	struct __user_cap_header_struct hd = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2] = {
+	    {(uint32_t)eff, (uint32_t)prm, (uint32_t)inh},
+	    {(uint32_t)(eff >> 32), (uint32_t)(prm >> 32), (uint32_t)(inh >> 32)},
+	};
+
+	return syscall(SYS_capset, &hd, d) < 0 ? -errno : 0;
+}
+
+/* The name as messages have always written it: lower case, a number the table lacks in
+ * decimal. */
+static void cap_lower_name(int cap, char *buf, size_t n)
+{
+	if (caps_to_name(cap, buf, n) < 0)
+		snprintf(buf, n, "?");
+	for (char *q = buf; *q; q++)
+		*q = (char)tolower((unsigned char)*q);
 }
 
 static uint64_t to_mask(const int *v, size_t n)
@@ -174,17 +208,15 @@ static uint64_t to_mask(const int *v, size_t n)
 	return m;
 }
 
-static int set_flags(cap_t t, cap_flag_t flag, const int *v, size_t n, const char *set,
-		     struct rtr_err *err)
+static int set_flags(uint64_t *mask, const int *v, size_t n, const char *set, struct rtr_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
-		cap_value_t cv = v[i];
-
-		if (cap_set_flag(t, flag, 1, &cv, CAP_SET) < 0)
+		if (v[i] < 0 || v[i] >= 64)
 			return rtr_err_set(err, EINVAL,
 					   "process.capabilities.%s: capability %d "
 					   "unknown to this system",
 					   set, v[i]);
+		*mask |= UINT64_C(1) << v[i];
 	}
 	return 0;
 }
@@ -204,15 +236,14 @@ static uint64_t ambient_raisable(const struct rtr_caps *k)
 	if (!skipped)
 		return ok;
 	for (int cap = 0; cap < 64 && len < sizeof(names); cap++) {
-		_cleanup_(cap_name_freep) char *name = NULL;
+		char name[32];
 
 		if (!(skipped & (UINT64_C(1) << cap)))
 			continue;
-		name = cap_to_name(cap);
-		for (char *q = name; q && *q; q++)
-			*q = (char)toupper((unsigned char)*q);
+		if (caps_to_name(cap, name, sizeof(name)) < 0)
+			snprintf(name, sizeof(name), "?");
 		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "",
-					name ? name : "?");
+					name);
 	}
 	log_warn("process.capabilities.ambient: not raising %s: an ambient capability must "
 		 "also be permitted and inheritable",
@@ -231,15 +262,9 @@ static int caps_prepare_state(struct rtr_container *c, struct rtr_err *err)
 		return -ENOMEM;
 	c->caps = st;
 	st->last_cap = caps_last_cap();
-	st->final = cap_init();
-	if (!st->final)
-		return -ENOMEM;
-	if ((r = set_flags(st->final, CAP_EFFECTIVE, k->effective, k->n_effective, "effective",
-			   err)) < 0 ||
-	    (r = set_flags(st->final, CAP_PERMITTED, k->permitted, k->n_permitted, "permitted",
-			   err)) < 0 ||
-	    (r = set_flags(st->final, CAP_INHERITABLE, k->inheritable, k->n_inheritable,
-			   "inheritable", err)) < 0)
+	if ((r = set_flags(&st->eff, k->effective, k->n_effective, "effective", err)) < 0 ||
+	    (r = set_flags(&st->prm, k->permitted, k->n_permitted, "permitted", err)) < 0 ||
+	    (r = set_flags(&st->inh, k->inheritable, k->n_inheritable, "inheritable", err)) < 0)
 		return r;
 	for (int cap = 0; cap <= st->last_cap; cap++) {
 		uint64_t bit = UINT64_C(1) << cap;
@@ -249,12 +274,13 @@ static int caps_prepare_state(struct rtr_container *c, struct rtr_err *err)
 			       to_mask(k->inheritable, k->n_inheritable);
 
 		if ((any & bit) && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1) {
-			_cleanup_(cap_name_freep) char *name = cap_to_name(cap);
+			char name[32];
 
+			cap_lower_name(cap, name, sizeof(name));
 			return rtr_err_set(err, EPERM,
 					   "process.capabilities: %s is not in rtr-run's own "
 					   "bounding set, so it cannot be given to the container",
-					   name ? name : "?");
+					   name);
 		}
 	}
 	st->bounding = to_mask(k->bounding, k->n_bounding);
@@ -275,27 +301,19 @@ int caps_prepare(struct rtr_container *c, struct rtr_err *err)
 int caps_apply(const struct rtr_container *c, struct rtr_err *err)
 {
 	struct rtr_caps_state *st = c->caps;
-	cap_t cur;
+	uint64_t eff = 0, prm = 0, inh = 0;
 	int r;
 
 	if (!st)
 		return 0;
 	/* After setuid with KEEPCAPS the effective set is empty; dropping from the
 	 * bounding set needs CAP_SETPCAP effective, so raise what is permitted first. */
-	cur = cap_get_proc();
-	if (!cur)
-		return rtr_err_sys(err, errno, "capget");
-	for (int cap = 0; cap <= st->last_cap; cap++) {
-		cap_value_t cv = cap;
-		cap_flag_value_t v = CAP_CLEAR;
-
-		cap_get_flag(cur, cv, CAP_PERMITTED, &v);
-		cap_set_flag(cur, CAP_EFFECTIVE, 1, &cv, v);
-	}
-	r = cap_set_proc(cur);
-	cap_free(cur);
+	r = caps_get(&eff, &prm, &inh);
 	if (r < 0)
-		return rtr_err_sys(err, errno, "capset");
+		return rtr_err_sys(err, -r, "capget");
+	r = caps_set(prm, prm, inh);
+	if (r < 0)
+		return rtr_err_sys(err, -r, "capset");
 
 	for (int cap = 0; cap <= st->last_cap; cap++) {
 		if (st->bounding & (UINT64_C(1) << cap))
@@ -316,8 +334,9 @@ int caps_apply(const struct rtr_container *c, struct rtr_err *err)
 			return r;
 	}
 
-	if (cap_set_proc(st->final) < 0)
-		return rtr_err_sys(err, errno, "capset");
+	r = caps_set(st->eff, st->prm, st->inh);
+	if (r < 0)
+		return rtr_err_sys(err, -r, "capset");
 
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && st->ambient &&
 	    errno != EINVAL)
@@ -346,8 +365,6 @@ void caps_free(struct rtr_container *c)
 {
 	if (!c->caps)
 		return;
-	if (c->caps->final)
-		cap_free(c->caps->final);
 	free(c->caps);
 	c->caps = NULL;
 }

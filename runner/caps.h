@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* Capabilities (libcap); names are in the caps-names.h leaf. */
+/* Capabilities (raw capget/capset); names are in the caps-names.h leaf. */
 
 #include <stdint.h>
 

@@ -215,6 +215,28 @@ static int v2_devices(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr
 	return 0; /* the attachment keeps the program; it goes with the cgroup */
 }
 
+static bool same_rule(const struct rtr_device_rule *a, const struct rtr_device_rule *b)
+{
+	return a->allow == b->allow && a->type == b->type && a->major == b->major &&
+	       a->minor == b->minor && streq(a->access, b->access);
+}
+
+/* Rule @i allows what an equal rule since @first already allowed, with no deny between:
+ * its write would change nothing (v1 merges allow exceptions).  The spec's rules often
+ * repeat the defaults, and each write costs a syscall at every start. */
+static bool v1_rule_in_effect(const struct rtr_device_rule *r, size_t first, size_t i)
+{
+	if (!r[i].allow)
+		return false;
+	for (size_t j = i; j-- > first;) {
+		if (!r[j].allow)
+			return false;
+		if (same_rule(&r[j], &r[i]))
+			return true;
+	}
+	return false;
+}
+
 /* v1: the same rules as devices.allow / devices.deny writes, from the last "a" rule on
  * (a write of "a" resets the list, so the rules before it have no effect). */
 int cg_apply_devices(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
@@ -254,6 +276,8 @@ int cg_apply_devices(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_
 		return rtr_err_set(err, errno, "linux.resources.devices: devices.allow/deny: %s",
 				   strerror(errno));
 	for (size_t i = first; i < n; i++) {
+		if (v1_rule_in_effect(rules, first, i))
+			continue;
 		r = v1_device_rule(rules[i].allow ? allow : deny, &rules[i], err);
 		if (r < 0)
 			return r;

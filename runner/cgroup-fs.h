@@ -115,6 +115,9 @@ void cg_sleep_ms(int ms);
  * it existed.  New v1 cpuset directories
  * (@cpuset) get their parent's cpus and mems, or no task could join them. */
 int cg_mkdir_p(char *path, bool cpuset);
+/* Sets "cgroup.clone_children" on the v1 cpuset parent of @path: a directory made there
+ * later starts with its parent's cpus and mems (cg_mkdir_p then only checks them). */
+void cg_cpuset_clone_children(const char *path);
 /* v2: enables the controllers of @mask in every ancestor of @rel. */
 int cg_v2_enable(const struct cg_host *h, const char *rel, unsigned mask, struct rtr_err *err);
 /* Removes @rel (and child cgroups) in every hierarchy; -EBUSY while one has processes. */
@@ -152,6 +155,7 @@ struct rtr_cgroup {
 	bool owned;	    /* we created the directories: destroy removes them */
 	bool at_recorded;   /* CG_XATTR_AT written on the parent */
 	size_t keep_len;    /* rel's prefix that is not ours to remove (base, parent) */
+	bool rtr_parent;    /* rel's parent is rtr's own (RTR_CGROUP_PARENT) */
 	unsigned char made[_CG_MAX + 1]; /* [i + 1]: ancestors of rel created in hierarchy i */
 	bool mem_limit_set;
 	uint64_t mem_limit; /* for the OOM report */

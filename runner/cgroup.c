@@ -74,6 +74,7 @@ static int resolve_rel(struct rtr_container *c, struct rtr_cgroup *cg, const cha
 	} else if (r == 0) {
 		r = path_rel_append(cg->rel, n, parent ? parent : RTR_CGROUP_PARENT);
 		cg->keep_len = strlen(cg->rel);
+		cg->rtr_parent = !parent;
 		if (r == 0)
 			r = path_rel_append(cg->rel, n, c->name);
 	}
@@ -219,6 +220,8 @@ static int open_hierarchies(struct rtr_cgroup *cg, struct rtr_err *err)
 		if (!cg_has_hierarchy(&cg->h, i) || *fd >= 0)
 			continue;
 		r = cg_path(&cg->h, i, cg->rel, path, sizeof(path));
+		if (r == 0 && i == CG_CPUSET && cg->rtr_parent)
+			cg_cpuset_clone_children(path);
 		if (r == 0)
 			r = cg_mkdir_p(path, i == CG_CPUSET);
 		if (r > 1)
@@ -491,6 +494,14 @@ unsigned cgroup_tasks_enter(int *tasks)
 unsigned cgroup_child_enter(const struct rtr_container *c)
 {
 	return c->cgroup ? cgroup_tasks_enter(c->cgroup->tasks) : 0;
+}
+
+bool cgroup_all_entered(const struct rtr_container *c, unsigned done)
+{
+	for (int i = CG_V2; c->cgroup && i < _CG_MAX; i++)
+		if (cg_dir_fd(c->cgroup, i) >= 0 && !(done & CG_ENTERED(i)))
+			return false;
+	return true;
 }
 
 int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_err *err)

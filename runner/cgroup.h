@@ -31,6 +31,8 @@ pid_t cgroup_clone(unsigned long flags, int cgfd, bool *ret_in);
 /* In a single-threaded child: writes "0" to each open v1 "tasks" file of @tasks (_CG_MAX
  * of them, -1: none) and closes it; the CG_ENTERED mask of the hierarchies entered. */
 unsigned cgroup_tasks_enter(int *tasks);
+/* True when @done (CG_ENTERED bits) covers every hierarchy of the container. */
+bool cgroup_all_entered(const struct rtr_container *c, unsigned done);
 /* After clone, before the child is released: moves @pid into every hierarchy not in
  * @done (CG_ENTERED bits), records the pid. */
 int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_err *err);

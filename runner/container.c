@@ -5,6 +5,8 @@
  *   rtr-run ──clone(new namespaces)──▶ child ──(join ns paths)──▶ READY
  *      │ cgroup_enter, id maps, veth, prestart/createRuntime hooks
  *      └──────────────────────── RELEASE(host pid) ──▶ mounts, pivot_root, ..., execve
+ *      (no RELEASE when the host side has nothing to do before the child goes on:
+ *      READY says so, and the child does not wait -- a round trip saved)
  *      ◀── ERROR{errno, exit code, message} or EOF (the sync socket is O_CLOEXEC: EOF
  *          means execve succeeded)
  *
@@ -73,6 +75,7 @@ struct sync_msg {
 	int32_t exit_code; /* 125, 126, 127 */
 	int32_t pid;
 	uint32_t cg_entered; /* READY: CG_ENTERED bits of the hierarchies the child entered */
+	uint32_t waits;	     /* READY: 1 when the child waits for RELEASE */
 	char msg[RTR_ERR_MSG_MAX];
 };
 
@@ -85,7 +88,9 @@ struct prep {
 	bool cgroupns_late; /* new cgroup namespace: unshared once the child is in its cgroup */
 	sigset_t old_mask;
 	int out_pipe[2], err_pipe[2]; /* --log-file relays; -1 when unused */
-	int max_fd; /* highest fd at clone when close_range cannot mark them all, else -1 */
+	int max_fd;	/* highest fd at clone when close_range cannot mark them all, else -1 */
+	bool host_idle; /* the host side has nothing to do between READY and RELEASE */
+	bool in_cgroup; /* child: cloned into the unified tree's cgroup */
 };
 
 /* ---- the sync socket ------------------------------------------------------------------ */
@@ -613,16 +618,21 @@ static _Noreturn void child_main(struct rtr_container *c, struct prep *p)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	m.cg_entered = cgroup_child_enter(c);
+	/* A hierarchy the child could not enter is the parent's to do: then it waits. */
+	m.waits = !p->host_idle ||
+		  !cgroup_all_entered(c, m.cg_entered | (p->in_cgroup ? CG_ENTERED_UNIFIED : 0));
 
 	r = child_join_namespaces(p);
 	if (r < 0)
 		child_fail(fd, 125, r, NULL, "joining namespaces");
 	if (sync_send(fd, &m, -1) < 0)
 		_exit(125);
-	r = sync_recv(fd, &m, NULL);
-	if (r <= 0 || m.type != SYNC_RELEASE)
-		_exit(125); /* the parent failed and says so itself */
-	c->pid = m.pid;
+	if (m.waits) {
+		r = sync_recv(fd, &m, NULL);
+		if (r <= 0 || m.type != SYNC_RELEASE)
+			_exit(125); /* the parent failed and says so itself */
+		c->pid = m.pid;
+	}
 
 	if (userns && s->lx.ns[RTR_NS_USER].path == NULL) {
 		/* Become the mapped root of the new user namespace. */
@@ -787,6 +797,22 @@ static int open_log(const struct rtr_spec *s, struct run *run, struct rtr_err *e
 	return 0;
 }
 
+/*
+ * Nothing for the host side to do between READY and RELEASE but the cgroup, which the
+ * child enters itself: no id maps (user namespace), no oomScoreAdj, no veth, and no hook
+ * that runs before the entrypoint (the hooks in the child also want the host pid that
+ * RELEASE carries).  Then the child goes on without waiting for the parent.
+ */
+static bool host_side_idle(const struct rtr_container *c)
+{
+	const struct rtr_spec *s = c->spec;
+
+	for (int k = 0; k < _RTR_HOOK_MAX; k++)
+		if (s->n_hooks[k] && k != RTR_HOOK_POSTSTART && k != RTR_HOOK_POSTSTOP)
+			return false;
+	return !s->lx.ns[RTR_NS_USER].enabled && !s->process.oom_score_adj_set && !net_host_work(c);
+}
+
 /* Before clone: everything that can fail without creating anything. */
 static int run_prepare(struct rtr_container *c, struct run *run, struct rtr_err *err)
 {
@@ -798,6 +824,7 @@ static int run_prepare(struct rtr_container *c, struct run *run, struct rtr_err 
 		r = open_log(c->spec, run, err);
 	if (r == 0)
 		r = idmap_prepare(c, err);
+	run->p.host_idle = host_side_idle(c);
 	return r;
 }
 
@@ -848,6 +875,7 @@ static int spawn(struct rtr_container *c, struct run *run, struct rtr_err *err)
 		return rtr_err_set(err, errno, "clone: %s", strerror(errno));
 	if (c->pid == 0) {
 		close(sp[0]);
+		p->in_cgroup = run->in_cgroup;
 		child_main(c, p);
 	}
 	run->created = true;
@@ -885,12 +913,14 @@ static int setup_host_side(struct rtr_container *c, struct run *run, struct rtr_
 {
 	struct sync_msg m;
 	int r = sync_recv(c->sync_fd, &m, NULL);
+	bool waits;
 
 	if (r <= 0 || m.type != SYNC_READY) {
 		if (r > 0 && m.type == SYNC_ERROR)
 			return rtr_err_set(err, m.err, "%s", m.msg);
 		return rtr_err_set(err, EPIPE, "container init died while starting");
 	}
+	waits = m.waits;
 	r = cgroup_enter(c, c->pid, m.cg_entered | (run->in_cgroup ? CG_ENTERED_UNIFIED : 0), err);
 	if (r == 0)
 		r = security_write_idmaps(c, err);
@@ -902,7 +932,7 @@ static int setup_host_side(struct rtr_container *c, struct run *run, struct rtr_
 		r = hooks_run(c, RTR_HOOK_PRESTART, "created", err);
 	if (r == 0)
 		r = hooks_run(c, RTR_HOOK_CREATE_RUNTIME, "creating", err);
-	if (r < 0)
+	if (r < 0 || !waits)
 		return r;
 	m = (struct sync_msg){.type = SYNC_RELEASE, .pid = c->pid};
 	r = sync_send(c->sync_fd, &m, -1);

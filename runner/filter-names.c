@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "filter-names.h"
 #include "lib/cleanup.h"
 #include "lib/util.h"
+#include "seccomp-dl.h"
 #include "spec.h"
+#ifndef RTR_SECCOMP_GEN
+#define RTR_SECCOMP_NAMES_ONLY
+#include "seccomp-default.h" /* generated: the default profile's names libseccomp knew */
+#endif
 
 static const struct {
 	const char *name;
@@ -81,6 +85,33 @@ int filter_flag_from_name(const char *name, unsigned int *ret_flag)
 	return -EINVAL;
 }
 
+/* The architectures libseccomp 2.5 names, so that parsing a profile needs no library;
+ * another name is asked of libseccomp (loaded for it). */
+static const struct {
+	const char *name;
+	uint32_t arch;
+} arches[] = {
+    {"x86", SCMP_ARCH_X86},
+    {"x86_64", SCMP_ARCH_X86_64},
+    {"x32", SCMP_ARCH_X32},
+    {"arm", SCMP_ARCH_ARM},
+    {"aarch64", SCMP_ARCH_AARCH64},
+    {"mips", SCMP_ARCH_MIPS},
+    {"mips64", SCMP_ARCH_MIPS64},
+    {"mips64n32", SCMP_ARCH_MIPS64N32},
+    {"mipsel", SCMP_ARCH_MIPSEL},
+    {"mipsel64", SCMP_ARCH_MIPSEL64},
+    {"mipsel64n32", SCMP_ARCH_MIPSEL64N32},
+    {"ppc", SCMP_ARCH_PPC},
+    {"ppc64", SCMP_ARCH_PPC64},
+    {"ppc64le", SCMP_ARCH_PPC64LE},
+    {"s390", SCMP_ARCH_S390},
+    {"s390x", SCMP_ARCH_S390X},
+    {"parisc", SCMP_ARCH_PARISC},
+    {"parisc64", SCMP_ARCH_PARISC64},
+    {"riscv64", SCMP_ARCH_RISCV64},
+};
+
 int filter_arch_from_name(const char *name, uint32_t *ret_arch)
 {
 	const char *a = name ? startswith(name, "SCMP_ARCH_") : NULL;
@@ -92,16 +123,37 @@ int filter_arch_from_name(const char *name, uint32_t *ret_arch)
 		return -EINVAL;
 	for (size_t i = 0; i <= n; i++)
 		lower[i] = (char)((a[i] >= 'A' && a[i] <= 'Z') ? a[i] + 32 : a[i]);
-	v = seccomp_arch_resolve_name(lower);
+	for (size_t i = 0; i < ELEMENTSOF(arches); i++)
+		if (streq(lower, arches[i].name)) {
+			*ret_arch = arches[i].arch;
+			return 0;
+		}
+	v = seccomp_dl_available() ? seccomp_arch_resolve_name(lower) : 0;
 	if (v == 0)
 		return -EINVAL;
 	*ret_arch = v;
 	return 0;
 }
 
+#if !defined(RTR_SECCOMP_GEN) && RTR_SECCOMP_PRECOMPILED
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+#endif
+
+/* A name the build's libseccomp knew (the default profile's, listed by the generator) stays
+ * known: libseccomp never forgets one, and the start path needs no library for them. */
 bool filter_syscall_known(const char *name)
 {
-	return name && seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
+	if (!name)
+		return false;
+#if !defined(RTR_SECCOMP_GEN) && RTR_SECCOMP_PRECOMPILED
+	if (bsearch(&name, rtr_seccomp_known_names, ELEMENTSOF(rtr_seccomp_known_names),
+		    sizeof(rtr_seccomp_known_names[0]), cmp_name))
+		return true;
+#endif
+	return seccomp_dl_available() && seccomp_syscall_resolve_name(name) != __NR_SCMP_ERROR;
 }
 
 int filter_kernel_version(const char *s, uint32_t *ret_version)

@@ -4,7 +4,7 @@
 /*
  * Name tables that the parser (spec.c, settings.c) and the appliers (container.c,
  * verbs.c) share: signals and rlimits.  A leaf: it calls nothing of the runner, so both
- * sides can use it without a circle.  libcap and libseccomp names live in their own
+ * sides can use it without a circle.  Capability and libseccomp names live in their own
  * leaves (caps-names.h, filter-names.h) to keep one dependency in one place.
  */
 

@@ -316,6 +316,11 @@ static int take_over_stale(const struct rtr_container *c, struct nl *nl)
 	return 0;
 }
 
+bool net_host_work(const struct rtr_container *c)
+{
+	return c->net && c->net->cfg->mode == RTR_NET_VETH;
+}
+
 int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 {
 	struct rtr_net *n = c->net;
@@ -485,9 +490,16 @@ int net_setup_child(const struct rtr_container *c, struct rtr_err *err)
 	if (r >= 0 && n->hosts)
 		r = place_file(rootfd, tmp, "hosts", n->hosts, err);
 out:
-	/* Unmount the stacked tmpfs: by path, which reaches the topmost mount on
-	 * rootfs/dev (the fd paths would name the /dev below it). */
+	/* Off the container's /dev again, by path, which reaches the topmost mount on
+	 * rootfs/dev (the fd paths would name the /dev below it).  An unmount waits for an
+	 * RCU grace period (0.1-1 ms); moved onto the host's /dev, outside the new root, the
+	 * tmpfs goes for free with the old root that mount_pivot() detaches anyway.  Nothing
+	 * uses the host's /dev in this mount namespace before that -- but a createContainer
+	 * hook would, and a rootfs under /dev would be covered: then it is unmounted. */
 	snprintf(top, sizeof(top), "%s/dev", c->rootfs);
+	if (r >= 0 && c->spec->n_hooks[RTR_HOOK_CREATE_CONTAINER] == 0 &&
+	    strncmp(c->rootfs, "/dev/", 5) != 0 && mount(top, "/dev", NULL, MS_MOVE, NULL) == 0)
+		return 0;
 	if (umount2(top, MNT_DETACH) < 0 && r >= 0)
 		r = rtr_err_set(err, errno, "resolv.conf and hosts: unmounting the tmpfs: %s",
 				strerror(errno));

@@ -5,7 +5,6 @@
 #include <linux/filter.h>
 #include <stddef.h>
 #include <linux/seccomp.h>
-#include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -23,6 +22,7 @@
 #include "filter-names.h"
 #include "filter.h"
 #include "seccomp-cond.h"
+#include "seccomp-dl.h"
 #ifndef RTR_SECCOMP_GEN
 #include "seccomp-default.h" /* generated: the default profile compiled at build time */
 #else
@@ -555,6 +555,9 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 	uint32_t def;
 	int r;
 
+	r = seccomp_dl_load(err);
+	if (r < 0)
+		return r;
 	def = rule_action(sc->default_action, sc->default_errno_ret_set, sc->default_errno_ret);
 	ctx = seccomp_init(def);
 	if (!ctx)
@@ -704,23 +707,37 @@ static uint64_t filter_hash(const struct rtr_seccomp *sc)
 }
 
 #ifndef RTR_SECCOMP_GEN
+/* A compile needs libseccomp: loaded here, on a cache miss, named with the profile. */
+static int compile_loaded(const struct rtr_seccomp *sc, struct rtr_seccomp_filter *f,
+			  const char *origin, struct rtr_err *err)
+{
+	int r = seccomp_dl_load(err);
+
+	if (r < 0)
+		return rtr_err_prefix(err, r,
+				      origin && streq(origin, "file") ? "--seccomp profile"
+				      : origin && streq(origin, "default")
+					  ? "default seccomp profile"
+					  : "linux.seccomp");
+	return filter_compile(sc, f, NULL, err);
+}
+
 /* A profile libseccomp must compile (a bundle's own, or the default for another capability
  * set) is compiled once per content: the cache key adds what else shapes the program --
- * this build of rtr-run (its build id), libseccomp's version and the native arch. */
+ * this build of rtr-run (its build id, which also fixes the native arch) and the libseccomp
+ * a compile would load (seccomp_dl_identity(): without loading it). */
 static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccomp_filter *f,
-				 struct rtr_err *err)
+				 const char *origin, struct rtr_err *err)
 {
-	const struct scmp_version *v = seccomp_version();
 	struct filter_key k = {.hash = UINT64_C(0xcbf29ce484222325)};
-	uint32_t head[4] = {v ? v->major : 0, v ? v->minor : 0, v ? v->micro : 0,
-			    seccomp_arch_native()};
+	uint64_t head[7];
 	size_t id_len;
 	const void *id = filter_cache_build_id(&id_len);
 	int r;
 
-	k.buf = id ? malloc(4096) : NULL;
-	if (!k.buf)
-		return filter_compile(sc, f, NULL, err); /* no build id (or memory): no cache */
+	k.buf = id && seccomp_dl_identity(head) == 0 ? malloc(4096) : NULL;
+	if (!k.buf) /* no build id, library file or memory: no cache */
+		return compile_loaded(sc, f, origin, err);
 	k.cap = 4096;
 	key_bytes(&k, id, id_len);
 	key_bytes(&k, head, sizeof(head));
@@ -729,7 +746,7 @@ static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccom
 		free(k.buf);
 		return 0;
 	}
-	r = filter_compile(sc, f, NULL, err);
+	r = compile_loaded(sc, f, origin, err);
 	if (r >= 0 && !k.oom)
 		filter_cache_put(k.buf, k.len, k.hash, f->insns, f->n_insns);
 	free(k.buf);
@@ -738,8 +755,9 @@ static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccom
 #else
 /* The build-time generator compiles the default once: nothing to cache. */
 static int filter_compile_cached(const struct rtr_seccomp *sc, struct rtr_seccomp_filter *f,
-				 struct rtr_err *err)
+				 const char *origin, struct rtr_err *err)
 {
+	(void)origin;
 	return filter_compile(sc, f, NULL, err);
 }
 #endif
@@ -791,7 +809,7 @@ int filter_prepare(struct rtr_container *c, struct rtr_err *err)
 		return 0;
 	}
 #endif
-	return filter_compile_cached(sc, f, err);
+	return filter_compile_cached(sc, f, c->spec->ext.seccomp_origin, err);
 }
 
 int filter_load(const struct rtr_container *c, struct rtr_err *err)
@@ -1124,6 +1142,42 @@ static int gen_default(const struct gen_record *rec, struct rtr_seccomp_filter *
 	return 0;
 }
 
+static int gen_cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The default profile's names this libseccomp knows, sorted: filter-names.c answers them
+ * without loading the library at run time. */
+static int gen_known_names(FILE *out)
+{
+	_cleanup_(strv_freep) char **all = calloc(1, sizeof(char *));
+	size_t n = 0;
+	int r;
+
+	if (!all)
+		return -ENOMEM;
+	for (size_t i = 0; i < profile_n_seccomp_rules; i++) {
+		_cleanup_(strv_freep) char **names = NULL;
+
+		r = split_names(profile_seccomp_rules[i].names, &names);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; names[j]; j++)
+			if (filter_syscall_known(names[j]) && (r = strv_push(&all, names[j])) < 0)
+				return r;
+	}
+	while (all[n])
+		n++;
+	qsort(all, n, sizeof(char *), gen_cmp_name);
+	fprintf(out, "static const char *const rtr_seccomp_known_names[] = {\n");
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || strcmp(all[i], all[i - 1]) != 0)
+			fprintf(out, "\t\"%s\",\n", all[i]);
+	fprintf(out, "};\n");
+	return 0;
+}
+
 /* Build-time generator of seccomp-default.h: the default profile for Docker's capability
  * set on this architecture, compiled by seccomp-gen.c (libseccomp's compile where that
  * cannot: another architecture). */
@@ -1159,13 +1213,17 @@ int main(int argc, char **argv)
 	fprintf(out,
 		"/* Generated by rtr-seccomp-gen from runner/lib/profile.c: do not edit. */\n"
 		"#pragma once\n#define RTR_SECCOMP_PRECOMPILED 1\n"
+		"#ifndef RTR_SECCOMP_NAMES_ONLY\n"
 		"static const uint64_t rtr_seccomp_default_hash = UINT64_C(0x%016llx);\n"
 		"static const struct sock_filter rtr_seccomp_default_bpf[] = {\n",
 		(unsigned long long)filter_hash(sc));
 	for (unsigned i = 0; i < f.n_insns; i++)
 		fprintf(out, "\t{ 0x%04x, %u, %u, 0x%08x },\n", f.insns[i].code, f.insns[i].jt,
 			f.insns[i].jf, f.insns[i].k);
-	fprintf(out, "};\n");
+	fprintf(out, "};\n#endif\n");
+	r = gen_known_names(out);
+	if (r < 0)
+		return 1;
 	free(f.insns);
 	return fclose(out) == 0 ? 0 : 1;
 }

@@ -519,7 +519,7 @@ static int parse_cond(const struct json_cur *c, struct rtr_seccomp_cond *cond, s
 	for (size_t i = 0; names && names[i]; i++) {
 		int cap;
 
-		/* A newer profile may name a capability this libcap lacks: never held. */
+		/* A newer profile may name a capability rtr does not know: never held. */
 		if (caps_from_name(names[i], &cap) < 0 || cap < 0 || cap >= 64)
 			cond->unknown_cap = true;
 		else

@@ -32,7 +32,7 @@ struct rtr_rlimit {
 };
 
 struct rtr_caps {
-	/* Capability numbers (CAP_*), resolved through libcap at parse time. */
+	/* Capability numbers (CAP_*), resolved from caps-names.h at parse time. */
 	int *bounding, *effective, *inheritable, *permitted, *ambient;
 	size_t n_bounding, n_effective, n_inheritable, n_permitted, n_ambient;
 };

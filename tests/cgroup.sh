@@ -175,6 +175,18 @@ like "$out" "^Cpus_allowed_list:[[:space:]]+$cpu$" "--cpu-list $cpu pins the con
 run "$RTR_RUN" --name cgt-cpuset --cpu-list "$NCPU" "$B" -- true
 is "$rc" 125 "--cpu-list naming an offline CPU is refused"
 like "$err" "--cpu-list $NCPU: CPU $NCPU is not online" "and the message names it"
+# v1: a new cpuset directory needs its parent's cpus and mems; rtr's parent has
+# cgroup.clone_children set so that mkdir copies them (no write at each start).
+if v1_has cpuset; then
+	par=/sys/fs/cgroup/cpuset/rtr
+	echo 0 >"$par/cgroup.clone_children"
+	for how in "written by rtr-run" "copied by mkdir"; do
+		run "$RTR_RUN" --name cgt-cpus "$B" -- /probe cat /proc/self/status
+		like "$out" "^Cpus_allowed_list:[[:space:]]+$(cat "$par/cpuset.cpus")$" \
+			"v1 cpuset: the container gets its parent's cpus ($how)"
+	done
+	is "$(cat "$par/cgroup.clone_children")" 1 "... rtr's parent clones them for new directories"
+fi
 
 # ---- io weight -------------------------------------------------------------------------
 bg cgt-io --io-weight 300 "$B" -- sleep 30

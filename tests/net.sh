@@ -289,6 +289,19 @@ run "$RTR_RUN" --name nt-hosts --hostname box "$T/h"
 like "$out" '^127\.0\.1\.1[[:space:]]+box$' "--network none: hosts names the hostname"
 like "$out" '^nameserver 192\.0\.2\.53$' "without --dns the image's resolv.conf is used"
 
+# The tmpfs that carries hosts and resolv.conf leaves the container's /dev again before
+# pivot_root: moved out with the old root, or unmounted when a createContainer hook runs
+# in between (the hook sees the host's /dev).  Either way /dev is the container's own.
+sh_bundle "$T/h2" 'cat /etc/hosts; grep -c " /dev " /proc/self/mountinfo; : >/dev/null && echo null-ok'
+for hook in no a; do
+	[[ $hook == a ]] && bundle_jq "$T/h2" '.hooks = {createContainer: [{path: "/bin/true"}]}'
+	run "$RTR_RUN" --name nt-hosts2 --hostname box "$T/h2"
+	like "$out" '^127\.0\.1\.1[[:space:]]+box$' "with $hook createContainer hook: hosts is there"
+	like "$out" $'\n1\nnull-ok' "... one mount on /dev, and /dev/null works"
+done
+if grep -q rtr-net /proc/self/mountinfo; then not_ok "the host has no rtr-net mount"; else
+	ok "the host has no rtr-net mount"; fi
+
 # ==== namespaces the config does not list (issue 11) ===========================================
 # A namespace type missing from linux.namespaces is shared with rtr-run (OCI), the network
 # one too; --network still adds or removes it.  No mount namespace is refused before

@@ -321,6 +321,14 @@ int profile_cap_number(const char *name)
 	return -1;
 }
 
+const char *profile_cap_name(int nr)
+{
+	for (size_t i = 0; i < ELEMENTSOF(cap_numbers); i++)
+		if (cap_numbers[i].nr == nr)
+			return cap_numbers[i].name;
+	return NULL;
+}
+
 uint64_t profile_caps_mask(void)
 {
 	uint64_t m = 0;

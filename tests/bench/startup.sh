@@ -14,9 +14,14 @@
 # runtime is timed inside one `unshare -m` with /sys/fs/cgroup/unified unmounted; rtr-run
 # is also timed on the real host layout.
 #
-# Where the time goes (perf record -g over 60 starts of the plain bundle and strace -T, on
-# the 2-core x86-64 VM, kernel 6.18, hybrid cgroups; shares of rtr-run's CPU samples):
-#   namespaces  ~11 %  copy_net_ns is most of it (the floor pays it too); mount ns ~1 %
+# Where the time goes (perf record -g over 100 starts of the plain bundle, perf stat, strace
+# -T and perf trace timelines, on the 2-core x86-64 VM, kernel 6.18, hybrid cgroups with 9 v1
+# hierarchies, load average 1-5).  A plain start costs 5.1 ms of CPU (rtr-run and the
+# container's init together; the floor: 2.0 ms) over ~0.6 CPUs: it is CPU-bound, and the
+# parent and the child mostly run one after the other.  Shares of the CPU samples:
+#   namespaces  ~17 %  clone3: copy_net_ns 12 % (loopback device, sysctl tables, under the
+#                      rtnl lock that every netns on the host contends for; the floor pays
+#                      it too), mount ns 1 %
 #   seccomp      ~3 %  loading the default filter: 313 BPF insns over the x86_64, x86 and
 #                      x32 ABIs, compiled at build time by runner/seccomp-gen.c (number
 #                      ranges under a binary search, libseccomp's decisions) where libseccomp's
@@ -28,18 +33,43 @@
 #                      before); a bundle that carries the profile in config.json also pays
 #                      ~0.45 ms to parse that JSON.  Profiles compiled at run time stay
 #                      libseccomp trees (as a linear list the default takes 1.0 ms to load).
-#   cgroups     ~11 %  mkdir (7 %: each v1 hierarchy creates its control files) and rmdir
-#                      (4 %) in 9 v1 hierarchies on this host; one directory on pure v2.
-#                      Entering them no longer costs: the parent's write of the child's pid
-#                      to cgroup.procs took the global threadgroup lock and waited for an RCU
-#                      grace period (11-14 ms per start under load, ~1-2 ms idle); now the
-#                      child writes 0 to each v1 "tasks" file (0.06 ms for all) and the
-#                      unified tree is entered by clone3(CLONE_INTO_CGROUP).  A host that
-#                      mounts cgroup2 with favordynmods makes the old path cheap too.
-#   mounts       ~3 %  /proc, /dev tmpfs and nodes, masked and read-only paths, pivot_root
-#   dynamic loading and relocation of libseccomp, libcap, yajl, libc ~2 %; netlink (lo up)
-#                ~1.5 %; the parent<->child sync round-trips are not visible in CPU time.
-#   The supervisor's shedding of its startup pages (smaps read + madvise) now waits for the
+#   cgroups     ~14 %  mkdir 7 % (each v1 hierarchy creates its control files), rmdir 4.5 %,
+#                      opening the directories and "tasks" files 2 %: 10 directories on this
+#                      host, one on pure v2.  Entering them costs nothing: the child writes 0
+#                      to each v1 "tasks" file and clone3(CLONE_INTO_CGROUP) puts it in the
+#                      unified one (the parent's write of a pid to cgroup.procs would take the
+#                      global threadgroup lock and wait for an RCU grace period: 1-14 ms).
+#                      A new v1 cpuset directory gets its cpus/mems from the parent at mkdir
+#                      (cgroup.clone_children on rtr's parent): writing them took the cpuset
+#                      mutex, checked every sibling and rebuilt the scheduler domains (3.5 %).
+#                      The devices rules skip repeats of rules in effect (21 writes -> 11).
+#                      Still to gain: creating only the v1 hierarchies a container limits
+#                      (~0.5 ms here), which needs update/pause/stats/exec to cope with a
+#                      hierarchy made later.
+#   page faults ~11 %  201 per start against the floor's 139: exec and ld.so mappings, and
+#                      copy-on-write in both processes after clone (a CLONE_VM child on its
+#                      own stack would not pay the latter)
+#   user space  ~15 %  ld.so ~5 %: rtr-run maps only libyajl and libc now (libcap is gone,
+#                      libseccomp is dlopened only to compile a filter at run time), 301
+#                      symbol relocations instead of 399, ld.so's own count 150k cycles
+#                      instead of 190k (LD_DEBUG=statistics, medians); in perf samples of 60
+#                      plain starts each, side by side at load 2.5: 4.6 % against 4.9 %.
+#                      What is left is mostly fixed: cpuid in init_cpu_features traps to the
+#                      hypervisor, and -z now binds libc's and yajl's symbols.  libc 4.6 %,
+#                      rtr-run itself 2.3 %, yajl 0.7 %
+#   mounts       ~9 %  /proc, /dev tmpfs and nodes, masked and read-only paths, pivot_root
+#                      (which walks every task on the host: 0.5-4 % with the host's load).
+#                      The tmpfs that carries /etc/hosts and resolv.conf is moved out of the
+#                      container's /dev onto the host's, to go with the old root, instead of
+#                      being unmounted: each unmount waits for an RCU grace period
+#                      (0.2-4 ms under load), so one is left, the old root's.
+#   exec         ~6 %  of rtr-run itself and of /bin/true; netlink (lo up) ~1.7 %; xattrs
+#                      (the spec, the exec record) ~0.8 %.
+#   Waits: the child no longer waits for the parent's RELEASE when the host side has
+#   nothing to do (no user namespace, veth, oomScoreAdj or pre-start hooks): its READY is
+#   then the only message before execve, and nothing waits for an answer.  The exit pays
+#   the 10 rmdirs and the mount namespace's teardown (an RCU grace period; the floor too).
+#   The supervisor's shedding of its startup pages (smaps read + madvise) waits for the
 #   first 50 ms without an event, so a short-lived container never pays for it.
 set -euo pipefail
 . "${RTR_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
