@@ -37,6 +37,6 @@ int caps_to_name(int cap, char *buf, size_t n)
 	const char *name = profile_cap_name(cap);
 	int r;
 
-	r = name ? snprintf(buf, n, "%s", name) : snprintf(buf, n, "%d", cap);
+	r = name ? snprintf(buf, n, "CAP_%s", name) : snprintf(buf, n, "%d", cap);
 	return r < 0 || (size_t)r >= n ? -ENAMETOOLONG : 0;
 }

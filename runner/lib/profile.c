@@ -323,9 +323,11 @@ int profile_cap_number(const char *name)
 
 const char *profile_cap_name(int nr)
 {
-	for (size_t i = 0; i < ELEMENTSOF(cap_numbers); i++)
-		if (cap_numbers[i].nr == nr)
-			return cap_numbers[i].name;
+	const char *p = cap_names;
+
+	for (int i = 0; nr >= 0 && *p; p += strlen(p) + 1, i++)
+		if (i == nr)
+			return p;
 	return NULL;
 }
 

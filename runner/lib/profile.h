@@ -90,7 +90,7 @@ const char *const *profile_seccomp_arches(const char *goarch);
 uint64_t profile_caps_mask(void);
 /* "CAP_SYS_ADMIN" -> 21 from the kernel's numbering; -1 when unknown. */
 int profile_cap_number(const char *name);
-/* CAP_CHOWN -> "CAP_CHOWN"; NULL for a number the table lacks. */
+/* CAP_CHOWN -> "CHOWN" (without "CAP_"); NULL for a number the table lacks. */
 const char *profile_cap_name(int nr);
 
 /* ---- OCI JSON, written as values (the caller writes the key) ---- */
