@@ -321,6 +321,25 @@ bool net_host_work(const struct rtr_container *c)
 	return c->net && c->net->cfg->mode == RTR_NET_VETH;
 }
 
+/*
+ * A bridge port forwards frames; addresses of its own are never used.  With IPv6 on, the
+ * host end would get a link-local address, its routes and an ff00::/8 route in the host's
+ * table, and its DAD and MLD packets flooded to every port: the kernel walks the whole
+ * IPv6 table at each up, carrier change and down of any link, so every container on the
+ * bridge made the next start slower.  Off before the link goes up, nothing of it exists.
+ * Best effort: a kernel without IPv6 has no such file.
+ */
+static void bridge_port_no_ipv6(const char *host)
+{
+	char path[64 + IFNAMSIZ];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", host);
+	r = write_string_at(AT_FDCWD, path, "1");
+	if (r < 0)
+		log_debug("%s: %s", path, strerror(-r));
+}
+
 int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 {
 	struct rtr_net *n = c->net;
@@ -364,6 +383,8 @@ int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 		goto out;
 	}
 	n->host_ifindex = r;
+	if (n->bridge_ifindex > 0)
+		bridge_port_no_ipv6(n->host);
 	r = mark_ours(c, &nl);
 	if (r == 0)
 		r = nl_link_up(&nl, n->host_ifindex);

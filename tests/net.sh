@@ -94,6 +94,14 @@ if wait_for 10 link_exists nt-a; then ok "host end named as asked (--veth nt-a)"
 	not_ok "host end named as asked (--veth nt-a)" "$(cat "$T/a.out")"; fi
 is "$(cat /sys/class/net/nt-a/master/uevent 2>/dev/null | sed -n 's/^INTERFACE=//p')" "$BR" \
 	"host end is enslaved to --bridge"
+if [[ -d /proc/sys/net/ipv6 ]]; then
+	is "$(cat /proc/sys/net/ipv6/conf/nt-a/disable_ipv6 2>/dev/null)" 1 \
+		"a bridge port has IPv6 off (no link-local address or routes on the host)"
+	is "$(ip -6 -o addr show dev nt-a 2>/dev/null | wc -l)" 0 "  and no IPv6 address"
+else
+	skip "a bridge port has IPv6 off" "no IPv6 on this kernel"
+	skip "  and no IPv6 address" "no IPv6 on this kernel"
+fi
 if wait_for 10 curl -sf -m 1 -o "$T/got" http://10.231.10.2:8080/index.html; then
 	is "$(cat "$T/got")" "hello from the container" "host reaches the container's TCP port through the bridge"
 else
@@ -135,6 +143,12 @@ else
 fi
 like "$(ip -4 -o addr show dev nt-r 2>/dev/null)" 'inet 10\.231\.11\.1/24' \
 	"--host-address is on the host end"
+if [[ -d /proc/sys/net/ipv6 ]]; then
+	is "$(cat /proc/sys/net/ipv6/conf/nt-r/disable_ipv6 2>/dev/null)" 0 \
+		"a routed host end keeps IPv6"
+else
+	skip "a routed host end keeps IPv6" "no IPv6 on this kernel"
+fi
 kill -TERM "$rpid"
 wait "$rpid" 2>/dev/null || true
 

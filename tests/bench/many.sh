@@ -42,7 +42,7 @@ addr() { echo "10.77.$(($1 / 250 + 1)).$(($1 % 250 + 2))/16"; }
 one_true() { # LABEL: hyperfine of one more /bin/true start, JSON in $T/LABEL.json
 	hyperfine -N -w 3 -r "$RUNS" --export-json "$T/$1.json" -n "$1" \
 		"$RTR_RUN --name many-true ${OPTS[*]} --address 10.77.250.250/16 $T/true" >/dev/null
-	jq -r '.results[0] | "\(.command): median \(.median * 1000 | . * 100 | round / 100) ms (min \(.min * 1000 | . * 100 | round / 100), max \(.max * 1000 | . * 100 | round / 100), \(.times | length) runs)"' "$T/$1.json"
+	jq -r '.results[0] | "\(.command): median \(.median * 1000 | . * 100 | round / 100) ms (min \(.min * 1000 | . * 100 | round / 100), max \(.max * 1000 | . * 100 | round / 100), \(.times | length) runs; CPU user+sys \((.user + .system) * 1000 | . * 100 | round / 100) ms)"' "$T/$1.json"
 }
 strace_true() { # LABEL
 	[[ -n "${STRACE:-}" ]] || return 0
@@ -85,12 +85,15 @@ while read -r p; do
 done <"$T/inits" | sort -n >"$T/priv"
 echo "supervisor private memory: median $(awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }' "$T/priv") KiB, min $(head -1 "$T/priv") KiB, max $(tail -1 "$T/priv") KiB ($(wc -l <"$T/priv") supervisors)"
 
+echo "# load average $(cut -d' ' -f1-3 /proc/loadavg) with $N running"
 one_true loaded
 strace_true loaded
-jq -s -r '"ratio start-to-exit with \('"$N"') running / none: \(.[1].results[0].median / .[0].results[0].median * 100 | round / 100)"' \
+# On a shared machine the median swings with the load: the minimum and the CPU time of
+# rtr-run's process tree are printed beside it.
+jq -s -r '"ratio start-to-exit with \('"$N"') running / none: \(.[1].results[0].median / .[0].results[0].median * 100 | round / 100) (min \(.[1].results[0].min / .[0].results[0].min * 100 | round / 100), CPU \((.[1].results[0].user + .[1].results[0].system) / (.[0].results[0].user + .[0].results[0].system) * 100 | round / 100))"' \
 	"$T/idle.json" "$T/loaded.json"
 hyperfine -N -w 3 -r "$RUNS" --export-json "$T/ps.json" -n "ps --json" "$RTR_RUN ps --json" >/dev/null
-jq -r '.results[0] | "rtr-run ps --json with '"$N"' running: median \(.median * 1000 | . * 100 | round / 100) ms (min \(.min * 1000 | . * 100 | round / 100), max \(.max * 1000 | . * 100 | round / 100))"' "$T/ps.json"
+jq -r '.results[0] | "rtr-run ps --json with '"$N"' running: median \(.median * 1000 | . * 100 | round / 100) ms (min \(.min * 1000 | . * 100 | round / 100), max \(.max * 1000 | . * 100 | round / 100); CPU user+sys \((.user + .system) * 1000 | . * 100 | round / 100) ms)"' "$T/ps.json"
 
 # ---- stop all -------------------------------------------------------------------------
 t0=$(date +%s%N)
