@@ -116,7 +116,7 @@ static int default_seccomp(uint64_t caps_mask, struct rtr_seccomp **ret)
 				free(sy->names[k]);
 		}
 		sc->n_syscalls++;
-		r = filter_action_from_name(pr->action, &sy->action);
+		r = filter_action_from_name(profile_seccomp_action_name(pr->action), &sy->action);
 		if (r < 0)
 			return r;
 		sy->errno_ret_set = pr->errno_ret != 0;
@@ -131,7 +131,8 @@ static int default_seccomp(uint64_t caps_mask, struct rtr_seccomp **ret)
 			sy->args[a].index = pr->args[a].index;
 			sy->args[a].value = pr->args[a].value;
 			sy->args[a].value_two = pr->args[a].value_two;
-			r = filter_op_from_name(pr->args[a].op, &sy->args[a].op);
+			r = filter_op_from_name(profile_seccomp_op_name(pr->args[a].op),
+						&sy->args[a].op);
 			if (r < 0)
 				return r;
 		}

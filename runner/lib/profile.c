@@ -59,19 +59,18 @@ const struct profile_device_rule profile_device_rules[] = {
 };
 const size_t profile_n_device_rules = ELEMENTSOF(profile_device_rules);
 
-#define ALLOW "SCMP_ACT_ALLOW"
+#define ALLOW PROFILE_ACT_ALLOW
 #define IF(c) .if_cap = (c) + 1
 #define UNLESS(c) .unless_cap = (c) + 1
 #define ARCHES(a) .arches = (a)
-#define ARG(i, v, v2, o) .n_args = 1, .args = { { (i), (v), (v2), (o) } }
+#define ARG(i, v, v2, o)                                                                           \
+	.n_args = 1,                                                                               \
+	.args = { { .index = (i), .value = (v), .value_two = (v2), .op = PROFILE_CMP_##o } }
 
 #define S_IFMT_BITS 0170000
 #define MKNOD(type)                                                                                \
-	{ .action = ALLOW, .names = "mknod", ARG(1, S_IFMT_BITS, (type), "SCMP_CMP_MASKED_EQ") },  \
-	{                                                                                          \
-		.action = ALLOW, .names = "mknodat",                                               \
-		ARG(2, S_IFMT_BITS, (type), "SCMP_CMP_MASKED_EQ")                                  \
-	}
+	{ .action = ALLOW, .names = "mknod", ARG(1, S_IFMT_BITS, (type), MASKED_EQ) },             \
+	{ .action = ALLOW, .names = "mknodat", ARG(2, S_IFMT_BITS, (type), MASKED_EQ) }
 
 /* CLONE_NEWNS|CLONE_NEWCGROUP|CLONE_NEWUTS|CLONE_NEWIPC|CLONE_NEWUSER|CLONE_NEWPID|
  * CLONE_NEWNET: clone() creating any namespace needs CAP_SYS_ADMIN. */
@@ -151,16 +150,16 @@ const struct profile_seccomp_rule profile_seccomp_rules[] = {
 	/* Every address family but AF_ALG (the kernel's crypto API: a large attack surface
 	 * Docker also closes) and AF_VSOCK (guest/host sockets are not namespaced).  Three
 	 * rules, as one rule's comparisons of one argument are alternatives (runc). */
-	{ .action = ALLOW, .names = "socket", ARG(0, AF_ALG_NR, 0, "SCMP_CMP_LT") },
-	{ .action = ALLOW, .names = "socket", ARG(0, AF_ALG_NR + 1, 0, "SCMP_CMP_EQ") },
-	{ .action = ALLOW, .names = "socket", ARG(0, AF_VSOCK_NR, 0, "SCMP_CMP_GT") },
+	{ .action = ALLOW, .names = "socket", ARG(0, AF_ALG_NR, 0, LT) },
+	{ .action = ALLOW, .names = "socket", ARG(0, AF_ALG_NR + 1, 0, EQ) },
+	{ .action = ALLOW, .names = "socket", ARG(0, AF_VSOCK_NR, 0, GT) },
 	/* personality: only the harmless domains (PER_LINUX, PER_LINUX32, UNAME26 variants,
 	 * query); no READ_IMPLIES_EXEC or ADDR_NO_RANDOMIZE. */
-	{ .action = ALLOW, .names = "personality", ARG(0, 0x0, 0, "SCMP_CMP_EQ") },
-	{ .action = ALLOW, .names = "personality", ARG(0, 0x0008, 0, "SCMP_CMP_EQ") },
-	{ .action = ALLOW, .names = "personality", ARG(0, 0x20000, 0, "SCMP_CMP_EQ") },
-	{ .action = ALLOW, .names = "personality", ARG(0, 0x20008, 0, "SCMP_CMP_EQ") },
-	{ .action = ALLOW, .names = "personality", ARG(0, 0xffffffff, 0, "SCMP_CMP_EQ") },
+	{ .action = ALLOW, .names = "personality", ARG(0, 0x0, 0, EQ) },
+	{ .action = ALLOW, .names = "personality", ARG(0, 0x0008, 0, EQ) },
+	{ .action = ALLOW, .names = "personality", ARG(0, 0x20000, 0, EQ) },
+	{ .action = ALLOW, .names = "personality", ARG(0, 0x20008, 0, EQ) },
+	{ .action = ALLOW, .names = "personality", ARG(0, 0xffffffff, 0, EQ) },
 	/* mknod: files, FIFOs, sockets and character devices (the device cgroup still
 	 * decides which can be opened), never block devices.  Docker allows those to be
 	 * created; rtr refuses them outright. */
@@ -168,10 +167,10 @@ const struct profile_seccomp_rule profile_seccomp_rules[] = {
 	MKNOD(0010000 /* S_IFIFO */), MKNOD(0140000 /* S_IFSOCK */),
 	/* Threads and fork yes, new namespaces no. */
 	{ .action = ALLOW, .names = "clone", UNLESS(CAP_SYS_ADMIN),
-	  ARG(0, CLONE_NS_FLAGS, 0, "SCMP_CMP_MASKED_EQ") },
+	  ARG(0, CLONE_NS_FLAGS, 0, MASKED_EQ) },
 	/* clone3 passes its flags in memory seccomp cannot read: ENOSYS makes libcs fall
 	 * back to clone(), which the rule above checks. */
-	{ .action = "SCMP_ACT_ERRNO", .errno_ret = 38 /* ENOSYS */, .names = "clone3",
+	{ .action = PROFILE_ACT_ERRNO, .errno_ret = 38 /* ENOSYS */, .names = "clone3",
 	  UNLESS(CAP_SYS_ADMIN) },
 	{ .action = ALLOW, IF(CAP_SYS_ADMIN),
 	  .names = "bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick "
@@ -198,6 +197,25 @@ const struct profile_seccomp_rule profile_seccomp_rules[] = {
 const size_t profile_n_seccomp_rules = ELEMENTSOF(profile_seccomp_rules);
 
 /* clang-format on */
+
+const char *profile_seccomp_action_name(unsigned action)
+{
+	return action == PROFILE_ACT_ERRNO ? "SCMP_ACT_ERRNO" : "SCMP_ACT_ALLOW";
+}
+
+const char *profile_seccomp_op_name(unsigned op)
+{
+	switch (op) {
+	case PROFILE_CMP_LT:
+		return "SCMP_CMP_LT";
+	case PROFILE_CMP_EQ:
+		return "SCMP_CMP_EQ";
+	case PROFILE_CMP_GT:
+		return "SCMP_CMP_GT";
+	default:
+		return "SCMP_CMP_MASKED_EQ";
+	}
+}
 
 static bool mask_has(uint64_t mask, int cap)
 {
@@ -442,7 +460,7 @@ int profile_write_seccomp(struct json_writer *w, uint64_t caps_mask, const char 
 		json_w_begin_object(w);
 		json_w_key(w, "names");
 		write_names(w, r->names);
-		json_w_member_string(w, "action", r->action);
+		json_w_member_string(w, "action", profile_seccomp_action_name(r->action));
 		if (r->errno_ret)
 			json_w_member_uint(w, "errnoRet", r->errno_ret);
 		if (r->n_args > 0) {
@@ -453,7 +471,8 @@ int profile_write_seccomp(struct json_writer *w, uint64_t caps_mask, const char 
 				json_w_member_uint(w, "index", r->args[a].index);
 				json_w_member_uint(w, "value", r->args[a].value);
 				json_w_member_uint(w, "valueTwo", r->args[a].value_two);
-				json_w_member_string(w, "op", r->args[a].op);
+				json_w_member_string(w, "op",
+						     profile_seccomp_op_name(r->args[a].op));
 				json_w_end_object(w);
 			}
 			json_w_end_array(w);

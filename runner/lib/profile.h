@@ -49,20 +49,28 @@ extern const size_t profile_n_device_rules;
 #define PROFILE_SECCOMP_DEFAULT_ACTION "SCMP_ACT_ERRNO"
 #define PROFILE_SECCOMP_DEFAULT_ERRNO 1 /* EPERM */
 
+/* A row's action and comparison, as small numbers (no pointer and relocation a row): their
+ * OCI names come from profile_seccomp_action_name() and profile_seccomp_op_name(). */
+enum { PROFILE_ACT_ALLOW, PROFILE_ACT_ERRNO };
+enum { PROFILE_CMP_LT, PROFILE_CMP_EQ, PROFILE_CMP_GT, PROFILE_CMP_MASKED_EQ };
+const char *profile_seccomp_action_name(unsigned action); /* "SCMP_ACT_ALLOW", ... */
+const char *profile_seccomp_op_name(unsigned op);	  /* "SCMP_CMP_MASKED_EQ", ... */
+
 struct profile_seccomp_arg {
-	unsigned index;
 	uint64_t value, value_two;
-	const char *op; /* "SCMP_CMP_MASKED_EQ", ... */
+	uint8_t index;
+	uint8_t op; /* PROFILE_CMP_* */
 };
 
 struct profile_seccomp_rule {
+	/* Pointers first, then the small members: 48 bytes a row. */
 	const char *names;  /* space-separated syscall names */
-	const char *action; /* "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO" */
-	uint32_t errno_ret; /* for SCMP_ACT_ERRNO; 0 = none */
-	int if_cap;	    /* CAP number + 1: only when the mask has it; 0 = always */
-	int unless_cap;	    /* CAP number + 1: only when the mask lacks it; 0 = always */
 	const char *arches; /* space-separated Go architectures that have these calls; NULL = all */
-	unsigned n_args;
+	uint8_t action;	    /* PROFILE_ACT_* */
+	uint16_t errno_ret; /* for PROFILE_ACT_ERRNO; 0 = none */
+	int8_t if_cap;	    /* CAP number + 1: only when the mask has it; 0 = always */
+	int8_t unless_cap;  /* CAP number + 1: only when the mask lacks it; 0 = always */
+	uint8_t n_args;
 	struct profile_seccomp_arg args[1];
 };
 extern const struct profile_seccomp_rule profile_seccomp_rules[];
