@@ -6,7 +6,7 @@
 # release build:
 #   meson setup build-rel --buildtype=release && ninja -C build-rel
 #   RTR_BUILDDIR=$PWD/build-rel tests/bench/all.sh [SCRIPT...] | tee bench.txt
-# Without arguments it runs every tests/bench/*.sh except itself.
+# Without arguments it runs every tests/bench/*.sh except itself and the lib-*.sh it sources.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 layout() {
@@ -23,7 +23,7 @@ layout() {
 scripts=("$@")
 if ((${#scripts[@]} == 0)); then
 	for s in "$here"/*.sh; do
-		[[ $(basename "$s") == all.sh ]] || scripts+=("$s")
+		case $(basename "$s") in all.sh | lib-*.sh) ;; *) scripts+=("$s") ;; esac
 	done
 fi
 echo "# rtr benchmarks, $(date -u +%Y-%m-%dT%H:%MZ)"
