@@ -68,32 +68,14 @@ static struct {
 	CURLUcode (*url_get)(const CURLU *, CURLUPart, char **, unsigned int);
 } fn;
 
-static const struct {
-	const char *name;
-	size_t off;
-} fn_names[] = {
-#define FN(f, n)                                                                                   \
-	{                                                                                          \
-		"curl_" n, offsetof(__typeof__(fn), f)                                             \
-	}
-    FN(global_init, "global_init"),
-    FN(easy_init, "easy_init"),
-    FN(easy_cleanup, "easy_cleanup"),
-    FN(easy_reset, "easy_reset"),
-    FN(easy_setopt, "easy_setopt"),
-    FN(easy_getinfo, "easy_getinfo"),
-    FN(easy_perform, "easy_perform"),
-    FN(easy_strerror, "easy_strerror"),
-    FN(easy_escape, "easy_escape"),
-    FN(free, "free"),
-    FN(slist_append, "slist_append"),
-    FN(slist_free_all, "slist_free_all"),
-    FN(url, "url"),
-    FN(url_cleanup, "url_cleanup"),
-    FN(url_set, "url_set"),
-    FN(url_get, "url_get"),
-#undef FN
-};
+/* fn's members in their order, without "curl_", in one string: no pointer and relocation
+ * each.  fn is nothing but function pointers, so the Nth name fills its Nth slot. */
+static const char fn_names[] = "global_init\0easy_init\0easy_cleanup\0easy_reset\0"
+			       "easy_setopt\0easy_getinfo\0easy_perform\0easy_strerror\0"
+			       "easy_escape\0free\0slist_append\0slist_free_all\0url\0"
+			       "url_cleanup\0url_set\0url_get\0";
+/* A member added to fn needs its name above. */
+_Static_assert(sizeof(fn) == 16 * sizeof(void *), "fn_names names every member of fn");
 
 #undef curl_easy_setopt
 #undef curl_easy_getinfo
@@ -130,15 +112,23 @@ static int curl_load(struct rtr_err *e)
 		return rtr_err_set(
 		    e, ENOPKG, "registry sources need libcurl: %s (install libcurl4)", dlerror());
 	}
-	for (size_t i = 0; i < ELEMENTSOF(fn_names); i++) {
-		void *sym = dlsym(h, fn_names[i].name);
+	size_t i = 0;
+
+	for (const char *n = fn_names; *n && i < sizeof(fn) / sizeof(void *);
+	     n += strlen(n) + 1, i++) {
+		char name[32];
+		void *sym;
+
+		snprintf(name, sizeof(name), "curl_%s", n);
+		sym = dlsym(h, name);
 		if (!sym) {
 			state = -ENOPKG;
 			return rtr_err_set(e, ENOPKG, "%s: no %s (libcurl 7.62 or later needed)",
-					   RTR_LIBCURL_SONAME, fn_names[i].name);
+					   RTR_LIBCURL_SONAME, name);
 		}
-		memcpy((char *)&fn + fn_names[i].off, &sym, sizeof(sym));
+		memcpy((char *)&fn + i * sizeof(sym), &sym, sizeof(sym));
 	}
+
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	state = 1;
 	return 0;

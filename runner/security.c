@@ -31,15 +31,16 @@
 
 /* ---- options ---------------------------------------------------------------------------- */
 
-static int strv_from_const(const char *const *v, char ***ret)
+/* A strv of the words of a profile list ("a\0b\0", ending at an empty word). */
+static int strv_from_list(const char *l, char ***ret)
 {
 	char **n = calloc(1, sizeof(char *));
 	int r;
 
 	if (!n)
 		return -ENOMEM;
-	for (size_t i = 0; v[i]; i++) {
-		r = strv_push(&n, v[i]);
+	for (; *l; l += strlen(l) + 1) {
+		r = strv_push(&n, l);
 		if (r < 0) {
 			strv_free(n);
 			return r;
@@ -383,13 +384,13 @@ static int apply_defaults(struct rtr_spec *s)
 	int r;
 
 	if (!s->lx.masked_paths_set) {
-		r = strv_from_const(profile_masked_paths, &s->lx.masked_paths);
+		r = strv_from_list(profile_masked_paths, &s->lx.masked_paths);
 		if (r < 0)
 			return r;
 		s->lx.masked_paths_set = true;
 	}
 	if (!s->lx.readonly_paths_set) {
-		r = strv_from_const(profile_readonly_paths, &s->lx.readonly_paths);
+		r = strv_from_list(profile_readonly_paths, &s->lx.readonly_paths);
 		if (r < 0)
 			return r;
 		s->lx.readonly_paths_set = true;

@@ -98,6 +98,9 @@ static int proc_uptime(pid_t pid, uint64_t *ret)
 	p = strrchr(buf, ')');
 	if (!p)
 		return -EIO;
+	/* A zombie has left its cgroup already: not a running init. */
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+		return -ESRCH;
 	/* after ")": state is field 3; starttime is field 22 */
 	for (int f = 2; f < 22 && p; f++)
 		p = strchr(p + 1, ' ');
@@ -294,10 +297,10 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 
 /*
  * ps reads every container, hundreds of them: each is reached from the parent directories
- * opened once (openat, no path walk from /), the supervisor is looked at only for an empty
- * cgroup (between two runs of --restart), and the init's /proc/PID/stat both proves it
- * alive and gives its uptime.  Containers that linux.cgroupsPath put elsewhere go through
- * collect().
+ * opened once (openat, no path walk from /), the init's /proc/PID/stat both proves it alive
+ * (so the cgroup populated: no read of cgroup.procs) and gives its uptime, and the
+ * supervisor is looked at only for an empty cgroup (between two runs of --restart).
+ * Containers that linux.cgroupsPath put elsewhere go through collect().
  */
 struct ps_dirs {
 	int prim, mem; /* the parent directory in the primary and the memory hierarchy */
@@ -324,10 +327,24 @@ static int collect_ps(const struct ps_dirs *px, const char *name, struct cinfo *
 	pfd = openat(px->prim, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0)
 		return -ESRCH;
-	if (!cg_populated(pfd, px->prim_v2)) {
-		ci->supervisor = live_supervisor(pfd);
-		if (!ci->supervisor)
-			return -ESRCH;
+	/* The recorded init alive proves the cgroup populated: the supervisor removes the
+	 * record before a restart and the cgroup when it ends. */
+	n = fgetxattr(pfd, CG_XATTR_PID, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		ci->pid = (pid_t)atoi(buf);
+	}
+	ci->uptime_set = ci->pid > 0 && proc_uptime(ci->pid, &ci->uptime_s) == 0;
+	if (!ci->uptime_set) {
+		ci->pid = 0;
+		if (!cg_populated(pfd, px->prim_v2)) {
+			ci->supervisor = live_supervisor(pfd);
+			if (!ci->supervisor)
+				return -ESRCH;
+		} else { /* the recorded init is gone: whoever runs there now */
+			ci->pid = cg_first_pid(pfd);
+			ci->uptime_set = ci->pid > 0 && proc_uptime(ci->pid, &ci->uptime_s) == 0;
+		}
 	}
 	/* One list instead of a failing read of each record a plain run does not have. */
 	ln = flistxattr(pfd, list, sizeof(list));
@@ -335,16 +352,6 @@ static int collect_ps(const struct ps_dirs *px, const char *name, struct cinfo *
 		read_runs(pfd, ci);
 	if (has_xattr(list, ln, CG_XATTR_HEALTH))
 		read_health(pfd, ci);
-	n = fgetxattr(pfd, CG_XATTR_PID, buf, sizeof(buf) - 1);
-	if (n > 0) {
-		buf[n] = 0;
-		ci->pid = (pid_t)atoi(buf);
-	}
-	ci->uptime_set = ci->pid > 0 && proc_uptime(ci->pid, &ci->uptime_s) == 0;
-	if (!ci->uptime_set) { /* the recorded init is gone: whoever runs there now */
-		ci->pid = cg_first_pid(pfd);
-		ci->uptime_set = ci->pid > 0 && proc_uptime(ci->pid, &ci->uptime_s) == 0;
-	}
 	n = fgetxattr(pfd, CG_XATTR_BUNDLE, ci->bundle, sizeof(ci->bundle) - 1);
 	ci->bundle[n > 0 ? n : 0] = 0;
 	if (px->mem >= 0) {

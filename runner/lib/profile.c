@@ -22,25 +22,44 @@
 
 /* clang-format off */
 /* Docker's default capability set. */
-const char *const profile_caps[] = {
-	"CAP_CHOWN",	      "CAP_DAC_OVERRIDE", "CAP_FSETID",	    "CAP_FOWNER",
-	"CAP_MKNOD",	      "CAP_NET_RAW",	  "CAP_SETGID",	    "CAP_SETUID",
-	"CAP_SETFCAP",	      "CAP_SETPCAP",	  "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-	"CAP_KILL",	      "CAP_AUDIT_WRITE",  NULL,
-};
+const char profile_caps[] =
+	"CAP_CHOWN\0"
+	"CAP_DAC_OVERRIDE\0"
+	"CAP_FSETID\0"
+	"CAP_FOWNER\0"
+	"CAP_MKNOD\0"
+	"CAP_NET_RAW\0"
+	"CAP_SETGID\0"
+	"CAP_SETUID\0"
+	"CAP_SETFCAP\0"
+	"CAP_SETPCAP\0"
+	"CAP_NET_BIND_SERVICE\0"
+	"CAP_SYS_CHROOT\0"
+	"CAP_KILL\0"
+	"CAP_AUDIT_WRITE\0";
 
 /* Docker's masked paths: kernel memory, keys, timing and hardware information. */
-const char *const profile_masked_paths[] = {
-	"/proc/asound",	      "/proc/acpi",	   "/proc/interrupts", "/proc/kcore",
-	"/proc/keys",	      "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-	"/proc/sched_debug",  "/proc/scsi",	   "/sys/firmware",    "/sys/devices/virtual/powercap",
-	NULL,
-};
+const char profile_masked_paths[] =
+	"/proc/asound\0"
+	"/proc/acpi\0"
+	"/proc/interrupts\0"
+	"/proc/kcore\0"
+	"/proc/keys\0"
+	"/proc/latency_stats\0"
+	"/proc/timer_list\0"
+	"/proc/timer_stats\0"
+	"/proc/sched_debug\0"
+	"/proc/scsi\0"
+	"/sys/firmware\0"
+	"/sys/devices/virtual/powercap\0";
 
 /* Docker's read-only paths: kernel tunables and triggers. */
-const char *const profile_readonly_paths[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
-};
+const char profile_readonly_paths[] =
+	"/proc/bus\0"
+	"/proc/fs\0"
+	"/proc/irq\0"
+	"/proc/sys\0"
+	"/proc/sysrq-trigger\0";
 
 /* Deny everything, allow mknod of character devices (not block devices) and the
  * devices rtr-run creates in /dev. */
@@ -258,22 +277,20 @@ bool profile_seccomp_lists(const char *name)
 }
 
 /* clang-format off */
-static const struct {
-	const char *goarch;
-	const char *const arches[4];
-} arch_table[] = {
-	{ "amd64", { "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", NULL } },
-	{ "386", { "SCMP_ARCH_X86", NULL } },
-	{ "arm64", { "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", NULL } },
-	{ "arm", { "SCMP_ARCH_ARM", NULL } },
-	{ "riscv64", { "SCMP_ARCH_RISCV64", NULL } },
-	{ "ppc64le", { "SCMP_ARCH_PPC64LE", NULL } },
-	{ "s390x", { "SCMP_ARCH_S390X", "SCMP_ARCH_S390", NULL } },
-	{ "mips", { "SCMP_ARCH_MIPS", NULL } },
-	{ "mipsle", { "SCMP_ARCH_MIPSEL", NULL } },
-	{ "mips64", { "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPS", NULL } },
-	{ "mips64le",
-	  { "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_MIPSEL", NULL } },
+/* Each Go architecture, then its seccomp architectures, then NULL: one flat array, so that a
+ * lookup returns a pointer into it (fewer pointers than rows of four). */
+static const char *const arch_table[] = {
+	"amd64", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", NULL,
+	"386", "SCMP_ARCH_X86", NULL,
+	"arm64", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM", NULL,
+	"arm", "SCMP_ARCH_ARM", NULL,
+	"riscv64", "SCMP_ARCH_RISCV64", NULL,
+	"ppc64le", "SCMP_ARCH_PPC64LE", NULL,
+	"s390x", "SCMP_ARCH_S390X", "SCMP_ARCH_S390", NULL,
+	"mips", "SCMP_ARCH_MIPS", NULL,
+	"mipsle", "SCMP_ARCH_MIPSEL", NULL,
+	"mips64", "SCMP_ARCH_MIPS64", "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPS", NULL,
+	"mips64le", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_MIPSEL", NULL,
 };
 
 /* clang-format on */
@@ -311,9 +328,13 @@ const char *const *profile_seccomp_arches(const char *goarch)
 {
 	if (!goarch)
 		goarch = host_goarch();
-	for (size_t i = 0; goarch && i < ELEMENTSOF(arch_table); i++)
-		if (streq(goarch, arch_table[i].goarch))
-			return arch_table[i].arches;
+	for (size_t i = 0; goarch && i < ELEMENTSOF(arch_table); i++) {
+		if (streq(goarch, arch_table[i]))
+			return &arch_table[i + 1];
+		while (arch_table[i + 1])
+			i++;
+		i++; /* the NULL */
+	}
 	return NULL;
 }
 
@@ -353,8 +374,8 @@ uint64_t profile_caps_mask(void)
 {
 	uint64_t m = 0;
 
-	for (size_t i = 0; profile_caps[i]; i++) {
-		int nr = profile_cap_number(profile_caps[i]);
+	for (const char *c = profile_caps; *c; c += strlen(c) + 1) {
+		int nr = profile_cap_number(c);
 		if (nr >= 0)
 			m |= UINT64_C(1) << nr;
 	}
@@ -371,17 +392,26 @@ static void write_strv(struct json_writer *w, const char *const *v)
 	json_w_end_array(w);
 }
 
+/* The words of a PROFILE_LIST ("a\0b\0", ending at an empty word) as a JSON array. */
+static void write_list(struct json_writer *w, const char *l)
+{
+	json_w_begin_array(w);
+	for (; *l; l += strlen(l) + 1)
+		json_w_string(w, l);
+	json_w_end_array(w);
+}
+
 void profile_write_capabilities(struct json_writer *w)
 {
 	static const char *const empty[] = {NULL};
 
 	json_w_begin_object(w);
 	json_w_key(w, "bounding");
-	write_strv(w, profile_caps);
+	write_list(w, profile_caps);
 	json_w_key(w, "effective");
-	write_strv(w, profile_caps);
+	write_list(w, profile_caps);
 	json_w_key(w, "permitted");
-	write_strv(w, profile_caps);
+	write_list(w, profile_caps);
 	json_w_key(w, "inheritable");
 	write_strv(w, empty);
 	json_w_key(w, "ambient");
@@ -391,12 +421,12 @@ void profile_write_capabilities(struct json_writer *w)
 
 void profile_write_masked_paths(struct json_writer *w)
 {
-	write_strv(w, profile_masked_paths);
+	write_list(w, profile_masked_paths);
 }
 
 void profile_write_readonly_paths(struct json_writer *w)
 {
-	write_strv(w, profile_readonly_paths);
+	write_list(w, profile_readonly_paths);
 }
 
 void profile_write_device_rules(struct json_writer *w)

@@ -30,16 +30,18 @@
 struct json_writer;
 
 /* NULL-terminated lists. */
-extern const char *const profile_caps[];	   /* "CAP_CHOWN", ... */
-extern const char *const profile_masked_paths[];   /* "/proc/kcore", ... */
-extern const char *const profile_readonly_paths[]; /* "/proc/sys", ... */
+/* Lists of words in one string each, "a\0b\0" ending at an empty word: no table of
+ * pointers, each with its relocation. */
+extern const char profile_caps[];	    /* "CAP_CHOWN", ... */
+extern const char profile_masked_paths[];   /* "/proc/kcore", ... */
+extern const char profile_readonly_paths[]; /* "/proc/sys", ... */
 
 /* linux.resources.devices: deny all, then allow the default devices. */
 struct profile_device_rule {
 	bool allow;
 	char type;	      /* 'a', 'c', 'b' */
-	int64_t major, minor; /* -1 = wildcard */
-	const char *access;
+	int32_t major, minor; /* -1 = wildcard */
+	char access[4];
 };
 extern const struct profile_device_rule profile_device_rules[];
 extern const size_t profile_n_device_rules;

@@ -55,6 +55,9 @@ echo "root:x:0:" >"$r/etc/group"
 cp -L "$sr/lib/ld-linux-aarch64.so.1" "$r/lib/"
 need() { readelf -d "$1" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
 todo=("$r/rtr/bin/rtr-run" "$r/rtr/bin/rtr-pull")
+# libseccomp is not NEEDED but opened by rtr-run to compile a profile at run time.
+cp -L "$sr/usr/lib/aarch64-linux-gnu/libseccomp.so.2" "$r/usr/lib/aarch64-linux-gnu/"
+todo+=("$r/usr/lib/aarch64-linux-gnu/libseccomp.so.2")
 while ((${#todo[@]})); do
 	f=${todo[0]}
 	todo=("${todo[@]:1}")
