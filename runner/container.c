@@ -186,11 +186,6 @@ static _Noreturn void child_fail(int fd, int exit_code, int r, const struct rtr_
 /* Without /proc: fds up to this one are marked close-on-exec by hand. */
 #define RTR_FALLBACK_MAX_FD 4095
 
-struct clone3_args {
-	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
-	uint64_t set_tid, set_tid_size, cgroup;
-};
-
 /* Can the child mark all its fds close-on-exec with one close_range (CLOSE_RANGE_CLOEXEC,
  * Linux 5.11)?  A range past every open fd asks the kernel without changing anything. */
 static bool cloexec_range_works(void)
@@ -214,43 +209,6 @@ static int highest_fd(void)
 			max = atoi(de->d_name);
 	closedir(d);
 	return max;
-}
-
-#define RTR_CLONE_INTO_CGROUP 0x200000000ULL
-
-/* fork()-like clone with namespace flags: clone3 when the kernel has it, else clone.  With
- * @cgfd >= 0, the child starts in that (unified tree) cgroup when the kernel can do it
- * (5.7+): *@ret_in tells. */
-static pid_t clone_ns(unsigned long flags, int cgfd, bool *ret_in)
-{
-	pid_t pid = -1;
-
-	*ret_in = false;
-#ifdef SYS_clone3
-	struct clone3_args a = {.flags = flags, .exit_signal = SIGCHLD};
-
-	if (compat_disabled(COMPAT_CLONE3))
-		goto old;
-	if (cgfd >= 0) {
-		a.flags |= RTR_CLONE_INTO_CGROUP;
-		a.cgroup = (uint64_t)cgfd;
-		pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-		if (pid >= 0) {
-			*ret_in = true;
-			return pid;
-		}
-		/* Too old a kernel, or a cgroup it refuses (not a domain): cgroup.procs. */
-		a.flags = flags;
-		a.cgroup = 0;
-	}
-	pid = (pid_t)syscall(SYS_clone3, &a, sizeof(a));
-	if (pid >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EPERM))
-		return pid;
-old:
-#endif
-	/* All pointer arguments are NULL, so the per-arch argument order does not matter. */
-	pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
-	return pid;
 }
 
 /* ---- child-side steps ------------------------------------------------------------------ */
@@ -870,7 +828,7 @@ static int spawn(struct rtr_container *c, struct run *run, struct rtr_err *err)
 	p->max_fd = cloexec_range_works() ? -1 : highest_fd();
 	/* Signals wait in the signalfd from now on; the child restores the mask before exec. */
 	sv_block_signals(&p->old_mask);
-	c->pid = clone_ns(run->clone_flags, cgroup_clone_fd(c), &run->in_cgroup);
+	c->pid = cgroup_clone(run->clone_flags, cgroup_clone_fd(c), &run->in_cgroup);
 	if (c->pid < 0)
 		return rtr_err_set(err, errno, "clone: %s", strerror(errno));
 	if (c->pid == 0) {
