@@ -125,10 +125,10 @@ static int rt_grant_ancestors(struct rtr_cgroup *cg, uint64_t want, struct rtr_e
 		strncat(path, "/cpu.rt_runtime_us", sizeof(path) - strlen(path) - 1);
 		r = write_string_at(AT_FDCWD, path, v);
 		if (r < 0)
-			return rtr_err_set(err, -r,
+			return rtr_err_sys(err, -r,
 					   "linux.resources.cpu.realtimeRuntime: granting %s us to "
-					   "the parent cgroup %s: %s",
-					   v, path, strerror(-r));
+					   "the parent cgroup %s",
+					   v, path);
 	}
 	return 0;
 }

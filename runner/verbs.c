@@ -908,7 +908,7 @@ int verb_main(const char *verb, int argc, char **argv)
 			return 1;
 		}
 		if (kill(ci.pid, sig) < 0) {
-			log_error("kill: %s: pid %d: %s", name, (int)ci.pid, strerror(errno));
+			log_errno(errno, "kill: %s: pid %d", name, (int)ci.pid);
 			return 1;
 		}
 		return 0;
@@ -925,7 +925,7 @@ int verb_main(const char *verb, int argc, char **argv)
 		cg_rel_lookup(&h, a.parent, name, rel, sizeof(rel));
 		r = cg_freeze_rel(&h, rel, streq(verb, "pause"));
 		if (r < 0) {
-			log_error("%s: %s: %s", verb, name, strerror(-r));
+			log_errno(r, "%s: %s", verb, name);
 			return 1;
 		}
 	}
