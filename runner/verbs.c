@@ -587,16 +587,8 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 			json_w_begin_object(w);
 			json_w_member_string(w, "name", ci.name);
 			json_w_member_int(w, "pid", ci.pid);
-			json_w_key(w, "memory");
-			if (ci.mem_set)
-				json_w_uint(w, ci.mem);
-			else
-				json_w_null(w);
-			json_w_key(w, "uptime_s");
-			if (ci.uptime_set)
-				json_w_uint(w, ci.uptime_s);
-			else
-				json_w_null(w);
+			w_opt(w, "memory", ci.mem_set, ci.mem);
+			w_opt(w, "uptime_s", ci.uptime_set, ci.uptime_s);
 			json_w_key(w, "bundle");
 			if (ci.bundle[0])
 				json_w_string(w, ci.bundle);
