@@ -150,7 +150,7 @@ static int index_long_name(struct archive *a, const char *file, const struct tar
 		return -ENOMEM;
 	r = pread_all(a->fd, d, h->size, off);
 	if (r < 0)
-		return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
+		return rtr_err_sys(err, -r, "%s", file);
 	d[h->size] = 0;
 	free(*pending);
 	*pending = h->type == 'L' ? strdup(d) : pax_path(d, h->size);
@@ -206,7 +206,7 @@ static int index_tar(struct archive *a, const char *file, struct rtr_err *err)
 				   : rtr_err_set(err, EBADMSG, "%s: truncated tar archive", file);
 		r = pread_all(a->fd, blk, 512, off);
 		if (r < 0)
-			return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
+			return rtr_err_sys(err, -r, "%s", file);
 		r = tar_parse_header(blk, &h);
 		if (r < 0)
 			return rtr_err_set(err, EBADMSG, "%s: bad tar header at offset %llu", file,
@@ -340,7 +340,7 @@ static int read_small(struct archive *a, const char *path, size_t max, const cha
 		close(fd);
 	if (r < 0) {
 		free(buf);
-		return rtr_err_set(err, -r, "%s: %s: %s", a->source, path, strerror(-r));
+		return rtr_err_sys(err, -r, "%s: %s", a->source, path);
 	}
 	buf[size] = 0;
 	if (digest) {
@@ -764,8 +764,7 @@ static int source_split(struct archive *a, const char *source, enum archive_kind
 static int to_scratch(void *ud, const void *buf, size_t len, struct rtr_err *err)
 {
 	int r = write_all(*(int *)ud, buf, len);
-	return r < 0 ? rtr_err_set(err, -r, "writing the uncompressed archive: %s", strerror(-r))
-		     : 0;
+	return r < 0 ? rtr_err_sys(err, -r, "writing the uncompressed archive") : 0;
 }
 
 /* An unnamed file for the uncompressed archive: in the scratch directory the caller gave
@@ -784,9 +783,8 @@ static int scratch_open(const struct archive *a, struct rtr_err *err)
 	else
 		fd = -errno;
 	if (fd < 0)
-		return rtr_err_set(err, -fd,
-				   "%s: a temporary file for the uncompressed archive: %s",
-				   a->source, strerror(-fd));
+		return rtr_err_sys(err, -fd, "%s: a temporary file for the uncompressed archive",
+				   a->source);
 	return fd;
 }
 
@@ -805,7 +803,7 @@ static int uncompress_file(struct archive *a, const char *path, struct rtr_err *
 
 	r = pread_all(a->fd, magic, a->file_size < sizeof(magic) ? a->file_size : sizeof(magic), 0);
 	if (r < 0)
-		return rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+		return rtr_err_sys(err, -r, "%s", path);
 	k = decomp_sniff(magic, a->file_size < sizeof(magic) ? a->file_size : sizeof(magic));
 	if (k == DECOMP_NONE)
 		return 0;
@@ -824,7 +822,7 @@ static int uncompress_file(struct archive *a, const char *path, struct rtr_err *
 								   : RTR_PULL_BUF_BYTES;
 		r = pread_all(a->fd, buf, n, off);
 		if (r < 0)
-			r = rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+			r = rtr_err_sys(err, -r, "%s", path);
 		else
 			r = decomp_feed(d, buf, n, to_scratch, &out, err);
 		off += n;
@@ -852,7 +850,7 @@ static int open_file(struct archive *a, const char *path, enum archive_kind kind
 		return rtr_err_set(err, ENOTDIR, "%s: not a directory", path);
 	a->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (a->fd < 0)
-		return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "%s", path);
 	a->file_size = (uint64_t)st->st_size;
 	r = uncompress_file(a, path, err);
 	if (r < 0)
@@ -882,7 +880,7 @@ static int open_dir(struct archive *a, const char *path, enum archive_kind kind,
 		return rtr_err_set(err, EINVAL, "%s: is a directory", path);
 	a->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (a->dirfd < 0)
-		return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "%s", path);
 	return open_oci(a, ref, err);
 }
 
@@ -911,7 +909,7 @@ int archive_open(struct archive **ret, const char *source, const struct archive_
 	if (!path[0])
 		return rtr_err_set(err, EINVAL, "%s: no path", source);
 	if (stat(path, &st) < 0)
-		return rtr_err_set(err, errno, "%s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "%s", path);
 	if (S_ISDIR(st.st_mode))
 		r = open_dir(a, path, kind, ref, err);
 	else
@@ -968,7 +966,7 @@ static int unpack_one(struct archive *a, size_t i, int rootfs_fd, struct unpack_
 		    size - done < RTR_PULL_BUF_BYTES ? (size_t)(size - done) : RTR_PULL_BUF_BYTES;
 		r = pread_all(fd, buf, n, off + done);
 		if (r < 0) {
-			r = rtr_err_set(err, -r, "%s: %s: %s", a->source, al->path, strerror(-r));
+			r = rtr_err_sys(err, -r, "%s: %s", a->source, al->path);
 			goto out;
 		}
 		r = layer_feed(l, buf, n, err);

@@ -100,8 +100,7 @@ static int from_cache(struct sink *s, int fd)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return rtr_err_set(s->e, errno, "cache: blob %s: %s", s->d->digest,
-					   strerror(errno));
+			return rtr_err_sys(s->e, errno, "cache: blob %s", s->d->digest);
 		r = sink_feed(s, buf, n);
 		if (r < 0)
 			return r;

@@ -95,7 +95,7 @@ static int tmp_mkdir(struct bundle *b, const char *dir, struct rtr_err *err)
 			break;
 	}
 	/* not ours: bundle_free() must not remove it */
-	r = rtr_err_set(err, errno, "%s: creating the temporary bundle: %s", dir, strerror(errno));
+	r = rtr_err_sys(err, errno, "%s: creating the temporary bundle", dir);
 	free(b->tmp_name);
 	b->tmp_name = NULL;
 	return r;
@@ -109,8 +109,7 @@ static int tmp_open(struct bundle *b, const char *dir, struct rtr_err *err)
 	if (!b->tmp_path || b->dir_fd < 0 || mkdirat(b->dir_fd, "rootfs", 0755) < 0 ||
 	    (b->rootfs_fd =
 		 openat(b->dir_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return rtr_err_set(err, errno ? errno : ENOMEM, "%s: %s", b->tmp_name,
-				   strerror(errno ? errno : ENOMEM));
+		return rtr_err_sys(err, errno ? errno : ENOMEM, "%s", b->tmp_name);
 	/* 0700 regardless of the umask: host users must not reach setuid files inside */
 	(void)fchmod(b->dir_fd, 0700);
 	return 0;
@@ -139,7 +138,7 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 		return -ENOMEM;
 	b->parent_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->parent_fd < 0)
-		return rtr_err_set(err, errno, "%s: %s", dir, strerror(errno));
+		return rtr_err_sys(err, errno, "%s", dir);
 	if (!force && fstatat(b->parent_fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return rtr_err_set(err, EEXIST, "%s: already exists (use --force to replace it)",
 				   path);
@@ -148,7 +147,7 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 	if (r >= 0)
 		r = tmp_open(b, dir, err);
 	if (r >= 0 && (r = sweep_hold(b->dir_fd)) < 0)
-		r = rtr_err_set(err, -r, "%s: locking: %s", b->tmp_path, strerror(-r));
+		r = rtr_err_sys(err, -r, "%s: locking", b->tmp_path);
 	sweep_end(b->parent_fd, &sw);
 	if (r < 0)
 		return r;
@@ -191,8 +190,7 @@ int bundle_set_store(struct bundle *b, const char *store, char *const *diff_ids,
 	    (up = openat(b->dir_fd, "upper", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
 		0 ||
 	    fchown(up, st.st_uid, st.st_gid) < 0 || fchmod(up, st.st_mode & 07777) < 0)
-		return rtr_err_set(err, errno, "%s: upper/, work/: %s", b->tmp_path,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "%s: upper/, work/", b->tmp_path);
 	for (size_t i = 0; i < n; i++) {
 		char *l =
 		    xasprintf("%s%s%s", b->layers ? b->layers : "", i ? "," : "", diff_ids[i]);
@@ -247,7 +245,7 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 		return rtr_err_set(err, EINTR, "interrupted");
 	/* The rootfs must be on disk before the name points at it (power loss on a router). */
 	if (!b->no_sync && syncfs(b->dir_fd) < 0)
-		return rtr_err_set(err, errno, "%s: syncfs: %s", b->tmp_path, strerror(errno));
+		return rtr_err_sys(err, errno, "%s: syncfs", b->tmp_path);
 	if (unpack_interrupted) /* a signal during the flush */
 		return rtr_err_set(err, EINTR, "interrupted");
 	r = rename2(b->parent_fd, b->tmp_name, b->parent_fd, b->base, RENAME_NOREPLACE);
@@ -260,8 +258,8 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 			free(b->tmp_name);
 			b->tmp_name = NULL;
 			if (r < 0)
-				return rtr_err_set(err, -r, "%s: removing the replaced bundle: %s",
-						   b->path, strerror(-r));
+				return rtr_err_sys(err, -r, "%s: removing the replaced bundle",
+						   b->path);
 			return fsync(b->parent_fd) < 0 ? -errno : 0;
 		}
 	}
@@ -269,7 +267,7 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 		return rtr_err_set(err, EEXIST, "%s: already exists (use --force to replace it)",
 				   b->path);
 	if (r < 0)
-		return rtr_err_set(err, -r, "%s: rename into place: %s", b->path, strerror(-r));
+		return rtr_err_sys(err, -r, "%s: rename into place", b->path);
 	b->committed = true;
 	free(b->tmp_name);
 	b->tmp_name = NULL;
@@ -340,7 +338,7 @@ static int lookup_db(const struct bundle *b, const char *file, const char *key, 
 		return rtr_err_set(err, ENOENT, "user \"%s\": the image has no %s", key, file);
 	r = read_fd(fd, &buf);
 	if (r < 0)
-		return rtr_err_set(err, -r, "%s: %s", file, strerror(-r));
+		return rtr_err_sys(err, -r, "%s", file);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *f[4] = {0};
 		char *p = line;
@@ -822,7 +820,7 @@ int bundle_write_config(struct bundle *b, const struct bundle_image *img,
 		return rtr_err_set(err, -r, "config.json: writing failed");
 	r = write_file_atomic_at(b->dir_fd, "config.json", text, len, 0600);
 	if (r < 0)
-		return rtr_err_set(err, -r, "config.json: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "config.json");
 	return 0;
 }
 
@@ -845,7 +843,7 @@ int bundle_read_image_digest(const char *bundle, char **ret, struct rtr_err *err
 		return -ENOMEM;
 	r = read_file_at(AT_FDCWD, path, RTR_CONFIG_MAX_BYTES, &buf, &len);
 	if (r < 0)
-		return rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+		return rtr_err_sys(err, -r, "%s", path);
 	r = json_parse(buf, len, RTR_CONFIG_MAX_BYTES, &j, err);
 	if (r < 0)
 		return r;

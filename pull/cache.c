@@ -50,18 +50,18 @@ int cache_open(const char *dir, struct cache **ret, struct rtr_err *e)
 			*s = '/';
 		}
 		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-			return rtr_err_set(e, errno, "cache %s: %s", dir, strerror(errno));
+			return rtr_err_sys(e, errno, "cache %s", dir);
 	}
 	root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
-		return rtr_err_set(e, errno, "cache %s: %s", dir, strerror(errno));
+		return rtr_err_sys(e, errno, "cache %s", dir);
 	r = mkdir_p_at(root, "blobs", &fd);
 	if (r >= 0) {
 		_cleanup_close_ int b = fd;
 		r = mkdir_p_at(b, "sha256", &blobs);
 	}
 	if (r < 0)
-		return rtr_err_set(e, -r, "cache %s/blobs/sha256: %s", dir, strerror(-r));
+		return rtr_err_sys(e, -r, "cache %s/blobs/sha256", dir);
 	c = calloc(1, sizeof(*c));
 	if (!c || !(c->dir = strdup(dir))) {
 		free(c);
@@ -122,15 +122,13 @@ int cache_writer_begin(struct cache *c, const char *digest, bool resume, struct 
 		return -ENOMEM;
 	fd = openat(c->blobs_fd, partial, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return rtr_err_set(e, errno, "cache %s/blobs/sha256/%s: %s", c->dir, partial,
-				   strerror(errno));
+		return rtr_err_sys(e, errno, "cache %s/blobs/sha256/%s", c->dir, partial);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK ? -EBUSY : -errno;
 	/* What an interrupted pull left is kept and continued: the digest over the whole
 	 * blob, checked at the end, decides whether it was good. */
 	if ((!resume && ftruncate(fd, 0) < 0) || fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_END) < 0)
-		return rtr_err_set(e, errno, "cache %s/blobs/sha256/%s: %s", c->dir, partial,
-				   strerror(errno));
+		return rtr_err_sys(e, errno, "cache %s/blobs/sha256/%s", c->dir, partial);
 	ret->c = c;
 	ret->hex = strdup(digest + strlen("sha256:"));
 	if (!ret->hex)
@@ -152,8 +150,7 @@ int cache_writer_feed(struct cache_writer *w, const void *buf, size_t len, struc
 {
 	int r = write_all(w->fd, buf, len);
 	if (r < 0)
-		return rtr_err_set(e, -r, "cache %s: writing blob %s: %s", w->c->dir, w->hex,
-				   strerror(-r));
+		return rtr_err_sys(e, -r, "cache %s: writing blob %s", w->c->dir, w->hex);
 	w->written += len;
 	return 0;
 }
@@ -166,11 +163,9 @@ int cache_writer_commit(struct cache_writer *w, struct rtr_err *e)
 	if (!partial)
 		return -ENOMEM;
 	if (fsync(w->fd) < 0)
-		r = rtr_err_set(e, errno, "cache %s: fsync blob %s: %s", w->c->dir, w->hex,
-				strerror(errno));
+		r = rtr_err_sys(e, errno, "cache %s: fsync blob %s", w->c->dir, w->hex);
 	else if (renameat(w->c->blobs_fd, partial, w->c->blobs_fd, w->hex) < 0)
-		r = rtr_err_set(e, errno, "cache %s: rename blob %s: %s", w->c->dir, w->hex,
-				strerror(errno));
+		r = rtr_err_sys(e, errno, "cache %s: rename blob %s", w->c->dir, w->hex);
 	else
 		(void)fsync(w->c->blobs_fd);
 	if (r < 0)

@@ -47,7 +47,7 @@ struct fetch {
 static int scratch_open(struct fetch *f, struct rtr_err *e)
 {
 	int fd = tmpfile_at(f->cfg.scratch_dir_fd);
-	return fd >= 0 ? fd : rtr_err_set(e, -fd, "a scratch file for a layer: %s", strerror(-fd));
+	return fd >= 0 ? fd : rtr_err_sys(e, -fd, "a scratch file for a layer");
 }
 
 /* The cache is full: the bytes so far move to a scratch file, caching stops. */
@@ -180,8 +180,7 @@ static int hash_kept(struct job *j, struct rtr_err *e)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return rtr_err_set(e, n < 0 ? errno : EIO, "cache: blob %s: %s",
-					   j->d->digest, strerror(n < 0 ? errno : EIO));
+			return rtr_err_sys(e, n < 0 ? errno : EIO, "cache: blob %s", j->d->digest);
 		if (digest_update(j->dg, buf, n) < 0)
 			return -ENOMEM;
 		off += n;
@@ -315,8 +314,8 @@ ssize_t fetch_read(struct fetch *f, size_t i, uint64_t off, void *buf, size_t le
 		n = pread(fd, buf, len, (off_t)off);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0)
-		return rtr_err_set(e, n < 0 ? errno : EIO, "layer %s: reading it back: %s",
-				   j->d->digest, strerror(n < 0 ? errno : EIO));
+		return rtr_err_sys(e, n < 0 ? errno : EIO, "layer %s: reading it back",
+				   j->d->digest);
 	return n;
 }
 

@@ -496,7 +496,7 @@ static int attempt_one(struct http_client *c, struct xfer *x, const char *url, c
 		return rtr_err_set(e, EFBIG, "%s: response larger than %zu bytes", url,
 				   x->q->max_body);
 	if (r < 0 && (!e || !e->code))
-		return rtr_err_set(e, -r, "%s: %s", url, strerror(-r));
+		return rtr_err_sys(e, -r, "%s", url);
 	if (r < 0)
 		return r;
 	if (*ret_cc == CURLE_ABORTED_BY_CALLBACK || (c->o.interrupted && *c->o.interrupted))

@@ -255,7 +255,7 @@ static int registry_option(struct pull_opts *o, int opt, const char *arg, struct
 		break;
 	case OPT_CA_FILE:
 		if (access(arg, R_OK) < 0)
-			return rtr_err_set(e, errno, "--ca-file %s: %s", arg, strerror(errno));
+			return rtr_err_sys(e, errno, "--ca-file %s", arg);
 		o->ca_file = arg;
 		break;
 	case OPT_INSECURE:
@@ -516,7 +516,7 @@ static int read_password_stdin(char **ret, struct rtr_err *e)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			return rtr_err_set(e, errno, "--password-stdin: %s", strerror(errno));
+			return rtr_err_sys(e, errno, "--password-stdin");
 		if (k == 0)
 			break;
 		n += k;
@@ -754,8 +754,7 @@ static int refuse_running(const char *bundle, struct rtr_err *e)
 		return 0; /* no bundle (rm says so) or no cgroup fs: nothing can run from it */
 	r = cg_find_bundle(&h, rel, abs, name, sizeof(name));
 	if (r < 0)
-		return rtr_err_set(e, -r, "%s: looking for containers that run from it: %s", bundle,
-				   strerror(-r));
+		return rtr_err_sys(e, -r, "%s: looking for containers that run from it", bundle);
 	if (r > 0)
 		return rtr_err_set(e, EBUSY,
 				   "%s: container %s runs from this bundle (stop it first, or rm "

@@ -99,7 +99,7 @@ int store_open(const char *dir, struct store **ret, struct rtr_err *e)
 
 	r = mkdir_p(dir);
 	if (r < 0)
-		return rtr_err_set(e, -r, "store %s: %s", dir, strerror(-r));
+		return rtr_err_sys(e, -r, "store %s", dir);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -119,7 +119,7 @@ int store_open(const char *dir, struct store **ret, struct rtr_err *e)
 		r = s->refs_fd = subdir(s->dir_fd, "refs");
 	if (r < 0) {
 		store_close(s);
-		return rtr_err_set(e, -r, "store %s: %s", dir, strerror(-r));
+		return rtr_err_sys(e, -r, "store %s", dir);
 	}
 	*ret = s;
 	return 0;
@@ -257,11 +257,9 @@ static int layer_commit(struct store *s, const char *hex, bool sync, struct rtr_
 	if (unpack_interrupted)
 		return rtr_err_set(e, EINTR, "interrupted");
 	if (sync && syncfs(s->mk_dir_fd) < 0)
-		return rtr_err_set(e, errno, "%s/layers/%s: syncfs: %s", s->path, s->mk_tmp,
-				   strerror(errno));
+		return rtr_err_sys(e, errno, "%s/layers/%s: syncfs", s->path, s->mk_tmp);
 	if (renameat(s->layers_fd, s->mk_tmp, s->layers_fd, hex) < 0)
-		return rtr_err_set(e, errno, "%s/layers/%s: committing: %s", s->path, hex,
-				   strerror(errno));
+		return rtr_err_sys(e, errno, "%s/layers/%s: committing", s->path, hex);
 	s->mk_tmp[0] = 0;
 	if (sync)
 		(void)fsync(s->layers_fd);
@@ -277,8 +275,7 @@ static int layer_make(struct store *s, size_t i, const char *hex, bool sync, sto
 	int r = creation_lock(s->lock_fds[i], F_WRLCK);
 
 	if (r < 0)
-		return rtr_err_set(e, -r, "%s: layer %s: %s", s->path, s->diff_ids[i],
-				   strerror(-r));
+		return rtr_err_sys(e, -r, "%s: layer %s", s->path, s->diff_ids[i]);
 	s->mk_lock_fd = s->lock_fds[i];
 	if (layer_present(s, hex)) {
 		layer_abort(s);
@@ -287,16 +284,15 @@ static int layer_make(struct store *s, size_t i, const char *hex, bool sync, sto
 	drop_tmps(s, hex); /* of a pull that died: the lock was free */
 	snprintf(s->mk_tmp, sizeof(s->mk_tmp), ".tmp-%s-%d", hex, (int)getpid());
 	if (mkdirat(s->layers_fd, s->mk_tmp, 0755) < 0) {
-		r = rtr_err_set(e, errno, "%s/layers/%s: %s", s->path, s->mk_tmp, strerror(errno));
+		r = rtr_err_sys(e, errno, "%s/layers/%s", s->path, s->mk_tmp);
 		s->mk_tmp[0] = 0;
 		layer_abort(s);
 		return r;
 	}
 	s->mk_dir_fd =
 	    openat(s->layers_fd, s->mk_tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	r = s->mk_dir_fd < 0
-		? rtr_err_set(e, errno, "%s/layers/%s: %s", s->path, s->mk_tmp, strerror(errno))
-		: fill(ud, i, s->mk_dir_fd, e);
+	r = s->mk_dir_fd < 0 ? rtr_err_sys(e, errno, "%s/layers/%s", s->path, s->mk_tmp)
+			     : fill(ud, i, s->mk_dir_fd, e);
 	if (r >= 0)
 		r = layer_commit(s, hex, sync, e);
 	if (r < 0) {
@@ -319,7 +315,7 @@ static int layer_take(struct store *s, size_t i, bool sync, store_fill_fn fill, 
 	hex = digest_hex(id);
 	r = lock_layer(s, hex, LOCK_SH, &s->lock_fds[i]);
 	if (r < 0)
-		return rtr_err_set(e, -r, "%s: locking layer %s: %s", s->path, id, strerror(-r));
+		return rtr_err_sys(e, -r, "%s: locking layer %s", s->path, id);
 	if (!layer_present(s, hex)) {
 		made = layer_make(s, i, hex, sync, fill, ud, e);
 		if (made < 0)
@@ -328,7 +324,7 @@ static int layer_take(struct store *s, size_t i, bool sync, store_fill_fn fill, 
 	s->layer_fds[i] =
 	    openat(s->layers_fd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (s->layer_fds[i] < 0)
-		return rtr_err_set(e, errno, "%s/layers/%s: %s", s->path, hex, strerror(errno));
+		return rtr_err_sys(e, errno, "%s/layers/%s", s->path, hex);
 	return made;
 }
 
@@ -408,7 +404,7 @@ static int ref_write(struct store *s, const char *abs, struct rtr_err *e)
 	if (r >= 0)
 		r = write_file_atomic_at(s->refs_fd, name, text, strlen(text), 0600);
 	if (r < 0)
-		return rtr_err_set(e, -r, "%s/refs/%s: %s", s->path, name, strerror(-r));
+		return rtr_err_sys(e, -r, "%s/refs/%s", s->path, name);
 	return 0;
 }
 
@@ -445,7 +441,7 @@ static int sbundle_read(const char *path, struct sbundle *ret, struct rtr_err *e
 	if (r == -ENOENT || r == -ENOTDIR)
 		return -ENOENT;
 	if (r < 0)
-		return rtr_err_set(e, -r, "%s: %s", file, strerror(-r));
+		return rtr_err_sys(e, -r, "%s", file);
 	r = json_parse(buf, len, RTR_CONFIG_MAX_BYTES, &j, e);
 	if (r < 0)
 		return rtr_err_wrap(e, -r, "%s", file);
@@ -481,7 +477,7 @@ static int ref_read(struct store *s, const char *name, struct sbundle *ret, stru
 	if (r == -ENOENT)
 		return 0; /* removed meanwhile */
 	if (r < 0)
-		return rtr_err_set(e, -r, "%s/refs/%s: %s", s->path, name, strerror(-r));
+		return rtr_err_sys(e, -r, "%s/refs/%s", s->path, name);
 	if (len && text[len - 1] == '\n')
 		text[--len] = 0;
 	if (text[0] != '/' || strlen(text) != len || ref_name(text, want) < 0 || !streq(want, name))
@@ -558,7 +554,7 @@ static int refs_read(struct store *s, bool drop_stale, struct sbundle **ret, siz
 	*ret = NULL;
 	*ret_n = 0;
 	if (r < 0)
-		return rtr_err_set(e, -r, "%s/refs: %s", s->path, strerror(-r));
+		return rtr_err_sys(e, -r, "%s/refs", s->path);
 	for (size_t i = 0; r >= 0 && names && names[i]; i++) {
 		struct sbundle b = {0};
 		struct sbundle *nv;
@@ -596,7 +592,7 @@ int store_bundle_commit(struct store *s, struct bundle *b, const char *bundle_pa
 
 	r = abs_path(bundle_path, &abs);
 	if (r < 0)
-		return rtr_err_set(e, -r, "%s: %s", bundle_path, strerror(-r));
+		return rtr_err_sys(e, -r, "%s", bundle_path);
 	r = bundle_set_store(b, s->path, s->diff_ids, s->layer_fds, s->n_held, e);
 	if (r >= 0)
 		r = bundle_write_config(b, img, p, e);
@@ -813,8 +809,7 @@ int store_list(struct store *s, bool json, FILE *out, struct rtr_err *e)
 	l = calloc(nl ? nl : 1, sizeof(*l));
 	if (r < 0 || !l) {
 		sbundles_free(bs, nb);
-		return rtr_err_set(e, r < 0 ? -r : ENOMEM, "%s/layers: %s", s->path,
-				   strerror(r < 0 ? -r : ENOMEM));
+		return rtr_err_sys(e, r < 0 ? -r : ENOMEM, "%s/layers", s->path);
 	}
 	for (size_t i = 0; i < nl; i++) {
 		l[i].hex = names[i];
@@ -1007,7 +1002,7 @@ int store_gc(struct store *s, bool json, FILE *out, struct rtr_err *e)
 		r = gc_take(s, bs, nb, names, &g, &n, &busy);
 	sbundles_free(bs, nb);
 	if (r < 0)
-		return rtr_err_set(e, -r, "%s: %s", s->path, strerror(-r));
+		return rtr_err_sys(e, -r, "%s", s->path);
 	/* A pull that committed its bundle after the first look held its layers until then:
 	 * look again now that nobody can start using the taken ones. */
 	r = refs_read(s, false, &bs, &nb, NULL, e);
@@ -1015,8 +1010,7 @@ int store_gc(struct store *s, bool json, FILE *out, struct rtr_err *e)
 		if (!any_uses(bs, nb, g[i].hex)) {
 			int k = gc_remove(s, &g[i]);
 			if (k < 0 && r >= 0)
-				r = rtr_err_set(e, -k, "%s/layers/%s: removing: %s", s->path,
-						g[i].hex, strerror(-k));
+				r = rtr_err_sys(e, -k, "%s/layers/%s: removing", s->path, g[i].hex);
 		}
 	sbundles_free(bs, nb);
 	for (size_t i = 0; i < n; i++)
@@ -1038,7 +1032,7 @@ int store_rm_bundle(const char *bundle, bool json, FILE *out, struct rtr_err *e)
 	int r;
 
 	if (!abs)
-		return rtr_err_set(e, errno, "%s: %s", bundle, strerror(errno));
+		return rtr_err_sys(e, errno, "%s", bundle);
 	r = sbundle_read(abs, &b, e);
 	if (r == -ENOENT)
 		r = rtr_err_set(e, ENOENT, "%s: not a bundle (no config.json)", bundle);
@@ -1060,8 +1054,7 @@ int store_rm_bundle(const char *bundle, bool json, FILE *out, struct rtr_err *e)
 	pfd = open(parent[0] ? parent : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0 || renameat(pfd, strrchr(abs, '/') + 1, pfd, tmp) < 0 ||
 	    (r = unpack_rm_rf_at(pfd, tmp)) < 0) {
-		r = rtr_err_set(e, r < 0 ? -r : errno, "%s: removing: %s", bundle,
-				strerror(r < 0 ? -r : errno));
+		r = rtr_err_sys(e, r < 0 ? -r : errno, "%s: removing", bundle);
 		goto out;
 	}
 	/* the ref; a store that is gone has none to remove */

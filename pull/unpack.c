@@ -265,7 +265,7 @@ int unpack_open_in_root(int rootfs_fd, const char *path, int flags, struct rtr_e
 	int r = inroot_openat(rootfs_fd, path, flags, INROOT_NO_CREATE, &fd);
 
 	if (r < 0)
-		return rtr_err_set(err, -r, "%s: %s", path, strerror(-r));
+		return rtr_err_sys(err, -r, "%s", path);
 	return fd;
 }
 
@@ -341,7 +341,7 @@ int unpack_open_in_layers(const int *layer_fds, size_t n, const char *path, int 
 		if (r < 0)
 			break;
 	}
-	return rtr_err_set(err, ENOENT, "%s: %s", path, strerror(ENOENT));
+	return rtr_err_sys(err, ENOENT, "%s", path);
 }
 
 /* Remove @name below @dirfd, recursing into directories without following symlinks. */
@@ -463,8 +463,7 @@ void unpack_free(struct unpack *u)
 
 static int fail(struct unpack *u, struct rtr_err *err, int r, const char *what)
 {
-	return rtr_err_set(err, -r, "%s: %s: %s", u->cur && u->cur[0] ? u->cur : "/", what,
-			   strerror(-r));
+	return rtr_err_sys(err, -r, "%s: %s", u->cur && u->cur[0] ? u->cur : "/", what);
 }
 
 /* Extended attributes an image may set: user.* and file capabilities.  trusted.* and

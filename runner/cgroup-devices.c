@@ -59,8 +59,8 @@ static int v1_device_rule(int fd, const struct rtr_device_rule *d, struct rtr_er
 	/* one rule per write(2): the file stays open across rules */
 	r = write_all(fd, v, strlen(v));
 	if (r < 0)
-		return rtr_err_set(err, -r, "linux.resources.devices: devices.%s '%s': %s",
-				   d->allow ? "allow" : "deny", v, strerror(-r));
+		return rtr_err_sys(err, -r, "linux.resources.devices: devices.%s '%s'",
+				   d->allow ? "allow" : "deny", v);
 	return 0;
 }
 
@@ -199,19 +199,16 @@ static int v2_devices(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr
 	attr.license = (uint64_t)(uintptr_t) "GPL";
 	pfd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
 	if (pfd < 0)
-		return rtr_err_set(err, errno,
-				   "linux.resources.devices: loading the cgroup v2 device program: "
-				   "%s",
-				   strerror(errno));
+		return rtr_err_sys(err, errno,
+				   "linux.resources.devices: loading the cgroup v2 device program");
 	memset(&attr, 0, sizeof(attr));
 	attr.target_fd = (uint32_t)cg->v2fd;
 	attr.attach_bpf_fd = (uint32_t)pfd;
 	attr.attach_type = BPF_CGROUP_DEVICE;
 	attr.attach_flags = BPF_F_ALLOW_MULTI;
 	if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr)) < 0)
-		return rtr_err_set(err, errno,
-				   "linux.resources.devices: attaching the device program: %s",
-				   strerror(errno));
+		return rtr_err_sys(err, errno,
+				   "linux.resources.devices: attaching the device program");
 	return 0; /* the attachment keeps the program; it goes with the cgroup */
 }
 
@@ -273,8 +270,7 @@ int cg_apply_devices(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_
 	allow = openat(cg->fd[CG_DEVICES], "devices.allow", O_WRONLY | O_CLOEXEC);
 	deny = openat(cg->fd[CG_DEVICES], "devices.deny", O_WRONLY | O_CLOEXEC);
 	if (allow < 0 || deny < 0)
-		return rtr_err_set(err, errno, "linux.resources.devices: devices.allow/deny: %s",
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "linux.resources.devices: devices.allow/deny");
 	for (size_t i = first; i < n; i++) {
 		if (v1_rule_in_effect(rules, first, i))
 			continue;

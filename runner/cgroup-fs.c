@@ -514,13 +514,12 @@ int cg_set(struct rtr_cgroup *cg, int where, const char *file, const char *val, 
 			return rtr_err_set(err, EOPNOTSUPP,
 					   "%s: not supported by this host's %s (no %s)", what,
 					   cg_layout_name(cg->h.layout), file);
-		return rtr_err_set(err, errno, "%s: %s: %s", what, file, strerror(errno));
+		return rtr_err_sys(err, errno, "%s: %s", what, file);
 	}
 	r = write_all(fd, val, strlen(val));
 	close(fd);
 	if (r < 0)
-		return rtr_err_set(err, -r, "%s: writing %s to %s: %s", what, val, file,
-				   strerror(-r));
+		return rtr_err_sys(err, -r, "%s: writing %s to %s", what, val, file);
 	return 0;
 }
 
@@ -635,8 +634,7 @@ int cg_v2_enable(const struct cg_host *h, const char *rel, unsigned mask, struct
 			return -ENAMETOOLONG;
 		r = write_string_at(AT_FDCWD, path, want);
 		if (r < 0)
-			return rtr_err_set(err, -r, "cgroup v2: enabling %s in %s: %s", want, path,
-					   strerror(-r));
+			return rtr_err_sys(err, -r, "cgroup v2: enabling %s in %s", want, path);
 		e = strchr(p, '/');
 		if (!e)
 			break; /* the container's own directory enables nothing */

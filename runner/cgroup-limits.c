@@ -23,14 +23,6 @@
 #include "lib/util.h"
 #include "cgroup.h"
 
-static void fmt_i64(char *buf, size_t n, int64_t v, const char *unlimited)
-{
-	if (v < 0)
-		snprintf(buf, n, "%s", unlimited);
-	else
-		snprintf(buf, n, "%lld", (long long)v);
-}
-
 /* ---- v1 real-time group scheduling ----
  * The kernel accepts a group's cpu.rt_runtime_us only while its parent's share
  * (runtime/period, as the kernel's to_ratio() computes it) covers the sum of its
@@ -125,10 +117,10 @@ static int rt_grant_ancestors(struct rtr_cgroup *cg, uint64_t want, struct rtr_e
 		strncat(path, "/cpu.rt_runtime_us", sizeof(path) - strlen(path) - 1);
 		r = write_string_at(AT_FDCWD, path, v);
 		if (r < 0)
-			return rtr_err_set(err, -r,
+			return rtr_err_sys(err, -r,
 					   "linux.resources.cpu.realtimeRuntime: granting %s us to "
-					   "the parent cgroup %s: %s",
-					   v, path, strerror(-r));
+					   "the parent cgroup %s",
+					   v, path);
 	}
 	return 0;
 }
@@ -142,6 +134,8 @@ static int apply_rt(const struct rtr_resources *res, struct rtr_cgroup *cg, int 
 	char v[32];
 	int r = 0;
 
+	if (!res->cpu.realtime_period_set && !res->cpu.realtime_runtime_set)
+		return 0;
 	if (res->cpu.realtime_period_set) {
 		period = res->cpu.realtime_period;
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)period);
@@ -159,130 +153,172 @@ static int apply_rt(const struct rtr_resources *res, struct rtr_cgroup *cg, int 
 	return cg_set(cg, w, "cpu.rt_runtime_us", v, "linux.resources.cpu.realtimeRuntime", err);
 }
 
-/* v1 memory.{limit,memsw,soft_limit} or v2 memory.{max,swap.max,low,high}. */
-static int apply_memory(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
+/* ---- the scalar limits: one row a cgroup file ----
+ * Rows are written in order: v1 memory.memsw.limit_in_bytes must not go below
+ * memory.limit_in_bytes, so the limit goes first; cpu.cfs_quota_us after its period.
+ * A row is written when the controller sits on the version the row is for and its
+ * bool x_set (if it has one) is true. */
+enum lim_how {
+	LIM_U64,       /* uint64_t */
+	LIM_U64_MAX,   /* uint64_t, UINT64_MAX: "max" */
+	LIM_I64,       /* int64_t, negative: unlimited, "-1" */
+	LIM_I64_MAX,   /* int64_t, negative: unlimited, "max" */
+	LIM_POS,       /* int64_t, 0 or negative: unlimited, "-1" */
+	LIM_POS_MAX,   /* int64_t, 0 or negative: unlimited, "max" */
+	LIM_TRUE,      /* bool: "1" when true, nothing when false */
+	LIM_STR,       /* char *: nothing when NULL or empty */
+	LIM_SWAP_V2,   /* memory plus swap (int64_t), less memory.limit: v2 counts swap alone */
+	LIM_WEIGHT_V2, /* cpu.shares [2, 262144] -> cpu.weight [1, 10000], as runc, crun and
+			* systemd convert */
+	LIM_CPU_MAX,   /* "QUOTA PERIOD" or "max PERIOD", from cpu.quota and cpu.period */
+	LIM_RT,	       /* v1 cpu.rt_period_us and cpu.rt_runtime_us: apply_rt() */
+};
+
+enum { ON_V1 = 1, ON_V2 = 2 };
+
+struct lim_row {
+	const char *file;
+	const char *what; /* named in errors: the spec's path and the option */
+	uint16_t set;	  /* SPEC_SET()-like: offset + 1 of the bool x_set, 0 for none */
+	uint16_t val;	  /* offset of the value in struct rtr_spec */
+	uint8_t ctrl;	  /* enum cg_ctrl */
+	uint8_t on;	  /* ON_V1 | ON_V2 */
+	uint8_t how;	  /* enum lim_how */
+};
+
+#define LIM_OFF(f) offsetof(struct rtr_spec, f)
+/* A value with a bool x_set beside it, and one without. */
+#define ROW(c, on, file, f, how, what)                                                             \
+	{                                                                                          \
+		file, what, LIM_OFF(f##_set) + 1, LIM_OFF(f), c, on, how                           \
+	}
+#define ROW0(c, on, file, f, how, what)                                                            \
+	{                                                                                          \
+		file, what, 0, LIM_OFF(f), c, on, how                                              \
+	}
+
+/* clang-format off */
+static const struct lim_row lim_rows[] = {
+	ROW(CG_MEMORY, ON_V2, "memory.max", lx.resources.memory.limit, LIM_I64_MAX,
+	    "memory.limit (--memory)"),
+	ROW(CG_MEMORY, ON_V2, "memory.swap.max", lx.resources.memory.swap, LIM_SWAP_V2,
+	    "memory.swap (--memory-swap)"),
+	ROW(CG_MEMORY, ON_V2, "memory.low", lx.resources.memory.reservation, LIM_I64_MAX,
+	    "memory.reservation (--memory-reservation)"),
+	ROW(CG_MEMORY, ON_V2, "memory.high", ext.memory_high, LIM_U64_MAX, "--memory-high"),
+	ROW(CG_MEMORY, ON_V1, "memory.limit_in_bytes", lx.resources.memory.limit, LIM_I64,
+	    "memory.limit (--memory)"),
+	ROW(CG_MEMORY, ON_V1, "memory.memsw.limit_in_bytes", lx.resources.memory.swap, LIM_I64,
+	    "memory.swap (--memory-swap)"),
+	ROW(CG_MEMORY, ON_V1, "memory.soft_limit_in_bytes", lx.resources.memory.reservation,
+	    LIM_I64, "memory.reservation (--memory-reservation)"),
+	ROW(CG_MEMORY, ON_V1, "memory.swappiness", lx.resources.memory.swappiness, LIM_U64,
+	    "linux.resources.memory.swappiness"),
+	ROW(CG_MEMORY, ON_V1, "memory.oom_control", lx.resources.memory.disable_oom_killer,
+	    LIM_TRUE, "linux.resources.memory.disableOOMKiller"),
+
+	ROW(CG_PIDS, ON_V1 | ON_V2, "pids.max", lx.resources.pids.limit, LIM_POS_MAX,
+	    "pids.limit (--pids-limit)"),
+
+	ROW(CG_CPU, ON_V2, "cpu.weight", lx.resources.cpu.shares, LIM_WEIGHT_V2,
+	    "cpu.shares (--cpu-shares)"),
+	ROW0(CG_CPU, ON_V2, "cpu.max", lx.resources.cpu.quota, LIM_CPU_MAX,
+	     "cpu.quota/period (--cpus)"),
+	ROW(CG_CPU, ON_V2, "cpu.max.burst", lx.resources.cpu.burst, LIM_U64,
+	    "linux.resources.cpu.burst"),
+	ROW(CG_CPU, ON_V1, "cpu.shares", lx.resources.cpu.shares, LIM_U64,
+	    "cpu.shares (--cpu-shares)"),
+	ROW(CG_CPU, ON_V1, "cpu.cfs_period_us", lx.resources.cpu.period, LIM_U64,
+	    "cpu.period (--cpus)"),
+	ROW(CG_CPU, ON_V1, "cpu.cfs_quota_us", lx.resources.cpu.quota, LIM_POS,
+	    "cpu.quota (--cpus)"),
+	ROW(CG_CPU, ON_V1, "cpu.cfs_burst_us", lx.resources.cpu.burst, LIM_U64,
+	    "linux.resources.cpu.burst"),
+	ROW0(CG_CPU, ON_V1, NULL, lx.resources.cpu, LIM_RT, NULL),
+	ROW(CG_CPU, ON_V1 | ON_V2, "cpu.idle", lx.resources.cpu.idle, LIM_I64,
+	    "linux.resources.cpu.idle"),
+
+	ROW0(CG_CPUSET, ON_V1 | ON_V2, "cpuset.cpus", lx.resources.cpu.cpus, LIM_STR,
+	     "cpu.cpus (--cpu-list)"),
+	ROW0(CG_CPUSET, ON_V1 | ON_V2, "cpuset.mems", lx.resources.cpu.mems, LIM_STR,
+	     "cpu.mems (--cpu-mems)"),
+};
+/* clang-format on */
+
+#undef ROW
+#undef ROW0
+#undef LIM_OFF
+
+/* The text row @l writes into @v, or NULL when it writes nothing. */
+static const char *lim_value(const struct rtr_spec *s, const struct lim_row *l, char *v, size_t n)
 {
-	const struct rtr_resources *res = &c->spec->lx.resources;
-	const struct rtr_ext *x = &c->spec->ext;
-	int w = cg_where(&cg->h, CG_MEMORY), r = 0;
-	char v[32];
+	const struct rtr_resources *res = &s->lx.resources;
+	const void *p = (const char *)s + l->val;
+	uint64_t u = 0;
+	int64_t i = 0;
 
-	if (res->memory.limit_set) {
-		cg->mem_limit_set = res->memory.limit >= 0;
-		cg->mem_limit = (uint64_t)res->memory.limit;
+	switch (l->how) {
+	case LIM_U64:
+	case LIM_U64_MAX:
+		u = *(const uint64_t *)p;
+		if (l->how == LIM_U64_MAX && u == UINT64_MAX)
+			return "max";
+		snprintf(v, n, "%llu", (unsigned long long)u);
+		return v;
+	case LIM_TRUE:
+		return *(const bool *)p ? "1" : NULL;
+	case LIM_STR:
+		return *(char *const *)p && **(char *const *)p ? *(char *const *)p : NULL;
+	case LIM_WEIGHT_V2:
+		u = res->cpu.shares < 2 ? 2 : res->cpu.shares > 262144 ? 262144 : res->cpu.shares;
+		snprintf(v, n, "%llu", (unsigned long long)(1 + ((u - 2) * 9999) / 262142));
+		return v;
+	case LIM_CPU_MAX:
+		u = res->cpu.period_set ? res->cpu.period : RTR_CPU_PERIOD_US;
+		if (!res->cpu.quota_set && !res->cpu.period_set)
+			return NULL;
+		if (res->cpu.quota_set && res->cpu.quota > 0)
+			snprintf(v, n, "%lld %llu", (long long)res->cpu.quota,
+				 (unsigned long long)u);
+		else
+			snprintf(v, n, "max %llu", (unsigned long long)u);
+		return v;
+	case LIM_SWAP_V2:
+		i = res->memory.swap;
+		if (i >= 0 && res->memory.limit_set && res->memory.limit >= 0)
+			i -= res->memory.limit;
+		break;
+	default: /* the int64_t kinds */
+		i = *(const int64_t *)p;
+		if (i == 0 && (l->how == LIM_POS || l->how == LIM_POS_MAX))
+			i = -1;
 	}
-	if (w == CG_V2) {
-		if (res->memory.limit_set) {
-			fmt_i64(v, sizeof(v), res->memory.limit, "max");
-			r = cg_set(cg, w, "memory.max", v, "memory.limit (--memory)", err);
-		}
-		if (r == 0 && res->memory.swap_set) {
-			int64_t sw = res->memory.swap;
-
-			if (sw >= 0 && res->memory.limit_set && res->memory.limit >= 0)
-				sw -= res->memory.limit;
-			fmt_i64(v, sizeof(v), sw, "max");
-			r = cg_set(cg, w, "memory.swap.max", v, "memory.swap (--memory-swap)", err);
-		}
-		if (r == 0 && res->memory.reservation_set) {
-			fmt_i64(v, sizeof(v), res->memory.reservation, "max");
-			r = cg_set(cg, w, "memory.low", v,
-				   "memory.reservation (--memory-reservation)", err);
-		}
-		if (r == 0 && x->memory_high_set) {
-			if (x->memory_high == UINT64_MAX)
-				snprintf(v, sizeof(v), "max");
-			else
-				snprintf(v, sizeof(v), "%llu", (unsigned long long)x->memory_high);
-			r = cg_set(cg, w, "memory.high", v, "--memory-high", err);
-		}
-		return r;
-	}
-	if (res->memory.limit_set) {
-		fmt_i64(v, sizeof(v), res->memory.limit, "-1");
-		r = cg_set(cg, w, "memory.limit_in_bytes", v, "memory.limit (--memory)", err);
-	}
-	if (r == 0 && res->memory.swap_set) {
-		fmt_i64(v, sizeof(v), res->memory.swap, "-1");
-		r = cg_set(cg, w, "memory.memsw.limit_in_bytes", v, "memory.swap (--memory-swap)",
-			   err);
-	}
-	if (r == 0 && res->memory.reservation_set) {
-		fmt_i64(v, sizeof(v), res->memory.reservation, "-1");
-		r = cg_set(cg, w, "memory.soft_limit_in_bytes", v,
-			   "memory.reservation (--memory-reservation)", err);
-	}
-	if (r == 0 && res->memory.swappiness_set) {
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->memory.swappiness);
-		r = cg_set(cg, w, "memory.swappiness", v, "linux.resources.memory.swappiness", err);
-	}
-	if (r == 0 && res->memory.disable_oom_killer_set && res->memory.disable_oom_killer)
-		r = cg_set(cg, w, "memory.oom_control", "1",
-			   "linux.resources.memory.disableOOMKiller", err);
-	return r;
+	if (i >= 0)
+		snprintf(v, n, "%lld", (long long)i);
+	else
+		snprintf(v, n, "%s", l->how == LIM_I64 || l->how == LIM_POS ? "-1" : "max");
+	return v;
 }
 
-static int apply_cpu(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_err *err)
+static int apply_rows(const struct rtr_spec *s, struct rtr_cgroup *cg, struct rtr_err *err)
 {
-	const struct rtr_resources *res = &c->spec->lx.resources;
-	int w = cg_where(&cg->h, CG_CPU), r = 0;
-	char v[64];
+	for (size_t i = 0; i < ELEMENTSOF(lim_rows); i++) {
+		const struct lim_row *l = &lim_rows[i];
+		int w = cg_where(&cg->h, l->ctrl), r = 0;
+		const char *v;
+		char buf[64];
 
-	if (w == CG_V2) {
-		if (res->cpu.shares_set) {
-			uint64_t s = res->cpu.shares < 2	? 2
-				     : res->cpu.shares > 262144 ? 262144
-								: res->cpu.shares;
-
-			/* the conversion runc, crun and systemd agree on: [2, 262144] -> [1, 10000]
-			 */
-			snprintf(v, sizeof(v), "%llu",
-				 (unsigned long long)(1 + ((s - 2) * 9999) / 262142));
-			r = cg_set(cg, w, "cpu.weight", v, "cpu.shares (--cpu-shares)", err);
-		}
-		if (r == 0 && (res->cpu.quota_set || res->cpu.period_set)) {
-			uint64_t period = res->cpu.period_set ? res->cpu.period : RTR_CPU_PERIOD_US;
-
-			if (res->cpu.quota_set && res->cpu.quota > 0)
-				snprintf(v, sizeof(v), "%lld %llu", (long long)res->cpu.quota,
-					 (unsigned long long)period);
-			else
-				snprintf(v, sizeof(v), "max %llu", (unsigned long long)period);
-			r = cg_set(cg, w, "cpu.max", v, "cpu.quota/period (--cpus)", err);
-		}
-		if (r == 0 && res->cpu.burst_set) {
-			snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.burst);
-			r = cg_set(cg, w, "cpu.max.burst", v, "linux.resources.cpu.burst", err);
-		}
-		if (r == 0 && res->cpu.idle_set) {
-			snprintf(v, sizeof(v), "%lld", (long long)res->cpu.idle);
-			r = cg_set(cg, w, "cpu.idle", v, "linux.resources.cpu.idle", err);
-		}
-		return r;
+		if (!(l->on & (w == CG_V2 ? ON_V2 : ON_V1)) ||
+		    (l->set && !*(const bool *)((const char *)s + l->set - 1)))
+			continue;
+		if (l->how == LIM_RT)
+			r = apply_rt(&s->lx.resources, cg, w, err);
+		else if ((v = lim_value(s, l, buf, sizeof(buf))))
+			r = cg_set(cg, w, l->file, v, l->what, err);
+		if (r < 0)
+			return r;
 	}
-	if (res->cpu.shares_set) {
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.shares);
-		r = cg_set(cg, w, "cpu.shares", v, "cpu.shares (--cpu-shares)", err);
-	}
-	if (r == 0 && res->cpu.period_set) {
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.period);
-		r = cg_set(cg, w, "cpu.cfs_period_us", v, "cpu.period (--cpus)", err);
-	}
-	if (r == 0 && res->cpu.quota_set) {
-		fmt_i64(v, sizeof(v), res->cpu.quota > 0 ? res->cpu.quota : -1, "-1");
-		r = cg_set(cg, w, "cpu.cfs_quota_us", v, "cpu.quota (--cpus)", err);
-	}
-	if (r == 0 && res->cpu.burst_set) {
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)res->cpu.burst);
-		r = cg_set(cg, w, "cpu.cfs_burst_us", v, "linux.resources.cpu.burst", err);
-	}
-	if (r == 0 && (res->cpu.realtime_period_set || res->cpu.realtime_runtime_set))
-		r = apply_rt(res, cg, w, err);
-	if (r == 0 && res->cpu.idle_set) {
-		snprintf(v, sizeof(v), "%lld", (long long)res->cpu.idle);
-		r = cg_set(cg, w, "cpu.idle", v, "linux.resources.cpu.idle", err);
-	}
-	return r;
+	return 0;
 }
 
 static int v2_io_weight(uint16_t w)
@@ -380,20 +416,11 @@ int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_e
 	char v[64], file[96];
 	int r, w;
 
-	r = apply_memory(c, cg, err);
-	if (r == 0 && res->pids.limit_set) {
-		fmt_i64(v, sizeof(v), res->pids.limit > 0 ? res->pids.limit : -1, "max");
-		r = cg_set(cg, cg_where(&cg->h, CG_PIDS), "pids.max", v,
-			   "pids.limit (--pids-limit)", err);
+	if (res->memory.limit_set) {
+		cg->mem_limit_set = res->memory.limit >= 0;
+		cg->mem_limit = (uint64_t)res->memory.limit;
 	}
-	if (r == 0)
-		r = apply_cpu(c, cg, err);
-	if (r == 0 && res->cpu.cpus && *res->cpu.cpus)
-		r = cg_set(cg, cg_where(&cg->h, CG_CPUSET), "cpuset.cpus", res->cpu.cpus,
-			   "cpu.cpus (--cpu-list)", err);
-	if (r == 0 && res->cpu.mems && *res->cpu.mems)
-		r = cg_set(cg, cg_where(&cg->h, CG_CPUSET), "cpuset.mems", res->cpu.mems,
-			   "cpu.mems (--cpu-mems)", err);
+	r = apply_rows(c->spec, cg, err);
 	if (r == 0)
 		r = apply_blkio(c, cg, err);
 	w = cg_where(&cg->h, CG_HUGETLB);

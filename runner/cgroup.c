@@ -168,7 +168,7 @@ static int lock_parent(char *path, bool cpuset, unsigned char *made, struct rtr_
 			r = -errno;
 	}
 	if (r < 0)
-		r = rtr_err_set(err, -r, "cgroup %s: %s", path, strerror(-r));
+		r = rtr_err_sys(err, -r, "cgroup %s", path);
 	*slash = '/';
 	if (r < 0 && fd >= 0)
 		close(fd);
@@ -186,7 +186,7 @@ static int claim_name(struct rtr_container *c, struct rtr_cgroup *cg, const char
 		if (mkdir(path, 0755) == 0)
 			break;
 		if (errno != EEXIST || attempt > 0)
-			return rtr_err_set(err, errno, "cgroup %s: %s", path, strerror(errno));
+			return rtr_err_sys(err, errno, "cgroup %s", path);
 		cg->lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (cg->lock_fd < 0)
 			continue;
@@ -199,13 +199,12 @@ static int claim_name(struct rtr_container *c, struct rtr_cgroup *cg, const char
 		cg->lock_fd = -1;
 		r = cg_rm_rel(&cg->h, cg->rel);
 		if (r < 0)
-			return rtr_err_set(err, -r, "cgroup %s: removing a stale cgroup: %s", path,
-					   strerror(-r));
+			return rtr_err_sys(err, -r, "cgroup %s: removing a stale cgroup", path);
 	}
 	cg->owned = true;
 	cg->lock_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cg->lock_fd < 0 || flock(cg->lock_fd, LOCK_EX | LOCK_NB) < 0)
-		return rtr_err_set(err, errno, "cgroup %s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "cgroup %s", path);
 	return 0;
 }
 
@@ -234,7 +233,7 @@ static int open_hierarchies(struct rtr_cgroup *cg, struct rtr_err *err)
 			cg->tasks[i] =
 			    openat(*fd, "tasks", O_WRONLY | O_CLOEXEC); /* -1: the parent writes */
 		if (r < 0)
-			return rtr_err_set(err, -r, "cgroup %s: %s", path, strerror(-r));
+			return rtr_err_sys(err, -r, "cgroup %s", path);
 	}
 	return 0;
 }
@@ -519,8 +518,8 @@ int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_e
 			continue;
 		r = write_string_at(fd, "cgroup.procs", v);
 		if (r < 0)
-			return rtr_err_set(err, -r, "cgroup %s/%s: moving pid %d in: %s",
-					   cg_ctrl_name(i), cg->rel, (int)pid, strerror(-r));
+			return rtr_err_sys(err, -r, "cgroup %s/%s: moving pid %d in",
+					   cg_ctrl_name(i), cg->rel, (int)pid);
 	}
 	fsetxattr(cg->lock_fd, CG_XATTR_PID, v, (size_t)n, 0);
 	return 0;

@@ -245,8 +245,7 @@ static int child_rlimits(const struct rtr_spec *s, struct rtr_err *err)
 		};
 
 		if (setrlimit(l->resource, &rl) < 0)
-			return rtr_err_set(err, errno, "rlimit %s: %s", l->type ? l->type : "?",
-					   strerror(errno));
+			return rtr_err_sys(err, errno, "rlimit %s", l->type ? l->type : "?");
 	}
 	return 0;
 }
@@ -256,7 +255,7 @@ static int child_user(const struct rtr_spec *s, bool userns, struct rtr_err *err
 	const struct rtr_user *u = &s->process.user;
 
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-		return rtr_err_set(err, errno, "prctl(PR_SET_KEEPCAPS): %s", strerror(errno));
+		return rtr_err_sys(err, errno, "prctl(PR_SET_KEEPCAPS)");
 	if (u->n_additional_gids > 0 || !userns) {
 		gid_t g[NGROUPS_MAX > 65536 ? 65536 : NGROUPS_MAX];
 		size_t n = u->n_additional_gids;
@@ -266,12 +265,12 @@ static int child_user(const struct rtr_spec *s, bool userns, struct rtr_err *err
 		for (size_t i = 0; i < n; i++)
 			g[i] = u->additional_gids[i];
 		if (setgroups(n, g) < 0 && !(userns && errno == EPERM && n == 0))
-			return rtr_err_set(err, errno, "setgroups: %s", strerror(errno));
+			return rtr_err_sys(err, errno, "setgroups");
 	}
 	if (setresgid(u->gid, u->gid, u->gid) < 0)
-		return rtr_err_set(err, errno, "setgid %u: %s", u->gid, strerror(errno));
+		return rtr_err_sys(err, errno, "setgid %u", u->gid);
 	if (setresuid(u->uid, u->uid, u->uid) < 0)
-		return rtr_err_set(err, errno, "setuid %u: %s", u->uid, strerror(errno));
+		return rtr_err_sys(err, errno, "setuid %u", u->uid);
 	return 0;
 }
 
@@ -302,8 +301,7 @@ static int child_stdio_owner(const struct rtr_spec *s, struct rtr_err *err)
 		       (s->process.terminal && sfs.f_type == DEVPTS_SUPER_MAGIC);
 		if (!ours || fchown(fd, uid, gid) == 0 || errno == EPERM || errno == EINVAL)
 			continue;
-		return rtr_err_set(err, errno, "stdio: fd %d to uid %u: %s", fd, uid,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "stdio: fd %d to uid %u", fd, uid);
 	}
 	return 0;
 }
@@ -367,11 +365,11 @@ static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err 
 				   "/dev/pts mounted?)",
 				   strerror(errno));
 	if (ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCGPTN, &ptn) < 0)
-		return rtr_err_set(err, errno, "process.terminal: /dev/ptmx: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "process.terminal: /dev/ptmx");
 	snprintf(path, sizeof(path), "/dev/pts/%u", ptn);
 	slave = open(path, O_RDWR | O_NOCTTY);
 	if (slave < 0)
-		return rtr_err_set(err, errno, "process.terminal: %s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "process.terminal: %s", path);
 	if (s->process.console_size_set) {
 		struct winsize ws = {.ws_row = s->process.console_height,
 				     .ws_col = s->process.console_width};
@@ -379,12 +377,11 @@ static int child_terminal(int sync_fd, const struct rtr_spec *s, struct rtr_err 
 	}
 	r = sync_send(sync_fd, &m, master);
 	if (r < 0)
-		return rtr_err_set(err, -r, "process.terminal: passing the pty: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "process.terminal: passing the pty");
 	if (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) < 0)
-		return rtr_err_set(err, errno, "process.terminal: controlling terminal: %s",
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "process.terminal: controlling terminal");
 	if (dup2(slave, 0) < 0 || dup2(slave, 1) < 0 || dup2(slave, 2) < 0)
-		return rtr_err_set(err, errno, "process.terminal: dup2: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "process.terminal: dup2");
 	if (slave > 2)
 		close(slave);
 	return 0;
@@ -652,8 +649,8 @@ static int prepare_namespaces(const struct rtr_spec *s, struct prep *p, unsigned
 		if (ns->path) {
 			p->ns_fd[t] = open(ns->path, O_RDONLY | O_CLOEXEC);
 			if (p->ns_fd[t] < 0)
-				return rtr_err_set(err, errno, "linux.namespaces: %s %s: %s",
-						   spec_ns_name(t), ns->path, strerror(errno));
+				return rtr_err_sys(err, errno, "linux.namespaces: %s %s",
+						   spec_ns_name(t), ns->path);
 			continue;
 		}
 		/* A cgroup namespace is rooted where its creator stands: make it only after
@@ -669,8 +666,8 @@ static int prepare_namespaces(const struct rtr_spec *s, struct prep *p, unsigned
 	 * rtr-run, which has no other children in it. */
 	if (p->ns_fd[RTR_NS_PID] >= 0) {
 		if (setns(p->ns_fd[RTR_NS_PID], CLONE_NEWPID) < 0)
-			return rtr_err_set(err, errno, "linux.namespaces: pid %s: %s",
-					   s->lx.ns[RTR_NS_PID].path, strerror(errno));
+			return rtr_err_sys(err, errno, "linux.namespaces: pid %s",
+					   s->lx.ns[RTR_NS_PID].path);
 		close(p->ns_fd[RTR_NS_PID]);
 		p->ns_fd[RTR_NS_PID] = -1;
 	}
@@ -742,8 +739,7 @@ static int open_log(const struct rtr_spec *s, struct run *run, struct rtr_err *e
 	run->io.log =
 	    open(s->ext.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0640);
 	if (run->io.log < 0)
-		return rtr_err_set(err, errno, "--log-file %s: %s", s->ext.log_path,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "--log-file %s", s->ext.log_path);
 	run->io.log_path = s->ext.log_path;
 	run->io.log_max_size = s->ext.log_max_size;
 	run->io.log_max_files = s->ext.log_max_files;
@@ -751,7 +747,7 @@ static int open_log(const struct rtr_spec *s, struct run *run, struct rtr_err *e
 	run->io.log_only = s->ext.log_only;
 	if (!s->process.terminal &&
 	    (pipe2(run->p.out_pipe, O_CLOEXEC) < 0 || pipe2(run->p.err_pipe, O_CLOEXEC) < 0))
-		return rtr_err_set(err, errno, "--log-file: pipe: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "--log-file: pipe");
 	return 0;
 }
 
@@ -822,7 +818,7 @@ static int spawn(struct rtr_container *c, struct run *run, struct rtr_err *err)
 	int sp[2];
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
-		return rtr_err_set(err, errno, "socketpair: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "socketpair");
 	c->sync_fd = sp[0];
 	p->sync_child = sp[1];
 	p->max_fd = cloexec_range_works() ? -1 : highest_fd();
@@ -830,7 +826,7 @@ static int spawn(struct rtr_container *c, struct run *run, struct rtr_err *err)
 	sv_block_signals(&p->old_mask);
 	c->pid = cgroup_clone(run->clone_flags, cgroup_clone_fd(c), &run->in_cgroup);
 	if (c->pid < 0)
-		return rtr_err_set(err, errno, "clone: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "clone");
 	if (c->pid == 0) {
 		close(sp[0]);
 		p->in_cgroup = run->in_cgroup;
@@ -861,7 +857,7 @@ static int write_oom_score_adj(const struct rtr_container *c, struct rtr_err *er
 	snprintf(v, sizeof(v), "%d", c->spec->process.oom_score_adj);
 	r = write_string_at(AT_FDCWD, path, v);
 	if (r < 0)
-		return rtr_err_set(err, -r, "process.oomScoreAdj %s: %s", v, strerror(-r));
+		return rtr_err_sys(err, -r, "process.oomScoreAdj %s", v);
 	return 0;
 }
 
@@ -895,7 +891,7 @@ static int setup_host_side(struct rtr_container *c, struct run *run, struct rtr_
 	m = (struct sync_msg){.type = SYNC_RELEASE, .pid = c->pid};
 	r = sync_send(c->sync_fd, &m, -1);
 	if (r < 0)
-		return rtr_err_set(err, -r, "releasing the container: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "releasing the container");
 	return 0;
 }
 
@@ -924,7 +920,7 @@ static int wait_exec(struct rtr_container *c, struct run *run, struct rtr_err *e
 		}
 	}
 	if (r < 0)
-		return rtr_err_set(err, -r, "sync socket: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "sync socket");
 	close(c->sync_fd);
 	c->sync_fd = -1;
 	return 0;
@@ -939,7 +935,7 @@ static int run_started(struct rtr_container *c, struct run *run, struct rtr_err 
 	if (c->notify_fd >= 0) {
 		run->io.notify = fcntl(c->notify_fd, F_DUPFD_CLOEXEC, 3);
 		if (run->io.notify < 0)
-			return rtr_err_set(err, errno, "--notify=container: %s", strerror(errno));
+			return rtr_err_sys(err, errno, "--notify=container");
 	}
 	if (run->n > 0)
 		notify_send("STATUS=running (restart %u)", run->n);
@@ -977,7 +973,7 @@ static int run_supervised(struct rtr_container *c, struct run *run, struct rtr_e
 		health_done(&hc);
 	sv_io_close(&run->io);
 	if (r < 0)
-		return rtr_err_set(err, -r, "supervising: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "supervising");
 	c->pid = -1;
 	run->exit_code = status_to_exit(run->res.status);
 	oom = cgroup_oom_killed(c, desc, sizeof(desc));
@@ -1085,7 +1081,7 @@ static int restart_wait(struct rtr_container *c, const struct run *run, unsigned
 		    delay_ms);
 	r = sv_backoff(delay_ms, &res);
 	if (r < 0)
-		return rtr_err_set(err, -r, "waiting to restart: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "waiting to restart");
 	return res.stop_asked ? 0 : 1;
 }
 

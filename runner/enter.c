@@ -372,7 +372,7 @@ static int open_cgroups(const struct enter_target *t, const char *sub, struct jo
 
 static _Noreturn void die(int code, int r, const char *what)
 {
-	log_error("exec: %s: %s", what, strerror(r < 0 ? -r : r));
+	log_errno(r, "exec: %s", what);
 	_exit(code);
 }
 

@@ -165,10 +165,8 @@ static int resolve_user(const char *arg, pid_t pid, struct enter_req *req)
 	if (!uid_num || !gid_num) {
 		snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
 		rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (rootfd < 0) {
-			log_error("exec: -u %s: the container's root: %s", arg, strerror(errno));
-			return -errno;
-		}
+		if (rootfd < 0)
+			return log_errno(-errno, "exec: -u %s: the container's root", arg);
 	}
 	if (!uid_num && idfile_lookup(rootfd, arg, "/etc/passwd", copy, &uid, &pw_gid) < 0)
 		return -ENOENT;

@@ -153,8 +153,7 @@ static int userns_open(const struct rtr_idmap *u, size_t nu, const struct rtr_id
 	if (pid < 0)
 		return rtr_err_sys(err, errno, "%s: fork", what);
 	if (read(rd, &e, sizeof(e)) != (ssize_t)sizeof(e) || e)
-		r = rtr_err_set(err, e ? e : EPIPE, "%s: creating a user namespace: %s", what,
-				strerror(e ? e : EPIPE));
+		r = rtr_err_sys(err, e ? e : EPIPE, "%s: creating a user namespace", what);
 	else
 		r = idmap_write_map(pid, "uid_map", u, nu, what, err);
 	if (r == 0)

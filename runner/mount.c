@@ -248,22 +248,20 @@ static int cg_bind(const struct rtr_container *c, int rootfd, const struct cg_li
 	int r = cg_host_dir(c, l, src, sizeof(src));
 
 	if (r < 0)
-		return rtr_err_set(err, -r, "mount %s: the host's cgroup %s%s: %s", m->destination,
-				   *l->ctrl ? l->ctrl : "cgroup2 ", l->path, strerror(-r));
+		return rtr_err_sys(err, -r, "mount %s: the host's cgroup %s%s", m->destination,
+				   *l->ctrl ? l->ctrl : "cgroup2 ", l->path);
 	if (mount(src, dir, NULL, MS_BIND, NULL) < 0)
-		return rtr_err_set(err, errno, "mount %s: bind %s: %s", m->destination, src,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "mount %s: bind %s", m->destination, src);
 	if (reopen) {
 		r = inroot_open(rootfd, m->destination, &fd);
 		if (r < 0)
-			return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
+			return rtr_err_sys(err, -r, "mount %s", m->destination);
 		fd_path(fd, fp);
 		dir = fp;
 	}
 	r = remount_bind(dir, MS_NOSUID | MS_NODEV | MS_NOEXEC | (ro ? MS_RDONLY : 0), 0);
 	if (r < 0)
-		return rtr_err_set(err, -r, "mount %s: remount %s: %s", m->destination, src,
-				   strerror(-r));
+		return rtr_err_sys(err, -r, "mount %s: remount %s", m->destination, src);
 	return 0;
 }
 
@@ -285,13 +283,11 @@ static int cg_mount_v1_one(const struct rtr_container *c, const char *top, const
 	    (size_t)snprintf(dir, sizeof(dir), "%s/%s", top, sub) >= sizeof(dir))
 		return 0;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return rtr_err_set(err, errno, "mkdir %s/%s: %s", m->destination, sub,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "mkdir %s/%s", m->destination, sub);
 	if (!cgns)
 		return cg_bind(c, -1, l, dir, false, ro, m, err);
 	if (mount("cgroup", dir, type, fl, opts) < 0)
-		return rtr_err_set(err, errno, "mount %s/%s: %s", m->destination, sub,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "mount %s/%s", m->destination, sub);
 	return 0;
 }
 
@@ -325,8 +321,7 @@ static int mount_cgroup(const struct rtr_container *c, int rootfd, const char *t
 
 	r = cg_lines_read(buf, sizeof(buf), lines, &n);
 	if (r < 0)
-		return rtr_err_set(err, -r, "mount %s: /proc/self/cgroup: %s", m->destination,
-				   strerror(-r));
+		return rtr_err_sys(err, -r, "mount %s: /proc/self/cgroup", m->destination);
 	own = cg_own_path(lines, n);
 	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
 		for (size_t i = 0; i < n; i++) {
@@ -341,8 +336,8 @@ static int mount_cgroup(const struct rtr_container *c, int rootfd, const char *t
 				  (m->flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)) |
 				      (ro ? MS_RDONLY : 0),
 				  NULL) < 0)
-				return rtr_err_set(err, errno, "mount %s (cgroup2): %s",
-						   m->destination, strerror(errno));
+				return rtr_err_sys(err, errno, "mount %s (cgroup2)",
+						   m->destination);
 			return 0;
 		}
 		return rtr_err_set(err, ENOENT, "mount %s: no cgroup2 line in /proc/self/cgroup",
@@ -350,12 +345,11 @@ static int mount_cgroup(const struct rtr_container *c, int rootfd, const char *t
 	}
 	/* v1 or hybrid: a tmpfs holding one directory per hierarchy, as runc and crun do. */
 	if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755") < 0)
-		return rtr_err_set(err, errno, "mount %s (tmpfs for cgroup v1): %s", m->destination,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "mount %s (tmpfs for cgroup v1)", m->destination);
 	/* The fd still points under the new tmpfs: resolve the destination again. */
 	r = inroot_open(rootfd, m->destination, &top);
 	if (r < 0)
-		return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
+		return rtr_err_sys(err, -r, "mount %s", m->destination);
 	fd_path(top, topp);
 	for (size_t i = 0; i < n; i++) {
 		bool ro = want_ro || !cg_owned(c, &lines[i], own, cgns);
@@ -385,23 +379,21 @@ static int mount_bind(const struct rtr_container *c, int rootfd, const struct rt
 	if (tree >= 0) {
 		r = idmap_move(tree, target_fd);
 		if (r < 0)
-			return rtr_err_set(err, -r, "mount %s on %s (idmapped): %s", m->source,
-					   m->destination, strerror(-r));
+			return rtr_err_sys(err, -r, "mount %s on %s (idmapped)", m->source,
+					   m->destination);
 	} else if (mount(m->source, target, NULL, MS_BIND | (m->flags & MS_REC), NULL) < 0) {
-		return rtr_err_set(err, errno, "mount %s on %s: %s", m->source, m->destination,
-				   strerror(errno));
+		return rtr_err_sys(err, errno, "mount %s on %s", m->source, m->destination);
 	}
 	if (!extra)
 		return 0;
 	/* Re-open: the mount now sits on top of the fd's dentry. */
 	r = inroot_open(rootfd, m->destination, &fd);
 	if (r < 0)
-		return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
+		return rtr_err_sys(err, -r, "mount %s", m->destination);
 	fd_path(fd, target);
 	r = remount_bind(target, extra, m->clear_flags);
 	if (r < 0)
-		return rtr_err_set(err, -r, "mount %s: remount (ro/nosuid/...): %s", m->destination,
-				   strerror(-r));
+		return rtr_err_sys(err, -r, "mount %s: remount (ro/nosuid/...)", m->destination);
 	return 0;
 }
 
@@ -419,14 +411,14 @@ static int mount_one(const struct rtr_container *c, int rootfd, const struct rtr
 	if (m->bind) {
 		struct stat st;
 		if (!m->source || stat(m->source, &st) < 0)
-			return rtr_err_set(err, errno, "mount %s: source %s: %s", m->destination,
-					   m->source ? m->source : "(none)", strerror(errno));
+			return rtr_err_sys(err, errno, "mount %s: source %s", m->destination,
+					   m->source ? m->source : "(none)");
 		is_file = !S_ISDIR(st.st_mode);
 	}
 	r = inroot_mkdir(rootfd, m->destination, is_file, &target_fd);
 	if (r < 0)
-		return rtr_err_set(err, -r, "mount %s: creating the destination in the rootfs: %s",
-				   m->destination, strerror(-r));
+		return rtr_err_sys(err, -r, "mount %s: creating the destination in the rootfs",
+				   m->destination);
 	fd_path(target_fd, target);
 
 	if (m->bind) {
@@ -451,9 +443,8 @@ static int mount_one(const struct rtr_container *c, int rootfd, const struct rtr
 						 0) == 0)
 					goto propagation;
 			}
-			return rtr_err_set(err, e, "mount %s (%s%s%s): %s", m->destination, type,
-					   m->data ? ", " : "", m->data ? m->data : "",
-					   strerror(e));
+			return rtr_err_sys(err, e, "mount %s (%s%s%s)", m->destination, type,
+					   m->data ? ", " : "", m->data ? m->data : "");
 		}
 	}
 propagation:
@@ -462,11 +453,10 @@ propagation:
 		target_fd = -1;
 		r = inroot_open(rootfd, m->destination, &target_fd);
 		if (r < 0)
-			return rtr_err_set(err, -r, "mount %s: %s", m->destination, strerror(-r));
+			return rtr_err_sys(err, -r, "mount %s", m->destination);
 		fd_path(target_fd, target);
 		if (mount(NULL, target, NULL, m->propagation, NULL) < 0)
-			return rtr_err_set(err, errno, "mount %s: propagation: %s", m->destination,
-					   strerror(errno));
+			return rtr_err_sys(err, errno, "mount %s: propagation", m->destination);
 	}
 	return 0;
 }
@@ -500,20 +490,20 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 	*name++ = 0;
 	r = inroot_mkdir(rootfd, *dir ? dir : "/", false, &fd);
 	if (r < 0)
-		return rtr_err_set(err, -r, "device %s: %s", path, strerror(-r));
+		return rtr_err_sys(err, -r, "device %s", path);
 	fd_path(fd, fp);
 	dirfd = open(fp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 	if (dirfd < 0)
-		return rtr_err_set(err, errno, "device %s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "device %s", path);
 	unlinkat(dirfd, name, 0);
 	if (mknodat(dirfd, name, kind | (mode & 07777), makedev(maj, min)) == 0) {
 		if (fchmodat(dirfd, name, mode & 07777, 0) < 0 ||
 		    (set_owner && fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0))
-			return rtr_err_set(err, errno, "device %s: %s", path, strerror(errno));
+			return rtr_err_sys(err, errno, "device %s", path);
 		return 0;
 	}
 	if (errno != EPERM)
-		return rtr_err_set(err, errno, "device %s: mknod: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "device %s: mknod", path);
 
 	/* Bind the host's node (same path) onto an empty file. */
 	{
@@ -530,14 +520,13 @@ static int make_device(int rootfd, const char *path, char type, unsigned maj, un
 					   path, host);
 		f = openat(dirfd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (f < 0)
-			return rtr_err_set(err, errno, "device %s: %s", path, strerror(errno));
+			return rtr_err_sys(err, errno, "device %s", path);
 		t = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 		if (t < 0)
-			return rtr_err_set(err, errno, "device %s: %s", path, strerror(errno));
+			return rtr_err_sys(err, errno, "device %s", path);
 		fd_path(t, fp);
 		if (mount(host, fp, NULL, MS_BIND, NULL) < 0)
-			return rtr_err_set(err, errno, "device %s: bind from the host: %s", path,
-					   strerror(errno));
+			return rtr_err_sys(err, errno, "device %s: bind from the host", path);
 	}
 	return 0;
 }
@@ -573,17 +562,16 @@ static int setup_dev(int rootfd, const struct rtr_spec *s, bool own_dev, struct 
 		}
 		r = inroot_open(rootfd, "/dev", &p);
 		if (r < 0)
-			return rtr_err_set(err, -r, "/dev: %s", strerror(-r));
+			return rtr_err_sys(err, -r, "/dev");
 		fd_path(p, fp);
 		devfd = open(fp, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
 		if (devfd < 0)
-			return rtr_err_set(err, errno, "/dev: %s", strerror(errno));
+			return rtr_err_sys(err, errno, "/dev");
 		for (size_t i = 0; i < ELEMENTSOF(links); i++) {
 			/* ptmx: a node may exist when /dev/pts is absent; keep the symlink only */
 			unlinkat(devfd, links[i].name, 0);
 			if (symlinkat(links[i].target, devfd, links[i].name) < 0)
-				return rtr_err_set(err, errno, "/dev/%s: %s", links[i].name,
-						   strerror(errno));
+				return rtr_err_sys(err, errno, "/dev/%s", links[i].name);
 		}
 	}
 	for (size_t i = 0; i < s->lx.n_devices; i++) {
@@ -608,16 +596,15 @@ static int bind_rootfs(const struct rtr_container *c, struct rtr_err *err)
 
 	if (tree < 0) {
 		if (mount(c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-			return rtr_err_set(err, errno, "bind %s: %s", c->rootfs, strerror(errno));
+			return rtr_err_sys(err, errno, "bind %s", c->rootfs);
 		return 0;
 	}
 	fd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
-		return rtr_err_set(err, errno, "%s: %s", c->rootfs, strerror(errno));
+		return rtr_err_sys(err, errno, "%s", c->rootfs);
 	r = idmap_move(tree, fd);
 	if (r < 0)
-		return rtr_err_set(err, -r, "idmapped rootfs %s: move_mount: %s", c->rootfs,
-				   strerror(-r));
+		return rtr_err_sys(err, -r, "idmapped rootfs %s: move_mount", c->rootfs);
 	return 0;
 }
 
@@ -637,8 +624,8 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 		return rtr_err_set(err, EINVAL,
 				   "linux.namespaces: rtr-run needs a new mount namespace");
 	if (mount(NULL, "/", NULL, MS_REC | prop, NULL) < 0)
-		return rtr_err_set(err, errno, "making / %s: %s",
-				   prop == MS_SLAVE ? "rslave" : "rprivate", strerror(errno));
+		return rtr_err_sys(err, errno, "making / %s",
+				   prop == MS_SLAVE ? "rslave" : "rprivate");
 	/* A store bundle's rootfs/ is only the overlay's mount point; a flat one is bound
 	 * first, and with --rm that bind is the overlay's lower layer. */
 	r = s->ext.rootfs.store ? 0 : bind_rootfs(c, err);
@@ -648,7 +635,7 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 		return r;
 	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return rtr_err_set(err, errno, "%s: %s", c->rootfs, strerror(errno));
+		return rtr_err_sys(err, errno, "%s", c->rootfs);
 
 	/* Our own /dev unless the spec binds one from the host. */
 	own_dev = !devm || !devm->bind;
@@ -698,8 +685,7 @@ int mount_setup(const struct rtr_container *c, struct rtr_err *err)
 		_cleanup_close_ int cwd = -1;
 		r = inroot_mkdir(rootfd, s->process.cwd, false, &cwd);
 		if (r < 0)
-			return rtr_err_set(err, -r, "process.cwd %s: %s", s->process.cwd,
-					   strerror(-r));
+			return rtr_err_sys(err, -r, "process.cwd %s", s->process.cwd);
 	}
 	return 0;
 }
@@ -710,36 +696,33 @@ int mount_pivot(const struct rtr_container *c, struct rtr_err *err)
 	unsigned long prop = s->lx.rootfs_propagation_flags;
 
 	if (chdir(c->rootfs) < 0)
-		return rtr_err_set(err, errno, "chdir %s: %s", c->rootfs, strerror(errno));
+		return rtr_err_sys(err, errno, "chdir %s", c->rootfs);
 	if (syscall(SYS_pivot_root, ".", ".") == 0) {
 		/* The old root is stacked under the new one: detach it without propagating
 		 * the unmount anywhere. */
 		if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-			return rtr_err_set(err, errno, "pivot_root: old root rslave: %s",
-					   strerror(errno));
+			return rtr_err_sys(err, errno, "pivot_root: old root rslave");
 		if (umount2(".", MNT_DETACH) < 0)
-			return rtr_err_set(err, errno, "pivot_root: unmounting the old root: %s",
-					   strerror(errno));
+			return rtr_err_sys(err, errno, "pivot_root: unmounting the old root");
 	} else if (errno == EINVAL) {
 		/* initramfs: pivot_root is not allowed, move the tree over / and chroot. */
 		if (mount(".", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0)
-			return rtr_err_set(err, errno, "moving the root (no pivot_root): %s",
-					   strerror(errno));
+			return rtr_err_sys(err, errno, "moving the root (no pivot_root)");
 	} else {
-		return rtr_err_set(err, errno, "pivot_root %s: %s", c->rootfs, strerror(errno));
+		return rtr_err_sys(err, errno, "pivot_root %s", c->rootfs);
 	}
 	if (chdir("/") < 0)
-		return rtr_err_set(err, errno, "chdir /: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "chdir /");
 	/* "runbindable" stops at the root itself: the masked paths are still to be bound
 	 * from the container's /dev/null, which must stay bindable. */
 	if ((prop & (MS_SHARED | MS_UNBINDABLE)) &&
 	    mount(NULL, "/", NULL, prop & MS_UNBINDABLE ? MS_UNBINDABLE : prop, NULL) < 0)
-		return rtr_err_set(err, errno, "linux.rootfsPropagation %s: %s",
-				   s->lx.rootfs_propagation, strerror(errno));
+		return rtr_err_sys(err, errno, "linux.rootfsPropagation %s",
+				   s->lx.rootfs_propagation);
 	if (s->root_readonly) {
 		int r = remount_bind("/", MS_RDONLY, 0);
 		if (r < 0)
-			return rtr_err_set(err, -r, "root.readonly: %s", strerror(-r));
+			return rtr_err_sys(err, -r, "root.readonly");
 	}
 	return 0;
 }

@@ -174,7 +174,7 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 	snprintf(mark, sizeof(mark), "%s%s", NET_ALIAS_PREFIX, c->name);
 	n = calloc(1, sizeof(*n));
 	if (!n)
-		return rtr_err_set(err, ENOMEM, "network: %s", strerror(ENOMEM));
+		return rtr_err_sys(err, ENOMEM, "network");
 	c->net = n;
 	n->cfg = x;
 	if (x->veth)
@@ -183,7 +183,7 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 		 x->veth_peer ? x->veth_peer : RTR_NET_PEER_DEFAULT);
 	r = gen_files(c->spec, n);
 	if (r < 0)
-		return rtr_err_set(err, -r, "network: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "network");
 	if (c->spec->lx.ns[RTR_NS_USER].enabled)
 		precreate_mount_points(c, n);
 	if (x->mode != RTR_NET_VETH)
@@ -195,7 +195,7 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 	}
 	r = nl_open(&nl);
 	if (r < 0)
-		return rtr_err_set(err, -r, "network: rtnetlink socket: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "network: rtnetlink socket");
 	r = nl_link_query(&nl, n->host, kind, sizeof(kind), alias, sizeof(alias));
 	if (r >= 0 && streq(kind, "veth") && streq(alias, mark)) {
 		/* Ours, from a run whose rtr-run was killed: the kernel deletes it with that
@@ -212,7 +212,7 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 	}
 	if (r != -ENODEV) {
 		nl_close(&nl);
-		return rtr_err_set(err, -r, "--veth %s: %s", n->host, strerror(-r));
+		return rtr_err_sys(err, -r, "--veth %s", n->host);
 	}
 	r = 0;
 	if (x->bridge) {
@@ -220,7 +220,7 @@ int net_prepare(struct rtr_container *c, struct rtr_err *err)
 		if (r == -ENODEV)
 			r = rtr_err_set(err, ENODEV, "--bridge %s: no such interface", x->bridge);
 		else if (r < 0)
-			r = rtr_err_set(err, -r, "--bridge %s: %s", x->bridge, strerror(-r));
+			r = rtr_err_sys(err, -r, "--bridge %s", x->bridge);
 		else if (!streq(kind, "bridge"))
 			r = rtr_err_set(err, EINVAL, "--bridge %s: not a bridge (%s)", x->bridge,
 					kind[0] ? kind : "no link kind");
@@ -248,8 +248,7 @@ static int setup_container_end(struct rtr_net *n, int netns_fd, struct rtr_err *
 
 	r = nl_open_netns(&nl, netns_fd);
 	if (r < 0)
-		return rtr_err_set(err, -r, "network: rtnetlink socket in the container: %s",
-				   strerror(-r));
+		return rtr_err_sys(err, -r, "network: rtnetlink socket in the container");
 	idx = nl_link_get(&nl, n->peer, NULL, 0);
 	if (idx < 0) {
 		r = nl_fail(err, &nl, idx, "--veth-peer", n->peer);
@@ -353,10 +352,10 @@ int net_setup_host(struct rtr_container *c, struct rtr_err *err)
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
 	netns_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (netns_fd < 0)
-		return rtr_err_set(err, errno, "network: %s: %s", path, strerror(errno));
+		return rtr_err_sys(err, errno, "network: %s", path);
 	r = nl_open(&nl);
 	if (r < 0)
-		return rtr_err_set(err, -r, "network: rtnetlink socket: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "network: rtnetlink socket");
 
 	r = take_over_stale(c, &nl);
 	if (r == 0)
@@ -446,21 +445,21 @@ static int place_file(int rootfd, int tmpfd, const char *name, const char *conte
 
 	src = openat(tmpfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (src < 0)
-		return rtr_err_set(err, errno, "/etc/%s: %s", name, strerror(errno));
+		return rtr_err_sys(err, errno, "/etc/%s", name);
 	r = write_all(src, content, strlen(content));
 	if (r < 0)
-		return rtr_err_set(err, -r, "/etc/%s: %s", name, strerror(-r));
+		return rtr_err_sys(err, -r, "/etc/%s", name);
 	close(src);
 	src = openat(tmpfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (src < 0)
-		return rtr_err_set(err, errno, "/etc/%s: %s", name, strerror(errno));
+		return rtr_err_sys(err, errno, "/etc/%s", name);
 	dst = mount_point(rootfd, name, err);
 	if (dst < 0)
 		return dst;
 	snprintf(from, sizeof(from), "/proc/self/fd/%d", src);
 	snprintf(to, sizeof(to), "/proc/self/fd/%d", dst);
 	if (mount(from, to, NULL, MS_BIND, NULL) < 0)
-		return rtr_err_set(err, errno, "/etc/%s: bind mount: %s", name, strerror(errno));
+		return rtr_err_sys(err, errno, "/etc/%s: bind mount", name);
 	return 0;
 }
 
@@ -483,7 +482,7 @@ int net_setup_child(const struct rtr_container *c, struct rtr_err *err)
 			nl_close(&nl);
 		}
 		if (r < 0)
-			return rtr_err_set(err, -r, "lo: setting it up: %s", strerror(-r));
+			return rtr_err_sys(err, -r, "lo: setting it up");
 	}
 	if (!n->resolv && !n->hosts)
 		return 0;
@@ -492,17 +491,17 @@ int net_setup_child(const struct rtr_container *c, struct rtr_err *err)
 	 * the bind mounts keep it alive after it is unmounted there again. */
 	rootfd = open(c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
-		return rtr_err_set(err, errno, "%s: %s", c->rootfs, strerror(errno));
+		return rtr_err_sys(err, errno, "%s", c->rootfs);
 	dev = openat(rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dev < 0)
-		return rtr_err_set(err, errno, "/dev: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "/dev");
 	snprintf(devpath, sizeof(devpath), "/proc/self/fd/%d", dev);
 	snprintf(opts, sizeof(opts), "size=%u,mode=0755", (unsigned)RTR_NET_FILES_BYTES);
 	if (mount("rtr-net", devpath, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, opts) < 0)
-		return rtr_err_set(err, errno, "resolv.conf and hosts: tmpfs: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "resolv.conf and hosts: tmpfs");
 	tmp = openat(rootfd, "dev", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (tmp < 0) {
-		r = rtr_err_set(err, errno, "resolv.conf and hosts: tmpfs: %s", strerror(errno));
+		r = rtr_err_sys(err, errno, "resolv.conf and hosts: tmpfs");
 		goto out;
 	}
 	r = 0;
@@ -522,8 +521,7 @@ out:
 	    strncmp(c->rootfs, "/dev/", 5) != 0 && mount(top, "/dev", NULL, MS_MOVE, NULL) == 0)
 		return 0;
 	if (umount2(top, MNT_DETACH) < 0 && r >= 0)
-		r = rtr_err_set(err, errno, "resolv.conf and hosts: unmounting the tmpfs: %s",
-				strerror(errno));
+		r = rtr_err_sys(err, errno, "resolv.conf and hosts: unmounting the tmpfs");
 	return r;
 }
 

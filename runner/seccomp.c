@@ -172,7 +172,7 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 	if (o->seccomp && !streq(o->seccomp, "default")) {
 		r = read_file_at(AT_FDCWD, o->seccomp, RTR_CONFIG_MAX_BYTES, &buf, &len);
 		if (r < 0)
-			return rtr_err_set(err, -r, "--seccomp %s: %s", o->seccomp, strerror(-r));
+			return rtr_err_sys(err, -r, "--seccomp %s", o->seccomp);
 		r = spec_parse_seccomp(buf, len, &sc, err);
 		if (r < 0) {
 			char what[PATH_MAX + 16];
@@ -193,7 +193,7 @@ int filter_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct rt
 		return 0;
 	r = default_seccomp(bounding_mask(s), &sc);
 	if (r < 0)
-		return rtr_err_set(err, -r, "default seccomp profile: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "default seccomp profile");
 	filter_spec_free(s->lx.seccomp);
 	s->lx.seccomp = TAKE_PTR(sc);
 	s->ext.seccomp_origin = "default";
@@ -272,7 +272,7 @@ static int add_rule(scmp_filter_ctx ctx, struct gen_record *rec, const char *nam
 		goto fail;
 	return 0;
 fail:
-	return rtr_err_set(err, -r, "seccomp: rule for %s: %s", name, strerror(-r));
+	return rtr_err_sys(err, -r, "seccomp: rule for %s", name);
 }
 
 static int export_bpf(scmp_filter_ctx ctx, struct rtr_seccomp_filter *f, struct rtr_err *err)
@@ -284,12 +284,12 @@ static int export_bpf(scmp_filter_ctx ctx, struct rtr_seccomp_filter *f, struct 
 
 	fd = (int)syscall(SYS_memfd_create, "rtr-seccomp", MFD_CLOEXEC);
 	if (fd < 0)
-		return rtr_err_set(err, errno, "seccomp: memfd_create: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "seccomp: memfd_create");
 	r = seccomp_export_bpf(ctx, fd);
 	if (r < 0)
-		return rtr_err_set(err, -r, "seccomp: exporting the filter: %s", strerror(-r));
+		return rtr_err_sys(err, -r, "seccomp: exporting the filter");
 	if (fstat(fd, &st) < 0)
-		return rtr_err_set(err, errno, "seccomp: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "seccomp");
 	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter) != 0 ||
 	    st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS)
 		return rtr_err_set(err, E2BIG, "seccomp: filter of %lld bytes is too large",
@@ -581,8 +581,8 @@ static int filter_compile(const struct rtr_seccomp *sc, struct rtr_seccomp_filte
 					   sc->architectures[i]);
 		r = seccomp_arch_add(ctx, arch);
 		if (r < 0 && r != -EEXIST)
-			return rtr_err_set(err, -r, "linux.seccomp.architectures: %s: %s",
-					   sc->architectures[i], strerror(-r));
+			return rtr_err_sys(err, -r, "linux.seccomp.architectures: %s",
+					   sc->architectures[i]);
 		bound_add_abi(&bound, arch);
 	}
 
@@ -829,7 +829,7 @@ int filter_load(const struct rtr_container *c, struct rtr_err *err)
 			return rtr_err_set(err, EACCES,
 					   "seccomp: loading the filter needs noNewPrivileges or "
 					   "CAP_SYS_ADMIN");
-		return rtr_err_set(err, errno, "seccomp: loading the filter: %s", strerror(errno));
+		return rtr_err_sys(err, errno, "seccomp: loading the filter");
 	}
 done:
 	f->loaded = true;

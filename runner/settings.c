@@ -1018,6 +1018,10 @@ int settings_apply_options(const struct rtr_opts *o, struct rtr_spec *s, struct 
 
 /* ---- after the merge ---------------------------------------------------------------- */
 
+/* The settings only a veth pair takes: veth_settings() and the messages that refuse them. */
+static const char veth_opts[] = "--veth, --veth-peer, --address, --gateway, --gateway6, --mac, "
+				"--mtu, --bridge and --host-address";
+
 static bool veth_settings(const struct rtr_net_spec *n)
 {
 	return n->veth || n->veth_peer || n->n_addrs || n->gw_set || n->gw6_set || n->mac_set ||
@@ -1039,12 +1043,10 @@ static int mode_of_bundle(struct rtr_net_spec *n, const struct rtr_namespace *ns
 {
 	if (!ns->enabled) {
 		if (veth)
-			return rtr_err_set(
-			    err, EINVAL,
-			    "--veth, --veth-peer, --address, --gateway, --gateway6, "
-			    "--mac, --mtu, --bridge and --host-address need a network "
-			    "namespace, and linux.namespaces has none (add --network "
-			    "veth)");
+			return rtr_err_set(err, EINVAL,
+					   "%s need a network namespace, and linux.namespaces has "
+					   "none (add --network veth)",
+					   veth_opts);
 		n->mode = RTR_NET_HOST;
 		return 0;
 	}
@@ -1070,11 +1072,8 @@ static int derive_mode(struct rtr_spec *s, struct rtr_err *err)
 	if (n->mode == RTR_NET_UNSET && (r = mode_of_bundle(n, ns, veth, err)) < 0)
 		return r;
 	if (veth && n->mode != RTR_NET_VETH)
-		return rtr_err_set(err, EINVAL,
-				   "--network %s%s: --veth, --veth-peer, --address, --gateway, "
-				   "--gateway6, --mac, --mtu, --bridge and --host-address need "
-				   "--network veth",
-				   n->mode == RTR_NET_JOIN ? "ns:" : "", mode_name(n));
+		return rtr_err_set(err, EINVAL, "--network %s%s: %s need --network veth",
+				   n->mode == RTR_NET_JOIN ? "ns:" : "", mode_name(n), veth_opts);
 	if (n->mode != RTR_NET_JOIN && ns->path) {
 		free(ns->path);
 		ns->path = NULL;

@@ -316,7 +316,7 @@ int verb_logs(const struct cg_host *h, const struct verb_args *a, const char *wh
 			return 1;
 		lg.path = path;
 	} else if (access(what, F_OK) < 0) {
-		log_error("logs: %s: %s", what, strerror(errno));
+		log_errno(errno, "logs: %s", what);
 		return 1;
 	}
 	fd = read_history(&lg);

@@ -587,16 +587,8 @@ static int verb_ps(const struct cg_host *h, const struct verb_args *a)
 			json_w_begin_object(w);
 			json_w_member_string(w, "name", ci.name);
 			json_w_member_int(w, "pid", ci.pid);
-			json_w_key(w, "memory");
-			if (ci.mem_set)
-				json_w_uint(w, ci.mem);
-			else
-				json_w_null(w);
-			json_w_key(w, "uptime_s");
-			if (ci.uptime_set)
-				json_w_uint(w, ci.uptime_s);
-			else
-				json_w_null(w);
+			w_opt(w, "memory", ci.mem_set, ci.mem);
+			w_opt(w, "uptime_s", ci.uptime_set, ci.uptime_s);
 			json_w_key(w, "bundle");
 			if (ci.bundle[0])
 				json_w_string(w, ci.bundle);
@@ -908,7 +900,7 @@ int verb_main(const char *verb, int argc, char **argv)
 			return 1;
 		}
 		if (kill(ci.pid, sig) < 0) {
-			log_error("kill: %s: pid %d: %s", name, (int)ci.pid, strerror(errno));
+			log_errno(errno, "kill: %s: pid %d", name, (int)ci.pid);
 			return 1;
 		}
 		return 0;
@@ -925,7 +917,7 @@ int verb_main(const char *verb, int argc, char **argv)
 		cg_rel_lookup(&h, a.parent, name, rel, sizeof(rel));
 		r = cg_freeze_rel(&h, rel, streq(verb, "pause"));
 		if (r < 0) {
-			log_error("%s: %s: %s", verb, name, strerror(-r));
+			log_errno(r, "%s: %s", verb, name);
 			return 1;
 		}
 	}
