@@ -49,5 +49,6 @@ void cgroup_record_runs(struct rtr_container *c, unsigned restarts, int last_exi
 /* Kill what is left, remove the directories.  Safe to call twice and on NULL state. */
 void cgroup_destroy(struct rtr_container *c);
 /* rtr-run update: writes the limits @s sets (and only those) to the running container
- * @name (under s->ext.cgroup_parent); -ESRCH when it does not run. */
+ * @name (under s->ext.cgroup_parent), and then to its inspect record those the kernel
+ * took -- all, or those before a refused one; -ESRCH when it does not run. */
 int cgroup_update(const char *name, struct rtr_spec *s, struct rtr_err *err);
