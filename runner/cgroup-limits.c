@@ -167,10 +167,6 @@ static int apply_memory(struct rtr_container *c, struct rtr_cgroup *cg, struct r
 	int w = cg_where(&cg->h, CG_MEMORY), r = 0;
 	char v[32];
 
-	if (res->memory.limit_set) {
-		cg->mem_limit_set = res->memory.limit >= 0;
-		cg->mem_limit = (uint64_t)res->memory.limit;
-	}
 	if (w == CG_V2) {
 		if (res->memory.limit_set) {
 			fmt_i64(v, sizeof(v), res->memory.limit, "max");

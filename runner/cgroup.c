@@ -542,19 +542,20 @@ static uint64_t oom_kills(const struct rtr_cgroup *cg)
 bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n)
 {
 	struct rtr_cgroup *cg = c ? c->cgroup : NULL;
+	int w = cg ? cg_where(&cg->h, CG_MEMORY) : CG_NONE;
+	uint64_t lim = UINT64_MAX;
+	char b[32];
 
 	if (!cg || oom_kills(cg) <= cg->oom_base)
 		return false;
-	if (limit_desc && n) {
-		char b[32];
-
-		if (cg->mem_limit_set) {
-			format_bytes(cg->mem_limit, b, sizeof(b));
-			snprintf(limit_desc, n, "limit %s", b);
-		} else {
-			snprintf(limit_desc, n, "no memory limit set");
-		}
-	}
+	/* The limit now in force: an rtr-run update may have changed the start's. */
+	cg_read_u64(cg_dir_fd(cg, w), w == CG_V2 ? "memory.max" : "memory.limit_in_bytes", NULL,
+		    &lim);
+	format_bytes(lim, b, sizeof(b));
+	if (limit_desc && n)
+		snprintf(limit_desc, n, "%s%s",
+			 lim < (1ULL << 62) ? "limit " : "no memory limit set",
+			 lim < (1ULL << 62) ? b : "");
 	return true;
 }
 
@@ -591,16 +592,17 @@ void cgroup_empty(struct rtr_container *c)
 		cg_kill_rel(&cg->h, cg->rel, 5000, true);
 }
 
-int cgroup_reset(struct rtr_container *c, struct rtr_err *err)
+/* The limits are not written again: the cgroup keeps what the kernel has, the start's
+ * values or those of an rtr-run update since (Docker too keeps an update across restarts),
+ * which is what the inspect record says.  The devices stay as well (a second v2 device
+ * program would stack on the first). */
+void cgroup_reset(struct rtr_container *c)
 {
 	struct rtr_cgroup *cg = c->cgroup;
 
 	cgroup_empty(c);
 	fremovexattr(cg->lock_fd, CG_XATTR_PID);
 	cg->oom_base = oom_kills(cg);
-	/* The limits again: the devices stay (a second v2 device program would stack on the
-	 * first). */
-	return cg_apply_limits(c, cg, err);
 }
 
 void cgroup_record_runs(struct rtr_container *c, unsigned restarts, int last_exit)
