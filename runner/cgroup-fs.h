@@ -157,9 +157,7 @@ struct rtr_cgroup {
 	size_t keep_len;    /* rel's prefix that is not ours to remove (base, parent) */
 	bool rtr_parent;    /* rel's parent is rtr's own (RTR_CGROUP_PARENT) */
 	unsigned char made[_CG_MAX + 1]; /* [i + 1]: ancestors of rel created in hierarchy i */
-	bool mem_limit_set;
-	uint64_t mem_limit; /* for the OOM report */
-	uint64_t oom_base;  /* OOM kills counted before this run (the cgroup outlives runs) */
+	uint64_t oom_base; /* OOM kills counted before this run (the cgroup outlives runs) */
 };
 
 /* The container's directory in hierarchy @where (CG_V2 or a controller), or -1. */

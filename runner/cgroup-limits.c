@@ -416,10 +416,6 @@ int cg_apply_limits(struct rtr_container *c, struct rtr_cgroup *cg, struct rtr_e
 	char v[64], file[96];
 	int r, w;
 
-	if (res->memory.limit_set) {
-		cg->mem_limit_set = res->memory.limit >= 0;
-		cg->mem_limit = (uint64_t)res->memory.limit;
-	}
 	r = apply_rows(c->spec, cg, err);
 	if (r == 0)
 		r = apply_blkio(c, cg, err);

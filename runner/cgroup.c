@@ -541,19 +541,20 @@ static uint64_t oom_kills(const struct rtr_cgroup *cg)
 bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n)
 {
 	struct rtr_cgroup *cg = c ? c->cgroup : NULL;
+	int w = cg ? cg_where(&cg->h, CG_MEMORY) : CG_NONE;
+	uint64_t lim = UINT64_MAX;
+	char b[32];
 
 	if (!cg || oom_kills(cg) <= cg->oom_base)
 		return false;
-	if (limit_desc && n) {
-		char b[32];
-
-		if (cg->mem_limit_set) {
-			format_bytes(cg->mem_limit, b, sizeof(b));
-			snprintf(limit_desc, n, "limit %s", b);
-		} else {
-			snprintf(limit_desc, n, "no memory limit set");
-		}
-	}
+	/* The limit now in force: an rtr-run update may have changed the start's. */
+	cg_read_u64(cg_dir_fd(cg, w), w == CG_V2 ? "memory.max" : "memory.limit_in_bytes", NULL,
+		    &lim);
+	format_bytes(lim, b, sizeof(b));
+	if (limit_desc && n)
+		snprintf(limit_desc, n, "%s%s",
+			 lim < (1ULL << 62) ? "limit " : "no memory limit set",
+			 lim < (1ULL << 62) ? b : "");
 	return true;
 }
 
@@ -590,16 +591,17 @@ void cgroup_empty(struct rtr_container *c)
 		cg_kill_rel(&cg->h, cg->rel, 5000, true);
 }
 
-int cgroup_reset(struct rtr_container *c, struct rtr_err *err)
+/* The limits are not written again: the cgroup keeps what the kernel has, the start's
+ * values or those of an rtr-run update since (Docker too keeps an update across restarts),
+ * which is what the inspect record says.  The devices stay as well (a second v2 device
+ * program would stack on the first). */
+void cgroup_reset(struct rtr_container *c)
 {
 	struct rtr_cgroup *cg = c->cgroup;
 
 	cgroup_empty(c);
 	fremovexattr(cg->lock_fd, CG_XATTR_PID);
 	cg->oom_base = oom_kills(cg);
-	/* The limits again: the devices stay (a second v2 device program would stack on the
-	 * first). */
-	return cg_apply_limits(c, cg, err);
 }
 
 void cgroup_record_runs(struct rtr_container *c, unsigned restarts, int last_exit)
@@ -661,11 +663,81 @@ static int open_existing(struct rtr_cgroup *cg, const char *name, struct rtr_err
 	return 0;
 }
 
+/* What update changes, one step at a time, in the order a start writes it. */
+enum { UP_MEMORY, UP_HIGH, UP_PIDS, UP_CPU, UP_CPUSET, _UP_MAX };
+
+/* Forgets in @s (a copy: the strings are not freed) the steps outside [@from, @to). */
+static void up_keep(struct rtr_spec *s, int from, int to)
+{
+	struct rtr_resources *r = &s->lx.resources;
+
+#define UP_OUT(k) ((k) < from || (k) >= to)
+	r->memory.limit_set &= !UP_OUT(UP_MEMORY);
+	s->ext.memory_high_set &= !UP_OUT(UP_HIGH);
+	r->pids.limit_set &= !UP_OUT(UP_PIDS);
+	r->cpu.quota_set &= !UP_OUT(UP_CPU);
+	r->cpu.period_set &= !UP_OUT(UP_CPU);
+	if (UP_OUT(UP_CPUSET))
+		r->cpu.cpus = NULL;
+#undef UP_OUT
+}
+
+/* The limits of @c->spec, one step after the other; *@ret_done: the steps the kernel took.
+ * A refused write ends it and what came before stays, as crun leaves it (runc and Docker
+ * write the old values back, which can be refused in turn). */
+static int update_write(struct rtr_container *c, struct rtr_cgroup *cg, int *ret_done,
+			struct rtr_err *err)
+{
+	struct rtr_spec *all = c->spec, one;
+	int r = 0;
+
+	for (*ret_done = 0; *ret_done < _UP_MAX; ++*ret_done) {
+		one = *all;
+		up_keep(&one, *ret_done, *ret_done + 1);
+		c->spec = &one;
+		r = cg_apply_limits(c, cg, err);
+		if (r < 0)
+			break;
+	}
+	c->spec = all;
+	return r;
+}
+
+/* The inspect record with the limits of the first @done steps of @s, replaced in one
+ * xattr write (a concurrent inspect reads the old record or the new one).  A container
+ * without a record (larger than an xattr may be) has nothing to correct. */
+static int update_record(struct rtr_cgroup *cg, const struct rtr_spec *s, int done,
+			 struct rtr_err *err)
+{
+	_cleanup_free_ char *rec = malloc(INSPECT_MAX_BYTES), *json = NULL;
+	struct rtr_spec took = *s;
+	ssize_t n;
+	size_t len;
+	int r;
+
+	if (!rec)
+		return -ENOMEM;
+	n = done ? fgetxattr(cg->lock_fd, CG_XATTR_SPEC, rec, INSPECT_MAX_BYTES) : 0;
+	if (n <= 0)
+		return 0;
+	up_keep(&took, 0, done);
+	r = inspect_update_limits(rec, (size_t)n, &took, &json, &len);
+	if (r == 0 && fsetxattr(cg->lock_fd, CG_XATTR_SPEC, json, len, 0) < 0)
+		r = -errno;
+	if (r < 0)
+		return rtr_err_set(err, -r,
+				   "the limits changed, but not the record inspect shows: %s",
+				   strerror(-r));
+	return 0;
+}
+
 int cgroup_update(const char *name, struct rtr_spec *s, struct rtr_err *err)
 {
 	struct rtr_container c = {.name = name, .spec = s, .bundle_fd = -1, .sync_fd = -1};
 	struct rtr_cgroup *cg = cgroup_new();
-	int r;
+	_cleanup_close_ int pfd = -1;
+	char parent[sizeof(cg->rel)], *slash;
+	int r, k, done;
 
 	if (!cg)
 		return -ENOMEM;
@@ -676,15 +748,31 @@ int cgroup_update(const char *name, struct rtr_spec *s, struct rtr_err *err)
 	if (r == 0 &&
 	    cg_rel_lookup(&cg->h, s->ext.cgroup_parent, name, cg->rel, sizeof(cg->rel)) < 0)
 		r = rtr_err_set(err, EINVAL, "bad cgroup path");
-	if (r == 0)
+	/* Two updates at once: each writes the limits and the record under the parent's lock
+	 * (the one a start and the stale reaping take), so the last record is the last
+	 * writer's, as the kernel's values are. */
+	if (r == 0) {
+		memcpy(parent, cg->rel, sizeof(parent));
+		slash = strrchr(parent, '/');
+		if (slash)
+			*slash = 0;
+		pfd = cg_open_rel(&cg->h, parent);
+		if (pfd >= 0)
+			flock(pfd, LOCK_EX);
 		r = open_existing(cg, name, err);
+	}
 	if (r == 0)
 		r = cg_check_supported(&c, &cg->h, err);
 	/* A controller the start did not need (cpuset) is enabled on demand, as at start. */
 	if (r == 0 && cg->h.v2_root)
 		r = cg_v2_enable(&cg->h, cg->rel, v2_mask_needed(&c, &cg->h), err);
-	if (r == 0)
-		r = cg_apply_limits(&c, cg, err);
+	/* After a refusal the record still gets the steps before it: it says what the
+	 * kernel has, and the refusal is the error reported. */
+	if (r == 0) {
+		r = update_write(&c, cg, &done, err);
+		k = update_record(cg, s, done, r < 0 ? NULL : err);
+		r = r < 0 ? r : k;
+	}
 	cgroup_destroy(&c);
 	return r;
 }

@@ -41,13 +41,14 @@ int cgroup_enter(struct rtr_container *c, pid_t pid, unsigned done, struct rtr_e
 bool cgroup_oom_killed(struct rtr_container *c, char *limit_desc, size_t n);
 /* After a run: kill what is left of it and wait until the cgroup is empty. */
 void cgroup_empty(struct rtr_container *c);
-/* Before the next run (--restart): the same cgroup, its limits written again from the
- * spec, the OOM count and the init's pid of the last run forgotten. */
-int cgroup_reset(struct rtr_container *c, struct rtr_err *err);
+/* Before the next run (--restart): the same cgroup with the limits it has (the start's,
+ * or an update's since), the OOM count and the init's pid of the last run forgotten. */
+void cgroup_reset(struct rtr_container *c);
 /* Records CG_XATTR_RUNS for ps and stats. */
 void cgroup_record_runs(struct rtr_container *c, unsigned restarts, int last_exit);
 /* Kill what is left, remove the directories.  Safe to call twice and on NULL state. */
 void cgroup_destroy(struct rtr_container *c);
 /* rtr-run update: writes the limits @s sets (and only those) to the running container
- * @name (under s->ext.cgroup_parent); -ESRCH when it does not run. */
+ * @name (under s->ext.cgroup_parent), and then to its inspect record those the kernel
+ * took -- all, or those before a refused one; -ESRCH when it does not run. */
 int cgroup_update(const char *name, struct rtr_spec *s, struct rtr_err *err);

@@ -803,8 +803,10 @@ static int run_cgroup(struct rtr_container *c, struct run *run, struct rtr_err *
 {
 	int r;
 
-	if (c->cgroup)
-		return cgroup_reset(c, err);
+	if (c->cgroup) {
+		cgroup_reset(c);
+		return 0;
+	}
 	r = cgroup_setup(c, err);
 	if (r == 0)
 		r = record_process(c, err);

@@ -399,6 +399,61 @@ static void w_annotations(struct json_writer *w, const struct rtr_spec *s)
 	json_w_end_object(w);
 }
 
+/* Member @key of the object @obj with a value (not null), or NULL. */
+static const struct json *member(const struct json *obj, const char *key)
+{
+	const struct json *v = json_member(JSON_TMP(json_root(obj)), key).node;
+
+	return v && v->type != JSON_NULL ? v : NULL;
+}
+
+/* The limits @s sets, written by w_limits() as at start, replace the record's: in
+ * "limits" and in "settings" (memory_high is in both); an unset one prints null there,
+ * which keeps the recorded value. */
+int inspect_update_limits(const char *rec, size_t len, const struct rtr_spec *s, char **ret,
+			  size_t *ret_len)
+{
+	_cleanup_json_ struct json *old = NULL, *neu = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct json_writer *w = json_writer_new(false);
+	struct rtr_err err = {0};
+	const struct json *lim, *o, *v;
+	size_t n;
+	int r;
+
+	json_w_begin_object(w);
+	w_limits(w, s);
+	json_w_end_object(w);
+	r = json_writer_finish(w, &text, &n);
+	if (r == 0)
+		r = json_parse(text, n, INSPECT_MAX_BYTES, &neu, &err);
+	if (r == 0)
+		r = json_parse(rec, len, INSPECT_MAX_BYTES, &old, &err);
+	if (r < 0 || old->type != JSON_OBJECT)
+		return r < 0 ? r : -EINVAL;
+	lim = member(neu, "limits");
+	w = json_writer_new(false);
+	json_w_begin_object(w);
+	for (size_t i = 0; i < old->n; i++) {
+		o = old->items[i];
+		json_w_key(w, old->keys[i]);
+		if (o->type != JSON_OBJECT ||
+		    (!streq(old->keys[i], "limits") && !streq(old->keys[i], "settings"))) {
+			json_w_tree(w, o);
+			continue;
+		}
+		json_w_begin_object(w);
+		for (size_t k = 0; k < o->n; k++) {
+			v = member(lim, o->keys[k]);
+			json_w_key(w, o->keys[k]);
+			json_w_tree(w, v ? v : o->items[k]);
+		}
+		json_w_end_object(w);
+	}
+	json_w_end_object(w);
+	return json_writer_finish(w, ret, ret_len);
+}
+
 int inspect_json(const struct rtr_container *c, const char *cgroup_rel, char **ret, size_t *ret_len)
 {
 	const struct rtr_spec *s = c->spec;

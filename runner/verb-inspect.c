@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rtr-run inspect NAME [--json]: the effective configuration the supervisor recorded on
- * the container's cgroup when it created it (inspect.c writes it from the typed spec),
+ * the container's cgroup when it created it (inspect.c writes it from the typed spec; an
+ * rtr-run update since rewrites its limits),
  * plus the live state: running or paused, the init's pid, and what the restart and
  * health machinery record (CG_XATTR_RUNS, CG_XATTR_HEALTH) when they are in use.
  * Text output is the same tree, one "path: value" line per scalar.
@@ -15,49 +16,11 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "inspect.h"
 #include "lib/cleanup.h"
 #include "lib/json.h"
 #include "lib/util.h"
 #include "verbs.h"
-
-#define INSPECT_MAX_BYTES (64 * 1024) /* XATTR_SIZE_MAX: the record cannot be larger */
-
-/* ---- the recorded tree, written back ---- */
-
-static void w_tree(struct json_writer *w, const struct json *j)
-{
-	switch (j->type) {
-	case JSON_NULL:
-		json_w_null(w);
-		break;
-	case JSON_BOOL:
-		json_w_bool(w, j->boolean);
-		break;
-	case JSON_NUMBER:
-		if (j->str[0] == '-')
-			json_w_int(w, strtoll(j->str, NULL, 10));
-		else
-			json_w_uint(w, strtoull(j->str, NULL, 10));
-		break;
-	case JSON_STRING:
-		json_w_string(w, j->str);
-		break;
-	case JSON_ARRAY:
-		json_w_begin_array(w);
-		for (size_t i = 0; i < j->n; i++)
-			w_tree(w, j->items[i]);
-		json_w_end_array(w);
-		break;
-	case JSON_OBJECT:
-		json_w_begin_object(w);
-		for (size_t i = 0; i < j->n; i++) {
-			json_w_key(w, j->keys[i]);
-			w_tree(w, j->items[i]);
-		}
-		json_w_end_object(w);
-		break;
-	}
-}
 
 /* "process.args[0]: sleep"; an empty array or object prints as [] or {}. */
 static void print_flat(const char *path, const struct json *j)
@@ -186,7 +149,7 @@ int verb_inspect(const struct cg_host *h, const struct verb_args *a, const char 
 	json_w_begin_object(w);
 	for (size_t i = 0; spec->type == JSON_OBJECT && i < spec->n; i++) {
 		json_w_key(w, spec->keys[i]);
-		w_tree(w, spec->items[i]);
+		json_w_tree(w, spec->items[i]);
 	}
 	w_state(w, h, fd);
 	json_w_end_object(w);

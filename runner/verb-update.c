@@ -6,7 +6,8 @@
  * The options are the run's own (the same rows of options.c's table by name, the same
  * parse functions of settings.c), folded into an empty typed spec; cgroup.c then writes
  * exactly the limits that spec sets, with the writers a start uses, on whatever layout
- * the host has.
+ * the host has, and then the same limits into the inspect record (what the kernel refused
+ * is not recorded: the record says what the cgroup has).
  */
 #include <errno.h>
 #include <getopt.h>

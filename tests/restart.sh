@@ -110,9 +110,13 @@ run "$RTR_RUN" ps
 unlike "$out" "^rst-backoff " "  and removes the cgroup"
 
 # ---- a kill is no stop -------------------------------------------------------------------
+# An update during the first run outlives it (as with Docker): the next run has the
+# updated limits and inspect says so.
 reset
-bg_timed rst-kill --restart on-failure:1 --memory 32M "${DATA[@]}" "$T/sleep"
+bg_timed rst-kill --restart on-failure:1 --memory 32M --pids-limit 30 "${DATA[@]}" "$T/sleep"
 wait_for 20 runs_ge 1 || true
+run "$RTR_RUN" update rst-kill --memory 48M --pids-limit 20
+is "$rc" 0 "update during the first run"
 run "$RTR_RUN" kill rst-kill KILL
 if wait_for 20 runs_ge 2; then
 	ok "on-failure restarts a container killed by SIGKILL"
@@ -121,8 +125,11 @@ else
 fi
 wait_for 20 runs_ge 2 || true
 run "$RTR_RUN" stats --json rst-kill
-is "$(jq -c '[.restarts, .last_exit, .memory.limit]' <<<"$out")" "[1,137,$((32 << 20))]" \
-	"the next run: restart 1 after 137, the same memory limit"
+is "$(jq -c '[.restarts, .last_exit, .memory.limit, .pids.limit]' <<<"$out")" \
+	"[1,137,$((48 << 20)),20]" "the next run: restart 1 after 137, the updated limits"
+run "$RTR_RUN" inspect --json rst-kill
+is "$(jq -c '[.limits.memory, .limits.pids, .state.restarts]' <<<"$out")" "[$((48 << 20)),20,1]" \
+	"  inspect shows the updated limits after the restart"
 run "$RTR_RUN" stop rst-kill
 bg_wait
 is "$rc/$(runs)" "143/2" "  then stopped"

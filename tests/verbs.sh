@@ -88,12 +88,40 @@ if v1_has cpu; then
 else
 	is "$(cat "$(cg cpu vb-a)/cpu.max")" "50000 100000" "update: cpu.max"
 fi
+# What reports the limits reports the new ones: the inspect record, stats (the kernel's).
+lims() { "$RTR_RUN" inspect vb-a --json | jq -c "[.limits | $1]"; }
+is "$(lims '.memory, .pids, .cpu_quota_us, .cpu_period_us, .cpu_list')" \
+	"[$((96 << 20)),41,50000,100000,null]" "inspect after update: memory, pids, cpu quota and period"
+run "$RTR_RUN" inspect vb-a
+like "$out" "^limits.memory: $((96 << 20))$" "inspect (text) after update: the new memory limit"
+is "$(jq -c .process.args <<<"$("$RTR_RUN" inspect vb-a --json)")" '["sleep","60"]' \
+	"inspect after update: the rest of the record is kept"
+run "$RTR_RUN" stats vb-a --json
+is "$(jq -c '[.memory.limit, .pids.limit]' <<<"$out")" "[$((96 << 20)),41]" "stats --json after update"
+run "$RTR_RUN" stats vb-a
+like "$out" "^MEMORY .* / 96.0 MiB " "stats after update: the new memory limit"
+like "$out" "^PIDS .* / 41$" "stats after update: the new pids limit"
+# inspect while updates run reads the old record or the new one, never a mix of both.
+(for i in $(seq 20); do "$RTR_RUN" update vb-a --memory $((i % 2 ? 80 : 96))M; done) &
+upd=$!
+seen=
+while kill -0 "$upd" 2>/dev/null; do
+	seen+=" $("$RTR_RUN" inspect vb-a --json | jq -c .limits.memory 2>/dev/null || echo torn)"
+done
+wait "$upd"
+is "$(tr ' ' '\n' <<<"$seen" | grep -vx -e "" -e $((80 << 20)) -e $((96 << 20)) | head -1)" "" \
+	"inspect during updates: always a whole record, the old limit or the new"
+is "$(lims .memory)" "[$((96 << 20))]" "  and the last update's limit after them"
 run "$RTR_RUN" update --cpu-list 0 vb-a
 is "$rc" 0 "update --cpu-list"
 is "$(cat "$(cg cpuset vb-a)/cpuset.cpus")" 0 "update: cpuset.cpus"
+is "$(lims '.cpu_list, .memory, .pids')" "[\"0\",$((96 << 20)),41]" \
+	"inspect: the new cpu list, the limits not given kept"
 if ! v1_has memory && [[ -n $V2ROOT ]]; then
 	run "$RTR_RUN" update vb-a --memory-high 80M
 	is "$(cat "$(cg memory vb-a)/memory.high")" $((80 << 20)) "update: memory.high"
+	is "$("$RTR_RUN" inspect vb-a --json | jq -c '[.limits.memory_high, .settings.memory_high]')" \
+		"[$((80 << 20)),$((80 << 20))]" "inspect after update: memory_high (limits and settings)"
 else
 	run "$RTR_RUN" update vb-a --memory-high 80M
 	like "$err" "update: vb-a: --memory-high: needs the memory controller on cgroup v2" \
@@ -102,12 +130,43 @@ fi
 run "$RTR_RUN" update vb-a --memory 10k
 is "$rc" 125 "update: an invalid value fails"
 like "$err" "^rtr-run: update: vb-a: --memory 10k: " "with the run's message for the option"
+is "$(lims .memory)" "[$((96 << 20))]" "inspect after an invalid update: the limit in force"
 run "$RTR_RUN" update vb-a --cpus 99999
 like "$err" "--cpus 99999: expected a number of CPUs" "update: --cpus checked against the online CPUs"
 run "$RTR_RUN" update vb-a
 like "$err" "nothing to change" "update without a limit is an error"
 run "$RTR_RUN" update vb-nosuch --memory 64M
 is "$rc" 1 "update of an unknown container exits 1"
+
+# A limit the kernel refuses half way: a v1 child may not get more CPU than its parent.
+# The limits before it stay and are recorded, it and those after it are not.
+QP=/sys/fs/cgroup/cpu/vb-qp
+q_ready() { "$RTR_RUN" inspect --cgroup-parent vb-qp --json "$1" 2>/dev/null | jq -e '.state.status == "running"' >/dev/null; }
+q_lims() { "$RTR_RUN" inspect --cgroup-parent vb-qp --json vb-q | jq -c '[.limits | .memory, .pids, .cpu_quota_us]'; }
+if v1_has cpu && v1_has memory && v1_has pids; then
+	BG_READY=q_ready bg vb-q --cgroup-parent vb-qp --memory 64M "$B" -- sleep 60
+	echo 50000 >"$QP/cpu.cfs_quota_us"
+	run "$RTR_RUN" update vb-q --cgroup-parent vb-qp --memory 48M --pids-limit 33 --cpus 1
+	is "$rc" 125 "update refused by the kernel half way exits 125"
+	like "$err" "^rtr-run: update: vb-q: cpu.quota \(--cpus\): writing 100000 to cpu.cfs_quota_us: " \
+		"and names the refused limit"
+	is "$(cat /sys/fs/cgroup/memory/vb-qp/vb-q/memory.limit_in_bytes) $(cat /sys/fs/cgroup/pids/vb-qp/vb-q/pids.max) $(cat "$QP/vb-q/cpu.cfs_quota_us")" \
+		"$((48 << 20)) 33 -1" "  the kernel has the limits before it, not the refused one"
+	is "$(q_lims)" "[$((48 << 20)),33,null]" "  inspect says the same"
+	run "$RTR_RUN" stats --cgroup-parent vb-qp --json vb-q
+	is "$(jq -c '[.memory.limit, .pids.limit]' <<<"$out")" "[$((48 << 20)),33]" "  and stats --json"
+	run "$RTR_RUN" update vb-q --cgroup-parent vb-qp --cpus 1 --cpu-list 0
+	is "$rc/$(q_lims)" "125/[$((48 << 20)),33,null]" "a refused first limit changes nothing"
+	is "$(cat /sys/fs/cgroup/cpuset/vb-qp/vb-q/cpuset.cpus)" "$(cat /sys/fs/cgroup/cpuset/cpuset.cpus)" \
+		"  not even the limits after it"
+	"$RTR_RUN" stop --cgroup-parent vb-qp vb-q
+	finish "$BGPID"
+else
+	skip "update refused half way" "needs v1 cpu, memory and pids (v2 caps cpu.max by the parent's)"
+fi
+for d in /sys/fs/cgroup/*/vb-qp ${V2ROOT:+$V2ROOT/vb-qp}; do
+	[[ -d $d ]] && rmdir "$d" 2>/dev/null || true
+done
 
 # ---- stop; stale cgroups ---------------------------------------------------------------
 run "$RTR_RUN" stop vb-a

@@ -1025,6 +1025,41 @@ int json_writer_finish(struct json_writer *w, char **ret, size_t *ret_len)
 	return r;
 }
 
+void json_w_tree(struct json_writer *w, const struct json *j)
+{
+	switch (j->type) {
+	case JSON_NULL:
+		json_w_null(w);
+		break;
+	case JSON_BOOL:
+		json_w_bool(w, j->boolean);
+		break;
+	case JSON_NUMBER:
+		if (j->str[0] == '-')
+			json_w_int(w, strtoll(j->str, NULL, 10));
+		else
+			json_w_uint(w, strtoull(j->str, NULL, 10));
+		break;
+	case JSON_STRING:
+		json_w_string(w, j->str);
+		break;
+	case JSON_ARRAY:
+		json_w_begin_array(w);
+		for (size_t i = 0; i < j->n; i++)
+			json_w_tree(w, j->items[i]);
+		json_w_end_array(w);
+		break;
+	case JSON_OBJECT:
+		json_w_begin_object(w);
+		for (size_t i = 0; i < j->n; i++) {
+			json_w_key(w, j->keys[i]);
+			json_w_tree(w, j->items[i]);
+		}
+		json_w_end_object(w);
+		break;
+	}
+}
+
 int json_writer_write_fd(struct json_writer *w, int fd)
 {
 	_cleanup_free_ char *s = NULL;

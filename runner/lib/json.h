@@ -148,3 +148,5 @@ void json_w_member_string(struct json_writer *w, const char *key, const char *s)
 void json_w_member_int(struct json_writer *w, const char *key, int64_t v);
 void json_w_member_uint(struct json_writer *w, const char *key, uint64_t v);
 void json_w_member_bool(struct json_writer *w, const char *key, bool v);
+/* A parsed tree (json_parse), written back as it was read. */
+void json_w_tree(struct json_writer *w, const struct json *j);
