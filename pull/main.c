@@ -741,27 +741,20 @@ fail:
 
 /* ---- ls, gc, rm ---- */
 
-/* rm: -EBUSY when a container runs from @bundle (rtr-run records the bundle on the
- * container's cgroup, where `rtr-run ps` finds it): its upper/ and work/ are in use. */
-static int refuse_running(const char *bundle, struct rtr_err *e)
+/* rm refused (-EBUSY: an rtr-run holds the bundle): which container, when its cgroup is
+ * where `rtr-run ps` looks (rtr-run records the bundle there); else the message stays
+ * "a running container" (a --cgroup-parent of its own). */
+static void name_running(const char *bundle, struct rtr_err *e)
 {
 	_cleanup_free_ char *abs = realpath(bundle, NULL);
 	char rel[PATH_MAX / 4], name[RTR_NAME_MAX + 1];
 	struct cg_host h;
-	int r;
 
-	if (!abs || cg_host_detect(&h) < 0 || cg_rel_for_name(NULL, "", rel, sizeof(rel)) < 0)
-		return 0; /* no bundle (rm says so) or no cgroup fs: nothing can run from it */
-	r = cg_find_bundle(&h, rel, abs, name, sizeof(name));
-	if (r < 0)
-		return rtr_err_set(e, -r, "%s: looking for containers that run from it: %s", bundle,
-				   strerror(-r));
-	if (r > 0)
-		return rtr_err_set(e, EBUSY,
-				   "%s: container %s runs from this bundle (stop it first, or rm "
-				   "--force)",
-				   bundle, name);
-	return 0;
+	if (abs && cg_host_detect(&h) >= 0 && cg_rel_for_name(NULL, "", rel, sizeof(rel)) >= 0 &&
+	    cg_find_bundle(&h, rel, abs, name, sizeof(name)) > 0)
+		rtr_err_set(e, EBUSY,
+			    "%s: container %s runs from this bundle (stop it first, or rm --force)",
+			    bundle, name);
 }
 
 static int run_verb(const struct pull_opts *o)
@@ -771,9 +764,9 @@ static int run_verb(const struct pull_opts *o)
 	int r;
 
 	if (streq(o->verb, "rm")) {
-		r = o->force ? 0 : refuse_running(o->bundle, &err);
-		if (r >= 0)
-			r = store_rm_bundle(o->bundle, o->json, stdout, &err);
+		r = store_rm_bundle(o->bundle, o->force, o->json, stdout, &err);
+		if (r == -EBUSY)
+			name_running(o->bundle, &err);
 	} else {
 		r = store_open(o->store ? o->store : RTR_STORE_DIR, &s, &err);
 		if (r >= 0)
