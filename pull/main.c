@@ -255,7 +255,7 @@ static int registry_option(struct pull_opts *o, int opt, const char *arg, struct
 		break;
 	case OPT_CA_FILE:
 		if (access(arg, R_OK) < 0)
-			return rtr_err_sys(e, errno, "--ca-file %s", arg);
+			return rtr_err_set(e, errno, "--ca-file %s: %s", arg, strerror(errno));
 		o->ca_file = arg;
 		break;
 	case OPT_INSECURE:
@@ -516,7 +516,7 @@ static int read_password_stdin(char **ret, struct rtr_err *e)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			return rtr_err_sys(e, errno, "--password-stdin");
+			return rtr_err_set(e, errno, "--password-stdin: %s", strerror(errno));
 		if (k == 0)
 			break;
 		n += k;
@@ -741,21 +741,19 @@ fail:
 
 /* ---- ls, gc, rm ---- */
 
-/* rm: -EBUSY when a container runs from @bundle (rtr-run records the bundle on the
- * container's cgroup, where `rtr-run ps` finds it): its upper/ and work/ are in use. */
-static int refuse_running(const char *bundle, struct rtr_err *e)
+/* Which container runs from @bundle, when its cgroup is where `rtr-run ps` looks (rtr-run
+ * records the bundle there): -EBUSY naming it, else 0.  rm asks first, so its refusal
+ * names the container; the bundle's lock (store_rm_bundle) then catches the rest: a
+ * container under a --cgroup-parent of its own ("a running container").  Asking also
+ * covers a container whose rtr-run predates that lock. */
+static int name_running(const char *bundle, struct rtr_err *e)
 {
 	_cleanup_free_ char *abs = realpath(bundle, NULL);
 	char rel[PATH_MAX / 4], name[RTR_NAME_MAX + 1];
 	struct cg_host h;
-	int r;
 
-	if (!abs || cg_host_detect(&h) < 0 || cg_rel_for_name(NULL, "", rel, sizeof(rel)) < 0)
-		return 0; /* no bundle (rm says so) or no cgroup fs: nothing can run from it */
-	r = cg_find_bundle(&h, rel, abs, name, sizeof(name));
-	if (r < 0)
-		return rtr_err_sys(e, -r, "%s: looking for containers that run from it", bundle);
-	if (r > 0)
+	if (abs && cg_host_detect(&h) >= 0 && cg_rel_for_name(NULL, "", rel, sizeof(rel)) >= 0 &&
+	    cg_find_bundle(&h, rel, abs, name, sizeof(name)) > 0)
 		return rtr_err_set(e, EBUSY,
 				   "%s: container %s runs from this bundle (stop it first, or rm "
 				   "--force)",
@@ -770,9 +768,9 @@ static int run_verb(const struct pull_opts *o)
 	int r;
 
 	if (streq(o->verb, "rm")) {
-		r = o->force ? 0 : refuse_running(o->bundle, &err);
-		if (r >= 0)
-			r = store_rm_bundle(o->bundle, o->json, stdout, &err);
+		r = o->force ? 0 : name_running(o->bundle, &err);
+		if (r == 0)
+			r = store_rm_bundle(o->bundle, o->force, o->json, stdout, &err);
 	} else {
 		r = store_open(o->store ? o->store : RTR_STORE_DIR, &s, &err);
 		if (r >= 0)

@@ -16,6 +16,7 @@
 #include "pull/unpack.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/json.h"
+#include "runner/lib/lockfile.h"
 #include "runner/lib/util.h"
 
 #define HEX_LEN 64
@@ -155,31 +156,15 @@ const char *store_path(const struct store *s)
 
 /* ---- locks ---- */
 
-/* flock(@how) on STORE/locks/<hex>.lock.  gc unlinks a lock file it holds, so a lock taken
- * on a file that is no longer the one at the name is retaken on the new one. */
+/* flock(@how) on STORE/locks/<hex>.lock, by the protocol rtr-run shares (lockfile.h): gc
+ * unlinks a lock file it holds, so a lock taken on a file that is no longer the one at the
+ * name is retaken on the new one. */
 static int lock_layer(struct store *s, const char *hex, int how, int *ret_fd)
 {
 	char name[HEX_LEN + 8];
 
 	snprintf(name, sizeof(name), "%s.lock", hex);
-	for (;;) {
-		_cleanup_close_ int fd = -1;
-		struct stat a, b;
-
-		fd = openat(s->locks_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd < 0)
-			return -errno;
-		while (flock(fd, how) < 0)
-			if (errno != EINTR || unpack_interrupted)
-				return -errno;
-		if (fstat(fd, &a) < 0)
-			return -errno;
-		if (fstatat(s->locks_fd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
-			*ret_fd = TAKE_FD(fd);
-			return 0;
-		}
-	}
+	return lockfile_at(s->locks_fd, name, how, &unpack_interrupted, ret_fd);
 }
 
 /* The creation lock: an OFD write lock on byte 0, independent of the flock. */
@@ -686,7 +671,20 @@ static bool same_image(const struct sbundle *a, const struct sbundle *b)
 struct ls_layer {
 	const char *hex;
 	uint64_t size;
+	bool held; /* by a running container or pull */
 };
+
+/* Whether a process holds layer @hex now (LOCK_SH: a running container or pull): the
+ * lock gc would need, tried and let go at once.  A probe, so no lock file is made. */
+static bool layer_held(struct store *s, const char *hex)
+{
+	char name[HEX_LEN + 8];
+	_cleanup_close_ int fd = -1;
+
+	snprintf(name, sizeof(name), "%s.lock", hex);
+	fd = openat(s->locks_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	return fd >= 0 && lockfile_flock(fd, LOCK_EX | LOCK_NB, NULL) == -EWOULDBLOCK;
+}
 
 static uint64_t image_size(const struct sbundle *b, const struct ls_layer *l, size_t n)
 {
@@ -745,6 +743,7 @@ static void ls_json(FILE *out, struct store *s, const struct sbundle *bs, size_t
 		json_w_begin_object(w);
 		json_w_member_string(w, "diff_id", id);
 		json_w_member_uint(w, "size", l[i].size);
+		json_w_member_bool(w, "in_use", l[i].held);
 		json_w_key(w, "bundles");
 		json_w_begin_array(w);
 		for (size_t k = 0; k < nb; k++)
@@ -788,7 +787,9 @@ static void ls_text(FILE *out, struct store *s, const struct sbundle *bs, size_t
 			users += uses_layer(&bs[k], l[i].hex);
 		format_bytes(l[i].size, sz, sizeof(sz));
 		fprintf(out, "sha256:%-17.12s %10s  %zu%s\n", l[i].hex, sz, users,
-			users ? "" : " (gc removes it)");
+			users	    ? ""
+			: l[i].held ? " (in use by a running container or pull: gc keeps it)"
+				    : " (gc removes it)");
 	}
 }
 
@@ -814,6 +815,7 @@ int store_list(struct store *s, bool json, FILE *out, struct rtr_err *e)
 	for (size_t i = 0; i < nl; i++) {
 		l[i].hex = names[i];
 		l[i].size = layer_usage(s, names[i]);
+		l[i].held = layer_held(s, names[i]);
 		total += l[i].size;
 	}
 	if (json)
@@ -1023,10 +1025,33 @@ int store_gc(struct store *s, bool json, FILE *out, struct rtr_err *e)
 	return r < 0 ? r : 0;
 }
 
-int store_rm_bundle(const char *bundle, bool json, FILE *out, struct rtr_err *e)
+/* The bundle lock (runner/lib/lockfile.h) on @abs into *@ret_fd, held while the bundle is
+ * removed: -EBUSY while a container runs from it, unless @force (then nothing is held). */
+static int rm_lock(const char *bundle, const char *abs, bool force, int *ret_fd, struct rtr_err *e)
+{
+	_cleanup_close_ int fd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return rtr_err_set(e, errno, "%s: %s", bundle, strerror(errno));
+	r = lockfile_flock(fd, LOCK_EX | LOCK_NB, NULL);
+	if (r == -EWOULDBLOCK && force)
+		return 0;
+	if (r == -EWOULDBLOCK)
+		return rtr_err_set(e, EBUSY,
+				   "%s: a running container runs from this bundle (stop it first, "
+				   "or rm --force)",
+				   bundle);
+	if (r < 0)
+		return rtr_err_set(e, -r, "%s: locking: %s", bundle, strerror(-r));
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int store_rm_bundle(const char *bundle, bool force, bool json, FILE *out, struct rtr_err *e)
 {
 	_cleanup_free_ char *abs = realpath(bundle, NULL), *parent = NULL, *tmp = NULL;
-	_cleanup_close_ int pfd = -1, refs = -1;
+	_cleanup_close_ int pfd = -1, refs = -1, lock = -1;
 	struct sbundle b = {0};
 	char name[HEX_LEN + 1];
 	int r;
@@ -1041,6 +1066,8 @@ int store_rm_bundle(const char *bundle, bool json, FILE *out, struct rtr_err *e)
 				"%s: not a store bundle (no " STORE_ANNOTATION_STORE
 				" annotation); remove a flat bundle with rm -rf",
 				bundle);
+	if (r >= 0)
+		r = rm_lock(bundle, abs, force, &lock, e);
 	if (r < 0)
 		goto out;
 	/* aside first: the bundle is gone at once, or still whole */

@@ -20,8 +20,8 @@
  *
  * Locks, all on STORE/locks/<hex>.lock:
  *  - flock(LOCK_SH): the layer is in use.  A pull holds it from before it looks for the
- *    layer until its bundle and ref are in place (rtr-run may hold it while a container
- *    runs);
+ *    layer until its bundle and ref are in place; rtr-run holds it while a container of
+ *    a bundle that names the layer runs (runner/inuse.h), ref or not;
  *  - flock(LOCK_EX | LOCK_NB): gc, to remove the layer; refused while anyone uses it;
  *  - an OFD write lock on byte 0 (F_OFD_SETLKW): the one pull that unpacks a missing
  *    layer.  Another pull of it waits there and then finds the layer made.  A separate
@@ -86,5 +86,7 @@ int store_bundle_commit(struct store *s, struct bundle *b, const char *bundle_pa
 int store_list(struct store *s, bool json, FILE *out, struct rtr_err *e);
 /* `rtr-pull gc`: removes stale refs and the layers no bundle uses; reports on @out. */
 int store_gc(struct store *s, bool json, FILE *out, struct rtr_err *e);
-/* `rtr-pull rm BUNDLE`: removes a store bundle and its ref (its layers stay for gc). */
-int store_rm_bundle(const char *bundle, bool json, FILE *out, struct rtr_err *e);
+/* `rtr-pull rm BUNDLE`: removes a store bundle and its ref (its layers stay for gc), under
+ * the bundle lock (runner/lib/lockfile.h).  -EBUSY while an rtr-run holds the bundle,
+ * unless @force. */
+int store_rm_bundle(const char *bundle, bool force, bool json, FILE *out, struct rtr_err *e);

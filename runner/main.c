@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * rtr-run: run an OCI bundle in the foreground.  The recipe:
- *   verbs (ps, stats, ...) | --print-default-seccomp | options -> name -> bundle ->
- *   config.json (with its org.rtr.* annotations) -> command line folded into the typed
- *   spec -> checks that combine settings -> run -> exit with its status.
+ *   verbs (ps, stats, ...) | --print-default-seccomp | options -> name -> bundle (in
+ *   use from here: inuse.h) -> config.json (with its org.rtr.* annotations) -> command
+ *   line folded into the typed spec -> checks that combine settings -> store layers in
+ *   use -> run -> exit with its status.
  * After the merge the options are freed: nothing past it reads option text.
  * Exit codes: the container's N or 128+signal; 125 runtime error; 126 not executable;
  * 127 not found.
@@ -24,6 +25,7 @@
 #include "caps.h"
 #include "exec.h"
 #include "filter.h"
+#include "inuse.h"
 #include "notify.h"
 #include "opts.h"
 #include "security.h"
@@ -96,6 +98,7 @@ int main(int argc, char **argv)
 	struct rtr_err err = {0};
 	struct rtr_container c = {.bundle_fd = -1, .sync_fd = -1, .pid = -1, .notify_fd = -1};
 	_cleanup_free_ char *name = NULL;
+	int *layer_locks = NULL; /* store layers in use, held to the end */
 	int r, code;
 
 	log_init("rtr-run");
@@ -134,15 +137,16 @@ int main(int argc, char **argv)
 		code = EXIT_RUNTIME;
 		goto out;
 	}
-	c.bundle_fd = open(c.bundle, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	/* In use (rtr-pull rm refuses it) before anything is read from it, until exit. */
+	c.bundle_fd = inuse_open_bundle(c.bundle, &err);
 	if (c.bundle_fd < 0) {
-		log_errno(-errno, "bundle %s", o.bundle);
-		code = EXIT_RUNTIME;
+		code = fail(&err, c.bundle_fd);
 		goto out;
 	}
 	r = spec_load(c.bundle_fd, &c.spec, &err);
 	if (r < 0) {
-		code = fail_config(&err, r);
+		code = inuse_bundle_gone(c.bundle_fd, c.bundle, r, &err) ? fail(&err, r)
+									 : fail_config(&err, r);
 		goto out;
 	}
 	/* Nothing is dropped silently: say what the bundle asks for that rtr does not do. */
@@ -156,6 +160,8 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r = resolve_rootfs(c.bundle, c.spec, &c.rootfs, &err);
+	if (r >= 0)
+		r = inuse_lock_layers(&c.spec->ext.rootfs, &layer_locks, &err);
 	if (r < 0) {
 		code = fail(&err, r);
 		goto out;
@@ -168,6 +174,8 @@ int main(int argc, char **argv)
 		log_err(&err, -err.code);
 
 out:
+	if (c.spec)
+		inuse_unlock_layers(layer_locks, c.spec->ext.rootfs.n_layers);
 	if (c.bundle_fd >= 0)
 		close(c.bundle_fd);
 	spec_free(c.spec);

@@ -242,7 +242,8 @@ run "$RTR_RUN" ps
 unlike "$out" 'sr-bad' "  no container left"
 
 # ---- rtr-pull rm of a bundle a container runs from ------------------------------------------
-# rtr-run records the bundle on the container's cgroup; rm finds it there, as ps does.
+# rtr-run holds the bundle locked (runner/inuse.h); rm names the container from the
+# bundle rtr-run records on its cgroup, found as ps finds it (tests/inuse.sh: elsewhere).
 busy_run() { # NAME BUNDLE SECONDS: a container sleeping in the background, started
 	"$RTR_RUN" --name "$1" "$2" -- /bin/sleep "$3" >/dev/null 2>&1 &
 	RTR_PIDS="$RTR_PIDS $!"
