@@ -65,6 +65,13 @@ if wait_for 30 procs "$D"; then
 	like "$out" "^v2-dl " "Delegate=yes: ps finds the container"
 	run "$RTR_RUN" stats --json v2-dl
 	is "$(jq -r '.memory.limit' <<<"$out" 2>/dev/null)" $((40 << 20)) "Delegate=yes: stats reads the limit"
+	# update on v2: the files, then the inspect record (runner/cgroup.c cgroup_update()).
+	run "$RTR_RUN" update v2-dl --memory 48M --memory-high 40M --cpus 0.25
+	is "$rc $(cat "$D/memory.max") $(cat "$D/memory.high") $(cat "$D/cpu.max")" \
+		"0 $((48 << 20)) $((40 << 20)) 25000 100000" "update on v2: memory.max, memory.high, cpu.max"
+	run "$RTR_RUN" inspect --json v2-dl
+	is "$(jq -c '.limits | [.memory, .memory_high, .cpu_quota_us, .pids]' <<<"$out" 2>/dev/null)" \
+		"[$((48 << 20)),$((40 << 20)),25000,22]" "update on v2: inspect shows the new limits, the others kept"
 	run "$RTR_RUN" pause v2-dl
 	like "$(cat "$D/cgroup.events" 2>/dev/null)" "^frozen 1" "Delegate=yes: pause"
 	run "$RTR_RUN" resume v2-dl
