@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -13,8 +14,10 @@
 
 #include "bundle.h"
 #include "config.h"
+#include "runner/cgroup-fs.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/json.h"
+#include "runner/lib/lockfile.h"
 #include "runner/lib/profile.h"
 #include "runner/lib/util.h"
 #include "sweep.h"
@@ -115,6 +118,45 @@ static int tmp_open(struct bundle *b, const char *dir, struct rtr_err *err)
 	return 0;
 }
 
+bool bundle_find_container(const char *bundle, char *ret, size_t n)
+{
+	_cleanup_free_ char *abs = realpath(bundle, NULL);
+	char rel[PATH_MAX / 4];
+	struct cg_host h;
+
+	return abs && cg_host_detect(&h) >= 0 && cg_rel_for_name(NULL, "", rel, sizeof(rel)) >= 0 &&
+	       cg_find_bundle(&h, rel, abs, ret, n) > 0;
+}
+
+/* With --force, the bundle lock (runner/lib/lockfile.h) on the existing BUNDLE into
+ * *@ret_fd: -EBUSY while a container runs from it (the lock is held, or `rtr-run ps` would
+ * show it), as its files would go under the container's feet.  No BUNDLE, one that is no
+ * directory, or one this user cannot open (EACCES) is not lockable: 0 and *@ret_fd = -1. */
+static int bundle_lock_old(const struct bundle *b, int *ret_fd, struct rtr_err *err)
+{
+	_cleanup_close_ int fd =
+	    openat(b->parent_fd, b->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	char name[RTR_NAME_MAX + 1];
+	int r;
+
+	*ret_fd = -1;
+	if (fd < 0)
+		return 0;
+	r = lockfile_flock(fd, LOCK_EX | LOCK_NB, NULL);
+	if (r < 0 && r != -EWOULDBLOCK)
+		return rtr_err_sys(err, -r, "%s: locking", b->path);
+	if (bundle_find_container(b->path, name, sizeof(name)))
+		return rtr_err_set(err, EBUSY,
+				   "%s: container %s runs from this bundle (stop it first)",
+				   b->path, name);
+	if (r < 0)
+		return rtr_err_set(err, EBUSY,
+				   "%s: a running container runs from this bundle (stop it first)",
+				   b->path);
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
 int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct rtr_err *err)
 {
 	_cleanup_free_ char *copy = NULL;
@@ -142,6 +184,13 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 	if (!force && fstatat(b->parent_fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		return rtr_err_set(err, EEXIST, "%s: already exists (use --force to replace it)",
 				   path);
+	if (force) {
+		/* refused now rather than after the download; bundle_commit() asks again */
+		_cleanup_close_ int lock = -1;
+		r = bundle_lock_old(b, &lock, err);
+		if (r < 0)
+			return r;
+	}
 	sweep_begin(b->parent_fd, &sw);
 	r = tmp_mkdir(b, dir, err);
 	if (r >= 0)
@@ -250,6 +299,13 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 		return rtr_err_set(err, EINTR, "interrupted");
 	r = rename2(b->parent_fd, b->tmp_name, b->parent_fd, b->base, RENAME_NOREPLACE);
 	if (r == -EEXIST && b->force) {
+		/* held across the exchange and the removal: a container started during the
+		 * pull keeps its bundle (the new one is removed), and none starts from the old
+		 * tree while it goes */
+		_cleanup_close_ int lock = -1;
+		r = bundle_lock_old(b, &lock, err);
+		if (r < 0)
+			return r;
 		r = rename2(b->parent_fd, b->tmp_name, b->parent_fd, b->base, RENAME_EXCHANGE);
 		if (r == 0) {
 			/* the old bundle now has the temporary name */

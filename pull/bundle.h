@@ -14,9 +14,10 @@
  * Without @force an existing BUNDLE is refused (-EEXIST) up front and again at commit
  * (renameat2 RENAME_NOREPLACE).  With @force an existing BUNDLE is swapped out with
  * renameat2(RENAME_EXCHANGE) and the old tree removed afterwards, so BUNDLE always names
- * either the old or the new bundle.  The temporary directory is registered so that
- * bundle_abort_all() (called from main on SIGINT/SIGTERM after the pull loop noticed
- * unpack_interrupted) can remove it.
+ * either the old or the new bundle; one a container runs from is refused (-EBUSY, see
+ * bundle_create_tmp()).  The temporary directory is registered so that bundle_abort_all()
+ * (called from main on SIGINT/SIGTERM after the pull loop noticed unpack_interrupted) can
+ * remove it.
  */
 
 #include <stdbool.h>
@@ -48,7 +49,13 @@ struct bundle_presets {
 	char **cmd;	      /* overrides Cmd */
 };
 
+/* With @force, an existing BUNDLE a container runs from is refused (-EBUSY) here and again
+ * at commit, under the bundle lock (runner/lib/lockfile.h) held across the exchange and
+ * the removal of the old tree: a running container's files are never removed. */
 int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct rtr_err *err);
+/* The container whose cgroup is where `rtr-run ps` looks (rtr-run records its bundle there)
+ * that runs from @bundle: its name into @ret (@n bytes) and true, else false. */
+bool bundle_find_container(const char *bundle, char *ret, size_t n);
 /* bundle_commit() flushes the filesystem (syncfs) before the rename unless told not to. */
 void bundle_set_sync(struct bundle *b, bool sync);
 int bundle_rootfs_fd(const struct bundle *b);

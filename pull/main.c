@@ -34,7 +34,6 @@
 #include "progress.h"
 #include "remote.h"
 #include "store.h"
-#include "runner/cgroup-fs.h"
 #include "runner/lib/cleanup.h"
 #include "runner/lib/log.h"
 #include "runner/lib/util.h"
@@ -748,12 +747,9 @@ fail:
  * covers a container whose rtr-run predates that lock. */
 static int name_running(const char *bundle, struct rtr_err *e)
 {
-	_cleanup_free_ char *abs = realpath(bundle, NULL);
-	char rel[PATH_MAX / 4], name[RTR_NAME_MAX + 1];
-	struct cg_host h;
+	char name[RTR_NAME_MAX + 1];
 
-	if (abs && cg_host_detect(&h) >= 0 && cg_rel_for_name(NULL, "", rel, sizeof(rel)) >= 0 &&
-	    cg_find_bundle(&h, rel, abs, name, sizeof(name)) > 0)
+	if (bundle_find_container(bundle, name, sizeof(name)))
 		return rtr_err_set(e, EBUSY,
 				   "%s: container %s runs from this bundle (stop it first, or rm "
 				   "--force)",

@@ -5,7 +5,8 @@
 # refuses such a bundle (a container under its own --cgroup-parent too) unless --force,
 # gc keeps such a layer even with no ref naming it and removes it once the container has
 # stopped; a start while rm removes the bundle fails at once; no lock fd reaches the
-# container; a read-only flat bundle still runs.
+# container; a read-only flat bundle still runs; pull --force refuses to replace a bundle a
+# container runs from (flat or store), up front and at the commit.
 set -euo pipefail
 . "${RTR_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/lib.sh"
 . "$RTR_SRCDIR/tests/fixtures/registry-lib.sh"
@@ -22,16 +23,18 @@ layers_of() { # BUNDLE: its layer hexes, base first
 }
 # started BGPID FILE: FILE exists (the container wrote it) while rtr-run BGPID still runs
 started() { [[ -e $2 ]] && kill -0 "$1"; }
-# start NAME BUNDLE ARGS...: rtr-run --cgroup-parent $PARENT in the background, its pid
-# in $BGPID, once the container has written /ready (BUNDLE/upper/ready on a store bundle).
+# start NAME BUNDLE ARGS...: rtr-run --cgroup-parent $PARENT (or $CGPARENT) in the
+# background, its pid in $BGPID, once the container has written /ready (BUNDLE/upper/ready
+# on a store bundle, BUNDLE/rootfs/ready on a flat one).
 start() {
-	local n=$1 b=$2
+	local n=$1 b=$2 ready=$2/upper/ready
 	shift 2
-	"$RTR_RUN" --name "$n" --cgroup-parent "$PARENT" "$@" "$b" -- \
+	[[ -d $b/upper ]] || ready=$b/rootfs/ready
+	"$RTR_RUN" --name "$n" --cgroup-parent "${CGPARENT:-$PARENT}" "$@" "$b" -- \
 		/bin/sh -c 'touch /ready && exec /bin/sleep 300' >"$T/$n.out" 2>"$T/$n.err" </dev/null &
 	BGPID=$!
 	RTR_PIDS="$RTR_PIDS $BGPID"
-	wait_for 10 started "$BGPID" "$b/upper/ready" || diag "$n did not start: $(cat "$T/$n.err")"
+	wait_for 10 started "$BGPID" "$ready" || diag "$n did not start: $(cat "$T/$n.err")"
 }
 stop() { # BGPID: rtr-run stops its container on SIGTERM
 	kill -TERM "$1" 2>/dev/null || true
@@ -132,6 +135,90 @@ is "$rc:$err" "125:rtr-run: in-rm: $T/b3: being removed by rtr-pull rm" \
 exec {hold}<&-
 run "$RTR_RUN" --name in-rm --cgroup-parent "$PARENT" "$T/b3" -- /bin/cat /top
 is "$rc:$out" "0:top" "  and runs once the lock is free" || diag "$err"
+
+# ---- pull --force refuses a bundle a container runs from -------------------------------------
+python3 "$RTR_SRCDIR/tests/fixtures/pull-images.py" docker-single "$T/single.tar"
+run "$RTR_PULL" -q "docker-archive:$T/single.tar" flat
+is "$rc" 0 "pull a flat bundle from a docker-archive" || diag "$err"
+start in-flat "$T/flat" --user 0 --stop-signal TERM
+sum=$(sha256sum flat/config.json)
+run "$RTR_PULL" -q --force "docker-archive:$T/single.tar" "$T/flat"
+is "$rc:$err" "1:rtr-pull: $T/flat: a running container runs from this bundle (stop it first)" \
+	"pull --force refuses a flat bundle a container runs from"
+[[ $(sha256sum flat/config.json) == "$sum" && -e flat/rootfs/ready && -x flat/rootfs/bin/busybox ]] &&
+	ok "  the old bundle is untouched" || not_ok "  the old bundle is untouched"
+init=$(pgrep -P "$BGPID" | head -1)
+[[ -e /proc/$init/root/ready && -x /proc/$init/root/bin/busybox ]] &&
+	ok "  the container still sees its files" || not_ok "  the container still sees its files"
+is "$(find . -maxdepth 1 -name '.flat.tmp-*' | wc -l)" 0 "  no temporary bundle is left"
+stop "$BGPID"
+run "$RTR_PULL" -q --force "docker-archive:$T/single.tar" "$T/flat"
+is "$rc:$err" "0:" "  once it stopped, pull --force replaces the bundle"
+[[ -x flat/rootfs/bin/busybox && ! -e flat/rootfs/ready ]] && ok "  with the new tree" ||
+	not_ok "  with the new tree"
+
+# A store bundle, its container under the default cgroup parent: the message names it.
+run "$RTR_PULL" -q "--store=$S" "oci:$L:app" b5
+is "$rc" 0 "pull a store bundle" || diag "$err"
+nlayers=$(find "$S/layers" -mindepth 1 -maxdepth 1 | wc -l)
+CGPARENT=rtr start in-st "$T/b5"
+sum=$(sha256sum b5/config.json)
+run "$RTR_PULL" -q --force "--store=$S" "docker-archive:$T/single.tar" "$T/b5"
+is "$rc:$err" "1:rtr-pull: $T/b5: container in-st runs from this bundle (stop it first)" \
+	"pull --force --store refuses a store bundle, naming its container"
+[[ $(sha256sum b5/config.json) == "$sum" && -e b5/upper/ready ]] &&
+	ok "  the old bundle is untouched" || not_ok "  the old bundle is untouched"
+init=$(pgrep -P "$BGPID" | head -1)
+is "$(cat "/proc/$init/root/top" 2>&1)" top "  the container still sees its files"
+is "$(find . -maxdepth 1 -name '.b5.tmp-*' | wc -l)" 0 "  no temporary bundle is left"
+is "$(find "$S/layers" -mindepth 1 -maxdepth 1 | wc -l)" "$nlayers" "  nor a new layer"
+stop "$BGPID"
+run "$RTR_PULL" -q --force "--store=$S" "docker-archive:$T/single.tar" "$T/b5"
+is "$rc:$err" "0:" "  once it stopped, pull --force replaces it"
+[[ -e b5/upper && ! -e b5/upper/ready ]] && ok "  with a new bundle" || not_ok "  with a new bundle"
+run "$RTR_PULL" rm "$T/b5"
+
+# ---- a container that starts during the pull: refused at the commit -----------------------
+# fault-proxy.py --mode gather holds the GET of the top layer until a second GET of it is
+# open: the container starts while the pull waits there, past its first look at BUNDLE.
+if command -v docker-registry >/dev/null && command -v skopeo >/dev/null; then
+	trap 'reg_stop_all; _rtr_cleanup' EXIT
+	P1=$(reg_free_port)
+	reg_start plain "$P1"
+	R=127.0.0.1:$P1
+	reg_push "$L" app "$R/lab/app:1"
+	m=$(jq -r '.manifests[] | select(.annotations["org.opencontainers.image.ref.name"]=="app") | .digest' "$L/index.json")
+	top=$(jq -r '.layers[-1].digest' "$L/blobs/sha256/${m#sha256:}")
+	GP=$(reg_free_port)
+	GLOG=$T/gather.log
+	reg_spawn python3 "$RTR_SRCDIR/tests/fixtures/fault-proxy.py" --port "$GP" --upstream "$R" \
+		--mode gather --count 2 --hold "$top" --log "$GLOG"
+	reg_wait_port "$GP"
+	run "$RTR_PULL" -q --no-cache "$R/lab/app:1" flat2
+	is "$rc" 0 "pull a flat bundle from a registry" || diag "$err"
+	"$RTR_PULL" -q --no-cache --force "127.0.0.1:$GP/lab/app:1" "$T/flat2" >"$T/race.out" \
+		2>"$T/race.err" </dev/null &
+	PULLPID=$!
+	RTR_PIDS="$RTR_PIDS $PULLPID"
+	held() { grep -q "GET .*$top" "$GLOG" 2>/dev/null; }
+	wait_for 20 held || diag "the pull did not ask for the top layer: $(cat "$T/race.err")"
+	start in-race "$T/flat2"
+	sum=$(sha256sum flat2/config.json)
+	curl -s -o /dev/null "http://127.0.0.1:$GP/v2/lab/app/blobs/$top" # releases the pull's GET
+	finish "$PULLPID"
+	is "$rc:$(cat "$T/race.err")" \
+		"1:rtr-pull: $T/flat2: a running container runs from this bundle (stop it first)" \
+		"pull --force refuses at the commit a bundle a container started from meanwhile"
+	like "$(cat "$GLOG")" "gathered 2" "  it had got past the first look" || diag "$(cat "$GLOG")"
+	[[ $(sha256sum flat2/config.json) == "$sum" && -e flat2/rootfs/ready ]] &&
+		ok "  the old bundle is untouched" || not_ok "  the old bundle is untouched"
+	init=$(pgrep -P "$BGPID" | head -1)
+	is "$(cat "/proc/$init/root/top" 2>&1)" top "  the container still sees its files"
+	is "$(find . -maxdepth 1 -name '.flat2.tmp-*' | wc -l)" 0 "  the new bundle is removed"
+	stop "$BGPID"
+else
+	skip "pull --force refuses at the commit" "needs docker-registry and skopeo"
+fi
 
 # ---- a flat bundle on a read-only filesystem --------------------------------------------------
 make_bundle "$T/ro/flat" /bin/true
