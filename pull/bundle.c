@@ -118,25 +118,13 @@ static int tmp_open(struct bundle *b, const char *dir, struct rtr_err *err)
 	return 0;
 }
 
-bool bundle_find_container(const char *bundle, char *ret, size_t n)
+int bundle_lock(int dfd, const char *name, const char *path, const char *hint, int *ret_fd,
+		struct rtr_err *err)
 {
-	_cleanup_free_ char *abs = realpath(bundle, NULL);
-	char rel[PATH_MAX / 4];
+	_cleanup_close_ int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_free_ char *abs = realpath(path, NULL);
+	char rel[PATH_MAX / 4], who[RTR_NAME_MAX + 1];
 	struct cg_host h;
-
-	return abs && cg_host_detect(&h) >= 0 && cg_rel_for_name(NULL, "", rel, sizeof(rel)) >= 0 &&
-	       cg_find_bundle(&h, rel, abs, ret, n) > 0;
-}
-
-/* With --force, the bundle lock (runner/lib/lockfile.h) on the existing BUNDLE into
- * *@ret_fd: -EBUSY while a container runs from it (the lock is held, or `rtr-run ps` would
- * show it), as its files would go under the container's feet.  No BUNDLE, one that is no
- * directory, or one this user cannot open (EACCES) is not lockable: 0 and *@ret_fd = -1. */
-static int bundle_lock_old(const struct bundle *b, int *ret_fd, struct rtr_err *err)
-{
-	_cleanup_close_ int fd =
-	    openat(b->parent_fd, b->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	char name[RTR_NAME_MAX + 1];
 	int r;
 
 	*ret_fd = -1;
@@ -144,15 +132,14 @@ static int bundle_lock_old(const struct bundle *b, int *ret_fd, struct rtr_err *
 		return 0;
 	r = lockfile_flock(fd, LOCK_EX | LOCK_NB, NULL);
 	if (r < 0 && r != -EWOULDBLOCK)
-		return rtr_err_sys(err, -r, "%s: locking", b->path);
-	if (bundle_find_container(b->path, name, sizeof(name)))
-		return rtr_err_set(err, EBUSY,
-				   "%s: container %s runs from this bundle (stop it first)",
-				   b->path, name);
+		return rtr_err_sys(err, -r, "%s: locking", path);
+	if (abs && cg_host_detect(&h) >= 0 && cg_rel_for_name(NULL, "", rel, sizeof(rel)) >= 0 &&
+	    cg_find_bundle(&h, rel, abs, who, sizeof(who)) > 0)
+		return rtr_err_set(err, EBUSY, "%s: container %s runs from this bundle (%s)", path,
+				   who, hint);
 	if (r < 0)
-		return rtr_err_set(err, EBUSY,
-				   "%s: a running container runs from this bundle (stop it first)",
-				   b->path);
+		return rtr_err_set(err, EBUSY, "%s: a running container runs from this bundle (%s)",
+				   path, hint);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -187,7 +174,7 @@ int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct 
 	if (force) {
 		/* refused now rather than after the download; bundle_commit() asks again */
 		_cleanup_close_ int lock = -1;
-		r = bundle_lock_old(b, &lock, err);
+		r = bundle_lock(b->parent_fd, b->base, b->path, "stop it first", &lock, err);
 		if (r < 0)
 			return r;
 	}
@@ -303,7 +290,7 @@ int bundle_commit(struct bundle *b, struct rtr_err *err)
 		 * pull keeps its bundle (the new one is removed), and none starts from the old
 		 * tree while it goes */
 		_cleanup_close_ int lock = -1;
-		r = bundle_lock_old(b, &lock, err);
+		r = bundle_lock(b->parent_fd, b->base, b->path, "stop it first", &lock, err);
 		if (r < 0)
 			return r;
 		r = rename2(b->parent_fd, b->tmp_name, b->parent_fd, b->base, RENAME_EXCHANGE);

@@ -53,9 +53,14 @@ struct bundle_presets {
  * at commit, under the bundle lock (runner/lib/lockfile.h) held across the exchange and
  * the removal of the old tree: a running container's files are never removed. */
 int bundle_create_tmp(struct bundle **ret, const char *path, bool force, struct rtr_err *err);
-/* The container whose cgroup is where `rtr-run ps` looks (rtr-run records its bundle there)
- * that runs from @bundle: its name into @ret (@n bytes) and true, else false. */
-bool bundle_find_container(const char *bundle, char *ret, size_t n);
+/* The bundle lock (runner/lib/lockfile.h: rtr-run holds it shared while a container runs
+ * from the bundle), taken exclusive without waiting on the directory @dfd/@name, @path in
+ * messages, into *@ret_fd.  -EBUSY while a container runs from it: the lock is held, or
+ * `rtr-run ps` would show it (an rtr-run older than the lock), naming the container where
+ * it can and saying @hint.  None, or one this user cannot open (EACCES), is not lockable:
+ * 0 and *@ret_fd = -1. */
+int bundle_lock(int dfd, const char *name, const char *path, const char *hint, int *ret_fd,
+		struct rtr_err *err);
 /* bundle_commit() flushes the filesystem (syncfs) before the rename unless told not to. */
 void bundle_set_sync(struct bundle *b, bool sync);
 int bundle_rootfs_fd(const struct bundle *b);

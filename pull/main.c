@@ -254,7 +254,7 @@ static int registry_option(struct pull_opts *o, int opt, const char *arg, struct
 		break;
 	case OPT_CA_FILE:
 		if (access(arg, R_OK) < 0)
-			return rtr_err_set(e, errno, "--ca-file %s: %s", arg, strerror(errno));
+			return rtr_err_sys(e, errno, "--ca-file %s", arg);
 		o->ca_file = arg;
 		break;
 	case OPT_INSECURE:
@@ -515,7 +515,7 @@ static int read_password_stdin(char **ret, struct rtr_err *e)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
-			return rtr_err_set(e, errno, "--password-stdin: %s", strerror(errno));
+			return rtr_err_sys(e, errno, "--password-stdin");
 		if (k == 0)
 			break;
 		n += k;
@@ -740,23 +740,6 @@ fail:
 
 /* ---- ls, gc, rm ---- */
 
-/* Which container runs from @bundle, when its cgroup is where `rtr-run ps` looks (rtr-run
- * records the bundle there): -EBUSY naming it, else 0.  rm asks first, so its refusal
- * names the container; the bundle's lock (store_rm_bundle) then catches the rest: a
- * container under a --cgroup-parent of its own ("a running container").  Asking also
- * covers a container whose rtr-run predates that lock. */
-static int name_running(const char *bundle, struct rtr_err *e)
-{
-	char name[RTR_NAME_MAX + 1];
-
-	if (bundle_find_container(bundle, name, sizeof(name)))
-		return rtr_err_set(e, EBUSY,
-				   "%s: container %s runs from this bundle (stop it first, or rm "
-				   "--force)",
-				   bundle, name);
-	return 0;
-}
-
 static int run_verb(const struct pull_opts *o)
 {
 	struct rtr_err err = {0};
@@ -764,9 +747,7 @@ static int run_verb(const struct pull_opts *o)
 	int r;
 
 	if (streq(o->verb, "rm")) {
-		r = o->force ? 0 : name_running(o->bundle, &err);
-		if (r == 0)
-			r = store_rm_bundle(o->bundle, o->force, o->json, stdout, &err);
+		r = store_rm_bundle(o->bundle, o->force, o->json, stdout, &err);
 	} else {
 		r = store_open(o->store ? o->store : RTR_STORE_DIR, &s, &err);
 		if (r >= 0)

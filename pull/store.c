@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "pull/bundle.h"
 #include "pull/digest.h"
 #include "pull/unpack.h"
 #include "runner/lib/cleanup.h"
@@ -178,14 +179,15 @@ static int creation_lock(int fd, short type)
 	return 0;
 }
 
+/* @s starts with HEX_LEN lowercase hex digits (a sha256 in hex) and goes on with @rest. */
+static bool hex_then(const char *s, const char *rest)
+{
+	return strspn(s, "0123456789abcdef") == HEX_LEN && streq(s + HEX_LEN, rest);
+}
+
 static bool is_hex_name(const char *s)
 {
-	size_t i = 0;
-
-	for (; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return i == HEX_LEN;
+	return hex_then(s, "");
 }
 
 static bool layer_present(struct store *s, const char *hex)
@@ -829,26 +831,15 @@ int store_list(struct store *s, bool json, FILE *out, struct rtr_err *e)
 /* ".tmp-<hex>-<pid>" */
 static bool is_tmp_name(const char *s)
 {
-	char hex[HEX_LEN + 1];
 	const char *p = startswith(s, ".tmp-");
 
-	if (!p || strlen(p) < HEX_LEN + 2 || p[HEX_LEN] != '-')
-		return false;
-	memcpy(hex, p, HEX_LEN);
-	hex[HEX_LEN] = 0;
-	return is_hex_name(hex);
+	return p && strspn(p, "0123456789abcdef") == HEX_LEN && p[HEX_LEN] == '-' && p[HEX_LEN + 1];
 }
 
 /* "<hex>.lock" */
 static bool is_lock_name(const char *s)
 {
-	char hex[HEX_LEN + 1];
-
-	if (strlen(s) != HEX_LEN + 5 || !streq(s + HEX_LEN, ".lock"))
-		return false;
-	memcpy(hex, s, HEX_LEN);
-	hex[HEX_LEN] = 0;
-	return is_hex_name(hex);
+	return hex_then(s, ".lock");
 }
 
 /* A layer gc holds (LOCK_EX) to remove. */
@@ -1025,29 +1016,6 @@ int store_gc(struct store *s, bool json, FILE *out, struct rtr_err *e)
 	return r < 0 ? r : 0;
 }
 
-/* The bundle lock (runner/lib/lockfile.h) on @abs into *@ret_fd, held while the bundle is
- * removed: -EBUSY while a container runs from it, unless @force (then nothing is held). */
-static int rm_lock(const char *bundle, const char *abs, bool force, int *ret_fd, struct rtr_err *e)
-{
-	_cleanup_close_ int fd = open(abs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r;
-
-	if (fd < 0)
-		return rtr_err_set(e, errno, "%s: %s", bundle, strerror(errno));
-	r = lockfile_flock(fd, LOCK_EX | LOCK_NB, NULL);
-	if (r == -EWOULDBLOCK && force)
-		return 0;
-	if (r == -EWOULDBLOCK)
-		return rtr_err_set(e, EBUSY,
-				   "%s: a running container runs from this bundle (stop it first, "
-				   "or rm --force)",
-				   bundle);
-	if (r < 0)
-		return rtr_err_set(e, -r, "%s: locking: %s", bundle, strerror(-r));
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
 int store_rm_bundle(const char *bundle, bool force, bool json, FILE *out, struct rtr_err *e)
 {
 	_cleanup_free_ char *abs = realpath(bundle, NULL), *parent = NULL, *tmp = NULL;
@@ -1067,7 +1035,10 @@ int store_rm_bundle(const char *bundle, bool force, bool json, FILE *out, struct
 				" annotation); remove a flat bundle with rm -rf",
 				bundle);
 	if (r >= 0)
-		r = rm_lock(bundle, abs, force, &lock, e);
+		/* held while the bundle is removed; --force takes it from under a container */
+		r = force ? 0
+			  : bundle_lock(AT_FDCWD, abs, bundle, "stop it first, or rm --force",
+					&lock, e);
 	if (r < 0)
 		goto out;
 	/* aside first: the bundle is gone at once, or still whole */
