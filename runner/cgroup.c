@@ -725,9 +725,7 @@ static int update_record(struct rtr_cgroup *cg, const struct rtr_spec *s, int do
 	if (r == 0 && fsetxattr(cg->lock_fd, CG_XATTR_SPEC, json, len, 0) < 0)
 		r = -errno;
 	if (r < 0)
-		return rtr_err_set(err, -r,
-				   "the limits changed, but not the record inspect shows: %s",
-				   strerror(-r));
+		return rtr_err_sys(err, -r, "the limits changed, but not the record inspect shows");
 	return 0;
 }
 

@@ -79,18 +79,17 @@ int inuse_lock_layers(const struct rtr_rootfs_layers *l, int **ret_fds, struct r
 	fds = malloc(l->n_layers * sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
-	for (size_t i = 0; i < l->n_layers; i++)
-		fds[i] = -1;
 	for (size_t i = 0; i < l->n_layers; i++) {
 		char name[NAME_MAX + 1];
 		int r;
 
 		snprintf(name, sizeof(name), "%s.lock", l->layers[i]);
+		fds[i] = -1;
 		r = lockfile_at(dir, name, LOCK_SH, NULL, &fds[i]);
 		if (r == -EROFS)
 			continue;
 		if (r < 0) {
-			inuse_unlock_layers(fds, l->n_layers);
+			inuse_unlock_layers(fds, i); /* the ones taken */
 			return rtr_err_sys(err, -r, "rootfs: locking layer sha256:%s in %s/locks",
 					   l->layers[i], l->store);
 		}
