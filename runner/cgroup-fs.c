@@ -669,6 +669,25 @@ bool cg_lock_held(int dfd)
 	return errno == EWOULDBLOCK;
 }
 
+/* The supervisor of the cgroup at @fd, when it still lives: between two runs (--restart)
+ * the cgroup has no process, but the container is not gone. */
+pid_t cg_live_supervisor(int fd)
+{
+	char buf[24], path[64], comm[32] = "";
+	ssize_t n = fgetxattr(fd, CG_XATTR_SUPERVISOR, buf, sizeof(buf) - 1);
+	pid_t pid;
+
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	pid = (pid_t)atoi(buf);
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (pid <= 0 || cg_read_small(AT_FDCWD, path, comm, sizeof(comm)) <= 0 ||
+	    !startswith(comm, "rtr-run"))
+		return 0;
+	return pid;
+}
+
 /* The container directory @fd runs from @bundle: its CG_XATTR_BUNDLE says so, and its
  * supervisor holds the lock (also between two runs) or processes are in it. */
 static bool runs_bundle(const struct cg_host *h, int fd, const char *bundle)

@@ -131,6 +131,10 @@ int cg_kill_rel(const struct cg_host *h, const char *rel, int timeout_ms, bool r
 int cg_open_rel(const struct cg_host *h, const char *rel);
 /* True while a supervising rtr-run holds the container directory's lock (@dfd). */
 bool cg_lock_held(int dfd);
+/* The pid of the rtr-run recorded as the supervisor of the container directory @dfd
+ * (CG_XATTR_SUPERVISOR), while it lives; 0 otherwise.  Between two runs of --restart the
+ * cgroup is empty, but the container is not gone. */
+pid_t cg_live_supervisor(int dfd);
 /* Removes the directories under @parent_rel (only @only when not NULL) that no rtr-run
  * holds and nothing runs in: what a supervisor killed with SIGKILL leaves.  Returns how
  * many went. */

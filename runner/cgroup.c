@@ -643,15 +643,19 @@ void cgroup_destroy(struct rtr_container *c)
 	c->cgroup = NULL;
 }
 
-/* The running container's directories, opened (never created: update changes a
- * container, it does not make one). */
+/* The container's directories, opened (never created: update changes a container, it
+ * does not make one).  Its supervisor holds the lock; the cgroup is empty between two
+ * runs of --restart, and the next run, in the same cgroup, has what is written now.  A
+ * start still setting it up (no supervisor recorded yet) writes its own limits after:
+ * refused, as before the start. */
 static int open_existing(struct rtr_cgroup *cg, const char *name, struct rtr_err *err)
 {
 	char path[PATH_MAX];
 
 	cg->lock_fd = cg_open_rel(&cg->h, cg->rel);
 	if (cg->lock_fd < 0 || !cg_lock_held(cg->lock_fd) ||
-	    !cg_populated(cg->lock_fd, cg_primary(&cg->h) == CG_V2))
+	    (!cg_populated(cg->lock_fd, cg_primary(&cg->h) == CG_V2) &&
+	     !cg_live_supervisor(cg->lock_fd)))
 		return rtr_err_set(err, ESRCH, "no such running container");
 	for (int i = CG_V2; i < _CG_MAX; i++) {
 		int *fd = i == CG_V2 ? &cg->v2fd : &cg->fd[i];

@@ -146,25 +146,6 @@ static int io_bytes(int dfd, bool v2, uint64_t *rd, uint64_t *wr)
 	return 0;
 }
 
-/* The supervisor of the cgroup at @fd, when it still lives: between two runs (--restart)
- * the cgroup has no process, but the container is not gone. */
-static pid_t live_supervisor(int fd)
-{
-	char buf[24], path[64], comm[32] = "";
-	ssize_t n = fgetxattr(fd, CG_XATTR_SUPERVISOR, buf, sizeof(buf) - 1);
-	pid_t pid;
-
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	pid = (pid_t)atoi(buf);
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (pid <= 0 || cg_read_small(AT_FDCWD, path, comm, sizeof(comm)) <= 0 ||
-	    !startswith(comm, "rtr-run"))
-		return 0;
-	return pid;
-}
-
 /* CG_XATTR_RUNS: "RESTARTS LAST_EXIT". */
 static void read_runs(int fd, struct cinfo *ci)
 {
@@ -228,7 +209,7 @@ static int collect(const struct cg_host *h, const char *parent, const char *name
 	}
 	if (pfd < 0)
 		return -ESRCH;
-	ci->supervisor = live_supervisor(pfd);
+	ci->supervisor = cg_live_supervisor(pfd);
 	if (!cg_populated(pfd, prim == CG_V2) && !ci->supervisor)
 		return -ESRCH;
 	read_runs(pfd, ci);
@@ -338,7 +319,7 @@ static int collect_ps(const struct ps_dirs *px, const char *name, struct cinfo *
 	if (!ci->uptime_set) {
 		ci->pid = 0;
 		if (!cg_populated(pfd, px->prim_v2)) {
-			ci->supervisor = live_supervisor(pfd);
+			ci->supervisor = cg_live_supervisor(pfd);
 			if (!ci->supervisor)
 				return -ESRCH;
 		} else { /* the recorded init is gone: whoever runs there now */

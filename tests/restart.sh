@@ -134,6 +134,55 @@ run "$RTR_RUN" stop rst-kill
 bg_wait
 is "$rc/$(runs)" "143/2" "  then stopped"
 
+# ---- update between two runs -------------------------------------------------------------
+# During the back-off the cgroup is empty but the supervisor holds it: update writes the
+# limits there and into the record, and the next run, in the same cgroup, has them.
+make_bundle "$T/second" /bin/sh -c 'trap "exit 143" TERM; echo x >>/data/runs
+	[ "$(wc -l </data/runs)" -ge 2 ] || exit 1; sleep 1000 & wait'
+limits() {
+	local m=memory.max
+	v1_has memory && m=memory.limit_in_bytes
+	echo "$(cat "$(cg memory "$1")/$m") $(cat "$(cg pids "$1")/pids.max")"
+}
+reset
+bg_timed rst-upwait --restart on-failure:3 --restart-delay 5s --memory 32M --pids-limit 30 \
+	"${DATA[@]}" "$T/second"
+wait_for 20 grep -q "restart 1 in 5000 ms" "$T/rst-upwait.err" || true
+run "$RTR_RUN" update rst-upwait --memory 40M --pids-limit 21
+is "$rc" 0 "update during the back-off exits 0" || diag "$err"
+is "$(runs)/$(ps_field rst-upwait pid)" "1/0" "  it came between the runs (no pid, one run)"
+is "$(limits rst-upwait)" "$((40 << 20)) 21" "  the empty cgroup has the new limits"
+run "$RTR_RUN" stats --json rst-upwait
+is "$(jq -c '[.memory.limit, .pids.limit]' <<<"$out")" "[$((40 << 20)),21]" \
+	"  stats --json during the back-off: the new limits"
+run "$RTR_RUN" inspect --json rst-upwait
+is "$(jq -c '[.limits.memory, .limits.pids]' <<<"$out")" "[$((40 << 20)),21]" \
+	"  inspect --json during the back-off: the new limits"
+if wait_for 30 init_running rst-upwait; then
+	ok "the next run starts"
+else
+	not_ok "the next run starts" "$(cat "$T/rst-upwait.err")"
+fi
+is "$(limits rst-upwait)" "$((40 << 20)) 21" "  with the updated limits in force"
+run "$RTR_RUN" inspect --json rst-upwait
+is "$(jq -c '[.limits.memory, .limits.pids, .state.restarts]' <<<"$out")" \
+	"[$((40 << 20)),21,1]" "  inspect --json shows them"
+# A supervisor recorded on a directory whose lock nobody holds is no live container (the
+# pid may be another rtr-run's by now).
+mkdir "$(prim rst-nosup)"
+python3 -c 'import os, sys; os.setxattr(sys.argv[1], "trusted.rtr.supervisor", sys.argv[2].encode())' \
+	"$(prim rst-nosup)" "$(pgrep -P "$bgpid" rtr-run)" || true
+run "$RTR_RUN" update rst-nosup --memory 40M
+is "$rc" 1 "update of a name whose supervisor is gone exits 1"
+like "$err" "rst-nosup: no such running container" "  and says so"
+rmdir "$(prim rst-nosup)" 2>/dev/null || true
+run "$RTR_RUN" stop rst-upwait
+bg_wait
+is "$rc/$(runs)" "143/2" "  then stopped"
+run "$RTR_RUN" update rst-upwait --pids-limit 22
+is "$rc" 1 "update after the supervisor ended exits 1"
+like "$err" "rst-upwait: no such running container" "  and says so"
+
 # ---- an OOM kill is a failure ------------------------------------------------------------
 # The first run grows until the kernel kills it (tail keeps /dev/zero's one endless line),
 # the second exits 0.
