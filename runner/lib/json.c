@@ -1034,12 +1034,24 @@ void json_w_tree(struct json_writer *w, const struct json *j)
 	case JSON_BOOL:
 		json_w_bool(w, j->boolean);
 		break;
-	case JSON_NUMBER:
-		if (j->str[0] == '-')
-			json_w_int(w, strtoll(j->str, NULL, 10));
+	case JSON_NUMBER: {
+		/* through the typed getters: an integer stays exact, any other number is a
+		 * double, one no getter takes (out of every range) is null */
+		struct json_cur c = json_root(j);
+		int64_t i;
+		uint64_t u;
+		double d;
+
+		if (json_i64(&c, INT64_MIN, INT64_MAX, &i, NULL) > 0)
+			json_w_int(w, i);
+		else if (json_u64(&c, UINT64_MAX, &u, NULL) > 0)
+			json_w_uint(w, u);
+		else if (json_double(&c, &d, NULL) > 0)
+			json_w_double(w, d);
 		else
-			json_w_uint(w, strtoull(j->str, NULL, 10));
+			json_w_null(w);
 		break;
+	}
 	case JSON_STRING:
 		json_w_string(w, j->str);
 		break;

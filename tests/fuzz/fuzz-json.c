@@ -13,51 +13,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void emit(struct json_writer *w, const struct json *j)
-{
-	switch (j->type) {
-	case JSON_NULL:
-		json_w_null(w);
-		break;
-	case JSON_BOOL:
-		json_w_bool(w, j->boolean);
-		break;
-	case JSON_STRING:
-		json_w_string(w, j->str);
-		break;
-	case JSON_NUMBER: {
-		/* Exercise the typed getters; write what they understood. */
-		struct json_cur c = json_root(j);
-		int64_t i;
-		uint64_t u;
-		double d;
-		if (json_i64(&c, INT64_MIN, INT64_MAX, &i, NULL) > 0)
-			json_w_int(w, i);
-		else if (json_u64(&c, UINT64_MAX, &u, NULL) > 0)
-			json_w_uint(w, u);
-		else if (json_double(&c, &d, NULL) > 0)
-			json_w_double(w, d);
-		else
-			json_w_null(w);
-		break;
-	}
-	case JSON_ARRAY:
-		json_w_begin_array(w);
-		for (size_t i = 0; i < j->n; i++)
-			emit(w, j->items[i]);
-		json_w_end_array(w);
-		break;
-	case JSON_OBJECT:
-		json_w_begin_object(w);
-		for (size_t i = 0; i < j->n; i++) {
-			json_w_key(w, j->keys[i]);
-			emit(w, j->items[i]);
-		}
-		json_w_end_object(w);
-		break;
-	}
-}
-
 static char *roundtrip(const char *buf, size_t len, bool pretty, size_t *ret_len)
 {
 	struct json *j = NULL;
@@ -67,7 +22,7 @@ static char *roundtrip(const char *buf, size_t len, bool pretty, size_t *ret_len
 	if (json_parse(buf, len, 1 << 20, &j, NULL) < 0)
 		return NULL;
 	w = json_writer_new(pretty);
-	emit(w, j);
+	json_w_tree(w, j); /* what inspect and update write records with */
 	if (json_writer_finish(w, &out, ret_len) < 0)
 		abort();
 	json_free(j);
